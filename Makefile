@@ -1,0 +1,90 @@
+# SPDX-License-Identifier: MIT
+# mailsleuth - plain GNU make.
+#   make                      build ./mailsleuth
+#   make test                 unit + golden tests (last line: "N passed, N failed")
+#   make SANITIZE=address,undefined test
+#   make DEVELOPER=1          warnings are errors
+#   make install PREFIX=/usr/local DESTDIR=
+#   make deps                 install the Debian build dependencies (apt-get)
+#   make fuzz                 libFuzzer targets (clang)
+
+PREFIX  ?= /usr/local
+BINDIR  ?= $(PREFIX)/bin
+MANDIR  ?= $(PREFIX)/share/man
+COMPDIR ?= $(PREFIX)/share/bash-completion/completions
+
+CC      ?= cc
+PKGS    := libpcre2-8 libzstd libarchive libcjson sqlite3
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+OPT     ?= -O2
+CFLAGS  ?= $(OPT) -g
+WARN    := -Wall -Wextra -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes \
+           -Wpointer-arith -Wvla -Wundef -Wno-unused-parameter -Wno-format-nonliteral
+ifeq ($(DEVELOPER),1)
+WARN    += -Werror
+endif
+ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(PKG_CFLAGS) -pthread -MMD -MP
+LDLIBS  := $(PKG_LIBS) -pthread -lm
+
+ifneq ($(SANITIZE),)
+ALL_CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDFLAGS    += -fsanitize=$(SANITIZE)
+endif
+
+LIBDIRS := util parser input store report ingest cmd
+LIB_SRC := $(filter-out cmd/main.c,$(wildcard $(addsuffix /*.c,$(LIBDIRS))))
+LIB_OBJ := $(LIB_SRC:%.c=build/%.o)
+MAIN_OBJ := build/cmd/main.o
+TEST_SRC := $(wildcard tests/unit/*.c)
+TEST_OBJ := $(TEST_SRC:%.c=build/%.o)
+
+all: mailsleuth
+
+build/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+build/libmailsleuth.a: $(LIB_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+mailsleuth: $(MAIN_OBJ) build/libmailsleuth.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+build/unit_tests: $(TEST_OBJ) build/libmailsleuth.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+bench/gen: bench/gen.c
+	$(CC) -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -o $@ $<
+
+test: mailsleuth build/unit_tests
+	@MAILSLEUTH=./mailsleuth UNIT=build/unit_tests bash tests/run.sh
+
+deps:
+	apt-get update
+	apt-get install -y --no-install-recommends build-essential pkg-config \
+	    libpcre2-dev libzstd-dev libarchive-dev libcjson-dev libsqlite3-dev \
+	    sqlite3 zstd xz-utils bzip2 lz4 gzip
+
+install: mailsleuth
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(COMPDIR)
+	install -m 0755 mailsleuth $(DESTDIR)$(BINDIR)/mailsleuth
+	install -m 0644 docs/mailsleuth.1 $(DESTDIR)$(MANDIR)/man1/mailsleuth.1
+	install -m 0644 docs/mailsleuth.bash-completion $(DESTDIR)$(COMPDIR)/mailsleuth
+
+FUZZ_CC ?= clang
+FUZZ_TARGETS := $(patsubst fuzz/%.c,build/fuzz/%,$(wildcard fuzz/fuzz_*.c))
+fuzz: $(FUZZ_TARGETS)
+build/fuzz/%: fuzz/%.c $(LIB_SRC)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined $(PKG_CFLAGS) \
+	    -pthread -o $@ $< $(LIB_SRC) $(LDLIBS)
+
+clean:
+	rm -rf build mailsleuth bench/gen
+
+.PHONY: all test deps install clean fuzz
+
+-include $(LIB_OBJ:.o=.d) $(MAIN_OBJ:.o=.d) $(TEST_OBJ:.o=.d)

@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: MIT */
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include "cli.h"
+#include "../parser/clock.h"
+#include "../parser/syslog.h"
+
+void ms_err(ms_cli *cli, const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(cli->err, "%s: ", cli->prog);
+	va_start(ap, fmt);
+	vfprintf(cli->err, fmt, ap);
+	va_end(ap);
+	fputc('\n', cli->err);
+}
+
+void ms_opts_build(const ms_optdef *defs, int n, struct option *longs, char *shorts, size_t cap)
+{
+	size_t o = 0;
+	for (int i = 0; i < n; i++) {
+		longs[i] = defs[i].opt;
+		int v = defs[i].opt.val;
+		if (v > 0 && v < 128 && isalnum(v) && o + 3 < cap) {
+			shorts[o++] = (char)v;
+			if (defs[i].opt.has_arg == required_argument)
+				shorts[o++] = ':';
+		}
+	}
+	memset(&longs[n], 0, sizeof longs[n]);
+	shorts[o] = 0;
+}
+
+void ms_opts_help(FILE *f, const char *usage, const char *summary, const ms_optdef *defs, int n)
+{
+	fprintf(f, "usage: %s\n\n%s\n\noptions:\n", usage, summary);
+	for (int i = 0; i < n; i++) {
+		char left[64];
+		int v = defs[i].opt.val;
+		if (v > 0 && v < 128 && isalnum(v))
+			snprintf(left, sizeof left, "-%c, --%s%s%s", v, defs[i].opt.name, defs[i].arg ? " " : "",
+				 defs[i].arg ? defs[i].arg : "");
+		else
+			snprintf(left, sizeof left, "    --%s%s%s", defs[i].opt.name, defs[i].arg ? " " : "",
+				 defs[i].arg ? defs[i].arg : "");
+		fprintf(f, "  %-26s %s\n", left, defs[i].help);
+	}
+}
+
+int ms_parse_duration(const char *s, int64_t *secs)
+{
+	char *end;
+	long long v = strtoll(s, &end, 10);
+	if (end == s || v < 0 || v > 100000000LL)
+		return -1;
+	switch (*end) {
+	case 's': v *= 1; break;
+	case 'm': v *= 60; break;
+	case 'h': v *= 3600; break;
+	case 'd': v *= 86400; break;
+	case 'w': v *= 7 * 86400; break;
+	default: return -1;
+	}
+	if (end[1] != 0)
+		return -1;
+	*secs = v;
+	return 0;
+}
+
+int ms_parse_time_arg(const char *s, int64_t now, int64_t *out)
+{
+	int64_t d;
+	ms_stamp ts;
+	size_t n, len = strlen(s);
+	if (ms_parse_duration(s, &d) == 0) {
+		*out = now - d;
+		return 0;
+	}
+	if (len == 10 && s[4] == '-' && s[7] == '-') {
+		char buf[32];
+		snprintf(buf, sizeof buf, "%sT00:00:00", s);
+		n = ms_stamp_parse(ms_sv_make(buf, strlen(buf)), &ts);
+		if (n != strlen(buf))
+			return -1;
+	} else {
+		n = ms_stamp_parse(ms_sv_make(s, len), &ts);
+		if (n != len || ts.kind != MS_TS_ISO)
+			return -1;
+	}
+	if (ts.has_offset) {
+		*out = ms_timegm(ts.year, ts.mon, ts.mday, ts.hour, ts.min, ts.sec) - ts.offset;
+	} else {
+		ms_tzcache c;
+		ms_tzcache_init(&c);
+		*out = ms_local_to_utc(&c, ts.year, ts.mon, ts.mday, ts.hour, ts.min, ts.sec);
+	}
+	return 0;
+}
+
+int ms_set_tz(const char *zone)
+{
+	static const char *const dirs[] = { "/usr/share/zoneinfo/", "/usr/lib/zoneinfo/", "/usr/share/lib/zoneinfo/" };
+	int ok = 0;
+	if (!zone || !*zone || strstr(zone, ".."))
+		return -1;
+	if (!strcmp(zone, "UTC") || !strcmp(zone, "Z") || !strcmp(zone, "GMT") || zone[0] == ':') {
+		ok = 1;
+		if (!strcmp(zone, "Z"))
+			zone = "UTC";
+	} else if (strpbrk(zone, "0123456789") && !strchr(zone, '/')) {
+		ok = 1; /* POSIX TZ string such as CET-1CEST,M3.5.0,M10.5.0/3 or UTC0 */
+	} else {
+		const char *tzdir = getenv("TZDIR");
+		char path[512];
+		if (tzdir) {
+			snprintf(path, sizeof path, "%s/%s", tzdir, zone);
+			ok = access(path, R_OK) == 0;
+		}
+		for (size_t i = 0; !ok && i < sizeof dirs / sizeof dirs[0]; i++) {
+			snprintf(path, sizeof path, "%s%s", dirs[i], zone);
+			ok = access(path, R_OK) == 0;
+		}
+	}
+	if (!ok)
+		return -1;
+	setenv("TZ", zone, 1);
+	tzset();
+	return 0;
+}

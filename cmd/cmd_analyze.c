@@ -1,0 +1,214 @@
+/* SPDX-License-Identifier: MIT */
+/* cmd_analyze.c - mailsleuth analyze [--db FILE] FILE...: ingest, then the incident summary. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "cli.h"
+#include "../ingest/ingest.h"
+#include "../report/report.h"
+#include "../report/escape.h"
+#include "../store/store.h"
+
+enum { O_DB = 'd', O_YEAR = 'y', O_TZ = 'z', O_VERBOSE = 'v', O_QUIET = 'q', O_HELP = 'h', O_TOP = 'n',
+       O_NOSORT = 1000, O_REJECTS, O_PLESKWIN };
+
+static const ms_optdef opts[] = {
+	{ { "db", required_argument, NULL, O_DB }, "FILE", "keep the database in FILE (default: a temporary one)" },
+	{ { "year", required_argument, NULL, O_YEAR }, "YEAR", "year of the first line of a log without years" },
+	{ { "tz", required_argument, NULL, O_TZ }, "ZONE", "time zone of the logs and of printed times (default: TZ)" },
+	{ { "top", required_argument, NULL, O_TOP }, "N", "rows per table (default 10)" },
+	{ { "no-sort", no_argument, NULL, O_NOSORT }, NULL, "keep the files in the order given" },
+	{ { "rejects", required_argument, NULL, O_REJECTS }, "FILE", "write unrecognised lines to FILE" },
+	{ { "plesk-window", required_argument, NULL, O_PLESKWIN }, "SECS", "max delay of a plesk_saslauthd line after its failure (90)" },
+	{ { "verbose", no_argument, NULL, O_VERBOSE }, NULL, "say which files are read, in which order" },
+	{ { "quiet", no_argument, NULL, O_QUIET }, NULL, "no progress display" },
+	{ { "help", no_argument, NULL, O_HELP }, NULL, "show this help" },
+};
+#define NOPTS ((int)(sizeof opts / sizeof opts[0]))
+
+int ms_parse_ingest_opt(ms_cli *cli, int c, const char *arg, ms_ingest_cli *ic);
+
+static int64_t scalar(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *st;
+	int64_t v = 0;
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		return 0;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+static void heading(ms_cli *cli, const char *t)
+{
+	if (cli->color)
+		fprintf(cli->out, "\n\033[1m%s\033[0m\n", t);
+	else
+		fprintf(cli->out, "\n%s\n", t);
+}
+
+static void summary(ms_cli *cli, sqlite3 *db, int top)
+{
+	char err[256];
+	ms_query q;
+	ms_render_opts ro;
+	ms_table *t;
+	FILE *o = cli->out;
+	memset(&q, 0, sizeof q);
+	q.db = db;
+	q.now = cli->now;
+	memset(&ro, 0, sizeof ro);
+	ro.color = cli->color;
+	ro.limit = top;
+	ro.generated_at = cli->now;
+
+	heading(cli, "Input");
+	t = ms_report_sources(&q, err, sizeof err);
+	if (t) {
+		ms_table_render(t, MS_FMT_TEXT, o, &ro);
+		ms_table_free(t);
+	}
+	int64_t unrec = scalar(db, "SELECT coalesce(sum(lines),0) FROM unrecognised");
+	if (unrec) {
+		t = ms_report_unrecognised(&q, err, sizeof err);
+		if (t) {
+			fprintf(o, "  unrecognised lines by program (see --rejects FILE):\n");
+			ro.limit = 5;
+			ms_table_render(t, MS_FMT_TEXT, o, &ro);
+			ro.limit = top;
+			ms_table_free(t);
+		}
+	}
+
+	heading(cli, "Summary");
+	int64_t sess = scalar(db, "SELECT count(*) FROM sessions WHERE orphan = 0");
+	int64_t orph = scalar(db, "SELECT count(*) FROM sessions WHERE orphan = 1");
+	int64_t unterm = scalar(db, "SELECT count(*) FROM sessions WHERE state = 2");
+	int64_t open = scalar(db, "SELECT count(*) FROM sessions WHERE state = 0");
+	int64_t fails = scalar(db, "SELECT count(*) FROM auth_events WHERE kind = 1");
+	int64_t errs = scalar(db, "SELECT count(*) FROM auth_events WHERE kind = 2");
+	int64_t oks = scalar(db, "SELECT count(*) FROM auth_events WHERE kind = 4");
+	int64_t ips = scalar(db, "SELECT count(DISTINCT ip_id) FROM auth_events WHERE kind = 1");
+	int64_t accts = scalar(db, "SELECT count(DISTINCT account_id) FROM auth_events WHERE kind = 1");
+	int64_t tls = scalar(db, "SELECT count(*) FROM sessions WHERE tls_id IS NOT NULL");
+	int64_t dec = scalar(db, "SELECT coalesce(sum(auth_decoded),0) FROM sessions");
+	int64_t inferred = scalar(db, "SELECT count(*) FROM auth_events WHERE account_src = 3");
+	int64_t backend = scalar(db, "SELECT count(*) FROM backend_events WHERE ip_id IS NULL");
+	fprintf(o, "  smtpd sessions      %lld", (long long)sess);
+	if (orph || unterm || open)
+		fprintf(o, "  (+%lld orphan; %lld unterminated; %lld still open)", (long long)orph, (long long)unterm,
+			(long long)open);
+	fprintf(o, "\n  TLS sessions        %lld\n", (long long)tls);
+	fprintf(o, "  auth failures       %lld from %lld addresses on %lld known accounts\n", (long long)fails,
+		(long long)ips, (long long)accts);
+	if (errs)
+		fprintf(o, "  auth server errors  %lld (the server's fault, not counted as attacks)\n", (long long)errs);
+	fprintf(o, "  auth successes      %lld\n", (long long)oks);
+	if (inferred)
+		fprintf(o, "  user names inferred %lld (plesk_saslauthd/saslauthd/Dovecot lines joined by time)\n",
+			(long long)inferred);
+	if (backend)
+		fprintf(o, "  back-end failures   %lld not tied to an smtpd session\n", (long long)backend);
+	if (dec)
+		fprintf(o, "  decoded AUTH        %lld attempts read from TLS-debug lines: this log contains "
+			   "credentials\n", (long long)dec);
+
+	heading(cli, "Top attacking addresses");
+	t = ms_report_by_ip(&q, err, sizeof err);
+	if (t) {
+		/* only addresses with failures */
+		int keep = 0;
+		for (int r = 0; r < t->nrows; r++)
+			if (ms_table_cell(t, r, 2)->i > 0)
+				keep = r + 1;
+		int saved = t->nrows;
+		t->nrows = keep;
+		ms_table_render(t, MS_FMT_TEXT, o, &ro);
+		t->nrows = saved;
+		ms_table_free(t);
+	}
+	heading(cli, "Accounts");
+	t = ms_report_by_account(&q, err, sizeof err);
+	if (t) {
+		ms_table_render(t, MS_FMT_TEXT, o, &ro);
+		ms_table_free(t);
+	}
+	heading(cli, "Successful logins after failures");
+	t = ms_report_success_after_failure(&q, err, sizeof err);
+	if (t) {
+		ms_table_render(t, MS_FMT_TEXT, o, &ro);
+		ms_table_free(t);
+	}
+}
+
+int cmd_analyze(ms_cli *cli, int argc, char **argv)
+{
+	struct option longs[NOPTS + 1];
+	char shorts[64], tmpl[4096], err[512];
+	ms_ingest_cli ic;
+	int c, top = 10, rc;
+	const char *db;
+	int temp = 0;
+	memset(&ic, 0, sizeof ic);
+	ms_opts_build(opts, NOPTS, longs, shorts, sizeof shorts);
+	optind = 1;
+	while ((c = getopt_long(argc, argv, shorts, longs, NULL)) != -1) {
+		if (c == O_HELP) {
+			ms_opts_help(cli->out, "mailsleuth analyze [options] FILE|DIR|ARCHIVE|- ...",
+				     "Ingest the logs (into a temporary database unless --db) and print a short\n"
+				     "incident summary: inputs, attacks, accounts, and logins after failures.",
+				     opts, NOPTS);
+			return MS_EXIT_OK;
+		}
+		if (c == O_TOP) {
+			char *end;
+			long v = strtol(optarg, &end, 10);
+			if (*end || v < 1 || v > 100000) {
+				ms_err(cli, "--top: expected a number, got '%s'", optarg);
+				return MS_EXIT_USAGE;
+			}
+			top = (int)v;
+			continue;
+		}
+		int r = c == '?' ? -1 : ms_parse_ingest_opt(cli, c, optarg, &ic);
+		if (r != 0)
+			return MS_EXIT_USAGE;
+	}
+	if (optind >= argc) {
+		ms_err(cli, "analyze: no input files (use - for standard input)");
+		return MS_EXIT_USAGE;
+	}
+	db = ic.db;
+	if (!db) {
+		const char *td = getenv("TMPDIR");
+		snprintf(tmpl, sizeof tmpl, "%s/mailsleuth-XXXXXX", td && *td ? td : "/tmp");
+		int fd = mkstemp(tmpl);
+		if (fd < 0) {
+			ms_err(cli, "cannot create a temporary database: %s", strerror(errno));
+			return MS_EXIT_DB;
+		}
+		close(fd);
+		db = tmpl;
+		temp = 1;
+	}
+	rc = ms_run_ingest(cli, db, &ic, argv + optind, argc - optind, NULL);
+	if (rc != MS_EXIT_DB) {
+		ms_store *st = ms_store_open(db, MS_OPEN_READ, err, sizeof err);
+		if (!st) {
+			ms_err(cli, "%s: %s", db, err);
+			rc = MS_EXIT_DB;
+		} else {
+			summary(cli, ms_store_db(st), top);
+			ms_store_close(st);
+		}
+	}
+	if (temp) {
+		unlink(db);
+		char j[4200];
+		snprintf(j, sizeof j, "%s-journal", db);
+		unlink(j);
+	}
+	return rc;
+}

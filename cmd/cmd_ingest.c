@@ -1,0 +1,152 @@
+/* SPDX-License-Identifier: MIT */
+/* cmd_ingest.c - mailsleuth ingest [--db FILE] FILE... */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "cli.h"
+#include "../ingest/ingest.h"
+
+enum { O_DB = 'd', O_YEAR = 'y', O_TZ = 'z', O_VERBOSE = 'v', O_QUIET = 'q', O_HELP = 'h',
+       O_NOSORT = 1000, O_REJECTS, O_PLESKWIN };
+
+static const ms_optdef opts[] = {
+	{ { "db", required_argument, NULL, O_DB }, "FILE", "database file (default ./mailsleuth.db, created 0600)" },
+	{ { "year", required_argument, NULL, O_YEAR }, "YEAR", "year of the first line of a log without years" },
+	{ { "tz", required_argument, NULL, O_TZ }, "ZONE", "time zone of log times without an offset (default: TZ)" },
+	{ { "no-sort", no_argument, NULL, O_NOSORT }, NULL, "keep the files in the order given (no rotation ordering)" },
+	{ { "rejects", required_argument, NULL, O_REJECTS }, "FILE", "write unrecognised lines to FILE" },
+	{ { "plesk-window", required_argument, NULL, O_PLESKWIN }, "SECS", "max delay of a plesk_saslauthd line after its failure (90)" },
+	{ { "verbose", no_argument, NULL, O_VERBOSE }, NULL, "say which files are read, in which order" },
+	{ { "quiet", no_argument, NULL, O_QUIET }, NULL, "no progress display" },
+	{ { "help", no_argument, NULL, O_HELP }, NULL, "show this help" },
+};
+#define NOPTS ((int)(sizeof opts / sizeof opts[0]))
+
+static void report_cb(void *ctx, int level, const char *msg)
+{
+	ms_cli *cli = ctx;
+	if (level == 3) {
+		fprintf(cli->err, "\r\033[K%s", msg);
+		fflush(cli->err);
+		return;
+	}
+	if (cli->err_tty)
+		fputs("\r\033[K", cli->err);
+	fprintf(cli->err, "%s: %s\n", cli->prog, msg);
+}
+
+int ms_run_ingest(ms_cli *cli, const char *db, const ms_ingest_cli *ic, char **files, int nfiles, void *result_out)
+{
+	char err[512];
+	ms_ingest_opts o;
+	ms_ingest_result res, *resp = result_out ? result_out : &res;
+	FILE *rej = NULL;
+	int rc;
+	ms_store *st = ms_store_open(db, MS_OPEN_WRITE, err, sizeof err);
+	if (!st) {
+		ms_err(cli, "%s: %s", db, err);
+		return MS_EXIT_DB;
+	}
+	if (ic->rejects) {
+		rej = fopen(ic->rejects, "w");
+		if (!rej) {
+			ms_err(cli, "%s: cannot write: %s", ic->rejects, strerror(errno));
+			ms_store_close(st);
+			return MS_EXIT_USAGE;
+		}
+	}
+	memset(&o, 0, sizeof o);
+	o.year = ic->year;
+	o.no_sort = ic->no_sort;
+	o.verbose = ic->verbose;
+	o.progress = cli->err_tty && !ic->quiet;
+	o.now = cli->now;
+	o.rejects = rej;
+	o.plesk_window = ic->plesk_window;
+	o.report = report_cb;
+	o.report_ctx = cli;
+	rc = ms_ingest_run(st, files, nfiles, &o, resp);
+	if (o.progress)
+		fputs("\r\033[K", cli->err);
+	if (ic->verbose)
+		ms_err(cli, "%lld lines, %.1f MB in %.2f s", (long long)resp->total_lines, (double)resp->total_bytes / 1e6,
+		       resp->seconds);
+	if (rej)
+		fclose(rej);
+	int dbfail = ms_store_failed(st);
+	ms_store_close(st);
+	if (!result_out)
+		ms_ingest_result_free(&res);
+	if (rc < 0 || dbfail)
+		return MS_EXIT_DB;
+	return rc > 0 ? MS_EXIT_INPUT : MS_EXIT_OK;
+}
+
+int ms_parse_ingest_opt(ms_cli *cli, int c, const char *arg, ms_ingest_cli *ic);
+int ms_parse_ingest_opt(ms_cli *cli, int c, const char *arg, ms_ingest_cli *ic)
+{
+	switch (c) {
+	case O_DB: ic->db = arg; return 0;
+	case O_YEAR: {
+		char *end;
+		long y = strtol(arg, &end, 10);
+		if (*end || y < 1970 || y > 9999) {
+			ms_err(cli, "--year: expected a year such as 2026, got '%s'", arg);
+			return -1;
+		}
+		ic->year = (int)y;
+		return 0;
+	}
+	case O_TZ:
+		if (ms_set_tz(arg) != 0) {
+			ms_err(cli, "--tz: unknown time zone '%s'", arg);
+			return -1;
+		}
+		return 0;
+	case O_NOSORT: ic->no_sort = 1; return 0;
+	case O_REJECTS: ic->rejects = arg; return 0;
+	case O_PLESKWIN: {
+		char *end;
+		long v = strtol(arg, &end, 10);
+		if (*end || v < 1 || v > 86400) {
+			ms_err(cli, "--plesk-window: expected seconds (1-86400), got '%s'", arg);
+			return -1;
+		}
+		ic->plesk_window = (int)v;
+		return 0;
+	}
+	case O_VERBOSE: ic->verbose = 1; return 0;
+	case O_QUIET: ic->quiet = 1; return 0;
+	}
+	return 1;
+}
+
+int cmd_ingest(ms_cli *cli, int argc, char **argv)
+{
+	struct option longs[NOPTS + 1];
+	char shorts[64];
+	ms_ingest_cli ic;
+	int c;
+	memset(&ic, 0, sizeof ic);
+	ic.db = "mailsleuth.db";
+	ms_opts_build(opts, NOPTS, longs, shorts, sizeof shorts);
+	optind = 1;
+	while ((c = getopt_long(argc, argv, shorts, longs, NULL)) != -1) {
+		if (c == O_HELP) {
+			ms_opts_help(cli->out, "mailsleuth ingest [options] FILE|DIR|ARCHIVE|- ...",
+				     "Stream mail logs (plain, .gz .bz2 .xz .lzma .zst .lz4, tar members, stdin) into the\n"
+				     "database. Rotated sets are read oldest first. Re-running adds nothing; a grown file\n"
+				     "is read from where the last run stopped; sessions open at the end stay open.",
+				     opts, NOPTS);
+			return MS_EXIT_OK;
+		}
+		int r = c == '?' ? -1 : ms_parse_ingest_opt(cli, c, optarg, &ic);
+		if (r != 0)
+			return MS_EXIT_USAGE;
+	}
+	if (optind >= argc) {
+		ms_err(cli, "ingest: no input files (use - for standard input)");
+		return MS_EXIT_USAGE;
+	}
+	return ms_run_ingest(cli, ic.db, &ic, argv + optind, argc - optind, NULL);
+}

@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: MIT */
+/* main.c - the command table and the process-wide setup (time zone, "now", colour). */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include "cli.h"
+#include "../parser/syslog.h"
+#include "../parser/clock.h"
+
+#ifndef MS_VERSION
+#define MS_VERSION "0.1.0"
+#endif
+
+typedef struct {
+	const char *name;
+	int (*fn)(ms_cli *cli, int argc, char **argv);
+	const char *summary;
+} ms_command;
+
+static const ms_command commands[] = {
+	{ "analyze", cmd_analyze, "ingest logs (into a temporary database unless --db) and print an incident summary" },
+	{ "ingest", cmd_ingest, "stream logs into the database (idempotent, resumable)" },
+	{ "report", cmd_report, "tables by ip, account, cipher or time window (text, json, ndjson, csv, html)" },
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: mailsleuth COMMAND [options] [FILE...]\n\n"
+		   "Forensic analysis of Postfix, plesk_saslauthd and TLS-debug mail logs.\n\ncommands:\n");
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+	fprintf(f, "\nRun 'mailsleuth COMMAND --help' for the options of a command.\n"
+		   "Environment: TZ (zone of log times without an offset), NO_COLOR, MAILSLEUTH_NOW (fixed \"now\").\n");
+}
+
+static int64_t get_now(void)
+{
+	const char *e = getenv("MAILSLEUTH_NOW");
+	if (e && *e) {
+		char *end;
+		long long v = strtoll(e, &end, 10);
+		if (*end == 0 && end != e)
+			return v;
+		ms_stamp ts;
+		size_t n = ms_stamp_parse(ms_sv_cstr(e), &ts);
+		if (n == strlen(e) && ts.kind == MS_TS_ISO) {
+			int64_t t = ms_timegm(ts.year, ts.mon, ts.mday, ts.hour, ts.min, ts.sec);
+			return ts.has_offset ? t - ts.offset : t;
+		}
+	}
+	return (int64_t)time(NULL);
+}
+
+int main(int argc, char **argv)
+{
+	ms_cli cli;
+	const char *nc = getenv("NO_COLOR");
+	memset(&cli, 0, sizeof cli);
+	cli.prog = "mailsleuth";
+	cli.out = stdout;
+	cli.err = stderr;
+	cli.out_tty = isatty(1);
+	cli.err_tty = isatty(2);
+	cli.color = cli.out_tty && !(nc && *nc);
+	cli.now = get_now();
+	tzset();
+
+	if (argc < 2) {
+		usage(stderr);
+		return MS_EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return MS_EXIT_OK;
+	}
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
+		printf("mailsleuth %s\n", MS_VERSION);
+		return MS_EXIT_OK;
+	}
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		if (!strcmp(argv[1], commands[i].name))
+			return commands[i].fn(&cli, argc - 1, argv + 1);
+	ms_err(&cli, "unknown command '%s' (see 'mailsleuth --help')", argv[1]);
+	return MS_EXIT_USAGE;
+}

@@ -1,0 +1,638 @@
+/* SPDX-License-Identifier: MIT */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "ingest.h"
+#include "../input/source.h"
+#include "../input/rotate.h"
+#include "../parser/clock.h"
+#include "../parser/grammar.h"
+#include "../parser/sha256.h"
+#include "../parser/syslog.h"
+#include "../parser/tracker.h"
+#include "../util/strmap.h"
+
+#define BUF_SIZE (1u << 20)
+#define LINE_MAX_LEN (64u * 1024u)
+#define HEAD_LEN 1024
+#define MAX_PROGRAMS 256
+
+typedef struct {
+	int64_t lines;
+	char sample[200];
+} prog_count;
+
+typedef struct {
+	const ms_ingest_opts *opts;
+	ms_store *st;
+	ms_grammar *g;
+	ms_tracker *tr;
+	ms_tzcache tz;
+	ms_yearstate year;
+	int year_set_started;
+	/* unrecognised by program, flushed at each commit */
+	ms_strmap progs;
+	prog_count *pc;
+	size_t npc;
+	double t0;
+	int64_t total_lines, total_bytes;
+} ing_ctx;
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void say(ing_ctx *c, int level, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+	if (!c->opts->report)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	c->opts->report(c->opts->report_ctx, level, msg);
+}
+
+static void count_unrecognised(ing_ctx *c, ms_sv prog, const char *line, size_t len)
+{
+	int64_t idx;
+	char name[64];
+	if (prog.n == 0)
+		prog = MS_SV_LIT("(no program)");
+	if (prog.n >= sizeof name)
+		prog.n = sizeof name - 1;
+	memcpy(name, prog.p, prog.n);
+	name[prog.n] = 0;
+	if (!ms_strmap_get(&c->progs, name, prog.n, &idx)) {
+		if (c->npc >= MAX_PROGRAMS) {
+			if (!ms_strmap_get(&c->progs, "(other)", 7, &idx))
+				return;
+		} else {
+			idx = (int64_t)c->npc++;
+			memset(&c->pc[idx], 0, sizeof c->pc[idx]);
+			size_t n = len < sizeof c->pc[idx].sample - 1 ? len : sizeof c->pc[idx].sample - 1;
+			memcpy(c->pc[idx].sample, line, n);
+			c->pc[idx].sample[n] = 0;
+			for (size_t i = 0; i < n; i++) /* samples are evidence text: no NULs */
+				if (c->pc[idx].sample[i] == 0)
+					c->pc[idx].sample[i] = '?';
+			ms_strmap_put(&c->progs, name, prog.n, idx);
+		}
+	}
+	c->pc[idx].lines++;
+}
+
+static void flush_unrecognised(ing_ctx *c, int64_t source_id)
+{
+	for (size_t i = 0; i < c->progs.cap; i++) {
+		if (!c->progs.keys[i])
+			continue;
+		prog_count *p = &c->pc[c->progs.vals[i]];
+		if (p->lines)
+			ms_store_unrecognised_add(c->st, source_id, c->progs.keys[i], p->lines, p->sample);
+	}
+	ms_strmap_clear(&c->progs);
+	c->npc = 0;
+}
+
+typedef struct {
+	ms_source_row row;
+	ms_file_result *fr;
+	const char *path_for_db;
+	uint8_t tail[256];     /* last bytes consumed, for the tail hash */
+	size_t tail_n;
+} src_state;
+
+static void tail_update(src_state *s, const char *p, size_t n)
+{
+	if (n >= sizeof s->tail) {
+		memcpy(s->tail, p + n - sizeof s->tail, sizeof s->tail);
+		s->tail_n = sizeof s->tail;
+		return;
+	}
+	if (s->tail_n + n > sizeof s->tail) {
+		size_t drop = s->tail_n + n - sizeof s->tail;
+		memmove(s->tail, s->tail + drop, s->tail_n - drop);
+		s->tail_n -= drop;
+	}
+	memcpy(s->tail + s->tail_n, p, n);
+	s->tail_n += n;
+}
+
+/* One line (without its terminator). */
+static void do_line(ing_ctx *c, src_state *s, const char *line, size_t len)
+{
+	ms_syslog sl;
+	ms_event ev;
+	ms_line_status stt;
+	int64_t ts;
+	ms_lineref ref;
+
+	s->row.lines++;
+	s->fr->new_lines++;
+	c->total_lines++;
+	stt = ms_syslog_parse(line, len, &sl);
+	if (stt == MS_LINE_MARKER) {
+		s->row.skipped++;
+		return;
+	}
+	if (stt == MS_LINE_BAD || ms_stamp_to_utc(&c->tz, &c->year, &sl.ts, &ts) != 0) {
+		s->row.malformed++;
+		s->row.unrecognised++;
+		count_unrecognised(c, MS_SV_LIT("(no syslog header)"), line, len);
+		if (c->opts->rejects) {
+			fwrite(line, 1, len, c->opts->rejects);
+			fputc('\n', c->opts->rejects);
+		}
+		return;
+	}
+	ms_grammar_classify(c->g, &sl, &ev);
+	if (ev.type == EV_UNKNOWN) {
+		s->row.unrecognised++;
+		count_unrecognised(c, sl.prog, line, len);
+		if (c->opts->rejects) {
+			fwrite(line, 1, len, c->opts->rejects);
+			fputc('\n', c->opts->rejects);
+		}
+	} else {
+		s->row.recognised++;
+	}
+	if (!s->row.first_ts || ts < s->row.first_ts)
+		s->row.first_ts = ts;
+	if (ts > s->row.last_ts)
+		s->row.last_ts = ts;
+	ref.ts = ts;
+	ref.source_id = s->row.id;
+	ref.line = s->row.lines;
+	ms_tracker_feed(c->tr, &sl, &ev, &ref);
+}
+
+/* Record progress + tracker state; commit; start a new transaction if more follows. */
+static int commit_point(ing_ctx *c, src_state *s, int final, const char *error)
+{
+	void *blob;
+	size_t blen = 0;
+	uint8_t h[32];
+	ms_tracker_checkpoint(c->tr);
+	flush_unrecognised(c, s->row.id);
+	ms_sha256_buf(s->tail, s->tail_n, h);
+	ms_hex(h, 32, s->row.tail_hash);
+	s->row.year = c->year.year;
+	s->row.year_last_key = c->year.last_key;
+	s->row.complete = final;
+	if (ms_store_source_update(c->st, &s->row, s->path_for_db, error) != 0)
+		return -1;
+	blob = ms_tracker_save(c->tr, &blen);
+	if (!blob || ms_store_state_save(c->st, blob, blen) != 0) {
+		free(blob);
+		return -1;
+	}
+	free(blob);
+	if (ms_store_commit(c->st) != 0)
+		return -1;
+	if (!final && ms_store_begin(c->st) != 0)
+		return -1;
+	return 0;
+}
+
+static void fingerprint(const char *head, size_t n, char out[65])
+{
+	uint8_t h[32];
+	ms_sha256_buf(head, n, h);
+	ms_hex(h, 32, out);
+}
+
+/* Find an earlier source whose recorded head is a prefix of this stream's head. */
+static int find_source(ing_ctx *c, const char *head, size_t n, ms_source_row *row)
+{
+	char fp[65];
+	fingerprint(head, n, fp);
+	if (ms_store_source_find(c->st, fp, row) == 1 && row->head_len == (int64_t)n)
+		return 1;
+	/* a source first seen shorter than HEAD_LEN that has grown since */
+	sqlite3_stmt *q;
+	int found = 0;
+	if (sqlite3_prepare_v2(ms_store_db(c->st),
+			       "SELECT DISTINCT head_len FROM sources WHERE head_len < ? AND head_len > 0", -1, &q,
+			       NULL) != SQLITE_OK)
+		return 0;
+	sqlite3_bind_int64(q, 1, (int64_t)n);
+	while (!found && sqlite3_step(q) == SQLITE_ROW) {
+		int64_t hl = sqlite3_column_int64(q, 0);
+		if (hl <= 0 || hl > (int64_t)n)
+			continue;
+		fingerprint(head, (size_t)hl, fp);
+		if (ms_store_source_find(c->st, fp, row) == 1 && row->head_len == hl)
+			found = 1;
+	}
+	sqlite3_finalize(q);
+	return found;
+}
+
+static int process_stream(ing_ctx *c, const ms_stream_spec *spec, ms_file_result *fr, int new_set)
+{
+	char err[256];
+	ms_input *in;
+	const ms_input_info *info;
+	char *buf = NULL;
+	size_t fill = 0, start = 0;
+	src_state s;
+	ssize_t r;
+	int rc = 0;
+	int64_t skip_bytes = 0;
+	int64_t since_commit = 0;
+	int64_t commit_every = c->opts->commit_bytes > 0 ? c->opts->commit_bytes : (256LL << 20);
+	int overlong = 0;
+	double last_progress = now_s();
+
+	memset(&s, 0, sizeof s);
+	s.fr = fr;
+
+	/* quick skip: same path, size and mtime already ingested completely */
+	if (spec->member == NULL && strcmp(spec->path, "-") != 0 && spec->size >= 0 && spec->mtime >= 0) {
+		int64_t sid;
+		if (ms_store_file_seen(c->st, spec->path, spec->size, spec->mtime, &sid)) {
+			fr->status = 1;
+			say(c, 0, "%s: already ingested (unchanged)", fr->display);
+			return 0;
+		}
+	}
+
+	in = ms_input_open(spec, err, sizeof err);
+	if (!in) {
+		fr->status = 2;
+		snprintf(fr->error, sizeof fr->error, "%s", err);
+		return -1;
+	}
+	info = ms_input_get_info(in);
+	buf = malloc(BUF_SIZE + 1);
+	if (!buf) {
+		ms_input_close(in);
+		fr->status = 2;
+		snprintf(fr->error, sizeof fr->error, "out of memory");
+		return -1;
+	}
+
+	/* read the head for the fingerprint */
+	while (fill < HEAD_LEN) {
+		r = ms_input_read(in, buf + fill, BUF_SIZE - fill);
+		if (r <= 0)
+			break;
+		fill += (size_t)r;
+	}
+	if (fill == 0 && r < 0) {
+		fr->status = 2;
+		snprintf(fr->error, sizeof fr->error, "%s after 0 lines", ms_input_error(in));
+		ms_input_close(in);
+		free(buf);
+		return -1;
+	}
+	size_t headn = fill < HEAD_LEN ? fill : HEAD_LEN;
+
+	if (ms_store_begin(c->st) != 0) {
+		fr->status = 2;
+		snprintf(fr->error, sizeof fr->error, "%s", ms_store_errmsg(c->st));
+		ms_input_close(in);
+		free(buf);
+		return -1;
+	}
+	if (headn > 0 && find_source(c, buf, headn, &s.row)) {
+		skip_bytes = s.row.bytes;
+		if (s.row.head_len < (int64_t)headn) {
+			/* it grew past its old head: re-key it on the full head */
+			s.row.head_len = (int64_t)headn;
+			fingerprint(buf, headn, s.row.fingerprint);
+		}
+		/* the year state continues from where this source stopped */
+		if (s.row.year > 0) {
+			c->year.year = s.row.year;
+			c->year.last_key = s.row.year_last_key;
+		}
+	} else {
+		char fp[65];
+		fingerprint(buf, headn, fp);
+		int64_t id = ms_store_source_insert(c->st, fr->display, fp, (int64_t)headn, info->file_size, info->mtime,
+						    ms_compression_name(info->comp));
+		if (id < 0) {
+			ms_store_rollback(c->st);
+			fr->status = 2;
+			snprintf(fr->error, sizeof fr->error, "%s", ms_store_errmsg(c->st));
+			ms_input_close(in);
+			free(buf);
+			return -1;
+		}
+		s.row.id = id;
+		s.row.head_len = (int64_t)headn;
+		snprintf(s.row.fingerprint, sizeof s.row.fingerprint, "%s", fp);
+		s.row.year_last_key = -1;
+		if (new_set || !c->year_set_started) {
+			int64_t anchor = info->mtime > 0 ? info->mtime : c->opts->now;
+			if (c->opts->year > 0 && !c->year_set_started)
+				ms_year_begin(&c->year, c->opts->year, 0);
+			else if (c->opts->year <= 0)
+				ms_year_begin(&c->year, 0, anchor);
+			c->year_set_started = 1;
+		}
+	}
+	s.path_for_db = fr->display;
+
+	/* skip what an earlier run consumed */
+	if (skip_bytes > 0) {
+		if ((int64_t)fill >= skip_bytes) {
+			start = (size_t)skip_bytes;
+		} else {
+			int64_t rest = skip_bytes - (int64_t)fill;
+			fill = 0;
+			if (ms_input_skip(in, (uint64_t)rest) != 0) {
+				/* shorter than before: the file was replaced or truncated */
+				ms_store_rollback(c->st);
+				fr->status = 2;
+				snprintf(fr->error, sizeof fr->error, "shorter than the %lld bytes already ingested (%s)",
+					 (long long)skip_bytes, ms_input_error(in));
+				ms_input_close(in);
+				free(buf);
+				return -1;
+			}
+		}
+	}
+
+	/* main loop: split lines; lines longer than LINE_MAX_LEN are cut and counted */
+	for (;;) {
+		while (start < fill) {
+			char *nl = memchr(buf + start, '\n', fill - start);
+			size_t end;
+			if (!nl) {
+				if (fill - start > LINE_MAX_LEN) {
+					/* overlong: process the capped prefix once, drop until newline */
+					if (!overlong) {
+						s.row.overlong++;
+						size_t n = LINE_MAX_LEN;
+						do_line(c, &s, buf + start, n);
+						overlong = 1;
+					}
+					s.row.bytes += (int64_t)(fill - start);
+					tail_update(&s, buf + start, fill - start);
+					start = fill;
+				}
+				break;
+			}
+			end = (size_t)(nl - buf);
+			if (overlong) {
+				overlong = 0;
+			} else {
+				size_t len = end - start;
+				const char *p = buf + start;
+				/* CR-only line ends inside: split them */
+				const char *cr;
+				while (len && (cr = memchr(p, '\r', len)) != NULL && (size_t)(cr - p) + 1 < len) {
+					size_t l1 = (size_t)(cr - p);
+					do_line(c, &s, p, l1);
+					p = cr + 1;
+					len -= l1 + 1;
+				}
+				if (len && p[len - 1] == '\r')
+					len--;
+				if (len > LINE_MAX_LEN) {
+					s.row.overlong++;
+					len = LINE_MAX_LEN;
+				}
+				do_line(c, &s, p, len);
+			}
+			s.row.bytes += (int64_t)(end + 1 - start);
+			since_commit += (int64_t)(end + 1 - start);
+			tail_update(&s, buf + start, end + 1 - start);
+			start = end + 1;
+		}
+		if (since_commit >= commit_every) {
+			if (commit_point(c, &s, 0, NULL) != 0) {
+				rc = -1;
+				fr->status = 2;
+				snprintf(fr->error, sizeof fr->error, "%s", ms_store_errmsg(c->st));
+				goto out;
+			}
+			since_commit = 0;
+		}
+		if (c->opts->progress) {
+			double t = now_s();
+			if (t - last_progress > 0.5) {
+				last_progress = t;
+				say(c, 3, "%s  %.0f MB  %.2f M lines/s", fr->display, (double)s.row.bytes / 1e6,
+				    (double)c->total_lines / 1e6 / (t - c->t0 > 0 ? t - c->t0 : 1));
+			}
+		}
+		/* compact and refill */
+		if (start > 0) {
+			memmove(buf, buf + start, fill - start);
+			fill -= start;
+			start = 0;
+		}
+		r = ms_input_read(in, buf + fill, BUF_SIZE - fill);
+		if (r > 0) {
+			fill += (size_t)r;
+			c->total_bytes += r;
+			continue;
+		}
+		if (r < 0) {
+			/* corrupt or truncated input: keep what was read, report it */
+			fr->status = 2;
+			snprintf(fr->error, sizeof fr->error, "%s after %lld lines", ms_input_error(in),
+				 (long long)s.row.lines);
+			rc = -1;
+		}
+		/* end of stream: a last line without newline */
+		if (fill > start && !overlong) {
+			size_t len = fill - start;
+			if (buf[start + len - 1] == '\r')
+				len--;
+			if (len > LINE_MAX_LEN)
+				len = LINE_MAX_LEN;
+			do_line(c, &s, buf + start, len);
+			s.row.bytes += (int64_t)(fill - start);
+			tail_update(&s, buf + start, fill - start);
+		} else if (fill > start) {
+			s.row.bytes += (int64_t)(fill - start);
+		}
+		break;
+	}
+	if (commit_point(c, &s, rc == 0, rc == 0 ? NULL : fr->error) != 0) {
+		rc = -1;
+		fr->status = 2;
+		snprintf(fr->error, sizeof fr->error, "%s", ms_store_errmsg(c->st));
+		goto out;
+	}
+	if (rc == 0 && spec->member == NULL && strcmp(spec->path, "-") != 0 && spec->size >= 0 && spec->mtime >= 0 &&
+	    !info->seekable) {
+		/* compressed files never grow: remember them for the quick skip */
+		ms_store_file_mark(c->st, spec->path, spec->size, spec->mtime, s.row.id);
+	}
+	if (fr->status == 0 && fr->new_lines == 0)
+		fr->status = 1;
+out:
+	fr->lines = s.row.lines;
+	fr->recognised = s.row.recognised;
+	fr->unrecognised = s.row.unrecognised;
+	fr->skipped = s.row.skipped;
+	fr->malformed = s.row.malformed;
+	fr->overlong = s.row.overlong;
+	fr->bytes = s.row.bytes;
+	fr->first_ts = s.row.first_ts;
+	fr->last_ts = s.row.last_ts;
+	ms_input_close(in);
+	free(buf);
+	return rc;
+}
+
+int ms_ingest_run(ms_store *st, char *const *args, int nargs, const ms_ingest_opts *opts, ms_ingest_result *res)
+{
+	ing_ctx c;
+	char err[256];
+	ms_stream_spec *all = NULL;
+	size_t nall = 0;
+	ms_tracker_cfg cfg;
+	ms_idgen ids;
+	int rc = 0;
+
+	memset(res, 0, sizeof *res);
+	memset(&c, 0, sizeof c);
+	c.opts = opts;
+	c.st = st;
+	c.t0 = now_s();
+	ms_tzcache_init(&c.tz);
+	ms_year_init(&c.year);
+	ms_strmap_init(&c.progs);
+	c.pc = calloc(MAX_PROGRAMS + 1, sizeof *c.pc);
+	c.g = ms_grammar_new(err, sizeof err);
+	if (!c.g || !c.pc) {
+		say(&c, 2, "%s", c.g ? "out of memory" : err);
+		ms_grammar_free(c.g);
+		free(c.pc);
+		return -1;
+	}
+
+	/* expand every argument; unreadable ones are reported and skipped */
+	for (int i = 0; i < nargs; i++) {
+		ms_stream_spec *sp = NULL;
+		size_t n = 0;
+		if (ms_expand_arg(args[i], &sp, &n, err, sizeof err) != 0) {
+			ms_file_result *fr;
+			ms_file_result *nf = realloc(res->files, (res->nfiles + 1) * sizeof *nf);
+			if (!nf)
+				continue;
+			res->files = nf;
+			fr = &res->files[res->nfiles++];
+			memset(fr, 0, sizeof *fr);
+			fr->display = strdup(args[i]);
+			fr->status = 2;
+			snprintf(fr->error, sizeof fr->error, "%s", err);
+			say(&c, 2, "%s: %s", args[i], err);
+			res->errors++;
+			continue;
+		}
+		ms_stream_spec *na = realloc(all, (nall + n) * sizeof *na);
+		if (!na) {
+			ms_stream_specs_free(sp, n);
+			continue;
+		}
+		all = na;
+		memcpy(all + nall, sp, n * sizeof *sp);
+		nall += n;
+		free(sp); /* entries moved */
+	}
+	if (!opts->no_sort)
+		ms_rotate_sort(all, nall);
+	if (opts->verbose && nall > 1) {
+		say(&c, 0, "processing order (oldest first%s):", opts->no_sort ? ", as given" : "");
+		for (size_t i = 0; i < nall; i++) {
+			char d[128];
+			ms_rotate_describe(&all[i], d, sizeof d);
+			say(&c, 0, "  %zu. %s%s%s  (%s)", i + 1, all[i].path, all[i].member ? ":" : "",
+			    all[i].member ? all[i].member : "", d);
+		}
+	}
+
+	ms_tracker_cfg_default(&cfg);
+	if (opts->plesk_window > 0)
+		cfg.plesk_window = opts->plesk_window;
+	if (ms_store_hmac_key(st, cfg.hmac_key) == 0)
+		cfg.hmac_key_len = 32;
+	ms_store_next_ids(st, &ids);
+	ms_sink sink = ms_store_sink(st);
+	c.tr = ms_tracker_new(&cfg, &sink, &ids);
+	if (!c.tr) {
+		say(&c, 2, "out of memory");
+		rc = -1;
+		goto done;
+	}
+	{
+		size_t blen = 0;
+		void *blob = ms_store_state_load(st, &blen);
+		if (blob) {
+			if (ms_tracker_load(c.tr, blob, blen) != 0)
+				say(&c, 1, "saved session state is unreadable (written by another version?); "
+					   "sessions still open from the previous run start over");
+			ms_tracker_get_ids(c.tr, &ids);
+			ms_idgen dbids;
+			ms_store_next_ids(st, &dbids);
+			(void)dbids;
+			free(blob);
+		}
+	}
+
+	for (size_t i = 0; i < nall; i++) {
+		ms_file_result *nf = realloc(res->files, (res->nfiles + 1) * sizeof *nf);
+		ms_file_result *fr;
+		if (!nf)
+			break;
+		res->files = nf;
+		fr = &res->files[res->nfiles++];
+		memset(fr, 0, sizeof *fr);
+		if (all[i].member) {
+			size_t l = strlen(all[i].path) + strlen(all[i].member) + 2;
+			fr->display = malloc(l);
+			if (fr->display)
+				snprintf(fr->display, l, "%s:%s", all[i].path, all[i].member);
+		} else {
+			fr->display = strdup(strcmp(all[i].path, "-") ? all[i].path : "(stdin)");
+		}
+		if (!fr->display)
+			break;
+		int new_set = (i == 0);
+		if (!new_set) {
+			char a[128], b[128];
+			ms_rotate_set_key(&all[i - 1], a, sizeof a);
+			ms_rotate_set_key(&all[i], b, sizeof b);
+			new_set = strcmp(a, b) != 0;
+		}
+		if (process_stream(&c, &all[i], fr, new_set) != 0) {
+			res->errors++;
+			say(&c, 2, "%s: %s", fr->display, fr->error);
+			if (ms_store_failed(st))
+				break; /* the database itself failed: stop */
+		}
+	}
+	res->stats = *ms_tracker_get_stats(c.tr);
+done:
+	res->total_lines = c.total_lines;
+	res->total_bytes = c.total_bytes;
+	res->seconds = now_s() - c.t0;
+	ms_tracker_free(c.tr);
+	ms_grammar_free(c.g);
+	ms_strmap_release(&c.progs);
+	free(c.pc);
+	ms_stream_specs_free(all, nall);
+	return rc ? rc : (res->errors ? 1 : 0);
+}
+
+void ms_ingest_result_free(ms_ingest_result *res)
+{
+	for (size_t i = 0; i < res->nfiles; i++)
+		free(res->files[i].display);
+	free(res->files);
+	memset(res, 0, sizeof *res);
+}

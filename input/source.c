@@ -1,0 +1,1063 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * source.c - open log inputs and stream their decompressed bytes.
+ *
+ * Layers of one ms_input:
+ *
+ *   raw source   the bytes of the file (read(2) on a descriptor), or the data
+ *                of one tar member (archive_read_data_block() on an "outer"
+ *                libarchive reader that parses the possibly compressed tar).
+ *                The first bytes are peeked to detect the compression; when
+ *                they cannot be re-read (pipe, stdin, tar member) they are
+ *                replayed from a small buffer.
+ *   decoder      plain (pass-through), zstd (libzstd streaming API, handles
+ *                concatenated and skippable frames), or libarchive
+ *                (filter_all + format raw) for everything else.
+ *
+ * Data errors are sticky: once ms_input_read() has returned -1 it keeps
+ * returning -1.  A decoder error that happens after some output was produced
+ * in the same call is deferred: that output is returned first and the error
+ * on the next call.
+ *
+ * No global mutable state; every buffer belongs to one ms_input.
+ */
+#include "source.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <zstd.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define MS_IBUF   (256u * 1024u) /* input buffer for decoders and tar reading */
+#define MS_HEAD   512u           /* bytes peeked for format detection */
+#define MS_ERRLEN 512u
+
+const char *ms_compression_name(ms_compression c)
+{
+	switch (c) {
+	case MS_COMP_NONE: return "plain";
+	case MS_COMP_GZIP: return "gzip";
+	case MS_COMP_BZIP2: return "bzip2";
+	case MS_COMP_XZ: return "xz";
+	case MS_COMP_LZMA: return "lzma";
+	case MS_COMP_ZSTD: return "zstd";
+	case MS_COMP_LZ4: return "lz4";
+	case MS_COMP_OTHER: return "compressed";
+	}
+	return "unknown";
+}
+
+/* ------------------------------------------------------------------ */
+/* small helpers                                                       */
+
+__attribute__((format(printf, 3, 4)))
+static void seterr(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+	if (!err || errlen == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+/* strerror() is not thread-safe; the GNU strerror_r returns the message. */
+static void seterrno(char *err, size_t errlen, int e)
+{
+	char tmp[128];
+	const char *m = strerror_r(e, tmp, sizeof tmp);
+	seterr(err, errlen, "%s", m);
+}
+
+static ms_compression comp_from_filter(int code)
+{
+	switch (code) {
+	case ARCHIVE_FILTER_NONE: return MS_COMP_NONE;
+	case ARCHIVE_FILTER_GZIP: return MS_COMP_GZIP;
+	case ARCHIVE_FILTER_BZIP2: return MS_COMP_BZIP2;
+	case ARCHIVE_FILTER_XZ: return MS_COMP_XZ;
+	case ARCHIVE_FILTER_LZMA: return MS_COMP_LZMA;
+	case ARCHIVE_FILTER_ZSTD: return MS_COMP_ZSTD;
+	case ARCHIVE_FILTER_LZ4: return MS_COMP_LZ4;
+	default: return MS_COMP_OTHER;
+	}
+}
+
+static uint32_t le32(const unsigned char *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/*
+ * Compression by content.  Mirrors the libarchive bidders for the formats we
+ * name; anything unknown is plain text.
+ */
+static ms_compression detect_comp(const unsigned char *h, size_t n)
+{
+	size_t off = 0;
+
+	/* zstd / lz4 skippable frames (magic 0x184D2A50..5F): look behind them */
+	while (n - off >= 8 && (le32(h + off) & 0xFFFFFFF0u) == 0x184D2A50u) {
+		uint32_t sz = le32(h + off + 4);
+		if (sz > n - off - 8)
+			return MS_COMP_ZSTD; /* next frame not in the peek window */
+		off += 8 + (size_t)sz;
+	}
+	if (off > 0) {
+		if (n - off >= 4 && (le32(h + off) == 0x184D2204u || le32(h + off) == 0x184C2102u))
+			return MS_COMP_LZ4;
+		return MS_COMP_ZSTD;
+	}
+	if (n >= 4 && le32(h) == 0xFD2FB528u)
+		return MS_COMP_ZSTD;
+	if (n >= 3 && h[0] == 0x1F && h[1] == 0x8B && h[2] == 0x08)
+		return MS_COMP_GZIP;
+	if (n >= 4 && h[0] == 'B' && h[1] == 'Z' && h[2] == 'h' && h[3] >= '1' && h[3] <= '9')
+		return MS_COMP_BZIP2;
+	if (n >= 6 && memcmp(h, "\xFD\x37\x7A\x58\x5A\x00", 6) == 0)
+		return MS_COMP_XZ;
+	if (n >= 4 && (le32(h) == 0x184D2204u || le32(h) == 0x184C2102u))
+		return MS_COMP_LZ4;
+	if (n >= 2 && h[0] == 0x1F && h[1] == 0x9D) /* compress(1) */
+		return MS_COMP_OTHER;
+	if (n >= 6 && memcmp(h, "LZIP", 4) == 0 && h[4] <= 1)
+		return MS_COMP_OTHER;
+	if (n >= 14 && h[0] <= (4 * 5 + 4) * 9 + 8) {
+		/* lzma_alone: properties byte, dictionary size, uncompressed size */
+		uint32_t dict = le32(h + 1);
+		int usize_unknown = memcmp(h + 5, "\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF", 8) == 0;
+		int likely_props = h[0] == 0x5D || h[0] == 0x5E;
+		int pow2 = dict >= 0x1000u && dict <= 0x08000000u && (dict & (dict - 1)) == 0;
+		int mib = dict >= 0x00300000u && dict <= 0x03F00000u && (dict & 0xFFFFFu) == 0 &&
+			  likely_props && usize_unknown;
+		if (pow2 || mib)
+			return MS_COMP_LZMA;
+	}
+	return MS_COMP_NONE;
+}
+
+/* A POSIX/GNU tar header block: octal checksum over the block must match. */
+static int looks_like_tar(const unsigned char *h, size_t n)
+{
+	unsigned long stored = 0, usum = 0;
+	long ssum = 0;
+	int digits = 0;
+	size_t i = 148;
+
+	if (n < 512 || h[0] == 0)
+		return 0;
+	while (i < 156 && h[i] == ' ')
+		i++;
+	for (; i < 156 && h[i] >= '0' && h[i] <= '7'; i++, digits++)
+		stored = stored * 8 + (unsigned long)(h[i] - '0');
+	if (digits == 0)
+		return 0;
+	for (; i < 156; i++)
+		if (h[i] != ' ' && h[i] != 0)
+			return 0;
+	for (i = 0; i < 512; i++) {
+		unsigned char c = (i >= 148 && i < 156) ? ' ' : h[i];
+		usum += c;
+		ssum += (signed char)c;
+	}
+	return stored == usum || (long)stored == ssum;
+}
+
+/* ------------------------------------------------------------------ */
+/* file descriptor source for libarchive tar readers                   */
+
+typedef struct {
+	int fd;
+	int regular;
+	unsigned char *buf; /* MS_IBUF */
+} fdsrc;
+
+static la_ssize_t fdsrc_read(struct archive *a, void *cd, const void **buf)
+{
+	fdsrc *s = cd;
+	for (;;) {
+		ssize_t r = read(s->fd, s->buf, MS_IBUF);
+		if (r >= 0) {
+			*buf = s->buf;
+			return r;
+		}
+		if (errno != EINTR) {
+			char tmp[128];
+			archive_set_error(a, errno, "read error: %s", strerror_r(errno, tmp, sizeof tmp));
+			return ARCHIVE_FATAL;
+		}
+	}
+}
+
+static la_int64_t fdsrc_skip(struct archive *a, void *cd, la_int64_t req)
+{
+	fdsrc *s = cd;
+	struct stat st;
+	off_t cur;
+	(void)a;
+	if (!s->regular || req <= 0)
+		return 0;
+	cur = lseek(s->fd, 0, SEEK_CUR);
+	if (cur < 0 || fstat(s->fd, &st) != 0 || st.st_size <= cur)
+		return 0;
+	if (req > st.st_size - cur)
+		req = st.st_size - cur;
+	if (lseek(s->fd, (off_t)req, SEEK_CUR) < 0)
+		return 0;
+	return req;
+}
+
+/* libarchive tar reader over an open regular file; NULL + err on failure. */
+static struct archive *tar_open(fdsrc *s, char *err, size_t errlen)
+{
+	struct archive *a = archive_read_new();
+	if (!a) {
+		seterrno(err, errlen, ENOMEM);
+		return NULL;
+	}
+	archive_read_support_filter_all(a);
+	archive_read_support_format_tar(a);
+	if (archive_read_open2(a, s, NULL, fdsrc_read, fdsrc_skip, NULL) != ARCHIVE_OK) {
+		const char *m = archive_error_string(a);
+		seterr(err, errlen, "%s", m ? m : "cannot read archive");
+		archive_read_free(a);
+		return NULL;
+	}
+	return a;
+}
+
+/* ------------------------------------------------------------------ */
+/* block reader: read(2)-style access to archive_read_data_block()     */
+
+typedef struct {
+	struct archive *a;
+	const unsigned char *p; /* rest of the current block */
+	size_t n;
+	int64_t off;  /* entry offset of p (sparse entries have holes) */
+	int64_t out;  /* entry offset of the next byte returned */
+	int eof;
+	int pending;  /* an error happened after output was produced */
+	char msg[256];
+} blkrd;
+
+static void blk_init(blkrd *b, struct archive *a)
+{
+	memset(b, 0, sizeof *b);
+	b->a = a;
+}
+
+/* Returns > 0, 0 at end of entry, -1 with b->msg set. */
+static ssize_t blk_read(blkrd *b, void *buf, size_t cap)
+{
+	unsigned char *dst = buf;
+	size_t done = 0;
+
+	if (b->pending)
+		return -1;
+	while (done < cap) {
+		if (b->n == 0 && b->off <= b->out) {
+			const void *p;
+			size_t n;
+			la_int64_t off;
+			int r;
+			if (b->eof)
+				break;
+			r = archive_read_data_block(b->a, &p, &n, &off);
+			if (r == ARCHIVE_EOF) {
+				b->eof = 1;
+				break;
+			}
+			if (r < ARCHIVE_WARN) {
+				const char *m = archive_error_string(b->a);
+				snprintf(b->msg, sizeof b->msg, "%s",
+					 m && *m ? m : "unexpected end of data or corrupt data");
+				if (done > 0) {
+					b->pending = 1;
+					break;
+				}
+				return -1;
+			}
+			b->p = p;
+			b->n = n;
+			b->off = off;
+			continue;
+		}
+		if (b->off > b->out) { /* hole in a sparse entry */
+			uint64_t z = (uint64_t)(b->off - b->out);
+			if (z > cap - done)
+				z = cap - done;
+			memset(dst + done, 0, (size_t)z);
+			done += (size_t)z;
+			b->out += (int64_t)z;
+			continue;
+		}
+		{
+			size_t k = b->n < cap - done ? b->n : cap - done;
+			memcpy(dst + done, b->p, k);
+			b->p += k;
+			b->n -= k;
+			b->off += (int64_t)k;
+			b->out += (int64_t)k;
+			done += k;
+		}
+	}
+	return (ssize_t)done;
+}
+
+/* ------------------------------------------------------------------ */
+/* the input object                                                    */
+
+enum { DEC_PLAIN, DEC_ZSTD, DEC_ARCHIVE };
+
+struct ms_input {
+	ms_input_info info;
+
+	/* raw source */
+	fdsrc fs;             /* fd; buf only allocated for tar members */
+	int own_fd;
+	int direct;           /* regular file: head peeked with pread, read(2) from 0 */
+	struct archive *outer;/* tar reader positioned at the member data, or NULL */
+	blkrd member;         /* member data of outer */
+	unsigned char head[MS_HEAD];
+	size_t head_len, head_pos; /* replayed before the source when !direct */
+
+	/* decoder */
+	int dec;
+	ms_compression dcomp; /* compression of this stream's bytes */
+	unsigned char *ibuf;  /* MS_IBUF, decoder input */
+	size_t ipos, ilen;
+	int src_eof;
+	ZSTD_DStream *zs;
+	int zmid;             /* inside a zstd frame (last result != 0) */
+	struct archive *ar;   /* libarchive decoder (format raw) */
+	blkrd arb;
+
+	int failed;           /* sticky error: ms_input_read() returns -1 */
+	int src_failed;       /* the raw source failed: err already says why */
+	int pend_zerr;        /* zstd error deferred behind returned output */
+	uint64_t pos;         /* decompressed bytes consumed (read + skipped) */
+	char err[MS_ERRLEN];
+};
+
+/* Raw source read without the replayed head: the descriptor or the member. */
+static ssize_t src_read_raw(ms_input *in, void *buf, size_t cap)
+{
+	if (in->outer) {
+		ssize_t r = blk_read(&in->member, buf, cap);
+		if (r < 0) {
+			seterr(in->err, sizeof in->err, "archive read error: %s", in->member.msg);
+			in->src_failed = 1;
+		}
+		return r;
+	}
+	for (;;) {
+		ssize_t r = read(in->fs.fd, buf, cap);
+		if (r >= 0)
+			return r;
+		if (errno != EINTR) {
+			char tmp[128];
+			seterr(in->err, sizeof in->err, "read error: %s", strerror_r(errno, tmp, sizeof tmp));
+			in->src_failed = 1;
+			return -1;
+		}
+	}
+}
+
+/* Raw source read: replayed head first. */
+static ssize_t src_read(ms_input *in, void *buf, size_t cap)
+{
+	if (in->head_pos < in->head_len) {
+		size_t k = in->head_len - in->head_pos;
+		if (k > cap)
+			k = cap;
+		memcpy(buf, in->head + in->head_pos, k);
+		in->head_pos += k;
+		return (ssize_t)k;
+	}
+	return src_read_raw(in, buf, cap);
+}
+
+/* Fill in->head with up to MS_HEAD bytes of the raw source. */
+static int src_peek_head(ms_input *in)
+{
+	in->head_len = 0;
+	while (in->head_len < MS_HEAD) {
+		ssize_t r;
+		if (in->direct) {
+			r = pread(in->fs.fd, in->head + in->head_len, MS_HEAD - in->head_len,
+				  (off_t)in->head_len);
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r < 0) {
+				char tmp[128];
+				seterr(in->err, sizeof in->err, "read error: %s",
+				       strerror_r(errno, tmp, sizeof tmp));
+				in->src_failed = 1;
+			}
+		} else {
+			r = src_read_raw(in, in->head + in->head_len, MS_HEAD - in->head_len);
+		}
+		if (r < 0) {
+			if (in->head_len == 0)
+				return -1;
+			/* keep what we have; the error comes back on the next read */
+			in->src_failed = 0;
+			in->err[0] = 0;
+			break;
+		}
+		if (r == 0)
+			break;
+		in->head_len += (size_t)r;
+	}
+	in->head_pos = in->direct ? in->head_len : 0; /* replay unless re-readable */
+	return 0;
+}
+
+static la_ssize_t dec_cb_read(struct archive *a, void *cd, const void **buf)
+{
+	ms_input *in = cd;
+	ssize_t r = src_read(in, in->ibuf, MS_IBUF);
+	if (r < 0) {
+		archive_set_error(a, EIO, "%s", in->err);
+		return ARCHIVE_FATAL;
+	}
+	*buf = in->ibuf;
+	return r;
+}
+
+/* Record a libarchive decoder error in in->err. */
+static void dec_error(ms_input *in, const char *msg)
+{
+	if (in->src_failed)
+		return; /* in->err already holds the source error */
+	seterr(in->err, sizeof in->err, "corrupt or truncated %s data: %s",
+	       ms_compression_name(in->dcomp),
+	       msg && *msg ? msg : "unexpected end of data or corrupt data");
+}
+
+static int setup_decoder(ms_input *in)
+{
+	in->dcomp = detect_comp(in->head, in->head_len);
+	if (in->dcomp == MS_COMP_NONE) {
+		in->dec = DEC_PLAIN;
+		return 0;
+	}
+	in->ibuf = malloc(MS_IBUF);
+	if (!in->ibuf)
+		return -1;
+	if (in->dcomp == MS_COMP_ZSTD) {
+		in->dec = DEC_ZSTD;
+		in->zs = ZSTD_createDStream();
+		if (!in->zs)
+			return -1;
+		ZSTD_initDStream(in->zs);
+		in->zmid = 1;
+		return 0;
+	}
+	in->dec = DEC_ARCHIVE;
+	in->ar = archive_read_new();
+	if (!in->ar)
+		return -1;
+	archive_read_support_filter_all(in->ar);
+	archive_read_support_format_raw(in->ar);
+	/* Without "empty" an empty stream (gzip of an empty file) would be
+	 * "Unrecognized archive format".  It cannot hide a damaged first
+	 * block: archive_read_open() decodes that block and fails on it. */
+	archive_read_support_format_empty(in->ar);
+	blk_init(&in->arb, in->ar);
+	/* libarchive already decodes the first block while opening: a data
+	 * error here is deferred to the first ms_input_read(). */
+	if (archive_read_open(in->ar, in, NULL, dec_cb_read, NULL) != ARCHIVE_OK) {
+		dec_error(in, archive_error_string(in->ar));
+		in->failed = 1;
+		return 0;
+	}
+	if (archive_filter_count(in->ar) < 2) {
+		/* the magic matched but no libarchive filter took the data:
+		 * never pass compressed bytes off as text */
+		seterr(in->err, sizeof in->err, "corrupt %s data: header not recognized by libarchive",
+		       ms_compression_name(in->dcomp));
+		in->failed = 1;
+		return 0;
+	}
+	{
+		struct archive_entry *e;
+		int r = archive_read_next_header(in->ar, &e);
+		if (r == ARCHIVE_EOF) {
+			in->arb.eof = 1;
+		} else if (r < ARCHIVE_WARN) {
+			dec_error(in, archive_error_string(in->ar));
+			in->failed = 1;
+		}
+	}
+	return 0;
+}
+
+static ms_input *input_new(void)
+{
+	ms_input *in = calloc(1, sizeof *in);
+	if (!in)
+		return NULL;
+	in->fs.fd = -1;
+	in->info.file_size = -1;
+	in->info.mtime = -1;
+	return in;
+}
+
+/* Position the outer tar reader at spec->member. */
+static int open_member(ms_input *in, const ms_stream_spec *spec, char *err, size_t errlen)
+{
+	struct archive_entry *e;
+	in->fs.buf = malloc(MS_IBUF);
+	if (!in->fs.buf) {
+		seterrno(err, errlen, ENOMEM);
+		return -1;
+	}
+	in->outer = tar_open(&in->fs, err, errlen);
+	if (!in->outer)
+		return -1;
+	in->info.comp = comp_from_filter(archive_filter_code(in->outer, 0));
+	for (;;) {
+		int r = archive_read_next_header(in->outer, &e);
+		if (r == ARCHIVE_EOF) {
+			seterr(err, errlen, "%s: no such member in the archive", spec->member);
+			return -1;
+		}
+		if (r < ARCHIVE_WARN) {
+			const char *m = archive_error_string(in->outer);
+			seterr(err, errlen, "%s", m ? m : "cannot read archive");
+			return -1;
+		}
+		if (archive_entry_filetype(e) == AE_IFREG && !archive_entry_hardlink(e)) {
+			const char *name = archive_entry_pathname(e);
+			if (name && strcmp(name, spec->member) == 0)
+				break;
+		}
+	}
+	in->info.is_archive_member = 1;
+	in->info.mtime = archive_entry_mtime_is_set(e) ? (int64_t)archive_entry_mtime(e) : -1;
+	in->info.file_size = archive_entry_size_is_set(e) ? (int64_t)archive_entry_size(e) : -1;
+	blk_init(&in->member, in->outer);
+	return 0;
+}
+
+ms_input *ms_input_open(const ms_stream_spec *spec, char *err, size_t errlen)
+{
+	ms_input *in;
+	int is_stdin;
+	size_t dlen;
+
+	if (!spec || !spec->path) {
+		seterrno(err, errlen, EINVAL);
+		return NULL;
+	}
+	in = input_new();
+	if (!in) {
+		seterrno(err, errlen, ENOMEM);
+		return NULL;
+	}
+	is_stdin = strcmp(spec->path, "-") == 0 && !spec->member;
+
+	dlen = strlen(spec->path) + (spec->member ? strlen(spec->member) + 1 : 0) + 8;
+	in->info.display = malloc(dlen);
+	if (!in->info.display) {
+		seterrno(err, errlen, ENOMEM);
+		goto fail;
+	}
+	if (is_stdin)
+		snprintf(in->info.display, dlen, "(stdin)");
+	else if (spec->member)
+		snprintf(in->info.display, dlen, "%s:%s", spec->path, spec->member);
+	else
+		snprintf(in->info.display, dlen, "%s", spec->path);
+
+	if (is_stdin) {
+		in->fs.fd = 0;
+		in->own_fd = 0;
+	} else {
+		struct stat st;
+		in->fs.fd = open(spec->path, O_RDONLY | O_CLOEXEC);
+		if (in->fs.fd < 0) {
+			seterrno(err, errlen, errno);
+			goto fail;
+		}
+		in->own_fd = 1;
+		if (fstat(in->fs.fd, &st) != 0) {
+			seterrno(err, errlen, errno);
+			goto fail;
+		}
+		if (S_ISDIR(st.st_mode)) {
+			seterrno(err, errlen, EISDIR);
+			goto fail;
+		}
+		in->fs.regular = S_ISREG(st.st_mode);
+		in->info.mtime = (int64_t)st.st_mtime;
+		in->info.file_size = in->fs.regular ? (int64_t)st.st_size : -1;
+	}
+
+	if (spec->member) {
+		if (!in->fs.regular) {
+			seterr(err, errlen, "archive members can only be read from regular files");
+			goto fail;
+		}
+		if (open_member(in, spec, err, errlen) != 0)
+			goto fail;
+	} else {
+		in->direct = in->fs.regular && !is_stdin;
+	}
+
+	if (src_peek_head(in) != 0) {
+		in->failed = 1; /* data error: reported by ms_input_read() */
+		return in;
+	}
+	if (setup_decoder(in) != 0) {
+		seterrno(err, errlen, ENOMEM);
+		goto fail;
+	}
+	if (!spec->member)
+		in->info.comp = in->dcomp;
+	in->info.seekable = in->direct && in->dec == DEC_PLAIN;
+	return in;
+fail:
+	ms_input_close(in);
+	return NULL;
+}
+
+static ssize_t zstd_read(ms_input *in, void *buf, size_t cap)
+{
+	ZSTD_outBuffer out = { buf, cap, 0 };
+
+	if (in->pend_zerr)
+		return -1;
+	for (;;) {
+		ZSTD_inBuffer zin;
+		size_t r, out_before;
+		if (in->ipos == in->ilen && !in->src_eof) {
+			ssize_t n;
+			if (out.pos > 0)
+				return (ssize_t)out.pos; /* do not block with output in hand */
+			n = src_read(in, in->ibuf, MS_IBUF);
+			if (n < 0)
+				return -1;
+			in->ipos = 0;
+			in->ilen = (size_t)n;
+			if (n == 0)
+				in->src_eof = 1;
+		}
+		zin.src = in->ibuf;
+		zin.size = in->ilen;
+		zin.pos = in->ipos;
+		out_before = out.pos;
+		r = ZSTD_decompressStream(in->zs, &out, &zin);
+		if (ZSTD_isError(r)) {
+			seterr(in->err, sizeof in->err, "corrupt zstd data: %s", ZSTD_getErrorName(r));
+			if (out.pos > 0) {
+				in->pend_zerr = 1;
+				return (ssize_t)out.pos;
+			}
+			return -1;
+		}
+		/* a call without progress (e.g. the final one with no input
+		 * after a complete frame) says nothing about frame state */
+		if (zin.pos != in->ipos || out.pos != out_before)
+			in->zmid = r != 0;
+		in->ipos = zin.pos;
+		if (out.pos == out.size)
+			return (ssize_t)out.pos;
+		if (in->ipos == in->ilen && in->src_eof) {
+			if (out.pos > 0)
+				return (ssize_t)out.pos;
+			if (in->zmid) {
+				seterr(in->err, sizeof in->err, "truncated zstd data (unexpected end of input inside a frame)");
+				return -1;
+			}
+			return 0;
+		}
+	}
+}
+
+ssize_t ms_input_read(ms_input *in, void *buf, size_t cap)
+{
+	ssize_t r;
+
+	if (!in)
+		return -1;
+	if (in->failed)
+		return -1;
+	if (cap == 0)
+		return 0;
+	if (cap > ((size_t)1 << 30))
+		cap = (size_t)1 << 30;
+
+	switch (in->dec) {
+	case DEC_PLAIN:
+		r = src_read(in, buf, cap);
+		break;
+	case DEC_ZSTD:
+		r = zstd_read(in, buf, cap);
+		break;
+	default:
+		r = blk_read(&in->arb, buf, cap);
+		if (r < 0)
+			dec_error(in, in->arb.msg);
+		break;
+	}
+	if (r < 0) {
+		if (!in->err[0])
+			seterr(in->err, sizeof in->err, "read error");
+		in->failed = 1;
+		return -1;
+	}
+	in->pos += (uint64_t)r;
+	return r;
+}
+
+int ms_input_skip(ms_input *in, uint64_t n)
+{
+	unsigned char tmp[64 * 1024];
+	uint64_t left = n;
+
+	if (!in || in->failed)
+		return -1;
+	if (n == 0)
+		return 0;
+	if (in->info.seekable) {
+		struct stat st;
+		off_t cur = lseek(in->fs.fd, 0, SEEK_CUR);
+		if (cur < 0 || fstat(in->fs.fd, &st) != 0) {
+			seterrno(in->err, sizeof in->err, errno);
+			in->failed = 1;
+			return -1;
+		}
+		if (st.st_size < cur || n > (uint64_t)(st.st_size - cur)) {
+			seterr(in->err, sizeof in->err,
+			       "stream is shorter than the skip offset (%lld bytes, wanted %llu)",
+			       (long long)st.st_size, (unsigned long long)((uint64_t)cur + n));
+			lseek(in->fs.fd, 0, SEEK_END);
+			in->failed = 1;
+			return -1;
+		}
+		if (lseek(in->fs.fd, (off_t)n, SEEK_CUR) < 0) {
+			seterrno(in->err, sizeof in->err, errno);
+			in->failed = 1;
+			return -1;
+		}
+		in->pos = (uint64_t)cur + n;
+		return 0;
+	}
+	while (left > 0) {
+		size_t want = left < sizeof tmp ? (size_t)left : sizeof tmp;
+		ssize_t r = ms_input_read(in, tmp, want);
+		if (r < 0)
+			return -1;
+		if (r == 0) {
+			seterr(in->err, sizeof in->err,
+			       "stream is shorter than the skip offset (%llu bytes, wanted %llu)",
+			       (unsigned long long)in->pos,
+			       (unsigned long long)(in->pos + left));
+			in->failed = 1;
+			return -1;
+		}
+		left -= (uint64_t)r;
+	}
+	return 0;
+}
+
+const ms_input_info *ms_input_get_info(const ms_input *in)
+{
+	return in ? &in->info : NULL;
+}
+
+const char *ms_input_error(const ms_input *in)
+{
+	return in ? in->err : "";
+}
+
+void ms_input_close(ms_input *in)
+{
+	if (!in)
+		return;
+	if (in->ar)
+		archive_read_free(in->ar);
+	if (in->outer)
+		archive_read_free(in->outer);
+	if (in->zs)
+		ZSTD_freeDStream(in->zs);
+	if (in->own_fd && in->fs.fd >= 0)
+		close(in->fs.fd);
+	free(in->fs.buf);
+	free(in->ibuf);
+	free(in->info.display);
+	free(in);
+}
+
+ssize_t ms_input_peek(const ms_stream_spec *spec, void *buf, size_t cap, char *err, size_t errlen)
+{
+	ms_input *in = ms_input_open(spec, err, errlen);
+	size_t got = 0;
+
+	if (!in)
+		return -1;
+	while (got < cap) {
+		ssize_t r = ms_input_read(in, (unsigned char *)buf + got, cap - got);
+		if (r < 0) {
+			if (got == 0) {
+				seterr(err, errlen, "%s", ms_input_error(in));
+				ms_input_close(in);
+				return -1;
+			}
+			break; /* return the good prefix; a full read reports the error */
+		}
+		if (r == 0)
+			break;
+		got += (size_t)r;
+	}
+	ms_input_close(in);
+	return (ssize_t)got;
+}
+
+/* ------------------------------------------------------------------ */
+/* argument expansion                                                  */
+
+typedef struct {
+	ms_stream_spec *v;
+	size_t n, cap;
+} speclist;
+
+static int specs_push(speclist *l, const char *path, const char *member, int64_t mtime, int64_t size)
+{
+	ms_stream_spec *s;
+	if (l->n == l->cap) {
+		size_t nc = l->cap ? l->cap * 2 : 8;
+		ms_stream_spec *nv = realloc(l->v, nc * sizeof *nv);
+		if (!nv)
+			return -1;
+		l->v = nv;
+		l->cap = nc;
+	}
+	s = &l->v[l->n];
+	s->path = strdup(path);
+	s->member = member ? strdup(member) : NULL;
+	s->mtime = mtime;
+	s->size = size;
+	if (!s->path || (member && !s->member)) {
+		free(s->path);
+		free(s->member);
+		return -1;
+	}
+	l->n++;
+	return 0;
+}
+
+void ms_stream_specs_free(ms_stream_spec *specs, size_t n)
+{
+	if (!specs)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		free(specs[i].path);
+		free(specs[i].member);
+	}
+	free(specs);
+}
+
+/* One entry per regular member of the tar archive at path. */
+static int list_members(const char *path, speclist *l, char *err, size_t errlen)
+{
+	fdsrc fs = { -1, 1, NULL };
+	struct archive *a = NULL;
+	struct archive_entry *e;
+	int rc = -1;
+
+	fs.fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fs.fd < 0) {
+		seterrno(err, errlen, errno);
+		return -1;
+	}
+	fs.buf = malloc(MS_IBUF);
+	if (!fs.buf) {
+		seterrno(err, errlen, ENOMEM);
+		goto out;
+	}
+	a = tar_open(&fs, err, errlen);
+	if (!a)
+		goto out;
+	for (;;) {
+		int r = archive_read_next_header(a, &e);
+		if (r == ARCHIVE_EOF)
+			break;
+		if (r < ARCHIVE_WARN) {
+			const char *m = archive_error_string(a);
+			seterr(err, errlen, "%s", m ? m : "cannot read archive");
+			goto out;
+		}
+		if (archive_entry_filetype(e) != AE_IFREG || archive_entry_hardlink(e) ||
+		    !archive_entry_pathname(e))
+			continue;
+		if (specs_push(l, path, archive_entry_pathname(e),
+			       archive_entry_mtime_is_set(e) ? (int64_t)archive_entry_mtime(e) : -1,
+			       archive_entry_size_is_set(e) ? (int64_t)archive_entry_size(e) : -1) != 0) {
+			seterrno(err, errlen, ENOMEM);
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	if (a)
+		archive_read_free(a);
+	free(fs.buf);
+	close(fs.fd);
+	return rc;
+}
+
+/*
+ * A regular file: its members if it is a (possibly compressed) tar archive,
+ * else itself.  Other file types (FIFOs, devices) are never probed, since
+ * probing would consume their data.  With lenient set, a file that cannot be
+ * opened is still listed (opening it later reports why).
+ */
+static int expand_file(const char *path, const struct stat *st, int lenient, speclist *l,
+		       char *err, size_t errlen)
+{
+	int64_t mtime = (int64_t)st->st_mtime;
+	int64_t size = S_ISREG(st->st_mode) ? (int64_t)st->st_size : -1;
+
+	if (S_ISREG(st->st_mode)) {
+		unsigned char head[512];
+		ms_stream_spec probe = { (char *)path, NULL, mtime, size };
+		char perr[MS_ERRLEN];
+		ssize_t n = ms_input_peek(&probe, head, sizeof head, perr, sizeof perr);
+		if (n < 0 && !lenient) {
+			/* only a file that cannot be opened at all is an error here;
+			 * a data error is reported when the stream is read */
+			int fd = open(path, O_RDONLY | O_CLOEXEC);
+			if (fd < 0) {
+				seterrno(err, errlen, errno);
+				return -1;
+			}
+			close(fd);
+		}
+		if (n == (ssize_t)sizeof head && looks_like_tar(head, (size_t)n))
+			return list_members(path, l, err, errlen);
+	}
+	if (specs_push(l, path, NULL, mtime, size) != 0) {
+		seterrno(err, errlen, ENOMEM);
+		return -1;
+	}
+	return 0;
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int expand_dir(const char *dir, speclist *l, char *err, size_t errlen)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	char **names = NULL;
+	size_t n = 0, cap = 0, dlen = strlen(dir);
+	int rc = -1;
+
+	if (!d) {
+		seterrno(err, errlen, errno);
+		return -1;
+	}
+	errno = 0;
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		if (n == cap) {
+			size_t nc = cap ? cap * 2 : 32;
+			char **nv = realloc(names, nc * sizeof *nv);
+			if (!nv)
+				goto nomem;
+			names = nv;
+			cap = nc;
+		}
+		if (!(names[n] = strdup(de->d_name)))
+			goto nomem;
+		n++;
+	}
+	if (errno) {
+		seterrno(err, errlen, errno);
+		goto out;
+	}
+	if (n > 1)
+		qsort(names, n, sizeof *names, cmp_names);
+	for (size_t i = 0; i < n; i++) {
+		int slash = dlen > 0 && dir[dlen - 1] == '/';
+		size_t plen = dlen + 1 + strlen(names[i]) + 1;
+		char *p = malloc(plen);
+		struct stat st;
+		int r = 0;
+		if (!p)
+			goto nomem;
+		snprintf(p, plen, "%s%s%s", dir, slash ? "" : "/", names[i]);
+		if (stat(p, &st) == 0 && S_ISREG(st.st_mode)) {
+			char merr[MS_ERRLEN];
+			r = expand_file(p, &st, 1, l, merr, sizeof merr);
+			if (r != 0)
+				seterr(err, errlen, "%s: %s", names[i], merr);
+		}
+		free(p);
+		if (r != 0)
+			goto out;
+	}
+	rc = 0;
+	goto out;
+nomem:
+	seterrno(err, errlen, ENOMEM);
+out:
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	closedir(d);
+	return rc;
+}
+
+int ms_expand_arg(const char *arg, ms_stream_spec **specs, size_t *n, char *err, size_t errlen)
+{
+	speclist l = { NULL, 0, 0 };
+	struct stat st;
+	int rc;
+
+	if (!specs || !n) {
+		seterrno(err, errlen, EINVAL);
+		return -1;
+	}
+	*specs = NULL;
+	*n = 0;
+	if (!arg || !*arg) {
+		seterrno(err, errlen, ENOENT);
+		return -1;
+	}
+	if (strcmp(arg, "-") == 0) {
+		rc = specs_push(&l, "-", NULL, -1, -1);
+		if (rc != 0)
+			seterrno(err, errlen, ENOMEM);
+	} else if (stat(arg, &st) != 0) {
+		seterrno(err, errlen, errno);
+		rc = -1;
+	} else if (S_ISDIR(st.st_mode)) {
+		rc = expand_dir(arg, &l, err, errlen);
+	} else {
+		rc = expand_file(arg, &st, 0, &l, err, errlen);
+	}
+	if (rc != 0) {
+		ms_stream_specs_free(l.v, l.n);
+		return -1;
+	}
+	*specs = l.v;
+	*n = l.n;
+	return 0;
+}

@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * source.h - open log inputs and stream their decompressed bytes.
+ *
+ * An input path is a plain file, a compressed file (gzip, bzip2, xz, lzma,
+ * zstd, lz4: detected by content, never by name), a tar archive (plain or
+ * compressed) whose regular-file members are each a separate source, or "-"
+ * for standard input.  Reading is streaming with bounded memory.
+ *
+ * Ownership: ms_input_open() returns an object the caller frees with
+ * ms_input_close().  Errors are returned, never printed; the message is
+ * available from ms_input_error().
+ */
+#ifndef MS_SOURCE_H
+#define MS_SOURCE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+typedef enum {
+	MS_COMP_NONE = 0,
+	MS_COMP_GZIP,
+	MS_COMP_BZIP2,
+	MS_COMP_XZ,
+	MS_COMP_LZMA,
+	MS_COMP_ZSTD,
+	MS_COMP_LZ4,
+	MS_COMP_OTHER
+} ms_compression;
+
+const char *ms_compression_name(ms_compression c); /* "plain", "gzip", ... */
+
+/* One readable stream: a file, stdin, or one member of an archive. */
+typedef struct ms_input ms_input;
+
+typedef struct {
+	char *display;        /* "maillog.2.gz", "logs.tar.gz:maillog.1" or "(stdin)" (owned) */
+	ms_compression comp;  /* outer compression of the file (of the archive for a member) */
+	int is_archive_member;
+	int seekable;         /* plain regular file: offsets are file offsets */
+	int64_t file_size;    /* size on disk (compressed size); member size for a member; -1 if unknown */
+	int64_t mtime;        /* modification time (UTC seconds); member mtime for tar; -1 unknown */
+} ms_input_info;
+
+/*
+ * Expand a user argument into the list of streams it holds: a directory gives
+ * its regular files sorted by name (not recursive, hidden files skipped), a
+ * tar archive (also one inside such a directory) gives one entry per regular
+ * member in archive order, anything else gives itself.  "-" gives stdin.
+ * Only regular files are probed for tar content (probing a FIFO would eat it).
+ * *specs is a heap array of *n entries (free with ms_stream_specs_free).
+ * Returns 0, or -1 with the reason in err: strerror() text such as "No such
+ * file or directory" for an unusable argument, libarchive's message for a
+ * damaged archive listing.  A file inside a directory that cannot be opened
+ * is still listed; ms_input_open() then reports it.
+ */
+typedef struct {
+	char *path;    /* file path, or "-" */
+	char *member;  /* archive member name, or NULL */
+	int64_t mtime; /* -1 if unknown */
+	int64_t size;  /* on-disk size (compressed); member size for a member; -1 if unknown */
+} ms_stream_spec;
+
+int ms_expand_arg(const char *arg, ms_stream_spec **specs, size_t *n, char *err, size_t errlen);
+void ms_stream_specs_free(ms_stream_spec *specs, size_t n);
+
+/*
+ * Open one stream.  Returns NULL with a message in err on failure (the file
+ * or archive member cannot be opened).  Damaged compressed data is not an
+ * open error: it is reported by ms_input_read().  A member is found by name
+ * (the first regular member with that name); opening it reads the archive
+ * up to it.
+ */
+ms_input *ms_input_open(const ms_stream_spec *spec, char *err, size_t errlen);
+
+/*
+ * Read up to cap decompressed bytes.  Returns bytes read (> 0), 0 at clean
+ * end of stream, -1 on error (corrupt/truncated data, I/O error): the message
+ * is then in ms_input_error(), and every later call returns -1 too.  Bytes
+ * decoded before the damage are returned by earlier calls first; with the
+ * formats decoded through libarchive (all but plain and zstd) the bytes of
+ * libarchive's last, incomplete 64 KiB output block are lost with the error.
+ */
+ssize_t ms_input_read(ms_input *in, void *buf, size_t cap);
+
+/*
+ * Skip n decompressed bytes from the current position (used to resume a
+ * source that was partly ingested).  For seekable plain files this is a seek.
+ * Returns 0, or -1 (error or the stream is shorter than n: then
+ * ms_input_error() says which, and the input is unusable from then on).
+ */
+int ms_input_skip(ms_input *in, uint64_t n);
+
+const ms_input_info *ms_input_get_info(const ms_input *in);
+const char *ms_input_error(const ms_input *in);
+void ms_input_close(ms_input *in);
+
+/*
+ * Read the first up-to-cap decompressed bytes of a stream without keeping it
+ * open (used for fingerprints and for peeking the first timestamp).
+ * Returns bytes read (fewer than cap only at end of stream, or when the data
+ * is damaged after them), or -1 with a message in err.
+ */
+ssize_t ms_input_peek(const ms_stream_spec *spec, void *buf, size_t cap, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: MIT */
+#include <arpa/inet.h>
+#include "addr.h"
+
+int ms_ip_family(ms_sv s)
+{
+	char buf[64];
+	unsigned char bin[16];
+	if (s.n == 0 || s.n >= sizeof buf)
+		return 0;
+	memcpy(buf, s.p, s.n);
+	buf[s.n] = 0;
+	if (memchr(s.p, ':', s.n))
+		return inet_pton(AF_INET6, buf, bin) == 1 ? 6 : 0;
+	return inet_pton(AF_INET, buf, bin) == 1 ? 4 : 0;
+}
+
+int ms_ip_valid(ms_sv s) { return ms_ip_family(s) != 0; }
+
+static size_t parse_port(ms_sv s, size_t i, long *port)
+{
+	uint64_t v;
+	size_t d;
+	*port = -1;
+	if (i < s.n && s.p[i] == ':') {
+		d = ms_sv_u64(ms_sv_skip(s, i + 1), &v);
+		if (d > 0 && d <= 5 && v <= 65535) {
+			*port = (long)v;
+			return i + 1 + d;
+		}
+	}
+	return i;
+}
+
+size_t ms_namaddr_parse(ms_sv s, ms_sv *name, ms_sv *ip, long *port)
+{
+	/* name: up to '[' (no spaces); addr up to ']' */
+	size_t i = 0, lb, rb;
+	while (i < s.n && s.p[i] != '[' && s.p[i] != ' ')
+		i++;
+	if (i >= s.n || s.p[i] != '[')
+		return 0;
+	lb = i;
+	i++;
+	while (i < s.n && s.p[i] != ']' && i - lb <= 60)
+		i++;
+	if (i >= s.n || s.p[i] != ']')
+		return 0;
+	rb = i;
+	*name = ms_sv_make(s.p, lb);
+	*ip = ms_sv_make(s.p + lb + 1, rb - lb - 1);
+	if (!ms_ip_valid(*ip))
+		return 0;
+	return parse_port(s, rb + 1, port);
+}
+
+int ms_namaddr_whole(ms_sv s, ms_sv *name, ms_sv *ip, long *port)
+{
+	long rb = ms_sv_rchr(s, ']'), lb;
+	size_t end;
+	if (rb < 0)
+		return 0;
+	lb = ms_sv_rchr(ms_sv_head(s, (size_t)rb), '[');
+	if (lb < 0)
+		return 0;
+	*name = ms_sv_make(s.p, (size_t)lb);
+	*ip = ms_sv_make(s.p + lb + 1, (size_t)(rb - lb - 1));
+	if (!ms_ip_valid(*ip))
+		return 0;
+	end = parse_port(s, (size_t)rb + 1, port);
+	return end == s.n;
+}

@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * addr.h - client identities as Postfix logs them.
+ *   namaddr: "name[addr]" or "name[addr]:port"   (split on the LAST ']')
+ *   postscreen: "[addr]:port"
+ * IP text is validated (inet_pton) so that garbage never becomes an "IP".
+ */
+#ifndef MS_ADDR_H
+#define MS_ADDR_H
+
+#include "../util/sv.h"
+
+/* 1 if s is an IPv4 or IPv6 address text (an "IPv6:" prefix is not accepted). */
+int ms_ip_valid(ms_sv s);
+/* 4 or 6 for a valid address, 0 otherwise */
+int ms_ip_family(ms_sv s);
+
+/*
+ * Parse a namaddr at the start of s, ending at s.n or at one of the
+ * terminators in `stop` following ']' / ']:port'.  Returns the number of bytes
+ * consumed (through ']' or the port), 0 if s does not start with a valid
+ * namaddr.  name may be empty ("[1.2.3.4]:25" postscreen form).
+ */
+size_t ms_namaddr_parse(ms_sv s, ms_sv *name, ms_sv *ip, long *port);
+
+/*
+ * Like ms_namaddr_parse but the namaddr is the whole of s, which may
+ * contain ']' in the name (split on the last ']').
+ */
+int ms_namaddr_whole(ms_sv s, ms_sv *name, ms_sv *ip, long *port);
+
+#endif

@@ -1,0 +1,142 @@
+/* SPDX-License-Identifier: MIT */
+#include <time.h>
+#include <string.h>
+#include "clock.h"
+
+#define HALF_YEAR_S (183LL * 86400)
+#define ANCHOR_SLACK_S (86400LL)
+
+int64_t ms_days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+	/* H. Hinnant's algorithm */
+	y -= m <= 2;
+	const int64_t era = (y >= 0 ? y : y - 399) / 400;
+	const unsigned yoe = (unsigned)(y - era * 400);
+	const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + (int64_t)doe - 719468;
+}
+
+void ms_civil_from_days(int64_t z, int *y, int *m, int *d)
+{
+	z += 719468;
+	const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+	const unsigned doe = (unsigned)(z - era * 146097);
+	const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	const int64_t yy = (int64_t)yoe + era * 400;
+	const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	const unsigned mp = (5 * doy + 2) / 153;
+	const unsigned dd = doy - (153 * mp + 2) / 5 + 1;
+	const unsigned mm = mp < 10 ? mp + 3 : mp - 9;
+	*y = (int)(yy + (mm <= 2));
+	*m = (int)mm;
+	*d = (int)dd;
+}
+
+int64_t ms_timegm(int year, int mon, int mday, int hour, int min, int sec)
+{
+	return ms_days_from_civil(year, (unsigned)mon, (unsigned)mday) * 86400 + hour * 3600 + min * 60 + sec;
+}
+
+void ms_tzcache_init(ms_tzcache *c)
+{
+	for (size_t i = 0; i < sizeof c->slot / sizeof c->slot[0]; i++)
+		c->slot[i].key = -1;
+}
+
+int64_t ms_local_to_utc(ms_tzcache *c, int year, int mon, int mday, int hour, int min, int sec)
+{
+	int64_t key = (((int64_t)year * 16 + mon) * 32 + mday) * 32 + hour;
+	ms_tzslot *s = &c->slot[(uint64_t)(key * 2654435761u) % 64];
+	if (s->key != key) {
+		struct tm tm;
+		memset(&tm, 0, sizeof tm);
+		tm.tm_year = year - 1900;
+		tm.tm_mon = mon - 1;
+		tm.tm_mday = mday;
+		tm.tm_hour = hour;
+		tm.tm_isdst = -1;
+		time_t t = mktime(&tm);
+		if (t == (time_t)-1) /* fall back to UTC */
+			t = (time_t)ms_timegm(year, mon, mday, hour, 0, 0);
+		s->key = key;
+		s->base = (int64_t)t;
+	}
+	return s->base + min * 60 + sec;
+}
+
+void ms_year_init(ms_yearstate *y)
+{
+	memset(y, 0, sizeof *y);
+	y->last_key = -1;
+}
+
+void ms_year_begin(ms_yearstate *y, int year, int64_t anchor)
+{
+	y->year = year > 0 ? year : 0;
+	y->fixed = year > 0;
+	y->anchor = anchor;
+	y->last_key = -1;
+	y->rollovers = 0;
+}
+
+static int64_t year_key(const ms_stamp *ts)
+{
+	/* month/day position in a 31-day-month grid, good enough for ordering */
+	return ((((int64_t)(ts->mon - 1) * 31 + (ts->mday - 1)) * 24 + ts->hour) * 60 + ts->min) * 60 + ts->sec;
+}
+
+int ms_year_for_anchor(ms_tzcache *c, const ms_stamp *ts, int64_t anchor)
+{
+	int ay, am, ad;
+	ms_civil_from_days(anchor >= 0 ? anchor / 86400 : (anchor - 86399) / 86400, &ay, &am, &ad);
+	for (int yy = ay + 1; yy > ay - 3; yy--) {
+		if (ts->mon == 2 && ts->mday == 29 && !((yy % 4 == 0 && yy % 100 != 0) || yy % 400 == 0))
+			continue;
+		int64_t t = ms_local_to_utc(c, yy, ts->mon, ts->mday, ts->hour, ts->min, ts->sec);
+		if (t <= anchor + ANCHOR_SLACK_S)
+			return yy;
+	}
+	return ay;
+}
+
+int ms_stamp_to_utc(ms_tzcache *c, ms_yearstate *y, const ms_stamp *ts, int64_t *out)
+{
+	int year;
+	switch (ts->kind) {
+	case MS_TS_EPOCH:
+		*out = ts->epoch;
+		return 0;
+	case MS_TS_ISO:
+		if (ts->has_offset)
+			*out = ms_timegm(ts->year, ts->mon, ts->mday, ts->hour, ts->min, ts->sec) - ts->offset;
+		else
+			*out = ms_local_to_utc(c, ts->year, ts->mon, ts->mday, ts->hour, ts->min, ts->sec);
+		return 0;
+	case MS_TS_3164: {
+		int64_t k = year_key(ts);
+		if (y->year == 0) {
+			y->year = y->anchor ? ms_year_for_anchor(c, ts, y->anchor)
+					    : ms_year_for_anchor(c, ts, (int64_t)time(NULL));
+		} else if (y->last_key >= 0) {
+			if (k + HALF_YEAR_S < y->last_key) {
+				y->year++;
+				y->rollovers++;
+			}
+		}
+		year = y->year;
+		if (y->last_key >= 0 && k > y->last_key + HALF_YEAR_S) {
+			/* a straggler from before the rollover: previous year, state unchanged */
+			year = y->year - 1;
+		} else {
+			y->last_key = k;
+		}
+		if (ts->mon == 2 && ts->mday == 29 && !((year % 4 == 0 && year % 100 != 0) || year % 400 == 0))
+			return -1;
+		*out = ms_local_to_utc(c, year, ts->mon, ts->mday, ts->hour, ts->min, ts->sec);
+		return 0;
+	}
+	default:
+		return -1;
+	}
+}

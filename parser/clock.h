@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * clock.h - turn parsed syslog stamps into UTC seconds.
+ *
+ * Local times are read in the process time zone (TZ; cmd/ sets it from
+ * --tz before any parsing).  Conversions are cached per local hour, so the
+ * per-line cost is arithmetic only.
+ *
+ * Year inference for RFC 3164 stamps (no year), per stream of lines:
+ *   - the year rolls over when the stamp jumps back by more than half a year
+ *     (Dec -> Jan); small backward steps (reordered lines) do not roll;
+ *   - a stamp that jumps forward by more than half a year right after a
+ *     rollover belongs to the previous year (a late December line);
+ *   - the first line's year is set by ms_year_begin(): either given
+ *     (--year) or derived from an anchor time (the file's mtime, or now for
+ *     stdin) as the latest year that does not put the line after the anchor
+ *     (plus one day of tolerance for clock and zone skew).
+ */
+#ifndef MS_CLOCK_H
+#define MS_CLOCK_H
+
+#include <stdint.h>
+#include "syslog.h"
+
+typedef struct {
+	int64_t key;     /* local (y,m,d,h) packed; -1 = empty */
+	int64_t base;    /* UTC seconds of local hh:00:00 */
+} ms_tzslot;
+
+typedef struct {
+	ms_tzslot slot[64];
+} ms_tzcache;
+
+void ms_tzcache_init(ms_tzcache *c);
+
+/* Local wall time -> UTC seconds. */
+int64_t ms_local_to_utc(ms_tzcache *c, int year, int mon, int mday, int hour, int min, int sec);
+
+/* Civil date -> days since 1970-01-01 (proleptic Gregorian). */
+int64_t ms_days_from_civil(int64_t y, unsigned m, unsigned d);
+void ms_civil_from_days(int64_t z, int *y, int *m, int *d);
+int64_t ms_timegm(int year, int mon, int mday, int hour, int min, int sec);
+
+typedef struct {
+	int year;          /* year of the current line (0 = not started) */
+	int fixed;         /* 1 when set by --year */
+	int64_t last_key;  /* month/day/time of the last 3164 line as seconds-in-year; -1 none */
+	int rollovers;
+	int64_t anchor;    /* UTC upper bound for the first guess (0 = none) */
+} ms_yearstate;
+
+void ms_year_init(ms_yearstate *y);
+/* Start a stream: year > 0 fixes the first line's year; else anchor (UTC secs) bounds it. */
+void ms_year_begin(ms_yearstate *y, int year, int64_t anchor);
+
+/* Resolve a stamp to UTC seconds, updating the year state.  Returns 0 ok, -1 invalid date. */
+int ms_stamp_to_utc(ms_tzcache *c, ms_yearstate *y, const ms_stamp *ts, int64_t *out);
+
+/* Year of the latest date (mon/day hh:mm:ss, local) that is <= anchor + slack. */
+int ms_year_for_anchor(ms_tzcache *c, const ms_stamp *ts, int64_t anchor);
+
+#endif

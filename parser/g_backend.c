@@ -1,0 +1,162 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * g_backend.c - SASL back ends that log in their own process:
+ * plesk_saslauthd, Cyrus saslauthd, Dovecot auth and IMAP/POP logins.
+ */
+#include "grammar.h"
+#include "grammar_int.h"
+#include "addr.h"
+
+void ms_parse_plesk(ms_sv m, ms_event *ev)
+{
+	ev->type = EV_UNKNOWN;
+	/* "failed mail authenticatication attempt for user 'U' (password len=N)" (sic, old)
+	 * "failed mail authentication attempt for user 'U' (password len=N)" */
+	if (ms_sv_starts(m, "failed mail authenticatication attempt for user '") ||
+	    ms_sv_starts(m, "failed mail authentication attempt for user '")) {
+		long q = ms_sv_chr(m, '\'');
+		ms_sv rest = ms_sv_skip(m, (size_t)q + 1);
+		long e = -1, from = 0;
+		for (;;) { /* last "' (password len=" */
+			long k = ms_sv_find_lit(ms_sv_skip(rest, (size_t)from), "' (password len=");
+			if (k < 0)
+				break;
+			e = from + k;
+			from = e + 1;
+		}
+		if (e >= 0) {
+			uint64_t v;
+			ev->user = ms_sv_head(rest, (size_t)e);
+			if (ms_sv_u64(ms_sv_skip(rest, (size_t)e + 16), &v))
+				ev->num = (long)(v > 100000 ? 100000 : v);
+		} else {
+			/* cut line: keep what follows the quote up to a closing quote, if any */
+			long c = ms_sv_rchr(rest, '\'');
+			ev->user = c >= 0 ? ms_sv_head(rest, (size_t)c) : rest;
+		}
+		ev->type = EV_PLESK_FAIL;
+		return;
+	}
+	if (ms_sv_starts(m, "No such user '")) {
+		ms_sv rest = ms_sv_skip(m, 14);
+		long e = ms_sv_find_lit(rest, "' in mail authorization database");
+		ev->user = e >= 0 ? ms_sv_head(rest, (size_t)e) : rest;
+		ev->type = EV_PLESK_NOUSER;
+		return;
+	}
+	if (ms_sv_starts(m, "listen=") || ms_sv_starts(m, "privileges set to") ||
+	    ms_sv_starts(m, "select timeout") || ms_sv_starts(m, "Starting") || ms_sv_starts(m, "started") ||
+	    ms_sv_starts(m, "accept") || ms_sv_starts(m, "received signal") || ms_sv_starts(m, "exiting") ||
+	    ms_sv_find_lit(m, "dbpath=") >= 0)
+		ev->type = EV_NOISE;
+}
+
+void ms_parse_saslauthd(ms_grammar *g, ms_sv m, ms_event *ev)
+{
+	ms_sv cap[4];
+	ev->type = EV_UNKNOWN;
+	if (ms_grammar_match(g, g->re_saslauthd, m, cap, 4)) {
+		ev->user = cap[0];
+		ev->what = cap[1];
+		ev->mech = cap[2];
+		ev->reason = cap[3];
+		ev->type = EV_SASLAUTHD_FAIL;
+		return;
+	}
+	if (ms_sv_find_lit(m, "auth success") >= 0 || ms_sv_find_lit(m, "do_auth") >= 0 ||
+	    ms_sv_find_lit(m, "server_exit") >= 0 || ms_sv_find_lit(m, "master pid") >= 0 ||
+	    ms_sv_find_lit(m, "detach_tty") >= 0 || ms_sv_find_lit(m, "ipc_init") >= 0 ||
+	    ms_sv_find_lit(m, "cache_init") >= 0)
+		ev->type = EV_NOISE;
+}
+
+/* value after "key=" up to ", " or end; user=<..> handled by kv_get */
+static ms_sv field(ms_sv m, const char *key)
+{
+	ms_sv v;
+	return ms_kv_get(m, key, &v) ? v : MS_SV_NULL;
+}
+
+void ms_parse_dovecot(ms_grammar *g, ms_sv m, ms_event *ev)
+{
+	ms_sv cap[4];
+	long lg;
+	ev->type = EV_UNKNOWN;
+	/* IMAP/POP/... login process lines: "imap-login: ... user=<u>, method=M, rip=IP, ..." */
+	lg = ms_sv_find_lit(m, "-login: ");
+	if (lg >= 0 && lg < 40) {
+		ms_sv rest = ms_sv_skip(m, (size_t)lg + 8);
+		ms_sv rip = field(rest, "rip");
+		ev->what = ms_sv_head(m, (size_t)lg + 6);
+		{
+			long sp = ms_sv_rchr(ev->what, ' ');
+			if (sp >= 0)
+				ev->what = ms_sv_skip(ev->what, (size_t)sp + 1);
+		}
+		if (!ms_ip_valid(rip)) {
+			ev->type = EV_NOISE;
+			return;
+		}
+		ev->ip = rip;
+		ev->user = field(rest, "user");
+		ev->mech = field(rest, "method");
+		if (ms_sv_find_lit(rest, "auth failed") >= 0 || ms_sv_find_lit(rest, "plaintext auth") >= 0) {
+			long a = ms_sv_find_lit(rest, " attempts");
+			ev->fail = 1;
+			ev->num = 1;
+			if (a > 0) {
+				long b = a;
+				while (b > 0 && rest.p[b - 1] >= '0' && rest.p[b - 1] <= '9')
+					b--;
+				uint64_t v;
+				if (b < a && ms_sv_u64(ms_sv_skip(rest, (size_t)b), &v))
+					ev->num = (long)(v > 100000 ? 100000 : v);
+			}
+			ev->type = EV_DOVECOT_LOGIN;
+		} else if (ms_sv_starts(ms_sv_skip(rest, ms_sv_starts(rest, "Info: ") ? 6 : 0), "Login: ")) {
+			ev->fail = 0;
+			ev->type = EV_DOVECOT_LOGIN;
+		} else {
+			ev->type = EV_NOISE;
+		}
+		return;
+	}
+	/* auth process: "backend(user,ip[,<session>]): result" */
+	if (ms_grammar_match(g, g->re_dovecot_auth, m, cap, 4)) {
+		ev->what = cap[0];
+		ev->user = cap[1];
+		ev->ip = cap[2];
+		ev->text = cap[3];
+		if (!ms_ip_valid(ev->ip)) {
+			ev->ip = MS_SV_NULL;
+		}
+		ev->fail = ms_sv_find_lit(cap[3], "unknown user") >= 0 || ms_sv_find_lit(cap[3], "ismatch") >= 0 ||
+			   ms_sv_find_lit(cap[3], "failed") >= 0 || ms_sv_find_lit(cap[3], "not known") >= 0 ||
+			   ms_sv_find_lit(cap[3], "denied") >= 0;
+		ev->type = ev->fail ? EV_DOVECOT_AUTH : EV_NOISE;
+		return;
+	}
+	/* pam_unix(dovecot:auth): authentication failure; ... rhost=IP [user=U] */
+	if (ms_sv_find_lit(m, "pam_unix(dovecot") >= 0 && ms_sv_find_lit(m, "authentication failure") >= 0) {
+		long r = ms_sv_find_lit(m, " rhost=");
+		if (r >= 0) {
+			ms_sv v = ms_sv_skip(m, (size_t)r + 7);
+			long e = ms_sv_chr(v, ' ');
+			ev->ip = e < 0 ? v : ms_sv_head(v, (size_t)e);
+			long u = ms_sv_find_lit(m, " user=");
+			if (u >= 0) {
+				ms_sv uv = ms_sv_skip(m, (size_t)u + 6);
+				long ue = ms_sv_chr(uv, ' ');
+				ev->user = ue < 0 ? uv : ms_sv_head(uv, (size_t)ue);
+			}
+			if (ms_ip_valid(ev->ip)) {
+				ev->what = MS_SV_LIT("pam");
+				ev->fail = 1;
+				ev->type = EV_DOVECOT_AUTH;
+				return;
+			}
+			ev->ip = MS_SV_NULL;
+		}
+	}
+	ev->type = EV_NOISE; /* dovecot's own operational lines */
+}

@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * g_postfix.c - Postfix daemons other than smtpd and postscreen: the queue
+ * life of a message (cleanup message-id, qmgr from/size/nrcpt, delivery
+ * agents to=/status=, qmgr removed), outbound TLS, and operational lines.
+ */
+#include "grammar.h"
+#include "addr.h"
+
+static int is_delivery_agent(ms_sv d)
+{
+	return ms_sv_eq_lit(d, "smtp") || ms_sv_eq_lit(d, "lmtp") || ms_sv_eq_lit(d, "local") ||
+	       ms_sv_eq_lit(d, "virtual") || ms_sv_eq_lit(d, "pipe") || ms_sv_eq_lit(d, "error") ||
+	       ms_sv_eq_lit(d, "discard") || ms_sv_eq_lit(d, "relay") || ms_sv_eq_lit(d, "retry") ||
+	       ms_sv_eq_lit(d, "bounce") || ms_sv_eq_lit(d, "defer") || ms_sv_eq_lit(d, "trace");
+}
+
+void ms_parse_postfix_other(ms_sv d, ms_sv m, ms_event *ev)
+{
+	size_t q = ms_queue_id_len(m);
+	ev->type = EV_UNKNOWN;
+	if (q) {
+		ms_sv rest = ms_sv_skip(m, q + 2);
+		ev->queue_id = ms_sv_head(m, q);
+		if (ms_sv_starts(rest, "message-id=")) {
+			ev->text = ms_sv_skip(rest, 11);
+			ev->type = EV_Q_MSGID;
+			return;
+		}
+		if (ms_sv_eq_lit(rest, "removed")) {
+			ev->type = EV_Q_REMOVED;
+			return;
+		}
+		if (ms_sv_starts(rest, "from=<") && ms_sv_eq_lit(d, "qmgr")) {
+			ms_sv v;
+			uint64_t x;
+			ms_kv_get(rest, "from", &ev->from);
+			if (ms_kv_get(rest, "size", &v) && ms_sv_u64(v, &x))
+				ev->num = (long)(x > 0x7fffffff ? 0x7fffffff : x);
+			if (ms_kv_get(rest, "nrcpt", &v) && ms_sv_u64(v, &x))
+				ev->num2 = (long)(x > 0x7fffffff ? 0x7fffffff : x);
+			ev->type = ev->num2 >= 0 ? EV_Q_FROM : EV_NOISE;
+			return;
+		}
+		if (ms_sv_starts(rest, "to=<") && is_delivery_agent(d)) {
+			ms_kv_get(rest, "to", &ev->to);
+			ms_kv_get(rest, "status", &ev->what);
+			ms_kv_get(rest, "relay", &ev->text);
+			ev->type = EV_Q_DELIVERY;
+			return;
+		}
+		if (ms_sv_starts(rest, "milter-reject: ") || ms_sv_starts(rest, "reject: ")) {
+			/* cleanup/smtpd-side content rejects naming the client: keep as reject */
+			long f = ms_sv_find_lit(rest, " from ");
+			ms_sv name;
+			if (f > 0) {
+				ms_sv after = ms_sv_skip(rest, (size_t)f + 6);
+				size_t n = ms_namaddr_parse(after, &name, &ev->ip, &ev->port);
+				if (n) {
+					ev->name = name;
+					long c = ms_sv_find_lit(rest, ": ");
+					ev->what = ms_sv_head(rest, (size_t)c);
+					ev->where = ms_sv_make(rest.p + c + 2, (size_t)(f - c - 2));
+					ev->reason = ms_sv_skip(after, n + 2);
+					ms_kv_get(after, "from", &ev->from);
+					ms_kv_get(after, "to", &ev->to);
+					ms_kv_get(after, "helo", &ev->helo);
+					ev->type = EV_REJECT;
+					return;
+				}
+			}
+		}
+		/* all other queue-id lines (uid=, sender notifications, header checks,
+		 * host said, lost connection with, delays ...) are message plumbing */
+		ev->type = EV_NOISE;
+		return;
+	}
+	{
+		long sp = ms_sv_chr(m, ' ');
+		if (sp > 0) {
+			ms_sv w = ms_sv_head(m, (size_t)sp);
+			if ((ms_sv_eq_lit(w, "Anonymous") || ms_sv_eq_lit(w, "Untrusted") || ms_sv_eq_lit(w, "Trusted") ||
+			     ms_sv_eq_lit(w, "Verified")) && ms_sv_find_lit(m, " TLS connection ") == sp) {
+				long wc = ms_sv_find_lit(m, " with cipher ");
+				if (wc > 0) {
+					ms_sv rest = ms_sv_skip(m, (size_t)wc + 13);
+					long e = ms_sv_chr(rest, ' ');
+					ev->cipher = e < 0 ? rest : ms_sv_head(rest, (size_t)e);
+					ms_sv pre = ms_sv_head(m, (size_t)wc);
+					long c = ms_sv_rchr(pre, ' ');
+					ev->proto = ms_sv_skip(pre, (size_t)c + 1);
+					ev->trust = w;
+					ev->type = EV_TLS_OUTBOUND;
+					return;
+				}
+			}
+		}
+	}
+	if (ms_sv_starts(m, "warning: ") || ms_sv_starts(m, "error: ") || ms_sv_starts(m, "fatal: ") ||
+	    ms_sv_starts(m, "panic: ") || ms_sv_starts(m, "statistics: ") || ms_sv_starts(m, "daemon started") ||
+	    ms_sv_starts(m, "reload ") || ms_sv_starts(m, "terminating on signal") || ms_sv_starts(m, "connect to ") ||
+	    ms_sv_starts(m, "addr ") || ms_sv_starts(m, "Deleted: ") || ms_sv_starts(m, "Requeued: ") ||
+	    ms_sv_starts(m, "cache ") || ms_sv_starts(m, "setting up TLS connection to ") ||
+	    ms_sv_starts(m, "starting the Postfix") || ms_sv_starts(m, "stopping the Postfix") ||
+	    ms_sv_starts(m, "refreshing the Postfix") || ms_sv_starts(m, "Postfix is ") ||
+	    ms_sv_starts(m, "table ") || ms_sv_starts(m, "mail system") || ms_sv_starts(m, "SSL_connect:") ||
+	    ms_sv_starts(m, "connection established") || ms_sv_starts(m, "disconnect from ") ||
+	    ms_sv_starts(m, "connect from ") || ms_is_tls_debug_noise(m))
+		ev->type = EV_NOISE;
+}

@@ -1,0 +1,176 @@
+/* SPDX-License-Identifier: MIT */
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include "grammar.h"
+#include "grammar_int.h"
+
+static const char *const ev_names[EV__COUNT] = {
+	"unknown", "noise", "connect", "disconnect", "abort", "auth_fail", "auth_aborted",
+	"auth_ratelimit", "client", "reject", "rdns_mismatch", "client_warn", "tls_setup",
+	"tls_established", "tls_outbound", "tls_error", "tls_read", "tls_write", "ps_connect",
+	"ps_pass", "ps_event", "ps_disconnect", "ps_reject", "q_msgid", "q_from", "q_delivery",
+	"q_removed", "plesk_fail", "plesk_nouser", "saslauthd_fail", "dovecot_auth",
+	"dovecot_login",
+};
+
+const char *ms_ev_name(ms_ev_type t)
+{
+	return (t >= 0 && t < EV__COUNT) ? ev_names[t] : "?";
+}
+
+static pcre2_code *compile(const char *pat, char *err, size_t errlen)
+{
+	int ec;
+	PCRE2_SIZE eo;
+	pcre2_code *re = pcre2_compile((PCRE2_SPTR)pat, PCRE2_ZERO_TERMINATED, 0, &ec, &eo, NULL);
+	if (!re) {
+		PCRE2_UCHAR msg[160];
+		pcre2_get_error_message(ec, msg, sizeof msg);
+		snprintf(err, errlen, "internal pattern error at %zu: %s", (size_t)eo, (char *)msg);
+		return NULL;
+	}
+	(void)pcre2_jit_compile(re, PCRE2_JIT_COMPLETE); /* falls back to the interpreter */
+	return re;
+}
+
+ms_grammar *ms_grammar_new(char *err, size_t errlen)
+{
+	ms_grammar *g = calloc(1, sizeof *g);
+	if (!g) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	g->re_dovecot_auth = compile(
+		"(?:^|[ :])(pam|passwd-file|passwd|shadow|sql|ldap|checkpassword|bsdauth|lua|oauth2|static|vpopmail)"
+		"\\(([^,()]*),([0-9A-Fa-f.:]+)(?:,<[^>]*>)?\\): (.*)$", err, errlen);
+	g->re_saslauthd = compile(
+		"auth failure: \\[user=([^\\]]*)\\] \\[service=([^\\]]*)\\](?: \\[realm=[^\\]]*\\])?(?: \\[mech=([^\\]]*)\\])?(?: \\[reason=([^\\]]*)\\])?",
+		err, errlen);
+	if (!g->re_dovecot_auth || !g->re_saslauthd) {
+		ms_grammar_free(g);
+		return NULL;
+	}
+	g->md = pcre2_match_data_create(16, NULL);
+	if (!g->md) {
+		snprintf(err, errlen, "out of memory");
+		ms_grammar_free(g);
+		return NULL;
+	}
+	return g;
+}
+
+void ms_grammar_free(ms_grammar *g)
+{
+	if (!g)
+		return;
+	pcre2_code_free(g->re_dovecot_auth);
+	pcre2_code_free(g->re_saslauthd);
+	pcre2_match_data_free(g->md);
+	free(g);
+}
+
+int ms_grammar_match(ms_grammar *g, void *re, ms_sv s, ms_sv *caps, int ncaps)
+{
+	int rc = pcre2_match((pcre2_code *)re, (PCRE2_SPTR)(s.p ? s.p : ""), s.n, 0, 0, g->md, NULL);
+	if (rc < 0)
+		return 0;
+	PCRE2_SIZE *ov = pcre2_get_ovector_pointer(g->md);
+	for (int i = 0; i < ncaps; i++) {
+		if (i + 1 < rc && ov[2 * (i + 1)] != PCRE2_UNSET)
+			caps[i] = ms_sv_make(s.p + ov[2 * (i + 1)], ov[2 * (i + 1) + 1] - ov[2 * (i + 1)]);
+		else
+			caps[i] = MS_SV_NULL;
+	}
+	return 1;
+}
+
+static int is_dovecot(ms_sv d)
+{
+	return ms_sv_eq_lit(d, "dovecot") || ms_sv_eq_lit(d, "auth") || ms_sv_eq_lit(d, "auth-worker") ||
+	       ms_sv_eq_lit(d, "dovecot-auth") || ms_sv_ends(d, "-login");
+}
+
+ms_family ms_grammar_classify(ms_grammar *g, const ms_syslog *sl, ms_event *ev)
+{
+	ms_sv d = sl->daemon;
+	memset(ev, 0, sizeof *ev);
+	ev->port = -1;
+	ev->num = -1;
+	ev->num2 = -1;
+
+	if (ms_sv_eq_lit(d, "smtpd")) {
+		ms_parse_smtpd(sl->msg, ev);
+		return MS_FAM_SMTPD;
+	}
+	if (ms_sv_eq_lit(d, "postscreen")) {
+		ms_parse_postscreen(sl->msg, ev);
+		return MS_FAM_POSTSCREEN;
+	}
+	if (ms_sv_eq_lit(d, "plesk_saslauthd")) {
+		ms_parse_plesk(sl->msg, ev);
+		return MS_FAM_PLESK;
+	}
+	if (ms_sv_eq_lit(d, "saslauthd")) {
+		ms_parse_saslauthd(g, sl->msg, ev);
+		return MS_FAM_SASLAUTHD;
+	}
+	if (is_dovecot(d)) {
+		ms_parse_dovecot(g, sl->msg, ev);
+		return MS_FAM_DOVECOT;
+	}
+	if (ms_sv_starts(sl->prog, "postfix")) {
+		ms_parse_postfix_other(d, sl->msg, ev);
+		return MS_FAM_POSTFIX;
+	}
+	ev->type = EV_UNKNOWN;
+	return MS_FAM_OTHER;
+}
+
+size_t ms_queue_id_len(ms_sv s)
+{
+	size_t i = 0;
+	while (i < s.n && i < 24) {
+		char c = s.p[i];
+		if ((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'))
+			i++;
+		else
+			break;
+	}
+	if (i < 5 || i + 1 >= s.n || s.p[i] != ':' || s.p[i + 1] != ' ')
+		return 0;
+	/* "NOQUEUE" is the no-queue-id marker, accepted as a queue id slot */
+	return i;
+}
+
+int ms_kv_get(ms_sv s, const char *key, ms_sv *val)
+{
+	size_t kl = strlen(key);
+	long at = 0;
+	ms_sv rest = s;
+	while ((at = ms_sv_find(rest, key, kl)) >= 0) {
+		size_t st = (size_t)at;
+		int boundary = st == 0 || rest.p[st - 1] == ' ' || rest.p[st - 1] == ',' || rest.p[st - 1] == ';';
+		if (boundary && st + kl < rest.n && rest.p[st + kl] == '=') {
+			size_t i = st + kl + 1, b;
+			if (i < rest.n && rest.p[i] == '<') {
+				b = i + 1;
+				/* value ends at the last '>' before ", " / " " + next key or end */
+				size_t e = b;
+				while (e < rest.n && rest.p[e] != '>')
+					e++;
+				*val = ms_sv_make(rest.p + b, e - b);
+				return 1;
+			}
+			b = i;
+			while (i < rest.n && rest.p[i] != ' ' && rest.p[i] != ',')
+				i++;
+			*val = ms_sv_make(rest.p + b, i - b);
+			return 1;
+		}
+		rest = ms_sv_skip(rest, st + kl);
+	}
+	*val = MS_SV_NULL;
+	return 0;
+}

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * grammar.h - classify one syslog message into an ms_event.
+ *
+ * Dispatch is by daemon name (last component of the program tag), then by
+ * cheap prefix checks on the message; PCRE2 (JIT) serves a few long-tail
+ * formats (Dovecot, saslauthd).  No allocation per line.
+ *
+ * Ownership: ms_grammar_new() compiles the patterns; ms_grammar_free().
+ * The grammar is read-only after creation and may be shared by threads
+ * only if each thread uses its own match data (it does not: one grammar
+ * per parser thread).
+ */
+#ifndef MS_GRAMMAR_H
+#define MS_GRAMMAR_H
+
+#include "syslog.h"
+#include "event.h"
+
+typedef struct ms_grammar ms_grammar;
+
+/* Which family a line belongs to, for per-family counters. */
+typedef enum {
+	MS_FAM_OTHER = 0,   /* not a mail program */
+	MS_FAM_SMTPD,
+	MS_FAM_POSTSCREEN,
+	MS_FAM_POSTFIX,     /* other postfix daemons */
+	MS_FAM_PLESK,
+	MS_FAM_SASLAUTHD,
+	MS_FAM_DOVECOT
+} ms_family;
+
+ms_grammar *ms_grammar_new(char *err, size_t errlen);
+void ms_grammar_free(ms_grammar *g);
+
+/* Classify; always fills ev (EV_UNKNOWN when nothing matched). */
+ms_family ms_grammar_classify(ms_grammar *g, const ms_syslog *sl, ms_event *ev);
+
+/* Per-family parsers (exposed for unit tests and fuzzing). */
+void ms_parse_smtpd(ms_sv msg, ms_event *ev);
+void ms_parse_postscreen(ms_sv msg, ms_event *ev);
+void ms_parse_postfix_other(ms_sv daemon, ms_sv msg, ms_event *ev);
+void ms_parse_plesk(ms_sv msg, ms_event *ev);
+void ms_parse_saslauthd(ms_grammar *g, ms_sv msg, ms_event *ev);
+void ms_parse_dovecot(ms_grammar *g, ms_sv msg, ms_event *ev);
+
+/* Helpers shared by the grammars. */
+size_t ms_queue_id_len(ms_sv s);  /* length of a queue id followed by ": ", or 0 */
+int ms_is_tls_debug_noise(ms_sv msg);
+void ms_parse_counters(ms_sv s, ms_counters *c);
+/* Extract "key=<value>" (angle brackets) or "key=value" up to ' ' or ','. */
+int ms_kv_get(ms_sv s, const char *key, ms_sv *val);
+
+#endif

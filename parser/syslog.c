@@ -1,0 +1,387 @@
+/* SPDX-License-Identifier: MIT */
+#include "syslog.h"
+
+static inline int isdig(char c) { return c >= '0' && c <= '9'; }
+
+int ms_month_from_abbr(const char *p)
+{
+	/* p has at least 3 readable bytes (checked by callers) */
+	unsigned a = (unsigned char)p[0] | 0x20, b = (unsigned char)p[1] | 0x20, c = (unsigned char)p[2] | 0x20;
+	switch (a) {
+	case 'j':
+		if (b == 'a' && c == 'n') return 1;
+		if (b == 'u' && c == 'n') return 6;
+		if (b == 'u' && c == 'l') return 7;
+		return 0;
+	case 'f': return (b == 'e' && c == 'b') ? 2 : 0;
+	case 'm':
+		if (b == 'a' && c == 'r') return 3;
+		if (b == 'a' && c == 'y') return 5;
+		return 0;
+	case 'a':
+		if (b == 'p' && c == 'r') return 4;
+		if (b == 'u' && c == 'g') return 8;
+		return 0;
+	case 's': return (b == 'e' && c == 'p') ? 9 : 0;
+	case 'o': return (b == 'c' && c == 't') ? 10 : 0;
+	case 'n': return (b == 'o' && c == 'v') ? 11 : 0;
+	case 'd': return (b == 'e' && c == 'c') ? 12 : 0;
+	}
+	return 0;
+}
+
+static int two(const char *p) { return (p[0] - '0') * 10 + (p[1] - '0'); }
+
+/* "hh:mm:ss" at p (8 bytes available) */
+static int parse_hms(const char *p, ms_stamp *ts)
+{
+	if (!isdig(p[0]) || !isdig(p[1]) || p[2] != ':' || !isdig(p[3]) || !isdig(p[4]) ||
+	    p[5] != ':' || !isdig(p[6]) || !isdig(p[7]))
+		return 0;
+	ts->hour = two(p);
+	ts->min = two(p + 3);
+	ts->sec = two(p + 6);
+	if (ts->hour > 23 || ts->min > 59 || ts->sec > 60)
+		return 0;
+	if (ts->sec == 60)
+		ts->sec = 59; /* leap second: clamp */
+	return 1;
+}
+
+/* optional ".ffffff"; returns bytes consumed */
+static size_t parse_frac(const char *p, size_t avail, ms_stamp *ts)
+{
+	size_t i = 1;
+	int us = 0, digits = 0;
+	if (avail < 2 || p[0] != '.' || !isdig(p[1]))
+		return 0;
+	while (i < avail && isdig(p[i])) {
+		if (digits < 6) {
+			us = us * 10 + (p[i] - '0');
+			digits++;
+		}
+		i++;
+	}
+	while (digits < 6) {
+		us *= 10;
+		digits++;
+	}
+	ts->usec = us;
+	return i;
+}
+
+static size_t parse_3164(ms_sv s, ms_stamp *ts)
+{
+	const char *p = s.p;
+	size_t i;
+	if (s.n < 14 || p[3] != ' ')
+		return 0;
+	ts->mon = ms_month_from_abbr(p);
+	if (!ts->mon)
+		return 0;
+	i = 4;
+	if (p[i] == ' ')          /* "Feb  3" */
+		i++;
+	if (!isdig(p[i]))
+		return 0;
+	if (isdig(p[i + 1])) {    /* "Feb 03" / "Feb 23" */
+		ts->mday = two(p + i);
+		i += 2;
+	} else {                  /* "Feb 3" */
+		ts->mday = p[i] - '0';
+		i += 1;
+	}
+	if (ts->mday < 1 || ts->mday > 31 || i >= s.n || p[i] != ' ')
+		return 0;
+	i++;
+	if (s.n < i + 8 || !parse_hms(p + i, ts))
+		return 0;
+	i += 8;
+	i += parse_frac(p + i, s.n - i, ts);
+	ts->kind = MS_TS_3164;
+	ts->year = 0;
+	return i;
+}
+
+/* "YYYY-MM-DD" then 'T' or ' ' then hh:mm:ss[.f][zone] */
+static size_t parse_iso(ms_sv s, ms_stamp *ts, int *space_sep)
+{
+	const char *p = s.p;
+	size_t i;
+	if (s.n < 19)
+		return 0;
+	for (i = 0; i < 4; i++)
+		if (!isdig(p[i]))
+			return 0;
+	if (p[4] != '-' || !isdig(p[5]) || !isdig(p[6]) || p[7] != '-' || !isdig(p[8]) || !isdig(p[9]))
+		return 0;
+	if (p[10] != 'T' && p[10] != ' ')
+		return 0;
+	*space_sep = p[10] == ' ';
+	ts->year = (p[0] - '0') * 1000 + (p[1] - '0') * 100 + two(p + 2);
+	ts->mon = two(p + 5);
+	ts->mday = two(p + 8);
+	if (ts->mon < 1 || ts->mon > 12 || ts->mday < 1 || ts->mday > 31 || ts->year < 1970)
+		return 0;
+	if (!parse_hms(p + 11, ts))
+		return 0;
+	i = 19;
+	i += parse_frac(p + i, s.n - i, ts);
+	ts->has_offset = 0;
+	ts->offset = 0;
+	if (i < s.n && p[i] == 'Z') {
+		ts->has_offset = 1;
+		i++;
+	} else if (i + 5 <= s.n && (p[i] == '+' || p[i] == '-') && isdig(p[i + 1]) && isdig(p[i + 2])) {
+		int sign = p[i] == '-' ? -1 : 1;
+		int hh = two(p + i + 1), mm;
+		if (p[i + 3] == ':' && i + 6 <= s.n && isdig(p[i + 4]) && isdig(p[i + 5])) {
+			mm = two(p + i + 4);
+			i += 6;
+		} else if (isdig(p[i + 3]) && isdig(p[i + 4])) {
+			mm = two(p + i + 3);
+			i += 5;
+		} else {
+			return 0;
+		}
+		if (hh > 23 || mm > 59)
+			return 0;
+		ts->has_offset = 1;
+		ts->offset = sign * (hh * 3600 + mm * 60);
+	}
+	ts->kind = MS_TS_ISO;
+	return i;
+}
+
+static size_t parse_tai64n(ms_sv s, ms_stamp *ts)
+{
+	uint64_t v = 0;
+	if (s.n < 25 || s.p[0] != '@')
+		return 0;
+	for (size_t i = 1; i < 25; i++) {
+		char c = s.p[i];
+		int d;
+		if (isdig(c)) d = c - '0';
+		else if (c >= 'a' && c <= 'f') d = c - 'a' + 10;
+		else if (c >= 'A' && c <= 'F') d = c - 'A' + 10;
+		else return 0;
+		if (i <= 16)
+			v = (v << 4) | (uint64_t)d;
+	}
+	if (v < (UINT64_C(1) << 62))
+		return 0;
+	ts->kind = MS_TS_EPOCH;
+	ts->epoch = (int64_t)(v - (UINT64_C(1) << 62)) - 10; /* daemontools: TAI = UTC + 10 */
+	return 25;
+}
+
+size_t ms_stamp_parse(ms_sv s, ms_stamp *ts)
+{
+	int sp;
+	memset(ts, 0, sizeof *ts);
+	if (s.n == 0)
+		return 0;
+	if (isdig(s.p[0]))
+		return parse_iso(s, ts, &sp);
+	if (s.p[0] == '@')
+		return parse_tai64n(s, ts);
+	return parse_3164(s, ts);
+}
+
+/* Next space-delimited token starting at *pos; advances past one space. */
+static ms_sv token(ms_sv s, size_t *pos)
+{
+	size_t i = *pos, st;
+	while (i < s.n && s.p[i] == ' ')
+		i++;
+	st = i;
+	while (i < s.n && s.p[i] != ' ')
+		i++;
+	*pos = i < s.n ? i + 1 : i;
+	return ms_sv_make(s.p + st, i - st);
+}
+
+/* Split "prog[pid]:" / "prog:" / "prog(x):" tokens.  tok excludes the space.
+ * Returns 1 if tok is a program tag. */
+static int split_tag(ms_sv tok, ms_syslog *out)
+{
+	long lb;
+	if (tok.n < 2 || tok.p[tok.n - 1] != ':')
+		return 0;
+	tok.n--;
+	out->pid = -1;
+	if (tok.n && tok.p[tok.n - 1] == ']' && (lb = ms_sv_rchr(tok, '[')) > 0) {
+		uint64_t v;
+		ms_sv num = ms_sv_make(tok.p + lb + 1, tok.n - (size_t)lb - 2);
+		if (num.n > 0 && num.n <= 10 && ms_sv_u64(num, &v) == num.n) {
+			out->pid = (long)v;
+			tok.n = (size_t)lb;
+		}
+	}
+	if (tok.n == 0)
+		return 0;
+	out->prog = tok;
+	return 1;
+}
+
+static void split_daemon(ms_syslog *out)
+{
+	long sl = ms_sv_rchr(out->prog, '/');
+	if (sl >= 0) {
+		out->daemon = ms_sv_skip(out->prog, (size_t)sl + 1);
+		out->service = ms_sv_head(out->prog, (size_t)sl);
+	} else {
+		out->daemon = out->prog;
+		out->service = MS_SV_NULL;
+	}
+	/* "auth-worker(22401)" style: strip the parenthesised part from the daemon */
+	if (out->daemon.n && out->daemon.p[out->daemon.n - 1] == ')') {
+		long lp = ms_sv_chr(out->daemon, '(');
+		if (lp > 0)
+			out->daemon.n = (size_t)lp;
+	}
+}
+
+static ms_line_status parse_5424(ms_sv s, size_t pos, ms_syslog *out)
+{
+	ms_sv host, app, procid, msgid;
+	size_t n;
+	int sp = 0;
+	n = parse_iso(ms_sv_skip(s, pos), &out->ts, &sp);
+	if (!n || sp)
+		return MS_LINE_BAD;
+	pos += n;
+	if (pos >= s.n || s.p[pos] != ' ')
+		return MS_LINE_BAD;
+	pos++;
+	host = token(s, &pos);
+	app = token(s, &pos);
+	procid = token(s, &pos);
+	msgid = token(s, &pos);
+	if (!host.n || !app.n || !procid.n || !msgid.n)
+		return MS_LINE_BAD;
+	/* structured data: "-" or one or more [..] groups (quoted values may hold ']') */
+	if (pos < s.n && s.p[pos] == '-') {
+		pos++;
+	} else {
+		while (pos < s.n && s.p[pos] == '[') {
+			int q = 0;
+			pos++;
+			while (pos < s.n) {
+				char c = s.p[pos++];
+				if (c == '\\' && pos < s.n) { pos++; continue; }
+				if (c == '"') q = !q;
+				else if (c == ']' && !q) break;
+			}
+		}
+	}
+	if (pos < s.n && s.p[pos] == ' ')
+		pos++;
+	if (s.n - pos >= 3 && (unsigned char)s.p[pos] == 0xEF && (unsigned char)s.p[pos + 1] == 0xBB &&
+	    (unsigned char)s.p[pos + 2] == 0xBF)
+		pos += 3;
+	out->host = ms_sv_eq_lit(host, "-") ? MS_SV_NULL : host;
+	out->prog = ms_sv_eq_lit(app, "-") ? MS_SV_NULL : app;
+	out->pid = -1;
+	if (!ms_sv_eq_lit(procid, "-")) {
+		uint64_t v;
+		if (procid.n <= 10 && ms_sv_u64(procid, &v) == procid.n)
+			out->pid = (long)v;
+	}
+	split_daemon(out);
+	out->msg = ms_sv_skip(s, pos);
+	return MS_LINE_OK;
+}
+
+ms_line_status ms_syslog_parse(const char *line, size_t len, ms_syslog *out)
+{
+	ms_sv s = ms_sv_make(line, len);
+	size_t pos = 0, n;
+	int sp = 0;
+	ms_sv tok;
+
+	memset(out, 0, sizeof *out);
+	out->pid = -1;
+	while (s.n && (s.p[s.n - 1] == '\r' || s.p[s.n - 1] == '\n'))
+		s.n--;
+	if (s.n == 0)
+		return MS_LINE_MARKER;
+	if (ms_sv_starts(s, "-- "))
+		return MS_LINE_MARKER;
+
+	/* RFC 5424: optional <PRI> then version "1 " */
+	if (s.p[0] == '<') {
+		size_t i = 1;
+		while (i < s.n && i < 5 && isdig(s.p[i]))
+			i++;
+		if (i == 1 || i >= s.n || s.p[i] != '>')
+			return MS_LINE_BAD;
+		pos = i + 1;
+		if (pos + 2 <= s.n && s.p[pos] == '1' && s.p[pos + 1] == ' ')
+			return parse_5424(s, pos + 2, out);
+		/* "<13>Feb  3 ..." : BSD syslog with PRI */
+		s = ms_sv_skip(s, pos);
+		pos = 0;
+	} else if (s.n > 2 && s.p[0] == '1' && s.p[1] == ' ' && isdig(s.p[2])) {
+		return parse_5424(s, 2, out);
+	}
+
+	if (isdig(s.p[0])) {
+		n = parse_iso(s, &out->ts, &sp);
+	} else if (s.p[0] == '@') {
+		n = parse_tai64n(s, &out->ts);
+		sp = 1; /* no host */
+	} else {
+		n = parse_3164(s, &out->ts);
+	}
+	if (!n || n >= s.n || s.p[n] != ' ')
+		return MS_LINE_BAD;
+	pos = n + 1;
+
+	tok = token(s, &pos);
+	if (!tok.n)
+		return MS_LINE_BAD;
+	if (sp || tok.p[tok.n - 1] == ':') {
+		/* no host field: the token is the program tag */
+		if (!split_tag(tok, out)) {
+			if (!sp)
+				return MS_LINE_BAD;
+			/* TAI64N/dovecot lines: "imap-login: ..." must be a tag; else treat whole as msg */
+			out->msg = ms_sv_make(tok.p, s.n - (size_t)(tok.p - s.p));
+			return MS_LINE_OK;
+		}
+	} else {
+		size_t save = pos;
+		out->host = tok;
+		tok = token(s, &pos);
+		if (!split_tag(tok, out)) {
+			/* RFC 3339 stamp with the RFC 5424 field layout (template without <PRI>1) */
+			if (out->ts.kind == MS_TS_ISO) {
+				ms_syslog tmp;
+				memset(&tmp, 0, sizeof tmp);
+				tmp.ts = out->ts;
+				if (parse_5424(s, 0, &tmp) == MS_LINE_OK && tmp.pid >= 0) {
+					*out = tmp;
+					return MS_LINE_OK;
+				}
+			}
+			(void)save;
+			return MS_LINE_BAD;
+		}
+	}
+	split_daemon(out);
+	out->msg = ms_sv_skip(s, pos);
+
+	/* Forwarded wrapper: "systemd[1]: plesk_saslauthd[6896]: msg" */
+	if (ms_sv_eq_lit(out->daemon, "systemd") || ms_sv_eq_lit(out->daemon, "journal")) {
+		size_t p2 = 0;
+		ms_syslog inner = *out;
+		tok = token(out->msg, &p2);
+		if (tok.n && split_tag(tok, &inner) && inner.pid >= 0) {
+			split_daemon(&inner);
+			inner.msg = ms_sv_skip(out->msg, p2);
+			*out = inner;
+		}
+	}
+	return MS_LINE_OK;
+}

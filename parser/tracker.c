@@ -1,0 +1,1473 @@
+/* SPDX-License-Identifier: MIT */
+#include <stdlib.h>
+#include <stdio.h>
+#include "tracker_int.h"
+#include "authdecode.h"
+
+void ms_tracker_cfg_default(ms_tracker_cfg *cfg)
+{
+	memset(cfg, 0, sizeof *cfg);
+	cfg->plesk_window = 90;
+	cfg->plesk_lead = 2;
+	cfg->dovecot_window = 5;
+	cfg->idle_timeout = 3600;
+	cfg->max_open = 16384;
+	cfg->max_pending = 8192;
+	cfg->max_messages = 16384;
+	cfg->max_postscreen = 8192;
+}
+
+/* ---------- small helpers ---------- */
+
+static void cpy(char *dst, size_t cap, ms_sv s)
+{
+	size_t n = s.n < cap - 1 ? s.n : cap - 1;
+	if (n)
+		memcpy(dst, s.p, n);
+	dst[n] = 0;
+	/* a NUL inside the view would silently shorten the string: make it visible */
+	for (size_t i = 0; i < n; i++)
+		if (dst[i] == 0)
+			dst[i] = '?';
+}
+
+static const char *nz(const char *s) { return (s && *s) ? s : NULL; }
+
+static uint64_t hash_bytes(const void *p, size_t n, uint64_t h)
+{
+	const unsigned char *c = p;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ c[i]) * 0x100000001b3ULL;
+	return h;
+}
+
+static int name_idx(ms_tracker *t, ms_sv s)
+{
+	uint64_t h;
+	int cap = 2 * T_MAXNAMES;
+	if (s.n >= T_HOSTLEN)
+		s.n = T_HOSTLEN - 1;
+	h = hash_bytes(s.p, s.n, 0xcbf29ce484222325ULL);
+	for (int i = 0; i < cap; i++) {
+		int slot = (int)((h + (uint64_t)i) % (uint64_t)cap);
+		int32_t v = t->name_ht[slot];
+		if (v < 0) {
+			if (t->nnames >= T_MAXNAMES)
+				return 0; /* table full: fold into the first name */
+			cpy(t->names[t->nnames].s, T_HOSTLEN, s);
+			t->name_ht[slot] = t->nnames;
+			return t->nnames++;
+		}
+		if (strlen(t->names[v].s) == s.n && memcmp(t->names[v].s, s.p, s.n) == 0)
+			return v;
+	}
+	return 0;
+}
+
+static const char *name_str(const ms_tracker *t, int i)
+{
+	return (i >= 0 && i < t->nnames) ? t->names[i].s : "";
+}
+
+/* ---------- sessions ---------- */
+
+static uint64_t sess_hash(int host, int svc, long pid)
+{
+	uint64_t h = (uint64_t)host * 0x9E3779B97F4A7C15ULL ^ (uint64_t)svc * 0xC2B2AE3D27D4EB4FULL ^
+		     (uint64_t)pid * 0x165667B19E3779F9ULL;
+	return h ^ (h >> 29);
+}
+
+static int sess_find(ms_tracker *t, int host, int svc, long pid)
+{
+	int cap = t->sess_htcap;
+	uint64_t h = sess_hash(host, svc, pid);
+	for (int i = 0; i < cap; i++) {
+		int slot = (int)((h + (uint64_t)i) & (uint64_t)(cap - 1));
+		int32_t v = t->sess_ht[slot];
+		if (v < 0)
+			return -1;
+		t_sess *s = &t->sess[v];
+		if (s->host == host && s->svc == svc && s->pid == pid)
+			return v;
+	}
+	return -1;
+}
+
+static void sess_ht_insert(ms_tracker *t, int idx)
+{
+	t_sess *s = &t->sess[idx];
+	int cap = t->sess_htcap;
+	uint64_t h = sess_hash(s->host, s->svc, s->pid);
+	for (int i = 0; i < cap; i++) {
+		int slot = (int)((h + (uint64_t)i) & (uint64_t)(cap - 1));
+		if (t->sess_ht[slot] < 0) {
+			t->sess_ht[slot] = idx;
+			return;
+		}
+	}
+}
+
+static void sess_ht_remove(ms_tracker *t, int idx)
+{
+	int cap = t->sess_htcap, mask = cap - 1;
+	t_sess *s = &t->sess[idx];
+	uint64_t h = sess_hash(s->host, s->svc, s->pid);
+	int slot = -1;
+	for (int i = 0; i < cap; i++) {
+		int sl = (int)((h + (uint64_t)i) & (uint64_t)mask);
+		if (t->sess_ht[sl] == idx) {
+			slot = sl;
+			break;
+		}
+		if (t->sess_ht[sl] < 0)
+			return;
+	}
+	if (slot < 0)
+		return;
+	/* backward-shift deletion for linear probing */
+	int j = slot;
+	for (;;) {
+		j = (j + 1) & mask;
+		int32_t v = t->sess_ht[j];
+		if (v < 0)
+			break;
+		t_sess *o = &t->sess[v];
+		int home = (int)(sess_hash(o->host, o->svc, o->pid) & (uint64_t)mask);
+		/* move v to slot if its home is not in (slot, j] cyclically */
+		int in_range = slot <= j ? (home > slot && home <= j) : (home > slot || home <= j);
+		if (!in_range) {
+			t->sess_ht[slot] = v;
+			slot = j;
+		}
+	}
+	t->sess_ht[slot] = -1;
+}
+
+void ms_tracker_rebuild_index(ms_tracker *t)
+{
+	for (int i = 0; i < t->sess_htcap; i++)
+		t->sess_ht[i] = -1;
+	t->nfree = 0;
+	for (int i = t->cfg.max_open - 1; i >= 0; i--) {
+		if (t->sess[i].used)
+			sess_ht_insert(t, i);
+		else
+			t->sess_free[t->nfree++] = i;
+	}
+	for (int i = 0; i < 2 * T_MAXNAMES; i++)
+		t->name_ht[i] = -1;
+	for (int i = 0; i < t->nnames; i++) {
+		size_t n = strlen(t->names[i].s);
+		uint64_t h = hash_bytes(t->names[i].s, n, 0xcbf29ce484222325ULL);
+		for (int k = 0; k < 2 * T_MAXNAMES; k++) {
+			int slot = (int)((h + (uint64_t)k) % (uint64_t)(2 * T_MAXNAMES));
+			if (t->name_ht[slot] < 0) {
+				t->name_ht[slot] = i;
+				break;
+			}
+		}
+	}
+}
+
+static void emit_session(ms_tracker *t, const t_sess *s, int state)
+{
+	ms_session_rec r;
+	memset(&r, 0, sizeof r);
+	r.id = s->id;
+	r.host = name_str(t, s->host);
+	r.service = nz(name_str(t, s->svc));
+	r.ip = nz(s->ip);
+	r.client_name = nz(s->client_name);
+	r.pid = s->pid;
+	r.port = s->port;
+	r.start_ts = s->start_ts;
+	r.end_ts = s->last_ts;
+	r.state = state;
+	r.orphan = s->orphan;
+	r.end_reason = nz(s->end_reason);
+	r.end_after = nz(s->end_after);
+	r.counters = s->counters;
+	r.rdns_mismatch = s->rdns_mismatch;
+	r.tls_setup = s->tls_setup;
+	r.tls_error = s->tls_error;
+	r.tls_bits = s->tls_bits;
+	r.tls_alg_bits = s->tls_alg_bits;
+	r.tls_proto = nz(s->tls_proto);
+	r.tls_cipher = nz(s->tls_cipher);
+	r.tls_trust = nz(s->tls_trust);
+	r.tls_kex = nz(s->tls_kex);
+	r.tls_sni = nz(s->tls_sni);
+	r.auth_failures = s->auth_failures;
+	r.auth_errors = s->auth_errors;
+	r.auth_aborts = s->auth_aborts;
+	r.auth_successes = s->auth_successes;
+	r.auth_decoded = s->auth_decoded;
+	r.auth_user = nz(s->auth_user);
+	r.auth_method = nz(s->auth_method);
+	r.auth_user_src = s->auth_user_src;
+	r.messages = s->messages;
+	r.rejects = s->rejects;
+	r.nonsmtp = s->nonsmtp;
+	r.pipelining = s->pipelining;
+	r.ratelimited = s->ratelimited;
+	r.source_id = s->source_id;
+	r.first_line = s->first_line;
+	r.last_line = s->last_line;
+	if (t->sink.session)
+		t->sink.session(t->sink.ctx, &r);
+}
+
+static void emit_success(ms_tracker *t, t_sess *s, const char *user, int src, const char *mech,
+			 int64_t ts, const ms_lineref *ref)
+{
+	ms_auth_rec a;
+	memset(&a, 0, sizeof a);
+	a.id = t->ids.auth++;
+	a.session_id = s->id;
+	a.ts = ts;
+	a.host = name_str(t, s->host);
+	a.service = nz(name_str(t, s->svc));
+	a.ip = nz(s->ip);
+	a.client_name = nz(s->client_name);
+	a.kind = MS_AUTH_SUCCESS;
+	a.mech = nz(mech);
+	a.account = nz(user);
+	a.account_src = user && *user ? src : MS_SRC_NONE;
+	a.pw_len = -1;
+	a.source_id = ref ? ref->source_id : s->source_id;
+	a.line = ref ? ref->line : s->last_line;
+	t->st.auth_successes++;
+	if (t->sink.auth)
+		t->sink.auth(t->sink.ctx, &a);
+}
+
+/* Close and free a session slot. */
+static void sess_close(ms_tracker *t, int idx, int state)
+{
+	t_sess *s = &t->sess[idx];
+	if (state != MS_SS_OPEN && s->counters.present && s->counters.auth_ok > 0 && s->auth_successes == 0) {
+		/* auth=S/T with S > 0 and no client= line naming the user */
+		const char *u = NULL;
+		int src = MS_SRC_NONE;
+		if (s->have_dec && s->dec.user_complete) {
+			u = s->dec.user;
+			src = MS_SRC_DECODED;
+		}
+		s->auth_successes = 1;
+		emit_success(t, s, u, src, s->have_dec ? s->dec.mech : NULL, s->last_ts, NULL);
+	}
+	switch (state) {
+	case MS_SS_CLOSED: t->st.disconnects++; break;
+	case MS_SS_UNTERMINATED: t->st.unterminated++; break;
+	case MS_SS_EVICTED: t->st.evicted++; break;
+	}
+	emit_session(t, s, state);
+	sess_ht_remove(t, idx);
+	s->used = 0;
+	t->sess_free[t->nfree++] = idx;
+}
+
+static int sess_oldest(ms_tracker *t)
+{
+	int best = -1;
+	for (int i = 0; i < t->cfg.max_open; i++)
+		if (t->sess[i].used && (best < 0 || t->sess[i].last_ts < t->sess[best].last_ts))
+			best = i;
+	return best;
+}
+
+static int sess_open(ms_tracker *t, int host, int svc, long pid, const ms_event *ev, const ms_lineref *ref,
+		     int orphan)
+{
+	int idx;
+	t_sess *s;
+	if (t->nfree == 0) {
+		int old = sess_oldest(t);
+		if (old < 0)
+			return -1;
+		sess_close(t, old, MS_SS_EVICTED);
+	}
+	idx = t->sess_free[--t->nfree];
+	s = &t->sess[idx];
+	memset(s, 0, sizeof *s);
+	s->used = 1;
+	s->host = host;
+	s->svc = svc;
+	s->pid = pid;
+	s->id = t->ids.session++;
+	s->start_ts = s->last_ts = ref->ts;
+	s->orphan = orphan;
+	cpy(s->ip, sizeof s->ip, ev->ip);
+	cpy(s->client_name, sizeof s->client_name, ev->name);
+	s->port = ev->port;
+	s->source_id = ref->source_id;
+	s->first_line = s->last_line = ref->line;
+	sess_ht_insert(t, idx);
+	if (orphan)
+		t->st.orphans++;
+	return idx;
+}
+
+static void sweep_idle(ms_tracker *t)
+{
+	int64_t limit = t->now - t->cfg.idle_timeout;
+	for (int i = 0; i < t->cfg.max_open; i++)
+		if (t->sess[i].used && t->sess[i].last_ts < limit)
+			sess_close(t, i, MS_SS_EVICTED);
+	t->last_sweep = t->now;
+}
+
+/* ---------- pending failures and back-end lines ---------- */
+
+static void emit_pfail(ms_tracker *t, t_pfail *f, const t_pback *b, int gap, int candidates)
+{
+	ms_auth_rec a;
+	memset(&a, 0, sizeof a);
+	a.id = f->auth_id;
+	a.session_id = f->session_id;
+	a.ts = f->ts;
+	a.host = name_str(t, f->host);
+	a.service = nz(name_str(t, f->svc));
+	a.ip = nz(f->ip);
+	a.client_name = nz(f->client_name);
+	a.kind = MS_AUTH_FAIL;
+	a.mech = nz(f->mech);
+	a.reason = f->reason; /* may be "" (empty reason is meaningful) */
+	a.pw_len = -1;
+	if (f->user[0]) {
+		a.account = f->user;
+		a.account_src = f->user_src;
+	}
+	if (f->have_dec) {
+		if (!a.account && f->dec.user[0]) {
+			a.account = f->dec.user;
+			a.account_src = MS_SRC_DECODED;
+		}
+		a.decode_truncated = f->dec.truncated || !f->dec.user_complete;
+		if (f->dec.have_pw) {
+			a.pw_len = f->dec.pw_len;
+			a.pw_len_exact = f->dec.pw_exact;
+			if (f->dec.pw_exact)
+				a.pw_hmac = f->dec.hmac;
+		}
+	}
+	if (b) {
+		if (!a.account) {
+			a.account = b->user;
+			a.account_src = MS_SRC_INFERRED;
+		}
+		a.infer_gap = gap;
+		a.infer_candidates = candidates;
+		a.user_unknown = b->user_unknown;
+		if (a.pw_len < 0 && b->pw_len >= 0) {
+			a.pw_len = b->pw_len;
+			a.pw_len_exact = 1;
+		}
+	}
+	a.source_id = f->source_id;
+	a.line = f->line;
+	f->written = 1;
+	if (t->sink.auth)
+		t->sink.auth(t->sink.ctx, &a);
+}
+
+static void emit_pback(ms_tracker *t, const t_pback *b)
+{
+	ms_backend_rec r;
+	memset(&r, 0, sizeof r);
+	r.id = t->ids.backend++;
+	r.ts = b->ts;
+	r.host = name_str(t, b->host);
+	r.ip = nz(b->ip);
+	r.account = nz(b->user);
+	r.backend = b->kind == 1 ? "plesk_saslauthd" : b->kind == 2 ? "saslauthd" : "dovecot";
+	r.service = nz(b->service);
+	r.fail = 1;
+	r.attempts = 1;
+	r.pw_len = b->pw_len;
+	r.user_unknown = b->user_unknown;
+	r.source_id = b->source_id;
+	r.line = b->line;
+	t->st.backend_unmatched++;
+	if (t->sink.backend)
+		t->sink.backend(t->sink.ctx, &r);
+}
+
+static t_pfail *pf_at(ms_tracker *t, int k) { return &t->pf[(t->pf_head + k) % t->cfg.max_pending]; }
+static t_pback *pb_at(ms_tracker *t, int k) { return &t->pb[(t->pb_head + k) % t->cfg.max_pending]; }
+
+static void pf_pop(ms_tracker *t)
+{
+	t_pfail *f = pf_at(t, 0);
+	if (!f->matched)
+		emit_pfail(t, f, NULL, 0, 0);
+	f->used = 0;
+	t->pf_head = (t->pf_head + 1) % t->cfg.max_pending;
+	t->pf_count--;
+}
+
+static void pb_pop(ms_tracker *t)
+{
+	t_pback *b = pb_at(t, 0);
+	if (b->used == 1)
+		emit_pback(t, b);
+	b->used = 0;
+	t->pb_head = (t->pb_head + 1) % t->cfg.max_pending;
+	t->pb_count--;
+}
+
+static void expire_pending(ms_tracker *t)
+{
+	int maxw = t->cfg.plesk_window > t->cfg.dovecot_window ? t->cfg.plesk_window : t->cfg.dovecot_window;
+	while (t->pf_count && (pf_at(t, 0)->matched || pf_at(t, 0)->ts + maxw < t->now))
+		pf_pop(t);
+	int lead = t->cfg.plesk_lead > t->cfg.dovecot_window ? t->cfg.plesk_lead : t->cfg.dovecot_window;
+	while (t->pb_count && (pb_at(t, 0)->used != 1 || pb_at(t, 0)->ts + lead < t->now))
+		pb_pop(t);
+}
+
+static int mech_plaintext(const char *m)
+{
+	return !strcasecmp(m, "LOGIN") || !strcasecmp(m, "PLAIN");
+}
+
+/* Can back-end line b explain failure f? gap = b.ts - f.ts */
+static int compatible(const ms_tracker *t, const t_pfail *f, const t_pback *b)
+{
+	int64_t gap = b->ts - f->ts;
+	if (f->matched || f->host != b->host)
+		return 0;
+	if (b->kind == 3) { /* dovecot: same IP, close in time */
+		if (strcmp(f->ip, b->ip) != 0)
+			return 0;
+		return gap >= -t->cfg.dovecot_window && gap <= t->cfg.dovecot_window;
+	}
+	if (gap < -t->cfg.plesk_lead || gap > t->cfg.plesk_window)
+		return 0;
+	if (!mech_plaintext(f->mech))
+		return 0;
+	if (f->user[0] && strcasecmp(f->user, b->user) != 0)
+		return 0;
+	if (f->have_dec && f->dec.user_complete && strcasecmp(f->dec.user, b->user) != 0)
+		return 0;
+	if (f->have_dec && f->dec.pw_exact && b->pw_len >= 0 && f->dec.pw_len != b->pw_len)
+		return 0;
+	return 1;
+}
+
+static void match(ms_tracker *t, t_pfail *f, t_pback *b, int candidates)
+{
+	f->matched = 1;
+	b->used = 2; /* consumed */
+	t->st.backend_matched++;
+	emit_pfail(t, f, b, (int)(b->ts - f->ts), candidates);
+}
+
+/* a new back-end line: find the earliest compatible unmatched failure */
+static void backend_line(ms_tracker *t, t_pback *nb)
+{
+	int found = -1, others = 0;
+	for (int k = 0; k < t->pf_count; k++) {
+		t_pfail *f = pf_at(t, k);
+		if (!compatible(t, f, nb))
+			continue;
+		if (found < 0)
+			found = k;
+		else if (strcmp(f->ip, pf_at(t, found)->ip) != 0)
+			others++;
+	}
+	if (found >= 0) {
+		t_pback tmp = *nb;
+		tmp.used = 1;
+		match(t, pf_at(t, found), &tmp, 1 + others);
+		return;
+	}
+	/* hold it: its failure may still be logged */
+	if (t->pb_count == t->cfg.max_pending)
+		pb_pop(t);
+	t_pback *slot = pb_at(t, t->pb_count);
+	*slot = *nb;
+	slot->used = 1;
+	t->pb_count++;
+}
+
+/* a new failure: a back-end line that came first may explain it */
+static void failure_line(ms_tracker *t, t_pfail *nf)
+{
+	for (int k = 0; k < t->pb_count; k++) {
+		t_pback *b = pb_at(t, k);
+		if (b->used == 1 && compatible(t, nf, b)) {
+			if (t->pf_count == t->cfg.max_pending)
+				pf_pop(t);
+			t_pfail *slot = pf_at(t, t->pf_count);
+			*slot = *nf;
+			slot->used = 1;
+			t->pf_count++;
+			match(t, slot, b, 1);
+			return;
+		}
+	}
+	if (t->pf_count == t->cfg.max_pending)
+		pf_pop(t);
+	t_pfail *slot = pf_at(t, t->pf_count);
+	*slot = *nf;
+	slot->used = 1;
+	t->pf_count++;
+}
+
+/* ---------- messages of authenticated sessions ---------- */
+
+static uint64_t msg_hash(int host, const char *qid)
+{
+	return hash_bytes(qid, strlen(qid), 0xcbf29ce484222325ULL ^ (uint64_t)host * 31);
+}
+
+static int msg_find(ms_tracker *t, int host, ms_sv qid)
+{
+	char q[28];
+	cpy(q, sizeof q, qid);
+	uint64_t h = msg_hash(host, q);
+	for (int i = 0; i < t->msg_cap; i++) {
+		int slot = (int)((h + (uint64_t)i) % (uint64_t)t->msg_cap);
+		t_msg *m = &t->msg[slot];
+		if (!m->used)
+			return -1;
+		if (m->host == host && !strcmp(m->qid, q))
+			return slot;
+	}
+	return -1;
+}
+
+static void emit_msg(ms_tracker *t, const t_msg *m)
+{
+	ms_message_rec r;
+	memset(&r, 0, sizeof r);
+	r.id = m->id;
+	r.session_id = m->session_id;
+	r.ts = m->ts;
+	r.host = name_str(t, m->host);
+	r.ip = nz(m->ip);
+	r.queue_id = m->qid;
+	r.account = nz(m->account);
+	r.sender = m->sender;
+	r.message_id = nz(m->msgid);
+	r.size = m->size;
+	r.nrcpt = m->nrcpt;
+	r.delivered = m->delivered;
+	r.bounced = m->bounced;
+	r.deferred = m->deferred;
+	r.source_id = m->source_id;
+	r.line = m->line;
+	if (t->sink.message)
+		t->sink.message(t->sink.ctx, &r);
+}
+
+static void msg_delete(ms_tracker *t, int slot)
+{
+	int cap = t->msg_cap;
+	int j = slot;
+	t->msg[slot].used = 0;
+	t->nmsg--;
+	for (;;) {
+		j = (j + 1) % cap;
+		if (!t->msg[j].used)
+			break;
+		int home = (int)(msg_hash(t->msg[j].host, t->msg[j].qid) % (uint64_t)cap);
+		int in_range = slot <= j ? (home > slot && home <= j) : (home > slot || home <= j);
+		if (!in_range) {
+			t->msg[slot] = t->msg[j];
+			t->msg[j].used = 0;
+			slot = j;
+		}
+	}
+}
+
+static void msg_evict_oldest(ms_tracker *t)
+{
+	int best = -1;
+	for (int i = 0; i < t->msg_cap; i++)
+		if (t->msg[i].used && (best < 0 || t->msg[i].last_ts < t->msg[best].last_ts))
+			best = i;
+	if (best >= 0) {
+		emit_msg(t, &t->msg[best]);
+		msg_delete(t, best);
+	}
+}
+
+static void msg_new(ms_tracker *t, t_sess *s, const ms_event *ev, const ms_lineref *ref)
+{
+	char q[28];
+	if (t->nmsg >= t->cfg.max_messages)
+		msg_evict_oldest(t);
+	cpy(q, sizeof q, ev->queue_id);
+	uint64_t h = msg_hash(s->host, q);
+	for (int i = 0; i < t->msg_cap; i++) {
+		int slot = (int)((h + (uint64_t)i) % (uint64_t)t->msg_cap);
+		t_msg *m = &t->msg[slot];
+		if (m->used && m->host == s->host && !strcmp(m->qid, q)) {
+			emit_msg(t, m); /* queue id reused: close the old one */
+			m->used = 0;
+			t->nmsg--;
+		}
+		if (!m->used) {
+			memset(m, 0, sizeof *m);
+			m->used = 1;
+			m->host = s->host;
+			memcpy(m->qid, q, sizeof q);
+			m->id = t->ids.message++;
+			m->session_id = s->id;
+			m->ts = m->last_ts = ref->ts;
+			memcpy(m->ip, s->ip, sizeof m->ip);
+			memcpy(m->account, s->auth_user, sizeof m->account);
+			m->size = -1;
+			m->nrcpt = -1;
+			m->source_id = ref->source_id;
+			m->line = ref->line;
+			t->nmsg++;
+			return;
+		}
+	}
+}
+
+static void msg_event(ms_tracker *t, int host, const ms_event *ev, const ms_lineref *ref)
+{
+	int slot = msg_find(t, host, ev->queue_id);
+	t_msg *m;
+	if (slot < 0)
+		return;
+	m = &t->msg[slot];
+	m->last_ts = ref->ts;
+	switch (ev->type) {
+	case EV_Q_MSGID:
+		cpy(m->msgid, sizeof m->msgid, ev->text);
+		break;
+	case EV_Q_FROM:
+		cpy(m->sender, sizeof m->sender, ev->from);
+		m->size = ev->num;
+		m->nrcpt = (int)ev->num2;
+		break;
+	case EV_Q_DELIVERY:
+		if (ms_sv_eq_lit(ev->what, "sent") || ms_sv_eq_lit(ev->what, "delivered"))
+			m->delivered++;
+		else if (ms_sv_eq_lit(ev->what, "bounced") || ms_sv_eq_lit(ev->what, "expired"))
+			m->bounced++;
+		else if (ms_sv_eq_lit(ev->what, "deferred"))
+			m->deferred++;
+		break;
+	case EV_Q_REMOVED:
+		emit_msg(t, m);
+		msg_delete(t, slot);
+		break;
+	default:
+		break;
+	}
+}
+
+/* ---------- postscreen ---------- */
+
+static uint64_t ps_hash(int host, const char *ip, long port)
+{
+	return hash_bytes(ip, strlen(ip), 0xcbf29ce484222325ULL ^ (uint64_t)host * 131 ^ (uint64_t)port * 7919);
+}
+
+static void emit_ps(ms_tracker *t, const t_ps *p)
+{
+	ms_postscreen_rec r;
+	memset(&r, 0, sizeof r);
+	r.id = p->id;
+	r.host = name_str(t, p->host);
+	r.ip = p->ip;
+	r.port = p->port;
+	r.start_ts = p->start_ts;
+	r.end_ts = p->end_ts;
+	r.verdict = p->verdict[0] ? p->verdict : "dropped";
+	r.dnsbl_rank = p->dnsbl_rank;
+	r.pregreet = p->pregreet;
+	r.events = p->events;
+	r.source_id = p->source_id;
+	r.line = p->line;
+	if (t->sink.postscreen)
+		t->sink.postscreen(t->sink.ctx, &r);
+}
+
+static void ps_delete(ms_tracker *t, int slot)
+{
+	int cap = t->ps_cap, j = slot;
+	t->ps[slot].used = 0;
+	t->nps--;
+	for (;;) {
+		j = (j + 1) % cap;
+		if (!t->ps[j].used)
+			break;
+		int home = (int)(ps_hash(t->ps[j].host, t->ps[j].ip, t->ps[j].port) % (uint64_t)cap);
+		int in_range = slot <= j ? (home > slot && home <= j) : (home > slot || home <= j);
+		if (!in_range) {
+			t->ps[slot] = t->ps[j];
+			t->ps[j].used = 0;
+			slot = j;
+		}
+	}
+}
+
+static int ps_get(ms_tracker *t, int host, const ms_event *ev, const ms_lineref *ref, int create)
+{
+	char ip[T_IPLEN];
+	cpy(ip, sizeof ip, ev->ip);
+	uint64_t h = ps_hash(host, ip, ev->port);
+	int first_free = -1;
+	for (int i = 0; i < t->ps_cap; i++) {
+		int slot = (int)((h + (uint64_t)i) % (uint64_t)t->ps_cap);
+		t_ps *p = &t->ps[slot];
+		if (!p->used) {
+			first_free = slot;
+			break;
+		}
+		if (p->host == host && p->port == ev->port && !strcmp(p->ip, ip))
+			return slot;
+	}
+	if (!create)
+		return -1;
+	if (t->nps >= t->cfg.max_postscreen) {
+		int best = -1;
+		for (int i = 0; i < t->ps_cap; i++)
+			if (t->ps[i].used && (best < 0 || t->ps[i].end_ts < t->ps[best].end_ts))
+				best = i;
+		if (best >= 0) {
+			emit_ps(t, &t->ps[best]);
+			ps_delete(t, best);
+		}
+		return ps_get(t, host, ev, ref, create);
+	}
+	if (first_free < 0)
+		return -1;
+	t_ps *p = &t->ps[first_free];
+	memset(p, 0, sizeof *p);
+	p->used = 1;
+	p->host = host;
+	memcpy(p->ip, ip, sizeof ip);
+	p->port = ev->port;
+	p->id = t->ids.postscreen++;
+	p->start_ts = p->end_ts = ref->ts;
+	p->source_id = ref->source_id;
+	p->line = ref->line;
+	t->nps++;
+	return first_free;
+}
+
+static void lower_copy(char *dst, size_t cap, ms_sv s)
+{
+	cpy(dst, cap, s);
+	for (char *c = dst; *c; c++) {
+		if (*c >= 'A' && *c <= 'Z')
+			*c = (char)(*c + 32);
+		else if (*c == ' ' || *c == '-')
+			*c = '_';
+	}
+}
+
+static void postscreen_event(ms_tracker *t, int host, const ms_event *ev, const ms_lineref *ref)
+{
+	int slot;
+	t_ps *p;
+	if (ev->type == EV_PS_REJECT) {
+		ms_reject_rec r;
+		char ip[T_IPLEN], stage[T_SMALL], reason[256], from[T_USERLEN], to[T_USERLEN], helo[T_NAMELEN];
+		memset(&r, 0, sizeof r);
+		cpy(ip, sizeof ip, ev->ip);
+		cpy(stage, sizeof stage, ev->where);
+		cpy(reason, sizeof reason, ev->reason);
+		cpy(from, sizeof from, ev->from);
+		cpy(to, sizeof to, ev->to);
+		cpy(helo, sizeof helo, ev->helo);
+		r.id = t->ids.reject++;
+		r.session_id = 0;
+		r.ts = ref->ts;
+		r.host = name_str(t, host);
+		r.ip = ip;
+		r.action = "reject";
+		r.stage = stage;
+		r.reason = reason;
+		r.sender = ev->from.p ? from : NULL;
+		r.recipient = ev->to.p ? to : NULL;
+		r.helo = ev->helo.p ? helo : NULL;
+		r.code = (int)ev->num;
+		r.postscreen = 1;
+		r.source_id = ref->source_id;
+		r.line = ref->line;
+		if (t->sink.reject)
+			t->sink.reject(t->sink.ctx, &r);
+	}
+	slot = ps_get(t, host, ev, ref, 1);
+	if (slot < 0)
+		return;
+	p = &t->ps[slot];
+	p->end_ts = ref->ts;
+	p->events++;
+	switch (ev->type) {
+	case EV_PS_PASS:
+		snprintf(p->verdict, sizeof p->verdict, "%s", ms_sv_eq_lit(ev->what, "NEW") ? "pass_new" : "pass_old");
+		emit_ps(t, p);
+		ps_delete(t, slot);
+		return;
+	case EV_PS_DISCONNECT:
+		emit_ps(t, p);
+		ps_delete(t, slot);
+		return;
+	case EV_PS_EVENT:
+		if (ms_sv_eq_lit(ev->what, "DNSBL"))
+			p->dnsbl_rank = (int)ev->num;
+		else {
+			if (ms_sv_eq_lit(ev->what, "PREGREET"))
+				p->pregreet = 1;
+			lower_copy(p->verdict, sizeof p->verdict, ev->what);
+		}
+		return;
+	case EV_PS_REJECT:
+		snprintf(p->verdict, sizeof p->verdict, "rejected");
+		return;
+	default:
+		return;
+	}
+}
+
+/* ---------- TLS-debug dialogue decoding ---------- */
+
+/* Strip the logged line end; *complete = 1 when the CR LF is visible. */
+static ms_sv strip_eol(ms_sv s, int *eol)
+{
+	*eol = 0;
+	if (ms_sv_ends(s, "??")) { s.n -= 2; *eol = 1; }
+	else if (ms_sv_ends(s, "#015#012")) { s.n -= 8; *eol = 1; }
+	else if (ms_sv_ends(s, "\\r\\n")) { s.n -= 4; *eol = 1; }
+	else if (ms_sv_ends(s, "#012")) { s.n -= 4; *eol = 1; }
+	while (s.n && (s.p[s.n - 1] == '\r' || s.p[s.n - 1] == '\n' || s.p[s.n - 1] == '?')) {
+		s.n--;
+		*eol = 1;
+	}
+	return s;
+}
+
+static void dec_plain(ms_tracker *t, t_sess *s, ms_sv b64, int cut)
+{
+	ms_auth_plain ap;
+	if (ms_auth_plain_decode(b64, cut, t->cfg.hmac_key, t->cfg.hmac_key_len, &ap) != 0)
+		return;
+	memset(&s->dec, 0, sizeof s->dec);
+	snprintf(s->dec.mech, sizeof s->dec.mech, "PLAIN");
+	cpy(s->dec.user, sizeof s->dec.user, ms_sv_make(ap.user, ap.user_len));
+	s->dec.user_complete = ap.user_complete && ap.user_len < sizeof s->dec.user;
+	s->dec.have_pw = ap.have_password;
+	s->dec.pw_exact = ap.password_complete;
+	s->dec.pw_len = (int)ap.password_len;
+	s->dec.truncated = ap.truncated || cut;
+	if (ap.password_complete)
+		memcpy(s->dec.hmac, ap.pw_hmac, 32);
+	memset(&ap, 0, sizeof ap);
+	s->have_dec = 1;
+	s->auth_decoded++;
+	t->st.decoded_auth++;
+}
+
+static void dialogue_read(ms_tracker *t, t_sess *s, const ms_event *ev)
+{
+	int eol;
+	ms_sv txt = strip_eol(ev->text, &eol);
+	/* cut: the logger showed fewer bytes than were read and no line end */
+	int cut = !eol && ev->num >= 0 && (long)ev->text.n < ev->num;
+	t->st.credential_lines++;
+	if (s->in_data)
+		return;
+	if (ms_sv_starts_nocase(txt, "AUTH ")) {
+		ms_sv rest = ms_sv_trim(ms_sv_skip(txt, 5));
+		long sp = ms_sv_chr(rest, ' ');
+		ms_sv mech = sp < 0 ? rest : ms_sv_head(rest, (size_t)sp);
+		ms_sv arg = sp < 0 ? MS_SV_NULL : ms_sv_trim(ms_sv_skip(rest, (size_t)sp + 1));
+		s->dlg = 0;
+		if (ms_sv_eq_nocase(mech, MS_SV_LIT("PLAIN"))) {
+			if (arg.n && !ms_sv_eq_lit(arg, "="))
+				dec_plain(t, s, arg, cut);
+			else
+				s->dlg = 3;
+		} else if (ms_sv_eq_nocase(mech, MS_SV_LIT("LOGIN"))) {
+			memset(&s->dec, 0, sizeof s->dec);
+			snprintf(s->dec.mech, sizeof s->dec.mech, "LOGIN");
+			s->have_dec = 0;
+			if (arg.n) {
+				int complete = 0;
+				long n = ms_auth_login_user(arg, cut, s->dec.user, sizeof s->dec.user, &complete);
+				if (n >= 0) {
+					for (long i = 0; i < n; i++)
+						if (s->dec.user[i] == 0)
+							s->dec.user[i] = '?';
+					s->dec.user_complete = complete;
+					s->dec.truncated = !complete;
+					s->have_dec = 1;
+					s->auth_decoded++;
+					t->st.decoded_auth++;
+				}
+				s->dlg = 2;
+			} else {
+				s->dlg = 1;
+			}
+		}
+		return;
+	}
+	if (ms_sv_eq_lit(txt, "*")) {
+		s->dlg = 0;
+		return;
+	}
+	if (ms_sv_starts_nocase(txt, "DATA") && txt.n == 4) {
+		s->dlg = 0;
+		return;
+	}
+	switch (s->dlg) {
+	case 1: {
+		int complete = 0;
+		long n = ms_auth_login_user(txt, cut, s->dec.user, sizeof s->dec.user, &complete);
+		if (n >= 0) {
+			for (long i = 0; i < n; i++)
+				if (s->dec.user[i] == 0)
+					s->dec.user[i] = '?';
+			s->dec.user_complete = complete;
+			s->dec.truncated = !complete;
+			s->have_dec = 1;
+			s->auth_decoded++;
+			t->st.decoded_auth++;
+		}
+		s->dlg = 2;
+		break;
+	}
+	case 2: {
+		size_t len = 0;
+		int complete = 0;
+		if (ms_auth_login_password(txt, cut, t->cfg.hmac_key, t->cfg.hmac_key_len, &len, &complete,
+					   s->dec.hmac) == 0) {
+			s->dec.have_pw = 1;
+			s->dec.pw_len = (int)len;
+			s->dec.pw_exact = complete;
+			if (!complete)
+				s->dec.truncated = 1;
+		}
+		s->dlg = 0;
+		break;
+	}
+	case 3:
+		dec_plain(t, s, txt, cut);
+		s->dlg = 0;
+		break;
+	default:
+		break;
+	}
+}
+
+static void dialogue_write(ms_tracker *t, t_sess *s, const ms_event *ev)
+{
+	int eol;
+	ms_sv txt = strip_eol(ev->text, &eol);
+	(void)t;
+	if (ms_sv_starts(txt, "334 ")) {
+		int k = ms_auth_login_prompt(ms_sv_skip(txt, 4));
+		if (k == 1)
+			s->dlg = 1;
+		else if (k == 2)
+			s->dlg = 2;
+		else if (s->dlg == 0)
+			s->dlg = 3;
+	} else if (ms_sv_starts(txt, "334")) {
+		if (s->dlg == 0)
+			s->dlg = 3;
+	} else if (ms_sv_starts(txt, "354")) {
+		s->in_data = 1;
+	} else if (s->in_data && (ms_sv_starts(txt, "250") || ms_sv_starts(txt, "4") || ms_sv_starts(txt, "5"))) {
+		s->in_data = 0;
+	} else if (ms_sv_starts(txt, "235") || ms_sv_starts(txt, "535") || ms_sv_starts(txt, "5")) {
+		s->dlg = 0;
+	}
+}
+
+/* ---------- the dispatcher ---------- */
+
+static int rdns_take(ms_tracker *t, int host, long pid, const char *ip, int64_t ts)
+{
+	for (size_t i = 0; i < sizeof t->rdns / sizeof t->rdns[0]; i++) {
+		t_rdns *r = &t->rdns[i];
+		if (r->used && r->host == host && r->pid == pid && !strcmp(r->ip, ip) && ts - r->ts <= 30) {
+			r->used = 0;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static void auth_failure(ms_tracker *t, t_sess *s, int idx_host, const ms_event *ev, const ms_lineref *ref)
+{
+	t_pfail f;
+	memset(&f, 0, sizeof f);
+	if (ev->server_fault) {
+		ms_auth_rec a;
+		char mech[T_SMALL], reason[T_NAMELEN], ip[T_IPLEN];
+		memset(&a, 0, sizeof a);
+		cpy(mech, sizeof mech, ev->mech);
+		cpy(reason, sizeof reason, ev->reason);
+		cpy(ip, sizeof ip, ev->ip);
+		a.id = t->ids.auth++;
+		a.session_id = s->id;
+		a.ts = ref->ts;
+		a.host = name_str(t, idx_host);
+		a.service = nz(name_str(t, s->svc));
+		a.ip = ip;
+		a.client_name = nz(s->client_name);
+		a.kind = MS_AUTH_ERROR;
+		a.mech = mech;
+		a.reason = reason;
+		a.pw_len = -1;
+		a.source_id = ref->source_id;
+		a.line = ref->line;
+		s->auth_errors++;
+		t->st.auth_errors++;
+		if (t->sink.auth)
+			t->sink.auth(t->sink.ctx, &a);
+		return;
+	}
+	s->auth_failures++;
+	t->st.auth_failures++;
+	f.auth_id = t->ids.auth++;
+	f.session_id = s->id;
+	f.ts = ref->ts;
+	f.host = idx_host;
+	f.svc = s->svc;
+	cpy(f.ip, sizeof f.ip, ev->ip);
+	memcpy(f.client_name, s->client_name, sizeof f.client_name);
+	cpy(f.mech, sizeof f.mech, ev->mech);
+	cpy(f.reason, sizeof f.reason, ev->reason);
+	if (ev->user.n) {
+		cpy(f.user, sizeof f.user, ev->user);
+		f.user_src = MS_SRC_LOGGED;
+	}
+	if (s->have_dec) {
+		f.have_dec = 1;
+		f.dec = s->dec;
+		s->have_dec = 0;
+	}
+	f.source_id = ref->source_id;
+	f.line = ref->line;
+	failure_line(t, &f);
+}
+
+static void backend_event(ms_tracker *t, int host, const ms_event *ev, const ms_lineref *ref)
+{
+	t_pback b;
+	memset(&b, 0, sizeof b);
+	b.ts = ref->ts;
+	b.host = host;
+	b.pw_len = -1;
+	b.source_id = ref->source_id;
+	b.line = ref->line;
+	cpy(b.user, sizeof b.user, ev->user);
+	t->st.backend_lines++;
+	switch (ev->type) {
+	case EV_PLESK_NOUSER: {
+		t_nouser *n = &t->nouser[t->nouser_next++ % 64];
+		n->used = 1;
+		n->host = host;
+		n->ts = ref->ts;
+		memcpy(n->user, b.user, sizeof n->user);
+		t->st.backend_lines--; /* counted with its "failed" line */
+		return;
+	}
+	case EV_PLESK_FAIL:
+		b.kind = 1;
+		b.pw_len = (int)ev->num;
+		for (int i = 0; i < 64; i++) {
+			t_nouser *n = &t->nouser[i];
+			if (n->used && n->host == host && ref->ts - n->ts <= 2 && ref->ts >= n->ts &&
+			    !strcmp(n->user, b.user)) {
+				b.user_unknown = 1;
+				n->used = 0;
+				break;
+			}
+		}
+		break;
+	case EV_SASLAUTHD_FAIL:
+		if (ev->what.n && !ms_sv_eq_lit(ev->what, "smtp") && !ms_sv_eq_lit(ev->what, "smtpd")) {
+			/* another service (imap, pop): keep as a back-end record */
+			b.kind = 2;
+			cpy(b.service, sizeof b.service, ev->what);
+			emit_pback(t, &b);
+			return;
+		}
+		b.kind = 2;
+		cpy(b.service, sizeof b.service, ev->what);
+		break;
+	case EV_DOVECOT_AUTH:
+		b.kind = 3;
+		cpy(b.ip, sizeof b.ip, ev->ip);
+		cpy(b.service, sizeof b.service, ev->what);
+		if (!b.ip[0]) {
+			emit_pback(t, &b);
+			return;
+		}
+		break;
+	default:
+		return;
+	}
+	backend_line(t, &b);
+}
+
+static void dovecot_login(ms_tracker *t, int host, const ms_event *ev, const ms_lineref *ref)
+{
+	ms_backend_rec r;
+	char ip[T_IPLEN], user[T_USERLEN], svc[T_SMALL], mech[T_SMALL];
+	memset(&r, 0, sizeof r);
+	cpy(ip, sizeof ip, ev->ip);
+	cpy(user, sizeof user, ev->user);
+	cpy(svc, sizeof svc, ev->what);
+	cpy(mech, sizeof mech, ev->mech);
+	r.id = t->ids.backend++;
+	r.ts = ref->ts;
+	r.host = name_str(t, host);
+	r.ip = ip;
+	r.account = nz(user);
+	r.backend = "dovecot";
+	r.service = svc;
+	r.detail = nz(mech);
+	r.fail = ev->fail;
+	r.attempts = ev->num > 0 ? (int)ev->num : 1;
+	r.pw_len = -1;
+	r.source_id = ref->source_id;
+	r.line = ref->line;
+	if (t->sink.backend)
+		t->sink.backend(t->sink.ctx, &r);
+}
+
+static int has_client(const ms_event *ev) { return ev->ip.n > 0; }
+
+void ms_tracker_feed(ms_tracker *t, const ms_syslog *sl, const ms_event *ev, const ms_lineref *ref)
+{
+	int host, svc, idx;
+	t_sess *s;
+
+	if (ref->ts > t->now)
+		t->now = ref->ts;
+	if ((++t->lines & 1023) == 0 || t->pf_count || t->pb_count)
+		expire_pending(t);
+	if ((t->lines & 4095) == 0 && t->now - t->last_sweep > 60)
+		sweep_idle(t);
+
+	switch (ev->type) {
+	case EV_UNKNOWN:
+	case EV_NOISE:
+		return;
+	case EV_PLESK_FAIL:
+	case EV_PLESK_NOUSER:
+	case EV_SASLAUTHD_FAIL:
+	case EV_DOVECOT_AUTH:
+		backend_event(t, name_idx(t, sl->host), ev, ref);
+		return;
+	case EV_DOVECOT_LOGIN:
+		dovecot_login(t, name_idx(t, sl->host), ev, ref);
+		return;
+	case EV_PS_CONNECT:
+	case EV_PS_PASS:
+	case EV_PS_EVENT:
+	case EV_PS_DISCONNECT:
+	case EV_PS_REJECT:
+		postscreen_event(t, name_idx(t, sl->host), ev, ref);
+		return;
+	case EV_Q_MSGID:
+	case EV_Q_FROM:
+	case EV_Q_DELIVERY:
+	case EV_Q_REMOVED:
+		if (t->nmsg)
+			msg_event(t, name_idx(t, sl->host), ev, ref);
+		return;
+	case EV_TLS_OUTBOUND:
+		t->st.tls_outbound++;
+		return;
+	default:
+		break;
+	}
+
+	/* smtpd lines: find the session of (host, service, pid) */
+	host = name_idx(t, sl->host);
+	svc = name_idx(t, sl->service);
+	idx = sess_find(t, host, svc, sl->pid);
+
+	if (ev->type == EV_RDNS_MISMATCH && idx < 0) {
+		/* logged just before "connect from": remember it for the next connect */
+		t_rdns *r = &t->rdns[t->rdns_next++ % 256];
+		r->used = 1;
+		r->host = host;
+		r->pid = sl->pid;
+		r->ts = ref->ts;
+		cpy(r->ip, sizeof r->ip, ev->ip);
+		return;
+	}
+
+	if (ev->type == EV_CONNECT) {
+		if (idx >= 0)
+			sess_close(t, idx, MS_SS_UNTERMINATED);
+		idx = sess_open(t, host, svc, sl->pid, ev, ref, 0);
+		if (idx < 0)
+			return;
+		s = &t->sess[idx];
+		t->st.connects++;
+		if (rdns_take(t, host, sl->pid, s->ip, ref->ts))
+			s->rdns_mismatch = 1;
+		return;
+	}
+
+	if (idx >= 0 && has_client(ev)) {
+		char ip[T_IPLEN];
+		cpy(ip, sizeof ip, ev->ip);
+		if (strcmp(ip, t->sess[idx].ip) != 0) {
+			/* same pid, other client: the old session's end was lost */
+			sess_close(t, idx, MS_SS_UNTERMINATED);
+			idx = -1;
+		}
+	}
+	if (idx < 0) {
+		if (!has_client(ev))
+			return; /* nothing to attach it to (TLS debug of an unknown session) */
+		idx = sess_open(t, host, svc, sl->pid, ev, ref, 1);
+		if (idx < 0)
+			return;
+	}
+	s = &t->sess[idx];
+	s->last_ts = ref->ts > s->last_ts ? ref->ts : s->last_ts;
+	s->last_line = ref->line;
+	if (!s->client_name[0] && ev->name.n)
+		cpy(s->client_name, sizeof s->client_name, ev->name);
+	if (s->port < 0 && ev->port >= 0)
+		s->port = ev->port;
+
+	switch (ev->type) {
+	case EV_DISCONNECT:
+		s->counters = ev->counters;
+		sess_close(t, idx, MS_SS_CLOSED);
+		return;
+	case EV_ABORT:
+		cpy(s->end_reason, sizeof s->end_reason, ev->reason);
+		cpy(s->end_after, sizeof s->end_after, ev->where);
+		return;
+	case EV_AUTH_FAIL:
+		auth_failure(t, s, host, ev, ref);
+		return;
+	case EV_AUTH_ABORTED:
+		s->auth_aborts++;
+		t->st.auth_aborted++;
+		{
+			ms_auth_rec a;
+			char mech[T_SMALL];
+			memset(&a, 0, sizeof a);
+			cpy(mech, sizeof mech, ev->mech);
+			a.id = t->ids.auth++;
+			a.session_id = s->id;
+			a.ts = ref->ts;
+			a.host = name_str(t, host);
+			a.service = nz(name_str(t, s->svc));
+			a.ip = s->ip;
+			a.client_name = nz(s->client_name);
+			a.kind = MS_AUTH_ABORTED;
+			a.mech = mech;
+			a.pw_len = -1;
+			a.source_id = ref->source_id;
+			a.line = ref->line;
+			if (t->sink.auth)
+				t->sink.auth(t->sink.ctx, &a);
+		}
+		s->have_dec = 0;
+		return;
+	case EV_AUTH_RATELIMIT:
+		s->ratelimited++;
+		return;
+	case EV_CLIENT:
+		s->messages++;
+		if (ev->user.n) {
+			if (!s->auth_successes) {
+				cpy(s->auth_user, sizeof s->auth_user, ev->user);
+				cpy(s->auth_method, sizeof s->auth_method, ev->mech);
+				s->auth_user_src = MS_SRC_LOGGED;
+				s->auth_successes = 1;
+				emit_success(t, s, s->auth_user, MS_SRC_LOGGED, s->auth_method, ref->ts, ref);
+				s->have_dec = 0;
+			}
+			msg_new(t, s, ev, ref);
+		}
+		return;
+	case EV_REJECT: {
+		ms_reject_rec r;
+		char action[T_SMALL], stage[T_SMALL], reason[256], from[T_USERLEN], to[T_USERLEN], helo[T_NAMELEN];
+		memset(&r, 0, sizeof r);
+		cpy(action, sizeof action, ev->what);
+		cpy(stage, sizeof stage, ev->where);
+		cpy(reason, sizeof reason, ev->reason);
+		cpy(from, sizeof from, ev->from);
+		cpy(to, sizeof to, ev->to);
+		cpy(helo, sizeof helo, ev->helo);
+		s->rejects++;
+		r.id = t->ids.reject++;
+		r.session_id = s->id;
+		r.ts = ref->ts;
+		r.host = name_str(t, host);
+		r.ip = s->ip;
+		r.client_name = nz(s->client_name);
+		r.action = action;
+		r.stage = stage;
+		r.reason = reason;
+		r.sender = ev->from.p ? from : NULL;
+		r.recipient = ev->to.p ? to : NULL;
+		r.helo = ev->helo.p ? helo : NULL;
+		r.code = (int)ev->num;
+		r.source_id = ref->source_id;
+		r.line = ref->line;
+		if (t->sink.reject)
+			t->sink.reject(t->sink.ctx, &r);
+		return;
+	}
+	case EV_RDNS_MISMATCH:
+		s->rdns_mismatch = 1;
+		return;
+	case EV_CLIENT_WARN:
+		if (ms_sv_eq_lit(ev->what, "non_smtp"))
+			s->nonsmtp++;
+		else if (ms_sv_eq_lit(ev->what, "pipelining"))
+			s->pipelining++;
+		else if (ms_sv_eq_lit(ev->what, "rate_limit"))
+			s->ratelimited++;
+		return;
+	case EV_TLS_SETUP:
+		s->tls_setup = 1;
+		return;
+	case EV_TLS_ESTABLISHED:
+		s->tls_setup = 1;
+		cpy(s->tls_proto, sizeof s->tls_proto, ev->proto);
+		cpy(s->tls_cipher, sizeof s->tls_cipher, ev->cipher);
+		cpy(s->tls_trust, sizeof s->tls_trust, ev->trust);
+		cpy(s->tls_kex, sizeof s->tls_kex, ev->kex);
+		cpy(s->tls_sni, sizeof s->tls_sni, ev->sni);
+		s->tls_bits = ev->bits;
+		s->tls_alg_bits = ev->alg_bits;
+		return;
+	case EV_TLS_ERROR:
+		s->tls_error++;
+		return;
+	case EV_TLS_READ:
+		dialogue_read(t, s, ev);
+		return;
+	case EV_TLS_WRITE:
+		dialogue_write(t, s, ev);
+		return;
+	default:
+		return;
+	}
+}
+
+void ms_tracker_checkpoint(ms_tracker *t)
+{
+	for (int i = 0; i < t->cfg.max_open; i++)
+		if (t->sess[i].used)
+			emit_session(t, &t->sess[i], MS_SS_OPEN);
+	for (int k = 0; k < t->pf_count; k++) {
+		t_pfail *f = pf_at(t, k);
+		if (f->used && !f->matched)
+			emit_pfail(t, f, NULL, 0, 0);
+	}
+	for (int i = 0; i < t->msg_cap; i++)
+		if (t->msg[i].used)
+			emit_msg(t, &t->msg[i]);
+}
+
+void ms_tracker_finish(ms_tracker *t)
+{
+	while (t->pf_count)
+		pf_pop(t);
+	while (t->pb_count)
+		pb_pop(t);
+	for (int i = 0; i < t->ps_cap; i++)
+		if (t->ps[i].used) {
+			emit_ps(t, &t->ps[i]);
+			t->ps[i].used = 0;
+		}
+	t->nps = 0;
+	for (int i = 0; i < t->msg_cap; i++)
+		if (t->msg[i].used) {
+			emit_msg(t, &t->msg[i]);
+			t->msg[i].used = 0;
+		}
+	t->nmsg = 0;
+	for (int i = 0; i < t->cfg.max_open; i++)
+		if (t->sess[i].used)
+			emit_session(t, &t->sess[i], MS_SS_OPEN);
+}
+
+const ms_tracker_stats *ms_tracker_get_stats(const ms_tracker *t) { return &t->st; }
+void ms_tracker_get_ids(const ms_tracker *t, ms_idgen *ids) { *ids = t->ids; }
+
+static int pow2_at_least(int n)
+{
+	int c = 16;
+	while (c < n)
+		c <<= 1;
+	return c;
+}
+
+ms_tracker *ms_tracker_new(const ms_tracker_cfg *cfg, const ms_sink *sink, const ms_idgen *ids)
+{
+	ms_tracker *t = calloc(1, sizeof *t);
+	if (!t)
+		return NULL;
+	t->cfg = *cfg;
+	if (t->cfg.max_open < 16) t->cfg.max_open = 16;
+	if (t->cfg.max_pending < 16) t->cfg.max_pending = 16;
+	if (t->cfg.max_messages < 16) t->cfg.max_messages = 16;
+	if (t->cfg.max_postscreen < 16) t->cfg.max_postscreen = 16;
+	t->sink = *sink;
+	if (ids)
+		t->ids = *ids;
+	if (t->ids.session < 1) t->ids.session = 1;
+	if (t->ids.auth < 1) t->ids.auth = 1;
+	if (t->ids.message < 1) t->ids.message = 1;
+	if (t->ids.reject < 1) t->ids.reject = 1;
+	if (t->ids.postscreen < 1) t->ids.postscreen = 1;
+	if (t->ids.backend < 1) t->ids.backend = 1;
+	t->names = calloc(T_MAXNAMES, sizeof *t->names);
+	t->name_ht = malloc(2 * T_MAXNAMES * sizeof *t->name_ht);
+	t->sess = calloc((size_t)t->cfg.max_open, sizeof *t->sess);
+	t->sess_htcap = pow2_at_least(2 * t->cfg.max_open);
+	t->sess_ht = malloc((size_t)t->sess_htcap * sizeof *t->sess_ht);
+	t->sess_free = malloc((size_t)t->cfg.max_open * sizeof *t->sess_free);
+	t->pf = calloc((size_t)t->cfg.max_pending, sizeof *t->pf);
+	t->pb = calloc((size_t)t->cfg.max_pending, sizeof *t->pb);
+	t->msg_cap = 2 * t->cfg.max_messages;
+	t->msg = calloc((size_t)t->msg_cap, sizeof *t->msg);
+	t->ps_cap = 2 * t->cfg.max_postscreen;
+	t->ps = calloc((size_t)t->ps_cap, sizeof *t->ps);
+	if (!t->names || !t->name_ht || !t->sess || !t->sess_ht || !t->sess_free || !t->pf || !t->pb || !t->msg ||
+	    !t->ps) {
+		ms_tracker_free(t);
+		return NULL;
+	}
+	/* name 0 is the empty name */
+	t->nnames = 1;
+	t->names[0].s[0] = 0;
+	ms_tracker_rebuild_index(t);
+	return t;
+}
+
+void ms_tracker_free(ms_tracker *t)
+{
+	if (!t)
+		return;
+	free(t->names);
+	free(t->name_ht);
+	free(t->sess);
+	free(t->sess_ht);
+	free(t->sess_free);
+	free(t->pf);
+	free(t->pb);
+	free(t->msg);
+	free(t->ps);
+	free(t);
+}

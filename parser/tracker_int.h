@@ -1,0 +1,148 @@
+/* SPDX-License-Identifier: MIT */
+/* tracker_int.h - tracker internals shared by tracker*.c (not a public API).
+ * All state is plain data (fixed arrays, indices, no pointers) so that it
+ * can be saved and restored byte for byte (tracker_state.c). */
+#ifndef MS_TRACKER_INT_H
+#define MS_TRACKER_INT_H
+
+#include "tracker.h"
+
+#define T_HOSTLEN 64
+#define T_IPLEN 48
+#define T_NAMELEN 128
+#define T_USERLEN 128
+#define T_SMALL 32
+#define T_MAXNAMES 4096
+
+typedef struct {
+	char s[T_HOSTLEN];
+} t_name;
+
+typedef struct {
+	char user[T_USERLEN];
+	char mech[16];
+	int user_complete, pw_len, pw_exact, truncated, have_pw;
+	uint8_t hmac[32];
+} t_decoded;
+
+typedef struct {
+	int used;
+	int host, svc;           /* name indices */
+	long pid;
+	int64_t id, start_ts, last_ts;
+	int orphan;
+	char ip[T_IPLEN], client_name[T_NAMELEN];
+	long port;
+	int rdns_mismatch;
+	int tls_setup, tls_error, tls_bits, tls_alg_bits;
+	char tls_proto[16], tls_cipher[64], tls_trust[16], tls_kex[32], tls_sni[T_NAMELEN];
+	int auth_failures, auth_errors, auth_aborts, auth_successes, auth_decoded;
+	char auth_user[T_USERLEN], auth_method[T_SMALL];
+	int auth_user_src;
+	int messages, rejects, nonsmtp, pipelining, ratelimited;
+	char end_reason[24], end_after[24];
+	ms_counters counters;
+	int64_t source_id, first_line, last_line;
+	/* TLS-debug dialogue decoding */
+	int dlg;                 /* 0 idle, 1 expect LOGIN user, 2 expect LOGIN password, 3 expect PLAIN response */
+	int in_data;
+	int have_dec;
+	t_decoded dec;
+} t_sess;
+
+typedef struct {
+	int used, matched, written;
+	int64_t auth_id, session_id, ts;
+	int host, svc;
+	char ip[T_IPLEN], client_name[T_NAMELEN];
+	char mech[T_SMALL], reason[T_NAMELEN], user[T_USERLEN];
+	int user_src;
+	int have_dec;
+	t_decoded dec;
+	int64_t source_id, line;
+} t_pfail;
+
+typedef struct {
+	int used, kind;           /* kind: 1 plesk, 2 saslauthd, 3 dovecot */
+	int64_t ts;
+	int host;
+	char user[T_USERLEN], ip[T_IPLEN], service[T_SMALL];
+	int pw_len, user_unknown;
+	int64_t source_id, line;
+} t_pback;
+
+typedef struct {
+	int used;
+	int host;
+	char qid[28];
+	int64_t id, session_id, ts, last_ts;
+	char ip[T_IPLEN], account[T_USERLEN], sender[T_USERLEN], msgid[T_NAMELEN];
+	long size;
+	int nrcpt, delivered, bounced, deferred;
+	int64_t source_id, line;
+} t_msg;
+
+typedef struct {
+	int used;
+	int host;
+	char ip[T_IPLEN];
+	long port;
+	int64_t id, start_ts, end_ts;
+	char verdict[T_SMALL];
+	int dnsbl_rank, pregreet, events;
+	int64_t source_id, line;
+} t_ps;
+
+typedef struct {
+	int used;
+	int host;
+	long pid;
+	int64_t ts;
+	char ip[T_IPLEN];
+} t_rdns;
+
+typedef struct {
+	int used, host;
+	int64_t ts;
+	char user[T_USERLEN];
+} t_nouser;
+
+struct ms_tracker {
+	ms_tracker_cfg cfg;
+	ms_sink sink;
+	ms_idgen ids;
+	ms_tracker_stats st;
+	int64_t now;             /* latest log time seen */
+	int64_t last_sweep;
+	uint64_t lines;
+
+	int nnames;
+	t_name *names;           /* T_MAXNAMES */
+	int32_t *name_ht;        /* 2*T_MAXNAMES */
+
+	t_sess *sess;            /* cfg.max_open */
+	int32_t *sess_ht;        /* sess_htcap, -1 empty */
+	int sess_htcap;
+	int32_t *sess_free;      /* stack of free slots */
+	int nfree;
+
+	t_pfail *pf;             /* ring, cfg.max_pending */
+	int pf_head, pf_count;
+	t_pback *pb;             /* ring, cfg.max_pending */
+	int pb_head, pb_count;
+
+	t_msg *msg;              /* open-addressed by (host,qid), cfg.max_messages*2 */
+	int msg_cap, nmsg;
+	t_ps *ps;                /* open-addressed by (host,ip,port), cfg.max_postscreen*2 */
+	int ps_cap, nps;
+
+	t_rdns rdns[256];
+	int rdns_next;
+	t_nouser nouser[64];
+	int nouser_next;
+};
+
+/* tracker.c internals used by tracker_state.c */
+void ms_tracker_rebuild_index(ms_tracker *t);
+
+#endif

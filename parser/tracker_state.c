@@ -1,0 +1,234 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tracker_state.c - save and restore the tracker so that the next run
+ * continues exactly where this one stopped (open sessions, pending
+ * correlation queues, tracked messages, postscreen conversations, id
+ * counters).  The blob is only ever read back by the same build layout: it
+ * starts with a magic, a version and the sizes of every record, and is
+ * refused when any of them differ.  Everything read back is bounds-checked.
+ */
+#include <stdlib.h>
+#include "tracker_int.h"
+
+#define MAGIC "MSTRACK1"
+
+typedef struct {
+	char magic[8];
+	uint32_t sz_sess, sz_pf, sz_pb, sz_msg, sz_ps, sz_name, sz_rdns, sz_nouser;
+	int32_t nnames, nsess, npf, npb, nmsg, nps;
+	ms_idgen ids;
+	int64_t now, last_sweep;
+} blob_hdr;
+
+typedef struct {
+	char *p;
+	size_t n, cap;
+	int err;
+} wbuf;
+
+static void put(wbuf *w, const void *d, size_t n)
+{
+	if (w->err)
+		return;
+	if (w->n + n > w->cap) {
+		size_t nc = w->cap ? w->cap * 2 : 65536;
+		while (nc < w->n + n)
+			nc *= 2;
+		char *np = realloc(w->p, nc);
+		if (!np) {
+			w->err = 1;
+			return;
+		}
+		w->p = np;
+		w->cap = nc;
+	}
+	memcpy(w->p + w->n, d, n);
+	w->n += n;
+}
+
+void *ms_tracker_save(const ms_tracker *t, size_t *len)
+{
+	wbuf w = { 0 };
+	blob_hdr h;
+	memset(&h, 0, sizeof h);
+	memcpy(h.magic, MAGIC, 8);
+	h.sz_sess = sizeof(t_sess);
+	h.sz_pf = sizeof(t_pfail);
+	h.sz_pb = sizeof(t_pback);
+	h.sz_msg = sizeof(t_msg);
+	h.sz_ps = sizeof(t_ps);
+	h.sz_name = sizeof(t_name);
+	h.sz_rdns = sizeof(t_rdns);
+	h.sz_nouser = sizeof(t_nouser);
+	h.nnames = t->nnames;
+	for (int i = 0; i < t->cfg.max_open; i++)
+		h.nsess += t->sess[i].used != 0;
+	h.npf = t->pf_count;
+	h.npb = t->pb_count;
+	h.nmsg = t->nmsg;
+	h.nps = t->nps;
+	h.ids = t->ids;
+	h.now = t->now;
+	h.last_sweep = t->last_sweep;
+	put(&w, &h, sizeof h);
+	put(&w, t->names, sizeof(t_name) * (size_t)t->nnames);
+	for (int i = 0; i < t->cfg.max_open; i++)
+		if (t->sess[i].used)
+			put(&w, &t->sess[i], sizeof(t_sess));
+	for (int k = 0; k < t->pf_count; k++)
+		put(&w, &t->pf[(t->pf_head + k) % t->cfg.max_pending], sizeof(t_pfail));
+	for (int k = 0; k < t->pb_count; k++)
+		put(&w, &t->pb[(t->pb_head + k) % t->cfg.max_pending], sizeof(t_pback));
+	for (int i = 0; i < t->msg_cap; i++)
+		if (t->msg[i].used)
+			put(&w, &t->msg[i], sizeof(t_msg));
+	for (int i = 0; i < t->ps_cap; i++)
+		if (t->ps[i].used)
+			put(&w, &t->ps[i], sizeof(t_ps));
+	put(&w, t->rdns, sizeof t->rdns);
+	put(&w, t->nouser, sizeof t->nouser);
+	if (w.err) {
+		free(w.p);
+		return NULL;
+	}
+	*len = w.n;
+	return w.p;
+}
+
+static void term(char *s, size_t n) { s[n - 1] = 0; }
+
+static void fix_sess(t_sess *s, int nnames)
+{
+	term(s->ip, sizeof s->ip); term(s->client_name, sizeof s->client_name);
+	term(s->tls_proto, sizeof s->tls_proto); term(s->tls_cipher, sizeof s->tls_cipher);
+	term(s->tls_trust, sizeof s->tls_trust); term(s->tls_kex, sizeof s->tls_kex);
+	term(s->tls_sni, sizeof s->tls_sni); term(s->auth_user, sizeof s->auth_user);
+	term(s->auth_method, sizeof s->auth_method); term(s->end_reason, sizeof s->end_reason);
+	term(s->end_after, sizeof s->end_after); term(s->dec.user, sizeof s->dec.user);
+	term(s->dec.mech, sizeof s->dec.mech);
+	if (s->host < 0 || s->host >= nnames) s->host = 0;
+	if (s->svc < 0 || s->svc >= nnames) s->svc = 0;
+	s->used = 1;
+}
+
+int ms_tracker_load(ms_tracker *t, const void *blob, size_t len)
+{
+	const char *p = blob, *end = p + len;
+	blob_hdr h;
+	if (len < sizeof h)
+		return -1;
+	memcpy(&h, p, sizeof h);
+	p += sizeof h;
+	if (memcmp(h.magic, MAGIC, 8) || h.sz_sess != sizeof(t_sess) || h.sz_pf != sizeof(t_pfail) ||
+	    h.sz_pb != sizeof(t_pback) || h.sz_msg != sizeof(t_msg) || h.sz_ps != sizeof(t_ps) ||
+	    h.sz_name != sizeof(t_name) || h.sz_rdns != sizeof(t_rdns) || h.sz_nouser != sizeof(t_nouser))
+		return -1;
+	if (h.nnames < 1 || h.nnames > T_MAXNAMES || h.nsess < 0 || h.nsess > t->cfg.max_open || h.npf < 0 ||
+	    h.npf > t->cfg.max_pending || h.npb < 0 || h.npb > t->cfg.max_pending || h.nmsg < 0 ||
+	    h.nmsg > t->cfg.max_messages || h.nps < 0 || h.nps > t->cfg.max_postscreen)
+		return -1;
+	size_t need = sizeof(t_name) * (size_t)h.nnames + sizeof(t_sess) * (size_t)h.nsess +
+		      sizeof(t_pfail) * (size_t)h.npf + sizeof(t_pback) * (size_t)h.npb + sizeof(t_msg) * (size_t)h.nmsg +
+		      sizeof(t_ps) * (size_t)h.nps + sizeof t->rdns + sizeof t->nouser;
+	if ((size_t)(end - p) != need)
+		return -1;
+
+	memset(t->names, 0, sizeof(t_name) * T_MAXNAMES);
+	memcpy(t->names, p, sizeof(t_name) * (size_t)h.nnames);
+	p += sizeof(t_name) * (size_t)h.nnames;
+	t->nnames = h.nnames;
+	for (int i = 0; i < t->nnames; i++)
+		term(t->names[i].s, sizeof t->names[i].s);
+
+	memset(t->sess, 0, sizeof(t_sess) * (size_t)t->cfg.max_open);
+	for (int i = 0; i < h.nsess; i++) {
+		memcpy(&t->sess[i], p, sizeof(t_sess));
+		p += sizeof(t_sess);
+		fix_sess(&t->sess[i], t->nnames);
+	}
+	memset(t->pf, 0, sizeof(t_pfail) * (size_t)t->cfg.max_pending);
+	for (int i = 0; i < h.npf; i++) {
+		t_pfail *f = &t->pf[i];
+		memcpy(f, p, sizeof *f);
+		p += sizeof *f;
+		term(f->ip, sizeof f->ip); term(f->client_name, sizeof f->client_name); term(f->mech, sizeof f->mech);
+		term(f->reason, sizeof f->reason); term(f->user, sizeof f->user); term(f->dec.user, sizeof f->dec.user);
+		term(f->dec.mech, sizeof f->dec.mech);
+		if (f->host < 0 || f->host >= t->nnames) f->host = 0;
+		if (f->svc < 0 || f->svc >= t->nnames) f->svc = 0;
+		f->used = 1;
+	}
+	t->pf_head = 0;
+	t->pf_count = h.npf;
+	memset(t->pb, 0, sizeof(t_pback) * (size_t)t->cfg.max_pending);
+	for (int i = 0; i < h.npb; i++) {
+		t_pback *b = &t->pb[i];
+		memcpy(b, p, sizeof *b);
+		p += sizeof *b;
+		term(b->user, sizeof b->user); term(b->ip, sizeof b->ip); term(b->service, sizeof b->service);
+		if (b->host < 0 || b->host >= t->nnames) b->host = 0;
+		if (b->used != 1 && b->used != 2) b->used = 2;
+	}
+	t->pb_head = 0;
+	t->pb_count = h.npb;
+
+	memset(t->msg, 0, sizeof(t_msg) * (size_t)t->msg_cap);
+	t->nmsg = 0;
+	for (int i = 0; i < h.nmsg; i++) {
+		t_msg m;
+		memcpy(&m, p, sizeof m);
+		p += sizeof m;
+		term(m.qid, sizeof m.qid); term(m.ip, sizeof m.ip); term(m.account, sizeof m.account);
+		term(m.sender, sizeof m.sender); term(m.msgid, sizeof m.msgid);
+		if (m.host < 0 || m.host >= t->nnames) m.host = 0;
+		uint64_t hh = 0xcbf29ce484222325ULL ^ (uint64_t)m.host * 31;
+		for (const char *c = m.qid; *c; c++)
+			hh = (hh ^ (unsigned char)*c) * 0x100000001b3ULL;
+		for (int k = 0; k < t->msg_cap; k++) {
+			int slot = (int)((hh + (uint64_t)k) % (uint64_t)t->msg_cap);
+			if (!t->msg[slot].used) {
+				t->msg[slot] = m;
+				t->msg[slot].used = 1;
+				t->nmsg++;
+				break;
+			}
+		}
+	}
+	memset(t->ps, 0, sizeof(t_ps) * (size_t)t->ps_cap);
+	t->nps = 0;
+	for (int i = 0; i < h.nps; i++) {
+		t_ps q;
+		memcpy(&q, p, sizeof q);
+		p += sizeof q;
+		term(q.ip, sizeof q.ip); term(q.verdict, sizeof q.verdict);
+		if (q.host < 0 || q.host >= t->nnames) q.host = 0;
+		uint64_t hh = 0xcbf29ce484222325ULL ^ (uint64_t)q.host * 131 ^ (uint64_t)q.port * 7919;
+		for (const char *c = q.ip; *c; c++)
+			hh = (hh ^ (unsigned char)*c) * 0x100000001b3ULL;
+		for (int k = 0; k < t->ps_cap; k++) {
+			int slot = (int)((hh + (uint64_t)k) % (uint64_t)t->ps_cap);
+			if (!t->ps[slot].used) {
+				t->ps[slot] = q;
+				t->ps[slot].used = 1;
+				t->nps++;
+				break;
+			}
+		}
+	}
+	memcpy(t->rdns, p, sizeof t->rdns);
+	p += sizeof t->rdns;
+	memcpy(t->nouser, p, sizeof t->nouser);
+	for (size_t i = 0; i < sizeof t->rdns / sizeof t->rdns[0]; i++) {
+		term(t->rdns[i].ip, sizeof t->rdns[i].ip);
+		if (t->rdns[i].host < 0 || t->rdns[i].host >= t->nnames) t->rdns[i].used = 0;
+	}
+	for (size_t i = 0; i < sizeof t->nouser / sizeof t->nouser[0]; i++) {
+		term(t->nouser[i].user, sizeof t->nouser[i].user);
+		if (t->nouser[i].host < 0 || t->nouser[i].host >= t->nnames) t->nouser[i].used = 0;
+	}
+	t->ids = h.ids;
+	t->now = h.now;
+	t->last_sweep = h.last_sweep;
+	ms_tracker_rebuild_index(t);
+	return 0;
+}

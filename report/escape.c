@@ -1,0 +1,206 @@
+/* SPDX-License-Identifier: MIT */
+#include <string.h>
+#include "escape.h"
+
+int ms_utf8_len(const unsigned char *s, size_t n)
+{
+	unsigned c = s[0];
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xC2 && c <= 0xDF)
+		return (n >= 2 && (s[1] & 0xC0) == 0x80) ? 2 : 0;
+	if (c >= 0xE0 && c <= 0xEF) {
+		if (n < 3 || (s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80)
+			return 0;
+		if (c == 0xE0 && s[1] < 0xA0)
+			return 0; /* overlong */
+		if (c == 0xED && s[1] >= 0xA0)
+			return 0; /* surrogates */
+		return 3;
+	}
+	if (c >= 0xF0 && c <= 0xF4) {
+		if (n < 4 || (s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80 || (s[3] & 0xC0) != 0x80)
+			return 0;
+		if (c == 0xF0 && s[1] < 0x90)
+			return 0;
+		if (c == 0xF4 && s[1] >= 0x90)
+			return 0;
+		return 4;
+	}
+	return 0;
+}
+
+static const char hexd[] = "0123456789abcdef";
+
+size_t ms_esc_text_buf(char *buf, size_t cap, const char *s, size_t n)
+{
+	size_t o = 0, w = 0;
+	const unsigned char *u = (const unsigned char *)s;
+	if (cap == 0)
+		return 0;
+	for (size_t i = 0; i < n;) {
+		int l = ms_utf8_len(u + i, n - i);
+		char tmp[8];
+		size_t tl;
+		if (l == 1 && u[i] >= 0x20 && u[i] != 0x7f && u[i] != '\\') {
+			tmp[0] = (char)u[i];
+			tl = 1;
+		} else if (l == 1 && u[i] == '\\') {
+			tmp[0] = '\\';
+			tmp[1] = '\\';
+			tl = 2;
+		} else if (l >= 2 && !(l == 2 && u[i] == 0xC2 && u[i + 1] < 0xA0)) {
+			memcpy(tmp, u + i, (size_t)l);
+			tl = (size_t)l;
+			if (o + tl >= cap)
+				break;
+			memcpy(buf + o, tmp, tl);
+			o += tl;
+			w += 1;
+			i += (size_t)l;
+			continue;
+		} else {
+			/* control byte, C1 control (U+0080..U+009F) or invalid byte */
+			if (l == 2) {
+				/* C1 control: show both bytes */
+				tmp[0] = '\\'; tmp[1] = 'x'; tmp[2] = hexd[u[i] >> 4]; tmp[3] = hexd[u[i] & 15];
+				tl = 4;
+				if (o + tl >= cap)
+					break;
+				memcpy(buf + o, tmp, tl);
+				o += tl;
+				w += tl;
+				i++;
+				tmp[0] = '\\'; tmp[1] = 'x'; tmp[2] = hexd[u[i] >> 4]; tmp[3] = hexd[u[i] & 15];
+				tl = 4;
+			} else {
+				tmp[0] = '\\'; tmp[1] = 'x'; tmp[2] = hexd[u[i] >> 4]; tmp[3] = hexd[u[i] & 15];
+				tl = 4;
+			}
+			if (o + tl >= cap)
+				break;
+			memcpy(buf + o, tmp, tl);
+			o += tl;
+			w += tl;
+			i++;
+			continue;
+		}
+		if (o + tl >= cap)
+			break;
+		memcpy(buf + o, tmp, tl);
+		o += tl;
+		w += tl;
+		i++;
+	}
+	buf[o] = 0;
+	return w;
+}
+
+void ms_esc_text(FILE *f, const char *s, size_t n)
+{
+	char buf[1024];
+	while (n > 0) {
+		size_t chunk = n > 200 ? 200 : n;
+		/* do not split a UTF-8 sequence */
+		while (chunk < n && chunk > 0 && ((unsigned char)s[chunk] & 0xC0) == 0x80)
+			chunk--;
+		if (chunk == 0)
+			chunk = n > 200 ? 200 : n;
+		ms_esc_text_buf(buf, sizeof buf, s, chunk);
+		fputs(buf, f);
+		s += chunk;
+		n -= chunk;
+	}
+}
+
+void ms_esc_json(FILE *f, const char *s, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	fputc('"', f);
+	for (size_t i = 0; i < n;) {
+		unsigned c = u[i];
+		int l = ms_utf8_len(u + i, n - i);
+		if (l == 0) {
+			fputs("\\ufffd", f);
+			i++;
+			continue;
+		}
+		if (l > 1) {
+			fwrite(u + i, 1, (size_t)l, f);
+			i += (size_t)l;
+			continue;
+		}
+		switch (c) {
+		case '"': fputs("\\\"", f); break;
+		case '\\': fputs("\\\\", f); break;
+		case '\n': fputs("\\n", f); break;
+		case '\r': fputs("\\r", f); break;
+		case '\t': fputs("\\t", f); break;
+		default:
+			if (c < 0x20 || c == 0x7f)
+				fprintf(f, "\\u%04x", c);
+			else
+				fputc((int)c, f);
+		}
+		i++;
+	}
+	fputc('"', f);
+}
+
+void ms_esc_csv(FILE *f, const char *s, size_t n)
+{
+	int quote = 0, neutral = 0;
+	if (n && (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@' || s[0] == '\t' || s[0] == '\r'))
+		neutral = 1;
+	for (size_t i = 0; i < n; i++)
+		if (s[i] == '"' || s[i] == ',' || s[i] == '\n' || s[i] == '\r' || s[i] == ';')
+			quote = 1;
+	if (quote || neutral)
+		fputc('"', f);
+	if (neutral)
+		fputc('\'', f);
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c == '"')
+			fputs("\"\"", f);
+		else if (c == 0)
+			fputs("\\x00", f);
+		else
+			fputc(c, f);
+	}
+	if (quote || neutral)
+		fputc('"', f);
+}
+
+void ms_esc_html(FILE *f, const char *s, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	for (size_t i = 0; i < n;) {
+		int l = ms_utf8_len(u + i, n - i);
+		if (l == 0) {
+			fputs("&#xFFFD;", f);
+			i++;
+			continue;
+		}
+		if (l > 1) {
+			fwrite(u + i, 1, (size_t)l, f);
+			i += (size_t)l;
+			continue;
+		}
+		switch (u[i]) {
+		case '&': fputs("&amp;", f); break;
+		case '<': fputs("&lt;", f); break;
+		case '>': fputs("&gt;", f); break;
+		case '"': fputs("&quot;", f); break;
+		case '\'': fputs("&#39;", f); break;
+		default:
+			if (u[i] >= 0x20 && u[i] != 0x7f)
+				fputc(u[i], f);
+			else if (u[i] == '\t' || u[i] == '\n')
+				fputc(' ', f);
+			else
+				fprintf(f, "&#x%02X;", u[i] == 0 ? 0xFFFD : 0x2400 + u[i]);
+		}
+		i++;
+	}
+}

@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * escape.h - every attacker-chosen string leaves through one of these.
+ *   text:  control bytes (C0, DEL, C1 in UTF-8) and invalid UTF-8 become
+ *          \xNN; backslash becomes \\ ; result is safe on a terminal.
+ *   json:  RFC 8259 string body; invalid UTF-8 bytes become U+FFFD.
+ *   csv:   RFC 4180 field (quoted when needed); a cell starting with
+ *          = + - @ TAB CR is prefixed with ' against formula injection.
+ *   html:  & < > " ' escaped, control bytes dropped, invalid UTF-8 -> U+FFFD.
+ */
+#ifndef MS_ESCAPE_H
+#define MS_ESCAPE_H
+
+#include <stdio.h>
+#include <stddef.h>
+
+void ms_esc_text(FILE *f, const char *s, size_t n);
+/* escaped text into buf (truncated to cap-1); returns display width written */
+size_t ms_esc_text_buf(char *buf, size_t cap, const char *s, size_t n);
+void ms_esc_json(FILE *f, const char *s, size_t n);      /* writes the quotes too */
+void ms_esc_csv(FILE *f, const char *s, size_t n);
+void ms_esc_html(FILE *f, const char *s, size_t n);
+/* length of a valid UTF-8 sequence at s (1..4) or 0 if invalid */
+int ms_utf8_len(const unsigned char *s, size_t n);
+
+#endif

@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: MIT */
+/* q_sources.c - what was read: per input, and unrecognised lines by program. */
+#include <stdio.h>
+#include "report.h"
+
+enum { F_PATH, F_LINES, F_REC, F_UNREC, F_MAL, F_SKIP, F_LONG, F_FIRST, F_LAST, F_COMP, F_ERR, F__N };
+
+static const ms_col fcols[F__N] = {
+	[F_PATH] = { "path", "FILE", MS_COL_STR, 40, 0 },
+	[F_LINES] = { "lines", "LINES", MS_COL_INT, 0, 1 },
+	[F_REC] = { "recognised", "RECOGNISED", MS_COL_INT, 0, 1 },
+	[F_UNREC] = { "unrecognised", "UNRECOGNISED", MS_COL_INT, 0, 1 },
+	[F_MAL] = { "malformed", NULL, MS_COL_INT, 0, 0 },
+	[F_SKIP] = { "skipped", NULL, MS_COL_INT, 0, 0 },
+	[F_LONG] = { "overlong", NULL, MS_COL_INT, 0, 0 },
+	[F_FIRST] = { "first_ts", NULL, MS_COL_TIME, 0, 0 },
+	[F_LAST] = { "last_ts", NULL, MS_COL_TIME, 0, 0 },
+	[F_COMP] = { "compression", NULL, MS_COL_STR, 0, 0 },
+	[F_ERR] = { "error", NULL, MS_COL_STR, 0, 0 },
+};
+
+ms_table *ms_report_sources(const ms_query *q, char *err, size_t errlen)
+{
+	sqlite3_stmt *st;
+	ms_table *t = ms_table_new(fcols, F__N);
+	if (!t)
+		return NULL;
+	if (ms_q_prepare(q->db,
+			 "SELECT path, lines, recognised, unrecognised, malformed, skipped, overlong, first_ts, last_ts,"
+			 " compression, error FROM sources ORDER BY id", &st, err, errlen)) {
+		ms_table_free(t);
+		return NULL;
+	}
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		int r = ms_table_add_row(t);
+		if (r < 0)
+			break;
+		ms_cell_str(ms_table_cell(t, r, F_PATH), (const char *)sqlite3_column_text(st, 0));
+		for (int i = 1; i <= 6; i++)
+			ms_cell_int(ms_table_cell(t, r, i), sqlite3_column_int64(st, i));
+		ms_cell_time(ms_table_cell(t, r, F_FIRST), sqlite3_column_int64(st, 7));
+		ms_cell_time(ms_table_cell(t, r, F_LAST), sqlite3_column_int64(st, 8));
+		ms_cell_str(ms_table_cell(t, r, F_COMP), (const char *)sqlite3_column_text(st, 9));
+		ms_cell_str(ms_table_cell(t, r, F_ERR), (const char *)sqlite3_column_text(st, 10));
+	}
+	sqlite3_finalize(st);
+	return t;
+}
+
+enum { U_PROG, U_LINES, U_SAMPLE, U__N };
+
+static const ms_col ucols[U__N] = {
+	[U_PROG] = { "program", "PROGRAM", MS_COL_STR, 28, 0 },
+	[U_LINES] = { "lines", "LINES", MS_COL_INT, 0, 1 },
+	[U_SAMPLE] = { "sample", "SAMPLE", MS_COL_STR, 44, 0 },
+};
+
+ms_table *ms_report_unrecognised(const ms_query *q, char *err, size_t errlen)
+{
+	sqlite3_stmt *st;
+	ms_table *t = ms_table_new(ucols, U__N);
+	if (!t)
+		return NULL;
+	if (ms_q_prepare(q->db,
+			 "SELECT program, sum(lines), min(sample) FROM unrecognised GROUP BY program ORDER BY 2 DESC, 1",
+			 &st, err, errlen)) {
+		ms_table_free(t);
+		return NULL;
+	}
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		int r = ms_table_add_row(t);
+		if (r < 0)
+			break;
+		ms_cell_str(ms_table_cell(t, r, U_PROG), (const char *)sqlite3_column_text(st, 0));
+		ms_cell_int(ms_table_cell(t, r, U_LINES), sqlite3_column_int64(st, 1));
+		ms_cell_str(ms_table_cell(t, r, U_SAMPLE), (const char *)sqlite3_column_text(st, 2));
+	}
+	sqlite3_finalize(st);
+	return t;
+}

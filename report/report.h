@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * report.h - report queries.  Each reads the database only and fills an
+ * ms_table (see table.h); field meanings follow SEMANTICS (docs/semantics.md)
+ * and are documented in docs/reports.md.
+ */
+#ifndef MS_REPORT_H
+#define MS_REPORT_H
+
+#include <sqlite3.h>
+#include "table.h"
+
+typedef struct {
+	sqlite3 *db;
+	int64_t since, until;   /* UTC seconds; 0 = unbounded */
+	int64_t now;
+	int window;             /* seconds, --by window */
+} ms_query;
+
+ms_table *ms_report_by_ip(const ms_query *q, char *err, size_t errlen);
+ms_table *ms_report_by_account(const ms_query *q, char *err, size_t errlen);
+/* successful logins from IPs (or on accounts) with earlier failures */
+ms_table *ms_report_success_after_failure(const ms_query *q, char *err, size_t errlen);
+/* per input file: lines, recognised, unrecognised ... */
+ms_table *ms_report_sources(const ms_query *q, char *err, size_t errlen);
+/* unrecognised lines by program */
+ms_table *ms_report_unrecognised(const ms_query *q, char *err, size_t errlen);
+
+/* helpers shared by the query files */
+int ms_q_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **st, char *err, size_t errlen);
+void ms_q_bind_range(sqlite3_stmt *st, const ms_query *q, int first_param);
+const char *ms_src_name(int src);  /* "logged", "decoded", "inferred" */
+
+#endif

@@ -1,0 +1,475 @@
+/* SPDX-License-Identifier: MIT */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "table.h"
+#include "escape.h"
+
+ms_table *ms_table_new(const ms_col *cols, int ncols)
+{
+	ms_table *t = calloc(1, sizeof *t);
+	if (!t)
+		return NULL;
+	t->cols = cols;
+	t->ncols = ncols;
+	return t;
+}
+
+static void cell_clear(ms_cell *c)
+{
+	free(c->s);
+	for (int i = 0; i < c->nlist; i++)
+		free(c->list[i]);
+	free(c->list);
+	memset(c, 0, sizeof *c);
+}
+
+void ms_table_free(ms_table *t)
+{
+	if (!t)
+		return;
+	for (int i = 0; i < t->nrows * t->ncols; i++)
+		cell_clear(&t->cells[i]);
+	free(t->cells);
+	free(t);
+}
+
+int ms_table_add_row(ms_table *t)
+{
+	if (t->nrows == t->cap) {
+		int nc = t->cap ? t->cap * 2 : 64;
+		ms_cell *n = realloc(t->cells, (size_t)nc * (size_t)t->ncols * sizeof *n);
+		if (!n)
+			return -1;
+		t->cells = n;
+		t->cap = nc;
+	}
+	memset(&t->cells[(size_t)t->nrows * (size_t)t->ncols], 0, (size_t)t->ncols * sizeof(ms_cell));
+	for (int i = 0; i < t->ncols; i++)
+		t->cells[(size_t)t->nrows * (size_t)t->ncols + (size_t)i].null = 1;
+	return t->nrows++;
+}
+
+ms_cell *ms_table_cell(ms_table *t, int row, int col)
+{
+	return &t->cells[(size_t)row * (size_t)t->ncols + (size_t)col];
+}
+
+void ms_cell_strn(ms_cell *c, const char *s, size_t n)
+{
+	free(c->s);
+	c->s = NULL;
+	c->null = 1;
+	if (!s)
+		return;
+	c->s = malloc(n + 1);
+	if (!c->s)
+		return;
+	memcpy(c->s, s, n);
+	c->s[n] = 0;
+	c->null = 0;
+}
+void ms_cell_str(ms_cell *c, const char *s) { ms_cell_strn(c, s, s ? strlen(s) : 0); }
+void ms_cell_int(ms_cell *c, int64_t v) { c->i = v; c->null = 0; }
+void ms_cell_real(ms_cell *c, double v) { c->r = v; c->null = 0; }
+void ms_cell_time(ms_cell *c, int64_t ts) { c->i = ts; c->null = ts <= 0; }
+void ms_cell_bool(ms_cell *c, int v) { c->i = v != 0; c->null = 0; }
+void ms_cell_json(ms_cell *c, const char *raw) { ms_cell_str(c, raw); }
+
+void ms_cell_list_add(ms_cell *c, const char *s)
+{
+	char **n;
+	if (!s)
+		return;
+	for (int i = 0; i < c->nlist; i++)
+		if (!strcmp(c->list[i], s))
+			return;
+	n = realloc(c->list, (size_t)(c->nlist + 1) * sizeof *n);
+	if (!n)
+		return;
+	c->list = n;
+	c->list[c->nlist] = strdup(s);
+	if (c->list[c->nlist])
+		c->nlist++;
+	c->null = 0;
+}
+
+int ms_format_parse(const char *s, ms_format *out)
+{
+	static const struct { const char *n; ms_format f; } m[] = {
+		{ "text", MS_FMT_TEXT }, { "json", MS_FMT_JSON }, { "ndjson", MS_FMT_NDJSON },
+		{ "csv", MS_FMT_CSV }, { "html", MS_FMT_HTML },
+	};
+	for (size_t i = 0; i < sizeof m / sizeof m[0]; i++)
+		if (!strcmp(s, m[i].n)) {
+			*out = m[i].f;
+			return 0;
+		}
+	return -1;
+}
+
+void ms_fmt_time(int64_t ts, char *buf, size_t cap)
+{
+	struct tm tm;
+	time_t t = (time_t)ts;
+	long off;
+	if (!localtime_r(&t, &tm)) {
+		snprintf(buf, cap, "%lld", (long long)ts);
+		return;
+	}
+	off = tm.tm_gmtoff;
+	if (off == 0) {
+		strftime(buf, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
+		return;
+	}
+	char b[40];
+	strftime(b, sizeof b, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf, cap, "%s%c%02ld:%02ld", b, off < 0 ? '-' : '+', labs(off) / 3600, (labs(off) % 3600) / 60);
+}
+
+void ms_json_str_array(FILE *f, char *const *list, int n)
+{
+	fputc('[', f);
+	for (int i = 0; i < n; i++) {
+		if (i)
+			fputc(',', f);
+		ms_esc_json(f, list[i], strlen(list[i]));
+	}
+	fputc(']', f);
+}
+
+/* ---------- JSON ---------- */
+
+static void json_cell(FILE *f, const ms_col *col, const ms_cell *c)
+{
+	char tb[64];
+	if (c->null) {
+		if (col->type == MS_COL_LIST)
+			fputs("[]", f);
+		else
+			fputs("null", f);
+		return;
+	}
+	switch (col->type) {
+	case MS_COL_STR: ms_esc_json(f, c->s, strlen(c->s)); break;
+	case MS_COL_INT: fprintf(f, "%lld", (long long)c->i); break;
+	case MS_COL_REAL: fprintf(f, "%.3f", c->r); break;
+	case MS_COL_BOOL: fputs(c->i ? "true" : "false", f); break;
+	case MS_COL_TIME:
+		ms_fmt_time(c->i, tb, sizeof tb);
+		ms_esc_json(f, tb, strlen(tb));
+		break;
+	case MS_COL_LIST: ms_json_str_array(f, c->list, c->nlist); break;
+	case MS_COL_JSON: fputs(c->s, f); break;
+	}
+}
+
+static void json_row(const ms_table *t, int r, FILE *f)
+{
+	fputc('{', f);
+	for (int j = 0; j < t->ncols; j++) {
+		if (j)
+			fputc(',', f);
+		ms_esc_json(f, t->cols[j].key, strlen(t->cols[j].key));
+		fputc(':', f);
+		json_cell(f, &t->cols[j], &t->cells[(size_t)r * (size_t)t->ncols + (size_t)j]);
+	}
+	fputc('}', f);
+}
+
+/* ---------- text ---------- */
+
+static void text_value(const ms_col *col, const ms_cell *c, char *buf, size_t cap)
+{
+	char tb[64];
+	buf[0] = 0;
+	if (c->null) {
+		snprintf(buf, cap, "-");
+		return;
+	}
+	switch (col->type) {
+	case MS_COL_STR: ms_esc_text_buf(buf, cap, c->s, strlen(c->s)); break;
+	case MS_COL_INT: snprintf(buf, cap, "%lld", (long long)c->i); break;
+	case MS_COL_REAL: snprintf(buf, cap, "%.2f", c->r); break;
+	case MS_COL_BOOL: snprintf(buf, cap, "%s", c->i ? "yes" : "no"); break;
+	case MS_COL_TIME: {
+		struct tm tm;
+		time_t tt = (time_t)c->i;
+		if (localtime_r(&tt, &tm))
+			strftime(tb, sizeof tb, "%Y-%m-%d %H:%M", &tm);
+		else
+			snprintf(tb, sizeof tb, "%lld", (long long)c->i);
+		snprintf(buf, cap, "%s", tb);
+		break;
+	}
+	case MS_COL_LIST: {
+		size_t o = 0;
+		for (int i = 0; i < c->nlist && o + 4 < cap; i++) {
+			if (i) {
+				buf[o++] = ',';
+				buf[o] = 0;
+			}
+			o += strlen(buf + o);
+			ms_esc_text_buf(buf + o, cap - o, c->list[i], strlen(c->list[i]));
+			o += strlen(buf + o);
+		}
+		if (c->nlist == 0)
+			snprintf(buf, cap, "-");
+		break;
+	}
+	case MS_COL_JSON: snprintf(buf, cap, "%s", c->s); break;
+	}
+}
+
+/* display width of UTF-8 text (1 per code point) */
+static int dwidth(const char *s)
+{
+	int w = 0;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		if ((*p & 0xC0) != 0x80)
+			w++;
+	return w;
+}
+
+/* cut to w display columns, adding "…" when cut */
+static void cut_to(char *s, int w)
+{
+	int n = 0;
+	for (unsigned char *p = (unsigned char *)s; *p; p++) {
+		if ((*p & 0xC0) != 0x80) {
+			if (n == w - 1 && dwidth((char *)p) > 1) {
+				strcpy((char *)p, "\xe2\x80\xa6");
+				return;
+			}
+			n++;
+		}
+	}
+}
+
+static int last_titled(const ms_table *t, int j)
+{
+	for (int k = j + 1; k < t->ncols; k++)
+		if (t->cols[k].title)
+			return 0;
+	return 1;
+}
+
+static void render_text(const ms_table *t, FILE *f, const ms_render_opts *o)
+{
+	int n = t->nrows;
+	int *w = calloc((size_t)t->ncols, sizeof *w);
+	char buf[512];
+	if (!w)
+		return;
+	if (o->limit > 0 && n > o->limit)
+		n = o->limit;
+	for (int j = 0; j < t->ncols; j++)
+		if (t->cols[j].title)
+			w[j] = dwidth(t->cols[j].title);
+	for (int r = 0; r < n; r++)
+		for (int j = 0; j < t->ncols; j++) {
+			if (!t->cols[j].title)
+				continue;
+			text_value(&t->cols[j], &t->cells[(size_t)r * (size_t)t->ncols + (size_t)j], buf, sizeof buf);
+			int dw = dwidth(buf);
+			if (t->cols[j].max_width && dw > t->cols[j].max_width)
+				dw = t->cols[j].max_width;
+			if (dw > w[j])
+				w[j] = dw;
+		}
+	if (o->title) {
+		if (o->color)
+			fprintf(f, "\033[1m%s\033[0m\n", o->title);
+		else
+			fprintf(f, "%s\n", o->title);
+	}
+	if (t->nrows == 0) {
+		fputs("  (none)\n", f);
+		free(w);
+		return;
+	}
+	fputs(" ", f);
+	for (int j = 0; j < t->ncols; j++) {
+		if (!t->cols[j].title)
+			continue;
+		int last = 1;
+		for (int k = j + 1; k < t->ncols; k++)
+			if (t->cols[k].title)
+				last = 0;
+		if (t->cols[j].right)
+			fprintf(f, " %*s", w[j], t->cols[j].title);
+		else if (last)
+			fprintf(f, " %s", t->cols[j].title);
+		else
+			fprintf(f, " %-*s", w[j], t->cols[j].title);
+	}
+	fputc('\n', f);
+	for (int r = 0; r < n; r++) {
+		fputs(" ", f);
+		for (int j = 0; j < t->ncols; j++) {
+			if (!t->cols[j].title)
+				continue;
+			text_value(&t->cols[j], &t->cells[(size_t)r * (size_t)t->ncols + (size_t)j], buf, sizeof buf);
+			if (t->cols[j].max_width && dwidth(buf) > t->cols[j].max_width)
+				cut_to(buf, t->cols[j].max_width);
+			int pad = w[j] - dwidth(buf);
+			if (pad < 0)
+				pad = 0;
+			fputc(' ', f);
+			if (t->cols[j].right)
+				fprintf(f, "%*s%s", pad, "", buf);
+			else if (last_titled(t, j))
+				fputs(buf, f);
+			else
+				fprintf(f, "%s%*s", buf, pad, "");
+		}
+		fputc('\n', f);
+	}
+	if (n < t->nrows)
+		fprintf(f, "  ... %d more (use --top N or --format json)\n", t->nrows - n);
+	free(w);
+}
+
+/* ---------- CSV ---------- */
+
+static void render_csv(const ms_table *t, FILE *f, int n)
+{
+	char tb[64];
+	for (int j = 0; j < t->ncols; j++) {
+		if (j)
+			fputc(',', f);
+		ms_esc_csv(f, t->cols[j].key, strlen(t->cols[j].key));
+	}
+	fputs("\r\n", f);
+	for (int r = 0; r < n; r++) {
+		for (int j = 0; j < t->ncols; j++) {
+			const ms_cell *c = &t->cells[(size_t)r * (size_t)t->ncols + (size_t)j];
+			if (j)
+				fputc(',', f);
+			if (c->null)
+				continue;
+			switch (t->cols[j].type) {
+			case MS_COL_STR:
+			case MS_COL_JSON: ms_esc_csv(f, c->s, strlen(c->s)); break;
+			case MS_COL_INT: fprintf(f, "%lld", (long long)c->i); break;
+			case MS_COL_REAL: fprintf(f, "%.3f", c->r); break;
+			case MS_COL_BOOL: fputs(c->i ? "true" : "false", f); break;
+			case MS_COL_TIME:
+				ms_fmt_time(c->i, tb, sizeof tb);
+				fputs(tb, f);
+				break;
+			case MS_COL_LIST: {
+				/* joined with ';' then escaped as one field */
+				size_t len = 0;
+				for (int i = 0; i < c->nlist; i++)
+					len += strlen(c->list[i]) + 1;
+				char *j2 = malloc(len + 1);
+				if (!j2)
+					break;
+				j2[0] = 0;
+				size_t o2 = 0;
+				for (int i = 0; i < c->nlist; i++) {
+					size_t l = strlen(c->list[i]);
+					if (i)
+						j2[o2++] = ';';
+					memcpy(j2 + o2, c->list[i], l);
+					o2 += l;
+				}
+				j2[o2] = 0;
+				ms_esc_csv(f, j2, o2);
+				free(j2);
+				break;
+			}
+			}
+		}
+		fputs("\r\n", f);
+	}
+}
+
+void ms_table_render_html_fragment(const ms_table *t, FILE *f, int limit)
+{
+	char buf[512];
+	int n = t->nrows;
+	if (limit > 0 && n > limit)
+		n = limit;
+	fputs("<table>\n<thead><tr>", f);
+	for (int j = 0; j < t->ncols; j++) {
+		if (!t->cols[j].title)
+			continue;
+		fputs("<th>", f);
+		ms_esc_html(f, t->cols[j].title, strlen(t->cols[j].title));
+		fputs("</th>", f);
+	}
+	fputs("</tr></thead>\n<tbody>\n", f);
+	for (int r = 0; r < n; r++) {
+		fputs("<tr>", f);
+		for (int j = 0; j < t->ncols; j++) {
+			const ms_cell *c = &t->cells[(size_t)r * (size_t)t->ncols + (size_t)j];
+			if (!t->cols[j].title)
+				continue;
+			fputs(t->cols[j].right ? "<td class=\"n\">" : "<td>", f);
+			if (t->cols[j].type == MS_COL_STR && !c->null) {
+				ms_esc_html(f, c->s, strlen(c->s));
+			} else if (t->cols[j].type == MS_COL_LIST && !c->null) {
+				for (int i = 0; i < c->nlist; i++) {
+					if (i)
+						fputs(", ", f);
+					ms_esc_html(f, c->list[i], strlen(c->list[i]));
+				}
+			} else {
+				text_value(&t->cols[j], c, buf, sizeof buf);
+				ms_esc_html(f, buf, strlen(buf));
+			}
+			fputs("</td>", f);
+		}
+		fputs("</tr>\n", f);
+	}
+	fputs("</tbody>\n</table>\n", f);
+}
+
+void ms_table_render(const ms_table *t, ms_format fmt, FILE *f, const ms_render_opts *o)
+{
+	char tb[64];
+	int n = t->nrows;
+	if (o->limit > 0 && n > o->limit)
+		n = o->limit;
+	switch (fmt) {
+	case MS_FMT_TEXT:
+		render_text(t, f, o);
+		break;
+	case MS_FMT_JSON:
+		ms_fmt_time(o->generated_at, tb, sizeof tb);
+		fputs("{\"generated_at\":", f);
+		ms_esc_json(f, tb, strlen(tb));
+		if (o->extra_json && *o->extra_json) {
+			fputc(',', f);
+			fputs(o->extra_json, f);
+		}
+		fputs(",\"rows\":[", f);
+		for (int r = 0; r < n; r++) {
+			fputs(r ? ",\n" : "\n", f);
+			json_row(t, r, f);
+		}
+		fputs(n ? "\n]}\n" : "]}\n", f);
+		break;
+	case MS_FMT_NDJSON:
+		for (int r = 0; r < n; r++) {
+			json_row(t, r, f);
+			fputc('\n', f);
+		}
+		break;
+	case MS_FMT_CSV:
+		render_csv(t, f, n);
+		break;
+	case MS_FMT_HTML:
+		fputs("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>mailsleuth</title></head><body>\n", f);
+		if (o->title) {
+			fputs("<h1>", f);
+			ms_esc_html(f, o->title, strlen(o->title));
+			fputs("</h1>\n", f);
+		}
+		ms_table_render_html_fragment(t, f, n);
+		fputs("</body></html>\n", f);
+		break;
+	}
+}

@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * table.h - one result model, many writers.  A report query fills an
+ * ms_table (typed columns, rows of cells); the writers render any table as
+ * text (aligned, 80 columns), JSON ({"generated_at", "rows": [...]}),
+ * NDJSON (one object per row), CSV (RFC 4180) or an HTML fragment.
+ *
+ * Ownership: ms_table_new() / ms_table_free(); cells copy their strings.
+ */
+#ifndef MS_TABLE_H
+#define MS_TABLE_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+typedef enum { MS_COL_STR, MS_COL_INT, MS_COL_TIME, MS_COL_LIST, MS_COL_BOOL, MS_COL_REAL, MS_COL_JSON } ms_coltype;
+
+typedef struct {
+	const char *key;    /* JSON / CSV name (snake_case) */
+	const char *title;  /* text header; NULL = not shown in text */
+	ms_coltype type;
+	int max_width;      /* text: cut longer values (0 = no limit) */
+	int right;          /* text: right-align */
+} ms_col;
+
+typedef struct {
+	int null;
+	int64_t i;
+	double r;
+	char *s;            /* STR, JSON (raw JSON text) */
+	char **list;        /* LIST */
+	int nlist;
+} ms_cell;
+
+typedef struct {
+	const ms_col *cols;
+	int ncols;
+	ms_cell *cells;     /* rows * ncols */
+	int nrows, cap;
+} ms_table;
+
+ms_table *ms_table_new(const ms_col *cols, int ncols);
+void ms_table_free(ms_table *t);
+int ms_table_add_row(ms_table *t);                /* returns row index or -1 */
+ms_cell *ms_table_cell(ms_table *t, int row, int col);
+void ms_cell_str(ms_cell *c, const char *s);
+void ms_cell_strn(ms_cell *c, const char *s, size_t n);
+void ms_cell_int(ms_cell *c, int64_t v);
+void ms_cell_real(ms_cell *c, double v);
+void ms_cell_time(ms_cell *c, int64_t ts);        /* ts <= 0: null */
+void ms_cell_bool(ms_cell *c, int v);
+void ms_cell_list_add(ms_cell *c, const char *s);
+void ms_cell_json(ms_cell *c, const char *raw);   /* pre-rendered JSON value */
+
+typedef enum { MS_FMT_TEXT, MS_FMT_JSON, MS_FMT_NDJSON, MS_FMT_CSV, MS_FMT_HTML } ms_format;
+int ms_format_parse(const char *s, ms_format *out);
+
+typedef struct {
+	int64_t generated_at;
+	int color;          /* text: ANSI colour allowed */
+	int limit;          /* rows to print (<= 0: all) */
+	const char *title;  /* text/html heading */
+	const char *extra_json; /* extra top-level members for JSON, e.g. "\"kind\":\"ip\"" (no braces) */
+} ms_render_opts;
+
+void ms_table_render(const ms_table *t, ms_format fmt, FILE *f, const ms_render_opts *o);
+void ms_table_render_html_fragment(const ms_table *t, FILE *f, int limit);
+
+/* RFC 3339 in the process time zone (TZ), e.g. 2026-02-23T11:57:42+01:00 */
+void ms_fmt_time(int64_t ts, char *buf, size_t cap);
+/* a JSON array of strings into f */
+void ms_json_str_array(FILE *f, char *const *list, int n);
+
+#endif

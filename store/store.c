@@ -1,0 +1,880 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include "store.h"
+#include "schema.h"
+#include "../parser/sha256.h"
+#include "../util/strmap.h"
+
+enum {
+	ST_SESSION, ST_AUTH, ST_MESSAGE, ST_REJECT, ST_POSTSCREEN, ST_BACKEND,
+	ST_IP_INS, ST_ACCT_INS, ST_HOST_INS, ST_STR_INS, ST_TLS_INS,
+	ST__N
+};
+
+static const char *const stmt_sql[ST__N] = {
+	[ST_SESSION] = "INSERT OR REPLACE INTO sessions VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,"
+		       "?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+	[ST_AUTH] = "INSERT OR REPLACE INTO auth_events VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+	[ST_MESSAGE] = "INSERT OR REPLACE INTO messages VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+	[ST_REJECT] = "INSERT OR REPLACE INTO rejects VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+	[ST_POSTSCREEN] = "INSERT OR REPLACE INTO postscreen VALUES(?,?,?,?,?,?,?,?,?,?,?,?)",
+	[ST_BACKEND] = "INSERT OR REPLACE INTO backend_events VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+	[ST_IP_INS] = "INSERT INTO ips(id, ip, family) VALUES(?,?,?)",
+	[ST_ACCT_INS] = "INSERT INTO accounts(id, name) VALUES(?,?)",
+	[ST_HOST_INS] = "INSERT INTO hosts(id, name) VALUES(?,?)",
+	[ST_STR_INS] = "INSERT INTO strings(id, s) VALUES(?,?)",
+	[ST_TLS_INS] = "INSERT INTO tls_params(id, protocol, cipher, bits, alg_bits, trust, kex, key) VALUES(?,?,?,?,?,?,?,?)",
+};
+
+typedef struct {
+	ms_strmap map;
+	int64_t next;
+	int loaded;
+} intern_t;
+
+struct ms_store {
+	sqlite3 *db;
+	sqlite3_stmt *st[ST__N];
+	intern_t ips, accts, hosts, strs, tls;
+	int failed;
+	int in_tx;
+	char err[512];
+};
+
+static void set_err(ms_store *s, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(s->err, sizeof s->err, fmt, ap);
+	va_end(ap);
+}
+
+const char *ms_store_errmsg(const ms_store *s) { return s->err; }
+int ms_store_failed(const ms_store *s) { return s->failed; }
+sqlite3 *ms_store_db(ms_store *s) { return s->db; }
+
+static int exec(ms_store *s, const char *sql)
+{
+	char *e = NULL;
+	if (sqlite3_exec(s->db, sql, NULL, NULL, &e) != SQLITE_OK) {
+		set_err(s, "%s", e ? e : sqlite3_errmsg(s->db));
+		sqlite3_free(e);
+		return -1;
+	}
+	return 0;
+}
+
+static int meta_get(ms_store *s, const char *key, char *out, size_t cap)
+{
+	sqlite3_stmt *q;
+	int found = 0;
+	if (sqlite3_prepare_v2(s->db, "SELECT value FROM meta WHERE key=?", -1, &q, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
+	if (sqlite3_step(q) == SQLITE_ROW) {
+		const unsigned char *v = sqlite3_column_text(q, 0);
+		snprintf(out, cap, "%s", v ? (const char *)v : "");
+		found = 1;
+	}
+	sqlite3_finalize(q);
+	return found;
+}
+
+static int meta_set(ms_store *s, const char *key, const char *val)
+{
+	sqlite3_stmt *q;
+	int rc;
+	if (sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO meta(key, value) VALUES(?,?)", -1, &q, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, val, -1, SQLITE_STATIC);
+	rc = sqlite3_step(q);
+	sqlite3_finalize(q);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+static int table_exists(ms_store *s, const char *name)
+{
+	sqlite3_stmt *q;
+	int found = 0;
+	if (sqlite3_prepare_v2(s->db, "SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", -1, &q, NULL) !=
+	    SQLITE_OK)
+		return 0;
+	sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC);
+	found = sqlite3_step(q) == SQLITE_ROW;
+	sqlite3_finalize(q);
+	return found;
+}
+
+static int init_schema(ms_store *s, int mode)
+{
+	char v[64];
+	int have_meta = table_exists(s, "meta");
+	if (have_meta) {
+		int r = meta_get(s, "schema_version", v, sizeof v);
+		if (r == 1) {
+			int ver = atoi(v);
+			if (ver > MS_SCHEMA_VERSION) {
+				set_err(s, "database schema version %d is newer than this mailsleuth supports (%d); "
+					   "use a newer mailsleuth", ver, MS_SCHEMA_VERSION);
+				return -1;
+			}
+			if (ver < MS_SCHEMA_VERSION) {
+				set_err(s, "database schema version %d is older than %d and cannot be upgraded in "
+					   "place; re-ingest the logs into a new database", ver, MS_SCHEMA_VERSION);
+				return -1;
+			}
+			return 0;
+		}
+		set_err(s, "not a mailsleuth database (no schema version)");
+		return -1;
+	}
+	if (mode == MS_OPEN_READ) {
+		/* an empty file or a foreign database */
+		if (table_exists(s, "sqlite_sequence") || sqlite3_total_changes(s->db) >= 0) {
+			sqlite3_stmt *q;
+			int n = 0;
+			if (sqlite3_prepare_v2(s->db, "SELECT count(*) FROM sqlite_master", -1, &q, NULL) == SQLITE_OK) {
+				if (sqlite3_step(q) == SQLITE_ROW)
+					n = sqlite3_column_int(q, 0);
+				sqlite3_finalize(q);
+			}
+			set_err(s, n ? "not a mailsleuth database" : "database is empty (run 'mailsleuth ingest' first)");
+		}
+		return -1;
+	}
+	{
+		sqlite3_stmt *q;
+		int n = 0;
+		if (sqlite3_prepare_v2(s->db, "SELECT count(*) FROM sqlite_master", -1, &q, NULL) == SQLITE_OK) {
+			if (sqlite3_step(q) == SQLITE_ROW)
+				n = sqlite3_column_int(q, 0);
+			sqlite3_finalize(q);
+		}
+		if (n > 0) {
+			set_err(s, "not a mailsleuth database");
+			return -1;
+		}
+	}
+	if (exec(s, "BEGIN") || exec(s, ms_schema_sql) || exec(s, ms_index_sql))
+		goto fail;
+	{
+		uint8_t key[32];
+		char hex[65];
+		snprintf(v, sizeof v, "%d", MS_SCHEMA_VERSION);
+		if (getrandom(key, sizeof key, 0) != (ssize_t)sizeof key) {
+			set_err(s, "cannot get random bytes for the password HMAC key");
+			goto fail;
+		}
+		ms_hex(key, sizeof key, hex);
+		snprintf(v, sizeof v, "%d", MS_SCHEMA_VERSION);
+		if (meta_set(s, "schema_version", v) || meta_set(s, "hmac_key", hex) ||
+		    meta_set(s, "created_at", "now"))
+			goto fail;
+		snprintf(v, sizeof v, "%lld", (long long)time(NULL));
+		meta_set(s, "created_at", v);
+	}
+	if (exec(s, "COMMIT"))
+		goto fail;
+	return 0;
+fail:
+	if (!s->err[0])
+		set_err(s, "%s", sqlite3_errmsg(s->db));
+	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	return -1;
+}
+
+ms_store *ms_store_open(const char *path, int mode, char *err, size_t errlen)
+{
+	ms_store *s = calloc(1, sizeof *s);
+	int flags;
+	if (!s) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	if (mode != MS_OPEN_READ) {
+		/* create the file ourselves so it is 0600 whatever the umask */
+		int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+		if (fd < 0) {
+			snprintf(err, errlen, "%s", strerror(errno));
+			free(s);
+			return NULL;
+		}
+		close(fd);
+		flags = SQLITE_OPEN_READWRITE;
+	} else {
+		if (access(path, F_OK) != 0) {
+			snprintf(err, errlen, "%s", strerror(errno));
+			free(s);
+			return NULL;
+		}
+		flags = SQLITE_OPEN_READONLY;
+	}
+	if (sqlite3_open_v2(path, &s->db, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "%s", s->db ? sqlite3_errmsg(s->db) : "cannot open database");
+		sqlite3_close(s->db);
+		free(s);
+		return NULL;
+	}
+	sqlite3_busy_timeout(s->db, 2000);
+	sqlite3_exec(s->db, "PRAGMA foreign_keys=OFF; PRAGMA temp_store=MEMORY; PRAGMA cache_size=-65536", NULL,
+		     NULL, NULL);
+	if (mode != MS_OPEN_READ) {
+		/* rollback journal: crash-safe, and new pages of a bulk load are not journaled */
+		if (exec(s, "PRAGMA journal_mode=DELETE") != 0 || exec(s, "PRAGMA synchronous=NORMAL") != 0)
+			goto fail;
+	}
+	if (init_schema(s, mode) != 0)
+		goto fail;
+	if (mode != MS_OPEN_READ) {
+		for (int i = 0; i < ST__N; i++)
+			if (sqlite3_prepare_v3(s->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &s->st[i], NULL) !=
+			    SQLITE_OK) {
+				set_err(s, "prepare: %s", sqlite3_errmsg(s->db));
+				goto fail;
+			}
+	}
+	return s;
+fail:
+	snprintf(err, errlen, "%s", s->err[0] ? s->err : sqlite3_errmsg(s->db));
+	ms_store_close(s);
+	return NULL;
+}
+
+void ms_store_close(ms_store *s)
+{
+	if (!s)
+		return;
+	if (s->in_tx)
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	for (int i = 0; i < ST__N; i++)
+		sqlite3_finalize(s->st[i]);
+	ms_strmap_release(&s->ips.map);
+	ms_strmap_release(&s->accts.map);
+	ms_strmap_release(&s->hosts.map);
+	ms_strmap_release(&s->strs.map);
+	ms_strmap_release(&s->tls.map);
+	sqlite3_close(s->db);
+	free(s);
+}
+
+int ms_store_begin(ms_store *s)
+{
+	if (exec(s, "BEGIN IMMEDIATE") != 0) {
+		if (sqlite3_errcode(s->db) == SQLITE_BUSY || sqlite3_errcode(s->db) == SQLITE_LOCKED)
+			set_err(s, "database is locked (another mailsleuth is writing it?)");
+		return -1;
+	}
+	s->in_tx = 1;
+	return 0;
+}
+
+int ms_store_commit(ms_store *s)
+{
+	if (s->failed) {
+		ms_store_rollback(s);
+		return -1;
+	}
+	if (exec(s, "COMMIT") != 0) {
+		ms_store_rollback(s);
+		return -1;
+	}
+	s->in_tx = 0;
+	return 0;
+}
+
+void ms_store_rollback(ms_store *s)
+{
+	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	s->in_tx = 0;
+	/* interning caches may hold ids that were rolled back */
+	ms_strmap_clear(&s->ips.map);
+	ms_strmap_clear(&s->accts.map);
+	ms_strmap_clear(&s->hosts.map);
+	ms_strmap_clear(&s->strs.map);
+	ms_strmap_clear(&s->tls.map);
+	s->ips.loaded = s->accts.loaded = s->hosts.loaded = s->strs.loaded = s->tls.loaded = 0;
+}
+
+static void step_done(ms_store *s, sqlite3_stmt *q)
+{
+	int rc = sqlite3_step(q);
+	if (rc != SQLITE_DONE && !s->failed) {
+		s->failed = 1;
+		set_err(s, "%s", sqlite3_errmsg(s->db));
+	}
+	sqlite3_reset(q);
+	sqlite3_clear_bindings(q);
+}
+
+static void intern_load(ms_store *s, intern_t *in, const char *sql)
+{
+	sqlite3_stmt *q;
+	in->loaded = 1;
+	in->next = 1;
+	if (sqlite3_prepare_v2(s->db, sql, -1, &q, NULL) != SQLITE_OK)
+		return;
+	while (sqlite3_step(q) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(q, 0);
+		const char *k = (const char *)sqlite3_column_text(q, 1);
+		int n = sqlite3_column_bytes(q, 1);
+		if (k)
+			ms_strmap_put(&in->map, k, (size_t)n, id);
+		if (id >= in->next)
+			in->next = id + 1;
+	}
+	sqlite3_finalize(q);
+}
+
+static int64_t intern(ms_store *s, intern_t *in, int st, const char *load_sql, const char *k)
+{
+	int64_t id;
+	size_t n;
+	if (!k || !*k)
+		return 0;
+	if (!in->loaded)
+		intern_load(s, in, load_sql);
+	n = strlen(k);
+	if (ms_strmap_get(&in->map, k, n, &id))
+		return id;
+	id = in->next++;
+	sqlite3_stmt *q = s->st[st];
+	sqlite3_bind_int64(q, 1, id);
+	sqlite3_bind_text(q, 2, k, (int)n, SQLITE_STATIC);
+	if (st == ST_IP_INS)
+		sqlite3_bind_int(q, 3, strchr(k, ':') ? 6 : 4);
+	step_done(s, q);
+	if (ms_strmap_put(&in->map, k, n, id) != 0 && !s->failed) {
+		s->failed = 1;
+		set_err(s, "out of memory");
+	}
+	return id;
+}
+
+static int64_t ip_id(ms_store *s, const char *ip)
+{
+	return intern(s, &s->ips, ST_IP_INS, "SELECT id, ip FROM ips", ip);
+}
+static int64_t host_id(ms_store *s, const char *h)
+{
+	return intern(s, &s->hosts, ST_HOST_INS, "SELECT id, name FROM hosts", h ? h : "");
+}
+static int64_t str_id(ms_store *s, const char *v)
+{
+	return intern(s, &s->strs, ST_STR_INS, "SELECT id, s FROM strings", v);
+}
+
+void ms_account_normalise(const char *in, char *out, size_t cap)
+{
+	size_t n = strlen(in);
+	const char *at = strrchr(in, '@');
+	if (n >= cap)
+		n = cap - 1;
+	memcpy(out, in, n);
+	out[n] = 0;
+	if (at && (size_t)(at - in) < n)
+		for (size_t i = (size_t)(at - in); i < n; i++)
+			if (out[i] >= 'A' && out[i] <= 'Z')
+				out[i] = (char)(out[i] + 32);
+}
+
+static int64_t acct_id(ms_store *s, const char *a)
+{
+	char norm[512];
+	if (!a || !*a)
+		return 0;
+	ms_account_normalise(a, norm, sizeof norm);
+	return intern(s, &s->accts, ST_ACCT_INS, "SELECT id, name FROM accounts", norm);
+}
+
+static int64_t tls_id(ms_store *s, const ms_session_rec *r)
+{
+	char key[512];
+	int64_t id;
+	size_t n;
+	if (!r->tls_proto && !r->tls_cipher)
+		return 0;
+	n = (size_t)snprintf(key, sizeof key, "%s|%s|%d|%d|%s|%s", r->tls_proto ? r->tls_proto : "",
+			     r->tls_cipher ? r->tls_cipher : "", r->tls_bits, r->tls_alg_bits,
+			     r->tls_trust ? r->tls_trust : "", r->tls_kex ? r->tls_kex : "");
+	if (n >= sizeof key)
+		n = sizeof key - 1;
+	if (!s->tls.loaded)
+		intern_load(s, &s->tls, "SELECT id, key FROM tls_params");
+	if (ms_strmap_get(&s->tls.map, key, n, &id))
+		return id;
+	id = s->tls.next++;
+	sqlite3_stmt *q = s->st[ST_TLS_INS];
+	sqlite3_bind_int64(q, 1, id);
+	sqlite3_bind_text(q, 2, r->tls_proto, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 3, r->tls_cipher, -1, SQLITE_STATIC);
+	sqlite3_bind_int(q, 4, r->tls_bits);
+	sqlite3_bind_int(q, 5, r->tls_alg_bits);
+	sqlite3_bind_text(q, 6, r->tls_trust, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 7, r->tls_kex, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 8, key, (int)n, SQLITE_STATIC);
+	step_done(s, q);
+	ms_strmap_put(&s->tls.map, key, n, id);
+	return id;
+}
+
+static void bind_id(sqlite3_stmt *q, int i, int64_t id)
+{
+	if (id > 0)
+		sqlite3_bind_int64(q, i, id);
+	else
+		sqlite3_bind_null(q, i);
+}
+
+static void bind_text(sqlite3_stmt *q, int i, const char *t)
+{
+	if (t)
+		sqlite3_bind_text(q, i, t, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(q, i);
+}
+
+static void w_session(void *ctx, const ms_session_rec *r)
+{
+	ms_store *s = ctx;
+	int64_t h = host_id(s, r->host), sv = str_id(s, r->service), ip = ip_id(s, r->ip),
+		cn = str_id(s, r->client_name), er = str_id(s, r->end_reason), ea = str_id(s, r->end_after),
+		tl = tls_id(s, r), ac = acct_id(s, r->auth_user), am = str_id(s, r->auth_method);
+	sqlite3_stmt *q = s->st[ST_SESSION];
+	const ms_counters *c = &r->counters;
+	int i = 1;
+	sqlite3_bind_int64(q, i++, r->id);
+	bind_id(q, i++, h);
+	bind_id(q, i++, sv);
+	sqlite3_bind_int64(q, i++, r->pid);
+	bind_id(q, i++, ip);
+	if (r->port >= 0) sqlite3_bind_int64(q, i, r->port);
+	i++;
+	bind_id(q, i++, cn);
+	sqlite3_bind_int64(q, i++, r->start_ts);
+	sqlite3_bind_int64(q, i++, r->end_ts);
+	sqlite3_bind_int(q, i++, r->state);
+	sqlite3_bind_int(q, i++, r->orphan);
+	bind_id(q, i++, er);
+	bind_id(q, i++, ea);
+	sqlite3_bind_int(q, i++, r->rdns_mismatch);
+	sqlite3_bind_int(q, i++, r->tls_setup);
+	bind_id(q, i++, tl);
+	bind_text(q, i++, r->tls_sni);
+	sqlite3_bind_int(q, i++, r->tls_error);
+	sqlite3_bind_int(q, i++, r->auth_failures);
+	sqlite3_bind_int(q, i++, r->auth_errors);
+	sqlite3_bind_int(q, i++, r->auth_aborts);
+	sqlite3_bind_int(q, i++, r->auth_successes);
+	sqlite3_bind_int(q, i++, r->auth_decoded);
+	bind_id(q, i++, ac);
+	bind_id(q, i++, am);
+	sqlite3_bind_int(q, i++, r->auth_user_src);
+	sqlite3_bind_int(q, i++, r->messages);
+	sqlite3_bind_int(q, i++, r->rejects);
+	sqlite3_bind_int(q, i++, r->nonsmtp);
+	sqlite3_bind_int(q, i++, r->pipelining);
+	sqlite3_bind_int(q, i++, r->ratelimited);
+	sqlite3_bind_int(q, i++, c->present);
+	if (c->present) {
+		sqlite3_bind_int(q, i++, c->helo);
+		sqlite3_bind_int(q, i++, c->ehlo);
+		sqlite3_bind_int(q, i++, c->starttls);
+		sqlite3_bind_int(q, i++, c->auth_ok);
+		sqlite3_bind_int(q, i++, c->auth_total);
+		sqlite3_bind_int(q, i++, c->mail);
+		sqlite3_bind_int(q, i++, c->rcpt_ok);
+		sqlite3_bind_int(q, i++, c->rcpt_total);
+		sqlite3_bind_int(q, i++, c->data);
+		sqlite3_bind_int(q, i++, c->rset);
+		sqlite3_bind_int(q, i++, c->quit);
+		sqlite3_bind_int(q, i++, c->unknown_total);
+		sqlite3_bind_int(q, i++, c->commands_ok);
+		sqlite3_bind_int(q, i++, c->commands_total);
+		sqlite3_bind_int(q, i++, c->bare_lf);
+	} else {
+		i += 15;
+	}
+	sqlite3_bind_int64(q, i++, r->source_id);
+	sqlite3_bind_int64(q, i++, r->first_line);
+	sqlite3_bind_int64(q, i++, r->last_line);
+	step_done(s, q);
+}
+
+static void w_auth(void *ctx, const ms_auth_rec *r)
+{
+	ms_store *s = ctx;
+	int64_t h = host_id(s, r->host), sv = str_id(s, r->service), ip = ip_id(s, r->ip), m = str_id(s, r->mech),
+		rs = r->reason ? str_id(s, r->reason[0] ? r->reason : "(empty)") : 0, ac = acct_id(s, r->account);
+	sqlite3_stmt *q = s->st[ST_AUTH];
+	int i = 1;
+	sqlite3_bind_int64(q, i++, r->id);
+	bind_id(q, i++, r->session_id);
+	sqlite3_bind_int64(q, i++, r->ts);
+	bind_id(q, i++, h);
+	bind_id(q, i++, sv);
+	bind_id(q, i++, ip);
+	sqlite3_bind_int(q, i++, r->kind);
+	bind_id(q, i++, m);
+	bind_id(q, i++, rs);
+	bind_id(q, i++, ac);
+	sqlite3_bind_int(q, i++, ac ? r->account_src : 0);
+	if (r->account_src == MS_SRC_INFERRED) {
+		sqlite3_bind_int(q, i++, r->infer_gap);
+		sqlite3_bind_int(q, i++, r->infer_candidates);
+	} else {
+		i += 2;
+	}
+	sqlite3_bind_int(q, i++, r->user_unknown);
+	if (r->pw_len >= 0) sqlite3_bind_int(q, i, r->pw_len);
+	i++;
+	sqlite3_bind_int(q, i++, r->pw_len_exact);
+	if (r->pw_hmac) sqlite3_bind_blob(q, i, r->pw_hmac, 32, SQLITE_STATIC);
+	i++;
+	sqlite3_bind_int(q, i++, r->decode_truncated);
+	sqlite3_bind_int64(q, i++, r->source_id);
+	sqlite3_bind_int64(q, i++, r->line);
+	step_done(s, q);
+}
+
+static void w_message(void *ctx, const ms_message_rec *r)
+{
+	ms_store *s = ctx;
+	int64_t h = host_id(s, r->host), ip = ip_id(s, r->ip), ac = acct_id(s, r->account);
+	sqlite3_stmt *q = s->st[ST_MESSAGE];
+	int i = 1;
+	sqlite3_bind_int64(q, i++, r->id);
+	bind_id(q, i++, r->session_id);
+	sqlite3_bind_int64(q, i++, r->ts);
+	bind_id(q, i++, h);
+	bind_id(q, i++, ip);
+	bind_text(q, i++, r->queue_id);
+	bind_id(q, i++, ac);
+	bind_text(q, i++, r->sender);
+	bind_text(q, i++, r->message_id);
+	if (r->size >= 0) sqlite3_bind_int64(q, i, r->size);
+	i++;
+	if (r->nrcpt >= 0) sqlite3_bind_int(q, i, r->nrcpt);
+	i++;
+	sqlite3_bind_int(q, i++, r->delivered);
+	sqlite3_bind_int(q, i++, r->bounced);
+	sqlite3_bind_int(q, i++, r->deferred);
+	sqlite3_bind_int64(q, i++, r->source_id);
+	sqlite3_bind_int64(q, i++, r->line);
+	step_done(s, q);
+}
+
+static void w_reject(void *ctx, const ms_reject_rec *r)
+{
+	ms_store *s = ctx;
+	int64_t h = host_id(s, r->host), ip = ip_id(s, r->ip), a = str_id(s, r->action), st = str_id(s, r->stage);
+	sqlite3_stmt *q = s->st[ST_REJECT];
+	int i = 1;
+	sqlite3_bind_int64(q, i++, r->id);
+	bind_id(q, i++, r->session_id);
+	sqlite3_bind_int64(q, i++, r->ts);
+	bind_id(q, i++, h);
+	bind_id(q, i++, ip);
+	bind_id(q, i++, a);
+	bind_id(q, i++, st);
+	if (r->code > 0) sqlite3_bind_int(q, i, r->code);
+	i++;
+	bind_text(q, i++, r->reason);
+	bind_text(q, i++, r->sender);
+	bind_text(q, i++, r->recipient);
+	bind_text(q, i++, r->helo);
+	sqlite3_bind_int(q, i++, r->postscreen);
+	sqlite3_bind_int64(q, i++, r->source_id);
+	sqlite3_bind_int64(q, i++, r->line);
+	step_done(s, q);
+}
+
+static void w_postscreen(void *ctx, const ms_postscreen_rec *r)
+{
+	ms_store *s = ctx;
+	int64_t h = host_id(s, r->host), ip = ip_id(s, r->ip), v = str_id(s, r->verdict);
+	sqlite3_stmt *q = s->st[ST_POSTSCREEN];
+	int i = 1;
+	sqlite3_bind_int64(q, i++, r->id);
+	bind_id(q, i++, h);
+	bind_id(q, i++, ip);
+	if (r->port >= 0) sqlite3_bind_int64(q, i, r->port);
+	i++;
+	sqlite3_bind_int64(q, i++, r->start_ts);
+	sqlite3_bind_int64(q, i++, r->end_ts);
+	bind_id(q, i++, v);
+	sqlite3_bind_int(q, i++, r->dnsbl_rank);
+	sqlite3_bind_int(q, i++, r->pregreet);
+	sqlite3_bind_int(q, i++, r->events);
+	sqlite3_bind_int64(q, i++, r->source_id);
+	sqlite3_bind_int64(q, i++, r->line);
+	step_done(s, q);
+}
+
+static void w_backend(void *ctx, const ms_backend_rec *r)
+{
+	ms_store *s = ctx;
+	int64_t h = host_id(s, r->host), ip = ip_id(s, r->ip), ac = acct_id(s, r->account),
+		b = str_id(s, r->backend), sv = str_id(s, r->service);
+	sqlite3_stmt *q = s->st[ST_BACKEND];
+	int i = 1;
+	sqlite3_bind_int64(q, i++, r->id);
+	sqlite3_bind_int64(q, i++, r->ts);
+	bind_id(q, i++, h);
+	bind_id(q, i++, ip);
+	bind_id(q, i++, ac);
+	bind_id(q, i++, b);
+	bind_id(q, i++, sv);
+	bind_text(q, i++, r->detail);
+	sqlite3_bind_int(q, i++, r->fail);
+	sqlite3_bind_int(q, i++, r->attempts);
+	if (r->pw_len >= 0) sqlite3_bind_int(q, i, r->pw_len);
+	i++;
+	sqlite3_bind_int(q, i++, r->user_unknown);
+	sqlite3_bind_int64(q, i++, r->source_id);
+	sqlite3_bind_int64(q, i++, r->line);
+	step_done(s, q);
+}
+
+ms_sink ms_store_sink(ms_store *s)
+{
+	ms_sink k = { s, w_session, w_auth, w_message, w_reject, w_postscreen, w_backend };
+	return k;
+}
+
+static int64_t max_id(ms_store *s, const char *table)
+{
+	char sql[128];
+	sqlite3_stmt *q;
+	int64_t v = 0;
+	snprintf(sql, sizeof sql, "SELECT coalesce(max(id),0) FROM %s", table);
+	if (sqlite3_prepare_v2(s->db, sql, -1, &q, NULL) != SQLITE_OK)
+		return 0;
+	if (sqlite3_step(q) == SQLITE_ROW)
+		v = sqlite3_column_int64(q, 0);
+	sqlite3_finalize(q);
+	return v;
+}
+
+void ms_store_next_ids(ms_store *s, ms_idgen *ids)
+{
+	ids->session = max_id(s, "sessions") + 1;
+	ids->auth = max_id(s, "auth_events") + 1;
+	ids->message = max_id(s, "messages") + 1;
+	ids->reject = max_id(s, "rejects") + 1;
+	ids->postscreen = max_id(s, "postscreen") + 1;
+	ids->backend = max_id(s, "backend_events") + 1;
+}
+
+int ms_store_hmac_key(ms_store *s, uint8_t key[32])
+{
+	char hex[80];
+	if (meta_get(s, "hmac_key", hex, sizeof hex) != 1 || strlen(hex) != 64)
+		return -1;
+	for (int i = 0; i < 32; i++) {
+		unsigned v;
+		if (sscanf(hex + 2 * i, "%2x", &v) != 1)
+			return -1;
+		key[i] = (uint8_t)v;
+	}
+	return 0;
+}
+
+static void row_from(sqlite3_stmt *q, ms_source_row *r)
+{
+	memset(r, 0, sizeof *r);
+	r->id = sqlite3_column_int64(q, 0);
+	snprintf(r->fingerprint, sizeof r->fingerprint, "%s", (const char *)sqlite3_column_text(q, 1));
+	r->head_len = sqlite3_column_int64(q, 2);
+	r->bytes = sqlite3_column_int64(q, 3);
+	r->lines = sqlite3_column_int64(q, 4);
+	r->recognised = sqlite3_column_int64(q, 5);
+	r->unrecognised = sqlite3_column_int64(q, 6);
+	r->skipped = sqlite3_column_int64(q, 7);
+	r->malformed = sqlite3_column_int64(q, 8);
+	r->overlong = sqlite3_column_int64(q, 9);
+	r->first_ts = sqlite3_column_int64(q, 10);
+	r->last_ts = sqlite3_column_int64(q, 11);
+	r->complete = sqlite3_column_int(q, 12);
+	if (sqlite3_column_text(q, 13))
+		snprintf(r->tail_hash, sizeof r->tail_hash, "%s", (const char *)sqlite3_column_text(q, 13));
+	r->year = sqlite3_column_int(q, 14);
+	r->year_last_key = sqlite3_column_type(q, 15) == SQLITE_NULL ? -1 : sqlite3_column_int64(q, 15);
+}
+
+int ms_store_source_find(ms_store *s, const char *fp, ms_source_row *out)
+{
+	sqlite3_stmt *q;
+	int found = 0;
+	if (sqlite3_prepare_v2(s->db,
+			       "SELECT id, fingerprint, head_len, bytes, lines, recognised, unrecognised, skipped, malformed,"
+			       " overlong, first_ts, last_ts, complete, tail_hash, year, year_last_key FROM sources"
+			       " WHERE fingerprint=? ORDER BY id DESC LIMIT 1", -1, &q, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(q, 1, fp, -1, SQLITE_STATIC);
+	if (sqlite3_step(q) == SQLITE_ROW) {
+		row_from(q, out);
+		found = 1;
+	}
+	sqlite3_finalize(q);
+	return found;
+}
+
+int64_t ms_store_source_insert(ms_store *s, const char *path, const char *fp, int64_t head_len, int64_t file_size,
+			       int64_t mtime, const char *compression)
+{
+	sqlite3_stmt *q;
+	int64_t id = -1;
+	if (sqlite3_prepare_v2(s->db,
+			       "INSERT INTO sources(path, fingerprint, head_len, file_size, mtime, compression, ingested_at)"
+			       " VALUES(?,?,?,?,?,?,strftime('%s','now'))", -1, &q, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(q, 1, path, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, fp, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 3, head_len);
+	sqlite3_bind_int64(q, 4, file_size);
+	sqlite3_bind_int64(q, 5, mtime);
+	sqlite3_bind_text(q, 6, compression, -1, SQLITE_STATIC);
+	if (sqlite3_step(q) == SQLITE_DONE)
+		id = sqlite3_last_insert_rowid(s->db);
+	else
+		set_err(s, "%s", sqlite3_errmsg(s->db));
+	sqlite3_finalize(q);
+	return id;
+}
+
+int ms_store_source_update(ms_store *s, const ms_source_row *r, const char *path, const char *error)
+{
+	sqlite3_stmt *q;
+	int rc;
+	if (sqlite3_prepare_v2(s->db,
+			       "UPDATE sources SET path=?, bytes=?, lines=?, recognised=?, unrecognised=?, skipped=?,"
+			       " malformed=?, overlong=?, first_ts=?, last_ts=?, complete=?, tail_hash=?, year=?,"
+			       " year_last_key=?, error=?, head_len=?, fingerprint=?, ingested_at=strftime('%s','now')"
+			       " WHERE id=?", -1, &q, NULL) != SQLITE_OK)
+		return -1;
+	int i = 1;
+	sqlite3_bind_text(q, i++, path, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, i++, r->bytes);
+	sqlite3_bind_int64(q, i++, r->lines);
+	sqlite3_bind_int64(q, i++, r->recognised);
+	sqlite3_bind_int64(q, i++, r->unrecognised);
+	sqlite3_bind_int64(q, i++, r->skipped);
+	sqlite3_bind_int64(q, i++, r->malformed);
+	sqlite3_bind_int64(q, i++, r->overlong);
+	if (r->first_ts) sqlite3_bind_int64(q, i, r->first_ts);
+	i++;
+	if (r->last_ts) sqlite3_bind_int64(q, i, r->last_ts);
+	i++;
+	sqlite3_bind_int(q, i++, r->complete);
+	bind_text(q, i++, r->tail_hash[0] ? r->tail_hash : NULL);
+	sqlite3_bind_int(q, i++, r->year);
+	sqlite3_bind_int64(q, i++, r->year_last_key);
+	bind_text(q, i++, error);
+	sqlite3_bind_int64(q, i++, r->head_len);
+	sqlite3_bind_text(q, i++, r->fingerprint, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, i++, r->id);
+	rc = sqlite3_step(q);
+	sqlite3_finalize(q);
+	if (rc != SQLITE_DONE) {
+		set_err(s, "%s", sqlite3_errmsg(s->db));
+		return -1;
+	}
+	return 0;
+}
+
+int ms_store_file_seen(ms_store *s, const char *path, int64_t size, int64_t mtime, int64_t *source_id)
+{
+	sqlite3_stmt *q;
+	int found = 0;
+	if (sqlite3_prepare_v2(s->db,
+			       "SELECT f.source_id FROM source_files f JOIN sources s ON s.id=f.source_id"
+			       " WHERE f.path=? AND f.file_size=? AND f.mtime=? AND s.complete=1", -1, &q, NULL) != SQLITE_OK)
+		return 0;
+	sqlite3_bind_text(q, 1, path, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 2, size);
+	sqlite3_bind_int64(q, 3, mtime);
+	if (sqlite3_step(q) == SQLITE_ROW) {
+		*source_id = sqlite3_column_int64(q, 0);
+		found = 1;
+	}
+	sqlite3_finalize(q);
+	return found;
+}
+
+int ms_store_file_mark(ms_store *s, const char *path, int64_t size, int64_t mtime, int64_t source_id)
+{
+	sqlite3_stmt *q;
+	int rc;
+	if (sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO source_files VALUES(?,?,?,?)", -1, &q, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(q, 1, path, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 2, size);
+	sqlite3_bind_int64(q, 3, mtime);
+	sqlite3_bind_int64(q, 4, source_id);
+	rc = sqlite3_step(q);
+	sqlite3_finalize(q);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int ms_store_unrecognised_add(ms_store *s, int64_t source_id, const char *program, int64_t lines, const char *sample)
+{
+	sqlite3_stmt *q;
+	int rc;
+	if (sqlite3_prepare_v2(s->db,
+			       "INSERT INTO unrecognised(source_id, program, lines, sample) VALUES(?,?,?,?)"
+			       " ON CONFLICT(source_id, program) DO UPDATE SET lines = lines + excluded.lines,"
+			       " sample = coalesce(sample, excluded.sample)", -1, &q, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_int64(q, 1, source_id);
+	sqlite3_bind_text(q, 2, program, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 3, lines);
+	bind_text(q, 4, sample);
+	rc = sqlite3_step(q);
+	sqlite3_finalize(q);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int ms_store_state_save(ms_store *s, const void *blob, size_t len)
+{
+	sqlite3_stmt *q;
+	int rc;
+	if (sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO state(id, blob) VALUES(1, ?)", -1, &q, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_blob64(q, 1, blob, len, SQLITE_STATIC);
+	rc = sqlite3_step(q);
+	sqlite3_finalize(q);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+void *ms_store_state_load(ms_store *s, size_t *len)
+{
+	sqlite3_stmt *q;
+	void *out = NULL;
+	if (sqlite3_prepare_v2(s->db, "SELECT blob FROM state WHERE id=1", -1, &q, NULL) != SQLITE_OK)
+		return NULL;
+	if (sqlite3_step(q) == SQLITE_ROW) {
+		int n = sqlite3_column_bytes(q, 0);
+		const void *b = sqlite3_column_blob(q, 0);
+		if (n > 0 && b && (out = malloc((size_t)n)) != NULL) {
+			memcpy(out, b, (size_t)n);
+			*len = (size_t)n;
+		}
+	}
+	sqlite3_finalize(q);
+	return out;
+}
+
+int ms_store_index(ms_store *s)
+{
+	return exec(s, ms_index_sql);
+}

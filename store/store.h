@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * store.h - the SQLite database: schema, versioning and every write.
+ *
+ * The schema (docs/schema.md) is the contract between ingest and reports.
+ * Records from the parser are written with INSERT OR REPLACE on their
+ * tracker-assigned ids; IPs, accounts, hosts and short strings are interned
+ * into integer ids.  Writes happen inside transactions the caller opens with
+ * ms_store_begin() / ms_store_commit(); the source's progress is recorded in
+ * the same transaction as its rows, so a crash never leaves half a batch.
+ *
+ * Ownership: ms_store_open() / ms_store_close().  Errors are returned (and
+ * kept in ms_store_errmsg()), never printed.  One thread at a time.
+ */
+#ifndef MS_STORE_H
+#define MS_STORE_H
+
+#include <stdint.h>
+#include <sqlite3.h>
+#include "../parser/record.h"
+#include "../parser/tracker.h"
+
+#define MS_SCHEMA_VERSION 1
+
+typedef struct ms_store ms_store;
+
+enum { MS_OPEN_READ = 0, MS_OPEN_WRITE = 1, MS_OPEN_BULK = 2 };
+
+/* mode MS_OPEN_WRITE creates the file (0600) and schema if needed. */
+ms_store *ms_store_open(const char *path, int mode, char *err, size_t errlen);
+void ms_store_close(ms_store *s);
+sqlite3 *ms_store_db(ms_store *s);
+const char *ms_store_errmsg(const ms_store *s);
+int ms_store_failed(const ms_store *s);   /* a write failed since open */
+
+int ms_store_begin(ms_store *s);
+int ms_store_commit(ms_store *s);
+void ms_store_rollback(ms_store *s);
+
+/* A sink whose callbacks write records into this store. */
+ms_sink ms_store_sink(ms_store *s);
+
+void ms_store_next_ids(ms_store *s, ms_idgen *ids);
+/* per-database random HMAC key (created with the database) */
+int ms_store_hmac_key(ms_store *s, uint8_t key[32]);
+
+typedef struct {
+	int64_t id;
+	char fingerprint[65];
+	int64_t head_len;
+	int64_t bytes, lines;
+	int64_t recognised, unrecognised, skipped, malformed, overlong;
+	int64_t first_ts, last_ts;
+	int complete;
+	char tail_hash[65];
+	int year;             /* year state at the end of what was consumed */
+	int64_t year_last_key;
+} ms_source_row;
+
+/* Find a source by content fingerprint (hash of the first head_len bytes). */
+int ms_store_source_find(ms_store *s, const char *fingerprint, ms_source_row *out);
+/* All sources whose head_len is < full and that could be a prefix match: callers compare. */
+int64_t ms_store_source_insert(ms_store *s, const char *path, const char *fingerprint, int64_t head_len,
+			       int64_t file_size, int64_t mtime, const char *compression);
+int ms_store_source_update(ms_store *s, const ms_source_row *r, const char *path, const char *error);
+/* quick skip cache: (path, size, mtime, fingerprint) seen complete */
+int ms_store_file_seen(ms_store *s, const char *path, int64_t size, int64_t mtime, int64_t *source_id);
+int ms_store_file_mark(ms_store *s, const char *path, int64_t size, int64_t mtime, int64_t source_id);
+
+int ms_store_unrecognised_add(ms_store *s, int64_t source_id, const char *program, int64_t lines,
+			      const char *sample);
+
+int ms_store_state_save(ms_store *s, const void *blob, size_t len);
+/* returns heap blob (caller frees) or NULL when none */
+void *ms_store_state_load(ms_store *s, size_t *len);
+
+/* Normalise an account: domain part lower-cased, local part kept. */
+void ms_account_normalise(const char *in, char *out, size_t cap);
+
+/* Create the secondary indexes (after a bulk load). */
+int ms_store_index(ms_store *s);
+
+#endif

@@ -1,0 +1,165 @@
+/* SPDX-License-Identifier: MIT */
+#include <stdlib.h>
+#include <time.h>
+#include "ut.h"
+#include "../../parser/syslog.h"
+#include "../../parser/clock.h"
+
+static ms_syslog P(const char *l, ms_line_status *st)
+{
+	ms_syslog s;
+	*st = ms_syslog_parse(l, strlen(l), &s);
+	return s;
+}
+
+UT_TEST(syslog_rfc3164_space_padded)
+{
+	ms_line_status st;
+	ms_syslog s = P("Feb  3 11:57:42 mail postfix/submission/smtpd[11538]: connect from x[1.2.3.4]", &st);
+	UT_EQ_INT(st, MS_LINE_OK);
+	UT_EQ_INT(s.ts.kind, MS_TS_3164);
+	UT_EQ_INT(s.ts.mon, 2);
+	UT_EQ_INT(s.ts.mday, 3);
+	UT_EQ_INT(s.ts.sec, 42);
+	UT_EQ_SV(s.host, "mail");
+	UT_EQ_SV(s.prog, "postfix/submission/smtpd");
+	UT_EQ_SV(s.daemon, "smtpd");
+	UT_EQ_SV(s.service, "postfix/submission");
+	UT_EQ_INT(s.pid, 11538);
+	UT_EQ_SV(s.msg, "connect from x[1.2.3.4]");
+}
+
+UT_TEST(syslog_rfc3164_zero_and_unpadded)
+{
+	ms_line_status st;
+	ms_syslog s = P("Jun 04 22:24:28 machine postfix/smtpd[3967801]: x", &st);
+	UT_EQ_INT(st, MS_LINE_OK);
+	UT_EQ_INT(s.ts.mday, 4);
+	s = P("Mar 7 02:09:33 server postfix-smo/submission/smtpd[22427]: y", &st);
+	UT_EQ_INT(st, MS_LINE_OK);
+	UT_EQ_INT(s.ts.mday, 7);
+	UT_EQ_SV(s.daemon, "smtpd");
+	UT_EQ_SV(s.service, "postfix-smo/submission");
+	UT_EQ_SV(s.msg, "y");
+}
+
+UT_TEST(syslog_short_precise_fraction)
+{
+	ms_line_status st;
+	ms_syslog s = P("Feb 23 11:57:42.123456 mail postfix/smtpd[12345]: connect from unknown[192.0.2.1]", &st);
+	UT_EQ_INT(st, MS_LINE_OK);
+	UT_EQ_INT(s.ts.usec, 123456);
+	UT_EQ_SV(s.host, "mail");
+}
+
+UT_TEST(syslog_rfc3339_offsets)
+{
+	ms_line_status st;
+	ms_syslog s = P("2024-10-31T12:38:21.817327+00:00 machine postfix/submission/smtpd[2634372]: warning: x", &st);
+	UT_EQ_INT(st, MS_LINE_OK);
+	UT_EQ_INT(s.ts.kind, MS_TS_ISO);
+	UT_EQ_INT(s.ts.year, 2024);
+	UT_EQ_INT(s.ts.has_offset, 1);
+	UT_EQ_INT(s.ts.offset, 0);
+	s = P("2024-02-23T11:57:42+0100 mail postfix/smtpd[12345]: connect from unknown[192.0.2.1]", &st);
+	UT_EQ_INT(st, MS_LINE_OK);
+	UT_EQ_INT(s.ts.offset, 3600);
+	s = P("2024-02-23T11:57:42Z mail postfix/smtpd[1]: m", &st);
+	UT_EQ_INT(st, MS_LINE_OK);
+	UT_EQ_INT(s.ts.has_offset, 1);
+	s = P("2016-03-20T13:30:53.574978+01:00 tron postfix/smtpd[32655]: too many errors", &st);
+	UT_EQ_INT(s.ts.offset, 3600);
+	UT_EQ_INT(s.pid, 32655);
+}
+
+UT_TEST(syslog_rfc5424)
+{
+	ms_line_status st;
+	ms_syslog s = P("<22>1 2024-02-23T11:57:42.123456+01:00 mail.example.com postfix/smtpd 12345 - - connect from unknown[192.0.2.1]", &st);
+	UT_EQ_INT(st, MS_LINE_OK);
+	UT_EQ_SV(s.host, "mail.example.com");
+	UT_EQ_SV(s.daemon, "smtpd");
+	UT_EQ_INT(s.pid, 12345);
+	UT_EQ_SV(s.msg, "connect from unknown[192.0.2.1]");
+	s = P("<20>1 2024-02-23T11:57:42Z h postfix/smtpd 7 - [meta x=\"a]b\"] warning: y", &st);
+	UT_EQ_INT(st, MS_LINE_OK);
+	UT_EQ_SV(s.msg, "warning: y");
+}
+
+UT_TEST(syslog_markers_and_garbage)
+{
+	ms_line_status st;
+	P("-- Boot 3c1f0000 --", &st);
+	UT_EQ_INT(st, MS_LINE_MARKER);
+	P("", &st);
+	UT_EQ_INT(st, MS_LINE_MARKER);
+	P("garbage line without header", &st);
+	UT_EQ_INT(st, MS_LINE_BAD);
+	P("Foo 12 10:00:00 h p[1]: x", &st);
+	UT_EQ_INT(st, MS_LINE_BAD);
+	P("Feb 30", &st);
+	UT_EQ_INT(st, MS_LINE_BAD);
+}
+
+UT_TEST(syslog_no_host_forms)
+{
+	ms_line_status st;
+	ms_syslog s = P("Jan 29 13:54:06 auth-worker(22401): Info: sql(admin@example.de,192.0.2.5,<n4J>): unknown user", &st);
+	UT_EQ_INT(st, MS_LINE_OK);
+	UT_EQ_SV(s.daemon, "auth-worker");
+	UT_EQ_INT(s.host.n, 0);
+	s = P("2013-08-11 03:56:40 auth-worker(default): Info: pam(username,1.2.3.4): pam_authenticate() failed", &st);
+	UT_EQ_INT(st, MS_LINE_OK);
+	UT_EQ_SV(s.daemon, "auth-worker");
+	s = P("@400000004c91b044077a9e94 imap-login: Info: Aborted login (auth failed, 1 attempts): user=<m>", &st);
+	UT_EQ_INT(st, MS_LINE_OK);
+	UT_EQ_INT(s.ts.kind, MS_TS_EPOCH);
+	UT_EQ_SV(s.daemon, "imap-login");
+}
+
+UT_TEST(syslog_forwarded_wrapper)
+{
+	ms_line_status st;
+	ms_syslog s = P("Oct  7 06:53:00 v76075 systemd[1]: plesk_saslauthd[6896]: select timeout, exiting", &st);
+	UT_EQ_INT(st, MS_LINE_OK);
+	UT_EQ_SV(s.daemon, "plesk_saslauthd");
+	UT_EQ_INT(s.pid, 6896);
+	UT_EQ_SV(s.msg, "select timeout, exiting");
+}
+
+UT_TEST(clock_year_rollover)
+{
+	ms_tzcache c;
+	ms_yearstate y;
+	ms_stamp a, b, d;
+	int64_t t1, t2, t3;
+	setenv("TZ", "UTC", 1);
+	tzset();
+	ms_tzcache_init(&c);
+	ms_year_init(&y);
+	ms_year_begin(&y, 2025, 0);
+	ms_stamp_parse(ms_sv_cstr("Dec 31 23:59:58"), &a);
+	ms_stamp_parse(ms_sv_cstr("Jan  1 00:00:01"), &b);
+	ms_stamp_parse(ms_sv_cstr("Dec 31 23:59:59"), &d);
+	UT_EQ_INT(ms_stamp_to_utc(&c, &y, &a, &t1), 0);
+	UT_EQ_INT(ms_stamp_to_utc(&c, &y, &b, &t2), 0);
+	UT_EQ_INT(ms_stamp_to_utc(&c, &y, &d, &t3), 0); /* a straggler stays in 2025 */
+	UT_EQ_INT(t1, 1767225598); /* 2025-12-31T23:59:58Z */
+	UT_EQ_INT(t2, 1767225601); /* 2026-01-01T00:00:01Z */
+	UT_EQ_INT(t3, 1767225599);
+	UT_EQ_INT(y.year, 2026);
+}
+
+UT_TEST(clock_year_from_anchor)
+{
+	ms_tzcache c;
+	ms_stamp a;
+	setenv("TZ", "UTC", 1);
+	tzset();
+	ms_tzcache_init(&c);
+	ms_stamp_parse(ms_sv_cstr("Dec 30 10:00:00"), &a);
+	/* anchor 2026-01-05: a December line belongs to 2025 */
+	UT_EQ_INT(ms_year_for_anchor(&c, &a, 1767571200), 2025);
+	ms_stamp_parse(ms_sv_cstr("Jan  2 10:00:00"), &a);
+	UT_EQ_INT(ms_year_for_anchor(&c, &a, 1767571200), 2026);
+}

@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include "sv.h"
+
+long ms_sv_find(ms_sv hay, const char *needle, size_t nlen)
+{
+	const char *q;
+	if (nlen == 0)
+		return 0;
+	if (hay.n < nlen)
+		return -1;
+	q = memmem(hay.p, hay.n, needle, nlen);
+	return q ? (long)(q - hay.p) : -1;
+}
+
+static inline unsigned char lc(unsigned char c)
+{
+	return (c >= 'A' && c <= 'Z') ? (unsigned char)(c + 32) : c;
+}
+
+int ms_sv_eq_nocase(ms_sv a, ms_sv b)
+{
+	if (a.n != b.n)
+		return 0;
+	for (size_t i = 0; i < a.n; i++)
+		if (lc((unsigned char)a.p[i]) != lc((unsigned char)b.p[i]))
+			return 0;
+	return 1;
+}
+
+int ms_sv_starts_nocase(ms_sv a, const char *lit)
+{
+	size_t n = strlen(lit);
+	if (a.n < n)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (lc((unsigned char)a.p[i]) != lc((unsigned char)lit[i]))
+			return 0;
+	return 1;
+}
+
+ms_sv ms_sv_trim(ms_sv a)
+{
+	while (a.n && (a.p[0] == ' ' || a.p[0] == '\t'))
+		a.p++, a.n--;
+	while (a.n && (a.p[a.n - 1] == ' ' || a.p[a.n - 1] == '\t' || a.p[a.n - 1] == '\r'))
+		a.n--;
+	return a;
+}
+
+size_t ms_sv_u64(ms_sv a, uint64_t *out)
+{
+	uint64_t v = 0;
+	size_t i = 0;
+	while (i < a.n && a.p[i] >= '0' && a.p[i] <= '9') {
+		unsigned d = (unsigned)(a.p[i] - '0');
+		if (v > (UINT64_C(0x7fffffffffffffff) - d) / 10)
+			v = UINT64_C(0x7fffffffffffffff);
+		else
+			v = v * 10 + d;
+		i++;
+	}
+	*out = v;
+	return i;
+}
