@@ -3,7 +3,7 @@
 # tests/run.sh - run every test and end with "N passed, N failed".
 #   unit tests      build/unit_tests (C, self-registering)
 #   golden tests    tests/golden/NAME/cmd  (bash, run in a scratch directory with
-#                   `mailsleuth` on PATH and $FIX = tests/fixtures), compared with
+#                   `mailsleuth` on PATH and $FIX = fixtures, a link to tests/fixtures), compared with
 #                   tests/golden/NAME/expected (stdout+stderr) and, if present,
 #                   tests/golden/NAME/exit (expected exit code, default 0)
 #   README examples every ```console block: "$ cmd" lines and the output below them
@@ -20,7 +20,9 @@ FILTER=${1:-}
 PASS=0; FAIL=0; SKIP=0
 BIN=$(mktemp -d); trap 'rm -rf "$BIN"' EXIT
 ln -s "$MS" "$BIN/mailsleuth"
-export PATH="$BIN:$PATH" FIX="$ROOT/tests/fixtures" ROOT
+# $FIX is relative ("fixtures", a link in each scratch directory) so that
+# expected outputs never contain the checkout's absolute path.
+export PATH="$BIN:$PATH" FIX=fixtures ROOT
 export TZ=UTC NO_COLOR=1 MAILSLEUTH_NOW=2026-11-23T12:00:00Z LC_ALL=C
 
 # --- unit tests ---
@@ -42,6 +44,7 @@ for d in "$ROOT"/tests/golden/*/; do
 		echo "skip golden/$name"; SKIP=$((SKIP+1)); continue
 	fi
 	work=$(mktemp -d)
+	ln -s "$ROOT/tests/fixtures" "$work/fixtures"
 	actual=$(cd "$work" && bash "$d/cmd" 2>&1); rc=$?
 	rm -rf "$work"
 	want_rc=0; [ -f "$d/exit" ] && want_rc=$(cat "$d/exit")
