@@ -28,39 +28,45 @@ endif
 ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(PKG_CFLAGS) -pthread -MMD -MP
 LDLIBS  := $(PKG_LIBS) -pthread -lm
 
+# Sanitizer builds live in their own tree so they never mix with plain objects.
 ifneq ($(SANITIZE),)
 ALL_CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
 LDFLAGS    += -fsanitize=$(SANITIZE)
+B   := build-san
+BIN := build-san/mailsleuth
+else
+B   := build
+BIN := mailsleuth
 endif
 
 LIBDIRS := util parser input store report ingest cmd
 LIB_SRC := $(filter-out cmd/main.c,$(wildcard $(addsuffix /*.c,$(LIBDIRS))))
-LIB_OBJ := $(LIB_SRC:%.c=build/%.o)
-MAIN_OBJ := build/cmd/main.o
+LIB_OBJ := $(LIB_SRC:%.c=$(B)/%.o)
+MAIN_OBJ := $(B)/cmd/main.o
 TEST_SRC := $(wildcard tests/unit/*.c)
-TEST_OBJ := $(TEST_SRC:%.c=build/%.o)
+TEST_OBJ := $(TEST_SRC:%.c=$(B)/%.o)
 
-all: mailsleuth
+all: $(BIN)
 
-build/%.o: %.c
+$(B)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
-build/libmailsleuth.a: $(LIB_OBJ)
+$(B)/libmailsleuth.a: $(LIB_OBJ)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
-mailsleuth: $(MAIN_OBJ) build/libmailsleuth.a
+$(BIN): $(MAIN_OBJ) $(B)/libmailsleuth.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-build/unit_tests: $(TEST_OBJ) build/libmailsleuth.a
+$(B)/unit_tests: $(TEST_OBJ) $(B)/libmailsleuth.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 bench/gen: bench/gen.c
 	$(CC) -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -o $@ $<
 
-test: mailsleuth build/unit_tests
-	@MAILSLEUTH=./mailsleuth UNIT=build/unit_tests bash tests/run.sh
+test: $(BIN) $(B)/unit_tests
+	@MAILSLEUTH=$(BIN) UNIT=$(B)/unit_tests bash tests/run.sh
 
 deps:
 	apt-get update
@@ -83,7 +89,7 @@ build/fuzz/%: fuzz/%.c $(LIB_SRC)
 	    -pthread -o $@ $< $(LIB_SRC) $(LDLIBS)
 
 clean:
-	rm -rf build mailsleuth bench/gen
+	rm -rf build build-san mailsleuth bench/gen
 
 .PHONY: all test deps install clean fuzz
 
