@@ -77,6 +77,110 @@ static ms_sv field(ms_sv m, const char *key)
 	return ms_kv_get(m, key, &v) ? v : MS_SV_NULL;
 }
 
+/* "::ffff:a.b.c.d" (Dovecot logs IPv4-mapped addresses as they are): the IPv4 part */
+static ms_sv unmap_ip(ms_sv ip)
+{
+	if (ip.n > 7 && (ms_sv_starts(ip, "::ffff:") || ms_sv_starts(ip, "::FFFF:")) &&
+	    ms_ip_family(ms_sv_skip(ip, 7)) == 4)
+		return ms_sv_skip(ip, 7);
+	return ip;
+}
+
+/* result text of a Dovecot passdb lookup that means the client failed */
+static int dovecot_result_fails(ms_sv r)
+{
+	return ms_sv_find_lit(r, "unknown user") >= 0 || ms_sv_find_lit(r, "ismatch") >= 0 ||
+	       ms_sv_find_lit(r, "failed") >= 0 || ms_sv_find_lit(r, "not known") >= 0 ||
+	       ms_sv_find_lit(r, "denied") >= 0 || ms_sv_find_lit(r, "invalid credentials") >= 0 ||
+	       ms_sv_find_lit(r, "Invalid credentials") >= 0;
+}
+
+/*
+ * IMAP/POP/submission/managesieve login process:
+ * "[Info: ]Disconnected (auth failed, N attempts[ in S secs]): user=<u>, method=M, rip=IP, lip=IP, ..."
+ * service is "imap-login" etc.; rest is the text after "imap-login: ".
+ */
+void ms_parse_dovecot_login(ms_sv service, ms_sv rest, ms_event *ev)
+{
+	ms_sv rip = field(rest, "rip");
+	ev->type = EV_UNKNOWN;
+	ev->what = service;
+	rip = unmap_ip(rip);
+	if (!ms_ip_valid(rip)) {
+		ev->type = EV_NOISE;
+		return;
+	}
+	ev->ip = rip;
+	ev->user = field(rest, "user");
+	ev->mech = field(rest, "method");
+	if (ms_sv_find_lit(rest, "(auth failed") >= 0 || ms_sv_find_lit(rest, "plaintext auth") >= 0 ||
+	    ms_sv_find_lit(rest, "proxy dest auth failed") >= 0 || ms_sv_find_lit(rest, "(tried to use disallowed") >= 0) {
+		long a = ms_sv_find_lit(rest, " attempts");
+		ev->fail = 1;
+		ev->num = 1;
+		if (a > 0) {
+			long b = a;
+			while (b > 0 && rest.p[b - 1] >= '0' && rest.p[b - 1] <= '9')
+				b--;
+			uint64_t v;
+			if (b < a && ms_sv_u64(ms_sv_skip(rest, (size_t)b), &v))
+				ev->num = (long)(v > 100000 ? 100000 : v);
+		}
+		ev->type = EV_DOVECOT_LOGIN;
+	} else if (ms_sv_starts(ms_sv_skip(rest, ms_sv_starts(rest, "Info: ") ? 6 : 0), "Login: ")) {
+		ev->fail = 0;
+		ev->type = EV_DOVECOT_LOGIN;
+	} else {
+		ev->type = EV_NOISE; /* no auth attempt, disconnects, TLS handshake errors: not SMTP evidence */
+	}
+}
+
+/*
+ * Dovecot 2.4 puts the auth request in the log prefix:
+ * "auth(user,ip,sasl:mech)<session>: Info: sql: Password mismatch (...)".
+ * prog is that prefix (the syslog program token), m the message after it.
+ */
+void ms_parse_dovecot_prefixed(ms_sv prog, ms_sv m, ms_event *ev)
+{
+	long lp = ms_sv_chr(prog, '('), rp = ms_sv_rchr(prog, ')');
+	ms_sv in, ip;
+	long c1, c2;
+	ev->type = EV_UNKNOWN;
+	if (lp <= 0 || rp <= lp)
+		return;
+	in = ms_sv_make(prog.p + lp + 1, (size_t)(rp - lp - 1));
+	c1 = ms_sv_rchr(in, ',');
+	if (c1 < 0)
+		return;
+	/* "user,ip,sasl:mech": the user may contain ','; the ip never does */
+	if (ms_sv_starts(ms_sv_skip(in, (size_t)c1 + 1), "sasl:")) {
+		ev->mech = ms_sv_skip(in, (size_t)c1 + 6);
+		in = ms_sv_head(in, (size_t)c1);
+		c1 = ms_sv_rchr(in, ',');
+		if (c1 < 0)
+			return;
+	}
+	c2 = c1;
+	ip = unmap_ip(ms_sv_skip(in, (size_t)c2 + 1));
+	ev->user = ms_sv_head(in, (size_t)c2);
+	ev->ip = ms_ip_valid(ip) ? ip : MS_SV_NULL;
+	if (ms_sv_starts(m, "Info: "))
+		m = ms_sv_skip(m, 6);
+	{
+		/* "sql: Password mismatch": the passdb driver, then the result */
+		long c = ms_sv_find_lit(m, ": ");
+		if (c > 0 && c < 24 && ms_sv_chr(ms_sv_head(m, (size_t)c), ' ') < 0) {
+			ev->what = ms_sv_head(m, (size_t)c);
+			m = ms_sv_skip(m, (size_t)c + 2);
+		} else {
+			ev->what = ms_sv_head(prog, (size_t)lp);
+		}
+	}
+	ev->text = m;
+	ev->fail = dovecot_result_fails(m);
+	ev->type = ev->fail && ev->ip.n ? EV_DOVECOT_AUTH : EV_NOISE;
+}
+
 void ms_parse_dovecot(ms_grammar *g, ms_sv m, ms_event *ev)
 {
 	ms_sv cap[4];
@@ -85,54 +189,23 @@ void ms_parse_dovecot(ms_grammar *g, ms_sv m, ms_event *ev)
 	/* IMAP/POP/... login process lines: "imap-login: ... user=<u>, method=M, rip=IP, ..." */
 	lg = ms_sv_find_lit(m, "-login: ");
 	if (lg >= 0 && lg < 40) {
-		ms_sv rest = ms_sv_skip(m, (size_t)lg + 8);
-		ms_sv rip = field(rest, "rip");
-		ev->what = ms_sv_head(m, (size_t)lg + 6);
-		{
-			long sp = ms_sv_rchr(ev->what, ' ');
-			if (sp >= 0)
-				ev->what = ms_sv_skip(ev->what, (size_t)sp + 1);
-		}
-		if (!ms_ip_valid(rip)) {
-			ev->type = EV_NOISE;
-			return;
-		}
-		ev->ip = rip;
-		ev->user = field(rest, "user");
-		ev->mech = field(rest, "method");
-		if (ms_sv_find_lit(rest, "auth failed") >= 0 || ms_sv_find_lit(rest, "plaintext auth") >= 0) {
-			long a = ms_sv_find_lit(rest, " attempts");
-			ev->fail = 1;
-			ev->num = 1;
-			if (a > 0) {
-				long b = a;
-				while (b > 0 && rest.p[b - 1] >= '0' && rest.p[b - 1] <= '9')
-					b--;
-				uint64_t v;
-				if (b < a && ms_sv_u64(ms_sv_skip(rest, (size_t)b), &v))
-					ev->num = (long)(v > 100000 ? 100000 : v);
-			}
-			ev->type = EV_DOVECOT_LOGIN;
-		} else if (ms_sv_starts(ms_sv_skip(rest, ms_sv_starts(rest, "Info: ") ? 6 : 0), "Login: ")) {
-			ev->fail = 0;
-			ev->type = EV_DOVECOT_LOGIN;
-		} else {
-			ev->type = EV_NOISE;
-		}
+		ms_sv svc = ms_sv_head(m, (size_t)lg + 6);
+		long sp = ms_sv_rchr(svc, ' ');
+		if (sp >= 0)
+			svc = ms_sv_skip(svc, (size_t)sp + 1);
+		ms_parse_dovecot_login(svc, ms_sv_skip(m, (size_t)lg + 8), ev);
 		return;
 	}
 	/* auth process: "backend(user,ip[,<session>]): result" */
 	if (ms_grammar_match(g, g->re_dovecot_auth, m, cap, 4)) {
 		ev->what = cap[0];
 		ev->user = cap[1];
-		ev->ip = cap[2];
+		ev->ip = unmap_ip(cap[2]);
 		ev->text = cap[3];
 		if (!ms_ip_valid(ev->ip)) {
 			ev->ip = MS_SV_NULL;
 		}
-		ev->fail = ms_sv_find_lit(cap[3], "unknown user") >= 0 || ms_sv_find_lit(cap[3], "ismatch") >= 0 ||
-			   ms_sv_find_lit(cap[3], "failed") >= 0 || ms_sv_find_lit(cap[3], "not known") >= 0 ||
-			   ms_sv_find_lit(cap[3], "denied") >= 0;
+		ev->fail = dovecot_result_fails(cap[3]);
 		ev->type = ev->fail ? EV_DOVECOT_AUTH : EV_NOISE;
 		return;
 	}

@@ -105,6 +105,9 @@ void ms_parse_postfix_other(ms_sv d, ms_sv m, ms_event *ev)
 	    ms_sv_starts(m, "refreshing the Postfix") || ms_sv_starts(m, "Postfix is ") ||
 	    ms_sv_starts(m, "table ") || ms_sv_starts(m, "mail system") || ms_sv_starts(m, "SSL_connect:") ||
 	    ms_sv_starts(m, "connection established") || ms_sv_starts(m, "disconnect from ") ||
-	    ms_sv_starts(m, "connect from ") || ms_is_tls_debug_noise(m))
+	    ms_sv_starts(m, "connect from ") || ms_sv_starts(m, "Placed on hold: ") ||
+	    ms_sv_starts(m, "Released from hold: ") || ms_sv_starts(m, "certificate verification failed for ") ||
+	    ms_sv_starts(m, "SSL_connect error to ") || ms_sv_starts(m, "CONNECT from [") ||
+	    ms_sv_starts(m, "DISCONNECT [") || ms_is_tls_debug_noise(m))
 		ev->type = EV_NOISE;
 }

@@ -41,10 +41,23 @@ static size_t namaddr_colon(ms_sv s, ms_event *ev)
 	return n + 2;
 }
 
+/* "unknown[unknown]": smtpd could not get the client address (connection already gone) */
+static size_t unknown_unknown(ms_sv s, ms_event *ev)
+{
+	if (!ms_sv_starts(s, "unknown[unknown]"))
+		return 0;
+	ev->name = ms_sv_head(s, 7);
+	ev->ip = MS_SV_NULL;
+	ev->port = -1;
+	return 16;
+}
+
 /* "... from namaddr" at the end of s (namaddr is the rest of the line). */
 static int tail_namaddr(ms_sv s, ms_event *ev)
 {
-	return ms_namaddr_whole(s, &ev->name, &ev->ip, &ev->port);
+	if (ms_namaddr_whole(s, &ev->name, &ev->ip, &ev->port))
+		return 1;
+	return unknown_unknown(s, ev) == s.n && s.n;
 }
 
 void ms_parse_counters(ms_sv s, ms_counters *c)
@@ -172,10 +185,10 @@ static int parse_tls_summary(ms_sv m, ms_event *ev)
 		ev->trust = MS_SV_NULL; /* pre-2.2 patch wording */
 		rest = ms_sv_skip(m, 15);
 	} else {
-		ev->trust = ms_sv_head(m, (size_t)sp);
 		rest = ms_sv_skip(m, (size_t)sp + 1);
 		if (!ms_sv_starts(rest, "TLS connection "))
 			return 0;
+		ev->trust = ms_sv_head(m, (size_t)sp);
 		rest = ms_sv_skip(rest, 15);
 	}
 	if (ms_sv_starts(rest, "established ")) {
@@ -273,6 +286,42 @@ static int parse_abort(ms_sv m, ms_event *ev)
 		}
 	}
 	return 0;
+}
+
+/* "bare <LF> received after CMD from NAMADDR" (smtpd_forbid_bare_newline, 3.9+ and back-ports) */
+static int parse_bare_lf(ms_sv m, ms_event *ev)
+{
+	if (!ms_sv_starts(m, "bare <LF> received after ") && !ms_sv_starts(m, "bare <CR> received after "))
+		return 0;
+	ms_sv rest = ms_sv_skip(m, 25);
+	long f = ms_sv_find_lit(rest, " from ");
+	if (f <= 0 || !tail_namaddr(ms_sv_skip(rest, (size_t)f + 6), ev))
+		return 0;
+	ev->where = ms_sv_head(rest, (size_t)f);
+	ev->what = MS_SV_LIT("bare_lf");
+	ev->type = EV_CLIENT_WARN;
+	return 1;
+}
+
+/* before-queue content filter verdicts: "proxy-accept: STAGE: reply; from=<..> ...", "proxy-reject: ..." */
+static int parse_proxy(ms_sv m, ms_event *ev)
+{
+	if (!ms_sv_starts(m, "proxy-accept: ") && !ms_sv_starts(m, "proxy-reject: "))
+		return 0;
+	ev->what = ms_sv_head(m, 12);
+	ms_sv rest = ms_sv_skip(m, 14);
+	long c = ms_sv_find_lit(rest, ": ");
+	if (c > 0 && c < 20)
+		ev->where = ms_sv_head(rest, (size_t)c);
+	long k = ms_sv_find_lit(rest, "; from=<");
+	if (k >= 0) {
+		ms_sv kv = ms_sv_skip(rest, (size_t)k + 2);
+		ms_kv_get(kv, "from", &ev->from);
+		ms_kv_get(kv, "to", &ev->to);
+		ms_kv_get(kv, "helo", &ev->helo);
+	}
+	ev->type = EV_NOISE; /* no client address on the line; the session has it */
+	return 1;
 }
 
 /* "reject: RCPT from NAMADDR: 554 5.7.1 <x>: text; from=<a> to=<b> proto=ESMTP helo=<h>" */
@@ -494,6 +543,8 @@ void ms_parse_smtpd(ms_sv m, ms_event *ev)
 			ms_sv rest = ms_sv_skip(m, 16);
 			size_t n = ms_namaddr_parse(rest, &ev->name, &ev->ip, &ev->port);
 			if (!n)
+				n = unknown_unknown(rest, ev);
+			if (!n)
 				return;
 			ms_parse_counters(ms_sv_skip(rest, n), &ev->counters);
 			ev->type = EV_DISCONNECT;
@@ -579,6 +630,14 @@ void ms_parse_smtpd(ms_sv m, ms_event *ev)
 			return;
 		}
 		break;
+	case 'b':
+		if (parse_bare_lf(m, ev))
+			return;
+		break;
+	case 'p':
+		if (parse_proxy(m, ev))
+			return;
+		break;
 	case 'i':
 		if (ms_sv_starts(m, "improper command pipelining after ")) {
 			ms_sv rest = ms_sv_skip(m, 34);
@@ -599,6 +658,13 @@ void ms_parse_smtpd(ms_sv m, ms_event *ev)
 	}
 	if (parse_tls_summary(m, ev))
 		return;
+	if (ev->type != EV_UNKNOWN || ev->trust.p) {
+		/* a line that looked like a TLS summary but was not one: drop the partial fields */
+		ev->type = EV_UNKNOWN;
+		ev->trust = ev->proto = ev->sni = ev->name = ev->ip = ev->text = MS_SV_NULL;
+		ev->reused = 0;
+		ev->port = -1;
+	}
 	if (ms_is_tls_debug_noise(m)) {
 		ev->type = EV_NOISE;
 		return;
@@ -614,6 +680,8 @@ void ms_parse_smtpd(ms_sv m, ms_event *ev)
 			return;
 		}
 		if (parse_abort(rest, ev))
+			return;
+		if (parse_bare_lf(rest, ev) || parse_proxy(rest, ev))
 			return;
 		if (ms_sv_starts(rest, "abort: TLS from ")) {
 			ms_sv r2 = ms_sv_skip(rest, 16);
@@ -650,6 +718,7 @@ void ms_parse_smtpd(ms_sv m, ms_event *ev)
 	}
 	if (ms_sv_starts(m, "lookup ") || ms_sv_starts(m, "auto_clnt_") || ms_sv_starts(m, "fatal: ") ||
 	    ms_sv_starts(m, "error: ") || ms_sv_starts(m, "panic: ") || ms_sv_starts(m, "initializing the server-side TLS engine") ||
-	    ms_sv_starts(m, "TLS cipher list") || ms_sv_starts(m, "table ") || ms_sv_starts(m, "xsasl_"))
+	    ms_sv_starts(m, "TLS cipher list") || ms_sv_starts(m, "table ") || ms_sv_starts(m, "xsasl_") ||
+	    ms_sv_starts(m, "discarding EHLO keywords: "))
 		ev->type = EV_NOISE;
 }

@@ -44,7 +44,7 @@ ms_grammar *ms_grammar_new(char *err, size_t errlen)
 	}
 	g->re_dovecot_auth = compile(
 		"(?:^|[ :])(pam|passwd-file|passwd|shadow|sql|ldap|checkpassword|bsdauth|lua|oauth2|static|vpopmail)"
-		"\\(([^,()]*),([0-9A-Fa-f.:]+)(?:,<[^>]*>)?\\): (.*)$", err, errlen);
+		"\\(([^,()]*),([0-9A-Fa-f.:]+)(?:,<[^>]*>|,)?\\): (.*)$", err, errlen);
 	g->re_saslauthd = compile(
 		"auth failure: \\[user=([^\\]]*)\\] \\[service=([^\\]]*)\\](?: \\[realm=[^\\]]*\\])?(?: \\[mech=([^\\]]*)\\])?(?: \\[reason=([^\\]]*)\\])?",
 		err, errlen);
@@ -117,12 +117,45 @@ ms_family ms_grammar_classify(ms_grammar *g, const ms_syslog *sl, ms_event *ev)
 		return MS_FAM_SASLAUTHD;
 	}
 	if (is_dovecot(d)) {
-		ms_parse_dovecot(g, sl->msg, ev);
+		/* "imap-login: Info: ..." with no host (TAI64N, Dovecot's own file): the program is the service */
+		if (ms_sv_ends(d, "-login") && ms_sv_find_lit(sl->msg, "-login: ") < 0)
+			ms_parse_dovecot_login(d, sl->msg, ev);
+		else
+			ms_parse_dovecot(g, sl->msg, ev);
 		return MS_FAM_DOVECOT;
 	}
 	if (ms_sv_starts(sl->prog, "postfix")) {
 		ms_parse_postfix_other(d, sl->msg, ev);
 		return MS_FAM_POSTFIX;
+	}
+	/* Dovecot 2.4 prefix "auth(user,ip,sasl:mech)<session>: ..." */
+	if ((ms_sv_starts(sl->prog, "auth(") || ms_sv_starts(sl->prog, "auth-worker(")) && ms_sv_chr(sl->prog, ',') > 0) {
+		ms_parse_dovecot_prefixed(sl->prog, sl->msg, ev);
+		return MS_FAM_DOVECOT;
+	}
+	/* Dovecot's own log_path file with syslog-style stamps: "Jun 23 15:04:05 Info: imap-login: ..." */
+	if (sl->host.n == 0 && (ms_sv_eq_lit(sl->prog, "Info") || ms_sv_eq_lit(sl->prog, "Warn") ||
+				ms_sv_eq_lit(sl->prog, "Warning") || ms_sv_eq_lit(sl->prog, "Error") ||
+				ms_sv_eq_lit(sl->prog, "Fatal") || ms_sv_eq_lit(sl->prog, "Panic") ||
+				ms_sv_eq_lit(sl->prog, "Debug"))) {
+		ms_sv m = sl->msg;
+		if (ms_sv_find_lit(m, "auth") >= 0 || ms_sv_find_lit(m, "-login: ") >= 0 || ms_sv_starts(m, "IMAP(") ||
+		    ms_sv_starts(m, "POP3(") || ms_sv_starts(m, "imap(") || ms_sv_starts(m, "pop3(")) {
+			ms_parse_dovecot(g, m, ev);
+			return MS_FAM_DOVECOT;
+		}
+	}
+	/* system programs that share the mail log on Debian/Plesk hosts: known noise, counted by program */
+	if (ms_sv_eq_lit(sl->prog, "CRON") || ms_sv_eq_lit(sl->prog, "cron") || ms_sv_eq_lit(sl->prog, "crond") ||
+	    ms_sv_eq_lit(sl->prog, "anacron")) {
+		ev->what = MS_SV_LIT("cron");
+		ev->type = EV_NOISE;
+		return MS_FAM_SYSTEM;
+	}
+	if (ms_sv_eq_lit(sl->prog, "systemd")) {
+		ev->what = MS_SV_LIT("systemd");
+		ev->type = EV_NOISE;
+		return MS_FAM_SYSTEM;
 	}
 	ev->type = EV_UNKNOWN;
 	return MS_FAM_OTHER;

@@ -27,7 +27,8 @@ typedef enum {
 	MS_FAM_POSTFIX,     /* other postfix daemons */
 	MS_FAM_PLESK,
 	MS_FAM_SASLAUTHD,
-	MS_FAM_DOVECOT
+	MS_FAM_DOVECOT,
+	MS_FAM_SYSTEM       /* known non-mail system programs (cron, systemd): recognised as noise */
 } ms_family;
 
 ms_grammar *ms_grammar_new(char *err, size_t errlen);
@@ -43,6 +44,10 @@ void ms_parse_postfix_other(ms_sv daemon, ms_sv msg, ms_event *ev);
 void ms_parse_plesk(ms_sv msg, ms_event *ev);
 void ms_parse_saslauthd(ms_grammar *g, ms_sv msg, ms_event *ev);
 void ms_parse_dovecot(ms_grammar *g, ms_sv msg, ms_event *ev);
+/* Dovecot login process line; service = "imap-login" ..., rest = text after "imap-login: " */
+void ms_parse_dovecot_login(ms_sv service, ms_sv rest, ms_event *ev);
+/* Dovecot 2.4 "auth(user,ip,sasl:mech)<session>: msg" (prog = the prefix) */
+void ms_parse_dovecot_prefixed(ms_sv prog, ms_sv msg, ms_event *ev);
 
 /* Helpers shared by the grammars. */
 size_t ms_queue_id_len(ms_sv s);  /* length of a queue id followed by ": ", or 0 */
