@@ -340,7 +340,8 @@ static void emit_pfail(ms_tracker *t, t_pfail *f, const t_pback *b, int gap, int
 		a.account_src = f->user_src;
 	}
 	if (f->have_dec) {
-		if (!a.account && f->dec.user[0]) {
+		/* a user name cut short by the log is completed by the back-end line it prefixes */
+		if (!a.account && f->dec.user[0] && (f->dec.user_complete || !b)) {
 			a.account = f->dec.user;
 			a.account_src = MS_SRC_DECODED;
 		}
@@ -450,6 +451,8 @@ static int compatible(const ms_tracker *t, const t_pfail *f, const t_pback *b)
 	if (f->user[0] && strcasecmp(f->user, b->user) != 0)
 		return 0;
 	if (f->have_dec && f->dec.user_complete && strcasecmp(f->dec.user, b->user) != 0)
+		return 0;
+	if (f->have_dec && !f->dec.user_complete && strncasecmp(f->dec.user, b->user, strlen(f->dec.user)) != 0)
 		return 0;
 	if (f->have_dec && f->dec.pw_exact && b->pw_len >= 0 && f->dec.pw_len != b->pw_len)
 		return 0;
