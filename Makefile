@@ -14,7 +14,7 @@ MANDIR  ?= $(PREFIX)/share/man
 COMPDIR ?= $(PREFIX)/share/bash-completion/completions
 
 CC      ?= cc
-PKGS    := libpcre2-8 libzstd libarchive libcjson sqlite3
+PKGS    := libpcre2-8 libzstd libarchive libcjson sqlite3 zlib
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -71,7 +71,7 @@ test: $(BIN) $(B)/unit_tests
 deps:
 	apt-get update
 	apt-get install -y --no-install-recommends build-essential pkg-config \
-	    libpcre2-dev libzstd-dev libarchive-dev libcjson-dev libsqlite3-dev \
+	    libpcre2-dev libzstd-dev libarchive-dev libcjson-dev libsqlite3-dev zlib1g-dev \
 	    sqlite3 zstd xz-utils bzip2 lz4 gzip
 
 install: mailsleuth

@@ -11,8 +11,11 @@
  *                they cannot be re-read (pipe, stdin, tar member) they are
  *                replayed from a small buffer.
  *   decoder      plain (pass-through), zstd (libzstd streaming API, handles
- *                concatenated and skippable frames), or libarchive
- *                (filter_all + format raw) for everything else.
+ *                concatenated and skippable frames), gzip (zlib inflate,
+ *                handles concatenated members), or libarchive (filter_all +
+ *                format raw) for everything else.  zlib and libzstd return
+ *                every byte decoded before damage; libarchive loses its
+ *                last, incomplete 64 KiB output block with the error.
  *
  * Data errors are sticky: once ms_input_read() has returned -1 it keeps
  * returning -1.  A decoder error that happens after some output was produced
@@ -25,11 +28,13 @@
 
 #include <archive.h>
 #include <archive_entry.h>
+#include <zlib.h>
 #include <zstd.h>
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -316,7 +321,7 @@ static ssize_t blk_read(blkrd *b, void *buf, size_t cap)
 /* ------------------------------------------------------------------ */
 /* the input object                                                    */
 
-enum { DEC_PLAIN, DEC_ZSTD, DEC_ARCHIVE };
+enum { DEC_PLAIN, DEC_ZSTD, DEC_GZIP, DEC_ARCHIVE };
 
 struct ms_input {
 	ms_input_info info;
@@ -338,12 +343,15 @@ struct ms_input {
 	int src_eof;
 	ZSTD_DStream *zs;
 	int zmid;             /* inside a zstd frame (last result != 0) */
+	z_stream gz;          /* DEC_GZIP */
+	int gz_init;          /* gz needs inflateEnd() */
+	int gz_mid;           /* inside a gzip member */
 	struct archive *ar;   /* libarchive decoder (format raw) */
 	blkrd arb;
 
 	int failed;           /* sticky error: ms_input_read() returns -1 */
 	int src_failed;       /* the raw source failed: err already says why */
-	int pend_zerr;        /* zstd error deferred behind returned output */
+	int pend_zerr;        /* zstd/gzip error deferred behind returned output */
 	uint64_t pos;         /* decompressed bytes consumed (read + skipped) */
 	char err[MS_ERRLEN];
 };
@@ -461,6 +469,14 @@ static int setup_decoder(ms_input *in)
 			return -1;
 		ZSTD_initDStream(in->zs);
 		in->zmid = 1;
+		return 0;
+	}
+	if (in->dcomp == MS_COMP_GZIP) {
+		in->dec = DEC_GZIP;
+		if (inflateInit2(&in->gz, 16 + MAX_WBITS) != Z_OK)
+			return -1;
+		in->gz_init = 1;
+		in->gz_mid = 1;
 		return 0;
 	}
 	in->dec = DEC_ARCHIVE;
@@ -632,6 +648,97 @@ fail:
 	return NULL;
 }
 
+/* Decoder input: refill in->ibuf when it is used up.  -1 on a source error. */
+static int dec_fill(ms_input *in)
+{
+	ssize_t n;
+	if (in->ipos < in->ilen || in->src_eof)
+		return 0;
+	n = src_read(in, in->ibuf, MS_IBUF);
+	if (n < 0)
+		return -1;
+	in->ipos = 0;
+	in->ilen = (size_t)n;
+	if (n == 0)
+		in->src_eof = 1;
+	return 0;
+}
+
+/*
+ * gzip through zlib: concatenated members are one stream; zero bytes after
+ * the last member (tape padding) are ignored, as gzip(1) does; anything else
+ * after it is an error (the data before it has been returned).
+ */
+static ssize_t gzip_read(ms_input *in, void *buf, size_t cap)
+{
+	z_stream *z = &in->gz;
+	size_t done = 0;
+
+	if (in->pend_zerr)
+		return -1;
+	if (cap > UINT_MAX)
+		cap = UINT_MAX;
+	while (done < cap) {
+		int r;
+		if (in->ipos == in->ilen && !in->src_eof) {
+			if (done > 0)
+				break; /* do not block with output in hand */
+			if (dec_fill(in) != 0)
+				return -1;
+			continue;
+		}
+		if (!in->gz_mid) {
+			/* between members: another member, padding, or garbage */
+			while (in->ipos < in->ilen && in->ibuf[in->ipos] == 0)
+				in->ipos++;
+			if (in->ipos == in->ilen) {
+				if (in->src_eof)
+					break;
+				continue;
+			}
+			if (in->ibuf[in->ipos] != 0x1F) {
+				seterr(in->err, sizeof in->err, "corrupt gzip data: trailing garbage after the last member");
+				goto data_error;
+			}
+			if (inflateReset(z) != Z_OK) {
+				seterr(in->err, sizeof in->err, "corrupt gzip data: cannot restart the decoder");
+				goto data_error;
+			}
+			in->gz_mid = 1;
+		}
+		z->next_in = in->ibuf + in->ipos;
+		z->avail_in = (uInt)(in->ilen - in->ipos);
+		z->next_out = (Bytef *)buf + done;
+		z->avail_out = (uInt)(cap - done);
+		r = inflate(z, Z_NO_FLUSH);
+		in->ipos = in->ilen - z->avail_in;
+		done = cap - z->avail_out;
+		if (r == Z_STREAM_END) {
+			in->gz_mid = 0;
+			continue;
+		}
+		if (r == Z_OK)
+			continue;
+		if (r == Z_BUF_ERROR && in->ipos == in->ilen) {
+			if (!in->src_eof)
+				continue; /* needs more input */
+			seterr(in->err, sizeof in->err,
+			       "truncated gzip data (unexpected end of input inside a member)");
+			goto data_error;
+		}
+		seterr(in->err, sizeof in->err, "corrupt gzip data: %s",
+		       z->msg ? z->msg : r == Z_MEM_ERROR ? "out of memory" : "inflate failed");
+		goto data_error;
+	}
+	return (ssize_t)done;
+data_error:
+	if (done > 0) {
+		in->pend_zerr = 1;
+		return (ssize_t)done;
+	}
+	return -1;
+}
+
 static ssize_t zstd_read(ms_input *in, void *buf, size_t cap)
 {
 	ZSTD_outBuffer out = { buf, cap, 0 };
@@ -704,6 +811,9 @@ ssize_t ms_input_read(ms_input *in, void *buf, size_t cap)
 		break;
 	case DEC_ZSTD:
 		r = zstd_read(in, buf, cap);
+		break;
+	case DEC_GZIP:
+		r = gzip_read(in, buf, cap);
 		break;
 	default:
 		r = blk_read(&in->arb, buf, cap);
@@ -792,6 +902,8 @@ void ms_input_close(ms_input *in)
 		archive_read_free(in->outer);
 	if (in->zs)
 		ZSTD_freeDStream(in->zs);
+	if (in->gz_init)
+		inflateEnd(&in->gz);
 	if (in->own_fd && in->fs.fd >= 0)
 		close(in->fs.fd);
 	free(in->fs.buf);
