@@ -333,9 +333,11 @@ static int process_stream(ing_ctx *c, const ms_stream_spec *spec, ms_file_result
 		s.row.year_last_key = -1;
 		if (new_set || !c->year_set_started) {
 			int64_t anchor = info->mtime > 0 ? info->mtime : c->opts->now;
-			if (c->opts->year > 0 && !c->year_set_started)
+			/* each set starts afresh: --year is the year of its
+			 * first line, else the first line is anchored */
+			if (c->opts->year > 0)
 				ms_year_begin(&c->year, c->opts->year, 0);
-			else if (c->opts->year <= 0)
+			else
 				ms_year_begin(&c->year, 0, anchor);
 			c->year_set_started = 1;
 		}
@@ -547,7 +549,7 @@ int ms_ingest_run(ms_store *st, char *const *args, int nargs, const ms_ingest_op
 	if (!opts->no_sort)
 		ms_rotate_sort(all, nall);
 	if (opts->verbose && nall > 1) {
-		say(&c, 0, "processing order (oldest first%s):", opts->no_sort ? ", as given" : "");
+		say(&c, 0, "processing order (%s):", opts->no_sort ? "as given, --no-sort" : "rotated sets oldest first");
 		for (size_t i = 0; i < nall; i++) {
 			char d[128];
 			ms_rotate_describe(&all[i], d, sizeof d);

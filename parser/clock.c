@@ -5,6 +5,8 @@
 
 #define HALF_YEAR_S (183LL * 86400)
 #define ANCHOR_SLACK_S (86400LL)
+#define YEAR_KEY_S (12LL * 31 * 86400) /* length of the year_key() grid */
+#define STRAGGLER_S (86400LL)          /* how far a line may lag across Dec -> Jan */
 
 int64_t ms_days_from_civil(int64_t y, unsigned m, unsigned d)
 {
@@ -125,8 +127,12 @@ int ms_stamp_to_utc(ms_tzcache *c, ms_yearstate *y, const ms_stamp *ts, int64_t 
 			}
 		}
 		year = y->year;
-		if (y->last_key >= 0 && k > y->last_key + HALF_YEAR_S) {
-			/* a straggler from before the rollover: previous year, state unchanged */
+		if (y->last_key >= 0 && k > y->last_key + HALF_YEAR_S &&
+		    y->last_key + YEAR_KEY_S - k <= STRAGGLER_S) {
+			/* a straggler from just before the rollover ("Dec 31 23:59:59"
+			 * after "Jan  1 00:00:01"): previous year, state unchanged.
+			 * A forward jump that is not next to the year boundary is a
+			 * gap in the log (a sparse or filtered log), same year. */
 			year = y->year - 1;
 		} else {
 			y->last_key = k;

@@ -9,8 +9,10 @@
  * Year inference for RFC 3164 stamps (no year), per stream of lines:
  *   - the year rolls over when the stamp jumps back by more than half a year
  *     (Dec -> Jan); small backward steps (reordered lines) do not roll;
- *   - a stamp that jumps forward by more than half a year right after a
- *     rollover belongs to the previous year (a late December line);
+ *   - a stamp that jumps forward by more than half a year to within a day
+ *     before the rollover point belongs to the previous year (a late
+ *     "Dec 31" line after "Jan  1"); any other forward jump is a gap in the
+ *     log and keeps the year;
  *   - the first line's year is set by ms_year_begin(): either given
  *     (--year) or derived from an anchor time (the file's mtime, or now for
  *     stdin) as the latest year that does not put the line after the anchor
