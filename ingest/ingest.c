@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 #include "ingest.h"
+#include "pipe.h"
 #include "../input/source.h"
 #include "../input/rotate.h"
 #include "../parser/clock.h"
@@ -29,6 +30,7 @@ typedef struct {
 	ms_store *st;
 	ms_grammar *g;
 	ms_tracker *tr;
+	ms_pipe *pipe;          /* writer thread (NULL: records are written synchronously) */
 	ms_tzcache tz;
 	ms_yearstate year;
 	int year_set_started;
@@ -180,6 +182,7 @@ static int commit_point(ing_ctx *c, src_state *s, int final, const char *error)
 	size_t blen = 0;
 	uint8_t h[32];
 	ms_tracker_checkpoint(c->tr);
+	ms_pipe_drain(c->pipe); /* every record is written: the store is ours until the next line */
 	flush_unrecognised(c, s->row.id);
 	ms_sha256_buf(s->tail, s->tail_n, h);
 	ms_hex(h, 32, s->row.tail_hash);
@@ -564,8 +567,12 @@ int ms_ingest_run(ms_store *st, char *const *args, int nargs, const ms_ingest_op
 	if (ms_store_hmac_key(st, cfg.hmac_key) == 0)
 		cfg.hmac_key_len = 32;
 	ms_store_next_ids(st, &ids);
+	if (ms_store_bulk_begin(st) < 0)
+		say(&c, 1, "cannot drop the indexes for the bulk load: %s", ms_store_errmsg(st));
 	ms_sink sink = ms_store_sink(st);
-	c.tr = ms_tracker_new(&cfg, &sink, &ids);
+	c.pipe = ms_pipe_new(&sink);
+	ms_sink tsink = c.pipe ? ms_pipe_sink(c.pipe) : sink;
+	c.tr = ms_tracker_new(&cfg, &tsink, &ids);
 	if (!c.tr) {
 		say(&c, 2, "out of memory");
 		rc = -1;
@@ -622,6 +629,18 @@ int ms_ingest_run(ms_store *st, char *const *args, int nargs, const ms_ingest_op
 done:
 	res->total_lines = c.total_lines;
 	res->total_bytes = c.total_bytes;
+	ms_pipe_free(c.pipe);
+	c.pipe = NULL;
+	/* (re)build the indexes a bulk load into an empty database left out */
+	if (!ms_store_failed(st)) {
+		double t = now_s();
+		if (ms_store_index(st) != 0) {
+			say(&c, 2, "cannot create the indexes: %s", ms_store_errmsg(st));
+			rc = -1;
+		} else if (now_s() - t > 0.05) {
+			say(&c, 0, "indexes built in %.2f s", now_s() - t);
+		}
+	}
 	res->seconds = now_s() - c.t0;
 	ms_tracker_free(c.tr);
 	ms_grammar_free(c.g);

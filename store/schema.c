@@ -83,3 +83,12 @@ const char ms_index_sql[] =
 	"CREATE INDEX IF NOT EXISTS messages_account ON messages(account_id, ts);\n"
 	"CREATE INDEX IF NOT EXISTS messages_session ON messages(session_id);\n"
 	"CREATE INDEX IF NOT EXISTS backend_account ON backend_events(account_id);\n";
+
+/* The indexes above, dropped while an empty database is bulk loaded and
+ * rebuilt by ms_store_index() at the end (sorting once beats updating eleven
+ * b-trees per row). */
+const char ms_index_drop_sql[] =
+	"DROP INDEX IF EXISTS sessions_ip; DROP INDEX IF EXISTS sessions_ts; DROP INDEX IF EXISTS auth_ip;\n"
+	"DROP INDEX IF EXISTS auth_account; DROP INDEX IF EXISTS auth_ts; DROP INDEX IF EXISTS auth_session;\n"
+	"DROP INDEX IF EXISTS rejects_ip; DROP INDEX IF EXISTS postscreen_ip; DROP INDEX IF EXISTS messages_account;\n"
+	"DROP INDEX IF EXISTS messages_session; DROP INDEX IF EXISTS backend_account;\n";

@@ -3,4 +3,5 @@
 #define MS_SCHEMA_H
 extern const char ms_schema_sql[];
 extern const char ms_index_sql[];
+extern const char ms_index_drop_sql[];
 #endif

@@ -876,5 +876,26 @@ void *ms_store_state_load(ms_store *s, size_t *len)
 
 int ms_store_index(ms_store *s)
 {
-	return exec(s, ms_index_sql);
+	/* one transaction: one journal sync instead of one per index */
+	if (exec(s, "BEGIN") != 0)
+		return -1;
+	if (exec(s, ms_index_sql) != 0 || exec(s, "COMMIT") != 0) {
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		return -1;
+	}
+	return 0;
+}
+
+int ms_store_bulk_begin(ms_store *s)
+{
+	sqlite3_stmt *q;
+	int empty = 0;
+	if (sqlite3_prepare_v2(s->db, "SELECT NOT EXISTS (SELECT 1 FROM sources)", -1, &q, NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_step(q) == SQLITE_ROW)
+		empty = sqlite3_column_int(q, 0);
+	sqlite3_finalize(q);
+	if (!empty)
+		return 0;
+	return exec(s, ms_index_drop_sql) == 0 ? 1 : -1;
 }

@@ -77,7 +77,12 @@ void *ms_store_state_load(ms_store *s, size_t *len);
 /* Normalise an account: domain part lower-cased, local part kept. */
 void ms_account_normalise(const char *in, char *out, size_t cap);
 
-/* Create the secondary indexes (after a bulk load). */
+/* Create the secondary indexes (after a bulk load); a no-op when they exist. */
 int ms_store_index(ms_store *s);
+/* Before an ingest: when no source was ever ingested, drop the secondary
+ * indexes so the bulk load does not maintain them row by row (ms_store_index
+ * rebuilds them at the end; an interrupted run leaves them to the next one).
+ * Returns 1 dropped, 0 kept (the database has data), -1 error. */
+int ms_store_bulk_begin(ms_store *s);
 
 #endif
