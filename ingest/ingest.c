@@ -175,8 +175,9 @@ static void do_line(ing_ctx *c, src_state *s, const char *line, size_t len)
 	ms_tracker_feed(c->tr, &sl, &ev, &ref);
 }
 
-/* Record progress + tracker state; commit; start a new transaction if more follows. */
-static int commit_point(ing_ctx *c, src_state *s, int final, const char *error)
+/* Record progress + tracker state; commit; start a new transaction if more of
+ * this source follows.  complete: the source was read to its clean end. */
+static int commit_point(ing_ctx *c, src_state *s, int complete, int more, const char *error)
 {
 	void *blob;
 	size_t blen = 0;
@@ -188,7 +189,7 @@ static int commit_point(ing_ctx *c, src_state *s, int final, const char *error)
 	ms_hex(h, 32, s->row.tail_hash);
 	s->row.year = c->year.year;
 	s->row.year_last_key = c->year.last_key;
-	s->row.complete = final;
+	s->row.complete = complete;
 	if (ms_store_source_update(c->st, &s->row, s->path_for_db, error) != 0)
 		return -1;
 	blob = ms_tracker_save(c->tr, &blen);
@@ -199,7 +200,7 @@ static int commit_point(ing_ctx *c, src_state *s, int final, const char *error)
 	free(blob);
 	if (ms_store_commit(c->st) != 0)
 		return -1;
-	if (!final && ms_store_begin(c->st) != 0)
+	if (more && ms_store_begin(c->st) != 0)
 		return -1;
 	return 0;
 }
@@ -252,7 +253,7 @@ static int process_stream(ing_ctx *c, const ms_stream_spec *spec, ms_file_result
 	int64_t since_commit = 0;
 	int64_t commit_every = c->opts->commit_bytes > 0 ? c->opts->commit_bytes : (256LL << 20);
 	int overlong = 0;
-	double last_progress = now_s();
+	double last_progress = 0; /* the first update of each file comes at once */
 
 	memset(&s, 0, sizeof s);
 	s.fr = fr;
@@ -415,7 +416,7 @@ static int process_stream(ing_ctx *c, const ms_stream_spec *spec, ms_file_result
 			start = end + 1;
 		}
 		if (since_commit >= commit_every) {
-			if (commit_point(c, &s, 0, NULL) != 0) {
+			if (commit_point(c, &s, 0, 1, NULL) != 0) {
 				rc = -1;
 				fr->status = 2;
 				snprintf(fr->error, sizeof fr->error, "%s", ms_store_errmsg(c->st));
@@ -450,8 +451,13 @@ static int process_stream(ing_ctx *c, const ms_stream_spec *spec, ms_file_result
 				 (long long)s.row.lines);
 			rc = -1;
 		}
-		/* end of stream: a last line without newline */
-		if (fill > start && !overlong) {
+		/* end of stream: a last line without newline.  On damaged input
+		 * it was cut by the damage: it is neither parsed (a cut user name
+		 * would be recorded as another account) nor consumed, so a good
+		 * copy of the file is read on from the last complete line. */
+		if (rc != 0) {
+			/* dropped */
+		} else if (fill > start && !overlong) {
 			size_t len = fill - start;
 			if (buf[start + len - 1] == '\r')
 				len--;
@@ -465,7 +471,7 @@ static int process_stream(ing_ctx *c, const ms_stream_spec *spec, ms_file_result
 		}
 		break;
 	}
-	if (commit_point(c, &s, rc == 0, rc == 0 ? NULL : fr->error) != 0) {
+	if (commit_point(c, &s, rc == 0, 0, rc == 0 ? NULL : fr->error) != 0) {
 		rc = -1;
 		fr->status = 2;
 		snprintf(fr->error, sizeof fr->error, "%s", ms_store_errmsg(c->st));
