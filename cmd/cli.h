@@ -50,6 +50,7 @@ void ms_err(ms_cli *cli, const char *fmt, ...) __attribute__((format(printf, 2, 
 int cmd_ingest(ms_cli *cli, int argc, char **argv);
 int cmd_analyze(ms_cli *cli, int argc, char **argv);
 int cmd_report(ms_cli *cli, int argc, char **argv);
+int cmd_findings(ms_cli *cli, int argc, char **argv);
 int cmd_parse(ms_cli *cli, int argc, char **argv);
 
 /* shared by ingest and analyze */

@@ -8,6 +8,7 @@
 #include "../ingest/ingest.h"
 #include "../report/report.h"
 #include "../report/escape.h"
+#include "../report/findings.h"
 #include "../store/store.h"
 
 enum { O_DB = 'd', O_YEAR = 'y', O_TZ = 'z', O_VERBOSE = 'v', O_QUIET = 'q', O_HELP = 'h', O_TOP = 'n',
@@ -79,6 +80,24 @@ static void summary(ms_cli *cli, sqlite3 *db, int top)
 			ms_table_render(t, MS_FMT_TEXT, o, &ro);
 			ro.limit = top;
 			ms_table_free(t);
+		}
+	}
+
+	heading(cli, "Findings");
+	{
+		ms_find_opts fo;
+		ms_findings fs;
+		ms_frender_opts fro;
+		ms_find_opts_default(&fo);
+		if (ms_findings_run(&q, &fo, &fs, err, sizeof err) == 0) {
+			memset(&fro, 0, sizeof fro);
+			fro.color = cli->color;
+			fro.limit = top;
+			fro.generated_at = cli->now;
+			ms_findings_render(&fs, MS_FMT_TEXT, o, &fro);
+			ms_findings_free(&fs);
+		} else {
+			fprintf(o, "  (findings failed: %s)\n", err);
 		}
 	}
 

@@ -21,6 +21,7 @@ typedef struct {
 static const ms_command commands[] = {
 	{ "analyze", cmd_analyze, "ingest logs (into a temporary database unless --db) and print an incident summary" },
 	{ "ingest", cmd_ingest, "stream logs into the database (idempotent, resumable)" },
+	{ "findings", cmd_findings, "what happened, in words: compromises, attacks, weak TLS (exit 1 if any)" },
 	{ "report", cmd_report, "tables by ip, account, cipher or time window (text, json, ndjson, csv, html)" },
 	{ "parse", cmd_parse, "debugging: print how each line is classified (NDJSON, no database)" },
 };
