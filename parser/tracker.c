@@ -144,16 +144,40 @@ static void sess_ht_remove(ms_tracker *t, int idx)
 	t->sess_ht[slot] = -1;
 }
 
+static uint64_t msg_hash(int host, const char *qid);
+
 void ms_tracker_rebuild_index(ms_tracker *t)
 {
 	for (int i = 0; i < t->sess_htcap; i++)
 		t->sess_ht[i] = -1;
 	t->nfree = 0;
-	for (int i = t->cfg.max_open - 1; i >= 0; i--) {
+	for (int i = t->cfg.max_open - 1; i >= t->sess_hi; i--)
+		t->sess_free[t->nfree++] = i;
+	for (int i = t->sess_hi - 1; i >= 0; i--) {
 		if (t->sess[i].used)
 			sess_ht_insert(t, i);
 		else
 			t->sess_free[t->nfree++] = i;
+	}
+	for (int i = 0; i < t->msg_cap; i++)
+		t->msg_ht[i] = -1;
+	t->msg_nfree = 0;
+	for (int i = t->cfg.max_messages - 1; i >= t->msg_hi; i--)
+		t->msg_free[t->msg_nfree++] = i;
+	for (int i = t->msg_hi - 1; i >= 0; i--) {
+		t_msg *m = &t->msg[i];
+		if (!m->used) {
+			t->msg_free[t->msg_nfree++] = i;
+			continue;
+		}
+		uint64_t h = msg_hash(m->host, m->qid);
+		for (int k = 0; k < t->msg_cap; k++) {
+			int slot = (int)((h + (uint64_t)k) % (uint64_t)t->msg_cap);
+			if (t->msg_ht[slot] < 0) {
+				t->msg_ht[slot] = i;
+				break;
+			}
+		}
 	}
 	for (int i = 0; i < 2 * T_MAXNAMES; i++)
 		t->name_ht[i] = -1;
@@ -271,7 +295,7 @@ static void sess_close(ms_tracker *t, int idx, int state)
 static int sess_oldest(ms_tracker *t)
 {
 	int best = -1;
-	for (int i = 0; i < t->cfg.max_open; i++)
+	for (int i = 0; i < t->sess_hi; i++)
 		if (t->sess[i].used && (best < 0 || t->sess[i].last_ts < t->sess[best].last_ts))
 			best = i;
 	return best;
@@ -289,6 +313,8 @@ static int sess_open(ms_tracker *t, int host, int svc, long pid, const ms_event 
 		sess_close(t, old, MS_SS_EVICTED);
 	}
 	idx = t->sess_free[--t->nfree];
+	if (idx >= t->sess_hi)
+		t->sess_hi = idx + 1;
 	s = &t->sess[idx];
 	memset(s, 0, sizeof *s);
 	s->used = 1;
@@ -312,7 +338,7 @@ static int sess_open(ms_tracker *t, int host, int svc, long pid, const ms_event 
 static void sweep_idle(ms_tracker *t)
 {
 	int64_t limit = t->now - t->cfg.idle_timeout;
-	for (int i = 0; i < t->cfg.max_open; i++)
+	for (int i = 0; i < t->sess_hi; i++)
 		if (t->sess[i].used && t->sess[i].last_ts < limit)
 			sess_close(t, i, MS_SS_EVICTED);
 	t->last_sweep = t->now;
@@ -526,6 +552,8 @@ static uint64_t msg_hash(int host, const char *qid)
 	return hash_bytes(qid, strlen(qid), 0xcbf29ce484222325ULL ^ (uint64_t)host * 31);
 }
 
+/* The pool index of (host, qid), or -1.  The table holds pool indices so that
+ * only as many t_msg entries are touched as are ever open at once. */
 static int msg_find(ms_tracker *t, int host, ms_sv qid)
 {
 	char q[28];
@@ -533,11 +561,12 @@ static int msg_find(ms_tracker *t, int host, ms_sv qid)
 	uint64_t h = msg_hash(host, q);
 	for (int i = 0; i < t->msg_cap; i++) {
 		int slot = (int)((h + (uint64_t)i) % (uint64_t)t->msg_cap);
-		t_msg *m = &t->msg[slot];
-		if (!m->used)
+		int32_t v = t->msg_ht[slot];
+		if (v < 0)
 			return -1;
+		t_msg *m = &t->msg[v];
 		if (m->host == host && !strcmp(m->qid, q))
-			return slot;
+			return v;
 	}
 	return -1;
 }
@@ -566,30 +595,46 @@ static void emit_msg(ms_tracker *t, const t_msg *m)
 		t->sink.message(t->sink.ctx, &r);
 }
 
-static void msg_delete(ms_tracker *t, int slot)
+static void msg_delete(ms_tracker *t, int idx)
 {
 	int cap = t->msg_cap;
-	int j = slot;
-	t->msg[slot].used = 0;
+	uint64_t h = msg_hash(t->msg[idx].host, t->msg[idx].qid);
+	int slot = -1;
+	for (int i = 0; i < cap; i++) {
+		int sl = (int)((h + (uint64_t)i) % (uint64_t)cap);
+		if (t->msg_ht[sl] == idx) {
+			slot = sl;
+			break;
+		}
+		if (t->msg_ht[sl] < 0)
+			break;
+	}
+	t->msg[idx].used = 0;
+	t->msg_free[t->msg_nfree++] = idx;
 	t->nmsg--;
+	if (slot < 0)
+		return;
+	/* backward-shift deletion for linear probing */
+	int j = slot;
 	for (;;) {
 		j = (j + 1) % cap;
-		if (!t->msg[j].used)
+		int32_t v = t->msg_ht[j];
+		if (v < 0)
 			break;
-		int home = (int)(msg_hash(t->msg[j].host, t->msg[j].qid) % (uint64_t)cap);
+		int home = (int)(msg_hash(t->msg[v].host, t->msg[v].qid) % (uint64_t)cap);
 		int in_range = slot <= j ? (home > slot && home <= j) : (home > slot || home <= j);
 		if (!in_range) {
-			t->msg[slot] = t->msg[j];
-			t->msg[j].used = 0;
+			t->msg_ht[slot] = v;
 			slot = j;
 		}
 	}
+	t->msg_ht[slot] = -1;
 }
 
 static void msg_evict_oldest(ms_tracker *t)
 {
 	int best = -1;
-	for (int i = 0; i < t->msg_cap; i++)
+	for (int i = 0; i < t->msg_hi; i++)
 		if (t->msg[i].used && (best < 0 || t->msg[i].last_ts < t->msg[best].last_ts))
 			best = i;
 	if (best >= 0) {
@@ -607,13 +652,20 @@ static void msg_new(ms_tracker *t, t_sess *s, const ms_event *ev, const ms_liner
 	uint64_t h = msg_hash(s->host, q);
 	for (int i = 0; i < t->msg_cap; i++) {
 		int slot = (int)((h + (uint64_t)i) % (uint64_t)t->msg_cap);
-		t_msg *m = &t->msg[slot];
-		if (m->used && m->host == s->host && !strcmp(m->qid, q)) {
-			emit_msg(t, m); /* queue id reused: close the old one */
-			m->used = 0;
+		int32_t v = t->msg_ht[slot];
+		t_msg *m = NULL;
+		if (v >= 0 && t->msg[v].host == s->host && !strcmp(t->msg[v].qid, q)) {
+			m = &t->msg[v];
+			emit_msg(t, m); /* queue id reused: close the old one, reuse its entry */
 			t->nmsg--;
+		} else if (v < 0 && t->msg_nfree > 0) {
+			v = t->msg_free[--t->msg_nfree];
+			if (v >= t->msg_hi)
+				t->msg_hi = v + 1;
+			t->msg_ht[slot] = v;
+			m = &t->msg[v];
 		}
-		if (!m->used) {
+		if (m) {
 			memset(m, 0, sizeof *m);
 			m->used = 1;
 			m->host = s->host;
@@ -1369,7 +1421,7 @@ void ms_tracker_feed(ms_tracker *t, const ms_syslog *sl, const ms_event *ev, con
 
 void ms_tracker_checkpoint(ms_tracker *t)
 {
-	for (int i = 0; i < t->cfg.max_open; i++)
+	for (int i = 0; i < t->sess_hi; i++)
 		if (t->sess[i].used)
 			emit_session(t, &t->sess[i], MS_SS_OPEN);
 	for (int k = 0; k < t->pf_count; k++) {
@@ -1377,7 +1429,7 @@ void ms_tracker_checkpoint(ms_tracker *t)
 		if (f->used && !f->matched)
 			emit_pfail(t, f, NULL, 0, 0);
 	}
-	for (int i = 0; i < t->msg_cap; i++)
+	for (int i = 0; i < t->msg_hi; i++)
 		if (t->msg[i].used)
 			emit_msg(t, &t->msg[i]);
 }
@@ -1394,13 +1446,14 @@ void ms_tracker_finish(ms_tracker *t)
 			t->ps[i].used = 0;
 		}
 	t->nps = 0;
-	for (int i = 0; i < t->msg_cap; i++)
+	for (int i = 0; i < t->msg_hi; i++)
 		if (t->msg[i].used) {
 			emit_msg(t, &t->msg[i]);
 			t->msg[i].used = 0;
 		}
 	t->nmsg = 0;
-	for (int i = 0; i < t->cfg.max_open; i++)
+	ms_tracker_rebuild_index(t);
+	for (int i = 0; i < t->sess_hi; i++)
 		if (t->sess[i].used)
 			emit_session(t, &t->sess[i], MS_SS_OPEN);
 }
@@ -1444,11 +1497,13 @@ ms_tracker *ms_tracker_new(const ms_tracker_cfg *cfg, const ms_sink *sink, const
 	t->pf = calloc((size_t)t->cfg.max_pending, sizeof *t->pf);
 	t->pb = calloc((size_t)t->cfg.max_pending, sizeof *t->pb);
 	t->msg_cap = 2 * t->cfg.max_messages;
-	t->msg = calloc((size_t)t->msg_cap, sizeof *t->msg);
+	t->msg = calloc((size_t)t->cfg.max_messages, sizeof *t->msg);
+	t->msg_ht = malloc((size_t)t->msg_cap * sizeof *t->msg_ht);
+	t->msg_free = malloc((size_t)t->cfg.max_messages * sizeof *t->msg_free);
 	t->ps_cap = 2 * t->cfg.max_postscreen;
 	t->ps = calloc((size_t)t->ps_cap, sizeof *t->ps);
 	if (!t->names || !t->name_ht || !t->sess || !t->sess_ht || !t->sess_free || !t->pf || !t->pb || !t->msg ||
-	    !t->ps) {
+	    !t->msg_ht || !t->msg_free || !t->ps) {
 		ms_tracker_free(t);
 		return NULL;
 	}
@@ -1471,6 +1526,8 @@ void ms_tracker_free(ms_tracker *t)
 	free(t->pf);
 	free(t->pb);
 	free(t->msg);
+	free(t->msg_ht);
+	free(t->msg_free);
 	free(t->ps);
 	free(t);
 }

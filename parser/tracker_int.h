@@ -125,14 +125,18 @@ struct ms_tracker {
 	int sess_htcap;
 	int32_t *sess_free;      /* stack of free slots */
 	int nfree;
+	int sess_hi, msg_hi;     /* slots at or above these were never used (and never touched:
+				  * scans stop there so memory follows the peak, not the caps) */
 
 	t_pfail *pf;             /* ring, cfg.max_pending */
 	int pf_head, pf_count;
 	t_pback *pb;             /* ring, cfg.max_pending */
 	int pb_head, pb_count;
 
-	t_msg *msg;              /* open-addressed by (host,qid), cfg.max_messages*2 */
-	int msg_cap, nmsg;
+	t_msg *msg;              /* pool of cfg.max_messages; free slots reused lowest first */
+	int32_t *msg_ht;         /* open-addressed by (host,qid): msg_cap slots of pool indices, -1 empty */
+	int32_t *msg_free;       /* stack of free pool slots */
+	int msg_cap, nmsg, msg_nfree;
 	t_ps *ps;                /* open-addressed by (host,ip,port), cfg.max_postscreen*2 */
 	int ps_cap, nps;
 

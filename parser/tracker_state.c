@@ -61,7 +61,7 @@ void *ms_tracker_save(const ms_tracker *t, size_t *len)
 	h.sz_rdns = sizeof(t_rdns);
 	h.sz_nouser = sizeof(t_nouser);
 	h.nnames = t->nnames;
-	for (int i = 0; i < t->cfg.max_open; i++)
+	for (int i = 0; i < t->sess_hi; i++)
 		h.nsess += t->sess[i].used != 0;
 	h.npf = t->pf_count;
 	h.npb = t->pb_count;
@@ -72,14 +72,14 @@ void *ms_tracker_save(const ms_tracker *t, size_t *len)
 	h.last_sweep = t->last_sweep;
 	put(&w, &h, sizeof h);
 	put(&w, t->names, sizeof(t_name) * (size_t)t->nnames);
-	for (int i = 0; i < t->cfg.max_open; i++)
+	for (int i = 0; i < t->sess_hi; i++)
 		if (t->sess[i].used)
 			put(&w, &t->sess[i], sizeof(t_sess));
 	for (int k = 0; k < t->pf_count; k++)
 		put(&w, &t->pf[(t->pf_head + k) % t->cfg.max_pending], sizeof(t_pfail));
 	for (int k = 0; k < t->pb_count; k++)
 		put(&w, &t->pb[(t->pb_head + k) % t->cfg.max_pending], sizeof(t_pback));
-	for (int i = 0; i < t->msg_cap; i++)
+	for (int i = 0; i < t->msg_hi; i++)
 		if (t->msg[i].used)
 			put(&w, &t->msg[i], sizeof(t_msg));
 	for (int i = 0; i < t->ps_cap; i++)
@@ -133,20 +133,22 @@ int ms_tracker_load(ms_tracker *t, const void *blob, size_t len)
 	if ((size_t)(end - p) != need)
 		return -1;
 
-	memset(t->names, 0, sizeof(t_name) * T_MAXNAMES);
+	memset(t->names, 0, sizeof(t_name) * (size_t)t->nnames); /* names past nnames are never read */
 	memcpy(t->names, p, sizeof(t_name) * (size_t)h.nnames);
 	p += sizeof(t_name) * (size_t)h.nnames;
 	t->nnames = h.nnames;
 	for (int i = 0; i < t->nnames; i++)
 		term(t->names[i].s, sizeof t->names[i].s);
 
-	memset(t->sess, 0, sizeof(t_sess) * (size_t)t->cfg.max_open);
+	memset(t->sess, 0, sizeof(t_sess) * (size_t)t->sess_hi); /* only what was ever touched */
 	for (int i = 0; i < h.nsess; i++) {
 		memcpy(&t->sess[i], p, sizeof(t_sess));
 		p += sizeof(t_sess);
 		fix_sess(&t->sess[i], t->nnames);
 	}
-	memset(t->pf, 0, sizeof(t_pfail) * (size_t)t->cfg.max_pending);
+	t->sess_hi = h.nsess;
+	/* ring slots past the count are never read before being overwritten: no clearing
+	 * (clearing the whole ring would make all of it resident) */
 	for (int i = 0; i < h.npf; i++) {
 		t_pfail *f = &t->pf[i];
 		memcpy(f, p, sizeof *f);
@@ -160,7 +162,7 @@ int ms_tracker_load(ms_tracker *t, const void *blob, size_t len)
 	}
 	t->pf_head = 0;
 	t->pf_count = h.npf;
-	memset(t->pb, 0, sizeof(t_pback) * (size_t)t->cfg.max_pending);
+	/* (as for pf: no clearing) */
 	for (int i = 0; i < h.npb; i++) {
 		t_pback *b = &t->pb[i];
 		memcpy(b, p, sizeof *b);
@@ -172,7 +174,7 @@ int ms_tracker_load(ms_tracker *t, const void *blob, size_t len)
 	t->pb_head = 0;
 	t->pb_count = h.npb;
 
-	memset(t->msg, 0, sizeof(t_msg) * (size_t)t->msg_cap);
+	memset(t->msg, 0, sizeof(t_msg) * (size_t)t->msg_hi); /* only what was ever touched */
 	t->nmsg = 0;
 	for (int i = 0; i < h.nmsg; i++) {
 		t_msg m;
@@ -181,20 +183,13 @@ int ms_tracker_load(ms_tracker *t, const void *blob, size_t len)
 		term(m.qid, sizeof m.qid); term(m.ip, sizeof m.ip); term(m.account, sizeof m.account);
 		term(m.sender, sizeof m.sender); term(m.msgid, sizeof m.msgid);
 		if (m.host < 0 || m.host >= t->nnames) m.host = 0;
-		uint64_t hh = 0xcbf29ce484222325ULL ^ (uint64_t)m.host * 31;
-		for (const char *c = m.qid; *c; c++)
-			hh = (hh ^ (unsigned char)*c) * 0x100000001b3ULL;
-		for (int k = 0; k < t->msg_cap; k++) {
-			int slot = (int)((hh + (uint64_t)k) % (uint64_t)t->msg_cap);
-			if (!t->msg[slot].used) {
-				t->msg[slot] = m;
-				t->msg[slot].used = 1;
-				t->nmsg++;
-				break;
-			}
-		}
+		t->msg[i] = m; /* the pool is dense; ms_tracker_rebuild_index() hashes it */
+		t->msg[i].used = 1;
+		t->nmsg++;
 	}
-	memset(t->ps, 0, sizeof(t_ps) * (size_t)t->ps_cap);
+	t->msg_hi = h.nmsg;
+	if (t->nps > 0) /* with none open every slot is already free */
+		memset(t->ps, 0, sizeof(t_ps) * (size_t)t->ps_cap);
 	t->nps = 0;
 	for (int i = 0; i < h.nps; i++) {
 		t_ps q;

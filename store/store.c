@@ -35,10 +35,21 @@ static const char *const stmt_sql[ST__N] = {
 	[ST_TLS_INS] = "INSERT INTO tls_params(id, protocol, cipher, bits, alg_bits, trust, kex, key) VALUES(?,?,?,?,?,?,?,?)",
 };
 
+/*
+ * Interning: a string -> id map in memory, bounded so that memory does not
+ * grow with the input: past INTERN_CACHE_MAX entries the map is emptied and
+ * misses are looked up in the table (its UNIQUE index) before a new id is
+ * given out.
+ */
+#define INTERN_CACHE_MAX 65536
+
 typedef struct {
 	ms_strmap map;
 	int64_t next;
 	int loaded;
+	int bounded;            /* the table holds more than the map: look misses up */
+	const char *table, *col;
+	sqlite3_stmt *find;     /* SELECT id FROM table WHERE col=? */
 } intern_t;
 
 struct ms_store {
@@ -201,6 +212,11 @@ ms_store *ms_store_open(const char *path, int mode, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
+	s->ips.table = "ips", s->ips.col = "ip";
+	s->accts.table = "accounts", s->accts.col = "name";
+	s->hosts.table = "hosts", s->hosts.col = "name";
+	s->strs.table = "strings", s->strs.col = "s";
+	s->tls.table = "tls_params", s->tls.col = "key";
 	if (mode != MS_OPEN_READ) {
 		/* create the file ourselves so it is 0600 whatever the umask */
 		int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
@@ -232,6 +248,10 @@ ms_store *ms_store_open(const char *path, int mode, char *err, size_t errlen)
 		/* rollback journal: crash-safe, and new pages of a bulk load are not journaled */
 		if (exec(s, "PRAGMA journal_mode=DELETE") != 0 || exec(s, "PRAGMA synchronous=NORMAL") != 0)
 			goto fail;
+		/* bounded memory whatever the input size: a 16 MiB page cache (a bulk load
+		 * appends, it does not need more) and index sorts spill to temporary files */
+		if (exec(s, "PRAGMA cache_size=-16384") != 0 || exec(s, "PRAGMA temp_store=FILE") != 0)
+			goto fail;
 	}
 	if (init_schema(s, mode) != 0)
 		goto fail;
@@ -258,6 +278,11 @@ void ms_store_close(ms_store *s)
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 	for (int i = 0; i < ST__N; i++)
 		sqlite3_finalize(s->st[i]);
+	sqlite3_finalize(s->ips.find);
+	sqlite3_finalize(s->accts.find);
+	sqlite3_finalize(s->hosts.find);
+	sqlite3_finalize(s->strs.find);
+	sqlite3_finalize(s->tls.find);
 	ms_strmap_release(&s->ips.map);
 	ms_strmap_release(&s->accts.map);
 	ms_strmap_release(&s->hosts.map);
@@ -316,13 +341,38 @@ static void step_done(ms_store *s, sqlite3_stmt *q)
 	sqlite3_clear_bindings(q);
 }
 
+static void intern_remember(ms_store *s, intern_t *in, const char *k, size_t n, int64_t id)
+{
+	if (in->map.n >= INTERN_CACHE_MAX) {
+		ms_strmap_clear(&in->map);
+		in->bounded = 1;
+	}
+	if (ms_strmap_put(&in->map, k, n, id) != 0 && !s->failed) {
+		s->failed = 1;
+		set_err(s, "out of memory");
+	}
+}
+
 static void intern_load(ms_store *s, intern_t *in, const char *sql)
 {
 	sqlite3_stmt *q;
+	char max_sql[96];
 	in->loaded = 1;
 	in->next = 1;
-	if (sqlite3_prepare_v2(s->db, sql, -1, &q, NULL) != SQLITE_OK)
+	in->bounded = 0;
+	(void)sql;
+	snprintf(max_sql, sizeof max_sql, "SELECT coalesce(max(id), 0) FROM %s", in->table);
+	if (sqlite3_prepare_v2(s->db, max_sql, -1, &q, NULL) == SQLITE_OK) {
+		if (sqlite3_step(q) == SQLITE_ROW)
+			in->next = sqlite3_column_int64(q, 0) + 1;
+		sqlite3_finalize(q);
+	}
+	/* warm the map with the first rows; a bigger table is looked up on misses */
+	char load_sql[128];
+	snprintf(load_sql, sizeof load_sql, "SELECT id, %s FROM %s LIMIT %d", in->col, in->table, INTERN_CACHE_MAX);
+	if (sqlite3_prepare_v2(s->db, load_sql, -1, &q, NULL) != SQLITE_OK)
 		return;
+	int rows = 0;
 	while (sqlite3_step(q) == SQLITE_ROW) {
 		int64_t id = sqlite3_column_int64(q, 0);
 		const char *k = (const char *)sqlite3_column_text(q, 1);
@@ -331,8 +381,37 @@ static void intern_load(ms_store *s, intern_t *in, const char *sql)
 			ms_strmap_put(&in->map, k, (size_t)n, id);
 		if (id >= in->next)
 			in->next = id + 1;
+		rows++;
 	}
 	sqlite3_finalize(q);
+	if (rows >= INTERN_CACHE_MAX)
+		in->bounded = 1;
+}
+
+/* Look a key up in the map, then (bounded) in the table.  1 = found. */
+static int intern_find(ms_store *s, intern_t *in, const char *k, size_t n, int64_t *id)
+{
+	if (ms_strmap_get(&in->map, k, n, id))
+		return 1;
+	if (!in->bounded)
+		return 0;
+	if (!in->find) {
+		char sql[128];
+		snprintf(sql, sizeof sql, "SELECT id FROM %s WHERE %s=?", in->table, in->col);
+		if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &in->find, NULL) != SQLITE_OK)
+			return 0;
+	}
+	int found = 0;
+	sqlite3_bind_text(in->find, 1, k, (int)n, SQLITE_STATIC);
+	if (sqlite3_step(in->find) == SQLITE_ROW) {
+		*id = sqlite3_column_int64(in->find, 0);
+		found = 1;
+	}
+	sqlite3_reset(in->find);
+	sqlite3_clear_bindings(in->find);
+	if (found)
+		intern_remember(s, in, k, n, *id);
+	return found;
 }
 
 static int64_t intern(ms_store *s, intern_t *in, int st, const char *load_sql, const char *k)
@@ -344,7 +423,7 @@ static int64_t intern(ms_store *s, intern_t *in, int st, const char *load_sql, c
 	if (!in->loaded)
 		intern_load(s, in, load_sql);
 	n = strlen(k);
-	if (ms_strmap_get(&in->map, k, n, &id))
+	if (intern_find(s, in, k, n, &id))
 		return id;
 	id = in->next++;
 	sqlite3_stmt *q = s->st[st];
@@ -353,10 +432,7 @@ static int64_t intern(ms_store *s, intern_t *in, int st, const char *load_sql, c
 	if (st == ST_IP_INS)
 		sqlite3_bind_int(q, 3, strchr(k, ':') ? 6 : 4);
 	step_done(s, q);
-	if (ms_strmap_put(&in->map, k, n, id) != 0 && !s->failed) {
-		s->failed = 1;
-		set_err(s, "out of memory");
-	}
+	intern_remember(s, in, k, n, id);
 	return id;
 }
 
@@ -410,7 +486,7 @@ static int64_t tls_id(ms_store *s, const ms_session_rec *r)
 		n = sizeof key - 1;
 	if (!s->tls.loaded)
 		intern_load(s, &s->tls, "SELECT id, key FROM tls_params");
-	if (ms_strmap_get(&s->tls.map, key, n, &id))
+	if (intern_find(s, &s->tls, key, n, &id))
 		return id;
 	id = s->tls.next++;
 	sqlite3_stmt *q = s->st[ST_TLS_INS];
@@ -423,7 +499,7 @@ static int64_t tls_id(ms_store *s, const ms_session_rec *r)
 	sqlite3_bind_text(q, 7, r->tls_kex, -1, SQLITE_STATIC);
 	sqlite3_bind_text(q, 8, key, (int)n, SQLITE_STATIC);
 	step_done(s, q);
-	ms_strmap_put(&s->tls.map, key, n, id);
+	intern_remember(s, &s->tls, key, n, id);
 	return id;
 }
 
