@@ -185,8 +185,10 @@ static int commit_point(ing_ctx *c, src_state *s, int complete, int more, const 
 	ms_tracker_checkpoint(c->tr);
 	ms_pipe_drain(c->pipe); /* every record is written: the store is ours until the next line */
 	flush_unrecognised(c, s->row.id);
-	ms_sha256_buf(s->tail, s->tail_n, h);
-	ms_hex(h, 32, s->row.tail_hash);
+	if (s->tail_n > 0 || !s->row.tail_hash[0]) { /* nothing new read: keep the recorded tail */
+		ms_sha256_buf(s->tail, s->tail_n, h);
+		ms_hex(h, 32, s->row.tail_hash);
+	}
 	s->row.year = c->year.year;
 	s->row.year_last_key = c->year.last_key;
 	s->row.complete = complete;
@@ -249,6 +251,37 @@ static int find_source(ing_ctx *c, const char *head, size_t n, ms_source_row *ro
 	return found;
 }
 
+/*
+ * A (path, size, mtime) match is only a hint: a rotated file keeps its mtime
+ * and a new live file can have the old one's size.  Skip only when the
+ * content is that source's too: the same head fingerprint, and for a plain
+ * file every byte of it already consumed.
+ */
+static int quick_skip_ok(ing_ctx *c, const ms_stream_spec *spec, int64_t sid)
+{
+	char head[HEAD_LEN], err[256], fp[65];
+	ms_source_row row;
+	ssize_t n = ms_input_peek(spec, head, sizeof head, err, sizeof err);
+	if (n <= 0)
+		return 0;
+	fingerprint(head, (size_t)n, fp);
+	if (ms_store_source_find(c->st, fp, &row) != 1 || row.id != sid || !row.complete ||
+	    row.head_len != (int64_t)n)
+		return 0;
+	/* a plain file's size is what was consumed of it; a compressed one never grows */
+	char magic[6];
+	int fd_plain = 1;
+	FILE *f = fopen(spec->path, "rb");
+	if (f) {
+		size_t m = fread(magic, 1, sizeof magic, f);
+		fclose(f);
+		fd_plain = !(m == sizeof magic && memcmp(magic, head, sizeof magic) != 0);
+	}
+	if (fd_plain && row.bytes != spec->size)
+		return 0;
+	return 1;
+}
+
 static int process_stream(ing_ctx *c, const ms_stream_spec *spec, ms_file_result *fr, int new_set)
 {
 	char err[256];
@@ -271,9 +304,10 @@ static int process_stream(ing_ctx *c, const ms_stream_spec *spec, ms_file_result
 	/* quick skip: same path, size and mtime already ingested completely */
 	if (spec->member == NULL && strcmp(spec->path, "-") != 0 && spec->size >= 0 && spec->mtime >= 0) {
 		int64_t sid;
-		if (ms_store_file_seen(c->st, spec->path, spec->size, spec->mtime, &sid)) {
+		if (ms_store_file_seen(c->st, spec->path, spec->size, spec->mtime, &sid) && quick_skip_ok(c, spec, sid)) {
 			fr->status = 1;
-			say(c, 0, "%s: already ingested (unchanged)", fr->display);
+			if (c->opts->verbose)
+				say(c, 0, "%s: already ingested (unchanged)", fr->display);
 			return 0;
 		}
 	}
@@ -501,9 +535,10 @@ static int process_stream(ing_ctx *c, const ms_stream_spec *spec, ms_file_result
 			    fr->display, a, b, info->mtime > 0 ? "its modification time" : "now");
 		}
 	}
-	if (rc == 0 && spec->member == NULL && strcmp(spec->path, "-") != 0 && spec->size >= 0 && spec->mtime >= 0 &&
-	    !info->seekable) {
-		/* compressed files never grow: remember them for the quick skip */
+	if (rc == 0 && spec->member == NULL && strcmp(spec->path, "-") != 0 && spec->size >= 0 && spec->mtime >= 0) {
+		/* read to the end: the same path with the same size and mtime is skipped next
+		 * time without opening it (a file that grew has another size and mtime and is
+		 * read on from where this run stopped) */
 		ms_store_file_mark(c->st, spec->path, spec->size, spec->mtime, s.row.id);
 	}
 	if (fr->status == 0 && fr->new_lines == 0)
