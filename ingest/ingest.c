@@ -501,6 +501,11 @@ static int process_stream(ing_ctx *c, const ms_stream_spec *spec, ms_file_result
 		 * copy of the file is read on from the last complete line. */
 		if (rc != 0) {
 			/* dropped */
+		} else if (fill > start && !overlong && c->opts->defer_partial && info->seekable) {
+			/* a plain file that may still grow: its last line is not
+			 * finished yet.  It is neither parsed nor consumed: the
+			 * next run reads it whole. */
+			say(c, 1, "%s: the last line has no newline yet: left for the next run", fr->display);
 		} else if (fill > start && !overlong) {
 			size_t len = fill - start;
 			if (buf[start + len - 1] == '\r')

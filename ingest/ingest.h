@@ -35,6 +35,7 @@ typedef struct {
 	int no_sort;
 	int verbose;
 	int progress;           /* show progress on stderr (caller decides: TTY and not --quiet) */
+	int defer_partial;      /* leave the unterminated last line of a plain file for the next run */
 	int64_t now;            /* "now" for stdin anchoring and relative times */
 	FILE *rejects;          /* unrecognised lines go here when set */
 	int64_t commit_bytes;   /* commit a checkpoint every this many bytes (0 = default 256 MiB) */
