@@ -210,8 +210,29 @@ static int parse_tls_summary(ms_sv m, ms_event *ev)
 	}
 	/* namaddr ends at ": " before PROTO; find " with cipher " then back up */
 	long wc = ms_sv_find_lit(rest, " with cipher ");
-	if (wc < 0)
-		return 0;
+	if (wc < 0) {
+		/* cut by the logger or wrapped in a paste: "...from NAME[IP]:" or "...: TLSv1.2";
+		 * keep the client (and protocol), the cipher is unknown */
+		if (ev->type != EV_TLS_ESTABLISHED)
+			return 0;
+		long c = ms_sv_rchr(rest, ':');
+		while (c >= 0 && !((size_t)c + 1 == rest.n || rest.p[c + 1] == ' '))
+			c = ms_sv_rchr(ms_sv_head(rest, (size_t)c), ':');
+		if (c < 0)
+			return 0;
+		nm = ms_sv_head(rest, (size_t)c);
+		ms_sv tail = ms_sv_trim(ms_sv_skip(rest, (size_t)c + 1));
+		long to = ms_sv_find_lit(nm, " to ");
+		if (to >= 0) {
+			ev->sni = ms_sv_skip(nm, (size_t)to + 4);
+			nm = ms_sv_head(nm, (size_t)to);
+		}
+		if (!ms_namaddr_whole(nm, &ev->name, &ev->ip, &ev->port))
+			return 0;
+		if (tail.n && ms_sv_chr(tail, ' ') < 0)
+			ev->proto = tail;
+		return 1;
+	}
 	nm = ms_sv_head(rest, (size_t)wc);
 	colon = ms_sv_rchr(nm, ':');
 	/* the proto token follows the last ": " before " with cipher " */

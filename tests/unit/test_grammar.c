@@ -509,6 +509,30 @@ UT_TEST(grammar_tls_established_trust_levels_sni)
 	}
 }
 
+UT_TEST(grammar_tls_established_cut_or_wrapped)
+{
+	DECL;
+	{
+		/* a paste wrapped after "NAME[IP]:" (the next line starts "TLSv1.2 with cipher ...") */
+		EXPECT("Jul  5 12:43:40 mail postfix/smtpd[13602]: Anonymous TLS connection established from mail-wg0-f45.google.com[74.125.82.45]:",
+		       EV_TLS_ESTABLISHED);
+		UT_EQ_SV(ev.ip, "74.125.82.45");
+		UT_EQ_INT(ev.proto.n, 0);
+		UT_EQ_INT(ev.cipher.n, 0);
+	}
+	{
+		EXPECT("Jul  5 12:43:40 mail postfix/smtpd[13602]: Anonymous TLS connection established from unknown[74.125.82.45]: TLSv1.2",
+		       EV_TLS_ESTABLISHED);
+		UT_EQ_SV(ev.proto, "TLSv1.2");
+	}
+	{
+		/* cut inside the address: nothing trustworthy */
+		EXPECT("Jul  5 12:43:40 mail postfix/smtpd[13602]: Anonymous TLS connection established from unknown[74.12",
+		       EV_UNKNOWN);
+		UT_EQ_INT(ev.ip.n, 0);
+	}
+}
+
 UT_TEST(grammar_tls_outbound)
 {
 	DECL;
