@@ -44,10 +44,12 @@ def main():
         truth[int(sl)] = (int(pl), ip, acct)
     db = sqlite3.connect(sys.argv[2])
     rows = {}
+    cand = dict(db.execute("SELECT line, infer_candidates FROM auth_events WHERE account_src = 3"))
     for line, acct, learned, ip, gap, kind in db.execute(
             "SELECT line, account, learned, ip, infer_gap, kind FROM v_auth WHERE kind IN ('failure','error')"):
         rows[line] = (acct, learned, ip, gap, kind)
     right = wrong = missing = nofail = ipbad = 0
+    amb = amb_right = 0
     gaps = []
     bysrc = {}
     for sl, (pl, ip, acct) in truth.items():
@@ -57,6 +59,9 @@ def main():
             continue
         if r[2] != ip:
             ipbad += 1
+        if (cand.get(sl) or 1) > 1:
+            amb += 1
+            amb_right += r[0] is not None and norm(r[0]) == norm(acct)
         if r[0] is None:
             missing += 1
         elif norm(r[0]) == norm(acct):
@@ -80,6 +85,7 @@ def main():
     if nofail or ipbad:
         print("  (smtpd failure not found: %d, failure with another IP: %d)" % (nofail, ipbad))
     print("inferred accounts on failures without a plesk line: %d" % spurious)
+    print("ambiguous joins (other addresses were compatible too): %d (%.1f%%), right %d" % (amb, pct(amb), amb_right))
     if gaps:
         gaps.sort()
         print("gap of right joins (s): median %d, max %d" % (gaps[len(gaps) // 2], gaps[-1]))
