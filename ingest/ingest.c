@@ -391,6 +391,7 @@ static int process_stream(ing_ctx *c, const ms_stream_spec *spec, ms_file_result
 		}
 	}
 	s.path_for_db = fr->display;
+	s.row.compression = ms_compression_name(info->comp); /* maillog.1 may be maillog.2.gz now */
 
 	/* skip what an earlier run consumed */
 	if (skip_bytes > 0) {

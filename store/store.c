@@ -835,7 +835,8 @@ int ms_store_source_update(ms_store *s, const ms_source_row *r, const char *path
 	if (sqlite3_prepare_v2(s->db,
 			       "UPDATE sources SET path=?, bytes=?, lines=?, recognised=?, unrecognised=?, skipped=?,"
 			       " malformed=?, overlong=?, first_ts=?, last_ts=?, complete=?, tail_hash=?, year=?,"
-			       " year_last_key=?, error=?, head_len=?, fingerprint=?, ingested_at=strftime('%s','now')"
+			       " year_last_key=?, error=?, head_len=?, fingerprint=?, ingested_at=strftime('%s','now'),"
+			       " compression=coalesce(?, compression)"
 			       " WHERE id=?", -1, &q, NULL) != SQLITE_OK)
 		return -1;
 	int i = 1;
@@ -858,6 +859,7 @@ int ms_store_source_update(ms_store *s, const ms_source_row *r, const char *path
 	bind_text(q, i++, error);
 	sqlite3_bind_int64(q, i++, r->head_len);
 	sqlite3_bind_text(q, i++, r->fingerprint, -1, SQLITE_STATIC);
+	bind_text(q, i++, r->compression);
 	sqlite3_bind_int64(q, i++, r->id);
 	rc = sqlite3_step(q);
 	sqlite3_finalize(q);

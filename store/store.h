@@ -55,6 +55,7 @@ typedef struct {
 	char tail_hash[65];
 	int year;             /* year state at the end of what was consumed */
 	int64_t year_last_key;
+	const char *compression; /* of the file last read under path (update only; NULL: keep) */
 } ms_source_row;
 
 /* Find a source by content fingerprint (hash of the first head_len bytes). */
