@@ -35,12 +35,19 @@ static const char *sql_first_success_after =
 	"SELECT min(ts) FROM auth_events WHERE account_id = ?1 AND ip_id = ?2 AND kind = 4 AND ts >= ?3"
 	" AND ts >= ?4 AND ts < ?5";
 
-/* failures from X at or before the login: total, on U, unnamed, distinct other accounts, first, last */
+/*
+ * failures from X at or before the login that count: on U, on no named
+ * account, or on another account that had not logged in from X before
+ * (an office's own typos behind one NAT address do not make an attacker).
+ * Columns: counted, on U, unnamed, distinct other accounts, first, last, sessions
+ */
 static const char *sql_before =
-	"SELECT count(*), sum(account_id = ?2), sum(account_id IS NULL),"
+	"WITH f AS (SELECT e.account_id, e.ts, e.session_id FROM auth_events e WHERE e.ip_id = ?1 AND e.kind = 1"
+	"  AND e.ts <= ?3 AND (e.account_id IS NULL OR e.account_id = ?2 OR NOT EXISTS (SELECT 1 FROM auth_events k"
+	"   WHERE k.account_id = e.account_id AND k.kind = 4 AND k.ip_id = e.ip_id AND k.ts < e.ts)))"
+	" SELECT count(*), sum(account_id = ?2), sum(account_id IS NULL),"
 	" count(DISTINCT CASE WHEN account_id <> ?2 THEN account_id END), min(ts), max(ts),"
-	" count(DISTINCT session_id)"
-	" FROM auth_events WHERE ip_id = ?1 AND kind = 1 AND ts <= ?3";
+	" count(DISTINCT session_id) FROM f";
 
 /* earlier successes of U from X before its first failure there: a history */
 static const char *sql_history =
@@ -55,7 +62,8 @@ static const char *sql_blast =
 
 static const char *sql_ip_failed_accounts =
 	"SELECT DISTINCT a.name FROM auth_events e JOIN accounts a ON a.id = e.account_id"
-	" WHERE e.ip_id = ?1 AND e.kind = 1";
+	" WHERE e.ip_id = ?1 AND e.kind = 1 AND NOT EXISTS (SELECT 1 FROM auth_events k WHERE k.ip_id = e.ip_id"
+	"   AND k.kind = 4 AND k.account_id = e.account_id AND k.ts < e.ts)";
 
 static const char *ev_success =
 	"SELECT e.id, e.session_id, src.path, e.line FROM auth_events e LEFT JOIN sources src ON src.id = e.source_id"
@@ -64,7 +72,8 @@ static const char *ev_success =
 
 static const char *ev_failures_before =
 	"SELECT e.id, e.session_id, src.path, e.line FROM auth_events e LEFT JOIN sources src ON src.id = e.source_id"
-	" WHERE e.ip_id = ?1 AND e.kind = 1 AND e.ts <= ?2 AND ?3 = ?3 AND ?4 = ?4 ORDER BY e.ts DESC, e.id DESC"
+	" WHERE e.ip_id = ?1 AND e.kind = 1 AND e.ts <= ?2 AND ?3 = ?3 AND ?4 = ?4"
+" ORDER BY e.ts DESC, e.id DESC"
 	" LIMIT 21";
 
 typedef struct {
@@ -164,6 +173,8 @@ static int assess(const ms_query *q, const ms_find_opts *o, stmts *s, ms_finding
 		bf = sqlite3_column_int64(s->before, 4);
 		bsess = sqlite3_column_int64(s->before, 6);
 	}
+	if (nb == 0 && !attack && !target)
+		return 0; /* only other users' own typos from a shared address */
 	sqlite3_reset(s->history);
 	sqlite3_bind_int64(s->history, 1, acct_id);
 	sqlite3_bind_int64(s->history, 2, ip_id);
@@ -171,7 +182,11 @@ static int assess(const ms_query *q, const ms_find_opts *o, stmts *s, ms_finding
 	int64_t history = one_int(s->history, &isnull);
 
 	ms_confidence conf;
-	if (attack || target || nb >= o->high_failures || others >= 2)
+	if (history && on_u < o->high_failures)
+		conf = MS_CONF_LOW;     /* a known location: the user, most likely */
+	else if (history)
+		conf = MS_CONF_MEDIUM;
+	else if (attack || target || nb >= o->high_failures || others >= 2)
 		conf = MS_CONF_HIGH;
 	else if (nb <= 2 && others == 0)
 		conf = MS_CONF_LOW;
@@ -284,7 +299,8 @@ int ms_find_compromise(const ms_query *q, const ms_find_opts *o, ms_findings *ou
 			goto done;
 		/* the first (strongest) IP-level finding names the attack */
 		int64_t seen;
-		if (a->ip && a->type != MS_F_DISTRIBUTED && !ms_strmap_get(&attackers, a->ip, strlen(a->ip), &seen) &&
+		if (a->ip && a->type != MS_F_DISTRIBUTED && a->confidence >= MS_CONF_MEDIUM &&
+		    !ms_strmap_get(&attackers, a->ip, strlen(a->ip), &seen) &&
 		    ms_strmap_put(&attackers, a->ip, strlen(a->ip), a->type))
 			goto done;
 	}

@@ -47,14 +47,11 @@ static const char *sql_tls =
 	" FROM sessions s JOIN tls_params t ON t.id = s.tls_id WHERE s.start_ts >= ?1 AND s.start_ts < ?2"
 	" GROUP BY s.tls_id ORDER BY count(*) DESC";
 
-static const char *sql_tls_accounts =
-	"SELECT DISTINCT a.name FROM sessions s JOIN accounts a ON a.id = s.auth_account_id"
-	" WHERE s.tls_id = ?1 AND s.auth_successes > 0 AND s.start_ts >= ?2 AND s.start_ts < ?3 ORDER BY 1 LIMIT 5";
-
-static const char *ev_tls =
-	"SELECT NULL, s.id, src.path, s.first_line FROM sessions s LEFT JOIN sources src ON src.id = s.source_id"
-	" WHERE s.tls_id = ?1 AND ?2 = ?2 AND s.start_ts >= ?3 AND s.start_ts < ?4"
-	" ORDER BY s.auth_successes > 0 DESC, s.start_ts, s.id LIMIT 21";
+static const char *sql_weak_sessions =
+	"SELECT s.id, s.tls_id, src.path, s.first_line, s.auth_successes > 0, a.name FROM sessions s"
+	" LEFT JOIN sources src ON src.id = s.source_id LEFT JOIN accounts a ON a.id = s.auth_account_id"
+	" WHERE s.tls_id IN (SELECT value FROM json_each(?1)) AND s.start_ts >= ?2 AND s.start_ts < ?3"
+	" ORDER BY s.start_ts, s.id";
 
 static const char *sql_cred =
 	"SELECT count(*), count(DISTINCT account_id), count(DISTINCT session_id), count(DISTINCT ip_id),"
@@ -97,73 +94,125 @@ static void list_into(sqlite3_stmt *st, char *buf, size_t cap)
 	}
 }
 
+typedef struct {
+	int64_t tls_id;
+	int fi;                 /* index of its finding in out->v */
+	char proto[32], cipher[96];
+	int bits;
+	const char *why;
+	char accts[512];
+	int naccts;
+} weak_set;
+
+/* Two passes: the weak parameter sets (aggregate), then one scan of their sessions. */
 static int weak_tls(const ms_query *q, ms_findings *out, char *err, size_t errlen)
 {
-	sqlite3_stmt *st, *acc;
-	char text[1400], accts[512], t1[40], t2[40];
-	int rc = 0;
+	sqlite3_stmt *st;
+	char text[1400], t1[40], t2[40], ids[64 * 24];
+	weak_set w[64];
+	int nw = 0;
+	size_t idlen = 0;
 	if (ms_q_prepare(q->db, sql_tls, &st, err, errlen))
 		return -1;
-	if (ms_q_prepare(q->db, sql_tls_accounts, &acc, err, errlen)) {
-		sqlite3_finalize(st);
-		return -1;
-	}
 	ms_q_bind_range(st, q, 1);
-	while (rc == 0 && sqlite3_step(st) == SQLITE_ROW) {
+	idlen += (size_t)snprintf(ids, sizeof ids, "[");
+	while (nw < 64 && sqlite3_step(st) == SQLITE_ROW) {
 		const char *proto = (const char *)sqlite3_column_text(st, 1);
 		const char *cipher = (const char *)sqlite3_column_text(st, 2);
 		int bits = sqlite3_column_int(st, 3);
 		const char *why = ms_tls_weakness(proto, cipher, bits);
 		if (!why)
 			continue;
-		int64_t tls_id = sqlite3_column_int64(st, 0);
-		int64_t n = sqlite3_column_int64(st, 4), nip = sqlite3_column_int64(st, 5);
-		int64_t nfail = sqlite3_column_int64(st, 6), nok = sqlite3_column_int64(st, 7);
 		ms_finding *f = ms_findings_add(out, MS_F_WEAK_TLS);
 		if (!f)
 			break;
+		weak_set *x = &w[nw++];
+		memset(x, 0, sizeof *x);
+		x->tls_id = sqlite3_column_int64(st, 0);
+		x->fi = out->n - 1;
+		snprintf(x->proto, sizeof x->proto, "%s", proto ? proto : "?");
+		snprintf(x->cipher, sizeof x->cipher, "%s", cipher ? cipher : "?");
+		x->bits = bits;
+		x->why = why;
+		f->sessions = sqlite3_column_int64(st, 4);
+		f->ips = sqlite3_column_int64(st, 5);
+		f->failures = sqlite3_column_int64(st, 6);
+		f->successes = sqlite3_column_int64(st, 7);
 		f->first = sqlite3_column_int64(st, 8);
 		f->last = sqlite3_column_int64(st, 9);
-		f->sessions = n;
-		f->ips = nip;
-		f->failures = nfail;
-		f->successes = nok;
-		f->severity = nok ? MS_SEV_MEDIUM : MS_SEV_LOW;
+		f->severity = f->successes ? MS_SEV_MEDIUM : MS_SEV_LOW;
 		f->confidence = MS_CONF_HIGH;
-		snprintf(text, sizeof text, "%s %s (%d bits): %s", proto ? proto : "?", cipher ? cipher : "?", bits, why);
-		ms_finding_set(&f->detail, text);
-		accts[0] = 0;
-		if (nok) {
-			sqlite3_reset(acc);
-			sqlite3_bind_int64(acc, 1, tls_id);
-			ms_q_bind_range(acc, q, 2);
-			list_into(acc, accts, sizeof accts);
+		idlen += (size_t)snprintf(ids + idlen, sizeof ids - idlen, "%s%lld", nw > 1 ? "," : "",
+					  (long long)x->tls_id);
+	}
+	sqlite3_finalize(st);
+	if (nw == 0)
+		return 0;
+	snprintf(ids + idlen, sizeof ids - idlen, "]");
+	if (ms_q_prepare(q->db, sql_weak_sessions, &st, err, errlen))
+		return -1;
+	sqlite3_bind_text(st, 1, ids, -1, SQLITE_TRANSIENT);
+	ms_q_bind_range(st, q, 2);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		int64_t tid = sqlite3_column_int64(st, 1);
+		weak_set *x = NULL;
+		for (int i = 0; i < nw && !x; i++)
+			if (w[i].tls_id == tid)
+				x = &w[i];
+		if (!x)
+			continue;
+		ms_finding *f = &out->v[x->fi];
+		int ok = sqlite3_column_int(st, 4);
+		const char *name = (const char *)sqlite3_column_text(st, 5);
+		if (ok && name && x->naccts < 5 && !strstr(x->accts, name)) {
+			size_t len = strlen(x->accts);
+			snprintf(x->accts + len, sizeof x->accts - len, "%s%s", len ? ", " : "", name);
+			x->naccts++;
 		}
+		/* evidence: the first sessions, and every session that logged in while there is room */
+		if (f->nev_sessions >= MS_F_EVIDENCE_MAX || (!ok && f->nev_sessions >= MS_F_EVIDENCE_MAX / 2)) {
+			f->evidence_truncated = 1;
+			continue;
+		}
+		f->ev_sessions[f->nev_sessions++] = sqlite3_column_int64(st, 0);
+		const char *path = (const char *)sqlite3_column_text(st, 2);
+		if (path && f->nev_lines < 5) {
+			size_t n = strlen(path) + 24;
+			char *l = malloc(n);
+			if (l) {
+				snprintf(l, n, "%s:%lld", path, (long long)sqlite3_column_int64(st, 3));
+				f->ev_lines[f->nev_lines++] = l;
+			}
+		}
+	}
+	sqlite3_finalize(st);
+	for (int i = 0; i < nw; i++) {
+		weak_set *x = &w[i];
+		ms_finding *f = &out->v[x->fi];
+		int64_t n = f->sessions, nip = f->ips;
+		snprintf(text, sizeof text, "%s %s (%d bits): %s", x->proto, x->cipher, x->bits, x->why);
+		ms_finding_set(&f->detail, text);
 		ms_fmt_time(f->first, t1, sizeof t1);
 		ms_fmt_time(f->last, t2, sizeof t2);
 		snprintf(text, sizeof text,
 			 "%lld session%s from %lld address%s negotiated %s with cipher %s (%d bits) %s %s%s%s: %s. "
 			 "Sessions with failed logins: %lld; with successful logins: %lld%s%s%s.",
-			 (long long)n, n == 1 ? "" : "s", (long long)nip, nip == 1 ? "" : "es", proto ? proto : "?",
-			 cipher ? cipher : "?", bits, f->first == f->last ? "at" : "between", t1,
-			 f->first == f->last ? "" : " and ", f->first == f->last ? "" : t2, why, (long long)nfail,
-			 (long long)nok,
-			 *accts ? " (accounts: " : "", accts, *accts ? ")" : "");
+			 (long long)n, n == 1 ? "" : "s", (long long)nip, nip == 1 ? "" : "es", x->proto, x->cipher,
+			 x->bits, f->first == f->last ? "at" : "between", t1, f->first == f->last ? "" : " and ",
+			 f->first == f->last ? "" : t2, x->why, (long long)f->failures, (long long)f->successes,
+			 *x->accts ? " (accounts: " : "", x->accts, *x->accts ? ")" : "");
 		ms_finding_set(&f->explanation, text);
 		ms_finding_set(&f->action,
-			       nok ? "Passwords of real users crossed this weak encryption: require modern TLS on the "
-				     "submission ports (smtpd_tls_mandatory_protocols = >=TLSv1.2, "
-				     "smtpd_tls_mandatory_ciphers = high, exclude aNULL, RC4, 3DES) and consider "
-				     "changing the passwords of the accounts listed."
-				   : "Disable the weak protocols and ciphers (smtpd_tls_protocols = >=TLSv1.2 on "
-				     "submission ports; smtpd_tls_exclude_ciphers = aNULL, RC4, 3DES, EXPORT); on port 25 "
-				     "weigh this against senders that would fall back to plain text.");
-		if (ms_finding_evidence(q, f, ev_tls, tls_id, 0, err, errlen))
-			rc = -1;
+			       f->successes
+				       ? "Passwords of real users crossed this weak encryption: require modern TLS on the "
+					 "submission ports (smtpd_tls_mandatory_protocols = >=TLSv1.2, "
+					 "smtpd_tls_mandatory_ciphers = high, exclude aNULL, RC4, 3DES) and consider "
+					 "changing the passwords of the accounts listed."
+				       : "Disable the weak protocols and ciphers (smtpd_tls_protocols = >=TLSv1.2 on "
+					 "submission ports; smtpd_tls_exclude_ciphers = aNULL, RC4, 3DES, EXPORT); on port 25 "
+					 "weigh this against senders that would fall back to plain text.");
 	}
-	sqlite3_finalize(acc);
-	sqlite3_finalize(st);
-	return rc;
+	return 0;
 }
 
 static int credentials(const ms_query *q, ms_findings *out, char *err, size_t errlen)
