@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: MIT */
+/* test_findings.c - the pure parts of findings: TLS weakness, names, parsing, filtering. */
+#include <string.h>
+#include "ut.h"
+#include "../../report/findings.h"
+
+UT_TEST(tls_weakness_flags_broken_parameters)
+{
+	UT_ASSERT(ms_tls_weakness("TLSv1.2", "RC4-SHA", 128) != NULL);
+	UT_ASSERT(ms_tls_weakness("TLSv1", "AES128-SHA", 128) != NULL);
+	UT_ASSERT(ms_tls_weakness("TLSv1.1", "AES256-SHA", 256) != NULL);
+	UT_ASSERT(ms_tls_weakness("SSLv3", "AES256-SHA", 256) != NULL);
+	UT_ASSERT(ms_tls_weakness("TLSv1.2", "DES-CBC3-SHA", 112) != NULL);
+	UT_ASSERT(ms_tls_weakness("TLSv1.2", "ADH-AES256-GCM-SHA384", 256) != NULL);
+	UT_ASSERT(ms_tls_weakness("TLSv1.2", "EXP-RC2-CBC-MD5", 40) != NULL);
+	UT_ASSERT(ms_tls_weakness("TLSv1.2", "NULL-SHA256", 0) != NULL);
+	UT_ASSERT(ms_tls_weakness("TLSv1.2", "SOMETHING", 56) != NULL);
+}
+
+UT_TEST(tls_weakness_accepts_modern_parameters)
+{
+	UT_ASSERT(ms_tls_weakness("TLSv1.3", "TLS_AES_256_GCM_SHA384", 256) == NULL);
+	UT_ASSERT(ms_tls_weakness("TLSv1.2", "ECDHE-RSA-AES256-GCM-SHA384", 256) == NULL);
+	UT_ASSERT(ms_tls_weakness("TLSv1.2", "ECDHE-ECDSA-CHACHA20-POLY1305", 256) == NULL);
+	UT_ASSERT(ms_tls_weakness(NULL, NULL, 0) == NULL);
+}
+
+UT_TEST(finding_names_round_trip)
+{
+	for (int t = 0; t < MS_F__N; t++) {
+		ms_ftype back;
+		UT_EQ_INT(ms_ftype_parse(ms_ftype_name((ms_ftype)t), &back), 0);
+		UT_EQ_INT(back, t);
+	}
+	ms_severity s;
+	UT_EQ_INT(ms_severity_parse("CRITICAL", &s), 0);
+	UT_EQ_INT(s, MS_SEV_CRITICAL);
+	UT_ASSERT(ms_severity_parse("severe", &s) != 0);
+	UT_EQ_STR(ms_ftype_category(MS_F_WEAK_TLS), "network");
+}
+
+UT_TEST(findings_filter_by_severity_and_type)
+{
+	ms_findings fs;
+	memset(&fs, 0, sizeof fs);
+	ms_finding *a = ms_findings_add(&fs, MS_F_BRUTE_FORCE);
+	a->severity = MS_SEV_MEDIUM;
+	ms_finding_set(&a->ip, "192.0.2.1");
+	ms_finding *b = ms_findings_add(&fs, MS_F_COMPROMISE);
+	b->severity = MS_SEV_CRITICAL;
+	ms_finding_set(&b->account, "u@example.org");
+	ms_finding *c = ms_findings_add(&fs, MS_F_WEAK_TLS);
+	c->severity = MS_SEV_LOW;
+	ms_findings_filter(&fs, MS_SEV_MEDIUM, 0);
+	UT_EQ_INT(fs.n, 2);
+	ms_findings_filter(&fs, MS_SEV_LOW, 1u << MS_F_COMPROMISE);
+	UT_EQ_INT(fs.n, 1);
+	UT_EQ_STR(fs.v[0].account, "u@example.org");
+	ms_findings_free(&fs);
+	UT_EQ_INT(fs.n, 0);
+}
