@@ -163,3 +163,47 @@ UT_TEST(clock_year_from_anchor)
 	ms_stamp_parse(ms_sv_cstr("Jan  2 10:00:00"), &a);
 	UT_EQ_INT(ms_year_for_anchor(&c, &a, 1767571200), 2026);
 }
+
+UT_TEST(syslog_header_variants_of_issue3)
+{
+	ms_line_status st;
+	ms_syslog s;
+	/* journalctl markers of every kind */
+	P("-- Journal begins at Mon 2026-01-05 08:00:01 UTC, ends at Tue 2026-02-03 09:16:43 UTC. --", &st);
+	UT_EQ_INT(st, MS_LINE_MARKER);
+	P("-- Logs begin at Thu 2019-01-03 10:00:00 CET, end at Fri 2019-01-04 11:00:00 CET. --", &st);
+	UT_EQ_INT(st, MS_LINE_MARKER);
+	P("-- No entries --", &st);
+	UT_EQ_INT(st, MS_LINE_MARKER);
+	/* unpadded day with a fraction, CRLF line end */
+	s = P("Feb 3 09:15:01.500000 mail postfix/smtpd[2101]: connect from unknown[198.51.100.7]\r\n", &st);
+	UT_EQ_INT(st, MS_LINE_OK);
+	UT_EQ_INT(s.ts.mday, 3);
+	UT_EQ_INT(s.ts.usec, 500000);
+	UT_EQ_SV(s.msg, "connect from unknown[198.51.100.7]");
+	/* BSD syslog with a <PRI> as received on the wire */
+	s = P("<22>Feb  3 09:15:01 mail postfix/smtpd[2101]: connect from x[192.0.2.1]", &st);
+	UT_EQ_INT(st, MS_LINE_OK);
+	UT_EQ_INT(s.ts.kind, MS_TS_3164);
+	UT_EQ_INT(s.pid, 2101);
+	/* negative offset */
+	s = P("2026-02-03T04:15:01.000001-05:00 mail postfix/smtpd[2101]: m", &st);
+	UT_EQ_INT(st, MS_LINE_OK);
+	UT_EQ_INT(s.ts.offset, -5 * 3600);
+	UT_EQ_INT(s.ts.usec, 1);
+	/* RFC 5424 layout written by rsyslog's template without "<PRI>1 " */
+	s = P("2026-02-03T10:15:01.123456+01:00 mail postfix/smtpd 2101 - - connect from x[192.0.2.1]", &st);
+	UT_EQ_INT(st, MS_LINE_OK);
+	UT_EQ_SV(s.daemon, "smtpd");
+	UT_EQ_INT(s.pid, 2101);
+	UT_EQ_SV(s.msg, "connect from x[192.0.2.1]");
+	/* RFC 5424 with a BOM before the message */
+	s = P("<22>1 2026-02-03T10:15:01+01:00 mail postfix/smtpd 2101 - - \xEF\xBB\xBF" "connect from x[192.0.2.1]", &st);
+	UT_EQ_INT(st, MS_LINE_OK);
+	UT_EQ_SV(s.msg, "connect from x[192.0.2.1]");
+	/* an impossible time is not a header */
+	P("Feb  3 24:15:01 mail postfix/smtpd[1]: m", &st);
+	UT_EQ_INT(st, MS_LINE_BAD);
+	P("2026-13-03T10:15:01Z mail postfix/smtpd[1]: m", &st);
+	UT_EQ_INT(st, MS_LINE_BAD);
+}
