@@ -6,10 +6,12 @@
 #include "../report/report.h"
 #include "../store/store.h"
 
-enum { O_DB = 'd', O_BY = 'b', O_FORMAT = 'f', O_TOP = 'n', O_SINCE = 's', O_UNTIL = 'u', O_TZ = 'z', O_HELP = 'h' };
+enum { O_DB = 'd', O_BY = 'b', O_FORMAT = 'f', O_TOP = 'n', O_SINCE = 's', O_UNTIL = 'u', O_TZ = 'z', O_HELP = 'h',
+       O_WINDOW = 'w' };
 
 static const ms_optdef opts[] = {
-	{ { "by", required_argument, NULL, O_BY }, "KIND", "ip | account | logins (successes after failures) | sources | unrecognised" },
+	{ { "by", required_argument, NULL, O_BY }, "KIND", "ip | account | cipher | window | logins (successes after failures) | sources | unrecognised" },
+	{ { "window", required_argument, NULL, O_WINDOW }, "DUR", "--by window: bucket length, e.g. 10m, 1h, 1d (default 1h)" },
 	{ { "db", required_argument, NULL, O_DB }, "FILE", "database file (default ./mailsleuth.db)" },
 	{ { "format", required_argument, NULL, O_FORMAT }, "FMT", "text | json | ndjson | csv | html (default text)" },
 	{ { "top", required_argument, NULL, O_TOP }, "N", "at most N rows (default: 20 in text, all otherwise)" },
@@ -29,6 +31,8 @@ typedef struct {
 static const report_kind kinds[] = {
 	{ "ip", ms_report_by_ip, "Clients by address" },
 	{ "account", ms_report_by_account, "Accounts" },
+	{ "cipher", ms_report_by_cipher, "TLS protocols and ciphers" },
+	{ "window", ms_report_by_window, "Activity over time" },
 	{ "logins", ms_report_success_after_failure, "Successful logins after failures" },
 	{ "sources", ms_report_sources, "Inputs" },
 	{ "unrecognised", ms_report_unrecognised, "Unrecognised lines by program" },
@@ -54,6 +58,15 @@ int cmd_report(ms_cli *cli, int argc, char **argv)
 				     "fields are documented in docs/reports.md.", opts, NOPTS);
 			return MS_EXIT_OK;
 		case O_DB: db = optarg; break;
+		case O_WINDOW: {
+			int64_t w;
+			if (ms_parse_duration(optarg, &w) != 0 || w < 60 || w > 366 * 86400) {
+				ms_err(cli, "--window: expected a duration from 1m to 366d such as 10m, 1h or 1d, got '%s'", optarg);
+				return MS_EXIT_USAGE;
+			}
+			q.window = (int)w;
+			break;
+		}
 		case O_BY: by = optarg; break;
 		case O_FORMAT:
 			if (ms_format_parse(optarg, &fmt) != 0) {
@@ -98,7 +111,7 @@ int cmd_report(ms_cli *cli, int argc, char **argv)
 		return MS_EXIT_USAGE;
 	}
 	if (!by) {
-		ms_err(cli, "report: --by is required (ip, account, logins, sources, unrecognised)");
+		ms_err(cli, "report: --by is required (ip, account, cipher, window, logins, sources, unrecognised)");
 		return MS_EXIT_USAGE;
 	}
 	const report_kind *k = NULL;
@@ -106,7 +119,7 @@ int cmd_report(ms_cli *cli, int argc, char **argv)
 		if (!strcmp(by, kinds[i].name))
 			k = &kinds[i];
 	if (!k) {
-		ms_err(cli, "--by: unknown report '%s' (ip, account, logins, sources, unrecognised)", by);
+		ms_err(cli, "--by: unknown report '%s' (ip, account, cipher, window, logins, sources, unrecognised)", by);
 		return MS_EXIT_USAGE;
 	}
 	ms_store *st = ms_store_open(db, MS_OPEN_READ, err, sizeof err);
@@ -119,7 +132,7 @@ int cmd_report(ms_cli *cli, int argc, char **argv)
 	if (!t) {
 		ms_err(cli, "%s", err);
 		ms_store_close(st);
-		return MS_EXIT_DB;
+		return !strncmp(err, "--", 2) ? MS_EXIT_USAGE : MS_EXIT_DB;
 	}
 	ms_render_opts ro;
 	char extra[64];

@@ -6,7 +6,8 @@
 #include "report.h"
 #include "../util/strmap.h"
 
-enum { A_ACCT, A_FAIL, A_SUCC, A_NIPS, A_IPS, A_FIRSTF, A_LASTF, A_COMP, A_EXISTS, A_LEARNED, A_UNKNOWN, A__N };
+enum { A_ACCT, A_FAIL, A_SUCC, A_NIPS, A_IPS, A_FIRSTF, A_LASTF, A_COMP, A_EXISTS, A_LEARNED, A_UNKNOWN,
+       A_BACKEND, A__N };
 
 static const ms_col acols[A__N] = {
 	[A_ACCT] = { "account", "ACCOUNT", MS_COL_STR, 34, 0 },
@@ -20,22 +21,32 @@ static const ms_col acols[A__N] = {
 	[A_EXISTS] = { "exists", NULL, MS_COL_BOOL, 0, 0 },
 	[A_LEARNED] = { "learned", NULL, MS_COL_LIST, 0, 0 },
 	[A_UNKNOWN] = { "backend_says_unknown", NULL, MS_COL_BOOL, 0, 0 },
+	[A_BACKEND] = { "backend_failures", NULL, MS_COL_INT, 0, 0 },
 };
 
+/*
+ * auth_failures counts smtpd failure lines only (SEMANTICS); plesk_saslauthd /
+ * Dovecot lines that could not be joined to one are shown apart as
+ * backend_failures.  compromised: a success (in range) from an address that
+ * had failed before it, on this or any account (SEMANTICS "compromise").
+ * exists: a success for the account was ever seen (whatever the range).
+ */
 static const char *sql_acct =
 	"WITH e AS (SELECT * FROM auth_events WHERE account_id IS NOT NULL AND kind IN (1, 4) AND ts >= ?1 AND ts < ?2),"
-	" b AS (SELECT account_id, count(*) AS n, min(ts) AS f, max(ts) AS l, max(user_unknown) AS uu FROM backend_events"
+	" b AS (SELECT account_id, count(*) AS n, max(user_unknown) AS uu FROM backend_events"
 	"   WHERE account_id IS NOT NULL AND fail = 1 AND ts >= ?1 AND ts < ?2 AND ip_id IS NULL GROUP BY account_id),"
 	" g AS (SELECT account_id, sum(kind = 1) AS fl, sum(kind = 4) AS ok, count(DISTINCT ip_id) AS nip,"
 	"   min(CASE WHEN kind = 1 THEN ts END) AS ff, max(CASE WHEN kind = 1 THEN ts END) AS lf,"
 	"   max(user_unknown) AS uu FROM e GROUP BY account_id),"
 	" ids AS (SELECT account_id FROM g UNION SELECT account_id FROM b)"
-	" SELECT ids.account_id, ac.name, coalesce(g.fl, 0) + coalesce(b.n, 0), coalesce(g.ok, 0), coalesce(g.nip, 0),"
-	"  min(coalesce(g.ff, 9e18), coalesce(b.f, 9e18)), max(coalesce(g.lf, 0), coalesce(b.l, 0)),"
-	"  EXISTS (SELECT 1 FROM e s WHERE s.account_id = ids.account_id AND s.kind = 4 AND EXISTS"
-	"    (SELECT 1 FROM auth_events f WHERE f.ip_id = s.ip_id AND f.kind = 1 AND f.ts <= s.ts"
-	"       AND (f.account_id IS NULL OR f.account_id = s.account_id))),"
-	"  max(coalesce(g.uu, 0), coalesce(b.uu, 0))"
+	" SELECT ids.account_id, ac.name, coalesce(g.fl, 0), coalesce(g.ok, 0), coalesce(g.nip, 0),"
+	"  g.ff, g.lf,"
+	"  EXISTS (SELECT 1 FROM e s WHERE s.account_id = ids.account_id AND s.kind = 4 AND s.ip_id IS NOT NULL"
+	"    AND EXISTS (SELECT 1 FROM auth_events f WHERE f.ip_id = s.ip_id AND f.kind = 1"
+	"       AND (f.ts < s.ts OR (f.ts = s.ts AND f.id < s.id)))),"
+	"  max(coalesce(g.uu, 0), coalesce(b.uu, 0)),"
+	"  EXISTS (SELECT 1 FROM auth_events x WHERE x.account_id = ids.account_id AND x.kind = 4),"
+	"  coalesce(b.n, 0)"
 	" FROM ids JOIN accounts ac ON ac.id = ids.account_id LEFT JOIN g ON g.account_id = ids.account_id"
 	" LEFT JOIN b ON b.account_id = ids.account_id ORDER BY 3 DESC, 4 DESC, ac.name";
 
@@ -72,12 +83,14 @@ ms_table *ms_report_by_account(const ms_query *q, char *err, size_t errlen)
 		ms_cell_int(ms_table_cell(t, r, A_FAIL), sqlite3_column_int64(st, 2));
 		ms_cell_int(ms_table_cell(t, r, A_SUCC), sqlite3_column_int64(st, 3));
 		ms_cell_int(ms_table_cell(t, r, A_NIPS), sqlite3_column_int64(st, 4));
-		int64_t f = sqlite3_column_int64(st, 5);
-		ms_cell_time(ms_table_cell(t, r, A_FIRSTF), f < (int64_t)8e18 ? f : 0);
-		ms_cell_time(ms_table_cell(t, r, A_LASTF), sqlite3_column_int64(st, 6));
+		if (sqlite3_column_type(st, 5) != SQLITE_NULL)
+			ms_cell_time(ms_table_cell(t, r, A_FIRSTF), sqlite3_column_int64(st, 5));
+		if (sqlite3_column_type(st, 6) != SQLITE_NULL)
+			ms_cell_time(ms_table_cell(t, r, A_LASTF), sqlite3_column_int64(st, 6));
 		ms_cell_bool(ms_table_cell(t, r, A_COMP), sqlite3_column_int(st, 7));
-		ms_cell_bool(ms_table_cell(t, r, A_EXISTS), sqlite3_column_int64(st, 3) > 0);
+		ms_cell_bool(ms_table_cell(t, r, A_EXISTS), sqlite3_column_int(st, 9));
 		ms_cell_bool(ms_table_cell(t, r, A_UNKNOWN), sqlite3_column_int(st, 8));
+		ms_cell_int(ms_table_cell(t, r, A_BACKEND), sqlite3_column_int64(st, 10));
 		ms_table_cell(t, r, A_IPS)->null = 0;
 		ms_table_cell(t, r, A_LEARNED)->null = 0;
 	}

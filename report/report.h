@@ -10,6 +10,11 @@
 #include <sqlite3.h>
 #include "table.h"
 
+/*
+ * Every query returns a table it allocates (caller frees with ms_table_free),
+ * or NULL with a message in err.  A message that starts with "--" blames an
+ * option (the command exits with the usage code), anything else the database.
+ */
 typedef struct {
 	sqlite3 *db;
 	int64_t since, until;   /* UTC seconds; 0 = unbounded */
@@ -25,6 +30,15 @@ ms_table *ms_report_success_after_failure(const ms_query *q, char *err, size_t e
 ms_table *ms_report_sources(const ms_query *q, char *err, size_t errlen);
 /* unrecognised lines by program */
 ms_table *ms_report_unrecognised(const ms_query *q, char *err, size_t errlen);
+/* one row per negotiated TLS parameter set (and one for no TLS), weak ones flagged */
+ms_table *ms_report_by_cipher(const ms_query *q, char *err, size_t errlen);
+/* activity per q->window seconds (default 1h), buckets aligned in the TZ zone;
+ * fails (NULL, err set) beyond 100000 buckets */
+ms_table *ms_report_by_window(const ms_query *q, char *err, size_t errlen);
+
+/* short reason tokens for weak TLS parameters ("TLSv1.0", "RC4", "3DES",
+ * "<128 bits", ...) into out[0..max); returns how many (0 = not weak) */
+int ms_tls_weak_reasons(const char *protocol, const char *cipher, int bits, const char **out, int max);
 
 /* helpers shared by the query files */
 int ms_q_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **st, char *err, size_t errlen);
