@@ -282,6 +282,20 @@ static int quick_skip_ok(ing_ctx *c, const ms_stream_spec *spec, int64_t sid)
 	return 1;
 }
 
+/* An empty stream has no fingerprint to find it by: was it recorded under this name? */
+static int empty_source_seen(ing_ctx *c, const char *path)
+{
+	sqlite3_stmt *q;
+	int found = 0;
+	if (sqlite3_prepare_v2(ms_store_db(c->st), "SELECT 1 FROM sources WHERE head_len = 0 AND path = ?", -1, &q,
+			       NULL) != SQLITE_OK)
+		return 0;
+	sqlite3_bind_text(q, 1, path, -1, SQLITE_STATIC);
+	found = sqlite3_step(q) == SQLITE_ROW;
+	sqlite3_finalize(q);
+	return found;
+}
+
 static int process_stream(ing_ctx *c, const ms_stream_spec *spec, ms_file_result *fr, int new_set)
 {
 	char err[256];
@@ -342,6 +356,14 @@ static int process_stream(ing_ctx *c, const ms_stream_spec *spec, ms_file_result
 		return -1;
 	}
 	size_t headn = fill < HEAD_LEN ? fill : HEAD_LEN;
+	if (fill == 0 && empty_source_seen(c, fr->display)) {
+		/* still empty (a live file just after rotation): nothing to add */
+		fr->status = 1;
+		say(c, 0, "%s: already ingested (empty)", fr->display);
+		ms_input_close(in);
+		free(buf);
+		return 0;
+	}
 
 	if (ms_store_begin(c->st) != 0) {
 		fr->status = 2;
