@@ -65,6 +65,15 @@ $(B)/unit_tests: $(TEST_OBJ) $(B)/libmailsleuth.a
 bench/gen: bench/gen.c
 	$(CC) -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -o $@ $<
 
+# bench/run: generate ~1 GB once (bench/data/), time ingest and reports, check the truth.
+#   make bench BENCH_ARGS='--size 50M --runs 1'
+bench: $(BIN) bench/gen
+	bench/run $(BENCH_ARGS)
+
+# optional tools bench/run uses when present (peer, timing); never needed to build
+bench-deps:
+	apt-get install -y --no-install-recommends time pflogsumm zstd gzip sqlite3
+
 test: $(BIN) $(B)/unit_tests
 	@MAILSLEUTH=$(BIN) UNIT=$(B)/unit_tests bash tests/run.sh
 
@@ -91,6 +100,6 @@ build/fuzz/%: fuzz/%.c $(LIB_SRC)
 clean:
 	rm -rf build build-san mailsleuth bench/gen
 
-.PHONY: all test deps install clean fuzz
+.PHONY: all test deps install clean fuzz bench bench-deps
 
 -include $(LIB_OBJ:.o=.d) $(MAIN_OBJ:.o=.d) $(TEST_OBJ:.o=.d)
