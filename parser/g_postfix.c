@@ -60,7 +60,8 @@ void ms_parse_postfix_other(ms_sv d, ms_sv m, ms_event *ev)
 					ev->name = name;
 					long c = ms_sv_find_lit(rest, ": ");
 					ev->what = ms_sv_head(rest, (size_t)c);
-					ev->where = ms_sv_make(rest.p + c + 2, (size_t)(f - c - 2));
+					/* "reject: from ..." has no stage between ": " and " from " */
+					ev->where = f >= c + 2 ? ms_sv_make(rest.p + c + 2, (size_t)(f - c - 2)) : MS_SV_NULL;
 					ev->reason = ms_sv_skip(after, n + 2);
 					ms_kv_get(after, "from", &ev->from);
 					ms_kv_get(after, "to", &ev->to);

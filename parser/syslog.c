@@ -168,8 +168,8 @@ static size_t parse_tai64n(ms_sv s, ms_stamp *ts)
 		if (i <= 16)
 			v = (v << 4) | (uint64_t)d;
 	}
-	if (v < (UINT64_C(1) << 62))
-		return 0;
+	if (v < (UINT64_C(1) << 62) || v >= (UINT64_C(1) << 63))
+		return 0; /* labels >= 2^63 are reserved (and would overflow below) */
 	ts->kind = MS_TS_EPOCH;
 	ts->epoch = (int64_t)(v - (UINT64_C(1) << 62)) - 10; /* daemontools: TAI = UTC + 10 */
 	return 25;
@@ -322,6 +322,8 @@ ms_line_status ms_syslog_parse(const char *line, size_t len, ms_syslog *out)
 		/* "<13>Feb  3 ..." : BSD syslog with PRI */
 		s = ms_sv_skip(s, pos);
 		pos = 0;
+		if (s.n == 0)
+			return MS_LINE_BAD; /* "<13>" and nothing else */
 	} else if (s.n > 2 && s.p[0] == '1' && s.p[1] == ' ' && isdig(s.p[2])) {
 		return parse_5424(s, 2, out);
 	}

@@ -58,7 +58,7 @@ static int name_idx(ms_tracker *t, ms_sv s)
 			t->name_ht[slot] = t->nnames;
 			return t->nnames++;
 		}
-		if (strlen(t->names[v].s) == s.n && memcmp(t->names[v].s, s.p, s.n) == 0)
+		if (strlen(t->names[v].s) == s.n && (s.n == 0 || memcmp(t->names[v].s, s.p, s.n) == 0))
 			return v;
 	}
 	return 0;

@@ -125,6 +125,12 @@ void ms_esc_json(FILE *f, const char *s, size_t n)
 			i++;
 			continue;
 		}
+		if (l == 2 && c == 0xC2 && u[i + 1] < 0xA0) {
+			/* C1 control (U+0080..U+009F): valid JSON raw, but a terminal acts on it */
+			fprintf(f, "\\u%04x", u[i + 1]);
+			i += 2;
+			continue;
+		}
 		if (l > 1) {
 			fwrite(u + i, 1, (size_t)l, f);
 			i += (size_t)l;
@@ -163,8 +169,12 @@ void ms_esc_csv(FILE *f, const char *s, size_t n)
 		unsigned char c = (unsigned char)s[i];
 		if (c == '"')
 			fputs("\"\"", f);
-		else if (c == 0)
-			fputs("\\x00", f);
+		else if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f ||
+			 (c == 0xC2 && i + 1 < n && (unsigned char)s[i + 1] < 0xA0 &&
+			  (unsigned char)s[i + 1] >= 0x80))
+			/* NUL, CR, ESC and the other C0/C1 controls would act on a
+			 * terminal that shows the file: write them as \xNN */
+			fprintf(f, "\\x%02x", c == 0xC2 ? (unsigned char)s[++i] : c);
 		else
 			fputc(c, f);
 	}
@@ -180,6 +190,11 @@ void ms_esc_html(FILE *f, const char *s, size_t n)
 		if (l == 0) {
 			fputs("&#xFFFD;", f);
 			i++;
+			continue;
+		}
+		if (l == 2 && u[i] == 0xC2 && u[i + 1] < 0xA0) {
+			fputs("&#xFFFD;", f); /* C1 control */
+			i += 2;
 			continue;
 		}
 		if (l > 1) {

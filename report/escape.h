@@ -3,10 +3,13 @@
  * escape.h - every attacker-chosen string leaves through one of these.
  *   text:  control bytes (C0, DEL, C1 in UTF-8) and invalid UTF-8 become
  *          \xNN; backslash becomes \\ ; result is safe on a terminal.
- *   json:  RFC 8259 string body; invalid UTF-8 bytes become U+FFFD.
+ *   json:  RFC 8259 string body; invalid UTF-8 bytes become U+FFFD; C0
+ *          and C1 controls become \uXXXX.
  *   csv:   RFC 4180 field (quoted when needed); a cell starting with
- *          = + - @ TAB CR is prefixed with ' against formula injection.
- *   html:  & < > " ' escaped, control bytes dropped, invalid UTF-8 -> U+FFFD.
+ *          = + - @ TAB CR is prefixed with ' against formula injection;
+ *          control bytes but LF and TAB (C0, DEL, C1) become \xNN.
+ *   html:  & < > " ' escaped, C0 controls shown as control pictures (U+24xx),
+ *          C1 controls and invalid UTF-8 -> U+FFFD.
  */
 #ifndef MS_ESCAPE_H
 #define MS_ESCAPE_H

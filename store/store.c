@@ -217,7 +217,9 @@ ms_store *ms_store_open(const char *path, int mode, char *err, size_t errlen)
 	s->hosts.table = "hosts", s->hosts.col = "name";
 	s->strs.table = "strings", s->strs.col = "s";
 	s->tls.table = "tls_params", s->tls.col = "key";
-	if (mode != MS_OPEN_READ) {
+	if (mode != MS_OPEN_READ && strcmp(path, ":memory:") == 0) {
+		flags = SQLITE_OPEN_READWRITE; /* in-memory database (tests, fuzzing): no file */
+	} else if (mode != MS_OPEN_READ) {
 		/* create the file ourselves so it is 0600 whatever the umask */
 		int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 		if (fd < 0) {

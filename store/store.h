@@ -26,7 +26,8 @@ typedef struct ms_store ms_store;
 
 enum { MS_OPEN_READ = 0, MS_OPEN_WRITE = 1, MS_OPEN_BULK = 2 };
 
-/* mode MS_OPEN_WRITE creates the file (0600) and schema if needed. */
+/* mode MS_OPEN_WRITE creates the file (0600) and schema if needed; path ":memory:"
+ * opens a private in-memory database (tests, fuzzing). */
 ms_store *ms_store_open(const char *path, int mode, char *err, size_t errlen);
 void ms_store_close(ms_store *s);
 sqlite3 *ms_store_db(ms_store *s);
