@@ -23,6 +23,7 @@ static const ms_command commands[] = {
 	{ "ingest", cmd_ingest, "stream logs into the database (idempotent, resumable)" },
 	{ "findings", cmd_findings, "what happened, in words: compromises, attacks, weak TLS (exit 1 if any)" },
 	{ "report", cmd_report, "tables by ip, account, cipher or time window (text, json, ndjson, csv, html)" },
+	{ "export", cmd_export, "every session, auth event and finding as ECS NDJSON/JSON for a SIEM" },
 	{ "parse", cmd_parse, "debugging: print how each line is classified (NDJSON, no database)" },
 };
 
