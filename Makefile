@@ -14,7 +14,7 @@ MANDIR  ?= $(PREFIX)/share/man
 COMPDIR ?= $(PREFIX)/share/bash-completion/completions
 
 CC      ?= cc
-PKGS    := libpcre2-8 libzstd libarchive libcjson sqlite3 zlib
+PKGS    := libpcre2-8 libzstd libarchive libcjson sqlite3 zlib liblzma
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -80,7 +80,7 @@ test: $(BIN) $(B)/unit_tests
 deps:
 	apt-get update
 	apt-get install -y --no-install-recommends build-essential pkg-config \
-	    libpcre2-dev libzstd-dev libarchive-dev libcjson-dev libsqlite3-dev zlib1g-dev \
+	    libpcre2-dev libzstd-dev libarchive-dev libcjson-dev libsqlite3-dev zlib1g-dev liblzma-dev \
 	    sqlite3 zstd xz-utils bzip2 lz4 gzip
 
 install: mailsleuth

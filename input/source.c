@@ -12,10 +12,11 @@
  *                replayed from a small buffer.
  *   decoder      plain (pass-through), zstd (libzstd streaming API, handles
  *                concatenated and skippable frames), gzip (zlib inflate,
- *                handles concatenated members), or libarchive (filter_all +
- *                format raw) for everything else.  zlib and libzstd return
- *                every byte decoded before damage; libarchive loses its
- *                last, incomplete 64 KiB output block with the error.
+ *                handles concatenated members), xz and lzma (liblzma), or
+ *                libarchive (filter_all + format raw) for everything else
+ *                (bzip2, lz4).  zlib, liblzma and libzstd return every byte
+ *                decoded before damage; libarchive loses its last,
+ *                incomplete 64 KiB output block with the error.
  *
  * Data errors are sticky: once ms_input_read() has returned -1 it keeps
  * returning -1.  A decoder error that happens after some output was produced
@@ -28,6 +29,7 @@
 
 #include <archive.h>
 #include <archive_entry.h>
+#include <lzma.h>
 #include <zlib.h>
 #include <zstd.h>
 
@@ -321,7 +323,7 @@ static ssize_t blk_read(blkrd *b, void *buf, size_t cap)
 /* ------------------------------------------------------------------ */
 /* the input object                                                    */
 
-enum { DEC_PLAIN, DEC_ZSTD, DEC_GZIP, DEC_ARCHIVE };
+enum { DEC_PLAIN, DEC_ZSTD, DEC_GZIP, DEC_LZMA, DEC_ARCHIVE };
 
 struct ms_input {
 	ms_input_info info;
@@ -346,6 +348,9 @@ struct ms_input {
 	z_stream gz;          /* DEC_GZIP */
 	int gz_init;          /* gz needs inflateEnd() */
 	int gz_mid;           /* inside a gzip member */
+	lzma_stream xz;       /* DEC_LZMA (xz or lzma_alone) */
+	int xz_init;          /* xz needs lzma_end() */
+	int xz_end;           /* the xz/lzma stream ended cleanly */
 	struct archive *ar;   /* libarchive decoder (format raw) */
 	blkrd arb;
 
@@ -477,6 +482,18 @@ static int setup_decoder(ms_input *in)
 			return -1;
 		in->gz_init = 1;
 		in->gz_mid = 1;
+		return 0;
+	}
+	if (in->dcomp == MS_COMP_XZ || in->dcomp == MS_COMP_LZMA) {
+		lzma_stream init = LZMA_STREAM_INIT;
+		lzma_ret lr;
+		in->dec = DEC_LZMA;
+		in->xz = init;
+		lr = in->dcomp == MS_COMP_XZ ? lzma_stream_decoder(&in->xz, UINT64_MAX, LZMA_CONCATENATED)
+					     : lzma_alone_decoder(&in->xz, UINT64_MAX);
+		if (lr != LZMA_OK)
+			return -1;
+		in->xz_init = 1;
 		return 0;
 	}
 	in->dec = DEC_ARCHIVE;
@@ -739,6 +756,87 @@ data_error:
 	return -1;
 }
 
+static const char *lzma_msg(lzma_ret r)
+{
+	switch (r) {
+	case LZMA_DATA_ERROR: return "compressed data is corrupt";
+	case LZMA_FORMAT_ERROR: return "file format not recognized";
+	case LZMA_OPTIONS_ERROR: return "unsupported compression options";
+	case LZMA_MEM_ERROR: return "out of memory";
+	case LZMA_MEMLIMIT_ERROR: return "memory usage limit reached";
+	default: return "decoder error";
+	}
+}
+
+/*
+ * xz (concatenated streams and stream padding, checked by liblzma) and
+ * lzma_alone through liblzma.  Zero bytes after an lzma_alone stream are
+ * ignored; other bytes after it are an error reported after the data.
+ */
+static ssize_t lzma_read(ms_input *in, void *buf, size_t cap)
+{
+	lzma_stream *z = &in->xz;
+	const char *name = ms_compression_name(in->dcomp);
+
+	if (in->pend_zerr)
+		return -1;
+	z->next_out = buf;
+	z->avail_out = cap;
+	while (z->avail_out > 0) {
+		lzma_ret r;
+		size_t before_in, before_out;
+		if (in->ipos == in->ilen && !in->src_eof) {
+			if (z->avail_out < cap)
+				break; /* do not block with output in hand */
+			if (dec_fill(in) != 0)
+				return -1;
+			continue;
+		}
+		if (in->xz_end) {
+			/* after an lzma_alone stream: padding or garbage */
+			while (in->ipos < in->ilen && in->ibuf[in->ipos] == 0)
+				in->ipos++;
+			if (in->ipos < in->ilen) {
+				seterr(in->err, sizeof in->err, "corrupt %s data: trailing garbage after the stream", name);
+				goto data_error;
+			}
+			if (in->src_eof)
+				break;
+			continue;
+		}
+		z->next_in = in->ibuf + in->ipos;
+		z->avail_in = in->ilen - in->ipos;
+		before_in = z->avail_in;
+		before_out = z->avail_out;
+		r = lzma_code(z, in->src_eof ? LZMA_FINISH : LZMA_RUN);
+		in->ipos = in->ilen - z->avail_in;
+		if (r == LZMA_STREAM_END) {
+			in->xz_end = 1;
+			continue;
+		}
+		if (r == LZMA_OK) {
+			if (in->src_eof && z->avail_in == before_in && z->avail_out == before_out) {
+				/* no progress at the end of the input */
+				seterr(in->err, sizeof in->err, "truncated %s data (unexpected end of input)", name);
+				goto data_error;
+			}
+			continue;
+		}
+		if (r == LZMA_BUF_ERROR)
+			seterr(in->err, sizeof in->err, "truncated %s data (unexpected end of input)", name);
+		else
+			seterr(in->err, sizeof in->err, "corrupt %s data: %s", name, lzma_msg(r));
+		goto data_error;
+	}
+	return (ssize_t)(cap - z->avail_out);
+data_error:
+	if (z->avail_out < cap) {
+		in->pend_zerr = 1;
+		return (ssize_t)(cap - z->avail_out);
+	}
+	return -1;
+}
+
 static ssize_t zstd_read(ms_input *in, void *buf, size_t cap)
 {
 	ZSTD_outBuffer out = { buf, cap, 0 };
@@ -814,6 +912,9 @@ ssize_t ms_input_read(ms_input *in, void *buf, size_t cap)
 		break;
 	case DEC_GZIP:
 		r = gzip_read(in, buf, cap);
+		break;
+	case DEC_LZMA:
+		r = lzma_read(in, buf, cap);
 		break;
 	default:
 		r = blk_read(&in->arb, buf, cap);
@@ -904,6 +1005,8 @@ void ms_input_close(ms_input *in)
 		ZSTD_freeDStream(in->zs);
 	if (in->gz_init)
 		inflateEnd(&in->gz);
+	if (in->xz_init)
+		lzma_end(&in->xz);
 	if (in->own_fd && in->fs.fd >= 0)
 		close(in->fs.fd);
 	free(in->fs.buf);

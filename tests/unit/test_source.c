@@ -451,6 +451,56 @@ UT_TEST(source_truncated_zstd)
 	UT_ASSERT(check_truncated("zstd", "zstd -q -c", "trunc-tail.zst", 999, "truncated zstd", &good));
 }
 
+UT_TEST(source_truncated_xz_lzma_exact)
+{
+	/* liblzma returns every byte it decoded: as much as xz -dc does */
+	static const struct { const char *cmd, *dcmd, *name, *needle; } t[] = {
+		{ "xz -c", "xz -dc", "exact.xz", "truncated xz data" },
+		{ "xz --format=lzma -c", "xz --format=lzma -dc", "exact.lzma", "truncated lzma data" },
+	};
+	if (!have_tool("xz")) {
+		printf("    skip: xz not installed\n");
+		return;
+	}
+	UT_ASSERT(fx_text() == 0);
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+		size_t good = 0;
+		UT_ASSERT(check_truncated("xz", t[i].cmd, t[i].name, 600, t[i].needle, &good));
+		UT_EQ_INT((long long)good, (long long)tool_len(t[i].dcmd, t[i].name));
+		UT_ASSERT(good + 4096 >= g_text_len * 6 / 10 - 64 * 1024);
+	}
+}
+
+UT_TEST(source_xz_concatenated_and_garbage)
+{
+	char a[600], p[600];
+	char *want;
+	readres r;
+	if (!have_tool("xz")) {
+		printf("    skip: xz not installed\n");
+		return;
+	}
+	UT_ASSERT(fx_text() == 0);
+	fx_path(a, sizeof a, "cat-a.xz");
+	fx_path(p, sizeof p, "cat.xz");
+	UT_EQ_INT(sh("xz -c '%s' > '%s' && cat '%s' '%s' > '%s'", g_text_path, a, a, a, p), 0);
+	read_path(p, &r);
+	UT_EQ_INT(r.last, 0);
+	want = malloc(2 * g_text_len);
+	memcpy(want, g_text, g_text_len);
+	memcpy(want + g_text_len, g_text, g_text_len);
+	UT_ASSERT(same(&r, want, 2 * g_text_len));
+	free(want);
+	free(r.data);
+	fx_path(p, sizeof p, "garbage.lzma");
+	UT_EQ_INT(sh("xz --format=lzma -c '%s' > '%s' && printf 'not lzma' >> '%s'", g_text_path, p, p), 0);
+	read_path(p, &r);
+	UT_EQ_INT(r.last, -1);
+	UT_ASSERT(same(&r, g_text, g_text_len));
+	UT_ASSERT(strstr(r.err, "trailing garbage") != NULL);
+	free(r.data);
+}
+
 UT_TEST(source_truncated_other_formats)
 {
 	static const struct { const char *tool, *cmd, *name; } t[] = {
