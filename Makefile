@@ -26,7 +26,7 @@ ifeq ($(DEVELOPER),1)
 WARN    += -Werror
 endif
 ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(PKG_CFLAGS) -pthread -MMD -MP
-LDLIBS  := $(PKG_LIBS) -pthread -lm
+LDLIBS  := $(PKG_LIBS) -lbz2 -pthread -lm
 
 # Sanitizer builds live in their own tree so they never mix with plain objects.
 ifneq ($(SANITIZE),)
@@ -80,7 +80,7 @@ test: $(BIN) $(B)/unit_tests
 deps:
 	apt-get update
 	apt-get install -y --no-install-recommends build-essential pkg-config \
-	    libpcre2-dev libzstd-dev libarchive-dev libcjson-dev libsqlite3-dev zlib1g-dev liblzma-dev \
+	    libpcre2-dev libzstd-dev libarchive-dev libcjson-dev libsqlite3-dev zlib1g-dev liblzma-dev libbz2-dev \
 	    sqlite3 zstd xz-utils bzip2 lz4 gzip
 
 install: mailsleuth

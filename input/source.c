@@ -12,11 +12,12 @@
  *                replayed from a small buffer.
  *   decoder      plain (pass-through), zstd (libzstd streaming API, handles
  *                concatenated and skippable frames), gzip (zlib inflate,
- *                handles concatenated members), xz and lzma (liblzma), or
- *                libarchive (filter_all + format raw) for everything else
- *                (bzip2, lz4).  zlib, liblzma and libzstd return every byte
- *                decoded before damage; libarchive loses its last,
- *                incomplete 64 KiB output block with the error.
+ *                handles concatenated members), xz and lzma (liblzma),
+ *                bzip2 (libbz2, concatenated streams), or libarchive
+ *                (filter_all + format raw) for lz4.  These libraries return
+ *                every byte decoded before damage (bzip2 and lz4 decode
+ *                whole blocks); libarchive loses its last, incomplete
+ *                64 KiB output block with the error.
  *
  * Data errors are sticky: once ms_input_read() has returned -1 it keeps
  * returning -1.  A decoder error that happens after some output was produced
@@ -29,6 +30,7 @@
 
 #include <archive.h>
 #include <archive_entry.h>
+#include <bzlib.h>
 #include <lzma.h>
 #include <zlib.h>
 #include <zstd.h>
@@ -323,7 +325,7 @@ static ssize_t blk_read(blkrd *b, void *buf, size_t cap)
 /* ------------------------------------------------------------------ */
 /* the input object                                                    */
 
-enum { DEC_PLAIN, DEC_ZSTD, DEC_GZIP, DEC_LZMA, DEC_ARCHIVE };
+enum { DEC_PLAIN, DEC_ZSTD, DEC_GZIP, DEC_LZMA, DEC_BZIP2, DEC_ARCHIVE };
 
 struct ms_input {
 	ms_input_info info;
@@ -351,6 +353,8 @@ struct ms_input {
 	lzma_stream xz;       /* DEC_LZMA (xz or lzma_alone) */
 	int xz_init;          /* xz needs lzma_end() */
 	int xz_end;           /* the xz/lzma stream ended cleanly */
+	bz_stream bz;         /* DEC_BZIP2 */
+	int bz_init;          /* bz needs BZ2_bzDecompressEnd() */
 	struct archive *ar;   /* libarchive decoder (format raw) */
 	blkrd arb;
 
@@ -482,6 +486,14 @@ static int setup_decoder(ms_input *in)
 			return -1;
 		in->gz_init = 1;
 		in->gz_mid = 1;
+		return 0;
+	}
+	if (in->dcomp == MS_COMP_BZIP2) {
+		in->dec = DEC_BZIP2;
+		memset(&in->bz, 0, sizeof in->bz);
+		if (BZ2_bzDecompressInit(&in->bz, 0, 0) != BZ_OK)
+			return -1;
+		in->bz_init = 1;
 		return 0;
 	}
 	if (in->dcomp == MS_COMP_XZ || in->dcomp == MS_COMP_LZMA) {
@@ -837,6 +849,86 @@ data_error:
 	return -1;
 }
 
+/*
+ * bzip2 through libbz2: concatenated streams (pbzip2, cat a.bz2 b.bz2) are
+ * one stream; zero bytes after the last one are ignored, other bytes are an
+ * error reported after the data.
+ */
+static ssize_t bzip2_read(ms_input *in, void *buf, size_t cap)
+{
+	bz_stream *z = &in->bz;
+	size_t done = 0;
+
+	if (in->pend_zerr)
+		return -1;
+	if (cap > UINT_MAX)
+		cap = UINT_MAX;
+	while (done < cap) {
+		int r;
+		unsigned before_in, before_out;
+		if (in->ipos == in->ilen && !in->src_eof) {
+			if (done > 0)
+				break; /* do not block with output in hand */
+			if (dec_fill(in) != 0)
+				return -1;
+			continue;
+		}
+		if (!in->bz_init) {
+			/* between streams: another stream, padding, or garbage */
+			while (in->ipos < in->ilen && in->ibuf[in->ipos] == 0)
+				in->ipos++;
+			if (in->ipos == in->ilen) {
+				if (in->src_eof)
+					break;
+				continue;
+			}
+			if (in->ibuf[in->ipos] != 'B') {
+				seterr(in->err, sizeof in->err, "corrupt bzip2 data: trailing garbage after the last stream");
+				goto data_error;
+			}
+			memset(z, 0, sizeof *z);
+			if (BZ2_bzDecompressInit(z, 0, 0) != BZ_OK) {
+				seterr(in->err, sizeof in->err, "corrupt bzip2 data: cannot restart the decoder");
+				goto data_error;
+			}
+			in->bz_init = 1;
+		}
+		z->next_in = (char *)in->ibuf + in->ipos;
+		z->avail_in = (unsigned)(in->ilen - in->ipos);
+		z->next_out = (char *)buf + done;
+		z->avail_out = (unsigned)(cap - done);
+		before_in = z->avail_in;
+		before_out = z->avail_out;
+		r = BZ2_bzDecompress(z);
+		in->ipos = in->ilen - z->avail_in;
+		done = cap - z->avail_out;
+		if (r == BZ_STREAM_END) {
+			BZ2_bzDecompressEnd(z);
+			in->bz_init = 0;
+			continue;
+		}
+		if (r == BZ_OK) {
+			if (in->src_eof && in->ipos == in->ilen && z->avail_in == before_in &&
+			    z->avail_out == before_out) {
+				seterr(in->err, sizeof in->err, "truncated bzip2 data (unexpected end of input)");
+				goto data_error;
+			}
+			continue;
+		}
+		seterr(in->err, sizeof in->err, "corrupt bzip2 data: %s",
+		       r == BZ_DATA_ERROR_MAGIC ? "bad magic" : r == BZ_MEM_ERROR ? "out of memory"
+											  : "data integrity error");
+		goto data_error;
+	}
+	return (ssize_t)done;
+data_error:
+	if (done > 0) {
+		in->pend_zerr = 1;
+		return (ssize_t)done;
+	}
+	return -1;
+}
+
 static ssize_t zstd_read(ms_input *in, void *buf, size_t cap)
 {
 	ZSTD_outBuffer out = { buf, cap, 0 };
@@ -915,6 +1007,9 @@ ssize_t ms_input_read(ms_input *in, void *buf, size_t cap)
 		break;
 	case DEC_LZMA:
 		r = lzma_read(in, buf, cap);
+		break;
+	case DEC_BZIP2:
+		r = bzip2_read(in, buf, cap);
 		break;
 	default:
 		r = blk_read(&in->arb, buf, cap);
@@ -1007,6 +1102,8 @@ void ms_input_close(ms_input *in)
 		inflateEnd(&in->gz);
 	if (in->xz_init)
 		lzma_end(&in->xz);
+	if (in->bz_init)
+		BZ2_bzDecompressEnd(&in->bz);
 	if (in->own_fd && in->fs.fd >= 0)
 		close(in->fs.fd);
 	free(in->fs.buf);
