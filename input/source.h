@@ -78,9 +78,11 @@ ms_input *ms_input_open(const ms_stream_spec *spec, char *err, size_t errlen);
  * Read up to cap decompressed bytes.  Returns bytes read (> 0), 0 at clean
  * end of stream, -1 on error (corrupt/truncated data, I/O error): the message
  * is then in ms_input_error(), and every later call returns -1 too.  Bytes
- * decoded before the damage are returned by earlier calls first; with the
- * formats decoded through libarchive (all but plain and zstd) the bytes of
- * libarchive's last, incomplete 64 KiB output block are lost with the error.
+ * decoded before the damage are returned by earlier calls first (gzip,
+ * bzip2, xz, lzma and zstd have their own decoders that return every byte
+ * they decoded; lz4, through libarchive, can lose libarchive's last,
+ * incomplete 64 KiB output block, but lz4 frames decode whole blocks of
+ * up to 4 MiB anyway).
  */
 ssize_t ms_input_read(ms_input *in, void *buf, size_t cap);
 
