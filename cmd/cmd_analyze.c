@@ -50,6 +50,52 @@ static void heading(ms_cli *cli, const char *t)
 		fprintf(cli->out, "\n%s\n", t);
 }
 
+/*
+ * A small time histogram of failures (#) and successes (+): the window is the
+ * smallest of 10m, 1h, 6h, 1d, 1w that gives at most 24 buckets.
+ */
+static void histogram(ms_cli *cli, sqlite3 *db, const ms_query *q0)
+{
+	static const int64_t windows[] = { 600, 3600, 6 * 3600, 86400, 7 * 86400, 30 * 86400 };
+	static const char *const names[] = { "10 minutes", "hour", "6 hours", "day", "week", "30 days" };
+	char err[256], when[40];
+	int64_t lo = scalar(db, "SELECT min(ts) FROM auth_events WHERE kind IN (1, 4)");
+	int64_t hi = scalar(db, "SELECT max(ts) FROM auth_events WHERE kind IN (1, 4)");
+	size_t wi = 0;
+	while (wi + 1 < sizeof windows / sizeof windows[0] && (hi - lo) / windows[wi] >= 24)
+		wi++;
+	ms_query q = *q0;
+	q.window = (int)windows[wi];
+	ms_table *t = ms_report_by_window(&q, err, sizeof err);
+	if (!t)
+		return;
+	int64_t max = 1;
+	for (int r = 0; r < t->nrows; r++) {
+		int64_t v = ms_table_cell(t, r, 3)->i + ms_table_cell(t, r, 4)->i;
+		if (v > max)
+			max = v;
+	}
+	char title[80];
+	snprintf(title, sizeof title, "Activity per %s (# failures, + successes)", names[wi]);
+	heading(cli, title);
+	for (int r = 0; r < t->nrows && r < 40; r++) {
+		int64_t f = ms_table_cell(t, r, 3)->i, ok = ms_table_cell(t, r, 4)->i;
+		int nf = (int)((f * 40 + max - 1) / max), nok = (int)((ok * 40 + max - 1) / max);
+		ms_fmt_time(ms_table_cell(t, r, 0)->i, when, sizeof when);
+		when[16] = 0; /* YYYY-MM-DDThh:mm */
+		when[10] = ' ';
+		fprintf(cli->out, "  %s %6lld %4lld ", when, (long long)f, (long long)ok);
+		for (int i = 0; i < nf; i++)
+			fputc('#', cli->out);
+		for (int i = 0; i < nok; i++)
+			fputc('+', cli->out);
+		fputc('\n', cli->out);
+	}
+	if (t->nrows > 40)
+		fprintf(cli->out, "  ... %d more buckets (mailsleuth report --by window)\n", t->nrows - 40);
+	ms_table_free(t);
+}
+
 static void summary(ms_cli *cli, sqlite3 *db, int top)
 {
 	char err[256];
@@ -160,6 +206,16 @@ static void summary(ms_cli *cli, sqlite3 *db, int top)
 		ms_table_render(t, MS_FMT_TEXT, o, &ro);
 		ms_table_free(t);
 	}
+	if (tls) {
+		heading(cli, "TLS ciphers");
+		t = ms_report_by_cipher(&q, err, sizeof err);
+		if (t) {
+			ms_table_render(t, MS_FMT_TEXT, o, &ro);
+			ms_table_free(t);
+		}
+	}
+	if (fails || oks)
+		histogram(cli, db, &q);
 }
 
 int cmd_analyze(ms_cli *cli, int argc, char **argv)
