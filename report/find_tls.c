@@ -9,36 +9,32 @@
 #include <strings.h>
 #include "findings.h"
 
+/* one rule for what is weak: the tokens of --by cipher (q_cipher.c), said in words */
 const char *ms_tls_weakness(const char *protocol, const char *cipher, int bits)
 {
-	static const struct { const char *needle; const char *why; } bad_ciphers[] = {
-		{ "NULL", "NULL cipher (no encryption)" },
-		{ "EXP", "export-grade cipher" },
+	static const struct { const char *tok, *why; } words[] = {
+		{ "SSLv2", "SSL 2 is broken (DROWN)" },
+		{ "SSLv3", "SSL 3 is broken (POODLE)" },
+		{ "TLSv1.0", "TLS 1.0 is deprecated (RFC 8996)" },
+		{ "TLSv1.1", "TLS 1.1 is deprecated (RFC 8996)" },
 		{ "RC4", "RC4 is broken" },
-		{ "DES-CBC3", "3DES (Sweet32)" },
 		{ "3DES", "3DES (Sweet32)" },
-		{ "DES-CBC", "single DES" },
-		{ "ADH", "anonymous key exchange (no server authentication)" },
-		{ "AECDH", "anonymous key exchange (no server authentication)" },
+		{ "DES", "single DES" },
+		{ "EXPORT", "export-grade cipher" },
+		{ "NULL", "NULL cipher (no encryption)" },
+		{ "anonymous", "anonymous key exchange (no server authentication)" },
 		{ "RC2", "RC2 is broken" },
-		{ "IDEA", "IDEA (64-bit block)" },
 		{ "MD5", "MD5 MAC" },
+		{ "<128bit", "key shorter than 128 bits" },
 	};
-	if (protocol) {
-		if (!strcasecmp(protocol, "SSLv2") || !strcasecmp(protocol, "SSLv3"))
-			return "SSL protocol (broken: POODLE/DROWN)";
-		if (!strcasecmp(protocol, "TLSv1") || !strcasecmp(protocol, "TLSv1.0"))
-			return "TLS 1.0 is deprecated (RFC 8996)";
-		if (!strcasecmp(protocol, "TLSv1.1"))
-			return "TLS 1.1 is deprecated (RFC 8996)";
-	}
-	if (cipher)
-		for (size_t i = 0; i < sizeof bad_ciphers / sizeof bad_ciphers[0]; i++)
-			if (strstr(cipher, bad_ciphers[i].needle))
-				return bad_ciphers[i].why;
-	if (bits > 0 && bits < 128)
-		return "key shorter than 128 bits";
-	return NULL;
+	const char *tok[8];
+	int n = ms_tls_weak_reasons(protocol, cipher, bits, tok, 8);
+	if (n <= 0)
+		return NULL;
+	for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+		if (!strcmp(words[i].tok, tok[0]))
+			return words[i].why;
+	return tok[0];
 }
 
 static const char *sql_tls =
