@@ -1,0 +1,396 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * timeline.c - mailsleuth sessions: the forensic timeline of reconstructed
+ * sessions, from the database, and optionally the original log lines
+ * re-read from the recorded source file (by line number; decoded
+ * passwords are never printed and AUTH payloads of TLS-debug Read/Write
+ * lines are redacted).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "timeline.h"
+#include "escape.h"
+#include "../input/source.h"
+
+typedef struct {
+	int64_t ts;
+	int order;      /* tie-break: connect 0, events 1, disconnect 2 */
+	char *text;     /* already escaped for the terminal */
+} tl_ev;
+
+typedef struct {
+	tl_ev *v;
+	int n, cap;
+} tl_list;
+
+static void tl_add(tl_list *l, int64_t ts, int order, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+#include <stdarg.h>
+static void tl_add(tl_list *l, int64_t ts, int order, const char *fmt, ...)
+{
+	va_list ap;
+	char *s = NULL;
+	if (l->n == l->cap) {
+		int nc = l->cap ? l->cap * 2 : 16;
+		tl_ev *p = realloc(l->v, (size_t)nc * sizeof *p);
+		if (!p)
+			return;
+		l->v = p;
+		l->cap = nc;
+	}
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) < 0)
+		s = NULL;
+	va_end(ap);
+	if (!s)
+		return;
+	l->v[l->n].ts = ts;
+	l->v[l->n].order = order;
+	l->v[l->n].text = s;
+	l->n++;
+}
+
+static int tl_cmp(const void *a, const void *b)
+{
+	const tl_ev *x = a, *y = b;
+	if (x->ts != y->ts)
+		return x->ts < y->ts ? -1 : 1;
+	return x->order - y->order;
+}
+
+/* escaped copy of an attacker-chosen string for the terminal */
+static const char *esc(char *buf, size_t cap, const unsigned char *s)
+{
+	if (!s) {
+		snprintf(buf, cap, "-");
+		return buf;
+	}
+	ms_esc_text_buf(buf, cap, (const char *)s, strlen((const char *)s));
+	return buf;
+}
+
+static void fmt_local(int64_t ts, char *buf, size_t cap)
+{
+	struct tm tm;
+	time_t t = (time_t)ts;
+	if (ts <= 0 || !localtime_r(&t, &tm))
+		snprintf(buf, cap, "%19s", "-");
+	else
+		strftime(buf, cap, "%Y-%m-%d %H:%M:%S", &tm);
+}
+
+static const char *sql_sessions =
+	"SELECT s.id, s.start_ts, s.end_ts, h.name, sv.s, s.pid, i.ip, cn.s, s.state, s.orphan,"
+	" t.protocol, t.cipher, t.bits, t.alg_bits, t.trust, s.auth_failures, s.auth_successes, s.messages,"
+	" s.rejects, er.s, ea.s, src.path, s.first_line, s.last_line, s.c_present, s.c_helo, s.c_ehlo,"
+	" s.c_starttls, s.c_auth_ok, s.c_auth_total, s.c_mail, s.c_rcpt_ok, s.c_rcpt_total, s.c_data, s.c_rset,"
+	" s.c_quit, s.c_unknown_total, s.c_commands_ok, s.c_commands_total, s.tls_setup, s.source_id, s.port"
+	" FROM sessions s LEFT JOIN hosts h ON h.id = s.host_id LEFT JOIN strings sv ON sv.id = s.service_id"
+	" LEFT JOIN ips i ON i.id = s.ip_id LEFT JOIN strings cn ON cn.id = s.client_name_id"
+	" LEFT JOIN tls_params t ON t.id = s.tls_id LEFT JOIN strings er ON er.id = s.end_reason_id"
+	" LEFT JOIN strings ea ON ea.id = s.end_after_id LEFT JOIN sources src ON src.id = s.source_id"
+	" WHERE s.start_ts >= ?1 AND s.start_ts < ?2 AND ("
+	"  (?3 IS NOT NULL AND i.ip = ?3) OR (?4 IS NOT NULL AND s.id = ?4)"
+	"  OR (?5 IS NOT NULL AND EXISTS (SELECT 1 FROM auth_events e JOIN accounts a ON a.id = e.account_id"
+	"      WHERE e.session_id = s.id AND a.name = ?5))"
+	"  OR (?5 IS NOT NULL AND EXISTS (SELECT 1 FROM accounts a WHERE a.id = s.auth_account_id AND a.name = ?5)))"
+	" ORDER BY s.start_ts, s.id LIMIT ?6";
+
+static const char *sql_auth =
+	"SELECT e.ts, e.kind, m.s, r.s, a.name, e.account_src, e.infer_gap, e.pw_len, e.pw_len_exact,"
+	" e.decode_truncated, e.user_unknown, e.line"
+	" FROM auth_events e LEFT JOIN strings m ON m.id = e.mech_id LEFT JOIN strings r ON r.id = e.reason_id"
+	" LEFT JOIN accounts a ON a.id = e.account_id WHERE e.session_id = ?1 ORDER BY e.ts, e.id";
+
+static const char *sql_msgs =
+	"SELECT ts, queue_id, sender, nrcpt, delivered, bounced, deferred, size FROM messages"
+	" WHERE session_id = ?1 ORDER BY ts, id";
+
+static const char *sql_rejects =
+	"SELECT ts, code, reason, sender, recipient FROM rejects WHERE session_id = ?1 ORDER BY ts, id";
+
+static const char *const kind_name[] = { "?", "failed", "error", "aborted", "succeeded", "rate-limited" };
+
+static void counters(sqlite3_stmt *st, char *buf, size_t cap)
+{
+	static const struct { const char *name; int ok, total; } c[] = {
+		{ "helo", 25, -1 }, { "ehlo", 26, -1 }, { "starttls", 27, -1 }, { "auth", 28, 29 },
+		{ "mail", 30, -1 }, { "rcpt", 31, 32 }, { "data", 33, -1 }, { "rset", 34, -1 },
+		{ "quit", 35, -1 }, { "unknown", -1, 36 }, { "commands", 37, 38 },
+	};
+	size_t o = 0;
+	buf[0] = 0;
+	for (size_t i = 0; i < sizeof c / sizeof c[0] && o + 32 < cap; i++) {
+		long long ok = c[i].ok >= 0 ? sqlite3_column_int64(st, c[i].ok) : 0;
+		long long tot = c[i].total >= 0 ? sqlite3_column_int64(st, c[i].total) : ok;
+		if (c[i].ok < 0)
+			ok = 0;
+		if (ok == 0 && tot == 0)
+			continue;
+		if (ok == tot)
+			o += (size_t)snprintf(buf + o, cap - o, "%s%s=%lld", o ? " " : "", c[i].name, ok);
+		else
+			o += (size_t)snprintf(buf + o, cap - o, "%s%s=%lld/%lld", o ? " " : "", c[i].name, ok, tot);
+	}
+}
+
+/* --- original lines --- */
+
+static int starts(const char *s, const char *p)
+{
+	return !strncasecmp(s, p, strlen(p));
+}
+
+/*
+ * Redact TLS-debug dialogue that can carry credentials: everything after
+ * "Read N chars: " except plain SMTP commands (AUTH keeps its mechanism),
+ * and the server's "334" AUTH challenges after "Write N chars: ".
+ */
+static void redact(char *line)
+{
+	char *p = strstr(line, " chars: ");
+	if (!p)
+		return;
+	char *q = p;
+	while (q > line && q[-1] >= '0' && q[-1] <= '9')
+		q--;
+	if (q == p || q - line < 6)
+		return;
+	int is_read = !strncmp(q - 5, "Read ", 5), is_write = q - line >= 6 && !strncmp(q - 6, "Write ", 6);
+	char *d = p + 8;
+	if (is_read) {
+		static const char *const safe[] = { "EHLO", "HELO", "QUIT", "RSET", "NOOP", "STARTTLS", "MAIL FROM",
+						    "RCPT TO", "DATA", "BDAT", "VRFY", "XCLIENT" };
+		for (size_t i = 0; i < sizeof safe / sizeof safe[0]; i++)
+			if (starts(d, safe[i]))
+				return;
+		if (starts(d, "AUTH ")) {
+			char *sp = strchr(d + 5, ' ');
+			char *qm = strchr(d + 5, '?');
+			char *end = sp && (!qm || sp < qm) ? sp : qm;
+			if (end)
+				strcpy(end, " [redacted]");
+			return;
+		}
+		strcpy(d, "[redacted]");
+	} else if (is_write && starts(d, "334")) {
+		strcpy(d, "334 [redacted]");
+	}
+}
+
+static int line_wanted(const char *line, const char *tag, char **qids, int nq)
+{
+	if (strstr(line, tag))
+		return 1;
+	for (int i = 0; i < nq; i++)
+		if (qids[i] && *qids[i] && strstr(line, qids[i]))
+			return 1;
+	return 0;
+}
+
+static void print_lines(FILE *f, const char *path, int64_t first, int64_t last, const char *tag, char **qids, int nq)
+{
+	ms_stream_spec spec;
+	char err[256], buf[65536], esc_buf[8192];
+	char *acc = NULL;
+	size_t acc_n = 0, acc_cap = 0;
+	int64_t lineno = 0;
+	int shown = 0, done = 0;
+	memset(&spec, 0, sizeof spec);
+	spec.path = (char *)path;
+	spec.mtime = spec.size = -1;
+	ms_input *in = ms_input_open(&spec, err, sizeof err);
+	if (!in) {
+		fprintf(f, "  (cannot re-read the log: ");
+		ms_esc_text(f, err, strlen(err));
+		fputs(")\n", f);
+		return;
+	}
+	while (!done) {
+		ssize_t n = ms_input_read(in, buf, sizeof buf);
+		if (n <= 0)
+			break;
+		for (ssize_t i = 0; i < n && !done; i++) {
+			if (buf[i] != '\n') {
+				if (acc_n + 1 >= acc_cap) {
+					if (acc_cap >= 1 << 20)
+						continue;   /* overlong: keep the first MiB */
+					size_t nc = acc_cap ? acc_cap * 2 : 1024;
+					char *p = realloc(acc, nc);
+					if (!p)
+						continue;
+					acc = p;
+					acc_cap = nc;
+				}
+				acc[acc_n++] = buf[i];
+				continue;
+			}
+			lineno++;
+			if (acc)
+				acc[acc_n] = 0;
+			if (lineno >= first && (last < first || lineno <= last) && acc &&
+			    line_wanted(acc, tag, qids, nq)) {
+				redact(acc);
+				ms_esc_text_buf(esc_buf, sizeof esc_buf, acc, strlen(acc));
+				fprintf(f, "  %6lld| %s\n", (long long)lineno, esc_buf);
+				shown++;
+			}
+			acc_n = 0;
+			if (last >= first && lineno >= last)
+				done = 1;
+		}
+	}
+	if (!shown)
+		fputs("  (no line of this session found: the file changed since it was ingested?)\n", f);
+	free(acc);
+	ms_input_close(in);
+}
+
+int ms_timeline(const ms_query *q, const ms_timeline_opts *o, FILE *f, char *err, size_t errlen)
+{
+	sqlite3_stmt *ss = NULL, *sa = NULL, *sm = NULL, *sr = NULL;
+	int rc, nsess = 0, ret = -1;
+	if (ms_q_prepare(q->db, sql_sessions, &ss, err, errlen) || ms_q_prepare(q->db, sql_auth, &sa, err, errlen) ||
+	    ms_q_prepare(q->db, sql_msgs, &sm, err, errlen) || ms_q_prepare(q->db, sql_rejects, &sr, err, errlen))
+		goto done;
+	ms_q_bind_range(ss, q, 1);
+	if (o->ip)
+		sqlite3_bind_text(ss, 3, o->ip, -1, SQLITE_STATIC);
+	if (o->id > 0)
+		sqlite3_bind_int64(ss, 4, o->id);
+	if (o->account)
+		sqlite3_bind_text(ss, 5, o->account, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(ss, 6, o->limit > 0 ? o->limit + 1 : INT64_MAX);
+	while ((rc = sqlite3_step(ss)) == SQLITE_ROW) {
+		char b1[512], b2[512], b3[512], tb[40], tb2[40];
+		tl_list l = { NULL, 0, 0 };
+		char *qids[64];
+		int nq = 0;
+		int64_t sid = sqlite3_column_int64(ss, 0), start = sqlite3_column_int64(ss, 1);
+		int64_t end = sqlite3_column_int64(ss, 2);
+		int state = sqlite3_column_int(ss, 8);
+		const unsigned char *ip = sqlite3_column_text(ss, 6), *name = sqlite3_column_text(ss, 7);
+		if (o->limit > 0 && nsess == o->limit) {
+			fprintf(f, "... more sessions match (use --top N)\n");
+			break;
+		}
+		nsess++;
+		fmt_local(start, tb, sizeof tb);
+		fmt_local(end, tb2, sizeof tb2);
+		fprintf(f, "%sSession %lld%s  %s  %s %s/smtpd[%lld]%s\n", nsess > 1 ? "\n" : "", (long long)sid,
+			sqlite3_column_int(ss, 9) ? " (orphan: the log began inside it)" : "",
+			esc(b1, sizeof b1, ip), esc(b2, sizeof b2, sqlite3_column_text(ss, 3)),
+			esc(b3, sizeof b3, sqlite3_column_text(ss, 4)), (long long)sqlite3_column_int64(ss, 5),
+			state == 1 ? "" : state == 0 ? "  still open at end of input" : state == 2 ? "  unterminated" : "  evicted");
+		if (!sqlite3_column_int(ss, 9))
+			tl_add(&l, start, 0, "connect from %s[%s]", esc(b1, sizeof b1, name), esc(b2, sizeof b2, ip));
+		if (sqlite3_column_text(ss, 11)) {
+			const char *why[12];
+			int nw = ms_tls_weak_reasons((const char *)sqlite3_column_text(ss, 10),
+						     (const char *)sqlite3_column_text(ss, 11), sqlite3_column_int(ss, 12), why, 12);
+			char wb[160] = "";
+			size_t wo = 0;
+			for (int i = 0; i < nw && wo + 20 < sizeof wb; i++)
+				wo += (size_t)snprintf(wb + wo, sizeof wb - wo, "%s%s", i ? ", " : "  WEAK: ", why[i]);
+			fprintf(f, "  TLS: %s with %s (%lld/%lld bits, %s)%s\n", esc(b1, sizeof b1, sqlite3_column_text(ss, 10)),
+				esc(b2, sizeof b2, sqlite3_column_text(ss, 11)), (long long)sqlite3_column_int64(ss, 12),
+				(long long)sqlite3_column_int64(ss, 13), esc(b3, sizeof b3, sqlite3_column_text(ss, 14)), wb);
+		} else if (sqlite3_column_int(ss, 39)) {
+			fprintf(f, "  TLS: set up but never established\n");
+		} else {
+			fprintf(f, "  TLS: none (plaintext)\n");
+		}
+		/* auth events */
+		sqlite3_reset(sa);
+		sqlite3_bind_int64(sa, 1, sid);
+		while (sqlite3_step(sa) == SQLITE_ROW) {
+			int kind = sqlite3_column_int(sa, 1);
+			char user[600] = "", extra[200] = "";
+			if (sqlite3_column_text(sa, 4)) {
+				size_t ul = (size_t)snprintf(user, sizeof user, " as %s (%s", esc(b1, sizeof b1, sqlite3_column_text(sa, 4)),
+							     ms_src_name(sqlite3_column_int(sa, 5)));
+				if (sqlite3_column_type(sa, 6) != SQLITE_NULL && ul < sizeof user)
+					ul += (size_t)snprintf(user + ul, sizeof user - ul, ", %llds apart",
+							       (long long)sqlite3_column_int64(sa, 6));
+				if (ul < sizeof user)
+					snprintf(user + ul, sizeof user - ul, ")");
+			}
+			if (sqlite3_column_type(sa, 7) != SQLITE_NULL && sqlite3_column_int64(sa, 7) >= 0)
+				snprintf(extra, sizeof extra, ", password of %s%lld characters (not shown)",
+					 sqlite3_column_int(sa, 8) ? "" : "at least ", (long long)sqlite3_column_int64(sa, 7));
+			tl_add(&l, sqlite3_column_int64(sa, 0), 1, "AUTH %s %s%s%s%s%s%s",
+			       esc(b2, sizeof b2, sqlite3_column_text(sa, 2)), kind >= 1 && kind <= 5 ? kind_name[kind] : "?",
+			       user, extra, sqlite3_column_int(sa, 10) ? ", no such user" : "",
+			       sqlite3_column_text(sa, 3) ? ": " : "", sqlite3_column_text(sa, 3) ?
+			       esc(b3, sizeof b3, sqlite3_column_text(sa, 3)) : "");
+		}
+		sqlite3_reset(sm);
+		sqlite3_bind_int64(sm, 1, sid);
+		while (sqlite3_step(sm) == SQLITE_ROW) {
+			const unsigned char *qid = sqlite3_column_text(sm, 1);
+			if (qid && nq < 64)
+				qids[nq++] = strdup((const char *)qid);
+			tl_add(&l, sqlite3_column_int64(sm, 0), 1, "message %s from <%s>, %lld recipients: %lld delivered, %lld bounced, %lld deferred",
+			       esc(b1, sizeof b1, qid), esc(b2, sizeof b2, sqlite3_column_text(sm, 2)),
+			       (long long)sqlite3_column_int64(sm, 3), (long long)sqlite3_column_int64(sm, 4),
+			       (long long)sqlite3_column_int64(sm, 5), (long long)sqlite3_column_int64(sm, 6));
+		}
+		sqlite3_reset(sr);
+		sqlite3_bind_int64(sr, 1, sid);
+		while (sqlite3_step(sr) == SQLITE_ROW)
+			tl_add(&l, sqlite3_column_int64(sr, 0), 1, "reject %lld %s (from <%s> to <%s>)",
+			       (long long)sqlite3_column_int64(sr, 1), esc(b1, sizeof b1, sqlite3_column_text(sr, 2)),
+			       esc(b2, sizeof b2, sqlite3_column_text(sr, 3)), esc(b3, sizeof b3, sqlite3_column_text(sr, 4)));
+		if (state == 1 || state == 2) {
+			char cb[300], rb[1200] = "";
+			counters(ss, cb, sizeof cb);
+			if (sqlite3_column_text(ss, 19))
+				snprintf(rb, sizeof rb, "%s%s%s, then ", esc(b1, sizeof b1, sqlite3_column_text(ss, 19)),
+					 sqlite3_column_text(ss, 20) ? " after " : "",
+					 sqlite3_column_text(ss, 20) ? esc(b2, sizeof b2, sqlite3_column_text(ss, 20)) : "");
+			if (state == 1)
+				tl_add(&l, end, 2, "%sdisconnect  %s", rb, cb);
+			else
+				tl_add(&l, end, 2, "%sno disconnect: the process started a new session", rb);
+		}
+		qsort(l.v, (size_t)l.n, sizeof *l.v, tl_cmp);
+		for (int i = 0; i < l.n; i++) {
+			fmt_local(l.v[i].ts, tb, sizeof tb);
+			fprintf(f, "  %s  %s\n", tb, l.v[i].text);
+			free(l.v[i].text);
+		}
+		free(l.v);
+		fprintf(f, "  counts: %lld auth failures, %lld successes, %lld messages, %lld rejects\n",
+			(long long)sqlite3_column_int64(ss, 15), (long long)sqlite3_column_int64(ss, 16),
+			(long long)sqlite3_column_int64(ss, 17), (long long)sqlite3_column_int64(ss, 18));
+		const char *path = (const char *)sqlite3_column_text(ss, 21);
+		int64_t fl = sqlite3_column_int64(ss, 22), ll = sqlite3_column_int64(ss, 23);
+		if (path) {
+			fprintf(f, "  evidence: %s lines %lld-%lld%s\n", esc(b1, sizeof b1, (const unsigned char *)path),
+				(long long)fl, (long long)ll, ll < fl ? " (continues in a later file)" : "");
+			if (o->lines) {
+				char tag[300];
+				snprintf(tag, sizeof tag, "%s/smtpd[%lld]: ", sqlite3_column_text(ss, 4) ?
+					 (const char *)sqlite3_column_text(ss, 4) : "postfix", (long long)sqlite3_column_int64(ss, 5));
+				print_lines(f, path, fl, ll, tag, qids, nq);
+			}
+		}
+		for (int i = 0; i < nq; i++)
+			free(qids[i]);
+	}
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		snprintf(err, errlen, "query failed: %s", sqlite3_errmsg(q->db));
+		goto done;
+	}
+	if (nsess == 0)
+		fputs("no matching session\n", f);
+	ret = nsess;
+done:
+	sqlite3_finalize(ss);
+	sqlite3_finalize(sa);
+	sqlite3_finalize(sm);
+	sqlite3_finalize(sr);
+	return ret;
+}
