@@ -49,6 +49,9 @@
 #define MS_IBUF   (256u * 1024u) /* input buffer for decoders and tar reading */
 #define MS_HEAD   512u           /* bytes peeked for format detection */
 #define MS_ERRLEN 512u
+/* A hostile xz/lzma header may ask for a 1.5 GiB dictionary; xz -9 needs
+ * 65 MiB to decode.  Beyond this the file is reported, not decoded. */
+#define MS_XZ_MEMLIMIT (UINT64_C(512) << 20)
 
 const char *ms_compression_name(ms_compression c)
 {
@@ -501,8 +504,8 @@ static int setup_decoder(ms_input *in)
 		lzma_ret lr;
 		in->dec = DEC_LZMA;
 		in->xz = init;
-		lr = in->dcomp == MS_COMP_XZ ? lzma_stream_decoder(&in->xz, UINT64_MAX, LZMA_CONCATENATED)
-					     : lzma_alone_decoder(&in->xz, UINT64_MAX);
+		lr = in->dcomp == MS_COMP_XZ ? lzma_stream_decoder(&in->xz, MS_XZ_MEMLIMIT, LZMA_CONCATENATED)
+					     : lzma_alone_decoder(&in->xz, MS_XZ_MEMLIMIT);
 		if (lr != LZMA_OK)
 			return -1;
 		in->xz_init = 1;
