@@ -4,14 +4,17 @@
 #include <string.h>
 #include "cli.h"
 #include "../report/report.h"
+#include "../report/findings.h"
+#include "../report/html.h"
 #include "../store/store.h"
 
 enum { O_DB = 'd', O_BY = 'b', O_FORMAT = 'f', O_TOP = 'n', O_SINCE = 's', O_UNTIL = 'u', O_TZ = 'z', O_HELP = 'h',
-       O_WINDOW = 'w' };
+       O_WINDOW = 'w', O_ALL = 'A' };
 
 static const ms_optdef opts[] = {
 	{ { "by", required_argument, NULL, O_BY }, "KIND", "ip | account | cipher | window | logins (successes after failures) | sources | unrecognised" },
 	{ { "window", required_argument, NULL, O_WINDOW }, "DUR", "--by window: bucket length, e.g. 10m, 1h, 1d (default 1h)" },
+	{ { "all", no_argument, NULL, O_ALL }, NULL, "with --format html: findings and every report in one page" },
 	{ { "db", required_argument, NULL, O_DB }, "FILE", "database file (default ./mailsleuth.db)" },
 	{ { "format", required_argument, NULL, O_FORMAT }, "FMT", "text | json | ndjson | csv | html (default text)" },
 	{ { "top", required_argument, NULL, O_TOP }, "N", "at most N rows (default: 20 in text, all otherwise)" },
@@ -38,13 +41,103 @@ static const report_kind kinds[] = {
 	{ "unrecognised", ms_report_unrecognised, "Unrecognised lines by program" },
 };
 
+/* one kind as an HTML section: a chart where one helps, then the table */
+static int html_kind(ms_cli *cli, const report_kind *k, ms_query *q, int limit, int section, char *err, size_t errlen)
+{
+	ms_table *t = k->fn(q, err, errlen);
+	if (!t && !strcmp(k->name, "window") && !strncmp(err, "--", 2)) {
+		/* too many buckets for the page: fall back to days, then weeks */
+		int w = q->window;
+		q->window = 86400;
+		t = k->fn(q, err, errlen);
+		if (!t) {
+			q->window = 7 * 86400;
+			t = k->fn(q, err, errlen);
+		}
+		q->window = w;
+	}
+	if (t && !strcmp(k->name, "window") && q->window == 0 && t->nrows > 400) {
+		/* no --window: pick a bucket length that gives a readable chart */
+		static const int steps[] = { 86400, 7 * 86400, 28 * 86400 };
+		for (size_t i = 0; i < sizeof steps / sizeof steps[0] && t && t->nrows > 400; i++) {
+			ms_table_free(t);
+			q->window = steps[i];
+			t = k->fn(q, err, errlen);
+		}
+		q->window = 0;
+	}
+	if (!t)
+		return -1;
+	if (section)
+		ms_html_section(cli->out, k->title);
+	if (!strcmp(k->name, "window"))
+		ms_html_time_chart(cli->out, "Auth failures and successes over time", t);
+	else if (!strcmp(k->name, "ip"))
+		ms_html_hbar(cli->out, "Top attacking addresses by auth failures", t, "ip", "auth_failures", 15);
+	else if (!strcmp(k->name, "account"))
+		ms_html_hbar(cli->out, "Top targeted accounts by auth failures", t, "account", "auth_failures", 15);
+	/* the window table lists every bucket: under the chart the page lists the
+	 * busy ones only (its cells are numbers and times: rows copy shallowly) */
+	if (!strcmp(k->name, "window")) {
+		ms_table *b = ms_table_new(t->cols, t->ncols);
+		int sc = ms_table_col(t, "sessions"), fc = ms_table_col(t, "auth_failures"),
+		    oc = ms_table_col(t, "auth_successes");
+		for (int r = 0; b && r < t->nrows; r++) {
+			if (!ms_table_cell(t, r, sc)->i && !ms_table_cell(t, r, fc)->i && !ms_table_cell(t, r, oc)->i)
+				continue;
+			int nr = ms_table_add_row(b);
+			if (nr < 0)
+				break;
+			memcpy(ms_table_cell(b, nr, 0), ms_table_cell(t, r, 0), (size_t)t->ncols * sizeof(ms_cell));
+		}
+		if (b) {
+			fprintf(cli->out, "<p class=\"meta\">%d buckets; those with activity:</p>\n", t->nrows);
+			ms_table_free(t);
+			t = b;
+		}
+	}
+	ms_table_render_html_fragment(t, cli->out, limit);
+	if (limit > 0 && t->nrows > limit)
+		fprintf(cli->out, "<p class=\"meta\">%d more rows: use --top N or --format json.</p>\n", t->nrows - limit);
+	ms_table_free(t);
+	return 0;
+}
+
+static int html_page(ms_cli *cli, const report_kind *k, ms_query *q, int limit, int all, char *err, size_t errlen)
+{
+	ms_html_begin(cli->out, all ? "mailsleuth report" : k->title, cli->now);
+	if (all) {
+		ms_findings fs;
+		ms_find_opts fo;
+		memset(&fs, 0, sizeof fs);
+		ms_find_opts_default(&fo);
+		if (ms_findings_run(q, &fo, &fs, err, errlen) != 0)
+			return -1;
+		ms_html_section(cli->out, "Findings");
+		if (fs.n == 0)
+			fputs("<p>No findings.</p>\n", cli->out);
+		else
+			ms_findings_html_fragment(&fs, cli->out, 0);
+		ms_findings_free(&fs);
+		static const char *const order[] = { "window", "ip", "account", "logins", "cipher", "sources", "unrecognised" };
+		for (size_t i = 0; i < sizeof order / sizeof order[0]; i++)
+			for (size_t j = 0; j < sizeof kinds / sizeof kinds[0]; j++)
+				if (!strcmp(kinds[j].name, order[i]) && html_kind(cli, &kinds[j], q, limit, 1, err, errlen))
+					return -1;
+	} else if (html_kind(cli, k, q, limit, 0, err, errlen)) {
+		return -1;
+	}
+	ms_html_end(cli->out);
+	return 0;
+}
+
 int cmd_report(ms_cli *cli, int argc, char **argv)
 {
 	struct option longs[NOPTS + 1];
 	char shorts[64], err[512];
 	const char *db = "mailsleuth.db", *by = NULL;
 	ms_format fmt = MS_FMT_TEXT;
-	int top = -1, c;
+	int top = -1, c, all = 0;
 	ms_query q;
 	memset(&q, 0, sizeof q);
 	q.now = cli->now;
@@ -58,6 +151,7 @@ int cmd_report(ms_cli *cli, int argc, char **argv)
 				     "fields are documented in docs/reports.md.", opts, NOPTS);
 			return MS_EXIT_OK;
 		case O_DB: db = optarg; break;
+		case O_ALL: all = 1; break;
 		case O_WINDOW: {
 			int64_t w;
 			if (ms_parse_duration(optarg, &w) != 0 || w < 60 || w > 366 * 86400) {
@@ -110,6 +204,12 @@ int cmd_report(ms_cli *cli, int argc, char **argv)
 		ms_err(cli, "report: unexpected argument '%s'", argv[optind]);
 		return MS_EXIT_USAGE;
 	}
+	if (all && fmt != MS_FMT_HTML) {
+		ms_err(cli, "report: --all needs --format html");
+		return MS_EXIT_USAGE;
+	}
+	if (all && !by)
+		by = "ip";
 	if (!by) {
 		ms_err(cli, "report: --by is required (ip, account, cipher, window, logins, sources, unrecognised)");
 		return MS_EXIT_USAGE;
@@ -128,6 +228,16 @@ int cmd_report(ms_cli *cli, int argc, char **argv)
 		return MS_EXIT_DB;
 	}
 	q.db = ms_store_db(st);
+	if (fmt == MS_FMT_HTML) {
+		int lim = top >= 0 ? top : (all || !strcmp(k->name, "window") ? 50 : 0);
+		int hr = html_page(cli, k, &q, lim, all, err, sizeof err);
+		if (hr)
+			ms_err(cli, "%s", err);
+		ms_store_close(st);
+		if (hr)
+			return !strncmp(err, "--", 2) ? MS_EXIT_USAGE : MS_EXIT_DB;
+		return ferror(cli->out) ? MS_EXIT_DB : MS_EXIT_OK;
+	}
 	ms_table *t = k->fn(&q, err, sizeof err);
 	if (!t) {
 		ms_err(cli, "%s", err);

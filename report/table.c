@@ -4,6 +4,7 @@
 #include <time.h>
 #include "table.h"
 #include "escape.h"
+#include "html.h"
 
 ms_table *ms_table_new(const ms_col *cols, int ncols)
 {
@@ -462,14 +463,9 @@ void ms_table_render(const ms_table *t, ms_format fmt, FILE *f, const ms_render_
 		render_csv(t, f, n);
 		break;
 	case MS_FMT_HTML:
-		fputs("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>mailsleuth</title></head><body>\n", f);
-		if (o->title) {
-			fputs("<h1>", f);
-			ms_esc_html(f, o->title, strlen(o->title));
-			fputs("</h1>\n", f);
-		}
+		ms_html_begin(f, o->title ? o->title : "mailsleuth", o->generated_at);
 		ms_table_render_html_fragment(t, f, n);
-		fputs("</body></html>\n", f);
+		ms_html_end(f);
 		break;
 	}
 }
