@@ -69,6 +69,14 @@ int ms_run_ingest(ms_cli *cli, const char *db, const ms_ingest_cli *ic, char **f
 	rc = ms_ingest_run(st, files, nfiles, &o, resp);
 	if (o.progress)
 		fputs("\r\033[K", cli->err);
+	for (size_t i = 0; i < resp->nfiles; i++) {
+		const ms_file_result *fr = &resp->files[i];
+		/* a file of garbage is counted, and said so rather than passed over
+		 * (not a journal with only "-- No entries --"-style markers) */
+		if (fr->status != 2 && fr->new_lines > 0 && fr->recognised == 0 && fr->unrecognised > 0)
+			ms_err(cli, "warning: %s: no line recognised (%lld lines, %lld without a syslog header): not a mail log?",
+			       fr->display, (long long)fr->lines, (long long)fr->malformed);
+	}
 	if (ic->verbose)
 		ms_err(cli, "%lld lines, %.1f MB in %.2f s", (long long)resp->total_lines, (double)resp->total_bytes / 1e6,
 		       resp->seconds);
