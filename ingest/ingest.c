@@ -31,6 +31,9 @@ typedef struct {
 	ms_grammar *g;
 	ms_tracker *tr;
 	ms_pipe *pipe;          /* writer thread (NULL: records are written synchronously) */
+	int started;            /* tracker, writer thread and saved state set up (first stream read) */
+	ms_tracker_cfg cfg;
+	ms_idgen ids;
 	ms_tzcache tz;
 	ms_yearstate year;
 	int year_set_started;
@@ -296,6 +299,37 @@ static int empty_source_seen(ing_ctx *c, const char *path)
 	return found;
 }
 
+/*
+ * Set up the tracker, the writer thread and the saved tracker state when the
+ * first stream is actually read (a run where every file is unchanged needs
+ * none of it).  Returns 0, or -1 (out of memory).
+ */
+static int tracker_start(ing_ctx *c)
+{
+	if (c->started)
+		return c->tr ? 0 : -1;
+	c->started = 1;
+	if (ms_store_bulk_begin(c->st) < 0)
+		say(c, 1, "cannot drop the indexes for the bulk load: %s", ms_store_errmsg(c->st));
+	ms_sink sink = ms_store_sink(c->st);
+	c->pipe = ms_pipe_new(&sink);
+	ms_sink tsink = c->pipe ? ms_pipe_sink(c->pipe) : sink;
+	c->tr = ms_tracker_new(&c->cfg, &tsink, &c->ids);
+	if (!c->tr) {
+		say(c, 2, "out of memory");
+		return -1;
+	}
+	size_t blen = 0;
+	void *blob = ms_store_state_load(c->st, &blen);
+	if (blob) {
+		if (ms_tracker_load(c->tr, blob, blen) != 0)
+			say(c, 1, "saved session state is unreadable (written by another version?); "
+				  "sessions still open from the previous run start over");
+		free(blob);
+	}
+	return 0;
+}
+
 static int process_stream(ing_ctx *c, const ms_stream_spec *spec, ms_file_result *fr, int new_set)
 {
 	char err[256];
@@ -326,6 +360,11 @@ static int process_stream(ing_ctx *c, const ms_stream_spec *spec, ms_file_result
 		}
 	}
 
+	if (tracker_start(c) != 0) {
+		fr->status = 2;
+		snprintf(fr->error, sizeof fr->error, "out of memory");
+		return -1;
+	}
 	in = ms_input_open(spec, err, sizeof err);
 	if (!in) {
 		fr->status = 2;
@@ -592,8 +631,6 @@ int ms_ingest_run(ms_store *st, char *const *args, int nargs, const ms_ingest_op
 	char err[256];
 	ms_stream_spec *all = NULL;
 	size_t nall = 0;
-	ms_tracker_cfg cfg;
-	ms_idgen ids;
 	int rc = 0;
 
 	memset(res, 0, sizeof *res);
@@ -654,37 +691,13 @@ int ms_ingest_run(ms_store *st, char *const *args, int nargs, const ms_ingest_op
 		}
 	}
 
-	ms_tracker_cfg_default(&cfg);
+	ms_tracker_cfg_default(&c.cfg);
 	if (opts->plesk_window > 0)
-		cfg.plesk_window = opts->plesk_window;
-	if (ms_store_hmac_key(st, cfg.hmac_key) == 0)
-		cfg.hmac_key_len = 32;
-	ms_store_next_ids(st, &ids);
-	if (ms_store_bulk_begin(st) < 0)
-		say(&c, 1, "cannot drop the indexes for the bulk load: %s", ms_store_errmsg(st));
-	ms_sink sink = ms_store_sink(st);
-	c.pipe = ms_pipe_new(&sink);
-	ms_sink tsink = c.pipe ? ms_pipe_sink(c.pipe) : sink;
-	c.tr = ms_tracker_new(&cfg, &tsink, &ids);
-	if (!c.tr) {
-		say(&c, 2, "out of memory");
-		rc = -1;
-		goto done;
-	}
-	{
-		size_t blen = 0;
-		void *blob = ms_store_state_load(st, &blen);
-		if (blob) {
-			if (ms_tracker_load(c.tr, blob, blen) != 0)
-				say(&c, 1, "saved session state is unreadable (written by another version?); "
-					   "sessions still open from the previous run start over");
-			ms_tracker_get_ids(c.tr, &ids);
-			ms_idgen dbids;
-			ms_store_next_ids(st, &dbids);
-			(void)dbids;
-			free(blob);
-		}
-	}
+		c.cfg.plesk_window = opts->plesk_window;
+	if (ms_store_hmac_key(st, c.cfg.hmac_key) == 0)
+		c.cfg.hmac_key_len = 32;
+	ms_store_next_ids(st, &c.ids);
+	/* the tracker, the writer thread and the saved state: tracker_start(), on the first stream read */
 
 	for (size_t i = 0; i < nall; i++) {
 		ms_file_result *nf = realloc(res->files, (res->nfiles + 1) * sizeof *nf);
@@ -718,8 +731,8 @@ int ms_ingest_run(ms_store *st, char *const *args, int nargs, const ms_ingest_op
 				break; /* the database itself failed: stop */
 		}
 	}
-	res->stats = *ms_tracker_get_stats(c.tr);
-done:
+	if (c.tr)
+		res->stats = *ms_tracker_get_stats(c.tr);
 	res->total_lines = c.total_lines;
 	res->total_bytes = c.total_bytes;
 	ms_pipe_free(c.pipe);

@@ -954,8 +954,30 @@ void *ms_store_state_load(ms_store *s, size_t *len)
 	return out;
 }
 
+/* 1 when every index of ms_index_sql exists (a read: no write transaction, no sync) */
+static int indexes_present(ms_store *s)
+{
+	const char *p = ms_index_sql, *key = "IF NOT EXISTS ";
+	sqlite3_stmt *q;
+	int all = 1;
+	if (sqlite3_prepare_v2(s->db, "SELECT 1 FROM sqlite_master WHERE type='index' AND name=?", -1, &q, NULL) !=
+	    SQLITE_OK)
+		return 0;
+	while (all && (p = strstr(p, key)) != NULL) {
+		p += strlen(key);
+		size_t n = strcspn(p, " (");
+		sqlite3_bind_text(q, 1, p, (int)n, SQLITE_STATIC);
+		all = sqlite3_step(q) == SQLITE_ROW;
+		sqlite3_reset(q);
+	}
+	sqlite3_finalize(q);
+	return all;
+}
+
 int ms_store_index(ms_store *s)
 {
+	if (indexes_present(s))
+		return 0;
 	/* one transaction: one journal sync instead of one per index */
 	if (exec(s, "BEGIN") != 0)
 		return -1;
