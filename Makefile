@@ -6,6 +6,7 @@
 #   make DEVELOPER=1          warnings are errors
 #   make install PREFIX=/usr/local DESTDIR=
 #   make deps                 install the Debian build dependencies (apt-get)
+#   make deps-browser         optional: chromium, to render the HTML report in a test
 #   make fuzz                 libFuzzer targets (clang)
 
 PREFIX  ?= /usr/local
@@ -83,6 +84,11 @@ deps:
 	    libpcre2-dev libzstd-dev libarchive-dev libcjson-dev libsqlite3-dev zlib1g-dev liblzma-dev libbz2-dev \
 	    sqlite3 zstd xz-utils bzip2 lz4 gzip
 
+# optional: tests/golden/report-html-chromium renders the HTML report headless
+deps-browser:
+	apt-get update
+	apt-get install -y --no-install-recommends chromium
+
 install: mailsleuth
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(COMPDIR)
 	install -m 0755 mailsleuth $(DESTDIR)$(BINDIR)/mailsleuth
@@ -110,6 +116,6 @@ $(FUZZ_B)/fuzz_%: fuzz/fuzz_%.c $(FUZZ_B)/libfuzz.a
 clean:
 	rm -rf build build-san mailsleuth bench/gen
 
-.PHONY: all test deps install clean fuzz bench bench-deps
+.PHONY: all test deps deps-browser install clean fuzz bench bench-deps
 
 -include $(LIB_OBJ:.o=.d) $(MAIN_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(FUZZ_OBJ:.o=.d)
