@@ -144,6 +144,8 @@ static int starts(const char *s, const char *p)
 }
 
 /*
+ * line has room for at least 31 more bytes (print_lines makes sure): the
+ * markers written below are shorter.
  * Redact TLS-debug dialogue that can carry credentials: everything after
  * "Read N chars: " except plain SMTP commands (AUTH keeps its mechanism),
  * and the server's "334" AUTH challenges after "Write N chars: ".
@@ -228,6 +230,16 @@ static void print_lines(FILE *f, const char *path, int64_t first, int64_t last, 
 				continue;
 			}
 			lineno++;
+			/* room for redact() to write its marker past a short payload */
+			if (acc && acc_n + 32 > acc_cap) {
+				char *p = realloc(acc, acc_n + 32);
+				if (p) {
+					acc = p;
+					acc_cap = acc_n + 32;
+				}
+			}
+			if (acc && acc_n + 32 > acc_cap)
+				acc_n = 0;  /* no memory for the marker: drop the line */
 			if (acc)
 				acc[acc_n] = 0;
 			if (lineno >= first && (last < first || lineno <= last) && acc &&
