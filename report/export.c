@@ -227,7 +227,28 @@ static const char *sql_sess =
 	" LEFT JOIN strings mth ON mth.id = s.auth_method_id"
 	" WHERE s.start_ts >= ?1 AND s.start_ts < ?2 ORDER BY s.start_ts, s.id";
 
-static void session_event(jw *w, sqlite3_stmt *st)
+static const char *sql_sess_users =
+	"SELECT DISTINCT a.name FROM auth_events e JOIN accounts a ON a.id = e.account_id WHERE e.session_id = ?1"
+	" ORDER BY 1";
+
+/* related.user of a session: every account its AUTH attempts named */
+static void session_users(jw *w, sqlite3_stmt *su, int64_t sid, const char *user)
+{
+	int n = 0;
+	sqlite3_reset(su);
+	sqlite3_bind_int64(su, 1, sid);
+	while (sqlite3_step(su) == SQLITE_ROW) {
+		if (!n++)
+			jw_open(w, "user", '[');
+		jw_str(w, NULL, (const char *)sqlite3_column_text(su, 0));
+	}
+	if (n)
+		jw_close(w, ']');
+	else
+		jw_str1(w, "user", user);
+}
+
+static void session_event(jw *w, sqlite3_stmt *st, sqlite3_stmt *su)
 {
 	const char *ip = col(st, 6), *name = col(st, 8), *user = col(st, 19);
 	int64_t fails = sqlite3_column_int64(st, 15), oks = sqlite3_column_int64(st, 18);
@@ -276,7 +297,7 @@ static void session_event(jw *w, sqlite3_stmt *st)
 	jw_close(w, '}');
 	jw_open(w, "related", '{');
 	jw_str1(w, "ip", ip);
-	jw_str1(w, "user", user);
+	session_users(w, su, sqlite3_column_int64(st, 0), user);
 	jw_close(w, '}');
 	if (col(st, 24)) {
 		jw_open(w, "log", '{');
@@ -313,14 +334,15 @@ static void session_event(jw *w, sqlite3_stmt *st)
 
 int ms_export(const ms_query *q, const ms_export_opts *o, FILE *out, char *err, size_t errlen)
 {
-	sqlite3_stmt *sa = NULL, *ss = NULL;
+	sqlite3_stmt *sa = NULL, *ss = NULL, *su = NULL;
 	int ra, rs, n = 0, ret = -1;
 	jw w;
 	memset(&w, 0, sizeof w);
 	w.f = out;
 	w.depth = 0;
 	w.first[0] = 1;
-	if (ms_q_prepare(q->db, sql_auth, &sa, err, errlen) || ms_q_prepare(q->db, sql_sess, &ss, err, errlen))
+	if (ms_q_prepare(q->db, sql_auth, &sa, err, errlen) || ms_q_prepare(q->db, sql_sess, &ss, err, errlen) ||
+	    ms_q_prepare(q->db, sql_sess_users, &su, err, errlen))
 		goto done;
 	ms_q_bind_range(sa, q, 1);
 	ms_q_bind_range(ss, q, 1);
@@ -342,7 +364,7 @@ int ms_export(const ms_query *q, const ms_export_opts *o, FILE *out, char *err, 
 		w.depth = 0;
 		w.first[0] = 1;
 		if (take_sess) {
-			session_event(&w, ss);
+			session_event(&w, ss, su);
 			rs = sqlite3_step(ss);
 		} else {
 			auth_event(&w, sa);
@@ -379,5 +401,6 @@ int ms_export(const ms_query *q, const ms_export_opts *o, FILE *out, char *err, 
 done:
 	sqlite3_finalize(sa);
 	sqlite3_finalize(ss);
+	sqlite3_finalize(su);
 	return ret;
 }
