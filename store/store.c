@@ -250,9 +250,9 @@ ms_store *ms_store_open(const char *path, int mode, char *err, size_t errlen)
 		/* rollback journal: crash-safe, and new pages of a bulk load are not journaled */
 		if (exec(s, "PRAGMA journal_mode=DELETE") != 0 || exec(s, "PRAGMA synchronous=NORMAL") != 0)
 			goto fail;
-		/* bounded memory whatever the input size: a 16 MiB page cache (a bulk load
+		/* bounded memory whatever the input size: a 12 MiB page cache (a bulk load
 		 * appends, it does not need more) and index sorts spill to temporary files */
-		if (exec(s, "PRAGMA cache_size=-16384") != 0 || exec(s, "PRAGMA temp_store=FILE") != 0)
+		if (exec(s, "PRAGMA cache_size=-12288") != 0 || exec(s, "PRAGMA temp_store=FILE") != 0)
 			goto fail;
 	}
 	if (init_schema(s, mode) != 0)
