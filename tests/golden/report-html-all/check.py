@@ -3,7 +3,8 @@
 # page: tags balance, no script, no external resource, attacker strings
 # escaped, and each TEXT appears in the rendered text.  With --browser and
 # chromium installed (optional: apt-get install chromium) the page is also
-# rendered headless and TEXT is looked up in the DOM chromium dumps.
+# rendered headless: TEXT must be in the DOM it dumps and the console (CSP
+# violations, errors) must stay empty.
 import re, shutil, subprocess, sys
 from html.parser import HTMLParser
 
@@ -55,8 +56,16 @@ browser = shutil.which("chromium") or shutil.which("chromium-browser")
 if use_browser and not browser:
     print("chromium: not installed")
 if use_browser and browser:
-    dom = subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu", "--dump-dom", "file://" + __import__("os").path.abspath(path)],
-                         capture_output=True, text=True, timeout=120).stdout
+    run = subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu", "--enable-logging=stderr", "--v=1",
+                          "--dump-dom", "file://" + __import__("os").path.abspath(path)],
+                         capture_output=True, text=True, timeout=120)
+    dom = run.stdout
+    console = [l for l in run.stderr.splitlines() if ":CONSOLE" in l]
     missing = [w for w in want if w.replace("<", "&lt;").replace(">", "&gt;") not in dom and w not in dom]
     print("chromium:", "rendered, key text present" if dom and not missing else "FAILED %r" % missing)
+    print("chromium console messages:", len(console))
+    for l in console[:5]:
+        print("  " + l)
+    if not dom or missing or console:
+        c.errors.append("chromium")
 sys.exit(1 if c.errors else 0)
