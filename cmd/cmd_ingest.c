@@ -66,6 +66,12 @@ int ms_run_ingest(ms_cli *cli, const char *db, const ms_ingest_cli *ic, char **f
 	o.plesk_window = ic->plesk_window;
 	o.report = report_cb;
 	o.report_ctx = cli;
+	{
+		/* test hook (tests/faults.sh): commit every N bytes instead of 256 MiB */
+		const char *cb = getenv("MAILSLEUTH_COMMIT_BYTES");
+		if (cb && atoll(cb) > 0)
+			o.commit_bytes = atoll(cb);
+	}
 	rc = ms_ingest_run(st, files, nfiles, &o, resp);
 	if (o.progress)
 		fputs("\r\033[K", cli->err);
@@ -83,6 +89,9 @@ int ms_run_ingest(ms_cli *cli, const char *db, const ms_ingest_cli *ic, char **f
 	if (rej)
 		fclose(rej);
 	int dbfail = ms_store_failed(st);
+	if (dbfail) /* the input was fine: say that the database is at fault */
+		ms_err(cli, "%s: cannot write the database: %s; the last batch was rolled back, run again to finish",
+		       db, ms_store_errmsg(st));
 	ms_store_close(st);
 	if (!result_out)
 		ms_ingest_result_free(&res);

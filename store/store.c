@@ -299,6 +299,7 @@ int ms_store_begin(ms_store *s)
 	if (exec(s, "BEGIN IMMEDIATE") != 0) {
 		if (sqlite3_errcode(s->db) == SQLITE_BUSY || sqlite3_errcode(s->db) == SQLITE_LOCKED)
 			set_err(s, "database is locked (another mailsleuth is writing it?)");
+		s->failed = 1; /* a database fault, not an input one (read-only, locked, disk full) */
 		return -1;
 	}
 	s->in_tx = 1;
@@ -312,6 +313,7 @@ int ms_store_commit(ms_store *s)
 		return -1;
 	}
 	if (exec(s, "COMMIT") != 0) {
+		s->failed = 1;
 		ms_store_rollback(s);
 		return -1;
 	}
@@ -822,10 +824,12 @@ int64_t ms_store_source_insert(ms_store *s, const char *path, const char *fp, in
 	sqlite3_bind_int64(q, 4, file_size);
 	sqlite3_bind_int64(q, 5, mtime);
 	sqlite3_bind_text(q, 6, compression, -1, SQLITE_STATIC);
-	if (sqlite3_step(q) == SQLITE_DONE)
+	if (sqlite3_step(q) == SQLITE_DONE) {
 		id = sqlite3_last_insert_rowid(s->db);
-	else
+	} else {
 		set_err(s, "%s", sqlite3_errmsg(s->db));
+		s->failed = 1;
+	}
 	sqlite3_finalize(q);
 	return id;
 }
