@@ -7,13 +7,14 @@
 #include "../store/store.h"
 
 enum { O_DB = 'd', O_IP = 'i', O_ACCT = 'a', O_ID = 'I', O_LINES = 'l', O_TOP = 'n', O_SINCE = 's', O_UNTIL = 'u',
-       O_TZ = 'z', O_HELP = 'h' };
+       O_TZ = 'z', O_HELP = 'h', O_FORMAT = 'f' };
 
 static const ms_optdef opts[] = {
 	{ { "ip", required_argument, NULL, O_IP }, "IP", "sessions from this client address" },
 	{ { "account", required_argument, NULL, O_ACCT }, "USER", "sessions with an AUTH (failed or not) naming this account" },
 	{ { "id", required_argument, NULL, O_ID }, "N", "the session with this id (as in findings evidence and export)" },
 	{ { "lines", no_argument, NULL, O_LINES }, NULL, "also print the original log lines, re-read from the ingested file" },
+	{ { "format", required_argument, NULL, O_FORMAT }, "FMT", "text | json (default text)" },
 	{ { "db", required_argument, NULL, O_DB }, "FILE", "database file (default ./mailsleuth.db)" },
 	{ { "top", required_argument, NULL, O_TOP }, "N", "at most N sessions (default 50, 0 = all)" },
 	{ { "since", required_argument, NULL, O_SINCE }, "TIME", "only sessions that began at or after TIME" },
@@ -51,6 +52,13 @@ int cmd_sessions(ms_cli *cli, int argc, char **argv)
 		case O_IP: to.ip = optarg; break;
 		case O_ACCT: to.account = optarg; break;
 		case O_LINES: to.lines = 1; break;
+		case O_FORMAT:
+			if (!strcmp(optarg, "json") || !strcmp(optarg, "text")) {
+				to.json = !strcmp(optarg, "json");
+				break;
+			}
+			ms_err(cli, "--format: expected text or json, got '%s'", optarg);
+			return MS_EXIT_USAGE;
 		case O_ID:
 		case O_TOP: {
 			char *end;

@@ -12,73 +12,7 @@
 #include "export.h"
 #include "escape.h"
 #include "findings.h"
-
-/* ---- a tiny streaming JSON writer: nesting depth and comma state ---- */
-
-typedef struct {
-	FILE *f;
-	int first[8];
-	int depth;
-} jw;
-
-static void jw_key(jw *w, const char *k)
-{
-	if (!w->first[w->depth])
-		fputc(',', w->f);
-	w->first[w->depth] = 0;
-	if (k) {
-		ms_esc_json(w->f, k, strlen(k));
-		fputc(':', w->f);
-	}
-}
-static void jw_open(jw *w, const char *k, char c)
-{
-	if (w->depth >= 0 && k)
-		jw_key(w, k);
-	fputc(c, w->f);
-	w->first[++w->depth] = 1;
-}
-static void jw_close(jw *w, char c)
-{
-	fputc(c, w->f);
-	w->depth--;
-}
-static void jw_str(jw *w, const char *k, const char *v)
-{
-	if (!v)
-		return;
-	jw_key(w, k);
-	ms_esc_json(w->f, v, strlen(v));
-}
-static void jw_int(jw *w, const char *k, long long v)
-{
-	jw_key(w, k);
-	fprintf(w->f, "%lld", v);
-}
-static void jw_bool(jw *w, const char *k, int v)
-{
-	jw_key(w, k);
-	fputs(v ? "true" : "false", w->f);
-}
-static void jw_time(jw *w, const char *k, int64_t ts)
-{
-	char b[40];
-	struct tm tm;
-	time_t t = (time_t)ts;
-	if (!gmtime_r(&t, &tm))
-		return;
-	strftime(b, sizeof b, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	jw_str(w, k, b);
-}
-/* a one-element array, or nothing when v is NULL */
-static void jw_str1(jw *w, const char *k, const char *v)
-{
-	if (!v)
-		return;
-	jw_open(w, k, '[');
-	jw_str(w, NULL, v);
-	jw_close(w, ']');
-}
+#include "export_jw.h"
 
 static const char *col(sqlite3_stmt *st, int i)
 {

@@ -13,10 +13,12 @@
 #include "timeline.h"
 #include "escape.h"
 #include "../input/source.h"
+#include "export_jw.h"
 
 typedef struct {
 	int64_t ts;
 	int order;      /* tie-break: connect 0, events 1, disconnect 2 */
+	int seq;        /* then insertion order (auth, messages, rejects): qsort is not stable */
 	char *text;     /* already escaped for the terminal */
 } tl_ev;
 
@@ -48,6 +50,7 @@ static void tl_add(tl_list *l, int64_t ts, int order, const char *fmt, ...)
 		return;
 	l->v[l->n].ts = ts;
 	l->v[l->n].order = order;
+	l->v[l->n].seq = l->n;
 	l->v[l->n].text = s;
 	l->n++;
 }
@@ -57,7 +60,9 @@ static int tl_cmp(const void *a, const void *b)
 	const tl_ev *x = a, *y = b;
 	if (x->ts != y->ts)
 		return x->ts < y->ts ? -1 : 1;
-	return x->order - y->order;
+	if (x->order != y->order)
+		return x->order - y->order;
+	return x->seq - y->seq;
 }
 
 /* escaped copy of an attacker-chosen string for the terminal */
@@ -192,7 +197,7 @@ static int line_wanted(const char *line, const char *tag, char **qids, int nq)
 	return 0;
 }
 
-static void print_lines(FILE *f, const char *path, int64_t first, int64_t last, const char *tag, char **qids, int nq)
+static void print_lines(FILE *f, jw *w, const char *path, int64_t first, int64_t last, const char *tag, char **qids, int nq)
 {
 	ms_stream_spec spec;
 	char err[256], buf[65536], esc_buf[8192];
@@ -205,11 +210,17 @@ static void print_lines(FILE *f, const char *path, int64_t first, int64_t last, 
 	spec.mtime = spec.size = -1;
 	ms_input *in = ms_input_open(&spec, err, sizeof err);
 	if (!in) {
+		if (w) {
+			jw_str(w, "lines_error", err);
+			return;
+		}
 		fprintf(f, "  (cannot re-read the log: ");
 		ms_esc_text(f, err, strlen(err));
 		fputs(")\n", f);
 		return;
 	}
+	if (w)
+		jw_open(w, "lines", '[');
 	while (!done) {
 		ssize_t n = ms_input_read(in, buf, sizeof buf);
 		if (n <= 0)
@@ -245,8 +256,15 @@ static void print_lines(FILE *f, const char *path, int64_t first, int64_t last, 
 			if (lineno >= first && (last < first || lineno <= last) && acc &&
 			    line_wanted(acc, tag, qids, nq)) {
 				redact(acc);
-				ms_esc_text_buf(esc_buf, sizeof esc_buf, acc, strlen(acc));
-				fprintf(f, "  %6lld| %s\n", (long long)lineno, esc_buf);
+				if (w) {
+					jw_open(w, NULL, '{');
+					jw_int(w, "line", lineno);
+					jw_str(w, "text", acc);
+					jw_close(w, '}');
+				} else {
+					ms_esc_text_buf(esc_buf, sizeof esc_buf, acc, strlen(acc));
+					fprintf(f, "  %6lld| %s\n", (long long)lineno, esc_buf);
+				}
 				shown++;
 			}
 			acc_n = 0;
@@ -254,10 +272,197 @@ static void print_lines(FILE *f, const char *path, int64_t first, int64_t last, 
 				done = 1;
 		}
 	}
-	if (!shown)
+	if (w)
+		jw_close(w, ']');
+	else if (!shown)
 		fputs("  (no line of this session found: the file changed since it was ingested?)\n", f);
 	free(acc);
 	ms_input_close(in);
+}
+
+/* ---- JSON: {"generated_at", "sessions": [{..., "events": [...], "lines": [...]}]} ---- */
+
+static const char *sql_events =
+	"SELECT e.ts, 'auth', m.s, CASE e.kind WHEN 1 THEN 'failure' WHEN 2 THEN 'error' WHEN 3 THEN 'aborted'"
+	"  WHEN 4 THEN 'success' ELSE 'ratelimit' END, a.name, e.account_src, e.infer_gap, e.pw_len, e.pw_len_exact,"
+	"  e.user_unknown, r.s, e.line, e.id, 0"
+	" FROM auth_events e LEFT JOIN strings m ON m.id = e.mech_id LEFT JOIN strings r ON r.id = e.reason_id"
+	" LEFT JOIN accounts a ON a.id = e.account_id WHERE e.session_id = ?1"
+	" UNION ALL SELECT ts, 'message', queue_id, sender, nrcpt, delivered, bounced, deferred, size, NULL, NULL, line, id, 1"
+	" FROM messages WHERE session_id = ?1"
+	" UNION ALL SELECT ts, 'reject', code, reason, sender, recipient, NULL, NULL, NULL, NULL, NULL, line, id, 2"
+	" FROM rejects WHERE session_id = ?1 ORDER BY 1, 14, 13";
+
+static const char *txt(sqlite3_stmt *st, int i)
+{
+	return (const char *)sqlite3_column_text(st, i);
+}
+
+static void jw_opt_int(jw *w, const char *k, sqlite3_stmt *st, int i)
+{
+	if (sqlite3_column_type(st, i) != SQLITE_NULL)
+		jw_int(w, k, sqlite3_column_int64(st, i));
+}
+
+static void jw_local_time(jw *w, const char *k, int64_t ts)
+{
+	char b[64];
+	if (ts <= 0)
+		return;
+	ms_fmt_time(ts, b, sizeof b);
+	jw_str(w, k, b);
+}
+
+static int timeline_json(const ms_query *q, const ms_timeline_opts *o, FILE *f, sqlite3_stmt *ss, char *err,
+			 size_t errlen)
+{
+	sqlite3_stmt *se = NULL;
+	jw w;
+	int rc, n = 0;
+	if (ms_q_prepare(q->db, sql_events, &se, err, errlen))
+		return -1;
+	jw_init(&w, f);
+	jw_open(&w, NULL, '{');
+	jw_local_time(&w, "generated_at", q->now);
+	jw_open(&w, "sessions", '[');
+	while ((rc = sqlite3_step(ss)) == SQLITE_ROW) {
+		char proc[300], cb[300];
+		char *qids[64];
+		int nq = 0;
+		int64_t sid = sqlite3_column_int64(ss, 0);
+		int state = sqlite3_column_int(ss, 8);
+		if (o->limit > 0 && n == o->limit) {
+			n = -n - 1;     /* more matched */
+			break;
+		}
+		n++;
+		fputc('\n', f);
+		jw_open(&w, NULL, '{');
+		jw_int(&w, "session_id", sid);
+		jw_str(&w, "ip", txt(ss, 6));
+		jw_str(&w, "client_name", txt(ss, 7));
+		jw_str(&w, "host", txt(ss, 3));
+		snprintf(proc, sizeof proc, "%s/smtpd", txt(ss, 4) ? txt(ss, 4) : "postfix");
+		jw_str(&w, "process", proc);
+		jw_opt_int(&w, "pid", ss, 5);
+		jw_opt_int(&w, "port", ss, 41);
+		jw_local_time(&w, "start", sqlite3_column_int64(ss, 1));
+		jw_local_time(&w, "end", sqlite3_column_int64(ss, 2));
+		jw_str(&w, "state", state == 0 ? "open" : state == 1 ? "closed" : state == 2 ? "unterminated" : "evicted");
+		jw_bool(&w, "orphan", sqlite3_column_int(ss, 9));
+		if (txt(ss, 11)) {
+			const char *why[12];
+			int nw = ms_tls_weak_reasons(txt(ss, 10), txt(ss, 11), sqlite3_column_int(ss, 12), why, 12);
+			jw_open(&w, "tls", '{');
+			jw_str(&w, "protocol", txt(ss, 10));
+			jw_str(&w, "cipher", txt(ss, 11));
+			jw_opt_int(&w, "bits", ss, 12);
+			jw_opt_int(&w, "alg_bits", ss, 13);
+			jw_str(&w, "trust", txt(ss, 14));
+			jw_open(&w, "weak_reasons", '[');
+			for (int i = 0; i < nw; i++)
+				jw_str(&w, NULL, why[i]);
+			jw_close(&w, ']');
+			jw_close(&w, '}');
+		} else {
+			jw_key(&w, "tls");
+			fputs("null", f);
+		}
+		jw_int(&w, "auth_failures", sqlite3_column_int64(ss, 15));
+		jw_int(&w, "auth_successes", sqlite3_column_int64(ss, 16));
+		jw_int(&w, "messages", sqlite3_column_int64(ss, 17));
+		jw_int(&w, "rejects", sqlite3_column_int64(ss, 18));
+		jw_open(&w, "events", '[');
+		if (!sqlite3_column_int(ss, 9)) {
+			jw_open(&w, NULL, '{');
+			jw_local_time(&w, "time", sqlite3_column_int64(ss, 1));
+			jw_str(&w, "type", "connect");
+			jw_close(&w, '}');
+		}
+		sqlite3_reset(se);
+		sqlite3_bind_int64(se, 1, sid);
+		while (sqlite3_step(se) == SQLITE_ROW) {
+			const char *type = txt(se, 1);
+			jw_open(&w, NULL, '{');
+			jw_local_time(&w, "time", sqlite3_column_int64(se, 0));
+			jw_str(&w, "type", type);
+			if (!strcmp(type, "auth")) {
+				jw_str(&w, "mechanism", txt(se, 2));
+				jw_str(&w, "result", txt(se, 3));
+				jw_str(&w, "account", txt(se, 4));
+				if (txt(se, 4))
+					jw_str(&w, "user_source", ms_src_name(sqlite3_column_int(se, 5)));
+				jw_opt_int(&w, "inference_gap_s", se, 6);
+				if (sqlite3_column_type(se, 7) != SQLITE_NULL && sqlite3_column_int64(se, 7) >= 0) {
+					jw_int(&w, "password_length", sqlite3_column_int64(se, 7));
+					jw_bool(&w, "password_length_exact", sqlite3_column_int(se, 8));
+				}
+				if (sqlite3_column_int(se, 9))
+					jw_bool(&w, "user_unknown", 1);
+				jw_str(&w, "reason", txt(se, 10));
+			} else if (!strcmp(type, "message")) {
+				const char *qid = txt(se, 2);
+				if (qid && nq < 64)
+					qids[nq++] = strdup(qid);
+				jw_str(&w, "queue_id", qid);
+				jw_str(&w, "sender", txt(se, 3));
+				jw_opt_int(&w, "recipients", se, 4);
+				jw_opt_int(&w, "delivered", se, 5);
+				jw_opt_int(&w, "bounced", se, 6);
+				jw_opt_int(&w, "deferred", se, 7);
+				jw_opt_int(&w, "size", se, 8);
+			} else {
+				jw_opt_int(&w, "code", se, 2);
+				jw_str(&w, "reason", txt(se, 3));
+				jw_str(&w, "sender", txt(se, 4));
+				jw_str(&w, "recipient", txt(se, 5));
+			}
+			jw_opt_int(&w, "source_line", se, 11);
+			jw_close(&w, '}');
+		}
+		if (state == 1 || state == 2) {
+			jw_open(&w, NULL, '{');
+			jw_local_time(&w, "time", sqlite3_column_int64(ss, 2));
+			jw_str(&w, "type", state == 1 ? "disconnect" : "unterminated");
+			jw_str(&w, "end_reason", txt(ss, 19));
+			jw_str(&w, "end_after", txt(ss, 20));
+			if (state == 1) {
+				counters(ss, cb, sizeof cb);
+				jw_str(&w, "counters", cb);
+			}
+			jw_close(&w, '}');
+		}
+		jw_close(&w, ']');
+		if (txt(ss, 21)) {
+			jw_open(&w, "source", '{');
+			jw_str(&w, "path", txt(ss, 21));
+			jw_opt_int(&w, "first_line", ss, 22);
+			jw_opt_int(&w, "last_line", ss, 23);
+			jw_close(&w, '}');
+			if (o->lines) {
+				char tag[300];
+				snprintf(tag, sizeof tag, "%s/smtpd[%lld]: ", txt(ss, 4) ? txt(ss, 4) : "postfix",
+					 (long long)sqlite3_column_int64(ss, 5));
+				print_lines(f, &w, txt(ss, 21), sqlite3_column_int64(ss, 22), sqlite3_column_int64(ss, 23), tag,
+					    qids, nq);
+			}
+		}
+		for (int i = 0; i < nq; i++)
+			free(qids[i]);
+		jw_close(&w, '}');
+	}
+	sqlite3_finalize(se);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		snprintf(err, errlen, "query failed: %s", sqlite3_errmsg(q->db));
+		return -1;
+	}
+	fputs(n ? "\n" : "", f);
+	jw_close(&w, ']');
+	jw_key(&w, "more");
+	fputs(n < 0 ? "true" : "false", f);
+	jw_close(&w, '}');
+	fputc('\n', f);
+	return n < 0 ? -n - 1 : n;
 }
 
 int ms_timeline(const ms_query *q, const ms_timeline_opts *o, FILE *f, char *err, size_t errlen)
@@ -275,6 +480,10 @@ int ms_timeline(const ms_query *q, const ms_timeline_opts *o, FILE *f, char *err
 	if (o->account)
 		sqlite3_bind_text(ss, 5, o->account, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(ss, 6, o->limit > 0 ? o->limit + 1 : INT64_MAX);
+	if (o->json) {
+		ret = timeline_json(q, o, f, ss, err, errlen);
+		goto done;
+	}
 	while ((rc = sqlite3_step(ss)) == SQLITE_ROW) {
 		char b1[512], b2[512], b3[512], tb[40], tb2[40];
 		tl_list l = { NULL, 0, 0 };
@@ -386,7 +595,7 @@ int ms_timeline(const ms_query *q, const ms_timeline_opts *o, FILE *f, char *err
 				char tag[300];
 				snprintf(tag, sizeof tag, "%s/smtpd[%lld]: ", sqlite3_column_text(ss, 4) ?
 					 (const char *)sqlite3_column_text(ss, 4) : "postfix", (long long)sqlite3_column_int64(ss, 5));
-				print_lines(f, path, fl, ll, tag, qids, nq);
+				print_lines(f, NULL, path, fl, ll, tag, qids, nq);
 			}
 		}
 		for (int i = 0; i < nq; i++)

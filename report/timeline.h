@@ -16,6 +16,7 @@ typedef struct {
 	int64_t id;             /* this session (> 0) */
 	int lines;              /* print the original log lines (redacted) */
 	int limit;              /* at most this many sessions (<= 0: all) */
+	int json;               /* one JSON document instead of text */
 } ms_timeline_opts;
 
 /* number of sessions printed (0: none matched), or -1 with err set */
