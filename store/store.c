@@ -129,7 +129,20 @@ static int table_exists(ms_store *s, const char *name)
 static int init_schema(ms_store *s, int mode)
 {
 	char v[64];
-	int have_meta = table_exists(s, "meta");
+	int have_meta;
+	{
+		/* a database another process holds locked reads as empty below: say so */
+		sqlite3_stmt *q;
+		int rc = sqlite3_prepare_v2(s->db, "SELECT count(*) FROM sqlite_master", -1, &q, NULL);
+		if (rc == SQLITE_OK)
+			rc = sqlite3_step(q);
+		sqlite3_finalize(q);
+		if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) {
+			set_err(s, "database is locked (another process is writing it?)");
+			return -1;
+		}
+	}
+	have_meta = table_exists(s, "meta");
 	if (have_meta) {
 		int r = meta_get(s, "schema_version", v, sizeof v);
 		if (r == 1) {

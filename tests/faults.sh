@@ -98,10 +98,10 @@ import sqlite3, sys, time
 c = sqlite3.connect("l.db", isolation_level=None)
 c.execute("BEGIN EXCLUSIVE"); c.execute("INSERT INTO meta VALUES (\"lock-test\", \"1\")")
 open("locked", "w").close()
-time.sleep(6)
+time.sleep(60)
 c.execute("ROLLBACK")' &
 	holder=$!
-	for i in $(seq 50); do [ -e locked ] && break; sleep 0.1; done
+	for i in $(seq 300); do [ -e locked ] && break; sleep 0.1; done
 	mailsleuth ingest --db l.db --year 2026 "$FIX/tls-debug.log"; echo "exit $?"
 	mailsleuth report --db l.db --by ip --format csv >/dev/null; echo "report exit $?"
 	kill "$holder" 2>/dev/null; wait "$holder" 2>/dev/null
