@@ -83,6 +83,17 @@ int main(int argc, char **argv)
 		printf("mailsleuth %s\n", MS_VERSION);
 		return MS_EXIT_OK;
 	}
+	/* --tz applies to every time on the command line, wherever it stands: set it
+	 * before the command reads --since/--until (an unknown zone is reported there) */
+	for (int i = 2; i < argc && strcmp(argv[i], "--"); i++) {
+		const char *z = NULL;
+		if (!strcmp(argv[i], "--tz") && i + 1 < argc)
+			z = argv[i + 1];
+		else if (!strncmp(argv[i], "--tz=", 5))
+			z = argv[i] + 5;
+		if (z)
+			(void)ms_set_tz(z);
+	}
 	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
 		if (!strcmp(argv[1], commands[i].name))
 			return commands[i].fn(&cli, argc - 1, argv + 1);
