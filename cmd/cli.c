@@ -6,6 +6,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "cli.h"
+#include "../store/store.h"
 #include "../parser/clock.h"
 #include "../parser/syslog.h"
 
@@ -130,4 +131,31 @@ int ms_set_tz(const char *zone)
 	setenv("TZ", zone, 1);
 	tzset();
 	return 0;
+}
+
+int ms_opt_time(ms_cli *cli, const char *opt, const char *arg, int64_t *out)
+{
+	if (ms_parse_time_arg(arg, cli->now, out) != 0) {
+		ms_err(cli, "--%s: cannot read time '%s'", opt, arg);
+		return -1;
+	}
+	return 0;
+}
+
+int ms_opt_tz(ms_cli *cli, const char *arg)
+{
+	if (ms_set_tz(arg) != 0) {
+		ms_err(cli, "--tz: unknown time zone '%s'", arg);
+		return -1;
+	}
+	return 0;
+}
+
+ms_store *ms_open_read(ms_cli *cli, const char *db)
+{
+	char err[512];
+	ms_store *st = ms_store_open(db, MS_OPEN_READ, err, sizeof err);
+	if (!st)
+		ms_err(cli, "%s: %s", db, err);
+	return st;
 }

@@ -47,6 +47,13 @@ int ms_parse_duration(const char *s, int64_t *secs);               /* 10m, 1h, 1
 int ms_set_tz(const char *zone);                                    /* setenv TZ; -1 if unknown */
 void ms_err(ms_cli *cli, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* The options every reading command shares.  Each reports its own error and
+ * returns -1 on a bad value (the caller exits MS_EXIT_USAGE), 0 when done. */
+int ms_opt_time(ms_cli *cli, const char *opt, const char *arg, int64_t *out);  /* --since / --until */
+int ms_opt_tz(ms_cli *cli, const char *arg);                                   /* --tz */
+/* open the database read-only; NULL after reporting the error (exit MS_EXIT_DB) */
+struct ms_store *ms_open_read(ms_cli *cli, const char *db);
+
 int cmd_ingest(ms_cli *cli, int argc, char **argv);
 int cmd_analyze(ms_cli *cli, int argc, char **argv);
 int cmd_report(ms_cli *cli, int argc, char **argv);

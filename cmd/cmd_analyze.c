@@ -221,7 +221,7 @@ static void summary(ms_cli *cli, sqlite3 *db, int top)
 int cmd_analyze(ms_cli *cli, int argc, char **argv)
 {
 	struct option longs[NOPTS + 1];
-	char shorts[64], tmpl[4096], err[512];
+	char shorts[64], tmpl[4096];
 	ms_ingest_cli ic;
 	int c, top = 10, rc;
 	const char *db;
@@ -270,9 +270,8 @@ int cmd_analyze(ms_cli *cli, int argc, char **argv)
 	}
 	rc = ms_run_ingest(cli, db, &ic, argv + optind, argc - optind, NULL);
 	if (rc != MS_EXIT_DB) {
-		ms_store *st = ms_store_open(db, MS_OPEN_READ, err, sizeof err);
+		ms_store *st = ms_open_read(cli, db);
 		if (!st) {
-			ms_err(cli, "%s: %s", db, err);
 			rc = MS_EXIT_DB;
 		} else {
 			summary(cli, ms_store_db(st), top);

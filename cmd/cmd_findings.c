@@ -84,22 +84,16 @@ int cmd_findings(ms_cli *cli, int argc, char **argv)
 				return MS_EXIT_USAGE;
 			break;
 		case O_SINCE:
-			if (ms_parse_time_arg(optarg, cli->now, &q.since) != 0) {
-				ms_err(cli, "--since: cannot read time '%s'", optarg);
+			if (ms_opt_time(cli, "since", optarg, &q.since))
 				return MS_EXIT_USAGE;
-			}
 			break;
 		case O_UNTIL:
-			if (ms_parse_time_arg(optarg, cli->now, &q.until) != 0) {
-				ms_err(cli, "--until: cannot read time '%s'", optarg);
+			if (ms_opt_time(cli, "until", optarg, &q.until))
 				return MS_EXIT_USAGE;
-			}
 			break;
 		case O_TZ:
-			if (ms_set_tz(optarg) != 0) {
-				ms_err(cli, "--tz: unknown time zone '%s'", optarg);
+			if (ms_opt_tz(cli, optarg))
 				return MS_EXIT_USAGE;
-			}
 			break;
 		case O_MINSEV:
 			if (ms_severity_parse(optarg, &minsev)) {
@@ -130,11 +124,9 @@ int cmd_findings(ms_cli *cli, int argc, char **argv)
 		ms_err(cli, "findings: unexpected argument '%s'", argv[optind]);
 		return MS_EXIT_USAGE;
 	}
-	ms_store *st = ms_store_open(db, MS_OPEN_READ, err, sizeof err);
-	if (!st) {
-		ms_err(cli, "%s: %s", db, err);
+	ms_store *st = ms_open_read(cli, db);
+	if (!st)
 		return MS_EXIT_DB;
-	}
 	q.db = ms_store_db(st);
 	ms_findings fs;
 	if (ms_findings_run(&q, &fo, &fs, err, sizeof err)) {

@@ -116,11 +116,7 @@ int ms_parse_ingest_opt(ms_cli *cli, int c, const char *arg, ms_ingest_cli *ic)
 		return 0;
 	}
 	case O_TZ:
-		if (ms_set_tz(arg) != 0) {
-			ms_err(cli, "--tz: unknown time zone '%s'", arg);
-			return -1;
-		}
-		return 0;
+		return ms_opt_tz(cli, arg);
 	case O_NOSORT: ic->no_sort = 1; return 0;
 	case O_REJECTS: ic->rejects = arg; return 0;
 	case O_PLESKWIN: {
