@@ -95,22 +95,14 @@ static int ip_accounts(const ms_query *q, int64_t ip_id, int only_unknown, char 
 		       char *err, size_t errlen)
 {
 	sqlite3_stmt *st;
-	int n = 0;
-	size_t len = 0;
+	int n;
 	buf[0] = 0;
 	if (ms_q_prepare(q->db, sql_ip_accounts, &st, err, errlen))
 		return -1;
 	sqlite3_bind_int64(st, 1, ip_id);
 	sqlite3_bind_int(st, 2, only_unknown);
 	ms_q_bind_range(st, q, 3);
-	while (sqlite3_step(st) == SQLITE_ROW && len + 2 < cap) {
-		const char *a = (const char *)sqlite3_column_text(st, 0);
-		int w = snprintf(buf + len, cap - len, "%s%s", n ? ", " : "", a ? a : "");
-		if (w < 0 || (size_t)w >= cap - len)
-			break;
-		len += (size_t)w;
-		n++;
-	}
+	n = ms_name_list_from(st, buf, cap);
 	sqlite3_finalize(st);
 	return n;
 }
@@ -327,44 +319,14 @@ static int per_password(const ms_query *q, const ms_find_opts *o, ms_findings *o
 			continue;
 		ms_finding *f = &out->v[x->fi];
 		const char *name = (const char *)sqlite3_column_text(st, 5);
-		if (name && x->naccts < 5) {
-			char needle[300];
-			snprintf(needle, sizeof needle, "%s", name);
-			int dup = 0;
-			/* names arrive in time order; a repeat is cheap to spot in a five-name list */
-			for (const char *p = x->accts; *p && !dup;) {
-				size_t l = strcspn(p, ",");
-				dup = l == strlen(needle) && !strncmp(p, needle, l);
-				p += l;
-				while (*p == ',' || *p == ' ')
-					p++;
-			}
-			if (!dup) {
-				size_t len = strlen(x->accts);
-				snprintf(x->accts + len, sizeof x->accts - len, "%s%s", len ? ", " : "", needle);
-				x->naccts++;
-			}
-		}
+		if (name && x->naccts < 5)
+			x->naccts += ms_name_list_add(x->accts, sizeof x->accts, name);
 		if (f->nev_events >= MS_F_EVIDENCE_MAX) {
 			f->evidence_truncated = 1;
 			continue;
 		}
-		f->ev_events[f->nev_events++] = sqlite3_column_int64(st, 1);
-		int64_t sid = sqlite3_column_int64(st, 2);
-		int dup = 0;
-		for (int k = 0; k < f->nev_sessions; k++)
-			dup |= f->ev_sessions[k] == sid;
-		if (!dup && f->nev_sessions < MS_F_EVIDENCE_MAX)
-			f->ev_sessions[f->nev_sessions++] = sid;
-		const char *path = (const char *)sqlite3_column_text(st, 3);
-		if (path && f->nev_lines < 5) {
-			size_t n = strlen(path) + 24;
-			char *l = malloc(n);
-			if (l) {
-				snprintf(l, n, "%s:%lld", path, (long long)sqlite3_column_int64(st, 4));
-				f->ev_lines[f->nev_lines++] = l;
-			}
-		}
+		ms_finding_note(f, sqlite3_column_int64(st, 1), sqlite3_column_int64(st, 2),
+				(const char *)sqlite3_column_text(st, 3), sqlite3_column_int64(st, 4));
 	}
 	sqlite3_finalize(st);
 	for (int i = 0; i < ng; i++) {
@@ -426,22 +388,8 @@ static int dist_evidence(const ms_query *q, ms_finding *f, sqlite3_stmt *st, int
 			f->evidence_truncated = 1;
 			break;
 		}
-		f->ev_events[f->nev_events++] = sqlite3_column_int64(st, 0);
-		int64_t sid = sqlite3_column_int64(st, 1);
-		int dup = 0;
-		for (int i = 0; i < f->nev_sessions; i++)
-			dup |= f->ev_sessions[i] == sid;
-		if (!dup && f->nev_sessions < MS_F_EVIDENCE_MAX)
-			f->ev_sessions[f->nev_sessions++] = sid;
-		const char *path = (const char *)sqlite3_column_text(st, 2);
-		if (path && f->nev_lines < 5) {
-			size_t n = strlen(path) + 24;
-			char *l = malloc(n);
-			if (l) {
-				snprintf(l, n, "%s:%lld", path, (long long)sqlite3_column_int64(st, 3));
-				f->ev_lines[f->nev_lines++] = l;
-			}
-		}
+		ms_finding_note(f, sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1),
+				(const char *)sqlite3_column_text(st, 2), sqlite3_column_int64(st, 3));
 	}
 	return 0;
 }

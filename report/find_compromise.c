@@ -91,16 +91,6 @@ static int64_t one_int(sqlite3_stmt *st, int *isnull)
 	return v;
 }
 
-static int64_t range_lo(const ms_query *q)
-{
-	return q->since > 0 ? q->since : INT64_MIN;
-}
-
-static int64_t range_hi(const ms_query *q)
-{
-	return q->until > 0 ? q->until : INT64_MAX;
-}
-
 /* did X fail on an account that is under distributed attack? */
 static int failed_on_target(stmts *s, int64_t ip_id, const ms_strmap *targets)
 {
@@ -136,7 +126,7 @@ static int assess(const ms_query *q, const ms_find_opts *o, stmts *s, ms_finding
 
 	sqlite3_reset(s->first_fail);
 	sqlite3_bind_int64(s->first_fail, 1, ip_id);
-	sqlite3_bind_int64(s->first_fail, 2, range_hi(q));
+	sqlite3_bind_int64(s->first_fail, 2, ms_q_until(q));
 	ff = one_int(s->first_fail, &isnull);
 	if (isnull) {
 		if (!attack && !(target = failed_on_target(s, ip_id, targets)))
@@ -147,8 +137,8 @@ static int assess(const ms_query *q, const ms_find_opts *o, stmts *s, ms_finding
 		sqlite3_bind_int64(s->first_after, 1, acct_id);
 		sqlite3_bind_int64(s->first_after, 2, ip_id);
 		sqlite3_bind_int64(s->first_after, 3, ff);
-		sqlite3_bind_int64(s->first_after, 4, range_lo(q));
-		sqlite3_bind_int64(s->first_after, 5, range_hi(q));
+		sqlite3_bind_int64(s->first_after, 4, ms_q_since(q));
+		sqlite3_bind_int64(s->first_after, 5, ms_q_until(q));
 		login = one_int(s->first_after, &isnull);
 		if (isnull) {
 			/* every success came before the first failure: only an attacker address counts */
@@ -213,7 +203,7 @@ static int assess(const ms_query *q, const ms_find_opts *o, stmts *s, ms_finding
 	sqlite3_bind_int64(s->succ, 1, acct_id);
 	sqlite3_bind_int64(s->succ, 2, ip_id);
 	sqlite3_bind_int64(s->succ, 3, login);
-	sqlite3_bind_int64(s->succ, 4, range_hi(q));
+	sqlite3_bind_int64(s->succ, 4, ms_q_until(q));
 	if (sqlite3_step(s->succ) == SQLITE_ROW) {
 		f->successes = sqlite3_column_int64(s->succ, 0);
 		f->sessions = bsess + sqlite3_column_int64(s->succ, 1);
@@ -222,7 +212,7 @@ static int assess(const ms_query *q, const ms_find_opts *o, stmts *s, ms_finding
 	sqlite3_reset(s->blast);
 	sqlite3_bind_int64(s->blast, 1, acct_id);
 	sqlite3_bind_int64(s->blast, 2, login);
-	sqlite3_bind_int64(s->blast, 3, range_hi(q));
+	sqlite3_bind_int64(s->blast, 3, ms_q_until(q));
 	if (sqlite3_step(s->blast) == SQLITE_ROW) {
 		f->messages = sqlite3_column_int64(s->blast, 0);
 		f->recipients = sqlite3_column_int64(s->blast, 1);

@@ -76,20 +76,6 @@ static const char *ev_cred =
 	" WHERE s.auth_decoded > 0 AND ?1 = ?1 AND ?2 = ?2 AND s.start_ts >= ?3 AND s.start_ts < ?4"
 	" ORDER BY s.start_ts, s.id LIMIT 21";
 
-static void list_into(sqlite3_stmt *st, char *buf, size_t cap)
-{
-	size_t len = 0;
-	int k = 0;
-	buf[0] = 0;
-	while (sqlite3_step(st) == SQLITE_ROW && len + 2 < cap) {
-		const char *a = (const char *)sqlite3_column_text(st, 0);
-		int w = snprintf(buf + len, cap - len, "%s%s", k++ ? ", " : "", a ? a : "");
-		if (w < 0 || (size_t)w >= cap - len)
-			break;
-		len += (size_t)w;
-	}
-}
-
 typedef struct {
 	int64_t tls_id;
 	int fi;                 /* index of its finding in out->v */
@@ -160,26 +146,15 @@ static int weak_tls(const ms_query *q, ms_findings *out, char *err, size_t errle
 		ms_finding *f = &out->v[x->fi];
 		int ok = sqlite3_column_int(st, 4);
 		const char *name = (const char *)sqlite3_column_text(st, 5);
-		if (ok && name && x->naccts < 5 && !strstr(x->accts, name)) {
-			size_t len = strlen(x->accts);
-			snprintf(x->accts + len, sizeof x->accts - len, "%s%s", len ? ", " : "", name);
-			x->naccts++;
-		}
+		if (ok && name && x->naccts < 5)
+			x->naccts += ms_name_list_add(x->accts, sizeof x->accts, name);
 		/* evidence: the first sessions, and every session that logged in while there is room */
 		if (f->nev_sessions >= MS_F_EVIDENCE_MAX || (!ok && f->nev_sessions >= MS_F_EVIDENCE_MAX / 2)) {
 			f->evidence_truncated = 1;
 			continue;
 		}
-		f->ev_sessions[f->nev_sessions++] = sqlite3_column_int64(st, 0);
-		const char *path = (const char *)sqlite3_column_text(st, 2);
-		if (path && f->nev_lines < 5) {
-			size_t n = strlen(path) + 24;
-			char *l = malloc(n);
-			if (l) {
-				snprintf(l, n, "%s:%lld", path, (long long)sqlite3_column_int64(st, 3));
-				f->ev_lines[f->nev_lines++] = l;
-			}
-		}
+		ms_finding_note(f, -1, sqlite3_column_int64(st, 0), (const char *)sqlite3_column_text(st, 2),
+				sqlite3_column_int64(st, 3));
 	}
 	sqlite3_finalize(st);
 	for (int i = 0; i < nw; i++) {
@@ -244,18 +219,18 @@ static int credentials(const ms_query *q, ms_findings *out, char *err, size_t er
 	if (ms_q_prepare(q->db, sql_cred_ok_accounts, &st, err, errlen))
 		return -1;
 	ms_q_bind_range(st, q, 1);
-	list_into(st, okaccts, sizeof okaccts);
+	ms_name_list_from(st, okaccts, sizeof okaccts);
 	sqlite3_finalize(st);
 
 	if (ms_q_prepare(q->db, sql_cred_accounts, &st, err, errlen))
 		return -1;
 	ms_q_bind_range(st, q, 1);
-	list_into(st, names, sizeof names);
+	ms_name_list_from(st, names, sizeof names);
 	sqlite3_finalize(st);
 	if (ms_q_prepare(q->db, sql_cred_ips, &st, err, errlen))
 		return -1;
 	ms_q_bind_range(st, q, 1);
-	list_into(st, addrs, sizeof addrs);
+	ms_name_list_from(st, addrs, sizeof addrs);
 	sqlite3_finalize(st);
 
 	ms_finding *f = ms_findings_add(out, MS_F_CREDENTIALS_IN_LOG);

@@ -115,6 +115,58 @@ void ms_findings_free(ms_findings *f)
 	memset(f, 0, sizeof *f);
 }
 
+void ms_finding_note(ms_finding *f, int64_t event_id, int64_t session_id, const char *path, int64_t line)
+{
+	if (event_id >= 0 && f->nev_events < MS_F_EVIDENCE_MAX)
+		f->ev_events[f->nev_events++] = event_id;
+	if (session_id >= 0) {
+		int dup = 0;
+		for (int i = 0; i < f->nev_sessions; i++)
+			dup |= f->ev_sessions[i] == session_id;
+		if (!dup && f->nev_sessions < MS_F_EVIDENCE_MAX)
+			f->ev_sessions[f->nev_sessions++] = session_id;
+	}
+	if (path && f->nev_lines < 5) {
+		size_t n = strlen(path) + 24;
+		char *s = malloc(n);
+		if (s) {
+			snprintf(s, n, "%s:%lld", path, (long long)line);
+			f->ev_lines[f->nev_lines++] = s;
+		}
+	}
+}
+
+int ms_name_list_from(sqlite3_stmt *st, char *buf, size_t cap)
+{
+	size_t len = 0;
+	int n = 0;
+	buf[0] = 0;
+	while (sqlite3_step(st) == SQLITE_ROW && len + 2 < cap) {
+		const char *a = (const char *)sqlite3_column_text(st, 0);
+		int w = snprintf(buf + len, cap - len, "%s%s", n ? ", " : "", a ? a : "");
+		if (w < 0 || (size_t)w >= cap - len)
+			break;
+		len += (size_t)w;
+		n++;
+	}
+	return n;
+}
+
+int ms_name_list_add(char *buf, size_t cap, const char *name)
+{
+	size_t nl = strlen(name), len = strlen(buf);
+	for (const char *p = buf; *p;) {
+		size_t l = strcspn(p, ",");
+		if (l == nl && !strncmp(p, name, l))
+			return 0;
+		p += l;
+		while (*p == ',' || *p == ' ')
+			p++;
+	}
+	snprintf(buf + len, cap - len, "%s%s", len ? ", " : "", name);
+	return 1;
+}
+
 /*
  * Evidence: sql selects (auth_event id, session id, source path, line) rows
  * bound with ?1 = key1, ?2 = key2, ?3/?4 = the time range; ordered by time.
@@ -123,40 +175,21 @@ int ms_finding_evidence(const ms_query *q, ms_finding *f, const char *sql, int64
 			char *err, size_t errlen)
 {
 	sqlite3_stmt *st;
-	int rows = 0;
 	if (ms_q_prepare(q->db, sql, &st, err, errlen))
 		return -1;
 	sqlite3_bind_int64(st, 1, key1);
 	sqlite3_bind_int64(st, 2, key2);
 	ms_q_bind_range(st, q, 3);
 	while (sqlite3_step(st) == SQLITE_ROW) {
-		rows++;
 		if (f->nev_events >= MS_F_EVIDENCE_MAX) {
 			f->evidence_truncated = 1;
 			break;
 		}
-		if (sqlite3_column_type(st, 0) != SQLITE_NULL)
-			f->ev_events[f->nev_events++] = sqlite3_column_int64(st, 0);
-		if (sqlite3_column_type(st, 1) != SQLITE_NULL) {
-			int64_t sid = sqlite3_column_int64(st, 1);
-			int dup = 0;
-			for (int i = 0; i < f->nev_sessions; i++)
-				dup |= f->ev_sessions[i] == sid;
-			if (!dup && f->nev_sessions < MS_F_EVIDENCE_MAX)
-				f->ev_sessions[f->nev_sessions++] = sid;
-		}
-		const char *path = (const char *)sqlite3_column_text(st, 2);
-		if (path && f->nev_lines < 5) {
-			size_t n = strlen(path) + 24;
-			char *s = malloc(n);
-			if (s) {
-				snprintf(s, n, "%s:%lld", path, (long long)sqlite3_column_int64(st, 3));
-				f->ev_lines[f->nev_lines++] = s;
-			}
-		}
+		ms_finding_note(f, sqlite3_column_type(st, 0) != SQLITE_NULL ? sqlite3_column_int64(st, 0) : -1,
+				sqlite3_column_type(st, 1) != SQLITE_NULL ? sqlite3_column_int64(st, 1) : -1,
+				(const char *)sqlite3_column_text(st, 2), sqlite3_column_int64(st, 3));
 	}
 	sqlite3_finalize(st);
-	(void)rows;
 	return 0;
 }
 

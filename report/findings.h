@@ -98,6 +98,13 @@ void ms_findings_html_fragment(const ms_findings *f, FILE *out, int limit);
 /* internal: detectors (find_*.c) */
 ms_finding *ms_findings_add(ms_findings *f, ms_ftype type);
 void ms_finding_set(char **dst, const char *s);
+/* record one piece of evidence: an auth event (< 0: none), a session (< 0: none, kept once)
+ * and, for the first five, "path:line"; the caller checks MS_F_EVIDENCE_MAX */
+void ms_finding_note(ms_finding *f, int64_t event_id, int64_t session_id, const char *path, int64_t line);
+/* ", "-separated name lists for explanations (cut at cap): the first column of
+ * each row of st, returning how many; or one name unless it is already there */
+int ms_name_list_from(sqlite3_stmt *st, char *buf, size_t cap);
+int ms_name_list_add(char *buf, size_t cap, const char *name);
 int ms_finding_evidence(const ms_query *q, ms_finding *f, const char *sql, int64_t key1, int64_t key2,
 			char *err, size_t errlen);
 int ms_find_attacks(const ms_query *q, const ms_find_opts *o, ms_findings *out, char *err, size_t errlen);

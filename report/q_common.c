@@ -12,10 +12,20 @@ int ms_q_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **st, char *err, siz
 }
 
 /* binds ?first = since (or very small), ?first+1 = until (or very large) */
+int64_t ms_q_since(const ms_query *q)
+{
+	return q->since > 0 ? q->since : INT64_MIN;
+}
+
+int64_t ms_q_until(const ms_query *q)
+{
+	return q->until > 0 ? q->until : INT64_MAX;
+}
+
 void ms_q_bind_range(sqlite3_stmt *st, const ms_query *q, int first)
 {
-	sqlite3_bind_int64(st, first, q->since > 0 ? q->since : INT64_MIN);
-	sqlite3_bind_int64(st, first + 1, q->until > 0 ? q->until : INT64_MAX);
+	sqlite3_bind_int64(st, first, ms_q_since(q));
+	sqlite3_bind_int64(st, first + 1, ms_q_until(q));
 }
 
 const char *ms_src_name(int src)

@@ -43,6 +43,9 @@ int ms_tls_weak_reasons(const char *protocol, const char *cipher, int bits, cons
 /* helpers shared by the query files */
 int ms_q_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **st, char *err, size_t errlen);
 void ms_q_bind_range(sqlite3_stmt *st, const ms_query *q, int first_param);
+/* the range as bound: since (or INT64_MIN), until (or INT64_MAX) */
+int64_t ms_q_since(const ms_query *q);
+int64_t ms_q_until(const ms_query *q);
 const char *ms_src_name(int src);  /* "logged", "decoded", "inferred" */
 
 #endif
