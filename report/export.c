@@ -70,13 +70,47 @@ static const char *sql_auth =
 	" LEFT JOIN tls_params t ON t.id = s.tls_id LEFT JOIN sources src ON src.id = e.source_id"
 	" WHERE e.ts >= ?1 AND e.ts < ?2 ORDER BY e.ts, e.id";
 
+/*
+ * source, user, tls, host and process objects, shared by auth and session
+ * events.  Columns: port_col; protocol, cipher, bits from tls_col; host name,
+ * service and pid from host_col.
+ */
+static void ecs_parties(jw *w, sqlite3_stmt *st, const char *ip, const char *name, int port_col, const char *user,
+			int tls_col, int host_col)
+{
+	char pname[160];
+	if (ip || (name && strcmp(name, "unknown"))) {
+		jw_open(w, "source", '{');
+		jw_str(w, "ip", ip);
+		if (name && strcmp(name, "unknown"))
+			jw_str(w, "domain", name);
+		if (!isnull(st, port_col))
+			jw_int(w, "port", sqlite3_column_int64(st, port_col));
+		jw_close(w, '}');
+	}
+	if (user) {
+		jw_open(w, "user", '{');
+		jw_str(w, "name", user);
+		jw_close(w, '}');
+	}
+	tls_obj(w, col(st, tls_col), col(st, tls_col + 1), st, tls_col + 2);
+	jw_open(w, "host", '{');
+	jw_str(w, "hostname", col(st, host_col));
+	jw_close(w, '}');
+	jw_open(w, "process", '{');
+	process_name(pname, sizeof pname, col(st, host_col + 1));
+	jw_str(w, "name", pname);
+	if (!isnull(st, host_col + 2))
+		jw_int(w, "pid", sqlite3_column_int64(st, host_col + 2));
+	jw_close(w, '}');
+}
+
 static void auth_event(jw *w, sqlite3_stmt *st)
 {
 	int kind = sqlite3_column_int(st, 3);
 	const char *k = kind >= 1 && kind <= 5 ? auth_kind[kind] : "unknown";
 	const char *outcome = kind == 1 ? "failure" : kind == 4 ? "success" : "unknown";
 	const char *ip = col(st, 7), *name = col(st, 8), *user = col(st, 11);
-	char pname[160];
 	jw_open(w, NULL, '{');
 	jw_time(w, "@timestamp", sqlite3_column_int64(st, 2));
 	jw_open(w, "event", '{');
@@ -89,30 +123,7 @@ static void auth_event(jw *w, sqlite3_stmt *st)
 	jw_str(w, "module", "mailsleuth");
 	jw_str(w, "dataset", "mailsleuth.auth");
 	jw_close(w, '}');
-	if (ip || (name && strcmp(name, "unknown"))) {
-		jw_open(w, "source", '{');
-		jw_str(w, "ip", ip);
-		if (name && strcmp(name, "unknown"))
-			jw_str(w, "domain", name);
-		if (!isnull(st, 23))
-			jw_int(w, "port", sqlite3_column_int64(st, 23));
-		jw_close(w, '}');
-	}
-	if (user) {
-		jw_open(w, "user", '{');
-		jw_str(w, "name", user);
-		jw_close(w, '}');
-	}
-	tls_obj(w, col(st, 18), col(st, 19), st, 20);
-	jw_open(w, "host", '{');
-	jw_str(w, "hostname", col(st, 4));
-	jw_close(w, '}');
-	jw_open(w, "process", '{');
-	process_name(pname, sizeof pname, col(st, 5));
-	jw_str(w, "name", pname);
-	if (!isnull(st, 6))
-		jw_int(w, "pid", sqlite3_column_int64(st, 6));
-	jw_close(w, '}');
+	ecs_parties(w, st, ip, name, 23, user, 18, 4);
 	jw_open(w, "related", '{');
 	jw_str1(w, "ip", ip);
 	jw_str1(w, "user", user);
@@ -187,7 +198,6 @@ static void session_event(jw *w, sqlite3_stmt *st, sqlite3_stmt *su)
 	const char *ip = col(st, 6), *name = col(st, 8), *user = col(st, 19);
 	int64_t fails = sqlite3_column_int64(st, 15), oks = sqlite3_column_int64(st, 18);
 	int64_t start = sqlite3_column_int64(st, 1), end = sqlite3_column_int64(st, 2);
-	char pname[160];
 	jw_open(w, NULL, '{');
 	jw_time(w, "@timestamp", start);
 	jw_open(w, "event", '{');
@@ -205,30 +215,7 @@ static void session_event(jw *w, sqlite3_stmt *st, sqlite3_stmt *su)
 	jw_str(w, "module", "mailsleuth");
 	jw_str(w, "dataset", "mailsleuth.session");
 	jw_close(w, '}');
-	if (ip || (name && strcmp(name, "unknown"))) {
-		jw_open(w, "source", '{');
-		jw_str(w, "ip", ip);
-		if (name && strcmp(name, "unknown"))
-			jw_str(w, "domain", name);
-		if (!isnull(st, 7))
-			jw_int(w, "port", sqlite3_column_int64(st, 7));
-		jw_close(w, '}');
-	}
-	if (user) {
-		jw_open(w, "user", '{');
-		jw_str(w, "name", user);
-		jw_close(w, '}');
-	}
-	tls_obj(w, col(st, 11), col(st, 12), st, 13);
-	jw_open(w, "host", '{');
-	jw_str(w, "hostname", col(st, 3));
-	jw_close(w, '}');
-	jw_open(w, "process", '{');
-	process_name(pname, sizeof pname, col(st, 4));
-	jw_str(w, "name", pname);
-	if (!isnull(st, 5))
-		jw_int(w, "pid", sqlite3_column_int64(st, 5));
-	jw_close(w, '}');
+	ecs_parties(w, st, ip, name, 7, user, 11, 3);
 	jw_open(w, "related", '{');
 	jw_str1(w, "ip", ip);
 	session_users(w, su, sqlite3_column_int64(st, 0), user);
