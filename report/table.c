@@ -16,12 +16,15 @@ ms_table *ms_table_new(const ms_col *cols, int ncols)
 	return t;
 }
 
-static void cell_clear(ms_cell *c)
+static void cell_clear(ms_cell *c, ms_coltype type)
 {
-	free(c->s);
-	for (int i = 0; i < c->nlist; i++)
-		free(c->list[i]);
-	free(c->list);
+	if (type == MS_COL_LIST) {
+		for (int i = 0; i < c->nlist; i++)
+			free(c->list[i]);
+		free(c->list);
+	} else if (type == MS_COL_STR || type == MS_COL_JSON) {
+		free(c->s);
+	}
 	memset(c, 0, sizeof *c);
 }
 
@@ -30,7 +33,7 @@ void ms_table_free(ms_table *t)
 	if (!t)
 		return;
 	for (int i = 0; i < t->nrows * t->ncols; i++)
-		cell_clear(&t->cells[i]);
+		cell_clear(&t->cells[i], t->cols[i % t->ncols].type);
 	free(t->cells);
 	free(t);
 }
@@ -77,22 +80,32 @@ void ms_cell_time(ms_cell *c, int64_t ts) { c->i = ts; c->null = ts <= 0; }
 void ms_cell_bool(ms_cell *c, int v) { c->i = v != 0; c->null = 0; }
 void ms_cell_json(ms_cell *c, const char *raw) { ms_cell_str(c, raw); }
 
-void ms_cell_list_add(ms_cell *c, const char *s)
+void ms_cell_list_push(ms_cell *c, const char *s)
 {
 	char **n;
+	if (!s)
+		return;
+	/* grow by doubling: a spraying address has thousands of accounts */
+	if ((c->nlist & (c->nlist - 1)) == 0) {
+		n = realloc(c->list, (size_t)(c->nlist ? c->nlist * 2 : 1) * sizeof *n);
+		if (!n)
+			return;
+		c->list = n;
+	}
+	c->list[c->nlist] = strdup(s);
+	if (c->list[c->nlist])
+		c->nlist++;
+	c->null = 0;
+}
+
+void ms_cell_list_add(ms_cell *c, const char *s)
+{
 	if (!s)
 		return;
 	for (int i = 0; i < c->nlist; i++)
 		if (!strcmp(c->list[i], s))
 			return;
-	n = realloc(c->list, (size_t)(c->nlist + 1) * sizeof *n);
-	if (!n)
-		return;
-	c->list = n;
-	c->list[c->nlist] = strdup(s);
-	if (c->list[c->nlist])
-		c->nlist++;
-	c->null = 0;
+	ms_cell_list_push(c, s);
 }
 
 int ms_format_parse(const char *s, ms_format *out)

@@ -23,13 +23,18 @@ typedef struct {
 	int right;          /* text: right-align */
 } ms_col;
 
+/* 24 bytes: a 125 k-row report has 2 M cells, and every page touched costs */
 typedef struct {
-	int null;
-	int64_t i;
-	double r;
-	char *s;            /* STR, JSON (raw JSON text) */
-	char **list;        /* LIST */
+	union {
+		int64_t i;  /* INT, TIME, BOOL */
+		double r;   /* REAL */
+	};
+	union {
+		char *s;    /* STR, JSON (raw JSON text) */
+		char **list; /* LIST */
+	};
 	int nlist;
+	int null;
 } ms_cell;
 
 typedef struct {
@@ -49,7 +54,8 @@ void ms_cell_int(ms_cell *c, int64_t v);
 void ms_cell_real(ms_cell *c, double v);
 void ms_cell_time(ms_cell *c, int64_t ts);        /* ts <= 0: null */
 void ms_cell_bool(ms_cell *c, int v);
-void ms_cell_list_add(ms_cell *c, const char *s);
+void ms_cell_list_add(ms_cell *c, const char *s);  /* unless already in the list */
+void ms_cell_list_push(ms_cell *c, const char *s); /* caller knows it is new: no search */
 void ms_cell_json(ms_cell *c, const char *raw);   /* pre-rendered JSON value */
 
 typedef enum { MS_FMT_TEXT, MS_FMT_JSON, MS_FMT_NDJSON, MS_FMT_CSV, MS_FMT_HTML } ms_format;

@@ -257,7 +257,7 @@ ms_store *ms_store_open(const char *path, int mode, char *err, size_t errlen)
 		return NULL;
 	}
 	sqlite3_busy_timeout(s->db, 2000);
-	sqlite3_exec(s->db, "PRAGMA foreign_keys=OFF; PRAGMA temp_store=MEMORY; PRAGMA cache_size=-65536", NULL,
+	sqlite3_exec(s->db, "PRAGMA foreign_keys=OFF; PRAGMA temp_store=MEMORY; PRAGMA cache_size=-8192", NULL,
 		     NULL, NULL);
 	if (mode != MS_OPEN_READ) {
 		/* rollback journal: crash-safe, and new pages of a bulk load are not journaled */
