@@ -148,6 +148,9 @@ static uint64_t msg_hash(int host, const char *qid);
 
 void ms_tracker_rebuild_index(ms_tracker *t)
 {
+	t->rdns_used = 0;
+	for (size_t i = 0; i < sizeof t->rdns / sizeof t->rdns[0]; i++)
+		t->rdns_used += t->rdns[i].used != 0;
 	for (int i = 0; i < t->sess_htcap; i++)
 		t->sess_ht[i] = -1;
 	t->nfree = 0;
@@ -1087,10 +1090,16 @@ static void dialogue_write(ms_tracker *t, t_sess *s, const ms_event *ev)
 
 static int rdns_take(ms_tracker *t, int host, long pid, const char *ip, int64_t ts)
 {
-	for (size_t i = 0; i < sizeof t->rdns / sizeof t->rdns[0]; i++) {
+	/* every connect asks, few have a warning waiting: stop after the last used entry */
+	int left = t->rdns_used;
+	for (size_t i = 0; left > 0 && i < sizeof t->rdns / sizeof t->rdns[0]; i++) {
 		t_rdns *r = &t->rdns[i];
-		if (r->used && r->host == host && r->pid == pid && !strcmp(r->ip, ip) && ts - r->ts <= 30) {
+		if (!r->used)
+			continue;
+		left--;
+		if (r->host == host && r->pid == pid && !strcmp(r->ip, ip) && ts - r->ts <= 30) {
 			r->used = 0;
+			t->rdns_used--;
 			return 1;
 		}
 	}
@@ -1294,6 +1303,7 @@ void ms_tracker_feed(ms_tracker *t, const ms_syslog *sl, const ms_event *ev, con
 	if (ev->type == EV_RDNS_MISMATCH && idx < 0) {
 		/* logged just before "connect from": remember it for the next connect */
 		t_rdns *r = &t->rdns[t->rdns_next++ % 256];
+		t->rdns_used += !r->used;
 		r->used = 1;
 		r->host = host;
 		r->pid = sl->pid;

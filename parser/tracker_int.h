@@ -142,6 +142,7 @@ struct ms_tracker {
 
 	t_rdns rdns[256];
 	int rdns_next;
+	int rdns_used;         /* entries with used set: connects skip the scan when 0 */
 	t_nouser nouser[64];
 	int nouser_next;
 };
