@@ -735,8 +735,14 @@ int ms_ingest_run(ms_store *st, char *const *args, int nargs, const ms_ingest_op
 		res->stats = *ms_tracker_get_stats(c.tr);
 	res->total_lines = c.total_lines;
 	res->total_bytes = c.total_bytes;
-	ms_pipe_free(c.pipe);
+	ms_pipe_stats ps;
+	int had_pipe = c.pipe != NULL;
+	double parse_cpu = ms_thread_cpu();
+	ms_pipe_finish(c.pipe, &ps);
 	c.pipe = NULL;
+	if (had_pipe && opts->verbose)
+		say(&c, 0, "reading and parsing: %.2f s CPU (%.2f s waiting for the writer); writing: %.2f s CPU (%.2f s idle)",
+		    parse_cpu, ps.producer_wait, ps.writer_cpu, ps.writer_idle);
 	/* (re)build the indexes a bulk load into an empty database left out */
 	if (!ms_store_failed(st)) {
 		double t = now_s();

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* pipe.c - deep-copying record batches from the parser thread to a writer thread. */
 #include <pthread.h>
+#include <sys/resource.h>
+#include <time.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -75,8 +77,24 @@ struct ms_pipe {
 	int nfree;
 	batch *cur;
 	int busy, stop;
+	ms_pipe_stats stats;     /* producer_wait: producer thread; the rest: writer, set at its exit */
 	batch all[NBATCH];
 };
+
+static double mono(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+double ms_thread_cpu(void)
+{
+	struct rusage ru;
+	if (getrusage(RUSAGE_THREAD, &ru) != 0)
+		return 0;
+	return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) + (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
 
 static size_t round8(size_t n) { return (n + 7u) & ~(size_t)7u; }
 
@@ -104,10 +122,15 @@ static void replay(const ms_sink *k, const batch *b)
 static void *writer_main(void *arg)
 {
 	ms_pipe *p = arg;
+	double idle = 0;
 	pthread_mutex_lock(&p->mu);
 	for (;;) {
-		while (p->qn == 0 && !p->stop)
-			pthread_cond_wait(&p->cv_work, &p->mu);
+		if (p->qn == 0 && !p->stop) {
+			double t = mono();
+			while (p->qn == 0 && !p->stop)
+				pthread_cond_wait(&p->cv_work, &p->mu);
+			idle += mono() - t;
+		}
 		if (p->qn == 0)
 			break;
 		batch *b = p->q[p->qh];
@@ -122,6 +145,8 @@ static void *writer_main(void *arg)
 		p->busy = 0;
 		pthread_cond_broadcast(&p->cv_space);
 	}
+	p->stats.writer_cpu = ms_thread_cpu();
+	p->stats.writer_idle = idle;
 	pthread_mutex_unlock(&p->mu);
 	return NULL;
 }
@@ -131,8 +156,12 @@ static void hand_over(ms_pipe *p)
 {
 	pthread_mutex_lock(&p->mu);
 	if (p->cur->used) {
-		while (p->qn == MS_PIPE_DEPTH)
-			pthread_cond_wait(&p->cv_space, &p->mu);
+		if (p->qn == MS_PIPE_DEPTH) {
+			double t = mono();
+			while (p->qn == MS_PIPE_DEPTH)
+				pthread_cond_wait(&p->cv_space, &p->mu);
+			p->stats.producer_wait += mono() - t;
+		}
 		p->q[(p->qh + p->qn) % MS_PIPE_DEPTH] = p->cur;
 		p->qn++;
 		pthread_cond_signal(&p->cv_work);
@@ -276,6 +305,11 @@ fail:
 
 void ms_pipe_free(ms_pipe *p)
 {
+	ms_pipe_finish(p, NULL);
+}
+
+void ms_pipe_finish(ms_pipe *p, ms_pipe_stats *stats)
+{
 	if (!p)
 		return;
 	ms_pipe_drain(p);
@@ -287,6 +321,8 @@ void ms_pipe_free(ms_pipe *p)
 	pthread_cond_destroy(&p->cv_work);
 	pthread_cond_destroy(&p->cv_space);
 	pthread_mutex_destroy(&p->mu);
+	if (stats)
+		*stats = p->stats;
 	for (int i = 0; i < NBATCH; i++)
 		free(p->all[i].buf);
 	free(p);

@@ -34,4 +34,14 @@ ms_sink ms_pipe_sink(ms_pipe *p);
 void ms_pipe_drain(ms_pipe *p);
 void ms_pipe_free(ms_pipe *p);
 
+/* where the time went (ingest -v): CPU seconds of the writer thread, seconds it
+ * waited for work, seconds the producer waited for a free batch */
+typedef struct {
+	double writer_cpu, writer_idle, producer_wait;
+} ms_pipe_stats;
+/* ms_pipe_free() that also reports the stats (stats may be NULL) */
+void ms_pipe_finish(ms_pipe *p, ms_pipe_stats *stats);
+/* CPU seconds (user + system) of the calling thread */
+double ms_thread_cpu(void);
+
 #endif
