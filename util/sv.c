@@ -11,8 +11,20 @@ long ms_sv_find(ms_sv hay, const char *needle, size_t nlen)
 		return 0;
 	if (hay.n < nlen)
 		return -1;
-	q = memmem(hay.p, hay.n, needle, nlen);
-	return q ? (long)(q - hay.p) : -1;
+	/* log lines are short: memchr for one byte of the needle and memcmp for the
+	 * whole beats memmem, whose set-up costs more than the search (10 % of
+	 * parsing).  The byte is the needle's first that is not a space: " from "
+	 * would stop at every word of the line. */
+	size_t k = 0;
+	while (k + 1 < nlen && needle[k] == ' ')
+		k++;
+	const char *p = hay.p + k, *end = hay.p + (hay.n - nlen) + k + 1;
+	while ((q = memchr(p, needle[k], (size_t)(end - p))) != NULL) {
+		if (memcmp(q - k, needle, nlen) == 0)
+			return (long)(q - k - hay.p);
+		p = q + 1;
+	}
+	return -1;
 }
 
 static inline unsigned char lc(unsigned char c)

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: MIT */
+/* Tests for the byte-view helpers that the hand-written fast paths replaced
+ * library calls with: ms_sv_find (was memmem) and ms_ip_family's IPv4 check
+ * (was inet_pton). */
+#include <arpa/inet.h>
+#include <string.h>
+#include "ut.h"
+#include "../../util/sv.h"
+#include "../../parser/addr.h"
+
+static long find(const char *hay, size_t n, const char *needle)
+{
+	return ms_sv_find(ms_sv_make(hay, n), needle, strlen(needle));
+}
+
+UT_TEST(sv_find_matches_memmem)
+{
+	static const char *hays[] = { "", " ", "from", " from ", "connect from x[1.2.3.4]", "a  from  b from c",
+				      "xx from", "from x", "   ", "abcabcabd", "with cipher with ciphe" };
+	static const char *needles[] = { " from ", "from", " ", "   ", "abd", "with ciphe", "x", " with cipher " };
+	for (size_t h = 0; h < sizeof hays / sizeof hays[0]; h++)
+		for (size_t k = 0; k < sizeof needles / sizeof needles[0]; k++) {
+			size_t hn = strlen(hays[h]);
+			const char *m = memmem(hays[h], hn, needles[k], strlen(needles[k]));
+			UT_EQ_INT(find(hays[h], hn, needles[k]), m ? (long)(m - hays[h]) : -1);
+		}
+	/* the view's end is respected: a match past it is not found */
+	UT_EQ_INT(find("ab from", 5, "from"), -1);
+	UT_EQ_INT(find("ab from", 7, "from"), 3);
+	UT_EQ_INT(find("abc", 3, ""), 0);
+}
+
+static int pton4(const char *s)
+{
+	unsigned char b[4];
+	return inet_pton(AF_INET, s, b) == 1;
+}
+
+UT_TEST(ip_family_ipv4_matches_inet_pton)
+{
+	static const char *v[] = { "1.2.3.4", "0.0.0.0", "255.255.255.255", "256.1.1.1", "01.2.3.4", "1.02.3.4",
+				   "1.2.3", "1.2.3.4.", ".1.2.3.4", "1..2.3", "1.2.3.4.5", "1.2.3.a", "1.2.3.-4",
+				   "10.0.0.10", "1.2.3.4 ", " 1.2.3.4", "999", "192.168.100.200", "0.0.0.00" };
+	for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
+		UT_EQ_INT(ms_ip_family(ms_sv_make(v[i], strlen(v[i]))), pton4(v[i]) ? 4 : 0);
+	UT_EQ_INT(ms_ip_family(ms_sv_make("::1", 3)), 6);
+	UT_EQ_INT(ms_ip_family(ms_sv_make("2001:db8::1", 11)), 6);
+	UT_EQ_INT(ms_ip_family(ms_sv_make("2001:db8::g", 11)), 0);
+	/* a NUL ends the text, as it did for inet_pton on the copied string */
+	UT_EQ_INT(ms_ip_family(ms_sv_make("1.2.3.4\0x", 9)), 4);
+}
