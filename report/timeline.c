@@ -98,9 +98,10 @@ static const char *sql_sessions =
 	" LEFT JOIN strings ea ON ea.id = s.end_after_id LEFT JOIN sources src ON src.id = s.source_id"
 	" WHERE s.start_ts >= ?1 AND s.start_ts < ?2 AND ("
 	"  (?3 IS NOT NULL AND i.ip = ?3) OR (?4 IS NOT NULL AND s.id = ?4)"
-	"  OR (?5 IS NOT NULL AND EXISTS (SELECT 1 FROM auth_events e JOIN accounts a ON a.id = e.account_id"
-	"      WHERE e.session_id = s.id AND a.name = ?5))"
-	"  OR (?5 IS NOT NULL AND EXISTS (SELECT 1 FROM accounts a WHERE a.id = s.auth_account_id AND a.name = ?5)))"
+	/* IN (list) is evaluated once (through auth_account); an EXISTS per session took 10 s on 750 k sessions */
+	"  OR (?5 IS NOT NULL AND s.id IN (SELECT e.session_id FROM auth_events e"
+	"      WHERE e.account_id = (SELECT id FROM accounts WHERE name = ?5)))"
+	"  OR (?5 IS NOT NULL AND s.auth_account_id = (SELECT id FROM accounts WHERE name = ?5)))"
 	" ORDER BY s.start_ts, s.id LIMIT ?6";
 
 static const char *sql_auth =
