@@ -41,12 +41,28 @@ static uint64_t hash_bytes(const void *p, size_t n, uint64_t h)
 	return h;
 }
 
+static int name_find(ms_tracker *t, ms_sv s);
+
+/* the index of a host or service name, added if new */
 static int name_idx(ms_tracker *t, ms_sv s)
+{
+	if (s.n >= T_HOSTLEN)
+		s.n = T_HOSTLEN - 1;
+	for (int k = 0; k < 2; k++) {
+		int v = t->name_memo[k];
+		if (v >= 0 && v < t->nnames && t->names[v].s[s.n] == 0 && memcmp(t->names[v].s, s.p, s.n) == 0 &&
+		    !memchr(t->names[v].s, 0, s.n))
+			return v;
+	}
+	int v = name_find(t, s);
+	t->name_memo[t->name_memo_next++ & 1] = v;
+	return v;
+}
+
+static int name_find(ms_tracker *t, ms_sv s)
 {
 	uint64_t h;
 	int cap = 2 * T_MAXNAMES;
-	if (s.n >= T_HOSTLEN)
-		s.n = T_HOSTLEN - 1;
 	h = hash_bytes(s.p, s.n, 0xcbf29ce484222325ULL);
 	for (int i = 0; i < cap; i++) {
 		int slot = (int)((h + (uint64_t)i) % (uint64_t)cap);
@@ -182,6 +198,7 @@ void ms_tracker_rebuild_index(ms_tracker *t)
 			}
 		}
 	}
+	t->name_memo[0] = t->name_memo[1] = -1;
 	for (int i = 0; i < 2 * T_MAXNAMES; i++)
 		t->name_ht[i] = -1;
 	for (int i = 0; i < t->nnames; i++) {

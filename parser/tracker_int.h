@@ -119,6 +119,8 @@ struct ms_tracker {
 	int nnames;
 	t_name *names;           /* T_MAXNAMES */
 	int32_t *name_ht;        /* 2*T_MAXNAMES */
+	int name_memo[2];        /* the last two names looked up (host, service): most lines repeat them */
+	int name_memo_next;
 
 	t_sess *sess;            /* cfg.max_open */
 	int32_t *sess_ht;        /* sess_htcap, -1 empty */
