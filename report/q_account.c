@@ -1,10 +1,353 @@
 /* SPDX-License-Identifier: MIT */
-/* q_account.c - report --by account, and successful logins after failures. */
+/*
+ * q_account.c - report --by account, and successful logins after failures.
+ *
+ * Both reports read auth_events in plain scans (rowid order: no secondary
+ * index is needed or assumed, since ingest may drop them) and aggregate in C
+ * while the rows stream by, keeping only what a later step needs.  As single
+ * SQL statements with correlated subqueries they took seconds on a 1 GB log
+ * with the indexes and minutes without.  The comments say what each column
+ * means in the terms of that SQL; the code reproduces it row for row (NULLs,
+ * ties and order included).  Memory is kept small on purpose: first touching
+ * a page costs more than the work done on it here.
+ */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "report.h"
-#include "../util/strmap.h"
+
+enum { K_FAIL = 1, K_OK = 4 };                  /* auth_events.kind: failure, success */
+enum { ID_NULL = -1, ID_NOMEM = -2 };           /* col_index() besides an index */
+enum { SCAN_NOMEM = -1 };                       /* scan_end(): our allocation failed */
+
+/* makes room for index k in *v (elements of size, *cap of them); -1 when out of memory */
+static int reserve(void **v, size_t k, size_t *cap, size_t size)
+{
+	size_t nc;
+	void *p;
+	if (k < *cap)
+		return 0;
+	nc = *cap ? *cap * 2 : 256;
+	while (nc <= k)
+		nc *= 2;
+	p = realloc(*v, nc * size);
+	if (!p)
+		return -1;
+	*v = p;
+	*cap = nc;
+	return 0;
+}
+
+/* ---------- id -> dense index ---------- */
+
+/*
+ * Ids are small and dense in practice, but an event may name an id its table
+ * lacks (or any integer): mapping each id seen to 0, 1, 2 ... keeps the
+ * per-ip and per-account arrays small and the results exact either way.
+ * Ids below DIRECT_IDS are looked up in an array indexed by id, the others
+ * (none in a database mailsleuth wrote) in a hash table.
+ */
+enum { DIRECT_IDS = 1 << 22 };
+
+typedef struct {
+	int *direct;            /* ids 0 .. ndirect - 1: dense index + 1, 0 = not seen */
+	size_t ndirect;
+	int64_t *keys;          /* other ids: open addressing */
+	int *vals;              /* dense index + 1, 0 = free slot */
+	size_t cap;             /* a power of two, or 0 */
+	int64_t *ids;           /* per dense index: its id */
+	size_t ids_cap;
+	int n, nhashed;
+} idmap;
+
+static void idmap_release(idmap *m)
+{
+	free(m->direct);
+	free(m->keys);
+	free(m->vals);
+	free(m->ids);
+	memset(m, 0, sizeof *m);
+}
+
+static int is_direct(int64_t id)
+{
+	return id >= 0 && id < DIRECT_IDS;
+}
+
+static size_t hash_slot(const idmap *m, int64_t id)
+{
+	uint64_t h = (uint64_t)id * 0x9E3779B97F4A7C15ULL;
+	size_t mask = m->cap - 1, i = (size_t)(h ^ (h >> 29)) & mask;
+	while (m->vals[i] && m->keys[i] != id)
+		i = (i + 1) & mask;
+	return i;
+}
+
+static int hash_grow(idmap *m)
+{
+	idmap old = *m;
+	size_t cap = old.cap ? old.cap * 2 : 256;
+	if (cap > (size_t)1 << 31)
+		return -1;
+	m->keys = malloc(cap * sizeof *m->keys);
+	m->vals = calloc(cap, sizeof *m->vals);
+	if (!m->keys || !m->vals) {
+		free(m->keys);
+		free(m->vals);
+		*m = old;
+		return -1;
+	}
+	m->cap = cap;
+	for (size_t i = 0; i < old.cap; i++)
+		if (old.vals[i]) {
+			size_t j = hash_slot(m, old.keys[i]);
+			m->keys[j] = old.keys[i];
+			m->vals[j] = old.vals[i];
+		}
+	free(old.keys);
+	free(old.vals);
+	return 0;
+}
+
+/* a larger direct array; calloc, so that the part no id reaches is never touched */
+static int direct_grow(idmap *m, size_t id)
+{
+	size_t n = m->ndirect ? m->ndirect * 2 : 256;
+	int *d;
+	while (n <= id)
+		n *= 2;
+	d = calloc(n, sizeof *d);
+	if (!d)
+		return -1;
+	if (m->ndirect)
+		memcpy(d, m->direct, m->ndirect * sizeof *d);
+	free(m->direct);
+	m->direct = d;
+	m->ndirect = n;
+	return 0;
+}
+
+/* where id's dense index + 1 is kept (0: not seen yet); NULL when out of memory */
+static int *idmap_cell(idmap *m, int64_t id)
+{
+	size_t i;
+	if (is_direct(id)) {
+		if ((size_t)id >= m->ndirect && direct_grow(m, (size_t)id))
+			return NULL;
+		return &m->direct[id];
+	}
+	if ((size_t)m->nhashed * 3 >= m->cap * 2 && hash_grow(m))
+		return NULL;
+	i = hash_slot(m, id);
+	m->keys[i] = id;
+	return &m->vals[i];
+}
+
+/* the dense index of id, added if new (*added set); -1 when out of memory */
+static int idmap_add(idmap *m, int64_t id, int *added)
+{
+	int *v = idmap_cell(m, id);
+	*added = 0;
+	if (!v)
+		return -1;
+	if (*v)
+		return *v - 1;
+	if (m->n == INT32_MAX || reserve((void **)&m->ids, (size_t)m->n, &m->ids_cap, sizeof *m->ids))
+		return -1;
+	m->ids[m->n] = id;
+	*v = ++m->n;
+	m->nhashed += !is_direct(id);
+	*added = 1;
+	return *v - 1;
+}
+
+/* the dense index of id, -1 if it was never added */
+static int idmap_find(const idmap *m, int64_t id)
+{
+	if (is_direct(id))
+		return (size_t)id < m->ndirect ? m->direct[id] - 1 : -1;
+	return m->cap ? m->vals[hash_slot(m, id)] - 1 : -1;
+}
+
+/* ---------- helpers ---------- */
+
+/*
+ * The dense index of id in m, ID_NOMEM when out of memory.  A per-index array
+ * *arr (elements of size; NULL arr: none) grows with m, each new element
+ * zeroed when its index is handed out, so that no spare capacity is touched.
+ */
+static int index_of(idmap *m, int64_t id, void **arr, size_t *cap, size_t size)
+{
+	int added, k = idmap_add(m, id, &added);
+	if (k < 0)
+		return ID_NOMEM;
+	if (added && arr) {
+		if (reserve(arr, (size_t)k, cap, size))
+			return ID_NOMEM;
+		memset((char *)*arr + (size_t)k * size, 0, size);
+	}
+	return k;
+}
+
+/* column col of the current row through index_of(), ID_NULL for NULL */
+static int col_index(sqlite3_stmt *st, int col, idmap *m, void **arr, size_t *cap, size_t size)
+{
+	if (sqlite3_column_type(st, col) == SQLITE_NULL)
+		return ID_NULL;
+	return index_of(m, sqlite3_column_int64(st, col), arr, cap, size);
+}
+
+/* ends a scan whose last sqlite3_step() (or SCAN_NOMEM) was rc: 0 if it ran to the end, else -1 and err */
+static int scan_end(sqlite3 *db, sqlite3_stmt *st, int rc, char *err, size_t errlen)
+{
+	if (rc == SCAN_NOMEM)
+		snprintf(err, errlen, "out of memory");
+	else if (rc != SQLITE_DONE)
+		snprintf(err, errlen, "query failed: %s", sqlite3_errmsg(db));
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* n zeroed elements of size (never NULL for n = 0 unless out of memory) */
+static void *zalloc(size_t n, size_t size)
+{
+	return calloc(n ? n : 1, size);
+}
+
+/* "ts >= ?1 AND ts < ?2" with the range as ms_q_bind_range() binds it */
+static int in_range(const ms_query *q, sqlite3_stmt *st, int col)
+{
+	int64_t ts = sqlite3_column_int64(st, col);
+	return sqlite3_column_type(st, col) != SQLITE_NULL && ts >= ms_q_since(q) && ts < ms_q_until(q);
+}
+
+/* ---------- names ---------- */
+
+/* the names of the wanted ids of one idmap (accounts, ips or strings), each with its length */
+typedef struct {
+	char *buf;          /* all names, each NUL-terminated */
+	size_t len, cap;
+	size_t *off;        /* per dense index: offset into buf, or SIZE_MAX: no row in the table */
+	int *nlen;
+} names;
+
+static void names_release(names *nm)
+{
+	free(nm->buf);
+	free(nm->off);
+	free(nm->nlen);
+	memset(nm, 0, sizeof *nm);
+}
+
+/* the name of dense index k, NULL for ID_NULL or an id the table lacks */
+static const char *name_of(const names *nm, int k)
+{
+	return k >= 0 && nm->off[k] != SIZE_MAX ? nm->buf + nm->off[k] : NULL;
+}
+
+/* SQLite's BINARY collation: bytes as unsigned, then the shorter first */
+static int binary_cmp(const char *a, int alen, const char *b, int blen)
+{
+	int c = memcmp(a, b, (size_t)(alen < blen ? alen : blen));
+	return c ? c : (alen > blen) - (alen < blen);
+}
+
+static int names_append(names *nm, int k, const unsigned char *s, int n)
+{
+	size_t need = nm->len + (size_t)n + 1;
+	if (need > nm->cap) {
+		size_t nc = nm->cap ? nm->cap : 4096;
+		char *p;
+		while (nc < need)
+			nc *= 2;
+		p = realloc(nm->buf, nc);
+		if (!p)
+			return -1;
+		nm->buf = p;
+		nm->cap = nc;
+	}
+	memcpy(nm->buf + nm->len, s, (size_t)n);
+	nm->buf[nm->len + (size_t)n] = 0;
+	nm->off[k] = nm->len;
+	nm->nlen[k] = n;
+	nm->len = need;
+	return 0;
+}
+
+/* keeps column col of the current row (if not NULL) as the name of dense index k */
+static int names_take(names *nm, int k, sqlite3_stmt *st, int col)
+{
+	const unsigned char *s = sqlite3_column_text(st, col);
+	return s ? names_append(nm, k, s, sqlite3_column_bytes(st, col)) : 0;
+}
+
+enum { NAME_LOOKUPS_MAX = 2000 };   /* more wanted names than this: one scan of the table is cheaper */
+
+/* the wanted names one lookup by rowid each */
+static int lookup_names(sqlite3 *db, const char *sql, const idmap *m, const unsigned char *want, names *nm,
+                        char *err, size_t errlen)
+{
+	sqlite3_stmt *st;
+	int rc = SQLITE_DONE;
+	if (ms_q_prepare(db, sql, &st, err, errlen))
+		return -1;
+	for (int k = 0; k < m->n && rc == SQLITE_DONE; k++) {
+		if (!want[k])
+			continue;
+		sqlite3_bind_int64(st, 1, m->ids[k]);
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW)
+			rc = names_take(nm, k, st, 0) ? SCAN_NOMEM : SQLITE_DONE;
+		sqlite3_reset(st);
+	}
+	return scan_end(db, st, rc, err, errlen);
+}
+
+/* the wanted names in one scan of the table */
+static int scan_names(sqlite3 *db, const char *sql, const idmap *m, const unsigned char *want, names *nm,
+                      char *err, size_t errlen)
+{
+	sqlite3_stmt *st;
+	int rc;
+	if (ms_q_prepare(db, sql, &st, err, errlen))
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int k = idmap_find(m, sqlite3_column_int64(st, 0));
+		if (k >= 0 && want[k] && names_take(nm, k, st, 1)) {
+			rc = SCAN_NOMEM;
+			break;
+		}
+	}
+	return scan_end(db, st, rc, err, errlen);
+}
+
+/* the names in table.col (accounts.name, ips.ip, strings.s) of the ids of m that want marks */
+static int load_names(sqlite3 *db, const char *table, const char *col, const idmap *m, const unsigned char *want,
+                      names *nm, char *err, size_t errlen)
+{
+	char sql[80];
+	int nwant = 0;
+	memset(nm, 0, sizeof *nm);
+	nm->off = malloc((size_t)(m->n ? m->n : 1) * sizeof *nm->off);
+	nm->nlen = zalloc((size_t)m->n, sizeof *nm->nlen);
+	if (!nm->off || !nm->nlen) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	for (int k = 0; k < m->n; k++) {
+		nm->off[k] = SIZE_MAX;
+		nwant += want[k];
+	}
+	if (nwant <= NAME_LOOKUPS_MAX) {
+		snprintf(sql, sizeof sql, "SELECT %s FROM %s WHERE id = ?1", col, table);
+		return lookup_names(db, sql, m, want, nm, err, errlen);
+	}
+	snprintf(sql, sizeof sql, "SELECT id, %s FROM %s", col, table);
+	return scan_names(db, sql, m, want, nm, err, errlen);
+}
+
+/* ---------- report --by account ---------- */
 
 enum { A_ACCT, A_FAIL, A_SUCC, A_NIPS, A_IPS, A_FIRSTF, A_LASTF, A_COMP, A_EXISTS, A_LEARNED, A_UNKNOWN,
        A_BACKEND, A__N };
@@ -24,114 +367,406 @@ static const ms_col acols[A__N] = {
 	[A_BACKEND] = { "backend_failures", NULL, MS_COL_INT, 0, 0 },
 };
 
+enum { TOP_IPS = 10 };
+
 /*
  * auth_failures counts smtpd failure lines only (SEMANTICS); plesk_saslauthd /
  * Dovecot lines that could not be joined to one are shown apart as
  * backend_failures.  compromised: a success (in range) from an address that
  * had failed before it, on this or any account (SEMANTICS "compromise").
  * exists: a success for the account was ever seen (whatever the range).
+ *
+ * An account is listed if it has an in-range failure or success (kind 1 or
+ * 4) or an in-range backend failure, and is a row of accounts; the list is
+ * ordered by auth_failures DESC, auth_successes DESC, name.
  */
-static const char *sql_acct =
-	"WITH e AS (SELECT * FROM auth_events WHERE account_id IS NOT NULL AND kind IN (1, 4) AND ts >= ?1 AND ts < ?2),"
-	" b AS (SELECT account_id, count(*) AS n, max(user_unknown) AS uu FROM backend_events"
-	"   WHERE account_id IS NOT NULL AND fail = 1 AND ts >= ?1 AND ts < ?2 AND ip_id IS NULL GROUP BY account_id),"
-	" g AS (SELECT account_id, sum(kind = 1) AS fl, sum(kind = 4) AS ok, count(DISTINCT ip_id) AS nip,"
-	"   min(CASE WHEN kind = 1 THEN ts END) AS ff, max(CASE WHEN kind = 1 THEN ts END) AS lf,"
-	"   max(user_unknown) AS uu FROM e GROUP BY account_id),"
-	" ids AS (SELECT account_id FROM g UNION SELECT account_id FROM b)"
-	" SELECT ids.account_id, ac.name, coalesce(g.fl, 0), coalesce(g.ok, 0), coalesce(g.nip, 0),"
-	"  g.ff, g.lf,"
-	"  EXISTS (SELECT 1 FROM e s WHERE s.account_id = ids.account_id AND s.kind = 4 AND s.ip_id IS NOT NULL"
-	"    AND EXISTS (SELECT 1 FROM auth_events f WHERE f.ip_id = s.ip_id AND f.kind = 1"
-	"       AND (f.ts < s.ts OR (f.ts = s.ts AND f.id < s.id)))),"
-	"  max(coalesce(g.uu, 0), coalesce(b.uu, 0)),"
-	"  EXISTS (SELECT 1 FROM auth_events x WHERE x.account_id = ids.account_id AND x.kind = 4),"
-	"  coalesce(b.n, 0)"
-	" FROM ids JOIN accounts ac ON ac.id = ids.account_id LEFT JOIN g ON g.account_id = ids.account_id"
-	" LEFT JOIN b ON b.account_id = ids.account_id ORDER BY 3 DESC, 4 DESC, ac.name";
+typedef struct {
+	int64_t fail, ok;       /* in-range failures, successes */
+	int64_t ff, lf;         /* min, max ts of those failures (when fail > 0) */
+	int64_t uu;             /* max(0, user_unknown of those and of its backend failures) */
+	int64_t backend;        /* in-range backend_events failures with no ip (not joined to smtpd) */
+	int last;               /* its latest attempt with an ip: acct_report.att[last - 1], 0 = none */
+	int listed;             /* any in-range failure, success or backend failure */
+	int comp;               /* an in-range success (ip not NULL) after a failure from its ip */
+	int exists;             /* any success ever */
+	unsigned learned;       /* learned_bit()s of its in-range auth and backend rows, any kind */
+} acct_agg;
 
-static const char *sql_ips =
-	"SELECT e.account_id, i.ip, count(*) FROM auth_events e JOIN ips i ON i.id = e.ip_id"
-	" WHERE e.account_id IS NOT NULL AND e.kind IN (1, 4) AND e.ts >= ?1 AND e.ts < ?2"
-	" GROUP BY e.account_id, i.ip ORDER BY e.account_id, 3 DESC, i.ip";
+/* the earliest failure from one address, (ts, id) order: of all time, whatever the account */
+typedef struct {
+	int64_t ts, id;
+	int any;
+} first_fail;
 
-static const char *sql_learned =
-	"SELECT DISTINCT account_id, account_src FROM auth_events WHERE account_id IS NOT NULL AND ts >= ?1 AND ts < ?2"
-	" UNION SELECT DISTINCT account_id, 3 FROM backend_events WHERE account_id IS NOT NULL AND ts >= ?1 AND ts < ?2"
-	" ORDER BY 1, 2";
+/* an in-range failure or success with an ip, chained to the previous one of its account */
+typedef struct {
+	int ip;
+	int prev;               /* as acct_agg.last */
+} attempt;
+
+/* a success not (yet) seen to follow a failure from its ip: checked again after the scan */
+typedef struct {
+	int64_t ts, id;
+	int acct, ip;
+} pending;
+
+typedef struct {
+	idmap ips, accts;
+	first_fail *ff;         /* per ip */
+	acct_agg *agg;          /* per account */
+	attempt *att;           /* for ip_count and top_ips, 8 bytes each: less than any map of (account, ip) */
+	pending *pend;
+	size_t ff_cap, agg_cap, natt, att_cap, npend, pend_cap;
+	names acct_names, ip_names;
+} acct_report;
+
+static void acct_report_release(acct_report *ar)
+{
+	idmap_release(&ar->ips);
+	idmap_release(&ar->accts);
+	free(ar->ff);
+	free(ar->agg);
+	free(ar->att);
+	free(ar->pend);
+	names_release(&ar->acct_names);
+	names_release(&ar->ip_names);
+}
+
+/*
+ * The learned list came from SELECT DISTINCT account_src ... ORDER BY it,
+ * each named by ms_src_name(): NULL and values below 1 sort first (named
+ * "unknown"), then 1, 2, 3, then larger values ("unknown" again, which the
+ * list drops as a duplicate).  One bit per position, in that order.
+ */
+enum { LEARNED_POSITIONS = 5 };
+
+static unsigned learned_bit(int is_null, int64_t src)
+{
+	if (is_null || src < 1)
+		return 1u << 0;
+	if (src > 3)
+		return 1u << 4;
+	return 1u << src;
+}
+
+/* "EXISTS a failure f of the ip with (f.ts < ts OR (f.ts = ts AND f.id < id))" */
+static int fails_before(const first_fail *f, int64_t ts, int64_t id)
+{
+	return f->any && (f->ts < ts || (f->ts == ts && f->id < id));
+}
+
+static int add_ip_attempt(acct_report *ar, int acct, int ip)
+{
+	if (ar->natt == INT32_MAX || reserve((void **)&ar->att, ar->natt, &ar->att_cap, sizeof *ar->att))
+		return -1;
+	ar->att[ar->natt++] = (attempt){ ip, ar->agg[acct].last };
+	ar->agg[acct].last = (int)ar->natt;
+	return 0;
+}
+
+/*
+ * compromised, as the rows stream by: a failure only ever makes an ip's
+ * first failure earlier, so a success already after it stays so; the others
+ * wait for the end of the scan.
+ */
+static int check_compromise(acct_report *ar, int acct, int ip, int64_t ts, int64_t id)
+{
+	if (ar->agg[acct].comp || fails_before(&ar->ff[ip], ts, id)) {
+		ar->agg[acct].comp = 1;
+		return 0;
+	}
+	if (reserve((void **)&ar->pend, ar->npend, &ar->pend_cap, sizeof *ar->pend))
+		return -1;
+	ar->pend[ar->npend++] = (pending){ ts, id, acct, ip };
+	return 0;
+}
+
+/* an in-range failure or success (kind 1 or 4) naming an account */
+static int add_attempt(acct_report *ar, sqlite3_stmt *st, int kind, int acct, int ip)
+{
+	acct_agg *g = &ar->agg[acct];
+	int64_t ts = sqlite3_column_int64(st, 1), uu = sqlite3_column_int64(st, 6);
+	g->listed = 1;
+	if (uu > g->uu)
+		g->uu = uu;
+	if (kind == K_FAIL) {
+		if (!g->fail || ts < g->ff)
+			g->ff = ts;
+		if (!g->fail || ts > g->lf)
+			g->lf = ts;
+		g->fail++;
+	} else {
+		g->ok++;
+	}
+	if (ip < 0)
+		return 0;
+	if (add_ip_attempt(ar, acct, ip))
+		return -1;
+	return kind == K_OK ? check_compromise(ar, acct, ip, ts, sqlite3_column_int64(st, 0)) : 0;
+}
+
+static const char *sql_auth_acct =
+	"SELECT id, ts, kind, ip_id, account_id, account_src, user_unknown FROM auth_events";
+
+/* one auth_events row: first failures per ip (all of them), then what concerns its account */
+static int auth_row(const ms_query *q, acct_report *ar, sqlite3_stmt *st)
+{
+	int64_t kind = sqlite3_column_int64(st, 2);
+	int ip = col_index(st, 3, &ar->ips, (void **)&ar->ff, &ar->ff_cap, sizeof *ar->ff);
+	int acct = col_index(st, 4, &ar->accts, (void **)&ar->agg, &ar->agg_cap, sizeof *ar->agg);
+	if (ip == ID_NOMEM || acct == ID_NOMEM)
+		return -1;
+	if (kind == K_FAIL && ip >= 0 && sqlite3_column_type(st, 1) != SQLITE_NULL) {
+		first_fail *f = &ar->ff[ip];
+		int64_t ts = sqlite3_column_int64(st, 1), id = sqlite3_column_int64(st, 0);
+		if (!fails_before(f, ts, id))
+			*f = (first_fail){ ts, id, 1 };
+	}
+	if (acct < 0)
+		return 0;
+	if (kind == K_OK)
+		ar->agg[acct].exists = 1;
+	if (!in_range(q, st, 1))
+		return 0;
+	ar->agg[acct].learned |= learned_bit(sqlite3_column_type(st, 5) == SQLITE_NULL, sqlite3_column_int64(st, 5));
+	return kind == K_FAIL || kind == K_OK ? add_attempt(ar, st, (int)kind, acct, ip) : 0;
+}
+
+static int scan_auth(const ms_query *q, acct_report *ar, char *err, size_t errlen)
+{
+	sqlite3_stmt *st;
+	int rc;
+	if (ms_q_prepare(q->db, sql_auth_acct, &st, err, errlen))
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if (auth_row(q, ar, st)) {
+			rc = SCAN_NOMEM;
+			break;
+		}
+	if (scan_end(q->db, st, rc, err, errlen))
+		return -1;
+	for (size_t i = 0; i < ar->npend; i++)
+		if (fails_before(&ar->ff[ar->pend[i].ip], ar->pend[i].ts, ar->pend[i].id))
+			ar->agg[ar->pend[i].acct].comp = 1;
+	return 0;
+}
+
+static const char *sql_backend = "SELECT ts, account_id, fail, ip_id, user_unknown FROM backend_events";
+
+/*
+ * backend_events: any in-range row teaches the account's name ("inferred");
+ * an in-range one with fail = 1 and no ip (not joined to an smtpd failure) is
+ * a backend failure, and its user_unknown counts for backend_says_unknown.
+ */
+static int scan_backend(const ms_query *q, acct_report *ar, char *err, size_t errlen)
+{
+	sqlite3_stmt *st;
+	int rc;
+	if (ms_q_prepare(q->db, sql_backend, &st, err, errlen))
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int k = col_index(st, 1, &ar->accts, (void **)&ar->agg, &ar->agg_cap, sizeof *ar->agg);
+		acct_agg *g;
+		if (k == ID_NOMEM) {
+			rc = SCAN_NOMEM;
+			break;
+		}
+		if (k < 0 || !in_range(q, st, 0))
+			continue;
+		g = &ar->agg[k];
+		g->learned |= learned_bit(0, 3);
+		if (sqlite3_column_int64(st, 2) == 1 && sqlite3_column_type(st, 3) == SQLITE_NULL) {
+			g->listed = 1;
+			g->backend++;
+			if (sqlite3_column_int64(st, 4) > g->uu)
+				g->uu = sqlite3_column_int64(st, 4);
+		}
+	}
+	return scan_end(q->db, st, rc, err, errlen);
+}
+
+/* the names of the listed accounts, and of every address an account was used from */
+static int load_acct_names(const ms_query *q, acct_report *ar, char *err, size_t errlen)
+{
+	unsigned char *want_acct = zalloc((size_t)ar->accts.n, 1), *want_ip = zalloc((size_t)ar->ips.n, 1);
+	int rc = -1;
+	if (!want_acct || !want_ip) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	for (int k = 0; k < ar->accts.n; k++)
+		want_acct[k] = (unsigned char)ar->agg[k].listed;
+	for (size_t i = 0; i < ar->natt; i++)
+		want_ip[ar->att[i].ip] = 1;
+	if (!load_names(q->db, "accounts", "name", &ar->accts, want_acct, &ar->acct_names, err, errlen)
+	    && !load_names(q->db, "ips", "ip", &ar->ips, want_ip, &ar->ip_names, err, errlen))
+		rc = 0;
+out:
+	free(want_acct);
+	free(want_ip);
+	return rc;
+}
+
+/* one address of an account: ORDER BY count DESC, ip */
+typedef struct {
+	int64_t n;
+	const char *ip;
+	int len;
+} ip_order;
+
+static int cmp_ip_order(const ip_order *a, const ip_order *b)
+{
+	if (a->n != b->n)
+		return a->n > b->n ? -1 : 1;
+	return binary_cmp(a->ip, a->len, b->ip, b->len);
+}
+
+/* keeps the best TOP_IPS of the addresses offered, best first, in top[0 .. *n) */
+static void top_offer(ip_order *top, int *n, ip_order c)
+{
+	int i = *n;
+	if (i == TOP_IPS) {
+		if (cmp_ip_order(&c, &top[TOP_IPS - 1]) >= 0)
+			return;
+		i--;
+	} else {
+		(*n)++;
+	}
+	for (; i > 0 && cmp_ip_order(&c, &top[i - 1]) < 0; i--)
+		top[i] = top[i - 1];
+	top[i] = c;
+}
+
+/* top_ips: up to TOP_IPS addresses (rows of ips) with the most attempts; ip_count: how many addresses */
+typedef struct {
+	ip_order ip[TOP_IPS];
+	int n;
+	int64_t nips;
+} acct_ips;
+
+/* per-ip scratch for ips_of(): n[ip] counts for the account stamp[ip] - 1; seen lists the ips counted */
+typedef struct {
+	int *stamp, *seen;
+	int64_t *n;
+} ip_scratch;
+
+/* an account's addresses, from the chain of its attempts */
+static void ips_of(const acct_report *ar, int acct, ip_scratch *sc, acct_ips *out)
+{
+	int nseen = 0;
+	memset(out, 0, sizeof *out);
+	for (int i = ar->agg[acct].last; i; i = ar->att[i - 1].prev) {
+		int ip = ar->att[i - 1].ip;
+		if (sc->stamp[ip] != acct + 1) {
+			sc->stamp[ip] = acct + 1;
+			sc->n[ip] = 0;
+			sc->seen[nseen++] = ip;
+		}
+		sc->n[ip]++;
+	}
+	out->nips = nseen;
+	for (int i = 0; i < nseen; i++) {
+		int ip = sc->seen[i];
+		const char *name = name_of(&ar->ip_names, ip);
+		if (name)
+			top_offer(out->ip, &out->n, (ip_order){ sc->n[ip], name, ar->ip_names.nlen[ip] });
+	}
+}
+
+/* a listed account: ORDER BY auth_failures DESC, auth_successes DESC, name */
+typedef struct {
+	int64_t fail, ok;
+	const char *name;
+	int len, acct;
+} acct_order;
+
+static int cmp_acct_order(const void *pa, const void *pb)
+{
+	const acct_order *a = pa, *b = pb;
+	if (a->fail != b->fail)
+		return a->fail > b->fail ? -1 : 1;
+	if (a->ok != b->ok)
+		return a->ok > b->ok ? -1 : 1;
+	return binary_cmp(a->name, a->len, b->name, b->len);
+}
+
+static void fill_acct_row(ms_table *t, int r, const acct_report *ar, const acct_order *o, const acct_ips *ips)
+{
+	const acct_agg *g = &ar->agg[o->acct];
+	ms_cell *top = ms_table_cell(t, r, A_IPS), *learned = ms_table_cell(t, r, A_LEARNED);
+	ms_cell_str(ms_table_cell(t, r, A_ACCT), o->name);
+	ms_cell_int(ms_table_cell(t, r, A_FAIL), g->fail);
+	ms_cell_int(ms_table_cell(t, r, A_SUCC), g->ok);
+	ms_cell_int(ms_table_cell(t, r, A_NIPS), ips->nips);
+	for (int i = 0; i < ips->n; i++)
+		ms_cell_list_add(top, ips->ip[i].ip);
+	top->null = 0;
+	if (g->fail) {
+		ms_cell_time(ms_table_cell(t, r, A_FIRSTF), g->ff);
+		ms_cell_time(ms_table_cell(t, r, A_LASTF), g->lf);
+	}
+	ms_cell_bool(ms_table_cell(t, r, A_COMP), g->comp);
+	ms_cell_bool(ms_table_cell(t, r, A_EXISTS), g->exists);
+	/* the SQL's max() was read with sqlite3_column_int(): its low 32 bits */
+	ms_cell_bool(ms_table_cell(t, r, A_UNKNOWN), (uint32_t)g->uu != 0);
+	ms_cell_int(ms_table_cell(t, r, A_BACKEND), g->backend);
+	for (int b = 0; b < LEARNED_POSITIONS; b++)
+		if (g->learned & 1u << b)
+			ms_cell_list_add(learned, ms_src_name(b));
+	learned->null = 0;
+}
+
+/* the listed accounts that are rows of accounts, in order */
+static ms_table *acct_table(const acct_report *ar)
+{
+	size_t nip = (size_t)ar->ips.n, n = 0;
+	acct_order *order = zalloc((size_t)ar->accts.n, sizeof *order);
+	ip_scratch sc = { zalloc(nip, sizeof *sc.stamp), zalloc(nip, sizeof *sc.seen), zalloc(nip, sizeof *sc.n) };
+	ms_table *t = ms_table_new(acols, A__N);
+	if (!order || !sc.stamp || !sc.seen || !sc.n || !t)
+		goto fail;
+	for (int k = 0; k < ar->accts.n; k++) {
+		const char *name = ar->agg[k].listed ? name_of(&ar->acct_names, k) : NULL;
+		if (name)
+			order[n++] = (acct_order){ ar->agg[k].fail, ar->agg[k].ok, name, ar->acct_names.nlen[k], k };
+	}
+	qsort(order, n, sizeof *order, cmp_acct_order);
+	for (size_t i = 0; i < n; i++) {
+		acct_ips ips;
+		int r = ms_table_add_row(t);
+		if (r < 0)
+			goto fail;
+		ips_of(ar, order[i].acct, &sc, &ips);
+		fill_acct_row(t, r, ar, &order[i], &ips);
+	}
+	goto out;
+fail:
+	ms_table_free(t);
+	t = NULL;
+out:
+	free(order);
+	free(sc.stamp);
+	free(sc.seen);
+	free(sc.n);
+	return t;
+}
 
 ms_table *ms_report_by_account(const ms_query *q, char *err, size_t errlen)
 {
-	sqlite3_stmt *st;
-	ms_table *t = ms_table_new(acols, A__N);
-	ms_strmap rowof;
-	int *nips;
+	acct_report ar = { 0 };
+	ms_table *t = NULL;
+	if (scan_auth(q, &ar, err, errlen) || scan_backend(q, &ar, err, errlen)
+	    || load_acct_names(q, &ar, err, errlen))
+		goto out;
+	t = acct_table(&ar);
 	if (!t)
-		return NULL;
-	ms_strmap_init(&rowof);
-	if (ms_q_prepare(q->db, sql_acct, &st, err, errlen))
-		goto fail;
-	ms_q_bind_range(st, q, 1);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		int r = ms_table_add_row(t);
-		char key[24];
-		if (r < 0)
-			break;
-		snprintf(key, sizeof key, "%lld", (long long)sqlite3_column_int64(st, 0));
-		ms_strmap_put(&rowof, key, strlen(key), r);
-		ms_cell_str(ms_table_cell(t, r, A_ACCT), (const char *)sqlite3_column_text(st, 1));
-		ms_cell_int(ms_table_cell(t, r, A_FAIL), sqlite3_column_int64(st, 2));
-		ms_cell_int(ms_table_cell(t, r, A_SUCC), sqlite3_column_int64(st, 3));
-		ms_cell_int(ms_table_cell(t, r, A_NIPS), sqlite3_column_int64(st, 4));
-		if (sqlite3_column_type(st, 5) != SQLITE_NULL)
-			ms_cell_time(ms_table_cell(t, r, A_FIRSTF), sqlite3_column_int64(st, 5));
-		if (sqlite3_column_type(st, 6) != SQLITE_NULL)
-			ms_cell_time(ms_table_cell(t, r, A_LASTF), sqlite3_column_int64(st, 6));
-		ms_cell_bool(ms_table_cell(t, r, A_COMP), sqlite3_column_int(st, 7));
-		ms_cell_bool(ms_table_cell(t, r, A_EXISTS), sqlite3_column_int(st, 9));
-		ms_cell_bool(ms_table_cell(t, r, A_UNKNOWN), sqlite3_column_int(st, 8));
-		ms_cell_int(ms_table_cell(t, r, A_BACKEND), sqlite3_column_int64(st, 10));
-		ms_table_cell(t, r, A_IPS)->null = 0;
-		ms_table_cell(t, r, A_LEARNED)->null = 0;
-	}
-	sqlite3_finalize(st);
-	nips = calloc((size_t)t->nrows + 1, sizeof *nips);
-	if (!nips)
-		goto fail;
-	if (ms_q_prepare(q->db, sql_ips, &st, err, errlen)) {
-		free(nips);
-		goto fail;
-	}
-	ms_q_bind_range(st, q, 1);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		char key[24];
-		int64_t r;
-		snprintf(key, sizeof key, "%lld", (long long)sqlite3_column_int64(st, 0));
-		if (ms_strmap_get(&rowof, key, strlen(key), &r) && nips[r] < 10) {
-			ms_cell_list_add(ms_table_cell(t, (int)r, A_IPS), (const char *)sqlite3_column_text(st, 1));
-			nips[r]++;
-		}
-	}
-	sqlite3_finalize(st);
-	free(nips);
-	if (ms_q_prepare(q->db, sql_learned, &st, err, errlen))
-		goto fail;
-	ms_q_bind_range(st, q, 1);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		char key[24];
-		int64_t r;
-		snprintf(key, sizeof key, "%lld", (long long)sqlite3_column_int64(st, 0));
-		if (ms_strmap_get(&rowof, key, strlen(key), &r))
-			ms_cell_list_add(ms_table_cell(t, (int)r, A_LEARNED), ms_src_name(sqlite3_column_int(st, 1)));
-	}
-	sqlite3_finalize(st);
-	ms_strmap_release(&rowof);
+		snprintf(err, errlen, "out of memory");
+out:
+	acct_report_release(&ar);
 	return t;
-fail:
-	ms_strmap_release(&rowof);
-	ms_table_free(t);
-	return NULL;
 }
+
+/* ---------- report --by logins ---------- */
 
 enum { S_TIME, S_ACCT, S_IP, S_PRIOR_IP, S_PRIOR_ACCT, S_FIRST_FAIL, S_SESSION, S_MECH, S__N };
 
@@ -146,44 +781,422 @@ static const ms_col scols[S__N] = {
 	[S_MECH] = { "mechanism", NULL, MS_COL_STR, 0, 0 },
 };
 
-static const char *sql_saf =
-	"SELECT s.ts, ac.name, i.ip,"
-	" (SELECT count(*) FROM auth_events f WHERE f.ip_id = s.ip_id AND f.kind = 1 AND f.ts <= s.ts AND f.id < s.id),"
-	" (SELECT count(*) FROM auth_events f WHERE s.account_id IS NOT NULL AND f.account_id = s.account_id"
-	"    AND f.kind = 1 AND f.ts <= s.ts),"
-	" (SELECT min(ts) FROM auth_events f WHERE f.ip_id = s.ip_id AND f.kind = 1 AND f.ts <= s.ts),"
-	" s.session_id, m.s"
-	" FROM auth_events s JOIN ips i ON i.id = s.ip_id LEFT JOIN accounts ac ON ac.id = s.account_id"
-	" LEFT JOIN strings m ON m.id = s.mech_id"
-	" WHERE s.kind = 4 AND s.ts >= ?1 AND s.ts < ?2 AND EXISTS (SELECT 1 FROM auth_events f WHERE"
-	"  f.kind = 1 AND f.ts <= s.ts AND f.ip_id = s.ip_id)"
-	" ORDER BY s.ts, s.id";
+/*
+ * One row per success s (kind 4) in range whose ip is a row of ips and had a
+ * failure f with f.ts <= s.ts, ordered by s.ts, s.id.  Failures are those of
+ * all time, whatever the range (and those with a NULL ts compare with nothing):
+ *   failures_before_from_ip     failures of s's ip with f.ts <= s.ts AND f.id < s.id
+ *   failures_before_on_account  failures naming s's account with f.ts <= s.ts (0 if s names none)
+ *   first_failure               the earliest failure of s's ip
+ *   session_id                  NULL shown as 0
+ * The successes are read first (few) and put in that order; then the
+ * failures stream by, and only those from the successes' addresses are kept.
+ */
+typedef struct {
+	int64_t ts, id, session;
+	int ip, acct, mech;         /* dense indexes of login_report's maps, ID_NULL for NULL */
+	int64_t prior_ip, prior_acct;
+} login;
 
-ms_table *ms_report_success_after_failure(const ms_query *q, char *err, size_t errlen)
+/* the earliest failure from an address (ts only: "EXISTS ... f.ts <= s.ts", min(f.ts)) */
+typedef struct {
+	int64_t ts;
+	int any;
+} ip_first;
+
+/* a failure from an address with logins */
+typedef struct {
+	int64_t ts, id;
+	int ip;
+} ip_fail;
+
+/* a login in a group (by account or ip), with its ts at hand for binary searches */
+typedef struct {
+	int64_t ts;
+	size_t login;               /* index into login_report.v */
+} login_ref;
+
+typedef struct {
+	idmap ips, accts, mechs;    /* of the in-range successes */
+	login *v;
+	size_t n, cap;
+	ip_first *first;            /* per ip */
+	size_t first_cap;
+	ip_fail *fails;             /* the failures from those ips */
+	size_t nfails, fails_cap;
+	login_ref *by_acct;         /* logins grouped by account: acct_start[k] .. acct_start[k + 1] */
+	size_t *acct_start;
+	names ip_names, acct_names, mech_names;
+} login_report;
+
+static void login_report_release(login_report *lr)
+{
+	idmap_release(&lr->ips);
+	idmap_release(&lr->accts);
+	idmap_release(&lr->mechs);
+	free(lr->v);
+	free(lr->first);
+	free(lr->fails);
+	free(lr->by_acct);
+	free(lr->acct_start);
+	names_release(&lr->ip_names);
+	names_release(&lr->acct_names);
+	names_release(&lr->mech_names);
+}
+
+static const char *sql_successes =
+	"SELECT id, ts, ip_id, account_id, session_id, mech_id FROM auth_events WHERE +kind = 4";
+
+/* the in-range successes with an ip; the unary + keeps SQLite on a plain scan whatever the indexes */
+static int scan_successes(const ms_query *q, login_report *lr, char *err, size_t errlen)
 {
 	sqlite3_stmt *st;
+	int rc;
+	if (ms_q_prepare(q->db, sql_successes, &st, err, errlen))
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		login *l;
+		if (sqlite3_column_type(st, 2) == SQLITE_NULL || !in_range(q, st, 1))
+			continue;
+		if (reserve((void **)&lr->v, lr->n, &lr->cap, sizeof *lr->v)) {
+			rc = SCAN_NOMEM;
+			break;
+		}
+		l = &lr->v[lr->n];
+		*l = (login){ sqlite3_column_int64(st, 1), sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 4),
+		              col_index(st, 2, &lr->ips, (void **)&lr->first, &lr->first_cap, sizeof *lr->first),
+		              col_index(st, 3, &lr->accts, NULL, NULL, 0), col_index(st, 5, &lr->mechs, NULL, NULL, 0),
+		              0, 0 };
+		if (l->ip == ID_NOMEM || l->acct == ID_NOMEM || l->mech == ID_NOMEM) {
+			rc = SCAN_NOMEM;
+			break;
+		}
+		lr->n++;
+	}
+	return scan_end(q->db, st, rc, err, errlen);
+}
+
+/* ORDER BY s.ts, s.id */
+static int cmp_login_time(const void *pa, const void *pb)
+{
+	const login *a = pa, *b = pb;
+	if (a->ts != b->ts)
+		return a->ts < b->ts ? -1 : 1;
+	return (a->id > b->id) - (a->id < b->id);
+}
+
+/* the scan went in rowid order, nearly always time order already: sort only if it is not */
+static void order_logins(login_report *lr)
+{
+	for (size_t i = 1; i < lr->n; i++)
+		if (cmp_login_time(&lr->v[i - 1], &lr->v[i]) > 0) {
+			qsort(lr->v, lr->n, sizeof *lr->v, cmp_login_time);
+			return;
+		}
+}
+
+/*
+ * The logins grouped by account or by ip (a counting sort, so each group
+ * stays in time order); those with a NULL account are left out.  Group k is
+ * refs[(*start)[k] .. (*start)[k + 1]).  NULL when out of memory.
+ */
+static login_ref *group_logins(const login_report *lr, int by_ip, size_t **start)
+{
+	size_t nk = (size_t)(by_ip ? lr->ips.n : lr->accts.n), *pos = zalloc(nk, sizeof *pos);
+	login_ref *refs = zalloc(lr->n, sizeof *refs);
+	*start = zalloc(nk + 1, sizeof **start);
+	if (!pos || !refs || !*start) {
+		free(pos);
+		free(refs);
+		free(*start);
+		*start = NULL;
+		return NULL;
+	}
+	for (size_t i = 0; i < lr->n; i++) {
+		int k = by_ip ? lr->v[i].ip : lr->v[i].acct;
+		if (k >= 0)
+			(*start)[k + 1]++;
+	}
+	for (size_t k = 0; k < nk; k++)
+		(*start)[k + 1] += (*start)[k];
+	memcpy(pos, *start, nk * sizeof *pos);
+	for (size_t i = 0; i < lr->n; i++) {
+		int k = by_ip ? lr->v[i].ip : lr->v[i].acct;
+		if (k >= 0)
+			refs[pos[k]++] = (login_ref){ lr->v[i].ts, i };
+	}
+	free(pos);
+	return refs;
+}
+
+/*
+ * failures_before_on_account: a failure at ts counts for the logins on its
+ * account at or after ts, a suffix of the account's logins in time order: it
+ * adds one at the first of them (prior_acct is a difference array until
+ * sum_prior_on_account()).
+ */
+static void fail_on_account(login_report *lr, int acct, int64_t ts)
+{
+	size_t lo = lr->acct_start[acct], hi = lr->acct_start[acct + 1];
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (lr->by_acct[mid].ts < ts)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < lr->acct_start[acct + 1])
+		lr->v[lr->by_acct[lo].login].prior_acct++;
+}
+
+static void sum_prior_on_account(login_report *lr)
+{
+	for (int k = 0; k < lr->accts.n; k++) {
+		int64_t sum = 0;
+		for (size_t i = lr->acct_start[k]; i < lr->acct_start[k + 1]; i++) {
+			login *l = &lr->v[lr->by_acct[i].login];
+			sum += l->prior_acct;
+			l->prior_acct = sum;
+		}
+	}
+}
+
+static const char *sql_failures = "SELECT id, ts, ip_id, account_id FROM auth_events WHERE +kind = 1";
+
+/* one failure (with a ts): for the logins on its account, and kept if from one of their addresses */
+static int failure_row(login_report *lr, sqlite3_stmt *st)
+{
+	int64_t ts = sqlite3_column_int64(st, 1);
+	int ip = -1, acct = -1;
+	if (sqlite3_column_type(st, 3) != SQLITE_NULL)
+		acct = idmap_find(&lr->accts, sqlite3_column_int64(st, 3));
+	if (acct >= 0)
+		fail_on_account(lr, acct, ts);
+	if (sqlite3_column_type(st, 2) != SQLITE_NULL)
+		ip = idmap_find(&lr->ips, sqlite3_column_int64(st, 2));
+	if (ip < 0)
+		return 0;
+	if (!lr->first[ip].any || ts < lr->first[ip].ts)
+		lr->first[ip] = (ip_first){ ts, 1 };
+	if (reserve((void **)&lr->fails, lr->nfails, &lr->fails_cap, sizeof *lr->fails))
+		return -1;
+	lr->fails[lr->nfails++] = (ip_fail){ ts, sqlite3_column_int64(st, 0), ip };
+	return 0;
+}
+
+static int scan_failures(const ms_query *q, login_report *lr, char *err, size_t errlen)
+{
+	sqlite3_stmt *st;
+	int rc;
+	if (ms_q_prepare(q->db, sql_failures, &st, err, errlen))
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if (sqlite3_column_type(st, 1) != SQLITE_NULL && failure_row(lr, st)) {
+			rc = SCAN_NOMEM;
+			break;
+		}
+	if (scan_end(q->db, st, rc, err, errlen))
+		return -1;
+	sum_prior_on_account(lr);
+	return 0;
+}
+
+/* keeps (in order) the logins from an address with a failure at or before them that is a row of ips */
+static int keep_logins(const ms_query *q, login_report *lr, char *err, size_t errlen)
+{
+	unsigned char *want = zalloc((size_t)lr->ips.n, 1);
+	size_t n = 0;
+	if (!want) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	for (size_t i = 0; i < lr->n; i++)
+		want[lr->v[i].ip] = 1;
+	if (load_names(q->db, "ips", "ip", &lr->ips, want, &lr->ip_names, err, errlen)) {
+		free(want);
+		return -1;
+	}
+	free(want);
+	for (size_t i = 0; i < lr->n; i++) {
+		const login *l = &lr->v[i];
+		if (lr->first[l->ip].any && lr->first[l->ip].ts <= l->ts && name_of(&lr->ip_names, l->ip))
+			lr->v[n++] = *l;
+	}
+	lr->n = n;
+	return 0;
+}
+
+/* the names of the logins' accounts and mechanisms (NULL stays NULL: left joins) */
+static int load_login_names(const ms_query *q, login_report *lr, char *err, size_t errlen)
+{
+	unsigned char *want_acct = zalloc((size_t)lr->accts.n, 1), *want_mech = zalloc((size_t)lr->mechs.n, 1);
+	int rc = -1;
+	if (!want_acct || !want_mech) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < lr->n; i++) {
+		if (lr->v[i].acct >= 0)
+			want_acct[lr->v[i].acct] = 1;
+		if (lr->v[i].mech >= 0)
+			want_mech[lr->v[i].mech] = 1;
+	}
+	if (!load_names(q->db, "accounts", "name", &lr->accts, want_acct, &lr->acct_names, err, errlen)
+	    && !load_names(q->db, "strings", "s", &lr->mechs, want_mech, &lr->mech_names, err, errlen))
+		rc = 0;
+out:
+	free(want_acct);
+	free(want_mech);
+	return rc;
+}
+
+static int cmp_ip_fail(const void *pa, const void *pb)
+{
+	const ip_fail *a = pa, *b = pb;
+	if (a->ip != b->ip)
+		return a->ip < b->ip ? -1 : 1;
+	return (a->id > b->id) - (a->id < b->id);
+}
+
+/* a failure's ts and its rank by id among its address's failures */
+typedef struct {
+	int64_t ts;
+	size_t rank;
+} ts_rank;
+
+static int cmp_ts_rank(const void *pa, const void *pb)
+{
+	const ts_rank *a = pa, *b = pb;
+	return (a->ts > b->ts) - (a->ts < b->ts);
+}
+
+/* how many of f[0..n), sorted by id, have an id below id */
+static size_t count_id_lt(const ip_fail *f, size_t n, int64_t id)
+{
+	size_t lo = 0, hi = n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (f[mid].id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* Fenwick tree bit[1..n] over ranks 0..n-1: add one at a rank; how many were added below rank r */
+static void bit_add(size_t *bit, size_t n, size_t rank)
+{
+	for (size_t i = rank + 1; i <= n; i += i & -i)
+		bit[i]++;
+}
+
+static size_t bit_count(const size_t *bit, size_t r)
+{
+	size_t c = 0;
+	for (size_t i = r; i > 0; i -= i & -i)
+		c += bit[i];
+	return c;
+}
+
+/*
+ * failures_before_from_ip for the logins l[0..nl) of one ip, in time order,
+ * from its failures f[0..nf) in id order.  It counts the failures with
+ * f.ts <= s.ts AND f.id < s.id: both conditions, which is not (ts, id) order,
+ * as a failure logged earlier may have a higher id.  A sweep in ts order adds
+ * each failure with f.ts <= s.ts to a Fenwick tree at its rank by id, then
+ * counts those added with a rank below the first id >= s.id.
+ */
+static void prior_from_ip_one(login *v, const login_ref *l, size_t nl, const ip_fail *f, size_t nf, ts_rank *by_ts,
+                              size_t *bit)
+{
+	size_t added = 0;
+	for (size_t x = 0; x < nf; x++)
+		by_ts[x] = (ts_rank){ f[x].ts, x };
+	qsort(by_ts, nf, sizeof *by_ts, cmp_ts_rank);
+	memset(bit, 0, (nf + 1) * sizeof *bit);
+	for (size_t i = 0; i < nl; i++) {
+		login *s = &v[l[i].login];
+		while (added < nf && by_ts[added].ts <= s->ts)
+			bit_add(bit, nf, by_ts[added++].rank);
+		s->prior_ip = (int64_t)bit_count(bit, count_id_lt(f, nf, s->id));
+	}
+}
+
+static int prior_from_ip(login_report *lr)
+{
+	size_t *start = NULL, f = 0;
+	login_ref *by_ip = group_logins(lr, 1, &start);
+	ts_rank *by_ts = zalloc(lr->nfails, sizeof *by_ts);
+	size_t *bit = zalloc(lr->nfails + 1, sizeof *bit);
+	int rc = -1;
+	if (!by_ip || !by_ts || !bit)
+		goto out;
+	if (lr->nfails > 1)
+		qsort(lr->fails, lr->nfails, sizeof *lr->fails, cmp_ip_fail);
+	for (int k = 0; k < lr->ips.n; k++) {
+		size_t f1;
+		while (f < lr->nfails && lr->fails[f].ip < k)
+			f++;
+		for (f1 = f; f1 < lr->nfails && lr->fails[f1].ip == k; f1++)
+			;
+		prior_from_ip_one(lr->v, by_ip + start[k], start[k + 1] - start[k], lr->fails + f, f1 - f, by_ts, bit);
+	}
+	rc = 0;
+out:
+	free(start);
+	free(by_ip);
+	free(by_ts);
+	free(bit);
+	return rc;
+}
+
+static void fill_login_row(ms_table *t, int r, const login_report *lr, const login *l)
+{
+	ms_cell_time(ms_table_cell(t, r, S_TIME), l->ts);
+	ms_cell_str(ms_table_cell(t, r, S_ACCT), name_of(&lr->acct_names, l->acct));
+	ms_cell_str(ms_table_cell(t, r, S_IP), name_of(&lr->ip_names, l->ip));
+	ms_cell_int(ms_table_cell(t, r, S_PRIOR_IP), l->prior_ip);
+	ms_cell_int(ms_table_cell(t, r, S_PRIOR_ACCT), l->prior_acct);
+	ms_cell_time(ms_table_cell(t, r, S_FIRST_FAIL), lr->first[l->ip].ts);
+	ms_cell_int(ms_table_cell(t, r, S_SESSION), l->session);
+	ms_cell_str(ms_table_cell(t, r, S_MECH), name_of(&lr->mech_names, l->mech));
+}
+
+static ms_table *login_table(const login_report *lr)
+{
 	ms_table *t = ms_table_new(scols, S__N);
 	if (!t)
 		return NULL;
-	if (ms_q_prepare(q->db, sql_saf, &st, err, errlen)) {
-		ms_table_free(t);
-		return NULL;
-	}
-	ms_q_bind_range(st, q, 1);
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	for (size_t i = 0; i < lr->n; i++) {
 		int r = ms_table_add_row(t);
-		if (r < 0)
-			break;
-		ms_cell_time(ms_table_cell(t, r, S_TIME), sqlite3_column_int64(st, 0));
-		ms_cell_str(ms_table_cell(t, r, S_ACCT), (const char *)sqlite3_column_text(st, 1));
-		ms_cell_str(ms_table_cell(t, r, S_IP), (const char *)sqlite3_column_text(st, 2));
-		ms_cell_int(ms_table_cell(t, r, S_PRIOR_IP), sqlite3_column_int64(st, 3));
-		ms_cell_int(ms_table_cell(t, r, S_PRIOR_ACCT), sqlite3_column_int64(st, 4));
-		if (sqlite3_column_type(st, 5) != SQLITE_NULL)
-			ms_cell_time(ms_table_cell(t, r, S_FIRST_FAIL), sqlite3_column_int64(st, 5));
-		ms_cell_int(ms_table_cell(t, r, S_SESSION), sqlite3_column_int64(st, 6));
-		ms_cell_str(ms_table_cell(t, r, S_MECH), (const char *)sqlite3_column_text(st, 7));
+		if (r < 0) {
+			ms_table_free(t);
+			return NULL;
+		}
+		fill_login_row(t, r, lr, &lr->v[i]);
 	}
-	sqlite3_finalize(st);
+	return t;
+}
+
+ms_table *ms_report_success_after_failure(const ms_query *q, char *err, size_t errlen)
+{
+	login_report lr = { 0 };
+	ms_table *t = NULL;
+	if (scan_successes(q, &lr, err, errlen))
+		goto out;
+	order_logins(&lr);
+	lr.by_acct = group_logins(&lr, 0, &lr.acct_start);
+	if (!lr.by_acct) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	if (scan_failures(q, &lr, err, errlen) || keep_logins(q, &lr, err, errlen)
+	    || load_login_names(q, &lr, err, errlen))
+		goto out;
+	if (prior_from_ip(&lr) || !(t = login_table(&lr)))
+		snprintf(err, errlen, "out of memory");
+out:
+	login_report_release(&lr);
 	return t;
 }
