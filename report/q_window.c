@@ -10,7 +10,13 @@
  *    (floor of UTC seconds + UTC offset), so 1h buckets start at :00 local
  *    even in zones with a half-hour offset.
  * Every bucket between the first and the last one is present, empty or not.
+ *
+ * Both tables are read with one plain scan each (no ORDER BY, no index: the
+ * secondary indexes may not exist, and a sort or an index walk with a table
+ * lookup per row is slower than the scan); the rows are kept in memory since
+ * the buckets depend on the span of all of them.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -122,41 +128,310 @@ static int64_t distinct(int64_t *v, size_t n)
 	return d;
 }
 
-static const char *sql_span =
-	"SELECT min(f), max(l) FROM ("
-	" SELECT min(start_ts) AS f, max(start_ts) AS l FROM sessions WHERE orphan = 0 AND start_ts >= ?1 AND start_ts < ?2"
-	" UNION ALL SELECT min(ts), max(ts) FROM auth_events WHERE kind IN (1, 4) AND ts >= ?1 AND ts < ?2)";
-
 static const char *sql_sess =
-	"SELECT start_ts FROM sessions WHERE orphan = 0 AND start_ts >= ?1 AND start_ts < ?2";
+	"SELECT start_ts FROM sessions WHERE orphan = 0 AND +start_ts >= ?1 AND +start_ts < ?2";
 
-/* ordered by time so that the distinct sets are built one bucket at a time */
 static const char *sql_auth =
-	"SELECT ts, kind, ip_id, account_id FROM auth_events WHERE kind IN (1, 4) AND ts >= ?1 AND ts < ?2"
-	" ORDER BY ts";
+	"SELECT ts, kind, ip_id, account_id FROM auth_events WHERE kind IN (1, 4) AND +ts >= ?1 AND +ts < ?2";
+
+/* an auth_events row in the range: a failure or a success */
+typedef struct {
+	int64_t ts, ip, account;
+	int bucket;
+	unsigned char success, has_ip, has_account;
+} auth_row;
+
+/* the rows of the range, and their span */
+typedef struct {
+	int64_t *sess;                  /* start_ts of non-orphan sessions */
+	size_t nsess, capsess;
+	auth_row *auth;
+	size_t nauth, capauth;
+	int have;                       /* any row at all */
+	int64_t lo, hi;                 /* first and last time of the rows */
+} window_rows;
+
+/* v (cap elements of size bytes) with room for n + 1; NULL when out of memory,
+ * v being still valid */
+static void *reserve(void *v, size_t *cap, size_t n, size_t size)
+{
+	size_t nc;
+	void *p;
+	if (n < *cap)
+		return v;
+	nc = *cap ? *cap * 2 : 1024;
+	if (nc > SIZE_MAX / size)
+		return NULL;
+	p = realloc(v, nc * size);
+	if (p)
+		*cap = nc;
+	return p;
+}
+
+static void span_add(window_rows *r, int64_t ts)
+{
+	if (!r->have || ts < r->lo)
+		r->lo = ts;
+	if (!r->have || ts > r->hi)
+		r->hi = ts;
+	r->have = 1;
+}
+
+/* -1 with err set on failure */
+static int load_sessions(const ms_query *q, window_rows *r, char *err, size_t errlen)
+{
+	sqlite3_stmt *st;
+	int rc;
+	if (ms_q_prepare(q->db, sql_sess, &st, err, errlen))
+		return -1;
+	ms_q_bind_range(st, q, 1);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t *p = reserve(r->sess, &r->capsess, r->nsess, sizeof *p);
+		if (!p) {
+			sqlite3_finalize(st);
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		r->sess = p;
+		r->sess[r->nsess++] = sqlite3_column_int64(st, 0);
+		span_add(r, r->sess[r->nsess - 1]);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		snprintf(err, errlen, "query failed: %s", sqlite3_errmsg(q->db));
+		return -1;
+	}
+	return 0;
+}
+
+static int load_auth(const ms_query *q, window_rows *r, char *err, size_t errlen)
+{
+	sqlite3_stmt *st;
+	int rc;
+	if (ms_q_prepare(q->db, sql_auth, &st, err, errlen))
+		return -1;
+	ms_q_bind_range(st, q, 1);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		auth_row *p = reserve(r->auth, &r->capauth, r->nauth, sizeof *p);
+		if (!p) {
+			sqlite3_finalize(st);
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		r->auth = p;
+		p = &r->auth[r->nauth++];
+		p->ts = sqlite3_column_int64(st, 0);
+		p->success = sqlite3_column_int(st, 1) == 4;
+		p->has_ip = sqlite3_column_type(st, 2) != SQLITE_NULL;
+		p->ip = sqlite3_column_int64(st, 2);
+		p->has_account = sqlite3_column_type(st, 3) != SQLITE_NULL;
+		p->account = sqlite3_column_int64(st, 3);
+		p->bucket = -1;
+		span_add(r, p->ts);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		snprintf(err, errlen, "query failed: %s", sqlite3_errmsg(q->db));
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The scan reads each page once.  With a big page cache (the store asks for
+ * 64 MiB) SQLite takes a fresh buffer for every page read until the cache is
+ * full: some 17 000 page faults on an 8M-line log, more time than the scan
+ * itself.  So the cache of the connection is capped for the scan and given
+ * back its size afterwards.  (Same helper in q_cipher.c.)
+ */
+#define SCAN_CACHE_SIZE "-2048"         /* KiB */
+
+/* caps the cache; returns the size to give back to cache_restore (0: none) */
+static int64_t cache_cap(sqlite3 *db)
+{
+	sqlite3_stmt *st;
+	int64_t old = 0;
+	if (sqlite3_prepare_v2(db, "PRAGMA cache_size", -1, &st, NULL) != SQLITE_OK)
+		return 0;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		old = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	if (old != 0)
+		sqlite3_exec(db, "PRAGMA cache_size=" SCAN_CACHE_SIZE, NULL, NULL, NULL);
+	return old;
+}
+
+static void cache_restore(sqlite3 *db, int64_t old)
+{
+	char sql[64];
+	if (old == 0)
+		return;
+	snprintf(sql, sizeof sql, "PRAGMA cache_size=%lld", (long long)old);
+	sqlite3_exec(db, sql, NULL, NULL, NULL);
+}
+
+/* the starts of the buckets covering [lo, hi] into *starts; their number, or
+ * -1 with err set (too many, or out of memory) */
+static int make_buckets(int64_t lo, int64_t hi, int64_t w, int64_t **starts, char *err, size_t errlen)
+{
+	size_t cap = 0;
+	int n = 0;
+	*starts = NULL;
+	for (int64_t b = bucket_floor(lo, w); b <= hi; b = bucket_next(b, w)) {
+		int64_t *p;
+		if (n >= MAX_BUCKETS) {
+			snprintf(err, errlen, "--window: more than %d buckets of %llds; use a larger --window or a shorter --since/--until range",
+				 MAX_BUCKETS, (long long)w);
+			return -1;
+		}
+		p = reserve(*starts, &cap, (size_t)n, sizeof *p);
+		if (!p) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		*starts = p;
+		p[n++] = b;
+	}
+	return n;
+}
+
+/* one zeroed row per bucket */
+static int add_rows(ms_table *t, const int64_t *starts, int n, int64_t w)
+{
+	for (int i = 0; i < n; i++) {
+		int r = ms_table_add_row(t);
+		if (r < 0)
+			return -1;
+		ms_cell_time(ms_table_cell(t, r, W_START), starts[i]);
+		ms_cell_time(ms_table_cell(t, r, W_END), i + 1 < n ? starts[i + 1] : bucket_next(starts[i], w));
+		for (int j = W_SESS; j < W__N; j++)
+			ms_cell_int(ms_table_cell(t, r, j), 0);
+	}
+	return 0;
+}
+
+/* bucket_of, trying first the bucket of the previous row (hint): the rows
+ * come mostly in time order */
+static int bucket_near(const int64_t *starts, int n, int64_t ts, int hint)
+{
+	if (hint >= 0 && starts[hint] <= ts && (hint + 1 == n || ts < starts[hint + 1]))
+		return hint;
+	return bucket_of(starts, n, ts);
+}
+
+/* sessions, failures and successes per bucket; notes each auth row's bucket */
+static void count_rows(ms_table *t, const int64_t *starts, int n, window_rows *r)
+{
+	int b = -1;
+	for (size_t i = 0; i < r->nsess; i++) {
+		b = bucket_near(starts, n, r->sess[i], b);
+		if (b >= 0)
+			ms_table_cell(t, b, W_SESS)->i++;
+	}
+	b = -1;
+	for (size_t i = 0; i < r->nauth; i++) {
+		auth_row *a = &r->auth[i];
+		a->bucket = b = bucket_near(starts, n, a->ts, b);
+		if (a->bucket >= 0)
+			ms_table_cell(t, a->bucket, a->success ? W_SUCC : W_FAIL)->i++;
+	}
+}
+
+/* the failure's ip_id (account 0) or account_id (account 1), if not NULL */
+static int failure_id(const auth_row *a, int account, int64_t *id)
+{
+	if (a->success || a->bucket < 0 || !(account ? a->has_account : a->has_ip))
+		return 0;
+	*id = account ? a->account : a->ip;
+	return 1;
+}
+
+/* ids spanning at most this many values are counted with a stamp per value */
+#define MAX_STAMPS (1 << 24)
+
+/*
+ * Distinct ids of each bucket b, ids[first[b] .. first[b + 1]), into column
+ * col.  When the ids span a small range (they are rowids of ips or accounts),
+ * a stamp per id value says whether the current bucket already counted it:
+ * no sort.  Otherwise each bucket's ids are sorted.
+ */
+static void count_buckets(ms_table *t, int col, int n, const size_t *first, int64_t *ids, int64_t lo, int64_t hi)
+{
+	uint64_t span = (uint64_t)hi - (uint64_t)lo;
+	int *stamp = first[n] > 0 && span < MAX_STAMPS ? calloc((size_t)span + 1, sizeof *stamp) : NULL;
+	for (int b = 0; b < n; b++) {
+		int64_t d = 0;
+		if (!stamp)
+			d = distinct(ids + first[b], first[b + 1] - first[b]);
+		else
+			for (size_t i = first[b]; i < first[b + 1]; i++) {
+				int *s = &stamp[(uint64_t)ids[i] - (uint64_t)lo];
+				if (*s != b + 1) {
+					*s = b + 1;
+					d++;
+				}
+			}
+		ms_table_cell(t, b, col)->i = d;
+	}
+	free(stamp);
+}
+
+/*
+ * Distinct non-NULL ids of the failures in each bucket into column col: the
+ * ids are grouped by bucket with a counting sort, then counted bucket by
+ * bucket.  -1 when out of memory.
+ */
+static int count_distinct(ms_table *t, int col, int n, const window_rows *r, int account)
+{
+	size_t *first = calloc((size_t)n + 1, sizeof *first);   /* bucket b: ids[first[b] .. first[b + 1]) */
+	size_t *next = malloc(((size_t)n + 1) * sizeof *next);  /* where bucket b's next id goes */
+	int64_t *ids = NULL, id, lo = INT64_MAX, hi = INT64_MIN;
+	int rc = -1;
+	if (!first || !next)
+		goto out;
+	for (size_t i = 0; i < r->nauth; i++)
+		if (failure_id(&r->auth[i], account, &id)) {
+			if (id < lo)
+				lo = id;
+			if (id > hi)
+				hi = id;
+			first[r->auth[i].bucket + 1]++;
+		}
+	for (int b = 0; b < n; b++) {
+		first[b + 1] += first[b];
+		next[b] = first[b];
+	}
+	ids = malloc((first[n] ? first[n] : 1) * sizeof *ids);
+	if (!ids)
+		goto out;
+	for (size_t i = 0; i < r->nauth; i++)
+		if (failure_id(&r->auth[i], account, &id))
+			ids[next[r->auth[i].bucket]++] = id;
+	count_buckets(t, col, n, first, ids, lo, hi);
+	rc = 0;
+out:
+	free(ids);
+	free(next);
+	free(first);
+	return rc;
+}
 
 ms_table *ms_report_by_window(const ms_query *q, char *err, size_t errlen)
 {
-	sqlite3_stmt *st = NULL;
+	window_rows rows = { 0 };
 	ms_table *t = NULL;
 	int64_t w = q->window > 0 ? q->window : 3600;
-	int64_t lo, hi, *starts = NULL, *ipv = NULL, *acv = NULL;
-	size_t nip = 0, nac = 0, capip = 0, capac = 0;
-	int n = 0, cur = -1, rc;
+	int64_t lo, hi, *starts = NULL;
+	int64_t cache = cache_cap(q->db);
+	int have, n, rc;
 
-	if (ms_q_prepare(q->db, sql_span, &st, err, errlen))
-		return NULL;
-	ms_q_bind_range(st, q, 1);
-	if (sqlite3_step(st) != SQLITE_ROW) {
-		snprintf(err, errlen, "query failed: %s", sqlite3_errmsg(q->db));
-		sqlite3_finalize(st);
-		return NULL;
-	}
-	int have = sqlite3_column_type(st, 0) != SQLITE_NULL;
-	lo = sqlite3_column_int64(st, 0);
-	hi = sqlite3_column_int64(st, 1);
-	sqlite3_finalize(st);
-	st = NULL;
+	rc = load_sessions(q, &rows, err, errlen) != 0 || load_auth(q, &rows, err, errlen) != 0;
+	cache_restore(q->db, cache);
+	if (rc)
+		goto fail;
+	have = rows.have;
+	lo = rows.have ? rows.lo : 0;
+	hi = rows.have ? rows.hi : 0;
 	/* an explicit range is shown whole */
 	if (q->since > 0) {
 		lo = q->since;
@@ -171,119 +446,30 @@ ms_table *ms_report_by_window(const ms_query *q, char *err, size_t errlen)
 		have = 1;
 	}
 	t = ms_table_new(cols, W__N);
-	if (!t) {
-		snprintf(err, errlen, "out of memory");
-		return NULL;
-	}
+	if (!t)
+		goto oom;
 	if (!have || hi < lo)
-		return t;
+		goto done;
 
-	/* bucket starts */
-	size_t cap = 0;
-	for (int64_t b = bucket_floor(lo, w); b <= hi; b = bucket_next(b, w)) {
-		if (n >= MAX_BUCKETS) {
-			snprintf(err, errlen, "--window: more than %d buckets of %llds; use a larger --window or a shorter --since/--until range",
-				 MAX_BUCKETS, (long long)w);
-			goto fail;
-		}
-		if ((size_t)n == cap) {
-			size_t nc = cap ? cap * 2 : 64;
-			int64_t *p = realloc(starts, nc * sizeof *p);
-			if (!p)
-				goto oom;
-			starts = p;
-			cap = nc;
-		}
-		starts[n++] = b;
-	}
-	for (int i = 0; i < n; i++) {
-		int r = ms_table_add_row(t);
-		if (r < 0)
-			goto oom;
-		ms_cell_time(ms_table_cell(t, r, W_START), starts[i]);
-		ms_cell_time(ms_table_cell(t, r, W_END), i + 1 < n ? starts[i + 1] : bucket_next(starts[i], w));
-		for (int j = W_SESS; j < W__N; j++)
-			ms_cell_int(ms_table_cell(t, r, j), 0);
-	}
-
-	if (ms_q_prepare(q->db, sql_sess, &st, err, errlen))
+	n = make_buckets(lo, hi, w, &starts, err, errlen);
+	if (n < 0)
 		goto fail;
-	ms_q_bind_range(st, q, 1);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		int b = bucket_of(starts, n, sqlite3_column_int64(st, 0));
-		if (b >= 0)
-			ms_table_cell(t, b, W_SESS)->i++;
-	}
-	sqlite3_finalize(st);
-	st = NULL;
-	if (rc != SQLITE_DONE)
-		goto dberr;
-
-	if (ms_q_prepare(q->db, sql_auth, &st, err, errlen))
-		goto fail;
-	ms_q_bind_range(st, q, 1);
-	for (;;) {
-		rc = sqlite3_step(st);
-		int b = -1;
-		if (rc == SQLITE_ROW)
-			b = bucket_of(starts, n, sqlite3_column_int64(st, 0));
-		if (cur >= 0 && (rc != SQLITE_ROW || b != cur)) {
-			ms_table_cell(t, cur, W_AIPS)->i = distinct(ipv, nip);
-			ms_table_cell(t, cur, W_ACCTS)->i = distinct(acv, nac);
-			nip = nac = 0;
-		}
-		if (rc != SQLITE_ROW)
-			break;
-		cur = b;
-		if (b < 0)
-			continue;
-		if (sqlite3_column_int(st, 1) == 4) {
-			ms_table_cell(t, b, W_SUCC)->i++;
-			continue;
-		}
-		ms_table_cell(t, b, W_FAIL)->i++;
-		if (sqlite3_column_type(st, 2) != SQLITE_NULL) {
-			if (nip == capip) {
-				size_t nc = capip ? capip * 2 : 64;
-				int64_t *p = realloc(ipv, nc * sizeof *p);
-				if (!p)
-					goto oom;
-				ipv = p;
-				capip = nc;
-			}
-			ipv[nip++] = sqlite3_column_int64(st, 2);
-		}
-		if (sqlite3_column_type(st, 3) != SQLITE_NULL) {
-			if (nac == capac) {
-				size_t nc = capac ? capac * 2 : 64;
-				int64_t *p = realloc(acv, nc * sizeof *p);
-				if (!p)
-					goto oom;
-				acv = p;
-				capac = nc;
-			}
-			acv[nac++] = sqlite3_column_int64(st, 3);
-		}
-	}
-	sqlite3_finalize(st);
-	st = NULL;
-	if (rc != SQLITE_DONE)
-		goto dberr;
+	if (add_rows(t, starts, n, w) != 0)
+		goto oom;
+	count_rows(t, starts, n, &rows);
+	if (count_distinct(t, W_AIPS, n, &rows, 0) != 0 || count_distinct(t, W_ACCTS, n, &rows, 1) != 0)
+		goto oom;
+done:
 	free(starts);
-	free(ipv);
-	free(acv);
+	free(rows.sess);
+	free(rows.auth);
 	return t;
-dberr:
-	snprintf(err, errlen, "query failed: %s", sqlite3_errmsg(q->db));
-	goto fail;
 oom:
 	snprintf(err, errlen, "out of memory");
 fail:
-	if (st)
-		sqlite3_finalize(st);
 	free(starts);
-	free(ipv);
-	free(acv);
+	free(rows.sess);
+	free(rows.auth);
 	ms_table_free(t);
 	return NULL;
 }
