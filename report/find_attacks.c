@@ -11,73 +11,18 @@
 #include "findings.h"
 
 /*
+ * How: every count below is aggregated in C from the auth events loaded
+ * once (ms_fdata), per address (their rows grouped) or per account.  Each
+ * reproduces the SQL it replaced, kept here in words: that SQL took ~5 s on
+ * the 8 M-line database (GROUP BYs with count(DISTINCT), a MATERIALIZED CTE
+ * join, a NOT EXISTS per failure, a query per finding).
+ *
  * A failure on an account that had already logged in from the same address
  * is that user's own typo (an office behind one NAT address), not an attack:
- * "foreign" failures are the others (unnamed accounts included).  ok holds
- * the first success of each (address, account).
+ * "foreign" failures are the others (unnamed accounts included), judged
+ * against the first success of each (address, account) over all time
+ * (MS_EV_FOREIGN), even when the range is shorter.
  */
-#define OK_CTE "ok AS MATERIALIZED (SELECT ip_id, account_id, min(ts) AS t FROM auth_events" \
-	" WHERE kind = 4 AND account_id IS NOT NULL GROUP BY ip_id, account_id)"
-
-static const char *sql_per_ip =
-	"WITH " OK_CTE ","
-	" f AS (SELECT e.ip_id, e.kind, e.account_id, e.user_unknown, e.ts, e.session_id,"
-	"  (e.kind = 1 AND (ok.t IS NULL OR ok.t >= e.ts)) AS foreign_"
-	"  FROM auth_events e LEFT JOIN ok ON ok.ip_id = e.ip_id AND ok.account_id = e.account_id"
-	"  WHERE e.kind IN (1, 4) AND e.ts >= ?1 AND e.ts < ?2)"
-	" SELECT f.ip_id, i.ip, sum(f.foreign_), sum(f.kind = 4),"
-	" count(DISTINCT CASE WHEN f.foreign_ THEN f.account_id END),"
-	" sum(f.foreign_ AND f.account_id IS NULL),"
-	" count(DISTINCT CASE WHEN f.foreign_ AND f.user_unknown = 1 THEN f.account_id END),"
-	" min(CASE WHEN f.foreign_ THEN f.ts END), max(CASE WHEN f.foreign_ THEN f.ts END),"
-	" count(DISTINCT CASE WHEN f.foreign_ THEN f.session_id END),"
-	" count(DISTINCT CASE WHEN f.kind = 4 THEN f.account_id END)"
-	" FROM f JOIN ips i ON i.id = f.ip_id"
-	" GROUP BY f.ip_id HAVING sum(f.foreign_) > 0";
-
-static const char *sql_ip_accounts =
-	"SELECT a.name, count(*) FROM auth_events e JOIN accounts a ON a.id = e.account_id"
-	" WHERE e.ip_id = ?1 AND e.kind = 1 AND (?2 = 0 OR e.user_unknown = 1) AND e.ts >= ?3 AND e.ts < ?4"
-	" GROUP BY a.name ORDER BY 2 DESC, 1 LIMIT 5";
-
-static const char *ev_ip_failures =
-	"SELECT e.id, e.session_id, src.path, e.line FROM auth_events e LEFT JOIN sources src ON src.id = e.source_id"
-	" WHERE e.ip_id = ?1 AND e.kind = 1 AND ?2 = ?2 AND e.ts >= ?3 AND e.ts < ?4"
-	" AND NOT EXISTS (SELECT 1 FROM auth_events k WHERE k.ip_id = e.ip_id AND k.kind = 4"
-	"   AND k.account_id = e.account_id AND k.ts < e.ts)"
-	" ORDER BY e.ts, e.id LIMIT 21";
-
-/* the distributed attackers: addresses that never logged in and failed fewer than ?3 times */
-static const char *sql_low_ips =
-	"SELECT ip_id FROM auth_events WHERE kind IN (1, 4) AND ts >= ?1 AND ts < ?2 AND ip_id IS NOT NULL"
-	" GROUP BY ip_id HAVING sum(kind = 4) = 0 AND sum(kind = 1) < ?3 ORDER BY ip_id";
-
-static const char *ev_account_failures =
-	"SELECT e.id, e.session_id, src.path, e.line, e.ip_id FROM auth_events e"
-	" LEFT JOIN sources src ON src.id = e.source_id"
-	" WHERE e.account_id = ?1 AND e.kind = 1 AND e.ts >= ?2 AND e.ts < ?3 ORDER BY e.ts, e.id";
-
-static const char *sql_hmac =
-	"SELECT min(id), count(DISTINCT account_id), count(DISTINCT ip_id), count(*), min(ts), max(ts),"
-	" sum(kind = 4), count(DISTINCT session_id), pw_hmac"
-	" FROM auth_events WHERE pw_hmac IS NOT NULL AND decode_truncated = 0 AND account_id IS NOT NULL"
-	" AND ts >= ?1 AND ts < ?2 GROUP BY pw_hmac HAVING count(DISTINCT account_id) >= ?3";
-
-static const char *sql_hmac_rows =
-	"SELECT e.pw_hmac, e.id, e.session_id, src.path, e.line, a.name FROM auth_events e"
-	" JOIN accounts a ON a.id = e.account_id LEFT JOIN sources src ON src.id = e.source_id"
-	" WHERE e.pw_hmac IS NOT NULL AND e.decode_truncated = 0 AND e.ts >= ?1 AND e.ts < ?2"
-	" ORDER BY e.ts, e.id";
-
-/* many addresses, each below the per-address threshold and never logging in, on one account */
-static const char *sql_distributed =
-	"WITH ipf AS MATERIALIZED (SELECT ip_id, sum(kind = 1) AS n FROM auth_events WHERE kind IN (1, 4)"
-	"  AND ts >= ?1 AND ts < ?2 GROUP BY ip_id HAVING sum(kind = 4) = 0)"
-	" SELECT e.account_id, a.name, count(DISTINCT e.ip_id), count(*), min(e.ts), max(e.ts),"
-	"  count(DISTINCT e.session_id)"
-	" FROM auth_events e JOIN ipf ON ipf.ip_id = e.ip_id JOIN accounts a ON a.id = e.account_id"
-	" WHERE e.kind = 1 AND ipf.n < ?3 AND e.ts >= ?1 AND e.ts < ?2"
-	" GROUP BY e.account_id HAVING count(DISTINCT e.ip_id) >= ?4";
 
 static void range_text(char *buf, size_t cap, int64_t a, int64_t b)
 {
@@ -90,248 +35,445 @@ static void range_text(char *buf, size_t cap, int64_t a, int64_t b)
 		snprintf(buf, cap, "between %s and %s", t1, t2);
 }
 
-/* "a, b, c" of the top failed accounts of one IP; returns how many */
-static int ip_accounts(const ms_query *q, int64_t ip_id, int only_unknown, char *buf, size_t cap,
-		       char *err, size_t errlen)
+/* per address scratch, reused from one address to the next (stamps instead of clearing) */
+typedef struct {
+	int32_t *seen_f, *seen_e, *seen_ok;     /* per account: the address (+ 1) that counted it last */
+	int64_t *cnt;                           /* per account: failures, for ip_accounts() */
+	struct acct_count { int64_t n; const char *name; int acct; } *top;
+	int64_t *sess;                          /* sessions of one address's foreign failures */
+	ms_fev ev[MS_F_EVIDENCE_MAX + 1];       /* its first foreign failures in the range */
+	int nev;
+} ip_scratch;
+
+static void scratch_free(ip_scratch *sc)
 {
-	sqlite3_stmt *st;
-	int n;
-	buf[0] = 0;
-	if (ms_q_prepare(q->db, sql_ip_accounts, &st, err, errlen))
-		return -1;
-	sqlite3_bind_int64(st, 1, ip_id);
-	sqlite3_bind_int(st, 2, only_unknown);
-	ms_q_bind_range(st, q, 3);
-	n = ms_name_list_from(st, buf, cap);
-	sqlite3_finalize(st);
-	return n;
+	free(sc->seen_f);
+	free(sc->seen_e);
+	free(sc->seen_ok);
+	free(sc->cnt);
+	free(sc->top);
+	free(sc->sess);
 }
 
-static int per_ip(const ms_query *q, const ms_find_opts *o, ms_findings *out, char *err, size_t errlen)
+static int scratch_init(ip_scratch *sc, const ms_fdata *d)
 {
-	sqlite3_stmt *st;
-	char rng[128], accts[512], text[1400];
-	int rc = 0;
-	if (ms_q_prepare(q->db, sql_per_ip, &st, err, errlen))
-		return -1;
-	ms_q_bind_range(st, q, 1);
-	while (rc == 0 && sqlite3_step(st) == SQLITE_ROW) {
-		int64_t ip_id = sqlite3_column_int64(st, 0);
-		const char *ip = (const char *)sqlite3_column_text(st, 1);
-		int64_t fl = sqlite3_column_int64(st, 2), ok = sqlite3_column_int64(st, 3);
-		int64_t nacct = sqlite3_column_int64(st, 4), unk = sqlite3_column_int64(st, 5);
-		int64_t nenum = sqlite3_column_int64(st, 6), ff = sqlite3_column_int64(st, 7);
-		int64_t lf = sqlite3_column_int64(st, 8), nsess = sqlite3_column_int64(st, 9);
-		int64_t okacct = sqlite3_column_int64(st, 10);
-		/* an address many accounts log in from (an office, a NAT) with failures it cannot
-		 * explain: reported, but with low confidence, and it does not make its logins suspect */
-		int shared = okacct >= 3;
-		char sharednote[160] = "";
-		if (shared)
-			snprintf(sharednote, sizeof sharednote,
-				 " The address is shared: %lld accounts log in from it successfully.", (long long)okacct);
-		ms_finding *f = NULL;
-		range_text(rng, sizeof rng, ff, lf);
+	size_t na = (size_t)(d->accts.n ? d->accts.n : 1), nr = (size_t)(d->ip_max_rows ? d->ip_max_rows : 1);
+	memset(sc, 0, sizeof *sc);
+	sc->seen_f = calloc(na, sizeof *sc->seen_f);
+	sc->seen_e = calloc(na, sizeof *sc->seen_e);
+	sc->seen_ok = calloc(na, sizeof *sc->seen_ok);
+	sc->cnt = calloc(na, sizeof *sc->cnt);
+	sc->top = malloc(na * sizeof *sc->top);
+	sc->sess = malloc(nr * sizeof *sc->sess);
+	if (sc->seen_f && sc->seen_e && sc->seen_ok && sc->cnt && sc->top && sc->sess)
+		return 0;
+	scratch_free(sc);
+	return -1;
+}
 
-		if (nacct >= o->spray_accounts) {
-			f = ms_findings_add(out, MS_F_PASSWORD_SPRAY);
-			if (!f)
-				break;
-			f->severity = MS_SEV_HIGH;
-			f->confidence = nacct >= 2 * o->spray_accounts ? MS_CONF_HIGH : MS_CONF_MEDIUM;
-			if (ip_accounts(q, ip_id, 0, accts, sizeof accts, err, errlen) < 0) {
-				rc = -1;
-				break;
+/*
+ * One address's columns, as the GROUP BY ip_id over the range's failures
+ * and successes gave them: foreign failures (and their first and last time,
+ * distinct accounts, unnamed ones, distinct nonexistent accounts, distinct
+ * sessions: ip_sessions()), successes and distinct accounts that logged in.
+ */
+typedef struct {
+	int64_t fl, ok, nacct, unk, nenum, ff, lf, nsess, okacct;
+} ip_stats;
+
+static void ip_stats_of(const ms_fdata *d, ip_scratch *sc, int k, ip_stats *s)
+{
+	const int32_t *rows = d->by_ip + d->ip_start[k];
+	int nr = d->ip_start[k + 1] - d->ip_start[k], stamp = k + 1;
+	memset(s, 0, sizeof *s);
+	for (int i = 0; i < nr; i++) {
+		int r = rows[i], a = d->acct[r];
+		uint8_t fl = d->flag[r];
+		if (!(fl & MS_EV_IN))
+			continue;
+		if (d->kind[r] == 4) {
+			s->ok++;
+			if (a >= 0 && sc->seen_ok[a] != stamp) {
+				sc->seen_ok[a] = stamp;
+				s->okacct++;
 			}
-			snprintf(text, sizeof text,
-				 "%s tried %lld different accounts (%lld failed logins in %lld session%s) %s; "
-				 "most tried: %s.%s",
-				 ip, (long long)nacct, (long long)fl, (long long)nsess, nsess == 1 ? "" : "s", rng, accts,
-				 sharednote);
-			ms_finding_set(&f->explanation, text);
-			snprintf(text, sizeof text,
-				 "Block %s (mailsleuth blocklist). The attacker has a list of your addresses: make sure "
-				 "the listed accounts have strong, unique passwords, and limit AUTH attempts "
-				 "(smtpd_client_auth_rate_limit, fail2ban postfix-sasl jail).", ip);
-			ms_finding_set(&f->action, text);
-		} else if (fl >= o->bf_failures) {
-			f = ms_findings_add(out, MS_F_BRUTE_FORCE);
-			if (!f)
-				break;
-			f->severity = fl >= 10 * o->bf_failures ? MS_SEV_HIGH : MS_SEV_MEDIUM;
-			f->confidence = MS_CONF_HIGH;
-			int na = ip_accounts(q, ip_id, 0, accts, sizeof accts, err, errlen);
-			if (na < 0) {
-				rc = -1;
-				break;
-			}
-			if (na == 1 && unk == 0)
-				ms_finding_set(&f->account, accts);
-			snprintf(text, sizeof text, "%s failed to log in %lld times in %lld session%s %s, %s%s%s.", ip,
-				 (long long)fl, (long long)nsess, nsess == 1 ? "" : "s", rng,
-				 na == 0 ? "on accounts the log does not name" : na == 1 ? "on " : "on the accounts ",
-				 accts, unk && na ? " and accounts the log does not name" : "");
-			if (shared) {
-				size_t l = strlen(text);
-				snprintf(text + l, sizeof text - l, "%s", sharednote);
-			}
-			ms_finding_set(&f->explanation, text);
-			snprintf(text, sizeof text,
-				 "Block %s (mailsleuth blocklist) and let fail2ban's postfix-sasl jail or "
-				 "smtpd_client_auth_rate_limit stop the next one; check the targeted account%s for "
-				 "weak passwords.", ip, na == 1 ? "" : "s");
-			ms_finding_set(&f->action, text);
+			continue;
 		}
-		if (f && shared) {
-			f->severity = MS_SEV_LOW;
-			f->confidence = MS_CONF_LOW;
-		}
-		if (f) {
-			ms_finding_set(&f->ip, ip);
-			f->first = ff;
-			f->last = lf;
-			f->failures = fl;
-			f->successes = ok;
-			f->sessions = nsess;
-			f->accounts = nacct;
-			f->ips = 1;
-			if (ms_finding_evidence(q, f, ev_ip_failures, ip_id, 0, err, errlen)) {
-				rc = -1;
-				break;
+		if (d->kind[r] != 1 || !(fl & MS_EV_FOREIGN))
+			continue;
+		if (s->fl == 0 || d->ts[r] < s->ff)
+			s->ff = d->ts[r];
+		if (s->fl == 0 || d->ts[r] > s->lf)
+			s->lf = d->ts[r];
+		s->fl++;
+		if (a < 0) {
+			s->unk++;
+		} else {
+			if (sc->seen_f[a] != stamp) {
+				sc->seen_f[a] = stamp;
+				s->nacct++;
 			}
-		}
-		if (nenum >= o->enum_accounts) {
-			f = ms_findings_add(out, MS_F_USER_ENUM);
-			if (!f)
-				break;
-			f->severity = MS_SEV_MEDIUM;
-			f->confidence = MS_CONF_MEDIUM;
-			if (ip_accounts(q, ip_id, 1, accts, sizeof accts, err, errlen) < 0) {
-				rc = -1;
-				break;
+			if ((fl & MS_EV_UNKNOWN) && sc->seen_e[a] != stamp) {
+				sc->seen_e[a] = stamp;
+				s->nenum++;
 			}
-			snprintf(text, sizeof text,
-				 "%s tried %lld account names that do not exist on this server (for example %s) %s: "
-				 "it is guessing which addresses exist.", ip, (long long)nenum, accts, rng);
-			ms_finding_set(&f->explanation, text);
-			snprintf(text, sizeof text,
-				 "Block %s; make failed logins for unknown and known users look the same to clients "
-				 "(they do in Postfix) and do not publish the address list.", ip);
-			ms_finding_set(&f->action, text);
-			ms_finding_set(&f->ip, ip);
-			f->first = ff;
-			f->last = lf;
-			f->failures = fl;
-			f->sessions = nsess;
-			f->accounts = nenum;
-			f->ips = 1;
-			if (ms_finding_evidence(q, f, ev_ip_failures, ip_id, 0, err, errlen))
-				rc = -1;
 		}
 	}
-	sqlite3_finalize(st);
+}
+
+/* the distinct sessions of an address's foreign failures in the range (only for addresses reported) */
+static int64_t ip_sessions(const ms_fdata *d, ip_scratch *sc, int k)
+{
+	const int32_t *rows = d->by_ip + d->ip_start[k];
+	int nr = d->ip_start[k + 1] - d->ip_start[k], ns = 0;
+	const uint8_t want = MS_EV_IN | MS_EV_FOREIGN | MS_EV_SESS;
+	for (int i = 0; i < nr; i++)
+		if (d->kind[rows[i]] == 1 && (d->flag[rows[i]] & want) == want)
+			sc->sess[ns++] = d->sess[rows[i]];
+	return ms_count_distinct(sc->sess, ns);
+}
+
+static int cmp_acct_count(const void *a, const void *b)
+{
+	const struct acct_count *x = a, *y = b;
+	if (x->n != y->n)
+		return x->n > y->n ? -1 : 1;
+	return strcmp(x->name ? x->name : "", y->name ? y->name : "");
+}
+
+/*
+ * "a, b, c" of the top failed accounts of one address; returns how many.
+ * All its failures in the range on accounts the accounts table names (not
+ * only the foreign ones), or only nonexistent ones: by failures descending,
+ * then name, at most five.
+ */
+static int ip_accounts(const ms_fdata *d, ip_scratch *sc, int k, int only_unknown, char *buf, size_t cap)
+{
+	const int32_t *rows = d->by_ip + d->ip_start[k];
+	int nr = d->ip_start[k + 1] - d->ip_start[k], nt = 0;
+	const char *names[5];
+	for (int i = 0; i < nr; i++) {
+		int r = rows[i], a = d->acct[r];
+		if (d->kind[r] == 1 && (d->flag[r] & MS_EV_IN) && a >= 0 && d->acct_known[a] &&
+		    (!only_unknown || (d->flag[r] & MS_EV_UNKNOWN)) && sc->cnt[a]++ == 0)
+			sc->top[nt++].acct = a;
+	}
+	for (int j = 0; j < nt; j++) {
+		int a = sc->top[j].acct;
+		sc->top[j].n = sc->cnt[a];
+		sc->top[j].name = d->acct_name[a];
+		sc->cnt[a] = 0;
+	}
+	qsort(sc->top, (size_t)nt, sizeof *sc->top, cmp_acct_count);
+	for (int i = 0; i < nt && i < 5; i++)
+		names[i] = sc->top[i].name;
+	return ms_name_list(names, nt < 5 ? nt : 5, buf, cap);
+}
+
+/* evidence of an address: its first foreign failures in the range, by time */
+static void ip_evidence(const ms_fdata *d, ip_scratch *sc, int k)
+{
+	const int32_t *rows = d->by_ip + d->ip_start[k];
+	int nr = d->ip_start[k + 1] - d->ip_start[k];
+	sc->nev = 0;
+	for (int i = 0; i < nr; i++) {
+		int r = rows[i];
+		if (d->kind[r] == 1 && (d->flag[r] & (MS_EV_FOREIGN | MS_EV_IN)) == (MS_EV_FOREIGN | MS_EV_IN))
+			ms_fev_keep(sc->ev, &sc->nev, MS_F_EVIDENCE_MAX + 1, d->ts[r], r, 0);
+	}
+}
+
+/* the findings of one address: brute_force or password_spray, and user_enum */
+static int ip_findings(ms_fdata *d, ip_scratch *sc, const ms_find_opts *o, ms_findings *out, int k, const char *ip,
+		       const ip_stats *s, char *err, size_t errlen)
+{
+	char rng[128], accts[512], text[1400];
+	int64_t fl = s->fl, ok = s->ok, nacct = s->nacct, unk = s->unk, nenum = s->nenum, ff = s->ff, lf = s->lf;
+	int64_t nsess = s->nsess, okacct = s->okacct;
+	/* an address many accounts log in from (an office, a NAT) with failures it cannot
+	 * explain: reported, but with low confidence, and it does not make its logins suspect */
+	int shared = okacct >= 3;
+	char sharednote[160] = "";
+	if (shared)
+		snprintf(sharednote, sizeof sharednote,
+			 " The address is shared: %lld accounts log in from it successfully.", (long long)okacct);
+	ms_finding *f = NULL;
+	range_text(rng, sizeof rng, ff, lf);
+	ip_evidence(d, sc, k);
+
+	if (nacct >= o->spray_accounts) {
+		f = ms_findings_add(out, MS_F_PASSWORD_SPRAY);
+		if (!f)
+			goto oom;
+		f->severity = MS_SEV_HIGH;
+		f->confidence = nacct >= 2 * o->spray_accounts ? MS_CONF_HIGH : MS_CONF_MEDIUM;
+		ip_accounts(d, sc, k, 0, accts, sizeof accts);
+		snprintf(text, sizeof text,
+			 "%s tried %lld different accounts (%lld failed logins in %lld session%s) %s; "
+			 "most tried: %s.%s",
+			 ip, (long long)nacct, (long long)fl, (long long)nsess, nsess == 1 ? "" : "s", rng, accts,
+			 sharednote);
+		ms_finding_set(&f->explanation, text);
+		snprintf(text, sizeof text,
+			 "Block %s (mailsleuth blocklist). The attacker has a list of your addresses: make sure "
+			 "the listed accounts have strong, unique passwords, and limit AUTH attempts "
+			 "(smtpd_client_auth_rate_limit, fail2ban postfix-sasl jail).", ip);
+		ms_finding_set(&f->action, text);
+	} else if (fl >= o->bf_failures) {
+		f = ms_findings_add(out, MS_F_BRUTE_FORCE);
+		if (!f)
+			goto oom;
+		f->severity = fl >= 10 * o->bf_failures ? MS_SEV_HIGH : MS_SEV_MEDIUM;
+		f->confidence = MS_CONF_HIGH;
+		int na = ip_accounts(d, sc, k, 0, accts, sizeof accts);
+		if (na == 1 && unk == 0)
+			ms_finding_set(&f->account, accts);
+		snprintf(text, sizeof text, "%s failed to log in %lld times in %lld session%s %s, %s%s%s.", ip,
+			 (long long)fl, (long long)nsess, nsess == 1 ? "" : "s", rng,
+			 na == 0 ? "on accounts the log does not name" : na == 1 ? "on " : "on the accounts ",
+			 accts, unk && na ? " and accounts the log does not name" : "");
+		if (shared) {
+			size_t l = strlen(text);
+			snprintf(text + l, sizeof text - l, "%s", sharednote);
+		}
+		ms_finding_set(&f->explanation, text);
+		snprintf(text, sizeof text,
+			 "Block %s (mailsleuth blocklist) and let fail2ban's postfix-sasl jail or "
+			 "smtpd_client_auth_rate_limit stop the next one; check the targeted account%s for "
+			 "weak passwords.", ip, na == 1 ? "" : "s");
+		ms_finding_set(&f->action, text);
+	}
+	if (f && shared) {
+		f->severity = MS_SEV_LOW;
+		f->confidence = MS_CONF_LOW;
+	}
+	if (f) {
+		ms_finding_set(&f->ip, ip);
+		f->first = ff;
+		f->last = lf;
+		f->failures = fl;
+		f->successes = ok;
+		f->sessions = nsess;
+		f->accounts = nacct;
+		f->ips = 1;
+		if (ms_fdata_evidence(d, f, sc->ev, sc->nev, err, errlen))
+			return -1;
+	}
+	if (nenum >= o->enum_accounts) {
+		f = ms_findings_add(out, MS_F_USER_ENUM);
+		if (!f)
+			goto oom;
+		f->severity = MS_SEV_MEDIUM;
+		f->confidence = MS_CONF_MEDIUM;
+		ip_accounts(d, sc, k, 1, accts, sizeof accts);
+		snprintf(text, sizeof text,
+			 "%s tried %lld account names that do not exist on this server (for example %s) %s: "
+			 "it is guessing which addresses exist.", ip, (long long)nenum, accts, rng);
+		ms_finding_set(&f->explanation, text);
+		snprintf(text, sizeof text,
+			 "Block %s; make failed logins for unknown and known users look the same to clients "
+			 "(they do in Postfix) and do not publish the address list.", ip);
+		ms_finding_set(&f->action, text);
+		ms_finding_set(&f->ip, ip);
+		f->first = ff;
+		f->last = lf;
+		f->failures = fl;
+		f->sessions = nsess;
+		f->accounts = nenum;
+		f->ips = 1;
+		if (ms_fdata_evidence(d, f, sc->ev, sc->nev, err, errlen))
+			return -1;
+	}
+	return 0;
+oom:
+	snprintf(err, errlen, "out of memory");
+	return -1;
+}
+
+/*
+ * brute_force, password_spray and user_enum, per address (ascending id,
+ * as the GROUP BY gave them) with foreign failures in the range; an
+ * address the ips table does not have is left out (the SQL joined it).
+ */
+static int per_ip(ms_fdata *d, const ms_find_opts *o, ms_findings *out, char *err, size_t errlen)
+{
+	ip_scratch sc;
+	char ip[256];
+	int rc = 0;
+	if (scratch_init(&sc, d)) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	for (int k = 0; rc == 0 && k < d->ips.n; k++) {
+		ip_stats s;
+		ip_stats_of(d, &sc, k, &s);
+		if (s.fl == 0 || (s.nacct < o->spray_accounts && s.fl < o->bf_failures && s.nenum < o->enum_accounts))
+			continue;
+		int found = ms_fdata_ip_text(d, ms_fkeys_id(&d->ips, k), ip, sizeof ip, err, errlen);
+		if (found < 0) {
+			rc = -1;
+		} else if (found) {
+			s.nsess = ip_sessions(d, &sc, k);
+			rc = ip_findings(d, &sc, o, out, k, ip, &s, err, errlen);
+		}
+	}
+	scratch_free(&sc);
 	return rc;
 }
 
 typedef struct {
 	unsigned char hmac[32];
 	int64_t id, nacct, nip, n, ff, lf, ok, sess;
-	ms_finding *f;          /* index into out->v is stable only until the next add: see below */
-	int fi;
+	int fi;                 /* index of its finding in out->v (stable, unlike a pointer) */
+	int from, to;           /* its attempts: pw[from .. to) of the sorted copy */
 	char accts[512];
 	int naccts;
 } pw_group;
 
-static int cmp_hmac(const void *a, const void *b)
+static int cmp_pw(const void *a, const void *b)
 {
-	return memcmp(((const pw_group *)a)->hmac, ((const pw_group *)b)->hmac, 32);
+	const ms_fpw *x = a, *y = b;
+	int c = memcmp(x->hmac, y->hmac, 32);
+	return c ? c : (x->row > y->row) - (x->row < y->row);
 }
 
 /*
- * One password (its keyed HMAC; never the password) tried on many accounts.
- * Two passes: the groups (aggregate), then one ordered scan of the decoded
- * attempts for names and evidence, so the cost does not grow with groups.
+ * The columns of one password's attempts with a named account, as the
+ * GROUP BY pw_hmac gave them: first id, distinct accounts, addresses and
+ * sessions, attempts, first and last time, successes.  0 when no attempt
+ * names an account (the group did not exist).  tmp has room for the group.
  */
-static int per_password(const ms_query *q, const ms_find_opts *o, ms_findings *out, char *err, size_t errlen)
+static int pw_stats(const ms_fdata *d, const ms_fpw *v, pw_group *g, int64_t *tmp)
 {
-	sqlite3_stmt *st;
-	char rng[128], text[1400];
-	pw_group *g = NULL;
-	int ng = 0, cap = 0, rc = 0;
-	if (ms_q_prepare(q->db, sql_hmac, &st, err, errlen))
-		return -1;
-	ms_q_bind_range(st, q, 1);
-	sqlite3_bind_int(st, 3, o->spray_hash_accounts);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		if (sqlite3_column_bytes(st, 8) != 32)
+	int m = 0;
+	for (int i = g->from; i < g->to; i++) {
+		int r = v[i].row;
+		if (d->acct[r] < 0)
 			continue;
+		if (g->n == 0 || ms_fdata_id(d, r) < g->id)
+			g->id = ms_fdata_id(d, r);
+		if (g->n == 0 || d->ts[r] < g->ff)
+			g->ff = d->ts[r];
+		if (g->n == 0 || d->ts[r] > g->lf)
+			g->lf = d->ts[r];
+		g->n++;
+		g->ok += d->kind[r] == 4;
+	}
+	if (g->n == 0)
+		return 0;
+	for (int i = g->from; i < g->to; i++)
+		if (d->acct[v[i].row] >= 0)
+			tmp[m++] = d->acct[v[i].row];
+	g->nacct = ms_count_distinct(tmp, m);
+	m = 0;
+	for (int i = g->from; i < g->to; i++)
+		if (d->acct[v[i].row] >= 0 && d->ip[v[i].row] >= 0)
+			tmp[m++] = d->ip[v[i].row];
+	g->nip = ms_count_distinct(tmp, m);
+	m = 0;
+	for (int i = g->from; i < g->to; i++)
+		if (d->acct[v[i].row] >= 0 && (d->flag[v[i].row] & MS_EV_SESS))
+			tmp[m++] = d->sess[v[i].row];
+	g->sess = ms_count_distinct(tmp, m);
+	return 1;
+}
+
+/* the groups of 32-byte passwords tried on enough accounts, ascending by HMAC; -1 out of memory */
+static int pw_groups(const ms_fdata *d, const ms_find_opts *o, ms_fpw *v, pw_group **out)
+{
+	pw_group *g = NULL;
+	int ng = 0, cap = 0;
+	int64_t *tmp = malloc((size_t)(d->npw ? d->npw : 1) * sizeof *tmp);
+	if (!tmp)
+		return -1;
+	for (int i = 0, j; i < d->npw; i = j) {
+		for (j = i + 1; j < d->npw && !memcmp(v[j].hmac, v[i].hmac, 32); j++)
+			;
 		if (ng == cap) {
 			int nc = cap ? cap * 2 : 64;
 			pw_group *ngp = realloc(g, (size_t)nc * sizeof *ngp);
 			if (!ngp) {
-				rc = -1;
-				snprintf(err, errlen, "out of memory");
-				break;
+				free(g);
+				free(tmp);
+				return -1;
 			}
 			g = ngp;
 			cap = nc;
 		}
-		pw_group *x = &g[ng++];
+		pw_group *x = &g[ng];
 		memset(x, 0, sizeof *x);
-		memcpy(x->hmac, sqlite3_column_blob(st, 8), 32);
-		x->id = sqlite3_column_int64(st, 0);
-		x->nacct = sqlite3_column_int64(st, 1);
-		x->nip = sqlite3_column_int64(st, 2);
-		x->n = sqlite3_column_int64(st, 3);
-		x->ff = sqlite3_column_int64(st, 4);
-		x->lf = sqlite3_column_int64(st, 5);
-		x->ok = sqlite3_column_int64(st, 6);
-		x->sess = sqlite3_column_int64(st, 7);
-		x->fi = -1;
+		memcpy(x->hmac, v[i].hmac, 32);
+		x->from = i;
+		x->to = j;
+		if (pw_stats(d, v, x, tmp) && x->nacct >= o->spray_hash_accounts)
+			ng++;
 	}
-	sqlite3_finalize(st);
-	if (rc || ng == 0) {
-		free(g);
-		return rc;
-	}
-	qsort(g, (size_t)ng, sizeof *g, cmp_hmac);
-	for (int i = 0; i < ng; i++) {
-		ms_finding *f = ms_findings_add(out, MS_F_PASSWORD_SPRAY);
-		if (!f) {
-			free(g);
-			snprintf(err, errlen, "out of memory");
-			return -1;
+	free(tmp);
+	*out = g;
+	return ng;
+}
+
+/* names and evidence of one group: its attempts on accounts the table names, by time */
+static int pw_notes(ms_fdata *d, const ms_fpw *v, pw_group *x, ms_finding *f, ms_fev *ev, char *err, size_t errlen)
+{
+	int m = 0;
+	for (int i = x->from; i < x->to; i++) {
+		int r = v[i].row;
+		if (d->acct[r] >= 0 && d->acct_known[d->acct[r]]) {
+			ev[m].ts = d->ts[r];
+			ev[m++].row = r;
 		}
-		g[i].fi = out->n - 1;
 	}
-	if (ms_q_prepare(q->db, sql_hmac_rows, &st, err, errlen)) {
-		free(g);
-		return -1;
-	}
-	ms_q_bind_range(st, q, 1);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		pw_group key;
-		if (sqlite3_column_bytes(st, 0) != 32)
-			continue;
-		memcpy(key.hmac, sqlite3_column_blob(st, 0), 32);
-		pw_group *x = bsearch(&key, g, (size_t)ng, sizeof *g, cmp_hmac);
-		if (!x)
-			continue;
-		ms_finding *f = &out->v[x->fi];
-		const char *name = (const char *)sqlite3_column_text(st, 5);
+	ms_fev_sort(ev, m);
+	for (int i = 0; i < m; i++) {
+		const char *name = d->acct_name[d->acct[ev[i].row]];
 		if (name && x->naccts < 5)
 			x->naccts += ms_name_list_add(x->accts, sizeof x->accts, name);
 		if (f->nev_events >= MS_F_EVIDENCE_MAX) {
 			f->evidence_truncated = 1;
 			continue;
 		}
-		ms_finding_note(f, sqlite3_column_int64(st, 1), sqlite3_column_int64(st, 2),
-				(const char *)sqlite3_column_text(st, 3), sqlite3_column_int64(st, 4));
+		if (ms_fdata_note(d, f, ev[i].row, 0, err, errlen))
+			return -1;
 	}
-	sqlite3_finalize(st);
+	return 0;
+}
+
+/*
+ * One password (its keyed HMAC; never the password) tried on many accounts:
+ * the decoded attempts in the range sorted by HMAC, grouped, then each
+ * group's attempts by time for names and evidence.
+ */
+static int per_password(ms_fdata *d, const ms_find_opts *o, ms_findings *out, char *err, size_t errlen)
+{
+	char rng[128], text[1400];
+	pw_group *g = NULL;
+	ms_fpw *v = malloc((size_t)(d->npw ? d->npw : 1) * sizeof *v);
+	ms_fev *ev = malloc((size_t)(d->npw ? d->npw : 1) * sizeof *ev);
+	int ng = -1, rc = -1;
+	if (v && ev) {
+		if (d->npw)
+			memcpy(v, d->pw, (size_t)d->npw * sizeof *v);
+		if (d->npw > 1)
+			qsort(v, (size_t)d->npw, sizeof *v, cmp_pw);
+		ng = pw_groups(d, o, v, &g);
+	}
+	if (ng < 0) {
+		snprintf(err, errlen, "out of memory");
+		goto done;
+	}
+	for (int i = 0; i < ng; i++) {
+		if (!ms_findings_add(out, MS_F_PASSWORD_SPRAY)) {
+			snprintf(err, errlen, "out of memory");
+			goto done;
+		}
+		g[i].fi = out->n - 1;
+	}
 	for (int i = 0; i < ng; i++) {
 		pw_group *x = &g[i];
 		ms_finding *f = &out->v[x->fi];
+		if (pw_notes(d, v, x, f, ev, err, errlen))
+			goto done;
 		range_text(rng, sizeof rng, x->ff, x->lf);
 		f->severity = x->ok ? MS_SEV_CRITICAL : MS_SEV_HIGH;
 		f->confidence = MS_CONF_HIGH;
@@ -355,48 +497,18 @@ static int per_password(const ms_query *q, const ms_find_opts *o, ms_findings *o
 			       x->ok ? "Change the password of every account it worked on now, and block the addresses."
 				     : "Block the addresses; make sure no account uses this common password.");
 	}
+	rc = 0;
+done:
 	free(g);
-	return 0;
-}
-
-static int has_id(const int64_t *v, int n, int64_t x)
-{
-	int lo = 0, hi = n - 1;
-	while (lo <= hi) {
-		int mid = lo + (hi - lo) / 2;
-		if (v[mid] == x)
-			return 1;
-		if (v[mid] < x)
-			lo = mid + 1;
-		else
-			hi = mid - 1;
-	}
-	return 0;
-}
-
-/* evidence of a distributed finding: the account's failures from the low-rate addresses */
-static int dist_evidence(const ms_query *q, ms_finding *f, sqlite3_stmt *st, int64_t acct_id, const int64_t *low,
-			 int nlow)
-{
-	sqlite3_reset(st);
-	sqlite3_bind_int64(st, 1, acct_id);
-	ms_q_bind_range(st, q, 2);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		if (!has_id(low, nlow, sqlite3_column_int64(st, 4)))
-			continue;
-		if (f->nev_events >= MS_F_EVIDENCE_MAX) {
-			f->evidence_truncated = 1;
-			break;
-		}
-		ms_finding_note(f, sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1),
-				(const char *)sqlite3_column_text(st, 2), sqlite3_column_int64(st, 3));
-	}
-	return 0;
+	free(v);
+	free(ev);
+	return rc;
 }
 
 typedef struct {
 	int64_t acct_id, nip, n, ff, lf, sess;
-	char *name;
+	int acct;               /* its index */
+	const char *name;
 } dist_row;
 
 static int cmp_i64(const void *a, const void *b)
@@ -432,111 +544,206 @@ static int64_t dist_bar(const dist_row *r, int n, int floor_)
 	return bar;
 }
 
-static int per_account(const ms_query *q, const ms_find_opts *o, ms_findings *out, char *err, size_t errlen)
+/*
+ * The distributed attackers: addresses (not NULL) with failures or
+ * successes in the range, none of them a success and fewer than max
+ * failures.
+ */
+static uint8_t *low_ips(const ms_fdata *d, int max)
 {
-	sqlite3_stmt *st;
-	char rng[128], text[1400];
-	int rc = 0, n = 0, cap = 0;
-	dist_row *rows = NULL;
-	if (ms_q_prepare(q->db, sql_distributed, &st, err, errlen))
+	uint8_t *low = calloc((size_t)(d->ips.n ? d->ips.n : 1), 1);
+	if (!low)
+		return NULL;
+	for (int k = 0; k < d->ips.n; k++) {
+		int64_t nfail = 0, nok = 0;
+		for (int i = d->ip_start[k]; i < d->ip_start[k + 1]; i++) {
+			int r = d->by_ip[i];
+			if (d->flag[r] & MS_EV_IN) {
+				nfail += d->kind[r] == 1;
+				nok += d->kind[r] == 4;
+			}
+		}
+		low[k] = nok == 0 && nfail > 0 && nfail < max;
+	}
+	return low;
+}
+
+/* the failures a distributed attack is made of, grouped by account (in id order within each) */
+typedef struct {
+	int *start;             /* account a: rows[start[a] .. start[a + 1]) */
+	int32_t *rows;
+} dist_fails;
+
+static int dist_fails_of(const ms_fdata *d, const uint8_t *low, dist_fails *df)
+{
+	int na = d->accts.n;
+	df->start = calloc((size_t)na + 2, sizeof *df->start);
+	df->rows = malloc((size_t)(d->n ? d->n : 1) * sizeof *df->rows);
+	if (!df->start || !df->rows)
 		return -1;
-	ms_q_bind_range(st, q, 1);
-	sqlite3_bind_int(st, 3, o->dist_ip_max);
-	sqlite3_bind_int(st, 4, 2);
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	/* a failure in the range from a low-rate address on an account the accounts table has */
+#define DIST_FAIL(r) (d->kind[r] == 1 && (d->flag[r] & MS_EV_IN) && d->ip[r] >= 0 && low[d->ip[r]] && \
+		      d->acct[r] >= 0 && d->acct_known[d->acct[r]])
+	for (int r = 0; r < d->n; r++)
+		if (DIST_FAIL(r))
+			df->start[d->acct[r] + 2]++;
+	for (int a = 0; a < na; a++)
+		df->start[a + 2] += df->start[a + 1];
+	for (int r = 0; r < d->n; r++)
+		if (DIST_FAIL(r))
+			df->rows[df->start[d->acct[r] + 1]++] = r;
+#undef DIST_FAIL
+	return 0;
+}
+
+/*
+ * Per account (ascending id, as the GROUP BY gave them), the columns of
+ * its distributed failures: distinct addresses, failures, first and last
+ * time, distinct sessions; kept from 2 addresses.  Returns how many, -1
+ * when out of memory.
+ */
+static int dist_rows(const ms_fdata *d, const dist_fails *df, dist_row **out)
+{
+	int n = 0, cap = 0, rc = -1;
+	dist_row *rows = NULL;
+	int32_t *stamp = calloc((size_t)(d->ips.n ? d->ips.n : 1), sizeof *stamp);
+	int64_t *sess = malloc((size_t)(d->n ? d->n : 1) * sizeof *sess);
+	if (!stamp || !sess)
+		goto done;
+	for (int a = 0; a < d->accts.n; a++) {
+		dist_row x = { .acct = a, .acct_id = ms_fkeys_id(&d->accts, a) };
+		int ns = 0;
+		for (int i = df->start[a]; i < df->start[a + 1]; i++) {
+			int r = df->rows[i];
+			if (stamp[d->ip[r]] != a + 1) {
+				stamp[d->ip[r]] = a + 1;
+				x.nip++;
+			}
+			if (x.n == 0 || d->ts[r] < x.ff)
+				x.ff = d->ts[r];
+			if (x.n == 0 || d->ts[r] > x.lf)
+				x.lf = d->ts[r];
+			x.n++;
+			if (d->flag[r] & MS_EV_SESS)
+				sess[ns++] = d->sess[r];
+		}
+		if (x.nip < 2)
+			continue;
+		x.sess = ms_count_distinct(sess, ns);
+		x.name = d->acct_name[a] ? d->acct_name[a] : "";
 		if (n == cap) {
 			int nc = cap ? cap * 2 : 256;
 			dist_row *nr = realloc(rows, (size_t)nc * sizeof *nr);
-			if (!nr) {
-				rc = -1;
-				snprintf(err, errlen, "out of memory");
-				break;
-			}
+			if (!nr)
+				goto done;
 			rows = nr;
 			cap = nc;
 		}
-		const char *nm = (const char *)sqlite3_column_text(st, 1);
-		dist_row *r = &rows[n++];
-		r->acct_id = sqlite3_column_int64(st, 0);
-		r->name = strdup(nm ? nm : "");
-		r->nip = sqlite3_column_int64(st, 2);
-		r->n = sqlite3_column_int64(st, 3);
-		r->ff = sqlite3_column_int64(st, 4);
-		r->lf = sqlite3_column_int64(st, 5);
-		r->sess = sqlite3_column_int64(st, 6);
+		rows[n++] = x;
 	}
-	sqlite3_finalize(st);
-	int64_t bar = dist_bar(rows, n, o->dist_ips);
-	int64_t *low = NULL;
-	int nlow = 0, lowcap = 0;
-	sqlite3_stmt *ev = NULL;
-	if (rc == 0 && (ms_q_prepare(q->db, sql_low_ips, &st, err, errlen) ||
-			ms_q_prepare(q->db, ev_account_failures, &ev, err, errlen)))
-		rc = -1;
-	if (rc == 0) {
-		ms_q_bind_range(st, q, 1);
-		sqlite3_bind_int(st, 3, o->dist_ip_max);
-		while (sqlite3_step(st) == SQLITE_ROW) {
-			if (nlow == lowcap) {
-				int nc = lowcap ? lowcap * 2 : 1024;
-				int64_t *nl = realloc(low, (size_t)nc * sizeof *nl);
-				if (!nl)
-					break;
-				low = nl;
-				lowcap = nc;
-			}
-			low[nlow++] = sqlite3_column_int64(st, 0);
-		}
-		sqlite3_finalize(st);
+	rc = n;
+done:
+	free(stamp);
+	free(sess);
+	if (rc < 0)
+		free(rows);
+	else
+		*out = rows;
+	return rc;
+}
+
+/* evidence of a distributed finding: the account's failures from the low-rate addresses, by time */
+static int dist_evidence(ms_fdata *d, ms_finding *f, const dist_fails *df, int a, ms_fev *ev, char *err,
+			 size_t errlen)
+{
+	int m = 0;
+	for (int i = df->start[a]; i < df->start[a + 1]; i++) {
+		ev[m].ts = d->ts[df->rows[i]];
+		ev[m++].row = df->rows[i];
 	}
-	for (int i = 0; rc == 0 && i < n; i++) {
-		const dist_row *r = &rows[i];
-		if (r->nip < bar || !r->name)
-			continue;
-		ms_finding *f = ms_findings_add(out, MS_F_DISTRIBUTED);
-		if (!f)
+	ms_fev_sort(ev, m);
+	for (int i = 0; i < m; i++) {
+		if (f->nev_events >= MS_F_EVIDENCE_MAX) {
+			f->evidence_truncated = 1;
 			break;
-		range_text(rng, sizeof rng, r->ff, r->lf);
-		f->severity = r->nip >= 4 * bar ? MS_SEV_HIGH : MS_SEV_MEDIUM;
-		f->confidence = r->nip >= 2 * bar ? MS_CONF_HIGH : MS_CONF_MEDIUM;
-		ms_finding_set(&f->account, r->name);
-		f->first = r->ff;
-		f->last = r->lf;
-		f->failures = r->n;
-		f->sessions = r->sess;
-		f->accounts = 1;
-		f->ips = r->nip;
-		snprintf(text, sizeof text,
-			 "%s was attacked from %lld addresses that each failed fewer than %d times and never "
-			 "logged in (%lld failed logins in all) %s: a distributed attack that per-address limits "
-			 "such as fail2ban do not stop.", r->name, (long long)r->nip, o->dist_ip_max, (long long)r->n,
-			 rng);
-		if (bar > o->dist_ips) {
-			size_t l = strlen(text);
-			snprintf(text + l, sizeof text - l,
-				 " (On this server an account typically sees such addresses; the bar was %lld.)",
-				 (long long)bar);
 		}
-		ms_finding_set(&f->explanation, text);
-		snprintf(text, sizeof text,
-			 "Give %s a strong, unique password (or disable SMTP AUTH for it if it does not send "
-			 "mail); consider per-account limits or two-factor/app passwords; blocking single "
-			 "addresses will not help much.", r->name);
-		ms_finding_set(&f->action, text);
-		dist_evidence(q, f, ev, r->acct_id, low, nlow);
+		if (ms_fdata_note(d, f, ev[i].row, 0, err, errlen))
+			return -1;
 	}
-	sqlite3_finalize(ev);
+	return 0;
+}
+
+static int dist_finding(ms_fdata *d, const ms_find_opts *o, ms_findings *out, const dist_row *r, int64_t bar,
+			const dist_fails *df, ms_fev *ev, char *err, size_t errlen)
+{
+	char rng[128], text[1400];
+	ms_finding *f = ms_findings_add(out, MS_F_DISTRIBUTED);
+	if (!f) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	range_text(rng, sizeof rng, r->ff, r->lf);
+	f->severity = r->nip >= 4 * bar ? MS_SEV_HIGH : MS_SEV_MEDIUM;
+	f->confidence = r->nip >= 2 * bar ? MS_CONF_HIGH : MS_CONF_MEDIUM;
+	ms_finding_set(&f->account, r->name);
+	f->first = r->ff;
+	f->last = r->lf;
+	f->failures = r->n;
+	f->sessions = r->sess;
+	f->accounts = 1;
+	f->ips = r->nip;
+	snprintf(text, sizeof text,
+		 "%s was attacked from %lld addresses that each failed fewer than %d times and never "
+		 "logged in (%lld failed logins in all) %s: a distributed attack that per-address limits "
+		 "such as fail2ban do not stop.", r->name, (long long)r->nip, o->dist_ip_max, (long long)r->n,
+		 rng);
+	if (bar > o->dist_ips) {
+		size_t l = strlen(text);
+		snprintf(text + l, sizeof text - l,
+			 " (On this server an account typically sees such addresses; the bar was %lld.)",
+			 (long long)bar);
+	}
+	ms_finding_set(&f->explanation, text);
+	snprintf(text, sizeof text,
+		 "Give %s a strong, unique password (or disable SMTP AUTH for it if it does not send "
+		 "mail); consider per-account limits or two-factor/app passwords; blocking single "
+		 "addresses will not help much.", r->name);
+	ms_finding_set(&f->action, text);
+	return dist_evidence(d, f, df, r->acct, ev, err, errlen);
+}
+
+/* many addresses, each below the per-address threshold and never logging in, on one account */
+static int per_account(ms_fdata *d, const ms_find_opts *o, ms_findings *out, char *err, size_t errlen)
+{
+	dist_fails df = { 0 };
+	dist_row *rows = NULL;
+	int n = -1, rc = -1;
+	uint8_t *low = low_ips(d, o->dist_ip_max);
+	ms_fev *ev = malloc((size_t)(d->n ? d->n : 1) * sizeof *ev);
+	if (low && ev && dist_fails_of(d, low, &df) == 0)
+		n = dist_rows(d, &df, &rows);
+	if (n < 0) {
+		snprintf(err, errlen, "out of memory");
+		goto done;
+	}
+	int64_t bar = dist_bar(rows, n, o->dist_ips);
+	rc = 0;
+	for (int i = 0; rc == 0 && i < n; i++)
+		if (rows[i].nip >= bar)
+			rc = dist_finding(d, o, out, &rows[i], bar, &df, ev, err, errlen);
+done:
 	free(low);
-	for (int i = 0; i < n; i++)
-		free(rows[i].name);
+	free(ev);
+	free(df.start);
+	free(df.rows);
 	free(rows);
 	return rc;
 }
 
-int ms_find_attacks(const ms_query *q, const ms_find_opts *o, ms_findings *out, char *err, size_t errlen)
+int ms_find_attacks(ms_fdata *d, const ms_find_opts *o, ms_findings *out, char *err, size_t errlen)
 {
-	if (per_ip(q, o, out, err, errlen) || per_password(q, o, out, err, errlen) ||
-	    per_account(q, o, out, err, errlen))
+	if (per_ip(d, o, out, err, errlen) || per_password(d, o, out, err, errlen) ||
+	    per_account(d, o, out, err, errlen))
 		return -1;
 	return 0;
 }

@@ -21,92 +21,54 @@
 #include "findings.h"
 #include "../util/strmap.h"
 
-static const char *sql_pairs =
-	"SELECT s.account_id, a.name, s.ip_id, i.ip, min(s.ts) FROM auth_events s"
-	" JOIN accounts a ON a.id = s.account_id JOIN ips i ON i.id = s.ip_id"
-	" WHERE s.kind = 4 AND s.ts >= ?1 AND s.ts < ?2 GROUP BY s.account_id, s.ip_id ORDER BY 5, 2, 4";
-
-/* first failure from the IP, any account, before the end of the range */
-static const char *sql_first_fail =
-	"SELECT min(ts) FROM auth_events WHERE ip_id = ?1 AND kind = 1 AND ts < ?2";
-
-/* first success of (U, X) at or after ?3, within the range */
-static const char *sql_first_success_after =
-	"SELECT min(ts) FROM auth_events WHERE account_id = ?1 AND ip_id = ?2 AND kind = 4 AND ts >= ?3"
-	" AND ts >= ?4 AND ts < ?5";
-
 /*
- * failures from X at or before the login that count: on U, on no named
- * account, or on another account that had not logged in from X before
- * (an office's own typos behind one NAT address do not make an attacker).
- * Columns: counted, on U, unnamed, distinct other accounts, first, last, sessions
+ * How: from the auth events loaded once (ms_fdata), each (U, X) pair's
+ * counts come from a pass over X's rows; the queries per pair this replaces
+ * (first failure, first success after it, the failures before with a NOT
+ * EXISTS per row, history, successes, evidence) took 1.4 s on the 8 M-line
+ * database.  The blast radius is one query over messages for all findings:
+ * through the account index when the findings' accounts are few, else a
+ * sequential scan, filtered in C (a table lookup per message of most
+ * accounts is 5-10x slower than reading the table).
  */
-static const char *sql_before =
-	"WITH f AS (SELECT e.account_id, e.ts, e.session_id FROM auth_events e WHERE e.ip_id = ?1 AND e.kind = 1"
-	"  AND e.ts <= ?3 AND (e.account_id IS NULL OR e.account_id = ?2 OR NOT EXISTS (SELECT 1 FROM auth_events k"
-	"   WHERE k.account_id = e.account_id AND k.kind = 4 AND k.ip_id = e.ip_id AND k.ts < e.ts)))"
-	" SELECT count(*), sum(account_id = ?2), sum(account_id IS NULL),"
-	" count(DISTINCT CASE WHEN account_id <> ?2 THEN account_id END), min(ts), max(ts),"
-	" count(DISTINCT session_id) FROM f";
+static const char *sql_blast_index =
+	"SELECT account_id, ts, nrcpt FROM messages WHERE account_id IN (SELECT value FROM json_each(?1))"
+	" AND ts >= ?2 AND ts < ?3";
+static const char *sql_blast_scan = "SELECT account_id, ts, nrcpt FROM messages";
 
-/* earlier successes of U from X before its first failure there: a history */
-static const char *sql_history =
-	"SELECT count(*) FROM auth_events WHERE account_id = ?1 AND ip_id = ?2 AND kind = 4 AND ts < ?3";
+/* a successful (account, address) pair in the range: the SQL joined both tables */
+typedef struct {
+	int acct, ip;
+	int64_t first;          /* its first success in the range */
+	const char *name;       /* the account's */
+	char *ip_text;
+} pair;
 
-static const char *sql_success_count =
-	"SELECT count(*), count(DISTINCT session_id) FROM auth_events WHERE account_id = ?1 AND ip_id = ?2"
-	" AND kind = 4 AND ts >= ?3 AND ts < ?4";
-
-static const char *sql_blast =
-	"SELECT count(*), coalesce(sum(nrcpt), 0) FROM messages WHERE account_id = ?1 AND ts >= ?2 AND ts < ?3";
-
-static const char *sql_ip_failed_accounts =
-	"SELECT DISTINCT a.name FROM auth_events e JOIN accounts a ON a.id = e.account_id"
-	" WHERE e.ip_id = ?1 AND e.kind = 1 AND NOT EXISTS (SELECT 1 FROM auth_events k WHERE k.ip_id = e.ip_id"
-	"   AND k.kind = 4 AND k.account_id = e.account_id AND k.ts < e.ts)";
-
-static const char *ev_success =
-	"SELECT e.id, e.session_id, src.path, e.line FROM auth_events e LEFT JOIN sources src ON src.id = e.source_id"
-	" WHERE e.ip_id = ?1 AND e.account_id = ?2 AND e.kind = 4 AND e.ts >= ?3 AND e.ts < ?4"
-	" ORDER BY e.ts, e.id LIMIT 3";
-
-static const char *ev_failures_before =
-	"SELECT e.id, e.session_id, src.path, e.line FROM auth_events e LEFT JOIN sources src ON src.id = e.source_id"
-	" WHERE e.ip_id = ?1 AND e.kind = 1 AND e.ts <= ?2 AND ?3 = ?3 AND ?4 = ?4"
-" ORDER BY e.ts DESC, e.id DESC"
-	" LIMIT 21";
+/* a compromise found, waiting for its blast radius before it is put in words */
+typedef struct {
+	int fi;                 /* its finding in out->v */
+	int pi;                 /* its pair */
+	int acct, ip;
+	int64_t acct_id, login, on_u, unnamed, others, history;
+	const char *attack;
+	int target;
+} pending;
 
 typedef struct {
-	sqlite3_stmt *first_fail, *first_after, *before, *history, *succ, *blast, *ipacc;
-} stmts;
-
-static int64_t one_int(sqlite3_stmt *st, int *isnull)
-{
-	int64_t v = 0;
-	*isnull = 1;
-	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
-		v = sqlite3_column_int64(st, 0);
-		*isnull = 0;
-	}
-	return v;
-}
-
-/* did X fail on an account that is under distributed attack? */
-static int failed_on_target(stmts *s, int64_t ip_id, const ms_strmap *targets)
-{
-	int hit = 0;
-	if (!targets->n)
-		return 0;
-	sqlite3_reset(s->ipacc);
-	sqlite3_bind_int64(s->ipacc, 1, ip_id);
-	while (!hit && sqlite3_step(s->ipacc) == SQLITE_ROW) {
-		const char *a = (const char *)sqlite3_column_text(s->ipacc, 0);
-		int64_t v;
-		if (a && ms_strmap_get(targets, a, strlen(a), &v))
-			hit = 1;
-	}
-	return hit;
-}
+	ms_fdata *d;
+	const ms_find_opts *o;
+	ms_findings *out;
+	const ms_strmap *attackers;
+	uint8_t *is_target;     /* per account index: under distributed attack */
+	int ntargets;
+	int32_t *stamp;         /* per account: the pair (+ 1) that counted it last */
+	int64_t *sess;          /* room for the sessions of one address's rows */
+	int nstamp;             /* the last stamp given */
+	pending *pend;
+	int npend, cappend;
+	char *err;
+	size_t errlen;
+} cctx;
 
 static const char *attack_of(const ms_strmap *attackers, const char *ip)
 {
@@ -114,111 +76,328 @@ static const char *attack_of(const ms_strmap *attackers, const char *ip)
 	return ms_strmap_get(attackers, ip, strlen(ip), &t) ? ms_ftype_name((ms_ftype)t) : NULL;
 }
 
-static int assess(const ms_query *q, const ms_find_opts *o, stmts *s, ms_findings *out,
-		  const ms_strmap *attackers, const ms_strmap *targets, int64_t acct_id, const char *acct, int64_t ip_id, const char *ip,
-		  int64_t first_success, char *err, size_t errlen)
-{
-	int isnull;
-	int64_t ff, login;
-	const char *attack = attack_of(attackers, ip);
-	int target = 0;
-	char text[1600], when[40], blast[300], because[400];
+/* for each row r of address k (in id order) */
+#define ROWS_OF(d, k) for (int i_ = (d)->ip_start[k], r; i_ < (d)->ip_start[(k) + 1] && (r = (d)->by_ip[i_], 1); i_++)
 
-	sqlite3_reset(s->first_fail);
-	sqlite3_bind_int64(s->first_fail, 1, ip_id);
-	sqlite3_bind_int64(s->first_fail, 2, ms_q_until(q));
-	ff = one_int(s->first_fail, &isnull);
-	if (isnull) {
-		if (!attack && !(target = failed_on_target(s, ip_id, targets)))
-			return 0;
-		login = first_success;
-	} else {
-		sqlite3_reset(s->first_after);
-		sqlite3_bind_int64(s->first_after, 1, acct_id);
-		sqlite3_bind_int64(s->first_after, 2, ip_id);
-		sqlite3_bind_int64(s->first_after, 3, ff);
-		sqlite3_bind_int64(s->first_after, 4, ms_q_since(q));
-		sqlite3_bind_int64(s->first_after, 5, ms_q_until(q));
-		login = one_int(s->first_after, &isnull);
-		if (isnull) {
-			/* every success came before the first failure: only an attacker address counts */
-			if (!attack && !(target = failed_on_target(s, ip_id, targets)))
-				return 0;
-			login = first_success;
+/* did X fail on an account under distributed attack (a foreign failure, at any time)? */
+static int failed_on_target(const cctx *c, int ip)
+{
+	const ms_fdata *d = c->d;
+	if (!c->ntargets)
+		return 0;
+	ROWS_OF(d, ip) {
+		int a = d->acct[r];
+		if (d->kind[r] == 1 && a >= 0 && c->is_target[a] && (d->flag[r] & MS_EV_FOREIGN))
+			return 1;
+	}
+	return 0;
+}
+
+/* the first failure from X before the end of the range (any account, no start): 0 when none */
+static int first_failure(const ms_fdata *d, int ip, int64_t until, int64_t *ff)
+{
+	int any = 0;
+	ROWS_OF(d, ip) {
+		if (d->kind[r] == 1 && (d->flag[r] & MS_EV_TS) && d->ts[r] < until && (!any || d->ts[r] < *ff)) {
+			*ff = d->ts[r];
+			any = 1;
 		}
 	}
-	if (!attack && !target)
-		target = failed_on_target(s, ip_id, targets);
+	return any;
+}
 
-	sqlite3_reset(s->before);
-	sqlite3_bind_int64(s->before, 1, ip_id);
-	sqlite3_bind_int64(s->before, 2, acct_id);
-	sqlite3_bind_int64(s->before, 3, login);
-	int64_t nb = 0, on_u = 0, unnamed = 0, others = 0, bf = 0, bsess = 0;
-	if (sqlite3_step(s->before) == SQLITE_ROW) {
-		nb = sqlite3_column_int64(s->before, 0);
-		on_u = sqlite3_column_int64(s->before, 1);
-		unnamed = sqlite3_column_int64(s->before, 2);
-		others = sqlite3_column_int64(s->before, 3);
-		bf = sqlite3_column_int64(s->before, 4);
-		bsess = sqlite3_column_int64(s->before, 6);
+/* the first success of (U, X) in the range at or after t: 0 when none */
+static int first_success_after(const ms_fdata *d, int acct, int ip, int64_t t, int64_t *login)
+{
+	int any = 0;
+	ROWS_OF(d, ip) {
+		if (d->kind[r] == 4 && d->acct[r] == acct && (d->flag[r] & MS_EV_IN) && d->ts[r] >= t &&
+		    (!any || d->ts[r] < *login)) {
+			*login = d->ts[r];
+			any = 1;
+		}
 	}
-	if (nb == 0 && !attack && !target)
+	return any;
+}
+
+/*
+ * The failures from X at or before the login that count: on U, on no named
+ * account, or foreign on another account (an office's own typos behind one
+ * NAT address do not make an attacker).
+ */
+typedef struct {
+	int64_t nb, on_u, unnamed, others, first, sess;
+} before;
+
+static void failures_before(cctx *c, int acct, int ip, int64_t login, before *b)
+{
+	const ms_fdata *d = c->d;
+	int ns = 0, stamp = ++c->nstamp;
+	memset(b, 0, sizeof *b);
+	ROWS_OF(d, ip) {
+		int a = d->acct[r];
+		if (d->kind[r] != 1 || !(d->flag[r] & MS_EV_TS) || d->ts[r] > login ||
+		    !(a < 0 || a == acct || (d->flag[r] & MS_EV_FOREIGN)))
+			continue;
+		if (b->nb == 0 || d->ts[r] < b->first)
+			b->first = d->ts[r];
+		b->nb++;
+		b->on_u += a == acct;
+		b->unnamed += a < 0;
+		if (a >= 0 && a != acct && c->stamp[a] != stamp) {
+			c->stamp[a] = stamp;
+			b->others++;
+		}
+		if (d->flag[r] & MS_EV_SESS)
+			c->sess[ns++] = d->sess[r];
+	}
+	b->sess = ms_count_distinct(c->sess, ns);
+}
+
+/* successes of (U, X) at any time before t */
+static int64_t history_before(const ms_fdata *d, int acct, int ip, int64_t t)
+{
+	int64_t n = 0;
+	ROWS_OF(d, ip) {
+		n += d->kind[r] == 4 && d->acct[r] == acct && (d->flag[r] & MS_EV_TS) && d->ts[r] < t;
+	}
+	return n;
+}
+
+/* successes of (U, X) from the login to the end of the range, and their distinct sessions */
+static int64_t successes_from(cctx *c, int acct, int ip, int64_t login, int64_t until, int64_t *nsess)
+{
+	const ms_fdata *d = c->d;
+	int64_t n = 0;
+	int ns = 0;
+	ROWS_OF(d, ip) {
+		if (d->kind[r] == 4 && d->acct[r] == acct && (d->flag[r] & MS_EV_TS) && d->ts[r] >= login &&
+		    d->ts[r] < until) {
+			n++;
+			if (d->flag[r] & MS_EV_SESS)
+				c->sess[ns++] = d->sess[r];
+		}
+	}
+	*nsess = ms_count_distinct(c->sess, ns);
+	return n;
+}
+
+static int grow_pending(cctx *c)
+{
+	int nc = c->cappend ? c->cappend * 2 : 64;
+	pending *np = realloc(c->pend, (size_t)nc * sizeof *np);
+	if (!np)
+		return -1;
+	c->pend = np;
+	c->cappend = nc;
+	return 0;
+}
+
+/*
+ * Is the pair's login a compromise?  The same decisions as before, in the
+ * same order; a finding gets its counts here and its words in
+ * put_in_words() once the blast radius is known.
+ */
+static int assess(cctx *c, const pair *p, int pi)
+{
+	const ms_fdata *d = c->d;
+	const ms_find_opts *o = c->o;
+	int64_t ff = 0, login = 0, until = ms_q_until(d->q);
+	char ip[64];
+	snprintf(ip, sizeof ip, "%s", p->ip_text);
+	const char *attack = attack_of(c->attackers, ip);
+	int target = 0;
+
+	if (!first_failure(d, p->ip, until, &ff) || !first_success_after(d, p->acct, p->ip, ff, &login)) {
+		/* no failure, or every success came before the first one: only an attacker address counts */
+		if (!attack && !(target = failed_on_target(c, p->ip)))
+			return 0;
+		login = p->first;
+	}
+	if (!attack && !target)
+		target = failed_on_target(c, p->ip);
+
+	before b;
+	failures_before(c, p->acct, p->ip, login, &b);
+	if (b.nb == 0 && !attack && !target)
 		return 0; /* only other users' own typos from a shared address */
-	sqlite3_reset(s->history);
-	sqlite3_bind_int64(s->history, 1, acct_id);
-	sqlite3_bind_int64(s->history, 2, ip_id);
-	sqlite3_bind_int64(s->history, 3, nb ? bf : login);
-	int64_t history = one_int(s->history, &isnull);
+	int64_t history = history_before(d, p->acct, p->ip, b.nb ? b.first : login);
 
 	ms_confidence conf;
-	if (history && on_u < o->high_failures)
+	if (history && b.on_u < o->high_failures)
 		conf = MS_CONF_LOW;     /* a known location: the user, most likely */
 	else if (history)
 		conf = MS_CONF_MEDIUM;
-	else if (attack || target || nb >= o->high_failures || others >= 2)
+	else if (attack || target || b.nb >= o->high_failures || b.others >= 2)
 		conf = MS_CONF_HIGH;
-	else if (nb <= 2 && others == 0)
+	else if (b.nb <= 2 && b.others == 0)
 		conf = MS_CONF_LOW;
 	else
 		conf = MS_CONF_MEDIUM;
 	if (conf == MS_CONF_LOW && !o->include_low)
 		return 0;
 
-	ms_finding *f = ms_findings_add(out, MS_F_COMPROMISE);
-	if (!f) {
-		snprintf(err, errlen, "out of memory");
+	ms_finding *f = ms_findings_add(c->out, MS_F_COMPROMISE);
+	if (!f || (c->npend == c->cappend && grow_pending(c))) {
+		snprintf(c->err, c->errlen, "out of memory");
 		return -1;
 	}
+	char acct[512];
+	snprintf(acct, sizeof acct, "%s", d->acct_name[p->acct] ? d->acct_name[p->acct] : "");
 	f->confidence = conf;
 	f->severity = conf == MS_CONF_HIGH ? MS_SEV_CRITICAL : conf == MS_CONF_MEDIUM ? MS_SEV_HIGH : MS_SEV_LOW;
 	ms_finding_set(&f->ip, ip);
 	ms_finding_set(&f->account, acct);
-	f->failures = nb;
-	f->accounts = 1 + others;
+	f->failures = b.nb;
+	f->accounts = 1 + b.others;
 	f->ips = 1;
-	f->first = nb ? bf : login;
-
-	sqlite3_reset(s->succ);
-	sqlite3_bind_int64(s->succ, 1, acct_id);
-	sqlite3_bind_int64(s->succ, 2, ip_id);
-	sqlite3_bind_int64(s->succ, 3, login);
-	sqlite3_bind_int64(s->succ, 4, ms_q_until(q));
-	if (sqlite3_step(s->succ) == SQLITE_ROW) {
-		f->successes = sqlite3_column_int64(s->succ, 0);
-		f->sessions = bsess + sqlite3_column_int64(s->succ, 1);
-	}
+	f->first = b.nb ? b.first : login;
+	int64_t nsess = 0;
+	f->successes = successes_from(c, p->acct, p->ip, login, until, &nsess);
+	f->sessions = b.sess + nsess;
 	f->last = login;
-	sqlite3_reset(s->blast);
-	sqlite3_bind_int64(s->blast, 1, acct_id);
-	sqlite3_bind_int64(s->blast, 2, login);
-	sqlite3_bind_int64(s->blast, 3, ms_q_until(q));
-	if (sqlite3_step(s->blast) == SQLITE_ROW) {
-		f->messages = sqlite3_column_int64(s->blast, 0);
-		f->recipients = sqlite3_column_int64(s->blast, 1);
-	}
+	c->pend[c->npend++] = (pending){ .fi = c->out->n - 1, .pi = pi, .acct = p->acct, .ip = p->ip,
+					 .acct_id = ms_fkeys_id(&d->accts, p->acct), .login = login, .on_u = b.on_u,
+					 .unnamed = b.unnamed, .others = b.others, .history = history,
+					 .attack = attack, .target = target };
+	return 0;
+}
 
-	ms_fmt_time(login, when, sizeof when);
+static int cmp_pending_acct(const void *a, const void *b)
+{
+	const pending *x = *(pending *const *)a, *y = *(pending *const *)b;
+	return (x->acct_id > y->acct_id) - (x->acct_id < y->acct_id);
+}
+
+/* the first of the findings (sorted by account) on account id, or n */
+static int first_of(pending *const *by, int n, int64_t id)
+{
+	int lo = 0, hi = n;
+	while (lo < hi) {
+		int mid = lo + (hi - lo) / 2;
+		if (by[mid]->acct_id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* the findings' accounts as a JSON array, and the earliest login */
+static char *blast_ids(pending *const *by, int n, int64_t *from, int *naccts)
+{
+	size_t cap = (size_t)n * 24 + 8, len = 0;
+	char *ids = malloc(cap);
+	*from = INT64_MAX;
+	*naccts = 0;
+	if (!ids)
+		return NULL;
+	len += (size_t)snprintf(ids, cap, "[");
+	for (int i = 0; i < n; i++) {
+		if (by[i]->login < *from)
+			*from = by[i]->login;
+		if (i && by[i]->acct_id == by[i - 1]->acct_id)
+			continue;
+		len += (size_t)snprintf(ids + len, cap - len, "%s%lld", *naccts ? "," : "", (long long)by[i]->acct_id);
+		++*naccts;
+	}
+	snprintf(ids + len, cap - len, "]");
+	return ids;
+}
+
+/*
+ * Messages each finding's account submitted from the login to the end of
+ * the range: count(*) and the sum of nrcpt (NULLs left out).
+ */
+static int blast_radius(cctx *c)
+{
+	const ms_fdata *d = c->d;
+	sqlite3_stmt *st = NULL;
+	pending **by = malloc((size_t)c->npend * sizeof *by);
+	int64_t from;
+	int naccts, rc = SQLITE_NOMEM;
+	char *ids = NULL;
+	if (!by)
+		goto done;
+	for (int i = 0; i < c->npend; i++)
+		by[i] = &c->pend[i];
+	qsort(by, (size_t)c->npend, sizeof *by, cmp_pending_acct);
+	if (!(ids = blast_ids(by, c->npend, &from, &naccts)))
+		goto done;
+	/* accounts send alike: the share of accounts is the share of messages to read */
+	int scan = naccts * 8 > d->accounts.n;
+	int64_t until = ms_q_until(d->q);
+	if (ms_q_prepare(d->q->db, scan ? sql_blast_scan : sql_blast_index, &st, c->err, c->errlen)) {
+		free(by);
+		free(ids);
+		return -1;
+	}
+	if (!scan) {
+		sqlite3_bind_text(st, 1, ids, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(st, 2, from);
+		sqlite3_bind_int64(st, 3, until);
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		sqlite3_value *a = sqlite3_column_value(st, 0), *t = sqlite3_column_value(st, 1);
+		if (sqlite3_value_type(a) == SQLITE_NULL || sqlite3_value_type(t) == SQLITE_NULL)
+			continue;
+		int64_t acct = sqlite3_value_int64(a), ts = sqlite3_value_int64(t);
+		sqlite3_value *n = sqlite3_column_value(st, 2);
+		int null_rcpt = sqlite3_value_type(n) == SQLITE_NULL;
+		int64_t nrcpt = sqlite3_value_int64(n);
+		for (int i = first_of(by, c->npend, acct); i < c->npend && by[i]->acct_id == acct; i++) {
+			if (ts < by[i]->login || ts >= until)
+				continue;
+			ms_finding *f = &c->out->v[by[i]->fi];
+			f->messages++;
+			if (!null_rcpt)
+				f->recipients += nrcpt;
+		}
+	}
+done:
+	if (rc == SQLITE_NOMEM)
+		snprintf(c->err, c->errlen, "out of memory");
+	else if (rc != SQLITE_DONE)
+		snprintf(c->err, c->errlen, "query failed: %s", sqlite3_errmsg(d->q->db));
+	sqlite3_finalize(st);
+	free(by);
+	free(ids);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/*
+ * Evidence: the first successes of (U, X) in the range (at most 3), then
+ * the failures from X at or before the login, latest first.
+ */
+static int evidence(cctx *c, ms_finding *f, const pending *p)
+{
+	ms_fdata *d = c->d;
+	ms_fev ok[3], fail[MS_F_EVIDENCE_MAX + 1];
+	int nok = 0, nfail = 0;
+	ROWS_OF(d, p->ip) {
+		if (d->kind[r] == 4 && d->acct[r] == p->acct && (d->flag[r] & MS_EV_IN))
+			ms_fev_keep(ok, &nok, 3, d->ts[r], r, 0);
+		else if (d->kind[r] == 1 && (d->flag[r] & MS_EV_TS) && d->ts[r] <= p->login)
+			ms_fev_keep(fail, &nfail, MS_F_EVIDENCE_MAX + 1, d->ts[r], r, 1);
+	}
+	if (ms_fdata_evidence(d, f, ok, nok, c->err, c->errlen) ||
+	    ms_fdata_evidence(d, f, fail, nfail, c->err, c->errlen))
+		return -1;
+	return 0;
+}
+
+static int put_in_words(cctx *c, const pending *p, const pair *pr)
+{
+	ms_finding *f = &c->out->v[p->fi];
+	const char *attack = p->attack;
+	char acct[512], ip[64];
+	snprintf(acct, sizeof acct, "%s", pr->name ? pr->name : "");
+	snprintf(ip, sizeof ip, "%s", pr->ip_text);
+	int64_t nb = f->failures, on_u = p->on_u, unnamed = p->unnamed, others = p->others;
+	int target = p->target;
+	char text[1600], when[40], blast[300], because[400];
+
+	ms_fmt_time(p->login, when, sizeof when);
 	because[0] = 0;
 	if (nb) {
 		char parts[200];
@@ -248,9 +427,9 @@ static int assess(const ms_query *q, const ms_find_opts *o, stmts *s, ms_finding
 	else
 		snprintf(blast, sizeof blast, " No message submitted by the account since then is in the log.");
 	snprintf(text, sizeof text, "%s logged in from %s at %s%s.%s%s", acct, ip, when, because, blast,
-		 history ? " The account had logged in from this address before." : "");
+		 p->history ? " The account had logged in from this address before." : "");
 	ms_finding_set(&f->explanation, text);
-	if (conf == MS_CONF_LOW)
+	if (f->confidence == MS_CONF_LOW)
 		snprintf(text, sizeof text,
 			 "Probably the user mistyping the password; confirm with the owner of %s that they logged in "
 			 "from %s at %s.", acct, ip, when);
@@ -259,71 +438,162 @@ static int assess(const ms_query *q, const ms_find_opts *o, stmts *s, ms_finding
 			 "Treat %s as compromised: change its password now, end its sessions, check what it sent and "
 			 "its forwarding rules, block %s, and check other accounts for the same password.", acct, ip);
 	ms_finding_set(&f->action, text);
+	return evidence(c, f, p);
+}
 
-	if (ms_finding_evidence(q, f, ev_success, ip_id, acct_id, err, errlen))
+static int cmp_pair(const void *a, const void *b)
+{
+	const pair *x = a, *y = b;
+	if (x->first != y->first)
+		return x->first < y->first ? -1 : 1;
+	int k = strcmp(x->name ? x->name : "", y->name ? y->name : "");
+	return k ? k : strcmp(x->ip_text, y->ip_text);
+}
+
+static void pairs_free(pair *v, int n)
+{
+	for (int i = 0; i < n; i++)
+		free(v[i].ip_text);
+	free(v);
+}
+
+/*
+ * The (account, address) pairs with a success in the range, on accounts and
+ * addresses their tables have, with their first success there: by that
+ * time, account name, address text (the order the findings were made in).
+ * Returns how many, -1 on error.
+ */
+static int success_pairs(cctx *c, pair **out)
+{
+	ms_fdata *d = c->d;
+	pair *v = NULL;
+	int n = 0, cap = 0;
+	int *idx = malloc((size_t)(d->accts.n ? d->accts.n : 1) * sizeof *idx);
+	char ip[256];
+	if (!idx)
+		goto oom;
+	for (int k = 0; k < d->ips.n; k++) {
+		int from = n;
+		ROWS_OF(d, k) {
+			int a = d->acct[r];
+			if (d->kind[r] != 4 || !(d->flag[r] & MS_EV_IN) || a < 0 || !d->acct_known[a])
+				continue;
+			if (c->stamp[a] == -(k + 1)) {
+				if (d->ts[r] < v[idx[a]].first)
+					v[idx[a]].first = d->ts[r];
+				continue;
+			}
+			if (n == cap) {
+				int nc = cap ? cap * 2 : 256;
+				pair *nv = realloc(v, (size_t)nc * sizeof *nv);
+				if (!nv)
+					goto oom;
+				v = nv;
+				cap = nc;
+			}
+			c->stamp[a] = -(k + 1);
+			idx[a] = n;
+			v[n++] = (pair){ .acct = a, .ip = k, .first = d->ts[r], .name = d->acct_name[a] };
+		}
+		if (n == from)
+			continue;
+		int found = ms_fdata_ip_text(d, ms_fkeys_id(&d->ips, k), ip, sizeof ip, c->err, c->errlen);
+		if (found < 0)
+			goto fail;
+		if (!found) { /* the address is not in the ips table: the JOIN dropped its pairs */
+			n = from;
+			continue;
+		}
+		for (int i = from; i < n; i++)
+			if (!(v[i].ip_text = strdup(ip)))
+				goto oom;
+	}
+	free(idx);
+	if (n > 1)
+		qsort(v, (size_t)n, sizeof *v, cmp_pair);
+	*out = v;
+	return n;
+oom:
+	snprintf(c->err, c->errlen, "out of memory");
+fail:
+	free(idx);
+	pairs_free(v, n);
+	return -1;
+}
+
+/* accounts under distributed attack (by name, from the findings so far) */
+static int mark_targets(cctx *c, const ms_strmap *targets)
+{
+	const ms_fdata *d = c->d;
+	c->is_target = calloc((size_t)(d->accts.n ? d->accts.n : 1), 1);
+	if (!c->is_target)
 		return -1;
-	{
-		/* the failures before the login, latest first; the range of this query is the login time */
-		ms_query q2 = *q;
-		q2.since = 0;
-		q2.until = 0;
-		if (ms_finding_evidence(&q2, f, ev_failures_before, ip_id, login, err, errlen))
-			return -1;
+	c->ntargets = (int)targets->n;
+	for (int a = 0; targets->n && a < d->accts.n; a++) {
+		int64_t v;
+		const char *nm = d->acct_name[a];
+		c->is_target[a] = d->acct_known[a] && nm && ms_strmap_get(targets, nm, strlen(nm), &v);
 	}
 	return 0;
 }
 
-int ms_find_compromise(const ms_query *q, const ms_find_opts *o, ms_findings *out, char *err, size_t errlen)
+static int run(cctx *c, const ms_strmap *targets)
 {
-	stmts s;
-	sqlite3_stmt *pairs = NULL;
+	const ms_fdata *d = c->d;
+	pair *pairs = NULL;
+	int np = 0, rc = -1;
+	size_t na = (size_t)(d->accts.n ? d->accts.n : 1);
+	c->stamp = calloc(na, sizeof *c->stamp);
+	c->sess = malloc((size_t)(d->ip_max_rows ? d->ip_max_rows : 1) * sizeof *c->sess);
+	if (!c->stamp || !c->sess || mark_targets(c, targets)) {
+		snprintf(c->err, c->errlen, "out of memory");
+		return -1;
+	}
+	np = success_pairs(c, &pairs);
+	if (np < 0)
+		return -1;
+	for (int i = 0; i < np; i++)
+		if (assess(c, &pairs[i], i))
+			goto done;
+	if (c->npend && blast_radius(c))
+		goto done;
+	for (int i = 0; i < c->npend; i++)
+		if (put_in_words(c, &c->pend[i], &pairs[c->pend[i].pi]))
+			goto done;
+	rc = 0;
+done:
+	pairs_free(pairs, np);
+	return rc;
+}
+
+int ms_find_compromise(ms_fdata *d, const ms_find_opts *o, ms_findings *out, char *err, size_t errlen)
+{
 	ms_strmap targets, attackers;
+	cctx c = { .d = d, .o = o, .out = out, .attackers = &attackers, .err = err, .errlen = errlen };
 	int rc = -1;
-	memset(&s, 0, sizeof s);
 	ms_strmap_init(&targets);
 	ms_strmap_init(&attackers);
 	for (int i = 0; i < out->n; i++) {
 		const ms_finding *a = &out->v[i];
 		if (a->type == MS_F_DISTRIBUTED && a->account &&
 		    ms_strmap_put(&targets, a->account, strlen(a->account), 1))
-			goto done;
+			goto oom;
 		/* the first (strongest) IP-level finding names the attack */
 		int64_t seen;
 		if (a->ip && a->type != MS_F_DISTRIBUTED && a->confidence >= MS_CONF_MEDIUM &&
 		    !ms_strmap_get(&attackers, a->ip, strlen(a->ip), &seen) &&
 		    ms_strmap_put(&attackers, a->ip, strlen(a->ip), a->type))
-			goto done;
+			goto oom;
 	}
-	if (ms_q_prepare(q->db, sql_pairs, &pairs, err, errlen) ||
-	    ms_q_prepare(q->db, sql_first_fail, &s.first_fail, err, errlen) ||
-	    ms_q_prepare(q->db, sql_first_success_after, &s.first_after, err, errlen) ||
-	    ms_q_prepare(q->db, sql_before, &s.before, err, errlen) ||
-	    ms_q_prepare(q->db, sql_history, &s.history, err, errlen) ||
-	    ms_q_prepare(q->db, sql_success_count, &s.succ, err, errlen) ||
-	    ms_q_prepare(q->db, sql_blast, &s.blast, err, errlen) ||
-	    ms_q_prepare(q->db, sql_ip_failed_accounts, &s.ipacc, err, errlen))
-		goto done;
-	ms_q_bind_range(pairs, q, 1);
-	rc = 0;
-	while (rc == 0 && sqlite3_step(pairs) == SQLITE_ROW) {
-		/* copy: assess() may grow out->v but pairs' row stays valid */
-		char acct[512], ip[64];
-		const char *a = (const char *)sqlite3_column_text(pairs, 1);
-		const char *i = (const char *)sqlite3_column_text(pairs, 3);
-		snprintf(acct, sizeof acct, "%s", a ? a : "");
-		snprintf(ip, sizeof ip, "%s", i ? i : "");
-		rc = assess(q, o, &s, out, &attackers, &targets, sqlite3_column_int64(pairs, 0), acct,
-			    sqlite3_column_int64(pairs, 2), ip, sqlite3_column_int64(pairs, 4), err, errlen);
-	}
+	rc = run(&c, &targets);
+	goto done;
+oom:
+	snprintf(err, errlen, "out of memory");
 done:
-	sqlite3_finalize(pairs);
-	sqlite3_finalize(s.first_fail);
-	sqlite3_finalize(s.first_after);
-	sqlite3_finalize(s.before);
-	sqlite3_finalize(s.history);
-	sqlite3_finalize(s.succ);
-	sqlite3_finalize(s.blast);
-	sqlite3_finalize(s.ipacc);
+	free(c.is_target);
+	free(c.stamp);
+	free(c.sess);
+	free(c.pend);
 	ms_strmap_release(&targets);
 	ms_strmap_release(&attackers);
 	return rc;

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-/* findings.c - the finding model: names, options, sorting, evidence. */
+/* findings.c - the finding model: names, options, sorting, evidence; the auth events the detectors share. */
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <stdint.h>
 #include "findings.h"
 
 static const char *const type_names[MS_F__N] = {
@@ -136,20 +137,20 @@ void ms_finding_note(ms_finding *f, int64_t event_id, int64_t session_id, const 
 	}
 }
 
-int ms_name_list_from(sqlite3_stmt *st, char *buf, size_t cap)
+int ms_name_list(const char *const *names, int n, char *buf, size_t cap)
 {
 	size_t len = 0;
-	int n = 0;
+	int k = 0;
 	buf[0] = 0;
-	while (sqlite3_step(st) == SQLITE_ROW && len + 2 < cap) {
-		const char *a = (const char *)sqlite3_column_text(st, 0);
-		int w = snprintf(buf + len, cap - len, "%s%s", n ? ", " : "", a ? a : "");
+	for (int i = 0; i < n && len + 2 < cap; i++) {
+		const char *a = names[i];
+		int w = snprintf(buf + len, cap - len, "%s%s", k ? ", " : "", a ? a : "");
 		if (w < 0 || (size_t)w >= cap - len)
 			break;
 		len += (size_t)w;
-		n++;
+		k++;
 	}
-	return n;
+	return k;
 }
 
 int ms_name_list_add(char *buf, size_t cap, const char *name)
@@ -168,29 +169,516 @@ int ms_name_list_add(char *buf, size_t cap, const char *name)
 }
 
 /*
- * Evidence: sql selects (auth_event id, session id, source path, line) rows
- * bound with ?1 = key1, ?2 = key2, ?3/?4 = the time range; ordered by time.
+ * Values as SQL compares an INTEGER column's value with an integer.  The
+ * scans read each column once through sqlite3_column_value() (every
+ * sqlite3_column_*() call costs ~60 instructions, and a row has many); the
+ * connection is used from one thread, which unprotected values need.
  */
-int ms_finding_evidence(const ms_query *q, ms_finding *f, const char *sql, int64_t key1, int64_t key2,
-			char *err, size_t errlen)
+int ms_val_eq(sqlite3_value *v, int64_t n)
+{
+	switch (sqlite3_value_type(v)) {
+	case SQLITE_INTEGER: return sqlite3_value_int64(v) == n;
+	case SQLITE_FLOAT: return sqlite3_value_double(v) == (double)n;
+	default: return 0;       /* NULL, and text or blobs (never equal to a number) */
+	}
+}
+
+int ms_val_gt0(sqlite3_value *v)
+{
+	switch (sqlite3_value_type(v)) {
+	case SQLITE_NULL: return 0;
+	case SQLITE_INTEGER: return sqlite3_value_int64(v) > 0;
+	case SQLITE_FLOAT: return sqlite3_value_double(v) > 0;
+	default: return 1;       /* text and blobs sort after every number */
+	}
+}
+
+/*
+ * An id column being read into int32 indexes: ids in [0, INT32_MAX) are
+ * stored as they are (a database mailsleuth writes has only those, dense);
+ * others wait in a side list until ids_finish() gives every id its rank.
+ */
+typedef struct {
+	int64_t *val;
+	int *row;
+	int n, cap;
+	int32_t max;
+} id_col;
+
+static int id_put(id_col *c, int32_t *arr, int row, sqlite3_value *val)
+{
+	if (sqlite3_value_type(val) == SQLITE_NULL) {
+		arr[row] = -1;
+		return 0;
+	}
+	int64_t v = sqlite3_value_int64(val);
+	if (v >= 0 && v < INT32_MAX) {
+		arr[row] = (int32_t)v;
+		if ((int32_t)v > c->max)
+			c->max = (int32_t)v;
+		return 0;
+	}
+	if (c->n == c->cap) {
+		int nc = c->cap ? c->cap * 2 : 64;
+		int64_t *nv = realloc(c->val, (size_t)nc * sizeof *nv);
+		if (!nv)
+			return -1;
+		c->val = nv;
+		int *nr = realloc(c->row, (size_t)nc * sizeof *nr);
+		if (!nr)
+			return -1;
+		c->row = nr;
+		c->cap = nc;
+	}
+	c->val[c->n] = v;
+	c->row[c->n++] = row;
+	arr[row] = -2;
+	return 0;
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return (x > y) - (x < y);
+}
+
+/* the rank of x in the ascending v[0..n) (present) */
+static int rank_of(const int64_t *v, int n, int64_t x)
+{
+	int lo = 0, hi = n - 1;
+	while (lo < hi) {
+		int mid = lo + (hi - lo) / 2;
+		if (v[mid] < x)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/*
+ * Indexes for the column: the ids themselves when they are small and dense
+ * enough for arrays indexed by them, else the rank of each among the
+ * distinct ids (sorted, so index order is still id order).
+ */
+static int ids_finish(id_col *c, int32_t *arr, int n, ms_fkeys *k)
+{
+	memset(k, 0, sizeof *k);
+	if (c->n == 0 && (int64_t)c->max < 4 * (int64_t)n + 65536) {
+		k->n = c->max + 1;
+		return 0;
+	}
+	int64_t m = c->n;
+	for (int i = 0; i < n; i++)
+		m += arr[i] >= 0;
+	int64_t *v = malloc((size_t)(m ? m : 1) * sizeof *v);
+	if (!v)
+		return -1;
+	m = 0;
+	for (int i = 0; i < n; i++)
+		if (arr[i] >= 0)
+			v[m++] = arr[i];
+	for (int i = 0; i < c->n; i++)
+		v[m++] = c->val[i];
+	qsort(v, (size_t)m, sizeof *v, cmp_i64);
+	int u = 0;
+	for (int64_t i = 0; i < m; i++)
+		if (u == 0 || v[i] != v[u - 1])
+			v[u++] = v[i];
+	for (int i = 0; i < n; i++)
+		if (arr[i] >= 0)
+			arr[i] = rank_of(v, u, arr[i]);
+	for (int i = 0; i < c->n; i++)
+		arr[c->row[i]] = rank_of(v, u, c->val[i]);
+	k->key = v;
+	k->n = u;
+	return 0;
+}
+
+int64_t ms_fkeys_id(const ms_fkeys *k, int idx)
+{
+	return k->key ? k->key[idx] : idx;
+}
+
+/* (one min() or max() per query is a b-tree edge; both in one query scan the table) */
+static const char *sql_auth_bounds = "SELECT (SELECT min(id) FROM auth_events), (SELECT max(id) FROM auth_events)";
+/* the conditions the detectors test are evaluated in C (ms_val_*): as SQL expressions they cost more */
+static const char *sql_auth_all =
+	"SELECT id, session_id, ts, ip_id, account_id, kind, account_src, user_unknown, pw_len, decode_truncated,"
+	" pw_hmac FROM auth_events ORDER BY id";
+
+static int rows_grow(ms_fdata *d, int cap)
+{
+#define GROW(a) do { void *p_ = realloc(d->a, (size_t)cap * sizeof *d->a); if (!p_) return -1; d->a = p_; } while (0)
+	if (d->id)
+		GROW(id);
+	GROW(ts);
+	GROW(sess);
+	GROW(ip);
+	GROW(acct);
+	GROW(kind);
+	GROW(flag);
+#undef GROW
+	return 0;
+}
+
+/* a first capacity: the id span (exact for the dense ids mailsleuth writes) */
+static int rows_guess(ms_fdata *d, char *err, size_t errlen)
 {
 	sqlite3_stmt *st;
-	if (ms_q_prepare(q->db, sql, &st, err, errlen))
+	int cap = 4096;
+	if (ms_q_prepare(d->q->db, sql_auth_bounds, &st, err, errlen))
 		return -1;
-	sqlite3_bind_int64(st, 1, key1);
-	sqlite3_bind_int64(st, 2, key2);
-	ms_q_bind_range(st, q, 3);
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
+		int64_t lo = sqlite3_column_int64(st, 0), hi = sqlite3_column_int64(st, 1);
+		if (hi >= lo && hi - lo < (1 << 26))
+			cap = (int)(hi - lo + 1);
+	}
+	sqlite3_finalize(st);
+	return cap;
+}
+
+static int pw_push(ms_fdata *d, int *cap, const void *hmac, int row)
+{
+	if (d->npw == *cap) {
+		int nc = *cap ? *cap * 2 : 256;
+		ms_fpw *nv = realloc(d->pw, (size_t)nc * sizeof *nv);
+		if (!nv)
+			return -1;
+		d->pw = nv;
+		*cap = nc;
+	}
+	memcpy(d->pw[d->npw].hmac, hmac, 32);
+	d->pw[d->npw++].row = row;
+	return 0;
+}
+
+/*
+ * The ids of auth events are implicit (id0 + row) while they are dense, as
+ * mailsleuth writes them: 8 bytes a row less to fault in.  The first gap
+ * makes them explicit.
+ */
+static int ids_explicit(ms_fdata *d, int rows, int cap)
+{
+	d->id = malloc((size_t)cap * sizeof *d->id);
+	if (!d->id)
+		return -1;
+	for (int i = 0; i < rows; i++)
+		d->id[i] = d->id0 + i;
+	return 0;
+}
+
+/* one row of sql_auth_all into the arrays */
+static int scan_row(ms_fdata *d, sqlite3_stmt *st, int r, int cap, id_col *ipc, id_col *acc, int *pwcap,
+		    int64_t since, int64_t until)
+{
+	uint8_t fl = 0;
+	sqlite3_value *v;
+	int64_t id = sqlite3_value_int64(sqlite3_column_value(st, 0));
+	if (r == 0)
+		d->id0 = id;
+	if (!d->id && id != d->id0 + r && ids_explicit(d, r, cap))
+		return -1;
+	if (d->id)
+		d->id[r] = id;
+	v = sqlite3_column_value(st, 1);
+	d->sess[r] = sqlite3_value_int64(v);
+	if (sqlite3_value_type(v) != SQLITE_NULL)
+		fl |= MS_EV_SESS;
+	v = sqlite3_column_value(st, 2);
+	d->ts[r] = sqlite3_value_int64(v);
+	if (sqlite3_value_type(v) != SQLITE_NULL) {
+		fl |= MS_EV_TS;
+		if (d->ts[r] >= since && d->ts[r] < until)
+			fl |= MS_EV_IN;
+	}
+	if (id_put(ipc, d->ip, r, sqlite3_column_value(st, 3)) || id_put(acc, d->acct, r, sqlite3_column_value(st, 4)))
+		return -1;
+	v = sqlite3_column_value(st, 5);
+	d->kind[r] = ms_val_eq(v, 1) ? 1 : ms_val_eq(v, 4) ? 4 : 0;
+	if (ms_val_eq(sqlite3_column_value(st, 6), 2))
+		fl |= MS_EV_DECODED;
+	if (ms_val_eq(sqlite3_column_value(st, 7), 1))
+		fl |= MS_EV_UNKNOWN;
+	if (ms_val_gt0(sqlite3_column_value(st, 8)))
+		fl |= MS_EV_PW;
+	d->flag[r] = fl;
+	/* the attempts per_password groups (pw_hmac IS NOT NULL AND decode_truncated = 0 in the range):
+	 * only values of 32 bytes were ever reported */
+	if (!(fl & MS_EV_IN) || !ms_val_eq(sqlite3_column_value(st, 9), 0))
+		return 0;
+	v = sqlite3_column_value(st, 10);
+	if (sqlite3_value_type(v) != SQLITE_NULL && sqlite3_value_bytes(v) == 32 &&
+	    pw_push(d, pwcap, sqlite3_value_blob(v), r))
+		return -1;
+	return 0;
+}
+
+static int scan_auth(ms_fdata *d, char *err, size_t errlen)
+{
+	sqlite3_stmt *st;
+	id_col ipc = { .max = -1 }, acc = { .max = -1 };
+	int cap = rows_guess(d, err, errlen), pwcap = 0, rc = SQLITE_NOMEM;
+	int64_t since = ms_q_since(d->q), until = ms_q_until(d->q);
+	if (cap < 0)
+		return -1;
+	if (rows_grow(d, cap)) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (ms_q_prepare(d->q->db, sql_auth_all, &st, err, errlen))
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (d->n == cap) {
+			if (cap > INT32_MAX / 2 || rows_grow(d, cap * 2))
+				break;
+			cap *= 2;
+		}
+		if (scan_row(d, st, d->n, cap, &ipc, &acc, &pwcap, since, until))
+			break;
+		d->n++;
+	}
+	if (rc == SQLITE_DONE && (ids_finish(&ipc, d->ip, d->n, &d->ips) || ids_finish(&acc, d->acct, d->n, &d->accts)))
+		rc = SQLITE_NOMEM;
+	if (rc == SQLITE_ROW || rc == SQLITE_NOMEM)
+		snprintf(err, errlen, "out of memory");
+	else if (rc != SQLITE_DONE)
+		snprintf(err, errlen, "query failed: %s", sqlite3_errmsg(d->q->db));
+	sqlite3_finalize(st);
+	free(ipc.val);
+	free(ipc.row);
+	free(acc.val);
+	free(acc.row);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* the rows of each address together, in id order (a counting sort) */
+static int group_by_ip(ms_fdata *d)
+{
+	int nip = d->ips.n;
+	d->ip_start = calloc((size_t)nip + 2, sizeof *d->ip_start);
+	d->by_ip = malloc((size_t)(d->n ? d->n : 1) * sizeof *d->by_ip);
+	if (!d->ip_start || !d->by_ip)
+		return -1;
+	for (int r = 0; r < d->n; r++)
+		if (d->ip[r] >= 0)
+			d->ip_start[d->ip[r] + 2]++;
+	/* counts at k + 2, so that after the sums ip_start[k + 1] is where address k's rows start ... */
+	for (int k = 0; k < nip; k++) {
+		if (d->ip_start[k + 2] > d->ip_max_rows)
+			d->ip_max_rows = d->ip_start[k + 2];
+		d->ip_start[k + 2] += d->ip_start[k + 1];
+	}
+	/* ... and after filling, where they end: ip_start[k] is then the start of address k */
+	for (int r = 0; r < d->n; r++)
+		if (d->ip[r] >= 0)
+			d->by_ip[d->ip_start[d->ip[r] + 1]++] = r;
+	return 0;
+}
+
+/*
+ * MS_EV_FOREIGN: a failure that no earlier success of the same (address,
+ * account) explains, at any time: NOT EXISTS (a success of ip_id and
+ * account_id with k.ts < e.ts).  Unnamed accounts, no address and a NULL
+ * time are foreign (the comparison is never true).  Per address, the first
+ * success of each account, then the failures against it.
+ */
+static int mark_foreign(ms_fdata *d)
+{
+	int na = d->accts.n ? d->accts.n : 1;
+	int32_t *stamp = calloc((size_t)na, sizeof *stamp);
+	int64_t *first = malloc((size_t)na * sizeof *first);
+	if (!stamp || !first) {
+		free(stamp);
+		free(first);
+		return -1;
+	}
+	for (int r = 0; r < d->n; r++)
+		if (d->kind[r] == 1 && d->ip[r] < 0)
+			d->flag[r] |= MS_EV_FOREIGN;
+	for (int k = 0; k < d->ips.n; k++) {
+		const int32_t *rows = d->by_ip + d->ip_start[k];
+		int nr = d->ip_start[k + 1] - d->ip_start[k];
+		for (int i = 0; i < nr; i++) {
+			int r = rows[i], a = d->acct[r];
+			if (d->kind[r] != 4 || a < 0 || !(d->flag[r] & MS_EV_TS))
+				continue;
+			if (stamp[a] != k + 1 || d->ts[r] < first[a])
+				first[a] = d->ts[r];
+			stamp[a] = k + 1;
+		}
+		for (int i = 0; i < nr; i++) {
+			int r = rows[i], a = d->acct[r];
+			if (d->kind[r] == 1 &&
+			    (a < 0 || stamp[a] != k + 1 || !(d->flag[r] & MS_EV_TS) || first[a] >= d->ts[r]))
+				d->flag[r] |= MS_EV_FOREIGN;
+		}
+	}
+	free(stamp);
+	free(first);
+	return 0;
+}
+
+/* names of the account indexes, and whether the accounts table has them */
+static int account_names(ms_fdata *d, char *err, size_t errlen)
+{
+	int na = d->accts.n ? d->accts.n : 1;
+	if (ms_ids_load(d->q->db, "SELECT id, name FROM accounts ORDER BY id", &d->accounts, err, errlen))
+		return -1;
+	d->acct_name = calloc((size_t)na, sizeof *d->acct_name);
+	d->acct_known = calloc((size_t)na, sizeof *d->acct_known);
+	if (!d->acct_name || !d->acct_known) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	for (int k = 0; k < d->accts.n; k++) {
+		int t = ms_ids_find(&d->accounts, ms_fkeys_id(&d->accts, k));
+		if (t >= 0) {
+			d->acct_name[k] = d->accounts.text[t];
+			d->acct_known[k] = 1;
+		}
+	}
+	return 0;
+}
+
+void ms_fdata_free(ms_fdata *d)
+{
+	free(d->id);
+	free(d->ts);
+	free(d->sess);
+	free(d->ip);
+	free(d->acct);
+	free(d->kind);
+	free(d->flag);
+	free(d->ips.key);
+	free(d->accts.key);
+	free(d->ip_start);
+	free(d->by_ip);
+	ms_ids_free(&d->accounts);
+	free(d->acct_name);
+	free(d->acct_known);
+	free(d->pw);
+	sqlite3_finalize(d->ev_line);
+	sqlite3_finalize(d->ip_text);
+	memset(d, 0, sizeof *d);
+}
+
+int ms_fdata_load(ms_fdata *d, const ms_query *q, char *err, size_t errlen)
+{
+	memset(d, 0, sizeof *d);
+	d->q = q;
+	if (scan_auth(d, err, errlen) || account_names(d, err, errlen) ||
+	    ms_q_prepare(q->db,
+			 "SELECT src.path, e.line FROM auth_events e LEFT JOIN sources src ON src.id = e.source_id"
+			 " WHERE e.id = ?1", &d->ev_line, err, errlen) ||
+	    ms_q_prepare(q->db, "SELECT ip FROM ips WHERE id = ?1", &d->ip_text, err, errlen))
+		return -1;
+	if (group_by_ip(d) || mark_foreign(d)) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+int ms_fdata_ip_text(ms_fdata *d, int64_t ip_id, char *buf, size_t cap, char *err, size_t errlen)
+{
+	sqlite3_reset(d->ip_text);
+	sqlite3_bind_int64(d->ip_text, 1, ip_id);
+	int rc = sqlite3_step(d->ip_text);
+	if (rc == SQLITE_ROW) {
+		const char *s = (const char *)sqlite3_column_text(d->ip_text, 0);
+		snprintf(buf, cap, "%s", s ? s : "");
+		sqlite3_reset(d->ip_text);
+		return 1;
+	}
+	sqlite3_reset(d->ip_text);
+	if (rc == SQLITE_DONE)
+		return 0;
+	snprintf(err, errlen, "query failed: %s", sqlite3_errmsg(d->q->db));
+	return -1;
+}
+
+int ms_fdata_note(ms_fdata *d, ms_finding *f, int row, int64_t no_session, char *err, size_t errlen)
+{
+	const char *path = NULL;
+	int64_t line = 0;
+	int rc = SQLITE_DONE;
+	if (f->nev_lines < 5) { /* only the first five keep their "path:line" */
+		sqlite3_reset(d->ev_line);
+		sqlite3_bind_int64(d->ev_line, 1, ms_fdata_id(d, row));
+		rc = sqlite3_step(d->ev_line);
+		if (rc == SQLITE_ROW) {
+			path = (const char *)sqlite3_column_text(d->ev_line, 0);
+			line = sqlite3_column_int64(d->ev_line, 1);
+		}
+	}
+	ms_finding_note(f, ms_fdata_id(d, row), (d->flag[row] & MS_EV_SESS) ? d->sess[row] : no_session, path, line);
+	sqlite3_reset(d->ev_line);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		snprintf(err, errlen, "query failed: %s", sqlite3_errmsg(d->q->db));
+		return -1;
+	}
+	return 0;
+}
+
+int ms_fdata_evidence(ms_fdata *d, ms_finding *f, const ms_fev *ev, int n, char *err, size_t errlen)
+{
+	for (int i = 0; i < n; i++) {
 		if (f->nev_events >= MS_F_EVIDENCE_MAX) {
 			f->evidence_truncated = 1;
 			break;
 		}
-		ms_finding_note(f, sqlite3_column_type(st, 0) != SQLITE_NULL ? sqlite3_column_int64(st, 0) : -1,
-				sqlite3_column_type(st, 1) != SQLITE_NULL ? sqlite3_column_int64(st, 1) : -1,
-				(const char *)sqlite3_column_text(st, 2), sqlite3_column_int64(st, 3));
+		if (ms_fdata_note(d, f, ev[i].row, -1, err, errlen))
+			return -1;
 	}
-	sqlite3_finalize(st);
 	return 0;
+}
+
+static int fev_before(int64_t ts, int row, const ms_fev *b, int desc)
+{
+	if (ts != b->ts)
+		return desc ? ts > b->ts : ts < b->ts;
+	return desc ? row > b->row : row < b->row;
+}
+
+void ms_fev_keep(ms_fev *best, int *n, int k, int64_t ts, int row, int desc)
+{
+	if (k <= 0 || (*n == k && !fev_before(ts, row, &best[k - 1], desc)))
+		return;
+	int i = *n < k ? (*n)++ : k - 1; /* when full, the last one drops out */
+	while (i > 0 && fev_before(ts, row, &best[i - 1], desc)) {
+		best[i] = best[i - 1];
+		i--;
+	}
+	best[i].ts = ts;
+	best[i].row = row;
+}
+
+static int cmp_fev(const void *a, const void *b)
+{
+	const ms_fev *x = a, *y = b;
+	if (x->ts != y->ts)
+		return x->ts < y->ts ? -1 : 1;
+	return (x->row > y->row) - (x->row < y->row);
+}
+
+void ms_fev_sort(ms_fev *v, int n)
+{
+	if (n > 1)
+		qsort(v, (size_t)n, sizeof *v, cmp_fev);
+}
+
+int64_t ms_count_distinct(int64_t *v, int n)
+{
+	int sorted = 1;
+	int64_t k = 0;
+	for (int i = 1; i < n && sorted; i++)
+		sorted = v[i - 1] <= v[i];
+	if (!sorted)
+		qsort(v, (size_t)n, sizeof *v, cmp_i64);
+	for (int i = 0; i < n; i++)
+		k += i == 0 || v[i] != v[i - 1];
+	return k;
 }
 
 void ms_findings_filter(ms_findings *f, ms_severity min, unsigned types)
@@ -225,12 +713,37 @@ static int cmp_finding(const void *a, const void *b)
 	return strcmp(x->account ? x->account : "", y->account ? y->account : "");
 }
 
+/*
+ * One read transaction around the whole run: every detector sees the same
+ * database, and the thousands of small lookups (evidence lines, addresses)
+ * do not each take and drop the file lock (fcntl, fstat and a header read
+ * per statement otherwise).  Left alone when the caller has one open.
+ * Returns whether it began one.
+ */
+static int begin_read(sqlite3 *db)
+{
+	return sqlite3_get_autocommit(db) && sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK;
+}
+
+static void end_read(sqlite3 *db, int began)
+{
+	if (began && sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+}
+
 int ms_findings_run(const ms_query *q, const ms_find_opts *o, ms_findings *out, char *err, size_t errlen)
 {
+	ms_fdata d;
 	memset(out, 0, sizeof *out);
+	int began = begin_read(q->db);
 	/* attacks first: the compromise detector consults them */
-	if (ms_find_attacks(q, o, out, err, errlen) || ms_find_compromise(q, o, out, err, errlen) ||
-	    ms_find_tls(q, o, out, err, errlen)) {
+	int rc = ms_fdata_load(&d, q, err, errlen);
+	if (rc == 0 && (ms_find_attacks(&d, o, out, err, errlen) || ms_find_compromise(&d, o, out, err, errlen) ||
+			ms_find_tls(&d, o, out, err, errlen)))
+		rc = -1;
+	ms_fdata_free(&d);
+	end_read(q->db, began);
+	if (rc) {
 		ms_findings_free(out);
 		return -1;
 	}
