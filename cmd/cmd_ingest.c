@@ -16,7 +16,7 @@ static const ms_optdef opts[] = {
 	{ { "no-sort", no_argument, NULL, O_NOSORT }, NULL, "keep the files in the order given (no rotation ordering)" },
 	{ { "rejects", required_argument, NULL, O_REJECTS }, "FILE", "write unrecognised lines to FILE" },
 	{ { "plesk-window", required_argument, NULL, O_PLESKWIN }, "SECS", "max delay of a plesk_saslauthd line after its failure (90)" },
-	{ { "verbose", no_argument, NULL, O_VERBOSE }, NULL, "say which files are read, in which order" },
+	{ { "verbose", no_argument, NULL, O_VERBOSE }, NULL, "say which files are read, in which order, and where the time went" },
 	{ { "quiet", no_argument, NULL, O_QUIET }, NULL, "no progress display" },
 	{ { "help", no_argument, NULL, O_HELP }, NULL, "show this help" },
 };
