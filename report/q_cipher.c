@@ -396,39 +396,6 @@ static int scan_sessions(const ms_query *q, cipher_acc *a, char *err, size_t err
 }
 
 /*
- * The scan reads each page once.  With a big page cache (the store asks for
- * 64 MiB) SQLite takes a fresh buffer for every page read until the cache is
- * full: some 17 000 page faults on an 8M-line log, more time than the scan
- * itself.  So the cache of the connection is capped for the scan and given
- * back its size afterwards.  (Same helper in q_window.c.)
- */
-#define SCAN_CACHE_SIZE "-2048"         /* KiB */
-
-/* caps the cache; returns the size to give back to cache_restore (0: none) */
-static int64_t cache_cap(sqlite3 *db)
-{
-	sqlite3_stmt *st;
-	int64_t old = 0;
-	if (sqlite3_prepare_v2(db, "PRAGMA cache_size", -1, &st, NULL) != SQLITE_OK)
-		return 0;
-	if (sqlite3_step(st) == SQLITE_ROW)
-		old = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	if (old != 0)
-		sqlite3_exec(db, "PRAGMA cache_size=" SCAN_CACHE_SIZE, NULL, NULL, NULL);
-	return old;
-}
-
-static void cache_restore(sqlite3 *db, int64_t old)
-{
-	char sql[64];
-	if (old == 0)
-		return;
-	snprintf(sql, sizeof sql, "PRAGMA cache_size=%lld", (long long)old);
-	sqlite3_exec(db, sql, NULL, NULL, NULL);
-}
-
-/*
  * The old ORDER BY t.cipher IS NULL, sessions DESC, protocol, cipher, bits,
  * trust; order_rank stands for the last four.  Groups equal on all of them
  * (differing only in alg_bits) have no defined order: SQLite gave them in
@@ -512,9 +479,9 @@ ms_table *ms_report_by_cipher(const ms_query *q, char *err, size_t errlen)
 	}
 	if (load_groups(q, &a, err, errlen) != 0 || setup_bitmaps(q, &a, err, errlen) != 0)
 		goto fail;
-	cache = cache_cap(q->db);
+	cache = ms_q_cache_cap(q->db);
 	rc = scan_sessions(q, &a, err, errlen);
-	cache_restore(q->db, cache);
+	ms_q_cache_restore(q->db, cache);
 	if (rc != 0)
 		goto fail;
 	count_other_ips(&a);

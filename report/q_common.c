@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include <stdio.h>
+#include <stdint.h>
 #include "report.h"
 
 int ms_q_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **st, char *err, size_t errlen)
@@ -36,4 +37,33 @@ const char *ms_src_name(int src)
 	case 3: return "inferred";
 	default: return "unknown";
 	}
+}
+
+/*
+ * A full scan reads each page once, and SQLite takes a fresh buffer for every
+ * page read until the cache is full: with the read-only 8 MiB cache that is
+ * ~2 000 page faults at ~12 us each on this kind of machine, for nothing.  So
+ * a scanning report caps the connection's cache and gives it back afterwards.
+ */
+int64_t ms_q_cache_cap(sqlite3 *db)
+{
+	sqlite3_stmt *st;
+	int64_t old = 0;
+	if (sqlite3_prepare_v2(db, "PRAGMA cache_size", -1, &st, NULL) != SQLITE_OK)
+		return 0;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		old = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	if (old != 0)
+		sqlite3_exec(db, "PRAGMA cache_size=-2048", NULL, NULL, NULL);
+	return old;
+}
+
+void ms_q_cache_restore(sqlite3 *db, int64_t old)
+{
+	char sql[64];
+	if (old == 0)
+		return;
+	snprintf(sql, sizeof sql, "PRAGMA cache_size=%lld", (long long)old);
+	sqlite3_exec(db, sql, NULL, NULL, NULL);
 }

@@ -237,39 +237,6 @@ static int load_auth(const ms_query *q, window_rows *r, char *err, size_t errlen
 	return 0;
 }
 
-/*
- * The scan reads each page once.  With a big page cache (the store asks for
- * 64 MiB) SQLite takes a fresh buffer for every page read until the cache is
- * full: some 17 000 page faults on an 8M-line log, more time than the scan
- * itself.  So the cache of the connection is capped for the scan and given
- * back its size afterwards.  (Same helper in q_cipher.c.)
- */
-#define SCAN_CACHE_SIZE "-2048"         /* KiB */
-
-/* caps the cache; returns the size to give back to cache_restore (0: none) */
-static int64_t cache_cap(sqlite3 *db)
-{
-	sqlite3_stmt *st;
-	int64_t old = 0;
-	if (sqlite3_prepare_v2(db, "PRAGMA cache_size", -1, &st, NULL) != SQLITE_OK)
-		return 0;
-	if (sqlite3_step(st) == SQLITE_ROW)
-		old = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	if (old != 0)
-		sqlite3_exec(db, "PRAGMA cache_size=" SCAN_CACHE_SIZE, NULL, NULL, NULL);
-	return old;
-}
-
-static void cache_restore(sqlite3 *db, int64_t old)
-{
-	char sql[64];
-	if (old == 0)
-		return;
-	snprintf(sql, sizeof sql, "PRAGMA cache_size=%lld", (long long)old);
-	sqlite3_exec(db, sql, NULL, NULL, NULL);
-}
-
 /* the starts of the buckets covering [lo, hi] into *starts; their number, or
  * -1 with err set (too many, or out of memory) */
 static int make_buckets(int64_t lo, int64_t hi, int64_t w, int64_t **starts, char *err, size_t errlen)
@@ -422,11 +389,11 @@ ms_table *ms_report_by_window(const ms_query *q, char *err, size_t errlen)
 	ms_table *t = NULL;
 	int64_t w = q->window > 0 ? q->window : 3600;
 	int64_t lo, hi, *starts = NULL;
-	int64_t cache = cache_cap(q->db);
+	int64_t cache = ms_q_cache_cap(q->db);
 	int have, n, rc;
 
 	rc = load_sessions(q, &rows, err, errlen) != 0 || load_auth(q, &rows, err, errlen) != 0;
-	cache_restore(q->db, cache);
+	ms_q_cache_restore(q->db, cache);
 	if (rc)
 		goto fail;
 	have = rows.have;

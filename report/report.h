@@ -47,5 +47,8 @@ void ms_q_bind_range(sqlite3_stmt *st, const ms_query *q, int first_param);
 int64_t ms_q_since(const ms_query *q);
 int64_t ms_q_until(const ms_query *q);
 const char *ms_src_name(int src);  /* "logged", "decoded", "inferred" */
+/* a 2 MiB page cache for a full-table scan; returns the size for ms_q_cache_restore (0: none) */
+int64_t ms_q_cache_cap(sqlite3 *db);
+void ms_q_cache_restore(sqlite3 *db, int64_t old);
 
 #endif
