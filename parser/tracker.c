@@ -50,7 +50,7 @@ static int name_idx(ms_tracker *t, ms_sv s)
 		s.n = T_HOSTLEN - 1;
 	for (int k = 0; k < 2; k++) {
 		int v = t->name_memo[k];
-		if (v >= 0 && v < t->nnames && t->names[v].s[s.n] == 0 && memcmp(t->names[v].s, s.p, s.n) == 0 &&
+		if (v >= 0 && v < t->nnames && t->names[v].s[s.n] == 0 && (s.n == 0 || memcmp(t->names[v].s, s.p, s.n) == 0) &&
 		    !memchr(t->names[v].s, 0, s.n))
 			return v;
 	}

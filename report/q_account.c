@@ -1140,7 +1140,12 @@ static int prior_from_ip(login_report *lr)
 			f++;
 		for (f1 = f; f1 < lr->nfails && lr->fails[f1].ip == k; f1++)
 			;
-		prior_from_ip_one(lr->v, by_ip + start[k], start[k + 1] - start[k], lr->fails + f, f1 - f, by_ts, bit);
+		if (f1 > f) /* lr->fails is NULL when there are none */
+			prior_from_ip_one(lr->v, by_ip + start[k], start[k + 1] - start[k], lr->fails + f, f1 - f, by_ts,
+			                  bit);
+		else
+			for (size_t i = start[k]; i < start[k + 1]; i++)
+				lr->v[by_ip[i].login].prior_ip = 0;
 	}
 	rc = 0;
 out:
