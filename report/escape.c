@@ -113,12 +113,23 @@ void ms_esc_text(FILE *f, const char *s, size_t n)
 	}
 }
 
+/* printable ASCII but '"' and '\\': copied to JSON as is */
+static int json_plain(unsigned c) { return c >= 0x20 && c < 0x7f && c != '"' && c != '\\'; }
+
 void ms_esc_json(FILE *f, const char *s, size_t n)
 {
 	const unsigned char *u = (const unsigned char *)s;
-	fputc('"', f);
+	fputc_unlocked('"', f);
 	for (size_t i = 0; i < n;) {
 		unsigned c = u[i];
+		if (json_plain(c)) { /* the common case: a run written at once */
+			size_t j = i + 1;
+			while (j < n && json_plain(u[j]))
+				j++;
+			fwrite_unlocked(u + i, 1, j - i, f);
+			i = j;
+			continue;
+		}
 		int l = ms_utf8_len(u + i, n - i);
 		if (l == 0) {
 			fputs("\\ufffd", f);
@@ -150,7 +161,7 @@ void ms_esc_json(FILE *f, const char *s, size_t n)
 		}
 		i++;
 	}
-	fputc('"', f);
+	fputc_unlocked('"', f);
 }
 
 void ms_esc_csv(FILE *f, const char *s, size_t n)

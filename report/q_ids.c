@@ -8,8 +8,7 @@
 
 void ms_ids_free(ms_ids *t)
 {
-	for (int i = 0; i < t->n; i++)
-		free(t->text[i]);
+	ms_arena_free(&t->pool);
 	free(t->id);
 	free(t->text);
 	memset(t, 0, sizeof *t);
@@ -42,7 +41,7 @@ int ms_ids_load(sqlite3 *db, const char *sql, ms_ids *out, char *err, size_t err
 			goto oom;
 		const char *s = (const char *)sqlite3_column_text(st, 1);
 		out->id[out->n] = sqlite3_column_int64(st, 0);
-		out->text[out->n] = s ? strdup(s) : NULL;
+		out->text[out->n] = s ? ms_arena_strdup(&out->pool, s) : NULL;
 		if (s && !out->text[out->n])
 			goto oom;
 		out->n++;

@@ -14,10 +14,12 @@
 
 #include <stdint.h>
 #include <sqlite3.h>
+#include "arena.h"
 
 typedef struct {
 	int64_t *id;     /* ascending */
-	char **text;     /* NULL where the column was NULL */
+	char **text;     /* NULL where the column was NULL; the strings live in pool */
+	ms_arena pool;   /* a report may ms_arena_move() it into its table and keep pointing at text */
 	int n;
 	int dense;       /* id[i] == id[0] + i for every i */
 } ms_ids;

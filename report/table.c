@@ -18,7 +18,9 @@ ms_table *ms_table_new(const ms_col *cols, int ncols)
 
 static void cell_clear(ms_cell *c, ms_coltype type)
 {
-	if (type == MS_COL_LIST) {
+	if (c->ref) {
+		/* the arena's */
+	} else if (type == MS_COL_LIST) {
 		for (int i = 0; i < c->nlist; i++)
 			free(c->list[i]);
 		free(c->list);
@@ -35,19 +37,26 @@ void ms_table_free(ms_table *t)
 	for (int i = 0; i < t->nrows * t->ncols; i++)
 		cell_clear(&t->cells[i], t->cols[i % t->ncols].type);
 	free(t->cells);
+	ms_arena_free(&t->arena);
 	free(t);
+}
+
+int ms_table_reserve(ms_table *t, int rows)
+{
+	if (rows <= t->cap)
+		return 0;
+	ms_cell *n = realloc(t->cells, (size_t)rows * (size_t)t->ncols * sizeof *n);
+	if (!n)
+		return -1;
+	t->cells = n;
+	t->cap = rows;
+	return 0;
 }
 
 int ms_table_add_row(ms_table *t)
 {
-	if (t->nrows == t->cap) {
-		int nc = t->cap ? t->cap * 2 : 64;
-		ms_cell *n = realloc(t->cells, (size_t)nc * (size_t)t->ncols * sizeof *n);
-		if (!n)
-			return -1;
-		t->cells = n;
-		t->cap = nc;
-	}
+	if (t->nrows == t->cap && ms_table_reserve(t, t->cap ? t->cap * 2 : 64) != 0)
+		return -1;
 	memset(&t->cells[(size_t)t->nrows * (size_t)t->ncols], 0, (size_t)t->ncols * sizeof(ms_cell));
 	for (int i = 0; i < t->ncols; i++)
 		t->cells[(size_t)t->nrows * (size_t)t->ncols + (size_t)i].null = 1;
@@ -61,7 +70,9 @@ ms_cell *ms_table_cell(ms_table *t, int row, int col)
 
 void ms_cell_strn(ms_cell *c, const char *s, size_t n)
 {
-	free(c->s);
+	if (!c->ref)
+		free(c->s);
+	c->ref = 0;
 	c->s = NULL;
 	c->null = 1;
 	if (!s)
@@ -80,10 +91,63 @@ void ms_cell_time(ms_cell *c, int64_t ts) { c->i = ts; c->null = ts <= 0; }
 void ms_cell_bool(ms_cell *c, int v) { c->i = v != 0; c->null = 0; }
 void ms_cell_json(ms_cell *c, const char *raw) { ms_cell_str(c, raw); }
 
+void ms_cell_ref(ms_cell *c, const char *s)
+{
+	if (!c->ref)
+		free(c->s);
+	c->s = (char *)s;
+	c->ref = 1;
+	c->null = s == NULL;
+}
+
+int ms_cell_list_ref(ms_table *t, ms_cell *c, const char *const *items, int n)
+{
+	char **l = ms_arena_alloc(&t->arena, (size_t)(n > 0 ? n : 1) * sizeof *l);
+	if (!l)
+		return -1;
+	if (!c->ref) {
+		for (int i = 0; i < c->nlist; i++)
+			free(c->list[i]);
+		free(c->list);
+	}
+	for (int i = 0; i < n; i++)
+		l[i] = (char *)items[i];
+	c->list = l;
+	c->nlist = n;
+	c->ref = 1;
+	c->null = 0;
+	return 0;
+}
+
+/* a ref list becomes the cell's own before it grows */
+static int list_own(ms_cell *c)
+{
+	int n = c->nlist, cap = 1;
+	while (cap < n)
+		cap *= 2;
+	char **l = malloc((size_t)cap * sizeof *l);
+	if (!l)
+		return -1;
+	for (int i = 0; i < n; i++) {
+		l[i] = strdup(c->list[i]);
+		if (!l[i]) {
+			while (i--)
+				free(l[i]);
+			free(l);
+			return -1;
+		}
+	}
+	c->list = l;
+	c->ref = 0;
+	return 0;
+}
+
 void ms_cell_list_push(ms_cell *c, const char *s)
 {
 	char **n;
 	if (!s)
+		return;
+	if (c->ref && list_own(c) != 0)
 		return;
 	/* grow by doubling: a spraying address has thousands of accounts */
 	if ((c->nlist & (c->nlist - 1)) == 0) {
@@ -143,52 +207,107 @@ void ms_fmt_time(int64_t ts, char *buf, size_t cap)
 
 void ms_json_str_array(FILE *f, char *const *list, int n)
 {
-	fputc('[', f);
+	fputc_unlocked('[', f);
 	for (int i = 0; i < n; i++) {
 		if (i)
-			fputc(',', f);
+			fputc_unlocked(',', f);
 		ms_esc_json(f, list[i], strlen(list[i]));
 	}
-	fputc(']', f);
+	fputc_unlocked(']', f);
 }
 
 /* ---------- JSON ---------- */
+
+/* a decimal integer (fprintf's "%lld" costs more than the rest of a cell) */
+void ms_put_int(FILE *f, int64_t v)
+{
+	char b[24];
+	int o = (int)sizeof b;
+	uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+	do
+		b[--o] = (char)('0' + u % 10);
+	while ((u /= 10) != 0);
+	if (v < 0)
+		b[--o] = '-';
+	fwrite_unlocked(b + o, 1, sizeof b - (size_t)o, f);
+}
 
 static void json_cell(FILE *f, const ms_col *col, const ms_cell *c)
 {
 	char tb[64];
 	if (c->null) {
 		if (col->type == MS_COL_LIST)
-			fputs("[]", f);
+			fputs_unlocked("[]", f);
 		else
-			fputs("null", f);
+			fputs_unlocked("null", f);
 		return;
 	}
 	switch (col->type) {
 	case MS_COL_STR: ms_esc_json(f, c->s, strlen(c->s)); break;
-	case MS_COL_INT: fprintf(f, "%lld", (long long)c->i); break;
+	case MS_COL_INT: ms_put_int(f, c->i); break;
 	case MS_COL_REAL: fprintf(f, "%.3f", c->r); break;
-	case MS_COL_BOOL: fputs(c->i ? "true" : "false", f); break;
+	case MS_COL_BOOL: fputs_unlocked(c->i ? "true" : "false", f); break;
 	case MS_COL_TIME:
 		ms_fmt_time(c->i, tb, sizeof tb);
 		ms_esc_json(f, tb, strlen(tb));
 		break;
 	case MS_COL_LIST: ms_json_str_array(f, c->list, c->nlist); break;
-	case MS_COL_JSON: fputs(c->s, f); break;
+	case MS_COL_JSON: fputs_unlocked(c->s, f); break;
 	}
 }
 
-static void json_row(const ms_table *t, int r, FILE *f)
+/* '{' or ',', the column's key as a JSON string, ':' -- for each column, made once per render */
+typedef struct {
+	char *buf;  /* NULL: none (out of memory), json_row escapes the keys itself */
+	size_t *at; /* ncols + 1 offsets into buf */
+} json_keys;
+
+static void json_keys_make(const ms_table *t, json_keys *k)
 {
-	fputc('{', f);
+	size_t len = 0;
+	FILE *m;
+	k->buf = NULL;
+	k->at = malloc((size_t)(t->ncols + 1) * sizeof *k->at);
+	m = k->at ? open_memstream(&k->buf, &len) : NULL;
+	if (!m) {
+		free(k->at);
+		k->at = NULL;
+		return;
+	}
 	for (int j = 0; j < t->ncols; j++) {
-		if (j)
-			fputc(',', f);
-		ms_esc_json(f, t->cols[j].key, strlen(t->cols[j].key));
-		fputc(':', f);
+		k->at[j] = (size_t)ftello(m);
+		fputc(j ? ',' : '{', m);
+		ms_esc_json(m, t->cols[j].key, strlen(t->cols[j].key));
+		fputc(':', m);
+	}
+	k->at[t->ncols] = (size_t)ftello(m);
+	if (fclose(m) != 0 || !k->buf) {
+		free(k->buf);
+		free(k->at);
+		k->buf = NULL;
+		k->at = NULL;
+	}
+}
+
+static void json_keys_free(json_keys *k)
+{
+	free(k->buf);
+	free(k->at);
+}
+
+static void json_row(const ms_table *t, const json_keys *k, int r, FILE *f)
+{
+	for (int j = 0; j < t->ncols; j++) {
+		if (k->buf) {
+			fwrite_unlocked(k->buf + k->at[j], 1, k->at[j + 1] - k->at[j], f);
+		} else {
+			fputc(j ? ',' : '{', f);
+			ms_esc_json(f, t->cols[j].key, strlen(t->cols[j].key));
+			fputc(':', f);
+		}
 		json_cell(f, &t->cols[j], &t->cells[(size_t)r * (size_t)t->ncols + (size_t)j]);
 	}
-	fputc('}', f);
+	fputs_unlocked(t->ncols ? "}" : "{}", f);
 }
 
 /* ---------- text ---------- */
@@ -444,6 +563,7 @@ void ms_table_render_html_fragment(const ms_table *t, FILE *f, int limit)
 void ms_table_render(const ms_table *t, ms_format fmt, FILE *f, const ms_render_opts *o)
 {
 	char tb[64];
+	json_keys keys;
 	int n = t->nrows;
 	if (o->limit > 0 && n > o->limit)
 		n = o->limit;
@@ -460,17 +580,21 @@ void ms_table_render(const ms_table *t, ms_format fmt, FILE *f, const ms_render_
 			fputs(o->extra_json, f);
 		}
 		fputs(",\"rows\":[", f);
+		json_keys_make(t, &keys);
 		for (int r = 0; r < n; r++) {
-			fputs(r ? ",\n" : "\n", f);
-			json_row(t, r, f);
+			fputs_unlocked(r ? ",\n" : "\n", f);
+			json_row(t, &keys, r, f);
 		}
+		json_keys_free(&keys);
 		fputs(n ? "\n]}\n" : "]}\n", f);
 		break;
 	case MS_FMT_NDJSON:
+		json_keys_make(t, &keys);
 		for (int r = 0; r < n; r++) {
-			json_row(t, r, f);
-			fputc('\n', f);
+			json_row(t, &keys, r, f);
+			fputc_unlocked('\n', f);
 		}
+		json_keys_free(&keys);
 		break;
 	case MS_FMT_CSV:
 		render_csv(t, f, n);

@@ -5,13 +5,17 @@
  * text (aligned, 80 columns), JSON ({"generated_at", "rows": [...]}),
  * NDJSON (one object per row), CSV (RFC 4180) or an HTML fragment.
  *
- * Ownership: ms_table_new() / ms_table_free(); cells copy their strings.
+ * Ownership: ms_table_new() / ms_table_free(); cells copy their strings,
+ * except the ms_cell_ref*() ones, which point at strings the table's arena
+ * owns (or that outlive it): a report with 100 k rows builds them without a
+ * malloc per string.
  */
 #ifndef MS_TABLE_H
 #define MS_TABLE_H
 
 #include <stdint.h>
 #include <stdio.h>
+#include "arena.h"
 
 typedef enum { MS_COL_STR, MS_COL_INT, MS_COL_TIME, MS_COL_LIST, MS_COL_BOOL, MS_COL_REAL, MS_COL_JSON } ms_coltype;
 
@@ -23,18 +27,18 @@ typedef struct {
 	int right;          /* text: right-align */
 } ms_col;
 
-/* 24 bytes: a 125 k-row report has 2 M cells, and every page touched costs */
+/* 16 bytes: a 125 k-row report has 2 M cells, and every page touched costs.
+ * A cell holds one value, of its column's type. */
 typedef struct {
 	union {
 		int64_t i;  /* INT, TIME, BOOL */
 		double r;   /* REAL */
-	};
-	union {
 		char *s;    /* STR, JSON (raw JSON text) */
 		char **list; /* LIST */
 	};
 	int nlist;
-	int null;
+	unsigned char null;
+	unsigned char ref;  /* s / list (and list's strings) are not the cell's to free */
 } ms_cell;
 
 typedef struct {
@@ -42,11 +46,13 @@ typedef struct {
 	int ncols;
 	ms_cell *cells;     /* rows * ncols */
 	int nrows, cap;
+	ms_arena arena;     /* what ref cells point at */
 } ms_table;
 
 ms_table *ms_table_new(const ms_col *cols, int ncols);
 void ms_table_free(ms_table *t);
 int ms_table_add_row(ms_table *t);                /* returns row index or -1 */
+int ms_table_reserve(ms_table *t, int rows);      /* room for rows in all (no regrowth); -1 when out of memory */
 ms_cell *ms_table_cell(ms_table *t, int row, int col);
 void ms_cell_str(ms_cell *c, const char *s);
 void ms_cell_strn(ms_cell *c, const char *s, size_t n);
@@ -57,6 +63,11 @@ void ms_cell_bool(ms_cell *c, int v);
 void ms_cell_list_add(ms_cell *c, const char *s);  /* unless already in the list */
 void ms_cell_list_push(ms_cell *c, const char *s); /* caller knows it is new: no search */
 void ms_cell_json(ms_cell *c, const char *raw);   /* pre-rendered JSON value */
+/* STR or JSON cell pointing at s, which lives in t->arena or outlives t */
+void ms_cell_ref(ms_cell *c, const char *s);
+/* LIST cell of the n strings at items (each in t->arena or outliving t); the
+ * pointer array is copied into t->arena.  Returns -1 when out of memory. */
+int ms_cell_list_ref(ms_table *t, ms_cell *c, const char *const *items, int n);
 
 typedef enum { MS_FMT_TEXT, MS_FMT_JSON, MS_FMT_NDJSON, MS_FMT_CSV, MS_FMT_HTML } ms_format;
 int ms_format_parse(const char *s, ms_format *out);
@@ -74,6 +85,8 @@ void ms_table_render_html_fragment(const ms_table *t, FILE *f, int limit);
 
 /* RFC 3339 in the process time zone (TZ), e.g. 2026-02-23T11:57:42+01:00 */
 void ms_fmt_time(int64_t ts, char *buf, size_t cap);
+/* a decimal integer into f (faster than fprintf) */
+void ms_put_int(FILE *f, int64_t v);
 /* a JSON array of strings into f */
 void ms_json_str_array(FILE *f, char *const *list, int n);
 

@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: MIT */
+/* arena.c - bump allocation for report strings (see arena.h). */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include "arena.h"
+
+enum { BLK_MIN = 64 * 1024, ALIGN = 16 };
+
+struct ms_arena_blk {
+	ms_arena_blk *next;
+	char *mem;
+	size_t used, cap;
+};
+
+static ms_arena_blk *blk_push(ms_arena *a, char *mem, size_t used, size_t cap)
+{
+	ms_arena_blk *b = malloc(sizeof *b);
+	if (!b)
+		return NULL;
+	*b = (ms_arena_blk){ a->head, mem, used, cap };
+	a->head = b;
+	return b;
+}
+
+void *ms_arena_alloc(ms_arena *a, size_t n)
+{
+	ms_arena_blk *b = a->head;
+	size_t at;
+	if (n > SIZE_MAX / 2)
+		return NULL;
+	if (b) {
+		at = (b->used + ALIGN - 1) & ~(size_t)(ALIGN - 1);
+		if (at <= b->cap && b->cap - at >= n) {
+			b->used = at + n;
+			return b->mem + at;
+		}
+	}
+	size_t cap = n > BLK_MIN ? n : BLK_MIN;
+	char *mem = malloc(cap);
+	if (!mem)
+		return NULL;
+	if (n > BLK_MIN / 4 && b) {
+		/* a large piece gets a block of its own, behind the current one,
+		 * so the current block's free space is not given up */
+		ms_arena_blk *own = malloc(sizeof *own);
+		if (!own) {
+			free(mem);
+			return NULL;
+		}
+		*own = (ms_arena_blk){ b->next, mem, n, cap };
+		b->next = own;
+		return mem;
+	}
+	if (!blk_push(a, mem, n, cap)) {
+		free(mem);
+		return NULL;
+	}
+	return mem;
+}
+
+char *ms_arena_strndup(ms_arena *a, const char *s, size_t n)
+{
+	char *d = ms_arena_alloc(a, n + 1);
+	if (!d)
+		return NULL;
+	if (n)
+		memcpy(d, s, n);
+	d[n] = 0;
+	return d;
+}
+
+char *ms_arena_strdup(ms_arena *a, const char *s)
+{
+	return ms_arena_strndup(a, s, strlen(s));
+}
+
+int ms_arena_keep(ms_arena *a, void *mem)
+{
+	ms_arena_blk *b = malloc(sizeof *b);
+	if (!b) {
+		free(mem);
+		return -1;
+	}
+	/* full, and behind the head so allocations keep going to the head */
+	if (a->head) {
+		*b = (ms_arena_blk){ a->head->next, mem, 0, 0 };
+		a->head->next = b;
+	} else {
+		*b = (ms_arena_blk){ NULL, mem, 0, 0 };
+		a->head = b;
+	}
+	return 0;
+}
+
+void ms_arena_move(ms_arena *dst, ms_arena *src)
+{
+	ms_arena_blk *last = src->head;
+	if (!last)
+		return;
+	while (last->next)
+		last = last->next;
+	/* src's blocks go behind dst's head: dst keeps allocating where it was */
+	if (dst->head) {
+		last->next = dst->head->next;
+		dst->head->next = src->head;
+	} else {
+		dst->head = src->head;
+	}
+	src->head = NULL;
+}
+
+void ms_arena_free(ms_arena *a)
+{
+	for (ms_arena_blk *b = a->head, *n; b; b = n) {
+		n = b->next;
+		free(b->mem);
+		free(b);
+	}
+	a->head = NULL;
+}
