@@ -67,3 +67,22 @@ void ms_q_cache_restore(sqlite3 *db, int64_t old)
 	snprintf(sql, sizeof sql, "PRAGMA cache_size=%lld", (long long)old);
 	sqlite3_exec(db, sql, NULL, NULL, NULL);
 }
+
+/*
+ * A second read-only connection to db's file, for a scan on another thread
+ * (a connection is used by one thread at a time).  NULL when db has no file
+ * (in-memory, temporary) or the open fails: the caller then scans serially.
+ */
+sqlite3 *ms_q_open_sibling(sqlite3 *db)
+{
+	const char *path = sqlite3_db_filename(db, "main");
+	sqlite3 *d = NULL;
+	if (!path || !*path)
+		return NULL;
+	if (sqlite3_open_v2(path, &d, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		sqlite3_close(d);
+		return NULL;
+	}
+	sqlite3_busy_timeout(d, 2000);
+	return d;
+}

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* q_ip.c - report --by ip: one row per client address. */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,6 +55,13 @@ typedef struct {
 	int64_t first, last;
 	int seen, row;
 } ip_agg;
+
+/* what the sessions scan adds per address, on its own thread */
+typedef struct {
+	int64_t sess, orphan;
+	int64_t first, last;
+	int seen;
+} sess_agg;
 
 typedef struct {
 	int ip, acct, src;
@@ -197,6 +205,18 @@ static void seen_at(ip_agg *g, int64_t first, sqlite3_stmt *st, int last_col)
 	}
 }
 
+static void sess_seen_at(sess_agg *g, int64_t first, sqlite3_stmt *st, int last_col)
+{
+	g->seen = 1;
+	if (first < g->first)
+		g->first = first;
+	if (sqlite3_column_type(st, last_col) != SQLITE_NULL) {
+		int64_t l = sqlite3_column_int64(st, last_col);
+		if (l > g->last)
+			g->last = l;
+	}
+}
+
 /* the address index of column 0, or -1 (NULL, or not in ips: the old JOIN dropped it) */
 static int ip_of(const ip_ctx *c, sqlite3_stmt *st)
 {
@@ -222,35 +242,80 @@ static int step_done(sqlite3 *db, sqlite3_stmt *st, int rc, char *err, size_t er
 	return -1;
 }
 
-static int scan_sessions(ip_ctx *c, char *err, size_t errlen)
+/*
+ * The sessions scan is the longest of the four; it runs on a thread of its
+ * own, with a second read-only connection, while this thread scans the
+ * others.  It reads only what is loaded before it starts (ips, tls_proto,
+ * strings, the query) and writes only the job.
+ */
+typedef struct {
+	const ip_ctx *c;
+	sqlite3 *db;
+	sess_agg *agg;   /* per address */
+	pairs tls, names;
+	int rc;
+	char err[256];
+} sess_job;
+
+static int scan_sessions(sess_job *j)
 {
+	const ip_ctx *c = j->c;
 	sqlite3_stmt *st;
 	int rc;
-	if (ms_q_prepare(c->q->db, sql_sessions, &st, err, errlen))
+	if (ms_q_prepare(j->db, sql_sessions, &st, j->err, sizeof j->err))
 		return -1;
 	ms_q_bind_range(st, c->q, 1);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		int ip = ip_of(c, st);
 		if (ip < 0)
 			continue;
-		ip_agg *g = &c->agg[ip];
-		seen_at(g, sqlite3_column_int64(st, 2), st, 3);
+		sess_agg *g = &j->agg[ip];
+		sess_seen_at(g, sqlite3_column_int64(st, 2), st, 3);
 		if (sqlite3_column_type(st, 1) != SQLITE_NULL) {
 			int64_t o = sqlite3_column_int64(st, 1);
 			g->sess += o == 0;
 			g->orphan += o;
 		}
 		int tls = ref_of(&c->tls_proto, st, 4);
-		if (tls >= 0 && pairs_add(&c->tls, ip, tls) != 0)
+		if (tls >= 0 && pairs_add(&j->tls, ip, tls) != 0)
 			break;
 		int name = ref_of(&c->strings, st, 5);
 		if (name >= 0 && strcmp(c->strings.text[name] ? c->strings.text[name] : "", "unknown") != 0 &&
-		    pairs_add(&c->names, ip, name) != 0)
+		    pairs_add(&j->names, ip, name) != 0)
 			break;
 	}
 	if (rc == SQLITE_ROW)
 		rc = SQLITE_NOMEM;
-	return step_done(c->q->db, st, rc, err, errlen);
+	return step_done(j->db, st, rc, j->err, sizeof j->err);
+}
+
+static void *sess_thread(void *p)
+{
+	sess_job *j = p;
+	j->rc = scan_sessions(j);
+	return NULL;
+}
+
+/* the sessions scan's results into the context */
+static void sess_merge(ip_ctx *c, sess_job *j)
+{
+	for (int i = 0; i < c->ips.n; i++) {
+		const sess_agg *s = &j->agg[i];
+		ip_agg *g = &c->agg[i];
+		if (!s->seen)
+			continue;
+		g->seen = 1;
+		g->sess += s->sess;
+		g->orphan += s->orphan;
+		if (s->first < g->first)
+			g->first = s->first;
+		if (s->last > g->last)
+			g->last = s->last;
+	}
+	c->tls = j->tls;
+	c->names = j->names;
+	memset(&j->tls, 0, sizeof j->tls);
+	memset(&j->names, 0, sizeof j->names);
 }
 
 static int scan_auth(ip_ctx *c, char *err, size_t errlen)
@@ -334,6 +399,10 @@ static int fill_rows(ip_ctx *c, ms_table *t)
 		if (c->agg[i].seen)
 			order[n++] = (ip_ref){ c, i };
 	qsort(order, (size_t)n, sizeof *order, cmp_rows);
+	if (ms_table_reserve(t, n) != 0) {
+		free(order);
+		return -1;
+	}
 	for (int k = 0; k < n; k++) {
 		ip_agg *g = &c->agg[order[k].ip];
 		int r = ms_table_add_row(t);
@@ -342,7 +411,7 @@ static int fill_rows(ip_ctx *c, ms_table *t)
 			return -1;
 		}
 		g->row = r;
-		ms_cell_str(ms_table_cell(t, r, C_IP), c->ips.text[order[k].ip]);
+		ms_cell_ref(ms_table_cell(t, r, C_IP), c->ips.text[order[k].ip]);
 		ms_cell_int(ms_table_cell(t, r, C_SESS), g->sess);
 		ms_cell_int(ms_table_cell(t, r, C_FAIL), g->fail);
 		ms_cell_int(ms_table_cell(t, r, C_SUCC), g->ok);
@@ -358,7 +427,7 @@ static int fill_rows(ip_ctx *c, ms_table *t)
 		ms_table_cell(t, r, C_PROTOS)->null = 0;
 		ms_table_cell(t, r, C_CIPHERS)->null = 0;
 		ms_table_cell(t, r, C_NAMES)->null = 0;
-		ms_cell_json(ms_table_cell(t, r, C_ACCT_DETAIL), "[]");
+		ms_cell_ref(ms_table_cell(t, r, C_ACCT_DETAIL), "[]");
 	}
 	free(order);
 	return 0;
@@ -425,44 +494,103 @@ static int accts_merge(accts *a, int nips)
 	return 0;
 }
 
-static int fill_accounts(ip_ctx *c, ms_table *t)
+/* a growable array of string pointers, for a list cell */
+typedef struct {
+	const char **v;
+	int n, cap;
+} strs;
+
+static int strs_push(strs *l, const char *s)
 {
-	if (accts_merge(&c->acc, c->ips.n) != 0)
-		return -1;
-	for (size_t i = 0; i < c->acc.n;) {
-		int ip = c->acc.v[i].ip, r = c->agg[ip].row;
-		char *buf = NULL;
-		size_t len = 0;
-		FILE *f = open_memstream(&buf, &len);
-		if (!f)
+	if (l->n == l->cap) {
+		int nc = l->cap ? l->cap * 2 : 64;
+		const char **nv = realloc(l->v, (size_t)nc * sizeof *nv);
+		if (!nv)
 			return -1;
-		for (size_t first = i; i < c->acc.n && c->acc.v[i].ip == ip; i++) {
-			const acct_agg *a = &c->acc.v[i];
-			const char *name = c->accounts.text[a->acct] ? c->accounts.text[a->acct] : "";
-			if (i == first || c->acc.v[i - 1].acct != a->acct) /* sorted by name: repeats are adjacent */
-				ms_cell_list_push(ms_table_cell(t, r, C_ACCTS), name);
-			fputs(i == first ? "[{\"account\":" : ",{\"account\":", f);
-			ms_esc_json(f, name, strlen(name));
-			fprintf(f, ",\"learned\":\"%s\",\"failures\":%lld,\"successes\":%lld}", ms_src_name(a->src),
-				(long long)a->fail, (long long)a->ok);
-		}
-		fputc(']', f);
-		if (fclose(f) != 0 || !buf) {
-			free(buf);
-			return -1;
-		}
-		ms_cell_json(ms_table_cell(t, r, C_ACCT_DETAIL), buf);
-		free(buf);
+		l->v = nv;
+		l->cap = nc;
 	}
+	l->v[l->n++] = s;
 	return 0;
 }
 
+/*
+ * The accounts list and the account_details JSON of each address.  The JSON
+ * of every address goes into one memory stream, NUL-terminated, which the
+ * table keeps: the cells point into it.
+ */
+static int fill_accounts(ip_ctx *c, ms_table *t)
+{
+	strs names = { 0 };
+	size_t *at = NULL, len = 0;
+	char *buf = NULL;
+	int rc = -1, nrows = 0;
+	FILE *f;
+	if (accts_merge(&c->acc, c->ips.n) != 0)
+		return -1;
+	at = malloc((c->acc.n ? c->acc.n : 1) * sizeof *at);
+	f = at ? open_memstream(&buf, &len) : NULL;
+	if (!f)
+		goto out;
+	for (size_t i = 0; i < c->acc.n;) {
+		int ip = c->acc.v[i].ip, r = c->agg[ip].row;
+		names.n = 0;
+		at[nrows++] = (size_t)ftello(f);
+		for (size_t first = i; i < c->acc.n && c->acc.v[i].ip == ip; i++) {
+			const acct_agg *a = &c->acc.v[i];
+			const char *name = c->accounts.text[a->acct] ? c->accounts.text[a->acct] : "";
+			if ((i == first || c->acc.v[i - 1].acct != a->acct) && /* sorted by name: repeats are adjacent */
+			    strs_push(&names, name) != 0)
+				goto out;
+			fputs_unlocked(i == first ? "[{\"account\":" : ",{\"account\":", f);
+			ms_esc_json(f, name, strlen(name));
+			fputs_unlocked(",\"learned\":\"", f);
+			fputs_unlocked(ms_src_name(a->src), f);
+			fputs_unlocked("\",\"failures\":", f);
+			ms_put_int(f, a->fail);
+			fputs_unlocked(",\"successes\":", f);
+			ms_put_int(f, a->ok);
+			fputc_unlocked('}', f);
+		}
+		fputs_unlocked("]", f);
+		fputc_unlocked(0, f);
+		if (ms_cell_list_ref(t, ms_table_cell(t, r, C_ACCTS), names.v, names.n) != 0)
+			goto out;
+	}
+	if (fclose(f) != 0 || !buf) {
+		f = NULL;
+		goto out;
+	}
+	f = NULL;
+	if (ms_arena_keep(&t->arena, buf) != 0) {
+		buf = NULL;
+		goto out;
+	}
+	/* the same walk again, now that the stream's buffer stays where it is */
+	for (size_t i = 0, k = 0; i < c->acc.n; k++) {
+		int ip = c->acc.v[i].ip;
+		ms_cell_ref(ms_table_cell(t, c->agg[ip].row, C_ACCT_DETAIL), buf + at[k]);
+		while (i < c->acc.n && c->acc.v[i].ip == ip)
+			i++;
+	}
+	buf = NULL;
+	rc = 0;
+out:
+	if (f)
+		fclose(f);
+	free(buf);
+	free(at);
+	free(names.v);
+	return rc;
+}
+
 /* the distinct (address, string) pairs of v, each address's strings added in byte order
- * (upper: as SQLite's upper(), ASCII only) */
+ * (upper: as SQLite's upper(), ASCII only, the copies in the table's arena) */
 static int fill_strings(ip_ctx *c, ms_table *t, pairs *v, int col, int upper)
 {
 	named *w = NULL;
 	size_t wcap = 0;
+	strs out = { 0 };
 	if (pairs_unique(v, c->ips.n) != 0)
 		return -1;
 	for (size_t i = 0; i < v->n;) {
@@ -480,35 +608,30 @@ static int fill_strings(ip_ctx *c, ms_table *t, pairs *v, int col, int upper)
 			const char *s = c->strings.text[pair_b(v->v[i])];
 			w[n++] = (named){ s ? s : "", 0 };
 		}
-		char **up = NULL;
-		if (upper) {
-			up = calloc(n, sizeof *up);
-			if (!up)
-				goto oom;
+		if (upper)
 			for (size_t k = 0; k < n; k++) {
-				up[k] = strdup(w[k].s);
-				if (!up[k])
-					break;
-				for (char *p = up[k]; *p; p++)
+				char *u = ms_arena_strdup(&t->arena, w[k].s);
+				if (!u)
+					goto oom;
+				for (char *p = u; *p; p++)
 					if (*p >= 'a' && *p <= 'z')
 						*p = (char)(*p - 'a' + 'A');
-				w[k].s = up[k];
+				w[k].s = u;
 			}
-		}
 		qsort(w, n, sizeof *w, cmp_named);
+		out.n = 0;
 		for (size_t k = 0; k < n; k++) /* sorted: repeats (upper-cased) are adjacent */
-			if (k == 0 || strcmp(w[k].s, w[k - 1].s) != 0)
-				ms_cell_list_push(ms_table_cell(t, c->agg[ip].row, col), w[k].s);
-		if (up) {
-			for (size_t k = 0; k < n; k++)
-				free(up[k]);
-			free(up);
-		}
+			if ((k == 0 || strcmp(w[k].s, w[k - 1].s) != 0) && strs_push(&out, w[k].s) != 0)
+				goto oom;
+		if (ms_cell_list_ref(t, ms_table_cell(t, c->agg[ip].row, col), out.v, out.n) != 0)
+			goto oom;
 	}
 	free(w);
+	free(out.v);
 	return 0;
 oom:
 	free(w);
+	free(out.v);
 	return -1;
 }
 
@@ -536,6 +659,8 @@ static int fill_tls(ip_ctx *c, ms_table *t)
 {
 	tls_pair *w = NULL;
 	size_t wcap = 0;
+	strs protos = { 0 }, ciphers = { 0 };
+	int rc = -1;
 	if (pairs_unique(&c->tls, c->ips.n) != 0)
 		return -1;
 	for (size_t i = 0; i < c->tls.n;) {
@@ -545,10 +670,8 @@ static int fill_tls(ip_ctx *c, ms_table *t)
 			if (n == wcap) {
 				size_t nc = wcap ? wcap * 2 : 16;
 				tls_pair *nw = realloc(w, nc * sizeof *nw);
-				if (!nw) {
-					free(w);
-					return -1;
-				}
+				if (!nw)
+					goto out;
 				w = nw;
 				wcap = nc;
 			}
@@ -556,15 +679,70 @@ static int fill_tls(ip_ctx *c, ms_table *t)
 			w[n++] = (tls_pair){ c->tls_proto.text[k], c->tls_cipher.text[k] };
 		}
 		qsort(w, n, sizeof *w, cmp_tls);
+		protos.n = ciphers.n = 0;
 		for (size_t k = 0; k < n; k++) {
-			if (w[k].proto && (k == 0 || cmp_nullable(w[k].proto, w[k - 1].proto) != 0))
-				ms_cell_list_push(ms_table_cell(t, r, C_PROTOS), w[k].proto);
-			if (w[k].cipher)
-				ms_cell_list_add(ms_table_cell(t, r, C_CIPHERS), w[k].cipher);
+			if (w[k].proto && (k == 0 || cmp_nullable(w[k].proto, w[k - 1].proto) != 0) &&
+			    strs_push(&protos, w[k].proto) != 0)
+				goto out;
+			if (w[k].cipher) {
+				int seen = 0;
+				for (int x = 0; x < ciphers.n && !seen; x++)
+					seen = strcmp(ciphers.v[x], w[k].cipher) == 0;
+				if (!seen && strs_push(&ciphers, w[k].cipher) != 0)
+					goto out;
+			}
 		}
+		if ((protos.n && ms_cell_list_ref(t, ms_table_cell(t, r, C_PROTOS), protos.v, protos.n) != 0) ||
+		    (ciphers.n && ms_cell_list_ref(t, ms_table_cell(t, r, C_CIPHERS), ciphers.v, ciphers.n) != 0))
+			goto out;
 	}
+	rc = 0;
+out:
 	free(w);
-	return 0;
+	free(protos.v);
+	free(ciphers.v);
+	return rc;
+}
+
+/* the four scans, the sessions one on a second thread where it can */
+static int scan_all(ip_ctx *c, char *err, size_t errlen)
+{
+	sess_job j = { .c = c, .db = c->q->db };
+	pthread_t th;
+	int threaded = 0, rc;
+	sqlite3 *db2 = ms_q_open_sibling(c->q->db);
+	j.agg = calloc((size_t)(c->ips.n ? c->ips.n : 1), sizeof *j.agg);
+	if (!j.agg) {
+		sqlite3_close(db2);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	for (int i = 0; i < c->ips.n; i++)
+		j.agg[i].first = INT64_MAX;
+	if (db2) {
+		ms_q_cache_cap(db2); /* a connection of its own: closed, not restored */
+		j.db = db2;
+		threaded = pthread_create(&th, NULL, sess_thread, &j) == 0;
+		if (!threaded)
+			j.db = c->q->db;
+	}
+	if (!threaded)
+		j.rc = scan_sessions(&j);
+	rc = scan_auth(c, err, errlen) || scan_counted(c, sql_postscreen, 1, err, errlen) ||
+	     scan_counted(c, sql_rejects, 0, err, errlen);
+	if (threaded)
+		pthread_join(th, NULL);
+	sqlite3_close(db2);
+	if (j.rc != 0 && rc == 0) {
+		snprintf(err, errlen, "%s", j.err);
+		rc = 1;
+	}
+	if (rc == 0)
+		sess_merge(c, &j);
+	free(j.agg);
+	free(j.tls.v);
+	free(j.names.v);
+	return rc ? -1 : 0;
 }
 
 static void ctx_free(ip_ctx *c)
@@ -598,14 +776,19 @@ ms_table *ms_report_by_ip(const ms_query *q, char *err, size_t errlen)
 	    ms_ids_load(q->db, "SELECT id, protocol FROM tls_params ORDER BY id", &c.tls_proto, err, errlen) ||
 	    ms_ids_load(q->db, "SELECT id, cipher FROM tls_params ORDER BY id", &c.tls_cipher, err, errlen))
 		goto fail;
+	/* the rows point at these strings: the table keeps them */
+	ms_arena_move(&t->arena, &c.ips.pool);
+	ms_arena_move(&t->arena, &c.accounts.pool);
+	ms_arena_move(&t->arena, &c.strings.pool);
+	ms_arena_move(&t->arena, &c.tls_proto.pool);
+	ms_arena_move(&t->arena, &c.tls_cipher.pool);
 	c.agg = calloc((size_t)(c.ips.n ? c.ips.n : 1), sizeof *c.agg);
 	c.acct_rank = name_ranks(&c.accounts);
 	if (!c.agg || !c.acct_rank)
 		goto oom;
 	for (int i = 0; i < c.ips.n; i++)
 		c.agg[i].first = INT64_MAX;
-	if (scan_sessions(&c, err, errlen) || scan_auth(&c, err, errlen) ||
-	    scan_counted(&c, sql_postscreen, 1, err, errlen) || scan_counted(&c, sql_rejects, 0, err, errlen))
+	if (scan_all(&c, err, errlen) != 0)
 		goto fail;
 	if (fill_rows(&c, t) || fill_accounts(&c, t) || fill_strings(&c, t, &c.mechs, C_MECHS, 1) ||
 	    fill_tls(&c, t) || fill_strings(&c, t, &c.names, C_NAMES, 0))

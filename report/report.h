@@ -50,5 +50,7 @@ const char *ms_src_name(int src);  /* "logged", "decoded", "inferred" */
 /* a 2 MiB page cache for a full-table scan; returns the size for ms_q_cache_restore (0: none) */
 int64_t ms_q_cache_cap(sqlite3 *db);
 void ms_q_cache_restore(sqlite3 *db, int64_t old);
+/* a second read-only connection to db's file (for a scan on another thread), or NULL */
+sqlite3 *ms_q_open_sibling(sqlite3 *db);
 
 #endif
