@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: MIT */
+/* ms_fmt_time's hand-written digits against the strftime() formatting it
+ * replaced, across zones with whole-hour, half-hour, negative and
+ * historical (LMT, seconds-precision) offsets and DST changes. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "ut.h"
+#include "../../report/table.h"
+
+/* the formatting before the fast path */
+static void ref_fmt(int64_t ts, char *buf, size_t cap)
+{
+	struct tm tm;
+	time_t t = (time_t)ts;
+	long off;
+	if (!localtime_r(&t, &tm)) {
+		snprintf(buf, cap, "%lld", (long long)ts);
+		return;
+	}
+	off = tm.tm_gmtoff;
+	if (off == 0) {
+		strftime(buf, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
+		return;
+	}
+	char b[40];
+	strftime(b, sizeof b, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf, cap, "%s%c%02ld:%02ld", b, off < 0 ? '-' : '+', labs(off) / 3600, (labs(off) % 3600) / 60);
+}
+
+UT_TEST(fmt_time_matches_strftime)
+{
+	static const char *zones[] = { "UTC", "Europe/Berlin", "America/New_York", "Asia/Kolkata", "Australia/Adelaide",
+				       "America/St_Johns", "Pacific/Chatham", "Asia/Kathmandu", "Europe/Amsterdam" };
+	static const int64_t fixed[] = { 1, 59, 86399, 946684799, 946684800, 1711846799, 1711846800, 1711850400,
+					 1729990800, 2147483647, 4102444800LL, 253402300799LL, 253402300800LL,
+					 -1, -2208988800LL, -62135596800LL, -62135596801LL };
+	const char *old = getenv("TZ");
+	char *saved = old ? strdup(old) : NULL;
+	for (size_t z = 0; z < sizeof zones / sizeof zones[0]; z++) {
+		setenv("TZ", zones[z], 1);
+		tzset();
+		uint64_t x = 0x9e3779b97f4a7c15ULL;
+		for (int i = 0; i < 20000; i++) {
+			int64_t ts;
+			if (i < (int)(sizeof fixed / sizeof fixed[0])) {
+				ts = fixed[i];
+			} else {
+				x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+				ts = (int64_t)(x % 4102444800ULL); /* 1970 .. 2100 */
+			}
+			char a[64], b[64];
+			ms_fmt_time(ts, a, sizeof a);
+			ref_fmt(ts, b, sizeof b);
+			if (strcmp(a, b) != 0) {
+				ut_fail(__FILE__, __LINE__, "%s %lld: %s != %s", zones[z], (long long)ts, a, b);
+				goto out;
+			}
+		}
+	}
+	/* a short buffer is cut as snprintf cuts */
+	setenv("TZ", "UTC", 1);
+	tzset();
+	char small[8];
+	ms_fmt_time(0, small, sizeof small);
+	UT_ASSERT(strlen(small) < sizeof small);
+out:
+	if (saved) {
+		setenv("TZ", saved, 1);
+		free(saved);
+	} else {
+		unsetenv("TZ");
+	}
+	tzset();
+}
