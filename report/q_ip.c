@@ -193,28 +193,22 @@ static int accts_add(accts *a, int ip, int acct, int rank, int src, int ok)
 	return 0;
 }
 
-static void seen_at(ip_agg *g, int64_t first, sqlite3_stmt *st, int last_col)
+/* an address was seen from first until the time in column last_col (if not NULL) */
+static void widen(int *seen, int64_t *first, int64_t *last, int64_t from, sqlite3_stmt *st, int last_col)
 {
-	g->seen = 1;
-	if (first < g->first)
-		g->first = first;
+	*seen = 1;
+	if (from < *first)
+		*first = from;
 	if (sqlite3_column_type(st, last_col) != SQLITE_NULL) {
 		int64_t l = sqlite3_column_int64(st, last_col);
-		if (l > g->last)
-			g->last = l;
+		if (l > *last)
+			*last = l;
 	}
 }
 
-static void sess_seen_at(sess_agg *g, int64_t first, sqlite3_stmt *st, int last_col)
+static void seen_at(ip_agg *g, int64_t first, sqlite3_stmt *st, int last_col)
 {
-	g->seen = 1;
-	if (first < g->first)
-		g->first = first;
-	if (sqlite3_column_type(st, last_col) != SQLITE_NULL) {
-		int64_t l = sqlite3_column_int64(st, last_col);
-		if (l > g->last)
-			g->last = l;
-	}
+	widen(&g->seen, &g->first, &g->last, first, st, last_col);
 }
 
 /* the address index of column 0, or -1 (NULL, or not in ips: the old JOIN dropped it) */
@@ -270,7 +264,7 @@ static int scan_sessions(sess_job *j)
 		if (ip < 0)
 			continue;
 		sess_agg *g = &j->agg[ip];
-		sess_seen_at(g, sqlite3_column_int64(st, 2), st, 3);
+		widen(&g->seen, &g->first, &g->last, sqlite3_column_int64(st, 2), st, 3);
 		if (sqlite3_column_type(st, 1) != SQLITE_NULL) {
 			int64_t o = sqlite3_column_int64(st, 1);
 			g->sess += o == 0;
@@ -370,23 +364,23 @@ static int scan_counted(ip_ctx *c, const char *sql, int ps, char *err, size_t er
 	return step_done(c->q->db, st, rc, err, errlen);
 }
 
-/* qsort has no context argument: the comparators get it through the element */
+/* the sort key of a row, copied out of the aggregate so comparisons stay in one array */
 typedef struct {
-	const ip_ctx *c;
+	int64_t fail, ok, sess;
+	const char *ip_text;
 	int ip;
 } ip_ref;
 
 static int cmp_rows(const void *pa, const void *pb)
 {
-	const ip_ref *ra = pa, *rb = pb;
-	const ip_agg *a = &ra->c->agg[ra->ip], *b = &rb->c->agg[rb->ip];
+	const ip_ref *a = pa, *b = pb;
 	if (a->fail != b->fail)
 		return a->fail > b->fail ? -1 : 1;
 	if (a->ok != b->ok)
 		return a->ok > b->ok ? -1 : 1;
 	if (a->sess != b->sess)
 		return a->sess > b->sess ? -1 : 1;
-	return strcmp(ra->c->ips.text[ra->ip], rb->c->ips.text[rb->ip]);
+	return strcmp(a->ip_text, b->ip_text);
 }
 
 static int fill_rows(ip_ctx *c, ms_table *t)
@@ -397,7 +391,7 @@ static int fill_rows(ip_ctx *c, ms_table *t)
 		return -1;
 	for (int i = 0; i < c->ips.n; i++)
 		if (c->agg[i].seen)
-			order[n++] = (ip_ref){ c, i };
+			order[n++] = (ip_ref){ c->agg[i].fail, c->agg[i].ok, c->agg[i].sess, c->ips.text[i], i };
 	qsort(order, (size_t)n, sizeof *order, cmp_rows);
 	if (ms_table_reserve(t, n) != 0) {
 		free(order);
