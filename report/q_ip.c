@@ -720,10 +720,12 @@ static int scan_all(ip_ctx *c, char *err, size_t errlen)
 		if (!threaded)
 			j.db = c->q->db;
 	}
+	int64_t cache = ms_q_cache_cap(c->q->db);
 	if (!threaded)
 		j.rc = scan_sessions(&j);
 	rc = scan_auth(c, err, errlen) || scan_counted(c, sql_postscreen, 1, err, errlen) ||
 	     scan_counted(c, sql_rejects, 0, err, errlen);
+	ms_q_cache_restore(c->q->db, cache);
 	if (threaded)
 		pthread_join(th, NULL);
 	sqlite3_close(db2);
