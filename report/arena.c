@@ -36,22 +36,23 @@ void *ms_arena_alloc(ms_arena *a, size_t n)
 			return b->mem + at;
 		}
 	}
-	size_t cap = n > BLK_MIN ? n : BLK_MIN;
-	char *mem = malloc(cap);
-	if (!mem)
-		return NULL;
 	if (n > BLK_MIN / 4 && b) {
-		/* a large piece gets a block of its own, behind the current one,
-		 * so the current block's free space is not given up */
-		ms_arena_blk *own = malloc(sizeof *own);
+		/* a large piece gets a block of its own, of its size, behind the
+		 * current one, so the current block's free space is not given up */
+		char *mem = malloc(n);
+		ms_arena_blk *own = mem ? malloc(sizeof *own) : NULL;
 		if (!own) {
 			free(mem);
 			return NULL;
 		}
-		*own = (ms_arena_blk){ b->next, mem, n, cap };
+		*own = (ms_arena_blk){ b->next, mem, n, n };
 		b->next = own;
 		return mem;
 	}
+	size_t cap = n > BLK_MIN ? n : BLK_MIN;
+	char *mem = malloc(cap);
+	if (!mem)
+		return NULL;
 	if (!blk_push(a, mem, n, cap)) {
 		free(mem);
 		return NULL;
