@@ -186,6 +186,14 @@ int ms_format_parse(const char *s, ms_format *out)
 	return -1;
 }
 
+/* v (0..99) as two digits at p; returns the end */
+static char *two(char *p, int v)
+{
+	p[0] = (char)('0' + v / 10);
+	p[1] = (char)('0' + v % 10);
+	return p + 2;
+}
+
 void ms_fmt_time(int64_t ts, char *buf, size_t cap)
 {
 	struct tm tm;
@@ -198,39 +206,29 @@ void ms_fmt_time(int64_t ts, char *buf, size_t cap)
 	off = tm.tm_gmtoff;
 	if (cap >= 26 && tm.tm_year >= 1000 - 1900 && tm.tm_year <= 9999 - 1900 && labs(off) < 100 * 3600) {
 		/* what the strftime()s below print, without their cost (a report prints 250 k times) */
-		int y = tm.tm_year + 1900, o = 19;
+		int y = tm.tm_year + 1900;
 		char *p = buf;
-		p[0] = (char)('0' + y / 1000);
-		p[1] = (char)('0' + y / 100 % 10);
-		p[2] = (char)('0' + y / 10 % 10);
-		p[3] = (char)('0' + y % 10);
-		p[4] = '-';
-		p[5] = (char)('0' + (tm.tm_mon + 1) / 10);
-		p[6] = (char)('0' + (tm.tm_mon + 1) % 10);
-		p[7] = '-';
-		p[8] = (char)('0' + tm.tm_mday / 10);
-		p[9] = (char)('0' + tm.tm_mday % 10);
-		p[10] = 'T';
-		p[11] = (char)('0' + tm.tm_hour / 10);
-		p[12] = (char)('0' + tm.tm_hour % 10);
-		p[13] = ':';
-		p[14] = (char)('0' + tm.tm_min / 10);
-		p[15] = (char)('0' + tm.tm_min % 10);
-		p[16] = ':';
-		p[17] = (char)('0' + tm.tm_sec / 10);
-		p[18] = (char)('0' + tm.tm_sec % 10);
+		p = two(two(p, y / 100), y % 100);
+		*p++ = '-';
+		p = two(p, tm.tm_mon + 1);
+		*p++ = '-';
+		p = two(p, tm.tm_mday);
+		*p++ = 'T';
+		p = two(p, tm.tm_hour);
+		*p++ = ':';
+		p = two(p, tm.tm_min);
+		*p++ = ':';
+		p = two(p, tm.tm_sec);
 		if (off == 0) {
-			p[o++] = 'Z';
+			*p++ = 'Z';
 		} else {
-			long a = labs(off), h = a / 3600, m = a % 3600 / 60;
-			p[o++] = off < 0 ? '-' : '+';
-			p[o++] = (char)('0' + h / 10);
-			p[o++] = (char)('0' + h % 10);
-			p[o++] = ':';
-			p[o++] = (char)('0' + m / 10);
-			p[o++] = (char)('0' + m % 10);
+			long a = labs(off);
+			*p++ = off < 0 ? '-' : '+';
+			p = two(p, (int)(a / 3600));
+			*p++ = ':';
+			p = two(p, (int)(a % 3600 / 60));
 		}
-		p[o] = 0;
+		*p = 0;
 		return;
 	}
 	if (off == 0) {
