@@ -284,16 +284,16 @@ static int first_of(pending *const *by, int n, int64_t id)
 }
 
 /* the findings' accounts as a JSON array, and the earliest login */
-static char *blast_ids(pending *const *by, int n, int64_t *from, int *naccts)
+static char *blast_ids(pending *const *by, size_t n, int64_t *from, int *naccts)
 {
-	size_t cap = (size_t)n * 24 + 8, len = 0;
+	size_t cap = n * 24 + 8, len = 0;
 	char *ids = malloc(cap);
 	*from = INT64_MAX;
 	*naccts = 0;
 	if (!ids)
 		return NULL;
 	len += (size_t)snprintf(ids, cap, "[");
-	for (int i = 0; i < n; i++) {
+	for (size_t i = 0; i < n; i++) {
 		if (by[i]->login < *from)
 			*from = by[i]->login;
 		if (i && by[i]->acct_id == by[i - 1]->acct_id)
@@ -322,7 +322,7 @@ static int blast_radius(cctx *c)
 	for (int i = 0; i < c->npend; i++)
 		by[i] = &c->pend[i];
 	qsort(by, (size_t)c->npend, sizeof *by, cmp_pending_acct);
-	if (!(ids = blast_ids(by, c->npend, &from, &naccts)))
+	if (!(ids = blast_ids(by, (size_t)c->npend, &from, &naccts)))
 		goto done;
 	/* accounts send alike: the share of accounts is the share of messages to read */
 	int scan = naccts * 8 > d->accounts.n;
@@ -355,14 +355,10 @@ static int blast_radius(cctx *c)
 		}
 	}
 done:
-	if (rc == SQLITE_NOMEM)
-		snprintf(c->err, c->errlen, "out of memory");
-	else if (rc != SQLITE_DONE)
-		snprintf(c->err, c->errlen, "query failed: %s", sqlite3_errmsg(d->q->db));
-	sqlite3_finalize(st);
+	rc = ms_q_scan_end(d->q->db, st, rc, rc == SQLITE_NOMEM, c->err, c->errlen);
 	free(by);
 	free(ids);
-	return rc == SQLITE_DONE ? 0 : -1;
+	return rc;
 }
 
 /*

@@ -131,14 +131,8 @@ static int load_params(tls_ctx *c)
 			break;
 		t->why = ms_tls_weakness(t->proto, t->cipher, t->bits);
 	}
-	sqlite3_finalize(st);
-	if (rc == SQLITE_DONE)
-		return 0;
-	if (rc == SQLITE_ROW)
-		snprintf(c->err, c->errlen, "out of memory");
-	else
-		snprintf(c->err, c->errlen, "query failed: %s", sqlite3_errmsg(c->d->q->db));
-	return -1;
+	/* stopped on a row: an allocation failed */
+	return ms_q_scan_end(c->d->q->db, st, rc, rc == SQLITE_ROW, c->err, c->errlen);
 }
 
 /* the index of tls_id among the sets (sorted by id), or -1 (the JOIN dropped it) */
@@ -222,14 +216,8 @@ static int scan_sessions(tls_ctx *c)
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		if (scan_one(c, st, ms_q_since(c->d->q), ms_q_until(c->d->q)))
 			break;
-	sqlite3_finalize(st);
-	if (rc == SQLITE_DONE)
-		return 0;
-	if (rc == SQLITE_ROW)
-		snprintf(c->err, c->errlen, "out of memory");
-	else
-		snprintf(c->err, c->errlen, "query failed: %s", sqlite3_errmsg(c->d->q->db));
-	return -1;
+	/* stopped on a row: an allocation failed */
+	return ms_q_scan_end(c->d->q->db, st, rc, rc == SQLITE_ROW, c->err, c->errlen);
 }
 
 static int cmp_sess_time(const void *a, const void *b)

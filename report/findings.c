@@ -440,16 +440,12 @@ static int scan_auth(ms_fdata *d, char *err, size_t errlen)
 	}
 	if (rc == SQLITE_DONE && (ids_finish(&ipc, d->ip, d->n, &d->ips) || ids_finish(&acc, d->acct, d->n, &d->accts)))
 		rc = SQLITE_NOMEM;
-	if (rc == SQLITE_ROW || rc == SQLITE_NOMEM)
-		snprintf(err, errlen, "out of memory");
-	else if (rc != SQLITE_DONE)
-		snprintf(err, errlen, "query failed: %s", sqlite3_errmsg(d->q->db));
-	sqlite3_finalize(st);
+	rc = ms_q_scan_end(d->q->db, st, rc, rc == SQLITE_ROW || rc == SQLITE_NOMEM, err, errlen);
 	free(ipc.val);
 	free(ipc.row);
 	free(acc.val);
 	free(acc.row);
-	return rc == SQLITE_DONE ? 0 : -1;
+	return rc;
 }
 
 /* the rows of each address together, in id order (a counting sort) */

@@ -19,7 +19,7 @@
 
 enum { K_FAIL = 1, K_OK = 4 };                  /* auth_events.kind: failure, success */
 enum { ID_NULL = -1, ID_NOMEM = -2 };           /* col_index() besides an index */
-enum { SCAN_NOMEM = -1 };                       /* scan_end(): our allocation failed */
+enum { SCAN_NOMEM = -1 };                       /* a scan stopped: our allocation failed */
 
 /* makes room for index k in *v (elements of size, *cap of them); -1 when out of memory */
 static int reserve(void **v, size_t k, size_t *cap, size_t size)
@@ -198,17 +198,6 @@ static int col_index(sqlite3_stmt *st, int col, idmap *m, void **arr, size_t *ca
 	return index_of(m, sqlite3_column_int64(st, col), arr, cap, size);
 }
 
-/* ends a scan whose last sqlite3_step() (or SCAN_NOMEM) was rc: 0 if it ran to the end, else -1 and err */
-static int scan_end(sqlite3 *db, sqlite3_stmt *st, int rc, char *err, size_t errlen)
-{
-	if (rc == SCAN_NOMEM)
-		snprintf(err, errlen, "out of memory");
-	else if (rc != SQLITE_DONE)
-		snprintf(err, errlen, "query failed: %s", sqlite3_errmsg(db));
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : -1;
-}
-
 /* n zeroed elements of size (never NULL for n = 0 unless out of memory) */
 static void *zalloc(size_t n, size_t size)
 {
@@ -301,7 +290,7 @@ static int lookup_names(sqlite3 *db, const char *sql, const idmap *m, const unsi
 			rc = names_take(nm, k, st, 0) ? SCAN_NOMEM : SQLITE_DONE;
 		sqlite3_reset(st);
 	}
-	return scan_end(db, st, rc, err, errlen);
+	return ms_q_scan_end(db, st, rc, rc == SCAN_NOMEM, err, errlen);
 }
 
 /* the wanted names in one scan of the table */
@@ -319,7 +308,7 @@ static int scan_names(sqlite3 *db, const char *sql, const idmap *m, const unsign
 			break;
 		}
 	}
-	return scan_end(db, st, rc, err, errlen);
+	return ms_q_scan_end(db, st, rc, rc == SCAN_NOMEM, err, errlen);
 }
 
 /* the names in table.col (accounts.name, ips.ip, strings.s) of the ids of m that want marks */
@@ -543,7 +532,7 @@ static int scan_auth(const ms_query *q, acct_report *ar, char *err, size_t errle
 			rc = SCAN_NOMEM;
 			break;
 		}
-	if (scan_end(q->db, st, rc, err, errlen))
+	if (ms_q_scan_end(q->db, st, rc, rc == SCAN_NOMEM, err, errlen))
 		return -1;
 	for (size_t i = 0; i < ar->npend; i++)
 		if (fails_before(&ar->ff[ar->pend[i].ip], ar->pend[i].ts, ar->pend[i].id))
@@ -582,7 +571,7 @@ static int scan_backend(const ms_query *q, acct_report *ar, char *err, size_t er
 				g->uu = sqlite3_column_int64(st, 4);
 		}
 	}
-	return scan_end(q->db, st, rc, err, errlen);
+	return ms_q_scan_end(q->db, st, rc, rc == SCAN_NOMEM, err, errlen);
 }
 
 /* the names of the listed accounts, and of every address an account was used from */
@@ -873,7 +862,7 @@ static int scan_successes(const ms_query *q, login_report *lr, char *err, size_t
 		}
 		lr->n++;
 	}
-	return scan_end(q->db, st, rc, err, errlen);
+	return ms_q_scan_end(q->db, st, rc, rc == SCAN_NOMEM, err, errlen);
 }
 
 /* ORDER BY s.ts, s.id */
@@ -995,7 +984,7 @@ static int scan_failures(const ms_query *q, login_report *lr, char *err, size_t 
 			rc = SCAN_NOMEM;
 			break;
 		}
-	if (scan_end(q->db, st, rc, err, errlen))
+	if (ms_q_scan_end(q->db, st, rc, rc == SCAN_NOMEM, err, errlen))
 		return -1;
 	sum_prior_on_account(lr);
 	return 0;

@@ -387,12 +387,7 @@ static int scan_sessions(const ms_query *q, cipher_acc *a, char *err, size_t err
 			return -1;
 		}
 	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		snprintf(err, errlen, "query failed: %s", sqlite3_errmsg(q->db));
-		return -1;
-	}
-	return 0;
+	return ms_q_scan_end(q->db, st, rc, 0, err, errlen);
 }
 
 /*

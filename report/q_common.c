@@ -69,6 +69,23 @@ void ms_q_cache_restore(sqlite3 *db, int64_t old)
 }
 
 /*
+ * Ends a scan: finalizes st and returns 0 when its last sqlite3_step(), rc,
+ * was SQLITE_DONE.  Otherwise -1 with err: "out of memory" when oom (the
+ * caller stopped for an allocation of its own), else "query failed: " and
+ * SQLite's message ("out of memory" for SQLITE_NOMEM).
+ */
+int ms_q_scan_end(sqlite3 *db, sqlite3_stmt *st, int rc, int oom, char *err, size_t errlen)
+{
+	int ok = !oom && rc == SQLITE_DONE;
+	if (oom)
+		snprintf(err, errlen, "out of memory");
+	else if (!ok)
+		snprintf(err, errlen, "query failed: %s", rc == SQLITE_NOMEM ? "out of memory" : sqlite3_errmsg(db));
+	sqlite3_finalize(st);
+	return ok ? 0 : -1;
+}
+
+/*
  * A second read-only connection to db's file, for a scan on another thread
  * (a connection is used by one thread at a time).  NULL when db has no file
  * (in-memory, temporary) or the open fails: the caller then scans serially.

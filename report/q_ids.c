@@ -46,9 +46,7 @@ int ms_ids_load(sqlite3 *db, const char *sql, ms_ids *out, char *err, size_t err
 			goto oom;
 		out->n++;
 	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		snprintf(err, errlen, "query failed: %s", sqlite3_errmsg(db));
+	if (ms_q_scan_end(db, st, rc, 0, err, errlen) != 0) {
 		ms_ids_free(out);
 		return -1;
 	}

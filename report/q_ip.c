@@ -227,15 +227,6 @@ static int ref_of(const ms_ids *t, sqlite3_stmt *st, int col)
 	return ms_ids_find(t, sqlite3_column_int64(st, col));
 }
 
-static int step_done(sqlite3 *db, sqlite3_stmt *st, int rc, char *err, size_t errlen)
-{
-	sqlite3_finalize(st);
-	if (rc == SQLITE_DONE)
-		return 0;
-	snprintf(err, errlen, "query failed: %s", rc == SQLITE_NOMEM ? "out of memory" : sqlite3_errmsg(db));
-	return -1;
-}
-
 /*
  * The sessions scan is the longest of the four; it runs on a thread of its
  * own, with a second read-only connection, while this thread scans the
@@ -280,7 +271,7 @@ static int scan_sessions(sess_job *j)
 	}
 	if (rc == SQLITE_ROW)
 		rc = SQLITE_NOMEM;
-	return step_done(j->db, st, rc, j->err, sizeof j->err);
+	return ms_q_scan_end(j->db, st, rc, 0, j->err, sizeof j->err);
 }
 
 static void *sess_thread(void *p)
@@ -339,7 +330,7 @@ static int scan_auth(ip_ctx *c, char *err, size_t errlen)
 	}
 	if (rc == SQLITE_ROW)
 		rc = SQLITE_NOMEM;
-	return step_done(c->q->db, st, rc, err, errlen);
+	return ms_q_scan_end(c->q->db, st, rc, 0, err, errlen);
 }
 
 /* postscreen (ps = 1) or rejects (ps = 0): a count, first and last time */
@@ -361,7 +352,7 @@ static int scan_counted(ip_ctx *c, const char *sql, int ps, char *err, size_t er
 		else
 			g->rej++;
 	}
-	return step_done(c->q->db, st, rc, err, errlen);
+	return ms_q_scan_end(c->q->db, st, rc, 0, err, errlen);
 }
 
 /* the sort key of a row, copied out of the aggregate so comparisons stay in one array */

@@ -196,12 +196,7 @@ static int load_sessions(const ms_query *q, window_rows *r, char *err, size_t er
 		r->sess[r->nsess++] = sqlite3_column_int64(st, 0);
 		span_add(r, r->sess[r->nsess - 1]);
 	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		snprintf(err, errlen, "query failed: %s", sqlite3_errmsg(q->db));
-		return -1;
-	}
-	return 0;
+	return ms_q_scan_end(q->db, st, rc, 0, err, errlen);
 }
 
 static int load_auth(const ms_query *q, window_rows *r, char *err, size_t errlen)
@@ -229,12 +224,7 @@ static int load_auth(const ms_query *q, window_rows *r, char *err, size_t errlen
 		p->bucket = -1;
 		span_add(r, p->ts);
 	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		snprintf(err, errlen, "query failed: %s", sqlite3_errmsg(q->db));
-		return -1;
-	}
-	return 0;
+	return ms_q_scan_end(q->db, st, rc, 0, err, errlen);
 }
 
 /* the starts of the buckets covering [lo, hi] into *starts; their number, or

@@ -50,6 +50,9 @@ const char *ms_src_name(int src);  /* "logged", "decoded", "inferred" */
 /* a 2 MiB page cache for a full-table scan; returns the size for ms_q_cache_restore (0: none) */
 int64_t ms_q_cache_cap(sqlite3 *db);
 void ms_q_cache_restore(sqlite3 *db, int64_t old);
+/* finalizes a scan's statement; 0 when rc is SQLITE_DONE, else -1 and err
+ * ("out of memory" when oom: the caller's own allocation failed) */
+int ms_q_scan_end(sqlite3 *db, sqlite3_stmt *st, int rc, int oom, char *err, size_t errlen);
 /* a second read-only connection to db's file (for a scan on another thread), or NULL */
 sqlite3 *ms_q_open_sibling(sqlite3 *db);
 
