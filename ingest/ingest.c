@@ -93,15 +93,24 @@ static void count_unrecognised(ing_ctx *c, ms_sv prog, const char *line, size_t 
 	c->pc[idx].lines++;
 }
 
+typedef struct {
+	ing_ctx *c;
+	int64_t source_id;
+} flush_job;
+
+static void flush_one(void *ctx, const char *prog, size_t n, int64_t idx)
+{
+	flush_job *j = ctx;
+	prog_count *p = &j->c->pc[idx];
+	(void)n;
+	if (p->lines)
+		ms_store_unrecognised_add(j->c->st, j->source_id, prog, p->lines, p->sample);
+}
+
 static void flush_unrecognised(ing_ctx *c, int64_t source_id)
 {
-	for (size_t i = 0; i < c->progs.cap; i++) {
-		if (!c->progs.keys[i])
-			continue;
-		prog_count *p = &c->pc[c->progs.vals[i]];
-		if (p->lines)
-			ms_store_unrecognised_add(c->st, source_id, c->progs.keys[i], p->lines, p->sample);
-	}
+	flush_job j = { c, source_id };
+	ms_strmap_each(&c->progs, flush_one, &j);
 	ms_strmap_clear(&c->progs);
 	c->npc = 0;
 }
