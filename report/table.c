@@ -231,13 +231,15 @@ void ms_fmt_time(int64_t ts, char *buf, size_t cap)
 		*p = 0;
 		return;
 	}
-	if (off == 0) {
-		strftime(buf, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
-		return;
-	}
+	/* strftime() leaves the buffer undefined when the text does not fit: into
+	 * one that fits, then cut as snprintf() cuts */
 	char b[40];
-	strftime(b, sizeof b, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf, cap, "%s%c%02ld:%02ld", b, off < 0 ? '-' : '+', labs(off) / 3600, (labs(off) % 3600) / 60);
+	if (strftime(b, sizeof b, "%Y-%m-%dT%H:%M:%S", &tm) == 0)
+		b[0] = 0;
+	if (off == 0)
+		snprintf(buf, cap, "%sZ", b);
+	else
+		snprintf(buf, cap, "%s%c%02ld:%02ld", b, off < 0 ? '-' : '+', labs(off) / 3600, (labs(off) % 3600) / 60);
 }
 
 void ms_json_str_array(FILE *f, char *const *list, int n)

@@ -265,7 +265,7 @@ UT_TEST(hostile_many_open_sessions_bounded)
 static const char *const EVIL[] = {
 	"\x1b[31mred\x1b[0m", "\x1b]0;owned\x07", "\x1b]8;;http://x/\x1b\\link\x1b]8;;\x1b\\", "<script>alert(1)</script>",
 	"a\"b", "a,b", "=cmd|' /C calc'!A0", "+1+1", "-2+3", "@SUM(A1)", "line1\nline2", "cr\roverwrite",
-	"\xc2\x9b" "31m", "\xff\xfe", "nul\0x", "\t=tab", "back\\slash",
+	("\xc2\x9b" "31m"), "\xff\xfe", "nul\0x", "\t=tab", "back\\slash",
 };
 
 UT_TEST(hostile_escape_text)
