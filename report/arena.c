@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "arena.h"
+#include "bigmem.h"
 
 enum { BLK_MIN = 64 * 1024, ALIGN = 16 };
 
@@ -11,6 +12,7 @@ struct ms_arena_blk {
 	ms_arena_blk *next;
 	char *mem;
 	size_t used, cap;
+	int big; /* mem is from ms_big_calloc(), not malloc() */
 };
 
 static ms_arena_blk *blk_push(ms_arena *a, char *mem, size_t used, size_t cap)
@@ -18,7 +20,7 @@ static ms_arena_blk *blk_push(ms_arena *a, char *mem, size_t used, size_t cap)
 	ms_arena_blk *b = malloc(sizeof *b);
 	if (!b)
 		return NULL;
-	*b = (ms_arena_blk){ a->head, mem, used, cap };
+	*b = (ms_arena_blk){ a->head, mem, used, cap, 0 };
 	a->head = b;
 	return b;
 }
@@ -45,7 +47,7 @@ void *ms_arena_alloc(ms_arena *a, size_t n)
 			free(mem);
 			return NULL;
 		}
-		*own = (ms_arena_blk){ b->next, mem, n, n };
+		*own = (ms_arena_blk){ b->next, mem, n, n, 0 };
 		b->next = own;
 		return mem;
 	}
@@ -76,23 +78,30 @@ char *ms_arena_strdup(ms_arena *a, const char *s)
 	return ms_arena_strndup(a, s, strlen(s));
 }
 
-int ms_arena_keep(ms_arena *a, void *mem)
+static int keep(ms_arena *a, void *mem, int big)
 {
 	ms_arena_blk *b = malloc(sizeof *b);
 	if (!b) {
-		free(mem);
+		if (big)
+			ms_big_free(mem);
+		else
+			free(mem);
 		return -1;
 	}
 	/* full, and behind the head so allocations keep going to the head */
 	if (a->head) {
-		*b = (ms_arena_blk){ a->head->next, mem, 0, 0 };
+		*b = (ms_arena_blk){ a->head->next, mem, 0, 0, big };
 		a->head->next = b;
 	} else {
-		*b = (ms_arena_blk){ NULL, mem, 0, 0 };
+		*b = (ms_arena_blk){ NULL, mem, 0, 0, big };
 		a->head = b;
 	}
 	return 0;
 }
+
+int ms_arena_keep(ms_arena *a, void *mem) { return keep(a, mem, 0); }
+
+int ms_arena_keep_big(ms_arena *a, void *mem) { return keep(a, mem, 1); }
 
 void ms_arena_move(ms_arena *dst, ms_arena *src)
 {
@@ -115,7 +124,10 @@ void ms_arena_free(ms_arena *a)
 {
 	for (ms_arena_blk *b = a->head, *n; b; b = n) {
 		n = b->next;
-		free(b->mem);
+		if (b->big)
+			ms_big_free(b->mem);
+		else
+			free(b->mem);
 		free(b);
 	}
 	a->head = NULL;

@@ -23,6 +23,8 @@ char *ms_arena_strndup(ms_arena *a, const char *s, size_t n);
 char *ms_arena_strdup(ms_arena *a, const char *s);
 /* mem (from malloc) is freed with the arena; returns -1 (mem freed) when out of memory */
 int ms_arena_keep(ms_arena *a, void *mem);
+/* the same for mem from ms_big_calloc() (bigmem.h) */
+int ms_arena_keep_big(ms_arena *a, void *mem);
 /* dst takes over every block of src (src is left empty) */
 void ms_arena_move(ms_arena *dst, ms_arena *src);
 void ms_arena_free(ms_arena *a);

@@ -7,6 +7,7 @@
 #include "report.h"
 #include "escape.h"
 #include "q_ids.h"
+#include "bigmem.h"
 
 enum { C_IP, C_SESS, C_FAIL, C_SUCC, C_ACCTS, C_FIRST, C_LAST, C_ERRORS, C_ORPHAN, C_REJ, C_PS,
        C_SUCCEEDED, C_ACCT_DETAIL, C_MECHS, C_PROTOS, C_CIPHERS, C_NAMES, C__N };
@@ -96,7 +97,7 @@ static int pairs_add(pairs *p, int a, int b)
 		return 0;
 	if (p->n == p->cap) {
 		size_t nc = p->cap ? p->cap * 2 : 4096;
-		uint64_t *nv = realloc(p->v, nc * sizeof *nv);
+		uint64_t *nv = ms_big_realloc(p->v, nc * sizeof *nv);
 		if (!nv)
 			return -1;
 		p->v = nv;
@@ -120,11 +121,11 @@ static int cmp_u64(const void *a, const void *b)
 static int group_sort(void *base, size_t n, size_t size, int (*ip_of_elem)(const void *), int nips,
 		      int (*cmp)(const void *, const void *))
 {
-	size_t *start = calloc((size_t)nips + 1, sizeof *start);
-	char *tmp = malloc(n ? n * size : 1);
+	size_t *start = ms_big_calloc(((size_t)nips + 1) * sizeof *start);
+	char *tmp = ms_big_calloc(n * size);
 	if (!start || !tmp) {
-		free(start);
-		free(tmp);
+		ms_big_free(start);
+		ms_big_free(tmp);
 		return -1;
 	}
 	for (size_t i = 0; i < n; i++)
@@ -136,14 +137,14 @@ static int group_sort(void *base, size_t n, size_t size, int (*ip_of_elem)(const
 		memcpy(tmp + start[ip_of_elem(e)]++ * size, e, size);
 	}
 	memcpy(base, tmp, n * size);
-	free(tmp);
+	ms_big_free(tmp);
 	/* start[k] is now the end of group k, i.e. the start of group k + 1 */
 	for (int k = 0; k < nips; k++) {
 		size_t from = k ? start[k - 1] : 0;
 		if (start[k] - from > 1)
 			qsort((char *)base + from * size, start[k] - from, size, cmp);
 	}
-	free(start);
+	ms_big_free(start);
 	return 0;
 }
 
@@ -173,7 +174,7 @@ static int accts_add(accts *a, int ip, int acct, int rank, int src, int ok)
 	if (!(last && last->ip == ip && last->acct == acct && last->src == src)) {
 		if (a->n == a->cap) {
 			size_t nc = a->cap ? a->cap * 2 : 4096;
-			acct_agg *nv = realloc(a->v, nc * sizeof *nv);
+			acct_agg *nv = ms_big_realloc(a->v, nc * sizeof *nv);
 			if (!nv)
 				return -1;
 			a->v = nv;
@@ -377,7 +378,7 @@ static int cmp_rows(const void *pa, const void *pb)
 static int fill_rows(ip_ctx *c, ms_table *t)
 {
 	int n = 0;
-	ip_ref *order = malloc((size_t)(c->ips.n ? c->ips.n : 1) * sizeof *order);
+	ip_ref *order = ms_big_calloc((size_t)c->ips.n * sizeof *order);
 	if (!order)
 		return -1;
 	for (int i = 0; i < c->ips.n; i++)
@@ -385,14 +386,14 @@ static int fill_rows(ip_ctx *c, ms_table *t)
 			order[n++] = (ip_ref){ c->agg[i].fail, c->agg[i].ok, c->agg[i].sess, c->ips.text[i], i };
 	qsort(order, (size_t)n, sizeof *order, cmp_rows);
 	if (ms_table_reserve(t, n) != 0) {
-		free(order);
+		ms_big_free(order);
 		return -1;
 	}
 	for (int k = 0; k < n; k++) {
 		ip_agg *g = &c->agg[order[k].ip];
 		int r = ms_table_add_row(t);
 		if (r < 0) {
-			free(order);
+			ms_big_free(order);
 			return -1;
 		}
 		g->row = r;
@@ -414,7 +415,7 @@ static int fill_rows(ip_ctx *c, ms_table *t)
 		ms_table_cell(t, r, C_NAMES)->null = 0;
 		ms_cell_ref(ms_table_cell(t, r, C_ACCT_DETAIL), "[]");
 	}
-	free(order);
+	ms_big_free(order);
 	return 0;
 }
 
@@ -507,14 +508,16 @@ static int strs_push(strs *l, const char *s)
 static int fill_accounts(ip_ctx *c, ms_table *t)
 {
 	strs names = { 0 };
-	size_t *at = NULL, len = 0;
-	char *buf = NULL;
+	size_t *at = NULL;
+	ms_big_buf bb = { 0 };
 	int rc = -1, nrows = 0;
 	FILE *f;
 	if (accts_merge(&c->acc, c->ips.n) != 0)
 		return -1;
-	at = malloc((c->acc.n ? c->acc.n : 1) * sizeof *at);
-	f = at ? open_memstream(&buf, &len) : NULL;
+	if (!c->acc.n)
+		return 0;
+	at = ms_big_calloc(c->acc.n * sizeof *at);
+	f = at ? ms_big_stream(&bb) : NULL;
 	if (!f)
 		goto out;
 	for (size_t i = 0; i < c->acc.n;) {
@@ -542,29 +545,28 @@ static int fill_accounts(ip_ctx *c, ms_table *t)
 		if (ms_cell_list_ref(t, ms_table_cell(t, r, C_ACCTS), names.v, names.n) != 0)
 			goto out;
 	}
-	if (fclose(f) != 0 || !buf) {
-		f = NULL;
-		goto out;
-	}
+	int bad = fclose(f) != 0 || bb.failed || !bb.p;
 	f = NULL;
-	if (ms_arena_keep(&t->arena, buf) != 0) {
-		buf = NULL;
+	if (bad)
+		goto out;
+	if (ms_arena_keep_big(&t->arena, bb.p) != 0) {
+		bb.p = NULL; /* freed */
 		goto out;
 	}
 	/* the same walk again, now that the stream's buffer stays where it is */
 	for (size_t i = 0, k = 0; i < c->acc.n; k++) {
 		int ip = c->acc.v[i].ip;
-		ms_cell_ref(ms_table_cell(t, c->agg[ip].row, C_ACCT_DETAIL), buf + at[k]);
+		ms_cell_ref(ms_table_cell(t, c->agg[ip].row, C_ACCT_DETAIL), bb.p + at[k]);
 		while (i < c->acc.n && c->acc.v[i].ip == ip)
 			i++;
 	}
-	buf = NULL;
+	bb.p = NULL; /* the table's now */
 	rc = 0;
 out:
 	if (f)
-		fclose(f);
-	free(buf);
-	free(at);
+		fclose(f); /* flushes into bb: freed below */
+	ms_big_free(bb.p);
+	ms_big_free(at);
 	free(names.v);
 	return rc;
 }
@@ -696,7 +698,7 @@ static int scan_all(ip_ctx *c, char *err, size_t errlen)
 	pthread_t th;
 	int threaded = 0, rc;
 	sqlite3 *db2 = ms_q_open_sibling(c->q->db);
-	j.agg = calloc((size_t)(c->ips.n ? c->ips.n : 1), sizeof *j.agg);
+	j.agg = ms_big_calloc((size_t)c->ips.n * sizeof *j.agg);
 	if (!j.agg) {
 		sqlite3_close(db2);
 		snprintf(err, errlen, "out of memory");
@@ -726,9 +728,9 @@ static int scan_all(ip_ctx *c, char *err, size_t errlen)
 	}
 	if (rc == 0)
 		sess_merge(c, &j);
-	free(j.agg);
-	free(j.tls.v);
-	free(j.names.v);
+	ms_big_free(j.agg);
+	ms_big_free(j.tls.v);
+	ms_big_free(j.names.v);
 	return rc ? -1 : 0;
 }
 
@@ -740,11 +742,11 @@ static void ctx_free(ip_ctx *c)
 	ms_ids_free(&c->tls_proto);
 	ms_ids_free(&c->tls_cipher);
 	free(c->acct_rank);
-	free(c->agg);
-	free(c->tls.v);
-	free(c->names.v);
-	free(c->mechs.v);
-	free(c->acc.v);
+	ms_big_free(c->agg);
+	ms_big_free(c->tls.v);
+	ms_big_free(c->names.v);
+	ms_big_free(c->mechs.v);
+	ms_big_free(c->acc.v);
 }
 
 ms_table *ms_report_by_ip(const ms_query *q, char *err, size_t errlen)
@@ -769,7 +771,7 @@ ms_table *ms_report_by_ip(const ms_query *q, char *err, size_t errlen)
 	ms_arena_move(&t->arena, &c.strings.pool);
 	ms_arena_move(&t->arena, &c.tls_proto.pool);
 	ms_arena_move(&t->arena, &c.tls_cipher.pool);
-	c.agg = calloc((size_t)(c.ips.n ? c.ips.n : 1), sizeof *c.agg);
+	c.agg = ms_big_calloc((size_t)c.ips.n * sizeof *c.agg);
 	c.acct_rank = name_ranks(&c.accounts);
 	if (!c.agg || !c.acct_rank)
 		goto oom;

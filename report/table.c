@@ -5,6 +5,7 @@
 #include "table.h"
 #include "escape.h"
 #include "html.h"
+#include "bigmem.h"
 
 ms_table *ms_table_new(const ms_col *cols, int ncols)
 {
@@ -36,7 +37,7 @@ void ms_table_free(ms_table *t)
 		return;
 	for (int i = 0; i < t->nrows * t->ncols; i++)
 		cell_clear(&t->cells[i], t->cols[i % t->ncols].type);
-	free(t->cells);
+	ms_big_free(t->cells);
 	ms_arena_free(&t->arena);
 	free(t);
 }
@@ -45,7 +46,7 @@ int ms_table_reserve(ms_table *t, int rows)
 {
 	if (rows <= t->cap)
 		return 0;
-	ms_cell *n = realloc(t->cells, (size_t)rows * (size_t)t->ncols * sizeof *n);
+	ms_cell *n = ms_big_realloc(t->cells, (size_t)rows * (size_t)t->ncols * sizeof *n);
 	if (!n)
 		return -1;
 	t->cells = n;
