@@ -1063,14 +1063,19 @@ int ms_store_index(ms_store *s)
 {
 	if (indexes_present(s))
 		return 0;
-	/* one transaction: one journal sync instead of one per index */
-	if (exec(s, "BEGIN") != 0)
+	/* one transaction: one journal sync instead of one per index.  A 2 MiB
+	 * cache for it: the sorter's in-memory runs are as big as the cache, and
+	 * small runs sort faster than 12 MiB ones merge (1 GB benchmark database,
+	 * every index: 1.2 -> 1.0 s) */
+	if (exec(s, "PRAGMA cache_size=-2048") != 0 || exec(s, "BEGIN") != 0)
 		return -1;
+	int rc = 0;
 	if (exec(s, ms_index_sql) != 0 || exec(s, "COMMIT") != 0) {
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-		return -1;
+		rc = -1;
 	}
-	return 0;
+	sqlite3_exec(s->db, "PRAGMA cache_size=-12288", NULL, NULL, NULL);
+	return rc;
 }
 
 int ms_store_bulk_begin(ms_store *s)
