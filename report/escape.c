@@ -116,50 +116,71 @@ void ms_esc_text(FILE *f, const char *s, size_t n)
 /* printable ASCII but '"' and '\\': copied to JSON as is */
 static int json_plain(unsigned c) { return c >= 0x20 && c < 0x7f && c != '"' && c != '\\'; }
 
-void ms_esc_json(FILE *f, const char *s, size_t n)
+/* \u00XX for byte c */
+static size_t json_u(char *d, unsigned c)
+{
+	d[0] = '\\';
+	d[1] = 'u';
+	d[2] = '0';
+	d[3] = '0';
+	d[4] = hexd[(c >> 4) & 15];
+	d[5] = hexd[c & 15];
+	return 6;
+}
+
+size_t ms_esc_json_some(char *dst, size_t room, const char *s, size_t n, size_t *used)
 {
 	const unsigned char *u = (const unsigned char *)s;
-	fputc_unlocked('"', f);
-	for (size_t i = 0; i < n;) {
+	size_t o = 0, i = 0;
+	while (i < n && room - o >= MS_ESC_JSON_MAX) {
 		unsigned c = u[i];
-		if (json_plain(c)) { /* the common case: a run written at once */
-			size_t j = i + 1;
-			while (j < n && json_plain(u[j]))
+		if (json_plain(c)) { /* the common case: a run copied at once */
+			size_t lim = n - i < room - o ? n - i : room - o, j = 1;
+			while (j < lim && json_plain(u[i + j]))
 				j++;
-			fwrite_unlocked(u + i, 1, j - i, f);
-			i = j;
+			memcpy(dst + o, u + i, j);
+			o += j;
+			i += j;
 			continue;
 		}
 		int l = ms_utf8_len(u + i, n - i);
 		if (l == 0) {
-			fputs("\\ufffd", f);
+			memcpy(dst + o, "\\ufffd", 6);
+			o += 6;
 			i++;
-			continue;
-		}
-		if (l == 2 && c == 0xC2 && u[i + 1] < 0xA0) {
+		} else if (l == 2 && c == 0xC2 && u[i + 1] < 0xA0) {
 			/* C1 control (U+0080..U+009F): valid JSON raw, but a terminal acts on it */
-			fprintf(f, "\\u%04x", u[i + 1]);
+			o += json_u(dst + o, u[i + 1]);
 			i += 2;
-			continue;
-		}
-		if (l > 1) {
-			fwrite(u + i, 1, (size_t)l, f);
+		} else if (l > 1) {
+			memcpy(dst + o, u + i, (size_t)l);
+			o += (size_t)l;
 			i += (size_t)l;
-			continue;
+		} else {
+			const char *e = c == '"' ? "\\\"" : c == '\\' ? "\\\\" : c == '\n' ? "\\n" : c == '\r' ? "\\r"
+				      : c == '\t' ? "\\t" : NULL;
+			if (e) {
+				dst[o++] = e[0];
+				dst[o++] = e[1];
+			} else { /* the other C0 controls and DEL */
+				o += json_u(dst + o, c);
+			}
+			i++;
 		}
-		switch (c) {
-		case '"': fputs("\\\"", f); break;
-		case '\\': fputs("\\\\", f); break;
-		case '\n': fputs("\\n", f); break;
-		case '\r': fputs("\\r", f); break;
-		case '\t': fputs("\\t", f); break;
-		default:
-			if (c < 0x20 || c == 0x7f)
-				fprintf(f, "\\u%04x", c);
-			else
-				fputc((int)c, f);
-		}
-		i++;
+	}
+	*used = i;
+	return o;
+}
+
+void ms_esc_json(FILE *f, const char *s, size_t n)
+{
+	char buf[512];
+	fputc_unlocked('"', f);
+	while (n) {
+		size_t used, k = ms_esc_json_some(buf, sizeof buf, s, n, &used);
+		fwrite_unlocked(buf, 1, k, f);
+		s += used;
+		n -= used;
 	}
 	fputc_unlocked('"', f);
 }

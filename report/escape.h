@@ -21,6 +21,13 @@ void ms_esc_text(FILE *f, const char *s, size_t n);
 /* escaped text into buf (truncated to cap-1); returns display width written */
 size_t ms_esc_text_buf(char *buf, size_t cap, const char *s, size_t n);
 void ms_esc_json(FILE *f, const char *s, size_t n);      /* writes the quotes too */
+/* the longest escape of one input sequence */
+#define MS_ESC_JSON_MAX 6
+/* The JSON escape of a prefix of s[0..n) (no quotes) into dst, whole
+ * sequences only, while at least MS_ESC_JSON_MAX bytes of room are left:
+ * returns the bytes written and sets *used to the input bytes taken (at
+ * least one when room >= MS_ESC_JSON_MAX and n > 0). */
+size_t ms_esc_json_some(char *dst, size_t room, const char *s, size_t n, size_t *used);
 void ms_esc_csv(FILE *f, const char *s, size_t n);
 void ms_esc_html(FILE *f, const char *s, size_t n);
 /* length of a valid UTF-8 sequence at s (1..4) or 0 if invalid */

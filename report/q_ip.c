@@ -85,6 +85,7 @@ typedef struct {
 	const ms_query *q;
 	ms_ids ips, accounts, strings, tls_proto, tls_cipher;
 	int *acct_rank; /* of each account's name in byte order */
+	int unknown;    /* the index of the string "unknown" (no reverse name), or -1 */
 	ip_agg *agg;
 	pairs tls, names, mechs;
 	accts acc;
@@ -111,6 +112,32 @@ static int cmp_u64(const void *a, const void *b)
 {
 	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
 	return (x > y) - (x < y);
+}
+
+/* insertion sort, for the many groups of a few elements (qsort's set-up costs more) */
+static void small_sort(char *b, size_t n, size_t size, int (*cmp)(const void *, const void *))
+{
+	char tmp[64];
+	if (size > sizeof tmp) {
+		qsort(b, n, size, cmp);
+		return;
+	}
+	for (size_t i = 1; i < n; i++) {
+		size_t j = i;
+		memcpy(tmp, b + i * size, size);
+		for (; j > 0 && cmp(b + (j - 1) * size, tmp) > 0; j--)
+			memcpy(b + j * size, b + (j - 1) * size, size);
+		memcpy(b + j * size, tmp, size);
+	}
+}
+
+/* qsort, or for a few elements the insertion sort */
+static void sort_some(void *b, size_t n, size_t size, int (*cmp)(const void *, const void *))
+{
+	if (n > 16)
+		qsort(b, n, size, cmp);
+	else if (n > 1)
+		small_sort(b, n, size, cmp);
 }
 
 /*
@@ -141,8 +168,7 @@ static int group_sort(void *base, size_t n, size_t size, int (*ip_of_elem)(const
 	/* start[k] is now the end of group k, i.e. the start of group k + 1 */
 	for (int k = 0; k < nips; k++) {
 		size_t from = k ? start[k - 1] : 0;
-		if (start[k] - from > 1)
-			qsort((char *)base + from * size, start[k] - from, size, cmp);
+		sort_some((char *)base + from * size, start[k] - from, size, cmp);
 	}
 	ms_big_free(start);
 	return 0;
@@ -266,8 +292,7 @@ static int scan_sessions(sess_job *j)
 		if (tls >= 0 && pairs_add(&j->tls, ip, tls) != 0)
 			break;
 		int name = ref_of(&c->strings, st, 5);
-		if (name >= 0 && strcmp(c->strings.text[name] ? c->strings.text[name] : "", "unknown") != 0 &&
-		    pairs_add(&j->names, ip, name) != 0)
+		if (name >= 0 && name != c->unknown && pairs_add(&j->names, ip, name) != 0)
 			break;
 	}
 	if (rc == SQLITE_ROW)
@@ -605,7 +630,7 @@ static int fill_strings(ip_ctx *c, ms_table *t, pairs *v, int col, int upper)
 						*p = (char)(*p - 'a' + 'A');
 				w[k].s = u;
 			}
-		qsort(w, n, sizeof *w, cmp_named);
+		sort_some(w, n, sizeof *w, cmp_named);
 		out.n = 0;
 		for (size_t k = 0; k < n; k++) /* sorted: repeats (upper-cased) are adjacent */
 			if ((k == 0 || strcmp(w[k].s, w[k - 1].s) != 0) && strs_push(&out, w[k].s) != 0)
@@ -665,7 +690,7 @@ static int fill_tls(ip_ctx *c, ms_table *t)
 			int k = pair_b(c->tls.v[i]);
 			w[n++] = (tls_pair){ c->tls_proto.text[k], c->tls_cipher.text[k] };
 		}
-		qsort(w, n, sizeof *w, cmp_tls);
+		sort_some(w, n, sizeof *w, cmp_tls);
 		protos.n = ciphers.n = 0;
 		for (size_t k = 0; k < n; k++) {
 			if (w[k].proto && (k == 0 || cmp_nullable(w[k].proto, w[k - 1].proto) != 0) &&
@@ -771,6 +796,10 @@ ms_table *ms_report_by_ip(const ms_query *q, char *err, size_t errlen)
 	ms_arena_move(&t->arena, &c.strings.pool);
 	ms_arena_move(&t->arena, &c.tls_proto.pool);
 	ms_arena_move(&t->arena, &c.tls_cipher.pool);
+	c.unknown = -1;
+	for (int i = 0; i < c.strings.n && c.unknown < 0; i++)
+		if (c.strings.text[i] && strcmp(c.strings.text[i], "unknown") == 0)
+			c.unknown = i;
 	c.agg = ms_big_calloc((size_t)c.ips.n * sizeof *c.agg);
 	c.acct_rank = name_ranks(&c.accounts);
 	if (!c.agg || !c.acct_rank)

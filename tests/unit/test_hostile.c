@@ -297,6 +297,38 @@ UT_TEST(hostile_escape_json)
 	free(o);
 }
 
+/* escaping in pieces (the JSON row buffer): a sequence is never split, each
+ * call takes at least one when there is room for its longest escape, and the
+ * pieces put together are the escape of the whole */
+UT_TEST(hostile_escape_json_pieces)
+{
+	const char in[] = "ok\xe2\x82\xac\xc2\x9b\xff\"\\\x01\x7f\xf0\x9f\x98\x80tail";
+	size_t n = sizeof in - 1;
+	char *whole = esc(ms_esc_json, in, n);
+	UT_ASSERT(whole != NULL);
+	for (size_t room = MS_ESC_JSON_MAX; room <= 24; room++) {
+		char out[256], piece[32];
+		size_t o = 0, i = 0;
+		out[o++] = '"';
+		while (i < n) {
+			size_t used, k = ms_esc_json_some(piece, room, in + i, n - i, &used);
+			UT_ASSERT(used > 0);
+			UT_ASSERT(k <= room);
+			memcpy(out + o, piece, k);
+			o += k;
+			i += used;
+		}
+		out[o++] = '"';
+		out[o] = 0;
+		UT_EQ_STR(out, whole);
+	}
+	size_t used = 99;
+	char tiny[MS_ESC_JSON_MAX - 1];
+	UT_EQ_INT(ms_esc_json_some(tiny, sizeof tiny, in, n, &used), 0); /* no room: nothing taken */
+	UT_EQ_INT(used, 0);
+	free(whole);
+}
+
 UT_TEST(hostile_escape_csv)
 {
 	char *o = esc(ms_esc_csv, "=cmd|' /C calc'!A0", 18);
