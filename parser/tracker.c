@@ -321,17 +321,59 @@ static int sess_oldest(ms_tracker *t)
 	return best;
 }
 
+/* an open entry's last activity, to evict the least recently active first */
 typedef struct {
 	int64_t ts;
 	int idx;
-} sess_age;
+} t_age;
 
-static int sess_age_cmp(const void *a, const void *b)
+static int age_cmp(const void *a, const void *b)
 {
-	const sess_age *x = a, *y = b;
+	const t_age *x = a, *y = b;
 	if (x->ts != y->ts)
 		return x->ts < y->ts ? -1 : 1;
 	return (x->idx > y->idx) - (x->idx < y->idx);
+}
+
+/* a max-heap of a[0..n) by age_cmp: sift a[i] down */
+static void age_sift(t_age *a, int n, int i)
+{
+	for (;;) {
+		int l = 2 * i + 1, r = l + 1, m = i;
+		if (l < n && age_cmp(&a[l], &a[m]) > 0)
+			m = l;
+		if (r < n && age_cmp(&a[r], &a[m]) > 0)
+			m = r;
+		if (m == i)
+			return;
+		t_age x = a[i];
+		a[i] = a[m];
+		a[m] = x;
+		i = m;
+	}
+}
+
+/*
+ * The k least recently active of a[0..n) into a[0..k), in age order; returns
+ * how many (k, or n when smaller).  A heap of k: O(n log k) whatever the
+ * times (they come from the log), where sorting all n cost more than the
+ * eviction saved.
+ */
+static int age_oldest(t_age *a, int n, int k)
+{
+	if (k > n)
+		k = n;
+	if (k <= 0)
+		return 0;
+	for (int i = k / 2 - 1; i >= 0; i--)
+		age_sift(a, k, i);
+	for (int i = k; i < n; i++)
+		if (age_cmp(&a[i], &a[0]) < 0) {
+			a[0] = a[i];
+			age_sift(a, k, 0);
+		}
+	qsort(a, (size_t)k, sizeof *a, age_cmp);
+	return k;
 }
 
 /*
@@ -342,7 +384,7 @@ static int sess_age_cmp(const void *a, const void *b)
 static int sess_evict_oldest(ms_tracker *t)
 {
 	int n = 0, batch = t->cfg.max_open / 64 > 0 ? t->cfg.max_open / 64 : 1;
-	sess_age *a = malloc((size_t)(t->sess_hi > 0 ? t->sess_hi : 1) * sizeof *a);
+	t_age *a = malloc((size_t)(t->sess_hi > 0 ? t->sess_hi : 1) * sizeof *a);
 	if (!a) {
 		int old = sess_oldest(t);
 		if (old < 0)
@@ -360,8 +402,8 @@ static int sess_evict_oldest(ms_tracker *t)
 		free(a);
 		return -1;
 	}
-	qsort(a, (size_t)n, sizeof *a, sess_age_cmp);
-	for (int i = 0; i < n && i < batch; i++)
+	n = age_oldest(a, n, batch);
+	for (int i = 0; i < n; i++)
 		sess_close(t, a[i].idx, MS_SS_EVICTED);
 	free(a);
 	return 0;
@@ -693,16 +735,35 @@ static void msg_delete(ms_tracker *t, int idx)
 	t->msg_ht[slot] = -1;
 }
 
+/*
+ * The table is full: write out and forget the least recently active 1/64 of
+ * it in one pass, as for sessions (one per new message with a scan each
+ * made a flood of messages that never finish quadratic).
+ */
 static void msg_evict_oldest(ms_tracker *t)
 {
-	int best = -1;
-	for (int i = 0; i < t->msg_hi; i++)
-		if (t->msg[i].used && (best < 0 || t->msg[i].last_ts < t->msg[best].last_ts))
-			best = i;
-	if (best >= 0) {
-		emit_msg(t, &t->msg[best]);
-		msg_delete(t, best);
+	int n = 0, batch = t->cfg.max_messages / 64 > 0 ? t->cfg.max_messages / 64 : 1;
+	t_age *a = malloc((size_t)(t->msg_hi > 0 ? t->msg_hi : 1) * sizeof *a);
+	if (!a) {
+		int best = -1;
+		for (int i = 0; i < t->msg_hi; i++)
+			if (t->msg[i].used && (best < 0 || t->msg[i].last_ts < t->msg[best].last_ts))
+				best = i;
+		if (best >= 0) {
+			emit_msg(t, &t->msg[best]);
+			msg_delete(t, best);
+		}
+		return;
 	}
+	for (int i = 0; i < t->msg_hi; i++)
+		if (t->msg[i].used)
+			a[n++] = (t_age){ t->msg[i].last_ts, i };
+	n = age_oldest(a, n, batch);
+	for (int i = 0; i < n; i++) { /* pool indices stay put when others are deleted */
+		emit_msg(t, &t->msg[a[i].idx]);
+		msg_delete(t, a[i].idx);
+	}
+	free(a);
 }
 
 static void msg_new(ms_tracker *t, t_sess *s, const ms_event *ev, const ms_lineref *ref)
@@ -827,25 +888,37 @@ static void ps_delete(ms_tracker *t, int slot)
 	}
 }
 
-static int ps_get(ms_tracker *t, int host, const ms_event *ev, const ms_lineref *ref, int create)
+/* the slot of (host, ip, port), or -1 and *first_free (-1: the table is full) */
+static int ps_find(const ms_tracker *t, int host, const char *ip, long port, int *first_free)
 {
-	char ip[T_IPLEN];
-	cpy(ip, sizeof ip, ev->ip);
-	uint64_t h = ps_hash(host, ip, ev->port);
-	int first_free = -1;
+	uint64_t h = ps_hash(host, ip, port);
+	*first_free = -1;
 	for (int i = 0; i < t->ps_cap; i++) {
 		int slot = (int)((h + (uint64_t)i) % (uint64_t)t->ps_cap);
-		t_ps *p = &t->ps[slot];
+		const t_ps *p = &t->ps[slot];
 		if (!p->used) {
-			first_free = slot;
-			break;
+			*first_free = slot;
+			return -1;
 		}
-		if (p->host == host && p->port == ev->port && !strcmp(p->ip, ip))
+		if (p->host == host && p->port == port && !strcmp(p->ip, ip))
 			return slot;
 	}
-	if (!create)
-		return -1;
-	if (t->nps >= t->cfg.max_postscreen) {
+	return -1;
+}
+
+/*
+ * The table is full: write out and forget the least recently active 1/64 of
+ * it (one per new connection with a scan of the whole table each made a
+ * flood of CONNECTs that never finish 80 times slower: 200 000 took 8 s).
+ * Deleting moves other entries (backward shift), so each one to go is
+ * looked up again by its key.
+ */
+static void ps_evict_oldest(ms_tracker *t)
+{
+	int n = 0, batch = t->cfg.max_postscreen / 64 > 0 ? t->cfg.max_postscreen / 64 : 1;
+	t_age *a = malloc((size_t)t->ps_cap * sizeof *a);
+	t_ps *keys = a ? malloc((size_t)batch * sizeof *keys) : NULL;
+	if (!keys) {
 		int best = -1;
 		for (int i = 0; i < t->ps_cap; i++)
 			if (t->ps[i].used && (best < 0 || t->ps[i].end_ts < t->ps[best].end_ts))
@@ -854,7 +927,39 @@ static int ps_get(ms_tracker *t, int host, const ms_event *ev, const ms_lineref 
 			emit_ps(t, &t->ps[best]);
 			ps_delete(t, best);
 		}
-		return ps_get(t, host, ev, ref, create);
+		free(a);
+		return;
+	}
+	for (int i = 0; i < t->ps_cap; i++)
+		if (t->ps[i].used)
+			a[n++] = (t_age){ t->ps[i].end_ts, i };
+	n = age_oldest(a, n, batch);
+	for (int i = 0; i < n; i++)
+		keys[i] = t->ps[a[i].idx];
+	for (int i = 0; i < n; i++) {
+		int free_slot, slot = ps_find(t, keys[i].host, keys[i].ip, keys[i].port, &free_slot);
+		if (slot >= 0) {
+			emit_ps(t, &t->ps[slot]);
+			ps_delete(t, slot);
+		}
+	}
+	free(keys);
+	free(a);
+}
+
+static int ps_get(ms_tracker *t, int host, const ms_event *ev, const ms_lineref *ref, int create)
+{
+	char ip[T_IPLEN];
+	int first_free, slot;
+	cpy(ip, sizeof ip, ev->ip);
+	slot = ps_find(t, host, ip, ev->port, &first_free);
+	if (slot >= 0 || !create)
+		return slot;
+	if (t->nps >= t->cfg.max_postscreen) {
+		ps_evict_oldest(t);
+		if (t->nps >= t->cfg.max_postscreen)
+			return -1;
+		(void)ps_find(t, host, ip, ev->port, &first_free); /* where it goes now */
 	}
 	if (first_free < 0)
 		return -1;
