@@ -256,18 +256,25 @@ void ms_json_str_array(FILE *f, char *const *list, int n)
 
 /* ---------- JSON ---------- */
 
-/* a decimal integer (fprintf's "%lld" costs more than the rest of a cell) */
-void ms_put_int(FILE *f, int64_t v)
+/* v in decimal at the end of b; returns where it starts (fprintf's "%lld"
+ * costs more than the rest of a cell) */
+static size_t int_text(char b[24], int64_t v)
 {
-	char b[24];
-	int o = (int)sizeof b;
+	size_t o = 24;
 	uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
 	do
 		b[--o] = (char)('0' + u % 10);
 	while ((u /= 10) != 0);
 	if (v < 0)
 		b[--o] = '-';
-	fwrite_unlocked(b + o, 1, sizeof b - (size_t)o, f);
+	return o;
+}
+
+void ms_put_int(FILE *f, int64_t v)
+{
+	char b[24];
+	size_t o = int_text(b, v);
+	fwrite_unlocked(b + o, 1, sizeof b - o, f);
 }
 
 /*
@@ -325,14 +332,8 @@ static void jo_str(jout *o, const char *s, size_t n)
 static void jo_int(jout *o, int64_t v)
 {
 	char b[24];
-	int k = (int)sizeof b;
-	uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
-	do
-		b[--k] = (char)('0' + u % 10);
-	while ((u /= 10) != 0);
-	if (v < 0)
-		b[--k] = '-';
-	jo_put(o, b + k, sizeof b - (size_t)k);
+	size_t k = int_text(b, v);
+	jo_put(o, b + k, sizeof b - k);
 }
 
 static void jo_lit(jout *o, const char *s) { jo_put(o, s, strlen(s)); }
