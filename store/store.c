@@ -1067,10 +1067,10 @@ int ms_store_index(ms_store *s)
 	 * cache for it: the sorter's in-memory runs are as big as the cache, and
 	 * small runs sort faster than 12 MiB ones merge (1 GB benchmark database,
 	 * every index: 1.2 -> 1.0 s) */
-	if (exec(s, "PRAGMA cache_size=-2048") != 0 || exec(s, "BEGIN") != 0)
-		return -1;
 	int rc = 0;
-	if (exec(s, ms_index_sql) != 0 || exec(s, "COMMIT") != 0) {
+	if (exec(s, "PRAGMA cache_size=-2048") != 0 || exec(s, "BEGIN") != 0) {
+		rc = -1;
+	} else if (exec(s, ms_index_sql) != 0 || exec(s, "COMMIT") != 0) {
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 		rc = -1;
 	}
