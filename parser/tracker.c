@@ -312,21 +312,6 @@ static void sess_close(ms_tracker *t, int idx, int state)
 	t->sess_free[t->nfree++] = idx;
 }
 
-static int sess_oldest(ms_tracker *t)
-{
-	int best = -1;
-	for (int i = 0; i < t->sess_hi; i++)
-		if (t->sess[i].used && (best < 0 || t->sess[i].last_ts < t->sess[best].last_ts))
-			best = i;
-	return best;
-}
-
-/* an open entry's last activity, to evict the least recently active first */
-typedef struct {
-	int64_t ts;
-	int idx;
-} t_age;
-
 static int age_cmp(const void *a, const void *b)
 {
 	const t_age *x = a, *y = b;
@@ -352,6 +337,9 @@ static void age_sift(t_age *a, int n, int i)
 		i = m;
 	}
 }
+
+/* how many entries a full table of cap evicts at once */
+static int evict_batch(int cap) { return cap / 64 > 0 ? cap / 64 : 1; }
 
 /*
  * The k least recently active of a[0..n) into a[0..k), in age order; returns
@@ -383,29 +371,15 @@ static int age_oldest(t_age *a, int n, int k)
  */
 static int sess_evict_oldest(ms_tracker *t)
 {
-	int n = 0, batch = t->cfg.max_open / 64 > 0 ? t->cfg.max_open / 64 : 1;
-	t_age *a = malloc((size_t)(t->sess_hi > 0 ? t->sess_hi : 1) * sizeof *a);
-	if (!a) {
-		int old = sess_oldest(t);
-		if (old < 0)
-			return -1;
-		sess_close(t, old, MS_SS_EVICTED);
-		return 0;
-	}
+	int n = 0;
 	for (int i = 0; i < t->sess_hi; i++)
-		if (t->sess[i].used) {
-			a[n].ts = t->sess[i].last_ts;
-			a[n].idx = i;
-			n++;
-		}
-	if (n == 0) {
-		free(a);
+		if (t->sess[i].used)
+			t->age[n++] = (t_age){ t->sess[i].last_ts, i };
+	if (n == 0)
 		return -1;
-	}
-	n = age_oldest(a, n, batch);
+	n = age_oldest(t->age, n, evict_batch(t->cfg.max_open));
 	for (int i = 0; i < n; i++)
-		sess_close(t, a[i].idx, MS_SS_EVICTED);
-	free(a);
+		sess_close(t, t->age[i].idx, MS_SS_EVICTED);
 	return 0;
 }
 
@@ -742,28 +716,15 @@ static void msg_delete(ms_tracker *t, int idx)
  */
 static void msg_evict_oldest(ms_tracker *t)
 {
-	int n = 0, batch = t->cfg.max_messages / 64 > 0 ? t->cfg.max_messages / 64 : 1;
-	t_age *a = malloc((size_t)(t->msg_hi > 0 ? t->msg_hi : 1) * sizeof *a);
-	if (!a) {
-		int best = -1;
-		for (int i = 0; i < t->msg_hi; i++)
-			if (t->msg[i].used && (best < 0 || t->msg[i].last_ts < t->msg[best].last_ts))
-				best = i;
-		if (best >= 0) {
-			emit_msg(t, &t->msg[best]);
-			msg_delete(t, best);
-		}
-		return;
-	}
+	int n = 0;
 	for (int i = 0; i < t->msg_hi; i++)
 		if (t->msg[i].used)
-			a[n++] = (t_age){ t->msg[i].last_ts, i };
-	n = age_oldest(a, n, batch);
+			t->age[n++] = (t_age){ t->msg[i].last_ts, i };
+	n = age_oldest(t->age, n, evict_batch(t->cfg.max_messages));
 	for (int i = 0; i < n; i++) { /* pool indices stay put when others are deleted */
-		emit_msg(t, &t->msg[a[i].idx]);
-		msg_delete(t, a[i].idx);
+		emit_msg(t, &t->msg[t->age[i].idx]);
+		msg_delete(t, t->age[i].idx);
 	}
-	free(a);
 }
 
 static void msg_new(ms_tracker *t, t_sess *s, const ms_event *ev, const ms_lineref *ref)
@@ -915,36 +876,20 @@ static int ps_find(const ms_tracker *t, int host, const char *ip, long port, int
  */
 static void ps_evict_oldest(ms_tracker *t)
 {
-	int n = 0, batch = t->cfg.max_postscreen / 64 > 0 ? t->cfg.max_postscreen / 64 : 1;
-	t_age *a = malloc((size_t)t->ps_cap * sizeof *a);
-	t_ps *keys = a ? malloc((size_t)batch * sizeof *keys) : NULL;
-	if (!keys) {
-		int best = -1;
-		for (int i = 0; i < t->ps_cap; i++)
-			if (t->ps[i].used && (best < 0 || t->ps[i].end_ts < t->ps[best].end_ts))
-				best = i;
-		if (best >= 0) {
-			emit_ps(t, &t->ps[best]);
-			ps_delete(t, best);
-		}
-		free(a);
-		return;
-	}
+	int n = 0;
 	for (int i = 0; i < t->ps_cap; i++)
 		if (t->ps[i].used)
-			a[n++] = (t_age){ t->ps[i].end_ts, i };
-	n = age_oldest(a, n, batch);
+			t->age[n++] = (t_age){ t->ps[i].end_ts, i };
+	n = age_oldest(t->age, n, evict_batch(t->cfg.max_postscreen));
 	for (int i = 0; i < n; i++)
-		keys[i] = t->ps[a[i].idx];
+		t->ps_gone[i] = t->ps[t->age[i].idx];
 	for (int i = 0; i < n; i++) {
-		int free_slot, slot = ps_find(t, keys[i].host, keys[i].ip, keys[i].port, &free_slot);
+		int free_slot, slot = ps_find(t, t->ps_gone[i].host, t->ps_gone[i].ip, t->ps_gone[i].port, &free_slot);
 		if (slot >= 0) {
 			emit_ps(t, &t->ps[slot]);
 			ps_delete(t, slot);
 		}
 	}
-	free(keys);
-	free(a);
 }
 
 static int ps_get(ms_tracker *t, int host, const ms_event *ev, const ms_lineref *ref, int create)
@@ -1676,8 +1621,14 @@ ms_tracker *ms_tracker_new(const ms_tracker_cfg *cfg, const ms_sink *sink, const
 	t->msg_free = malloc((size_t)t->cfg.max_messages * sizeof *t->msg_free);
 	t->ps_cap = 2 * t->cfg.max_postscreen;
 	t->ps = calloc((size_t)t->ps_cap, sizeof *t->ps);
+	/* allocated now, touched only by an eviction: no allocation to fail then */
+	int nage = t->cfg.max_open > t->cfg.max_messages ? t->cfg.max_open : t->cfg.max_messages;
+	if (t->ps_cap > nage)
+		nage = t->ps_cap;
+	t->age = malloc((size_t)nage * sizeof *t->age);
+	t->ps_gone = malloc((size_t)evict_batch(t->cfg.max_postscreen) * sizeof *t->ps_gone);
 	if (!t->names || !t->name_ht || !t->sess || !t->sess_ht || !t->sess_free || !t->pf || !t->pb || !t->msg ||
-	    !t->msg_ht || !t->msg_free || !t->ps) {
+	    !t->msg_ht || !t->msg_free || !t->ps || !t->age || !t->ps_gone) {
 		ms_tracker_free(t);
 		return NULL;
 	}
@@ -1703,5 +1654,7 @@ void ms_tracker_free(ms_tracker *t)
 	free(t->msg_ht);
 	free(t->msg_free);
 	free(t->ps);
+	free(t->age);
+	free(t->ps_gone);
 	free(t);
 }

@@ -93,6 +93,12 @@ typedef struct {
 	int64_t source_id, line;
 } t_ps;
 
+/* an open entry's last activity, to evict the least recently active first */
+typedef struct {
+	int64_t ts;
+	int idx;
+} t_age;
+
 typedef struct {
 	int used;
 	int host;
@@ -141,6 +147,8 @@ struct ms_tracker {
 	int msg_cap, nmsg, msg_nfree;
 	t_ps *ps;                /* open-addressed by (host,ip,port), cfg.max_postscreen*2 */
 	int ps_cap, nps;
+	t_age *age;              /* eviction scratch: one per entry of the largest table */
+	t_ps *ps_gone;           /* eviction scratch: the keys of a batch of postscreen entries */
 
 	t_rdns rdns[256];
 	int rdns_next;
