@@ -68,9 +68,27 @@ typedef struct {
 	sqlite3_stmt *find;     /* SELECT id FROM table WHERE col=? */
 } intern_t;
 
+/*
+ * A row statement and what its parameters hold now.  sqlite3_reset() keeps
+ * the bindings, so an integer (or NULL) equal to the previous row's is not
+ * bound again: a bind is ~90 instructions, and most of a session's 47 values
+ * (host, service, state, counters, source) repeat from row to row.  Text and
+ * blobs point into the batch being written and are bound on every row.
+ */
+#define ROW_MAXP 50
+enum { PB_UNSET, PB_NULL, PB_INT, PB_PTR };
+typedef struct {
+	sqlite3_stmt *q;
+	int next;               /* the next parameter to bind, from 1 */
+	int nparam;
+	uint8_t kind[ROW_MAXP + 1];
+	int64_t val[ROW_MAXP + 1];
+} row_t;
+
 struct ms_store {
 	sqlite3 *db;
 	sqlite3_stmt *st[ST__N];
+	row_t row[ST_BACKEND + 1]; /* ST_SESSION .. ST_BACKEND */
 	intern_t ips, accts, hosts, strs, tls;
 	int failed;
 	int in_tx;
@@ -293,6 +311,16 @@ ms_store *ms_store_open(const char *path, int mode, char *err, size_t errlen)
 				set_err(s, "prepare: %s", sqlite3_errmsg(s->db));
 				goto fail;
 			}
+		for (int i = ST_SESSION; i <= ST_BACKEND; i++) {
+			row_t *r = &s->row[i];
+			r->q = s->st[i];
+			r->next = 1;
+			r->nparam = sqlite3_bind_parameter_count(r->q);
+			if (r->nparam > ROW_MAXP) {
+				set_err(s, "internal error: %d parameters", r->nparam);
+				goto fail;
+			}
+		}
 	}
 	return s;
 fail:
@@ -557,18 +585,54 @@ static int64_t acct_id(ms_store *s, const char *a)
 	return intern(s, &s->accts, ST_ACCT_INS, "SELECT id, name FROM accounts", norm);
 }
 
+/* append t (NULL: nothing) at key[n], keeping room for the NUL; returns the new length */
+static size_t key_put(char *key, size_t cap, size_t n, const char *t)
+{
+	if (!t)
+		return n;
+	size_t l = strlen(t);
+	if (l > cap - 1 - n)
+		l = cap - 1 - n;
+	memcpy(key + n, t, l);
+	return n + l;
+}
+
+static size_t key_int(char *key, size_t cap, size_t n, int v)
+{
+	char d[16];
+	size_t k = sizeof d - 1;
+	unsigned u = v < 0 ? 0u - (unsigned)v : (unsigned)v;
+	d[k] = 0;
+	do {
+		d[--k] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (v < 0)
+		d[--k] = '-';
+	return key_put(key, cap, n, d + k);
+}
+
 static int64_t tls_id(ms_store *s, const ms_session_rec *r)
 {
 	char key[512];
 	int64_t id;
-	size_t n;
+	size_t n = 0;
 	if (!r->tls_proto && !r->tls_cipher)
 		return 0;
-	n = (size_t)snprintf(key, sizeof key, "%s|%s|%d|%d|%s|%s", r->tls_proto ? r->tls_proto : "",
-			     r->tls_cipher ? r->tls_cipher : "", r->tls_bits, r->tls_alg_bits,
-			     r->tls_trust ? r->tls_trust : "", r->tls_kex ? r->tls_kex : "");
-	if (n >= sizeof key)
-		n = sizeof key - 1;
+	/* "proto|cipher|bits|alg_bits|trust|kex", cut at 511 bytes (snprintf
+	 * was 2 k instructions a TLS session) */
+	n = key_put(key, sizeof key, n, r->tls_proto);
+	n = key_put(key, sizeof key, n, "|");
+	n = key_put(key, sizeof key, n, r->tls_cipher);
+	n = key_put(key, sizeof key, n, "|");
+	n = key_int(key, sizeof key, n, r->tls_bits);
+	n = key_put(key, sizeof key, n, "|");
+	n = key_int(key, sizeof key, n, r->tls_alg_bits);
+	n = key_put(key, sizeof key, n, "|");
+	n = key_put(key, sizeof key, n, r->tls_trust);
+	n = key_put(key, sizeof key, n, "|");
+	n = key_put(key, sizeof key, n, r->tls_kex);
+	key[n] = 0;
 	if (!s->tls.loaded)
 		intern_load(s, &s->tls, "SELECT id, key FROM tls_params");
 	if (intern_find(s, &s->tls, key, n, &id))
@@ -588,14 +652,6 @@ static int64_t tls_id(ms_store *s, const ms_session_rec *r)
 	return id;
 }
 
-static void bind_id(sqlite3_stmt *q, int i, int64_t id)
-{
-	if (id > 0)
-		sqlite3_bind_int64(q, i, id);
-	else
-		sqlite3_bind_null(q, i);
-}
-
 static void bind_text(sqlite3_stmt *q, int i, const char *t)
 {
 	if (t)
@@ -604,44 +660,100 @@ static void bind_text(sqlite3_stmt *q, int i, const char *t)
 		sqlite3_bind_null(q, i);
 }
 
-static void bind_int_if(sqlite3_stmt *q, int i, int64_t v, int present)
+static void r_int(row_t *r, int64_t v)
 {
-	if (present)
-		sqlite3_bind_int64(q, i, v);
-	else
-		sqlite3_bind_null(q, i);
+	int i = r->next++;
+	if (i > ROW_MAXP || (r->kind[i] == PB_INT && r->val[i] == v))
+		return;
+	sqlite3_bind_int64(r->q, i, v);
+	r->kind[i] = PB_INT;
+	r->val[i] = v;
 }
 
-/* NULL into n parameters from i on; returns the next index */
-static int bind_nulls(sqlite3_stmt *q, int i, int n)
+static void r_null(row_t *r)
 {
-	for (int k = 0; k < n; k++)
-		sqlite3_bind_null(q, i + k);
-	return i + n;
+	int i = r->next++;
+	if (i > ROW_MAXP || r->kind[i] == PB_NULL)
+		return;
+	sqlite3_bind_null(r->q, i);
+	r->kind[i] = PB_NULL;
+}
+
+/* an interned id, NULL when there is none */
+static void r_id(row_t *r, int64_t id)
+{
+	if (id > 0)
+		r_int(r, id);
+	else
+		r_null(r);
+}
+
+static void r_int_if(row_t *r, int64_t v, int present)
+{
+	if (present)
+		r_int(r, v);
+	else
+		r_null(r);
+}
+
+static void r_nulls(row_t *r, int n)
+{
+	while (n-- > 0)
+		r_null(r);
+}
+
+/* text (NULL: SQL NULL), valid until the row is stepped */
+static void r_text(row_t *r, const char *t)
+{
+	if (!t) {
+		r_null(r);
+		return;
+	}
+	int i = r->next++;
+	if (i > ROW_MAXP)
+		return;
+	sqlite3_bind_text(r->q, i, t, -1, SQLITE_STATIC);
+	r->kind[i] = PB_PTR;
+}
+
+static void r_blob(row_t *r, const void *p, int n)
+{
+	if (!p) {
+		r_null(r);
+		return;
+	}
+	int i = r->next++;
+	if (i > ROW_MAXP)
+		return;
+	sqlite3_bind_blob(r->q, i, p, n, SQLITE_STATIC);
+	r->kind[i] = PB_PTR;
 }
 
 /*
- * Insert one row whose writer bound every parameter, 1 .. next - 1: no
- * sqlite3_clear_bindings() between rows (resetting all 50 parameters of a
- * session cost ~3 % of the writer thread).  A writer that skipped one would
- * store the previous row's value: the count is checked on every row.
+ * Insert one row whose writer gave every parameter, 1 .. nparam, in order
+ * (unchanged integers are only skipped, see row_t): a writer that left one
+ * out would store the previous row's value, so the count is checked on
+ * every row.  No sqlite3_clear_bindings() between rows.
  */
-static void step_row(ms_store *s, sqlite3_stmt *q, int next)
+static void step_row(ms_store *s, row_t *r)
 {
-	if (next - 1 != sqlite3_bind_parameter_count(q)) {
+	int given = r->next - 1;
+	r->next = 1;
+	if (given != r->nparam) {
 		if (!s->failed) {
 			s->failed = 1;
-			set_err(s, "internal error: %d of %d values bound", next - 1, sqlite3_bind_parameter_count(q));
+			set_err(s, "internal error: %d of %d values bound", given, r->nparam);
 		}
-		sqlite3_clear_bindings(q);
+		sqlite3_clear_bindings(r->q);
+		memset(r->kind, PB_UNSET, sizeof r->kind);
 		return;
 	}
-	int rc = sqlite3_step(q);
+	int rc = sqlite3_step(r->q);
 	if (rc != SQLITE_DONE && !s->failed) {
 		s->failed = 1;
 		set_err(s, "%s", sqlite3_errmsg(s->db));
 	}
-	sqlite3_reset(q);
+	sqlite3_reset(r->q);
 }
 
 static void w_session(void *ctx, const ms_session_rec *r)
@@ -650,64 +762,63 @@ static void w_session(void *ctx, const ms_session_rec *r)
 	int64_t h = host_id(s, r->host), sv = str_id(s, r->service), ip = ip_id(s, r->ip),
 		cn = str_id(s, r->client_name), er = str_id(s, r->end_reason), ea = str_id(s, r->end_after),
 		tl = tls_id(s, r), ac = acct_id(s, r->auth_user), am = str_id(s, r->auth_method);
-	sqlite3_stmt *q = s->st[ST_SESSION];
+	row_t *row = &s->row[ST_SESSION];
 	const ms_counters *c = &r->counters;
-	int i = 1;
-	sqlite3_bind_int64(q, i++, r->id);
-	bind_id(q, i++, h);
-	bind_id(q, i++, sv);
-	sqlite3_bind_int64(q, i++, r->pid);
-	bind_id(q, i++, ip);
-	bind_int_if(q, i++, r->port, r->port >= 0);
-	bind_id(q, i++, cn);
-	sqlite3_bind_int64(q, i++, r->start_ts);
-	sqlite3_bind_int64(q, i++, r->end_ts);
-	sqlite3_bind_int(q, i++, r->state);
-	sqlite3_bind_int(q, i++, r->orphan);
-	bind_id(q, i++, er);
-	bind_id(q, i++, ea);
-	sqlite3_bind_int(q, i++, r->rdns_mismatch);
-	sqlite3_bind_int(q, i++, r->tls_setup);
-	bind_id(q, i++, tl);
-	bind_text(q, i++, r->tls_sni);
-	sqlite3_bind_int(q, i++, r->tls_error);
-	sqlite3_bind_int(q, i++, r->auth_failures);
-	sqlite3_bind_int(q, i++, r->auth_errors);
-	sqlite3_bind_int(q, i++, r->auth_aborts);
-	sqlite3_bind_int(q, i++, r->auth_successes);
-	sqlite3_bind_int(q, i++, r->auth_decoded);
-	bind_id(q, i++, ac);
-	bind_id(q, i++, am);
-	sqlite3_bind_int(q, i++, r->auth_user_src);
-	sqlite3_bind_int(q, i++, r->messages);
-	sqlite3_bind_int(q, i++, r->rejects);
-	sqlite3_bind_int(q, i++, r->nonsmtp);
-	sqlite3_bind_int(q, i++, r->pipelining);
-	sqlite3_bind_int(q, i++, r->ratelimited);
-	sqlite3_bind_int(q, i++, c->present);
+	r_int(row, r->id);
+	r_id(row, h);
+	r_id(row, sv);
+	r_int(row, r->pid);
+	r_id(row, ip);
+	r_int_if(row, r->port, r->port >= 0);
+	r_id(row, cn);
+	r_int(row, r->start_ts);
+	r_int(row, r->end_ts);
+	r_int(row, r->state);
+	r_int(row, r->orphan);
+	r_id(row, er);
+	r_id(row, ea);
+	r_int(row, r->rdns_mismatch);
+	r_int(row, r->tls_setup);
+	r_id(row, tl);
+	r_text(row, r->tls_sni);
+	r_int(row, r->tls_error);
+	r_int(row, r->auth_failures);
+	r_int(row, r->auth_errors);
+	r_int(row, r->auth_aborts);
+	r_int(row, r->auth_successes);
+	r_int(row, r->auth_decoded);
+	r_id(row, ac);
+	r_id(row, am);
+	r_int(row, r->auth_user_src);
+	r_int(row, r->messages);
+	r_int(row, r->rejects);
+	r_int(row, r->nonsmtp);
+	r_int(row, r->pipelining);
+	r_int(row, r->ratelimited);
+	r_int(row, c->present);
 	if (c->present) {
-		sqlite3_bind_int(q, i++, c->helo);
-		sqlite3_bind_int(q, i++, c->ehlo);
-		sqlite3_bind_int(q, i++, c->starttls);
-		sqlite3_bind_int(q, i++, c->auth_ok);
-		sqlite3_bind_int(q, i++, c->auth_total);
-		sqlite3_bind_int(q, i++, c->mail);
-		sqlite3_bind_int(q, i++, c->rcpt_ok);
-		sqlite3_bind_int(q, i++, c->rcpt_total);
-		sqlite3_bind_int(q, i++, c->data);
-		sqlite3_bind_int(q, i++, c->rset);
-		sqlite3_bind_int(q, i++, c->quit);
-		sqlite3_bind_int(q, i++, c->unknown_total);
-		sqlite3_bind_int(q, i++, c->commands_ok);
-		sqlite3_bind_int(q, i++, c->commands_total);
-		sqlite3_bind_int(q, i++, c->bare_lf);
+		r_int(row, c->helo);
+		r_int(row, c->ehlo);
+		r_int(row, c->starttls);
+		r_int(row, c->auth_ok);
+		r_int(row, c->auth_total);
+		r_int(row, c->mail);
+		r_int(row, c->rcpt_ok);
+		r_int(row, c->rcpt_total);
+		r_int(row, c->data);
+		r_int(row, c->rset);
+		r_int(row, c->quit);
+		r_int(row, c->unknown_total);
+		r_int(row, c->commands_ok);
+		r_int(row, c->commands_total);
+		r_int(row, c->bare_lf);
 	} else {
-		i = bind_nulls(q, i, 15);
+		r_nulls(row, 15);
 	}
-	sqlite3_bind_int64(q, i++, r->source_id);
-	sqlite3_bind_int64(q, i++, r->first_line);
-	sqlite3_bind_int64(q, i++, r->last_line);
-	step_row(s, q, i);
+	r_int(row, r->source_id);
+	r_int(row, r->first_line);
+	r_int(row, r->last_line);
+	step_row(s, row);
 }
 
 static void w_auth(void *ctx, const ms_auth_rec *r)
@@ -715,107 +826,99 @@ static void w_auth(void *ctx, const ms_auth_rec *r)
 	ms_store *s = ctx;
 	int64_t h = host_id(s, r->host), sv = str_id(s, r->service), ip = ip_id(s, r->ip), m = str_id(s, r->mech),
 		rs = r->reason ? str_id(s, r->reason[0] ? r->reason : "(empty)") : 0, ac = acct_id(s, r->account);
-	sqlite3_stmt *q = s->st[ST_AUTH];
-	int i = 1;
-	sqlite3_bind_int64(q, i++, r->id);
-	bind_id(q, i++, r->session_id);
-	sqlite3_bind_int64(q, i++, r->ts);
-	bind_id(q, i++, h);
-	bind_id(q, i++, sv);
-	bind_id(q, i++, ip);
-	sqlite3_bind_int(q, i++, r->kind);
-	bind_id(q, i++, m);
-	bind_id(q, i++, rs);
-	bind_id(q, i++, ac);
-	sqlite3_bind_int(q, i++, ac ? r->account_src : 0);
+	row_t *row = &s->row[ST_AUTH];
+	r_int(row, r->id);
+	r_id(row, r->session_id);
+	r_int(row, r->ts);
+	r_id(row, h);
+	r_id(row, sv);
+	r_id(row, ip);
+	r_int(row, r->kind);
+	r_id(row, m);
+	r_id(row, rs);
+	r_id(row, ac);
+	r_int(row, ac ? r->account_src : 0);
 	if (r->account_src == MS_SRC_INFERRED) {
-		sqlite3_bind_int(q, i++, r->infer_gap);
-		sqlite3_bind_int(q, i++, r->infer_candidates);
+		r_int(row, r->infer_gap);
+		r_int(row, r->infer_candidates);
 	} else {
-		i = bind_nulls(q, i, 2);
+		r_nulls(row, 2);
 	}
-	sqlite3_bind_int(q, i++, r->user_unknown);
-	bind_int_if(q, i++, r->pw_len, r->pw_len >= 0);
-	sqlite3_bind_int(q, i++, r->pw_len_exact);
-	if (r->pw_hmac)
-		sqlite3_bind_blob(q, i, r->pw_hmac, 32, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(q, i);
-	i++;
-	sqlite3_bind_int(q, i++, r->decode_truncated);
-	sqlite3_bind_int64(q, i++, r->source_id);
-	sqlite3_bind_int64(q, i++, r->line);
-	step_row(s, q, i);
+	r_int(row, r->user_unknown);
+	r_int_if(row, r->pw_len, r->pw_len >= 0);
+	r_int(row, r->pw_len_exact);
+	r_blob(row, r->pw_hmac, 32);
+	r_int(row, r->decode_truncated);
+	r_int(row, r->source_id);
+	r_int(row, r->line);
+	step_row(s, row);
 }
 
 static void w_message(void *ctx, const ms_message_rec *r)
 {
 	ms_store *s = ctx;
 	int64_t h = host_id(s, r->host), ip = ip_id(s, r->ip), ac = acct_id(s, r->account);
-	sqlite3_stmt *q = s->st[ST_MESSAGE];
-	int i = 1;
-	sqlite3_bind_int64(q, i++, r->id);
-	bind_id(q, i++, r->session_id);
-	sqlite3_bind_int64(q, i++, r->ts);
-	bind_id(q, i++, h);
-	bind_id(q, i++, ip);
-	bind_text(q, i++, r->queue_id);
-	bind_id(q, i++, ac);
-	bind_text(q, i++, r->sender);
-	bind_text(q, i++, r->message_id);
-	bind_int_if(q, i++, r->size, r->size >= 0);
-	bind_int_if(q, i++, r->nrcpt, r->nrcpt >= 0);
-	sqlite3_bind_int(q, i++, r->delivered);
-	sqlite3_bind_int(q, i++, r->bounced);
-	sqlite3_bind_int(q, i++, r->deferred);
-	sqlite3_bind_int64(q, i++, r->source_id);
-	sqlite3_bind_int64(q, i++, r->line);
-	step_row(s, q, i);
+	row_t *row = &s->row[ST_MESSAGE];
+	r_int(row, r->id);
+	r_id(row, r->session_id);
+	r_int(row, r->ts);
+	r_id(row, h);
+	r_id(row, ip);
+	r_text(row, r->queue_id);
+	r_id(row, ac);
+	r_text(row, r->sender);
+	r_text(row, r->message_id);
+	r_int_if(row, r->size, r->size >= 0);
+	r_int_if(row, r->nrcpt, r->nrcpt >= 0);
+	r_int(row, r->delivered);
+	r_int(row, r->bounced);
+	r_int(row, r->deferred);
+	r_int(row, r->source_id);
+	r_int(row, r->line);
+	step_row(s, row);
 }
 
 static void w_reject(void *ctx, const ms_reject_rec *r)
 {
 	ms_store *s = ctx;
 	int64_t h = host_id(s, r->host), ip = ip_id(s, r->ip), a = str_id(s, r->action), st = str_id(s, r->stage);
-	sqlite3_stmt *q = s->st[ST_REJECT];
-	int i = 1;
-	sqlite3_bind_int64(q, i++, r->id);
-	bind_id(q, i++, r->session_id);
-	sqlite3_bind_int64(q, i++, r->ts);
-	bind_id(q, i++, h);
-	bind_id(q, i++, ip);
-	bind_id(q, i++, a);
-	bind_id(q, i++, st);
-	bind_int_if(q, i++, r->code, r->code > 0);
-	bind_text(q, i++, r->reason);
-	bind_text(q, i++, r->sender);
-	bind_text(q, i++, r->recipient);
-	bind_text(q, i++, r->helo);
-	sqlite3_bind_int(q, i++, r->postscreen);
-	sqlite3_bind_int64(q, i++, r->source_id);
-	sqlite3_bind_int64(q, i++, r->line);
-	step_row(s, q, i);
+	row_t *row = &s->row[ST_REJECT];
+	r_int(row, r->id);
+	r_id(row, r->session_id);
+	r_int(row, r->ts);
+	r_id(row, h);
+	r_id(row, ip);
+	r_id(row, a);
+	r_id(row, st);
+	r_int_if(row, r->code, r->code > 0);
+	r_text(row, r->reason);
+	r_text(row, r->sender);
+	r_text(row, r->recipient);
+	r_text(row, r->helo);
+	r_int(row, r->postscreen);
+	r_int(row, r->source_id);
+	r_int(row, r->line);
+	step_row(s, row);
 }
 
 static void w_postscreen(void *ctx, const ms_postscreen_rec *r)
 {
 	ms_store *s = ctx;
 	int64_t h = host_id(s, r->host), ip = ip_id(s, r->ip), v = str_id(s, r->verdict);
-	sqlite3_stmt *q = s->st[ST_POSTSCREEN];
-	int i = 1;
-	sqlite3_bind_int64(q, i++, r->id);
-	bind_id(q, i++, h);
-	bind_id(q, i++, ip);
-	bind_int_if(q, i++, r->port, r->port >= 0);
-	sqlite3_bind_int64(q, i++, r->start_ts);
-	sqlite3_bind_int64(q, i++, r->end_ts);
-	bind_id(q, i++, v);
-	sqlite3_bind_int(q, i++, r->dnsbl_rank);
-	sqlite3_bind_int(q, i++, r->pregreet);
-	sqlite3_bind_int(q, i++, r->events);
-	sqlite3_bind_int64(q, i++, r->source_id);
-	sqlite3_bind_int64(q, i++, r->line);
-	step_row(s, q, i);
+	row_t *row = &s->row[ST_POSTSCREEN];
+	r_int(row, r->id);
+	r_id(row, h);
+	r_id(row, ip);
+	r_int_if(row, r->port, r->port >= 0);
+	r_int(row, r->start_ts);
+	r_int(row, r->end_ts);
+	r_id(row, v);
+	r_int(row, r->dnsbl_rank);
+	r_int(row, r->pregreet);
+	r_int(row, r->events);
+	r_int(row, r->source_id);
+	r_int(row, r->line);
+	step_row(s, row);
 }
 
 static void w_backend(void *ctx, const ms_backend_rec *r)
@@ -823,23 +926,22 @@ static void w_backend(void *ctx, const ms_backend_rec *r)
 	ms_store *s = ctx;
 	int64_t h = host_id(s, r->host), ip = ip_id(s, r->ip), ac = acct_id(s, r->account),
 		b = str_id(s, r->backend), sv = str_id(s, r->service);
-	sqlite3_stmt *q = s->st[ST_BACKEND];
-	int i = 1;
-	sqlite3_bind_int64(q, i++, r->id);
-	sqlite3_bind_int64(q, i++, r->ts);
-	bind_id(q, i++, h);
-	bind_id(q, i++, ip);
-	bind_id(q, i++, ac);
-	bind_id(q, i++, b);
-	bind_id(q, i++, sv);
-	bind_text(q, i++, r->detail);
-	sqlite3_bind_int(q, i++, r->fail);
-	sqlite3_bind_int(q, i++, r->attempts);
-	bind_int_if(q, i++, r->pw_len, r->pw_len >= 0);
-	sqlite3_bind_int(q, i++, r->user_unknown);
-	sqlite3_bind_int64(q, i++, r->source_id);
-	sqlite3_bind_int64(q, i++, r->line);
-	step_row(s, q, i);
+	row_t *row = &s->row[ST_BACKEND];
+	r_int(row, r->id);
+	r_int(row, r->ts);
+	r_id(row, h);
+	r_id(row, ip);
+	r_id(row, ac);
+	r_id(row, b);
+	r_id(row, sv);
+	r_text(row, r->detail);
+	r_int(row, r->fail);
+	r_int(row, r->attempts);
+	r_int_if(row, r->pw_len, r->pw_len >= 0);
+	r_int(row, r->user_unknown);
+	r_int(row, r->source_id);
+	r_int(row, r->line);
+	step_row(s, row);
 }
 
 ms_sink ms_store_sink(ms_store *s)
