@@ -195,8 +195,10 @@ static ms_sv token(ms_sv s, size_t *pos)
 	while (i < s.n && s.p[i] == ' ')
 		i++;
 	st = i;
-	while (i < s.n && s.p[i] != ' ')
-		i++;
+	if (i < s.n) {
+		const char *sp = memchr(s.p + i, ' ', s.n - i);
+		i = sp ? (size_t)(sp - s.p) : s.n;
+	}
 	*pos = i < s.n ? i + 1 : i;
 	return ms_sv_make(s.p + st, i - st);
 }

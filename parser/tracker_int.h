@@ -8,6 +8,7 @@
 #include "tracker.h"
 
 #define T_HOSTLEN 64
+#define T_NAME_MEMO 4
 #define T_IPLEN 48
 #define T_NAMELEN 128
 #define T_USERLEN 128
@@ -125,8 +126,9 @@ struct ms_tracker {
 	int nnames;
 	t_name *names;           /* T_MAXNAMES */
 	int32_t *name_ht;        /* 2*T_MAXNAMES */
-	int name_memo[2];        /* the last two names looked up (host, service): most lines repeat them */
-	int name_memo_next;
+	int name_memo[T_NAME_MEMO];  /* the last names looked up (hosts, services): most lines repeat them */
+	size_t name_memo_len[T_NAME_MEMO]; /* strlen of those names */
+	unsigned name_memo_next;
 
 	t_sess *sess;            /* cfg.max_open */
 	int32_t *sess_ht;        /* sess_htcap, -1 empty */

@@ -71,3 +71,47 @@ UT_TEST(ip_family_ipv4_random_matches_inet_pton)
 		UT_EQ_INT(ms_ip_family(ms_sv_make(buf, n)), pton4(buf) ? 4 : 0);
 	}
 }
+
+/* the saturating decimal parser against a reference: leading digits only,
+ * at most INT64_MAX, the count of digits consumed */
+static size_t u64_ref(const char *p, size_t n, uint64_t *out)
+{
+	uint64_t v = 0;
+	size_t i = 0;
+	while (i < n && p[i] >= '0' && p[i] <= '9') {
+		unsigned d = (unsigned)(p[i] - '0');
+		v = v > (UINT64_C(0x7fffffffffffffff) - d) / 10 ? UINT64_C(0x7fffffffffffffff) : v * 10 + d;
+		i++;
+	}
+	*out = v;
+	return i;
+}
+
+UT_TEST(sv_u64_matches_reference)
+{
+	static const char *v[] = { "", "0", "7", "12345]", "65535", "00042x", "999999999999999999",
+				   "9223372036854775807", "9223372036854775808", "18446744073709551616",
+				   "123456789012345678901234567890", "12a", "/1", ":9", "1 2" };
+	uint64_t a, b;
+	for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+		size_t n = strlen(v[i]);
+		UT_EQ_INT((long)ms_sv_u64(ms_sv_make(v[i], n), &a), (long)u64_ref(v[i], n, &b));
+		UT_ASSERT(a == b);
+	}
+	/* a view that ends inside the digits */
+	UT_EQ_INT((long)ms_sv_u64(ms_sv_make("123456", 3), &a), 3);
+	UT_ASSERT(a == 123);
+	uint32_t x = 99;
+	char buf[40];
+	for (int t = 0; t < 100000; t++) {
+		x = x * 1103515245u + 12345u;
+		size_t n = (x >> 16) % 32;
+		for (size_t i = 0; i < n; i++) {
+			x = x * 1103515245u + 12345u;
+			unsigned r = (x >> 16) % 24;
+			buf[i] = r < 20 ? (char)('0' + r % 10) : (char)(r == 20 ? '/' : r == 21 ? ':' : r == 22 ? ' ' : 0x80);
+		}
+		UT_EQ_INT((long)ms_sv_u64(ms_sv_make(buf, n), &a), (long)u64_ref(buf, n, &b));
+		UT_ASSERT(a == b);
+	}
+}
