@@ -485,6 +485,9 @@ static int process_stream(ing_ctx *c, const ms_stream_spec *spec, ms_file_result
 
 	/* main loop: split lines; lines longer than LINE_MAX_LEN are cut and counted */
 	for (;;) {
+		size_t consumed_from = start; /* the tail hash takes the bytes consumed below at once */
+		/* lines are searched for a CR only where the buffer holds one */
+		int cr_here = start < fill && memchr(buf + start, '\r', fill - start) != NULL;
 		while (start < fill) {
 			char *nl = memchr(buf + start, '\n', fill - start);
 			size_t end;
@@ -498,7 +501,6 @@ static int process_stream(ing_ctx *c, const ms_stream_spec *spec, ms_file_result
 						overlong = 1;
 					}
 					s.row.bytes += (int64_t)(fill - start);
-					tail_update(&s, buf + start, fill - start);
 					start = fill;
 				}
 				break;
@@ -511,13 +513,13 @@ static int process_stream(ing_ctx *c, const ms_stream_spec *spec, ms_file_result
 				const char *p = buf + start;
 				/* CR-only line ends inside: split them */
 				const char *cr;
-				while (len && (cr = memchr(p, '\r', len)) != NULL && (size_t)(cr - p) + 1 < len) {
+				while (cr_here && len && (cr = memchr(p, '\r', len)) != NULL && (size_t)(cr - p) + 1 < len) {
 					size_t l1 = (size_t)(cr - p);
 					do_line(c, &s, p, l1);
 					p = cr + 1;
 					len -= l1 + 1;
 				}
-				if (len && p[len - 1] == '\r')
+				if (cr_here && len && p[len - 1] == '\r')
 					len--;
 				if (len > LINE_MAX_LEN) {
 					s.row.overlong++;
@@ -527,9 +529,9 @@ static int process_stream(ing_ctx *c, const ms_stream_spec *spec, ms_file_result
 			}
 			s.row.bytes += (int64_t)(end + 1 - start);
 			since_commit += (int64_t)(end + 1 - start);
-			tail_update(&s, buf + start, end + 1 - start);
 			start = end + 1;
 		}
+		tail_update(&s, buf + consumed_from, start - consumed_from);
 		if (since_commit >= commit_every) {
 			if (commit_point(c, &s, 0, 1, NULL) != 0) {
 				rc = -1;
