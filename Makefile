@@ -49,7 +49,14 @@ TEST_OBJ := $(TEST_SRC:%.c=$(B)/%.o)
 
 all: $(BIN)
 
-$(B)/%.o: %.c
+# The compiler and flags of the objects in $(B): rewritten (so everything is
+# rebuilt) only when they change, e.g. OPT=-O2 or CC=clang after a default build.
+FLAGS_STAMP := $(B)/.cflags
+$(FLAGS_STAMP): FORCE
+	@mkdir -p $(B)
+	@echo '$(CC) $(ALL_CFLAGS) $(LDFLAGS)' | cmp -s - $@ || echo '$(CC) $(ALL_CFLAGS) $(LDFLAGS)' > $@
+
+$(B)/%.o: %.c $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
@@ -116,6 +123,7 @@ $(FUZZ_B)/fuzz_%: fuzz/fuzz_%.c $(FUZZ_B)/libfuzz.a
 clean:
 	rm -rf build build-san mailsleuth bench/gen
 
-.PHONY: all test deps deps-browser install clean fuzz bench bench-deps
+.PHONY: all test deps deps-browser install clean fuzz bench bench-deps FORCE
+FORCE:
 
 -include $(LIB_OBJ:.o=.d) $(MAIN_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(FUZZ_OBJ:.o=.d)
