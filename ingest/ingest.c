@@ -6,6 +6,7 @@
 #include <time.h>
 #include "ingest.h"
 #include "pipe.h"
+#include "prefetch.h"
 #include "../input/source.h"
 #include "../input/rotate.h"
 #include "../parser/clock.h"
@@ -43,6 +44,8 @@ typedef struct {
 	size_t npc;
 	double t0;
 	int64_t total_lines, total_bytes;
+	double prefetch_cpu;    /* CPU seconds of the decompressing threads (ingest -v) */
+	int prefetched;         /* how many streams were read ahead on their own thread */
 } ing_ctx;
 
 static double now_s(void)
@@ -343,6 +346,7 @@ static int process_stream(ing_ctx *c, const ms_stream_spec *spec, ms_file_result
 {
 	char err[256];
 	ms_input *in;
+	ms_prefetch *pf = NULL; /* compressed input: decompressed ahead on a thread of its own */
 	const ms_input_info *info;
 	char *buf = NULL;
 	size_t fill = 0, start = 0;
@@ -483,6 +487,11 @@ static int process_stream(ing_ctx *c, const ms_stream_spec *spec, ms_file_result
 		}
 	}
 
+	/* from here on a compressed stream is decompressed on a thread of its
+	 * own (none to be had: on this one) */
+	if (info->comp != MS_COMP_NONE && (pf = ms_prefetch_start(in)) != NULL)
+		c->prefetched++;
+
 	/* main loop: split lines; lines longer than LINE_MAX_LEN are cut and counted */
 	for (;;) {
 		size_t consumed_from = start; /* the tail hash takes the bytes consumed below at once */
@@ -530,17 +539,23 @@ static int process_stream(ing_ctx *c, const ms_stream_spec *spec, ms_file_result
 			s.row.bytes += (int64_t)(end + 1 - start);
 			since_commit += (int64_t)(end + 1 - start);
 			start = end + 1;
+			if (since_commit >= commit_every) {
+				/* after the line that crosses the mark, wherever the reads
+				 * ended: what is written at a commit (the sessions still
+				 * open, the interning order) does not depend on how the
+				 * input was read (plain, decompressed, prefetched) */
+				tail_update(&s, buf + consumed_from, start - consumed_from);
+				consumed_from = start;
+				if (commit_point(c, &s, 0, 1, NULL) != 0) {
+					rc = -1;
+					fr->status = 2;
+					snprintf(fr->error, sizeof fr->error, "%s", ms_store_errmsg(c->st));
+					goto out;
+				}
+				since_commit = 0;
+			}
 		}
 		tail_update(&s, buf + consumed_from, start - consumed_from);
-		if (since_commit >= commit_every) {
-			if (commit_point(c, &s, 0, 1, NULL) != 0) {
-				rc = -1;
-				fr->status = 2;
-				snprintf(fr->error, sizeof fr->error, "%s", ms_store_errmsg(c->st));
-				goto out;
-			}
-			since_commit = 0;
-		}
 		if (c->opts->progress) {
 			double t = now_s();
 			if (t - last_progress > 0.5) {
@@ -555,7 +570,7 @@ static int process_stream(ing_ctx *c, const ms_stream_spec *spec, ms_file_result
 			fill -= start;
 			start = 0;
 		}
-		r = ms_input_read(in, buf + fill, BUF_SIZE - fill);
+		r = pf ? ms_prefetch_read(pf, buf + fill, BUF_SIZE - fill) : ms_input_read(in, buf + fill, BUF_SIZE - fill);
 		if (r > 0) {
 			fill += (size_t)r;
 			c->total_bytes += r;
@@ -631,6 +646,7 @@ out:
 	fr->bytes = s.row.bytes;
 	fr->first_ts = s.row.first_ts;
 	fr->last_ts = s.row.last_ts;
+	c->prefetch_cpu += ms_prefetch_stop(pf);
 	ms_input_close(in);
 	free(buf);
 	return rc;
@@ -754,6 +770,9 @@ int ms_ingest_run(ms_store *st, char *const *args, int nargs, const ms_ingest_op
 	if (had_pipe && opts->verbose)
 		say(&c, 0, "reading and parsing: %.2f s CPU (%.2f s waiting for the writer); writing: %.2f s CPU (%.2f s idle)",
 		    parse_cpu, ps.producer_wait, ps.writer_cpu, ps.writer_idle);
+	if (c.prefetched && opts->verbose)
+		say(&c, 0, "decompressing %d compressed stream%s on a thread of its own: %.2f s CPU", c.prefetched,
+		    c.prefetched == 1 ? "" : "s", c.prefetch_cpu);
 	/* (re)build the indexes a bulk load into an empty database left out */
 	if (!ms_store_failed(st)) {
 		double t = now_s();
