@@ -9,6 +9,7 @@
  * the same bytes, the same end (0) and the same error (-1, with the message
  * in ms_input_error() of the input) as ms_input_read(), in the same order:
  * every byte decoded before damage comes first.
+ * ingest uses it for compressed streams of 256 KiB and more (and stdin).
  *
  * Ownership: ms_prefetch_start() takes no ownership of the input: the caller
  * calls ms_prefetch_stop() (which stops and joins the thread) before
