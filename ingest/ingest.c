@@ -19,7 +19,7 @@
 #define BUF_SIZE (1u << 20)
 #define LINE_MAX_LEN (64u * 1024u)
 #define HEAD_LEN 1024
-#define PREFETCH_MIN_SIZE (256 * 1024) /* compressed bytes (size unknown, as on stdin: always) */
+#define PREFETCH_MIN_SIZE (256 * 1024) /* compressed bytes on disk */
 #define MAX_PROGRAMS 256
 
 typedef struct {
@@ -488,12 +488,12 @@ static int process_stream(ing_ctx *c, const ms_stream_spec *spec, ms_file_result
 		}
 	}
 
-	/* from here on a compressed stream is decompressed on a thread of its
-	 * own (none to be had: on this one); not a small file, for which
+	/* from here on a compressed file is decompressed on a thread of its
+	 * own (none to be had: on this one).  Not a small file, for which
 	 * starting the thread costs more than it saves (500 files of 8 KiB:
-	 * +5 %) */
-	if (info->comp != MS_COMP_NONE && (info->file_size < 0 || info->file_size >= PREFETCH_MIN_SIZE) &&
-	    (pf = ms_prefetch_start(in)) != NULL)
+	 * +5 %), and not a pipe (size unknown): a read from it may block for
+	 * good, and stopping early (a failed commit) joins the thread */
+	if (info->comp != MS_COMP_NONE && info->file_size >= PREFETCH_MIN_SIZE && (pf = ms_prefetch_start(in)) != NULL)
 		c->prefetched++;
 
 	/* main loop: split lines; lines longer than LINE_MAX_LEN are cut and counted */

@@ -9,7 +9,8 @@
  * the same bytes, the same end (0) and the same error (-1, with the message
  * in ms_input_error() of the input) as ms_input_read(), in the same order:
  * every byte decoded before damage comes first.
- * ingest uses it for compressed streams of 256 KiB and more (and stdin).
+ * ingest uses it for compressed files of 256 KiB and more (not for pipes:
+ * ms_prefetch_stop() waits for a read in progress to return).
  *
  * Ownership: ms_prefetch_start() takes no ownership of the input: the caller
  * calls ms_prefetch_stop() (which stops and joins the thread) before
