@@ -68,12 +68,29 @@ void *ms_big_realloc(void *p, size_t n)
 	hdr *h = head_of(p);
 	if (n == 0)
 		n = 1;
-	if (h->mapped && n + HDR_ROOM <= h->mapped) { /* fits the mapping: its tail is still zero, or was */
-		if (n > h->size)
-			memset((char *)p + h->size, 0, n - h->size);
+	/* a mapping's bytes past size are always zero: they never were written, or a shrink zeroed them */
+	if (h->mapped && n + HDR_ROOM <= h->mapped) {
+		if (n < h->size)
+			memset((char *)p + n, 0, h->size - n);
 		h->size = n;
 		return p;
 	}
+#ifdef MREMAP_MAYMOVE
+	if (h->mapped && n >= MAP_FROM && n <= SIZE_MAX - HDR_ROOM - HUGE) {
+		/* the kernel moves the pages instead of copying them (and faulting in the copy) */
+		size_t len = (n + HDR_ROOM + HUGE - 1) & ~(HUGE - 1);
+		void *m = mremap(h, h->mapped, len, MREMAP_MAYMOVE); /* the new tail comes zeroed */
+		if (m != MAP_FAILED) {
+			h = m;
+			h->mapped = len;
+			h->size = n;
+#ifdef MADV_HUGEPAGE
+			madvise(m, len, MADV_HUGEPAGE);
+#endif
+			return (char *)h + HDR_ROOM;
+		}
+	}
+#endif
 	void *q = make(n);
 	if (!q)
 		return NULL;

@@ -42,6 +42,16 @@ UT_TEST(bigmem_grow_keeps_and_zeroes)
 	UT_ASSERT(p != NULL);
 	UT_ASSERT(all_zero(p + (2u << 20), 1u << 20));
 	UT_EQ_INT(p[12345], (unsigned char)(12345 * 7 + 1));
+	/* dirty the tail, shrink, then grow past the mapping (mremap moves the pages):
+	 * the bytes past the shrunk size are zero, the ones before it kept */
+	memset(p + (2u << 20), 0x5a, 1u << 20);
+	p = ms_big_realloc(p, (2u << 20) + 100);
+	UT_ASSERT(p != NULL);
+	p = ms_big_realloc(p, 40u << 20);
+	UT_ASSERT(p != NULL);
+	UT_EQ_INT(p[(2u << 20) + 99], 0x5a);
+	UT_ASSERT(all_zero(p + (2u << 20) + 100, (40u << 20) - (2u << 20) - 100));
+	UT_EQ_INT(p[12345], (unsigned char)(12345 * 7 + 1));
 	ms_big_free(p);
 	ms_big_free(NULL);
 	unsigned char *z = ms_big_calloc(5u << 20);
