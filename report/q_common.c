@@ -77,10 +77,10 @@ void ms_q_cache_restore(sqlite3 *db, int64_t old)
 int ms_q_scan_end(sqlite3 *db, sqlite3_stmt *st, int rc, int oom, char *err, size_t errlen)
 {
 	int ok = !oom && rc == SQLITE_DONE;
-	if (oom)
+	if (oom || rc == SQLITE_NOMEM)
 		snprintf(err, errlen, "out of memory");
 	else if (!ok)
-		snprintf(err, errlen, "query failed: %s", rc == SQLITE_NOMEM ? "out of memory" : sqlite3_errmsg(db));
+		snprintf(err, errlen, "query failed: %s", sqlite3_errmsg(db));
 	sqlite3_finalize(st);
 	return ok ? 0 : -1;
 }
@@ -102,4 +102,28 @@ sqlite3 *ms_q_open_sibling(sqlite3 *db)
 	}
 	sqlite3_busy_timeout(d, 2000);
 	return d;
+}
+
+int ms_q_scan_rows(sqlite3 *db, const ms_query *q, const char *sql, ms_row_fn fn, void *user, char *err,
+		   size_t errlen)
+{
+	sqlite3_stmt *st;
+	int rc;
+	/* DIRECTONLY: callable from this statement, never from a view or trigger of the file */
+	if (sqlite3_create_function(db, "ms_row", -1, SQLITE_UTF8 | SQLITE_DIRECTONLY, user, fn, NULL, NULL) !=
+	    SQLITE_OK) {
+		snprintf(err, errlen, "query failed: %s", sqlite3_errmsg(db));
+		return -1;
+	}
+	if (ms_q_prepare(db, sql, &st, err, errlen) == 0) {
+		if (sqlite3_bind_parameter_count(st) >= 2)
+			ms_q_bind_range(st, q, 1);
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+			;
+		rc = ms_q_scan_end(db, st, rc, 0, err, errlen);
+	} else {
+		rc = -1;
+	}
+	sqlite3_create_function(db, "ms_row", -1, SQLITE_UTF8 | SQLITE_DIRECTONLY, NULL, NULL, NULL, NULL);
+	return rc;
 }

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -64,6 +65,17 @@ int ms_table_add_row(ms_table *t)
 	return t->nrows++;
 }
 
+/* cells past nrows are zero: ms_big_realloc() gives zeroed memory and only
+ * ms_table_add_row() writes a row, the one it adds */
+int ms_table_add_set_rows(ms_table *t, int n)
+{
+	if (n < 0 || n > INT32_MAX - t->nrows || ms_table_reserve(t, t->nrows + n) != 0)
+		return -1;
+	int first = t->nrows;
+	t->nrows += n;
+	return first;
+}
+
 ms_cell *ms_table_cell(ms_table *t, int row, int col)
 {
 	return &t->cells[(size_t)row * (size_t)t->ncols + (size_t)col];
@@ -118,6 +130,19 @@ int ms_cell_list_ref(ms_table *t, ms_cell *c, const char *const *items, int n)
 	c->ref = 1;
 	c->null = 0;
 	return 0;
+}
+
+void ms_cell_list_keep(ms_cell *c, const char *const *items, int n)
+{
+	if (!c->ref) {
+		for (int i = 0; i < c->nlist; i++)
+			free(c->list[i]);
+		free(c->list);
+	}
+	c->list = (char **)items;
+	c->nlist = n;
+	c->ref = 1;
+	c->null = 0;
 }
 
 /* a ref list becomes the cell's own before it grows */
@@ -428,6 +453,149 @@ static void json_row(const ms_table *t, const json_keys *k, int r, FILE *f)
 	jo_flush(&o);
 }
 
+/* rows [from, to) of a JSON array (",\n" before each but the first of the
+ * table) or of NDJSON (a newline after each) */
+typedef struct {
+	const ms_table *t;
+	const json_keys *k;
+	int from, to;
+	int nd;
+	FILE *f;
+} json_part;
+
+static void json_rows(const json_part *p)
+{
+	for (int r = p->from; r < p->to; r++) {
+		if (!p->nd)
+			fputs_unlocked(r ? ",\n" : "\n", p->f);
+		json_row(p->t, p->k, r, p->f);
+		if (p->nd)
+			fputc_unlocked('\n', p->f);
+	}
+}
+
+/*
+ * Rows [0, n) of a big table are rendered by two threads at once (report
+ * --by ip on the 1 GB benchmark database prints 66 MB of JSON: 0.14 s on
+ * one core).  Blocks of JSON_BLOCK rows alternate: this thread renders the
+ * even ones straight to f, a helper the odd ones into one of two buffers,
+ * which this thread writes in turn.  Rows are sorted, so neighbouring blocks
+ * cost about the same, where one split in halves was ~3:1 (the first rows
+ * are the addresses with the most accounts).  The buffers are reused: a
+ * few MB, not half the output.  A block the helper could not render (out of
+ * memory) is rendered here; without a thread, one does all: the bytes are
+ * the same.
+ */
+#define JSON_SPLIT_MIN 4096
+#define JSON_BLOCK 512
+
+typedef struct {
+	json_part p;         /* t, k, n (to), nd */
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	ms_big_buf buf[2];
+	FILE *bf[2];
+	int ready[2];        /* the block in each buffer, or -1 when free */
+	int bad[2];          /* that block could not be rendered */
+	int stop;            /* the helper is to end */
+} json_pp;
+
+static void *json_helper(void *arg)
+{
+	json_pp *pp = arg;
+	for (int b = 1; (int64_t)b * JSON_BLOCK < pp->p.to; b += 2) {
+		int s = (b / 2) % 2;
+		pthread_mutex_lock(&pp->mu);
+		while (pp->ready[s] != -1 && !pp->stop)
+			pthread_cond_wait(&pp->cv, &pp->mu);
+		int stop = pp->stop;
+		pthread_mutex_unlock(&pp->mu);
+		if (stop)
+			break;
+		json_part q = pp->p;
+		q.from = b * JSON_BLOCK;
+		q.to = q.from + JSON_BLOCK < pp->p.to ? q.from + JSON_BLOCK : pp->p.to;
+		q.f = pp->bf[s];
+		clearerr(q.f);
+		pp->buf[s].len = 0; /* the stream was flushed: the next byte goes to the start */
+		pp->buf[s].failed = 0;
+		json_rows(&q);
+		int bad = fflush(q.f) != 0 || ferror(q.f) || pp->buf[s].failed;
+		pthread_mutex_lock(&pp->mu);
+		pp->ready[s] = b;
+		pp->bad[s] = bad;
+		pthread_cond_broadcast(&pp->cv);
+		pthread_mutex_unlock(&pp->mu);
+	}
+	return NULL;
+}
+
+static int json_pp_run(json_pp *pp, FILE *f)
+{
+	pthread_t th;
+	int n = pp->p.to;
+	pp->ready[0] = pp->ready[1] = -1;
+	pp->bf[0] = ms_big_stream(&pp->buf[0]);
+	pp->bf[1] = pp->bf[0] ? ms_big_stream(&pp->buf[1]) : NULL;
+	int ok = pp->bf[1] && pthread_mutex_init(&pp->mu, NULL) == 0;
+	if (ok && pthread_cond_init(&pp->cv, NULL) != 0) {
+		pthread_mutex_destroy(&pp->mu);
+		ok = 0;
+	}
+	if (ok && pthread_create(&th, NULL, json_helper, pp) != 0) {
+		pthread_cond_destroy(&pp->cv);
+		pthread_mutex_destroy(&pp->mu);
+		ok = 0;
+	}
+	if (ok) {
+		for (int b = 0; (int64_t)b * JSON_BLOCK < n; b++) {
+			json_part q = pp->p;
+			q.from = b * JSON_BLOCK;
+			q.to = q.from + JSON_BLOCK < n ? q.from + JSON_BLOCK : n;
+			q.f = f;
+			if (b % 2 == 0) {
+				json_rows(&q);
+				continue;
+			}
+			int s = (b / 2) % 2;
+			pthread_mutex_lock(&pp->mu);
+			while (pp->ready[s] != b)
+				pthread_cond_wait(&pp->cv, &pp->mu);
+			pthread_mutex_unlock(&pp->mu);
+			if (pp->bad[s])
+				json_rows(&q);
+			else if (pp->buf[s].len)
+				fwrite_unlocked(pp->buf[s].p, 1, pp->buf[s].len, f);
+			pthread_mutex_lock(&pp->mu);
+			pp->ready[s] = -1;
+			pthread_cond_broadcast(&pp->cv);
+			pthread_mutex_unlock(&pp->mu);
+		}
+		pthread_join(th, NULL);
+		pthread_cond_destroy(&pp->cv);
+		pthread_mutex_destroy(&pp->mu);
+	}
+	for (int s = 0; s < 2; s++) {
+		if (pp->bf[s])
+			fclose(pp->bf[s]);
+		ms_big_free(pp->buf[s].p);
+	}
+	return ok ? 0 : -1;
+}
+
+static void json_rows_all(const ms_table *t, const json_keys *k, int n, int nd, FILE *f)
+{
+	json_part a = { t, k, 0, n, nd, f };
+	if (n >= JSON_SPLIT_MIN) {
+		json_pp pp;
+		memset(&pp, 0, sizeof pp);
+		pp.p = a;
+		if (json_pp_run(&pp, f) == 0)
+			return;
+	}
+	json_rows(&a);
+}
+
 /* ---------- text ---------- */
 
 static void text_value(const ms_col *col, const ms_cell *c, char *buf, size_t cap)
@@ -699,19 +867,13 @@ void ms_table_render(const ms_table *t, ms_format fmt, FILE *f, const ms_render_
 		}
 		fputs(",\"rows\":[", f);
 		json_keys_make(t, &keys);
-		for (int r = 0; r < n; r++) {
-			fputs_unlocked(r ? ",\n" : "\n", f);
-			json_row(t, &keys, r, f);
-		}
+		json_rows_all(t, &keys, n, 0, f);
 		json_keys_free(&keys);
 		fputs(n ? "\n]}\n" : "]}\n", f);
 		break;
 	case MS_FMT_NDJSON:
 		json_keys_make(t, &keys);
-		for (int r = 0; r < n; r++) {
-			json_row(t, &keys, r, f);
-			fputc_unlocked('\n', f);
-		}
+		json_rows_all(t, &keys, n, 1, f);
 		json_keys_free(&keys);
 		break;
 	case MS_FMT_CSV:

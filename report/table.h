@@ -53,6 +53,10 @@ ms_table *ms_table_new(const ms_col *cols, int ncols);
 void ms_table_free(ms_table *t);
 int ms_table_add_row(ms_table *t);                /* returns row index or -1 */
 int ms_table_reserve(ms_table *t, int rows);      /* room for rows in all (no regrowth); -1 when out of memory */
+/* n rows at once, every cell zero (not null): the caller sets each one, from
+ * as many threads as it likes (one row or cell each).  Returns the first
+ * new row, or -1 when out of memory. */
+int ms_table_add_set_rows(ms_table *t, int n);
 ms_cell *ms_table_cell(ms_table *t, int row, int col);
 void ms_cell_str(ms_cell *c, const char *s);
 void ms_cell_strn(ms_cell *c, const char *s, size_t n);
@@ -68,6 +72,9 @@ void ms_cell_ref(ms_cell *c, const char *s);
 /* LIST cell of the n strings at items (each in t->arena or outliving t); the
  * pointer array is copied into t->arena.  Returns -1 when out of memory. */
 int ms_cell_list_ref(ms_table *t, ms_cell *c, const char *const *items, int n);
+/* LIST cell of the n strings at items: the array and the strings live in
+ * t->arena or outlive t (nothing is copied; items may be NULL when n is 0) */
+void ms_cell_list_keep(ms_cell *c, const char *const *items, int n);
 
 typedef enum { MS_FMT_TEXT, MS_FMT_JSON, MS_FMT_NDJSON, MS_FMT_CSV, MS_FMT_HTML } ms_format;
 int ms_format_parse(const char *s, ms_format *out);
