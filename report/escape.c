@@ -114,7 +114,6 @@ void ms_esc_text(FILE *f, const char *s, size_t n)
 }
 
 /* printable ASCII but '"' and '\\': copied to JSON as is */
-static int json_plain(unsigned c) { return c >= 0x20 && c < 0x7f && c != '"' && c != '\\'; }
 
 /* \u00XX for byte c */
 static size_t json_u(char *d, unsigned c)
@@ -134,9 +133,9 @@ size_t ms_esc_json_some(char *dst, size_t room, const char *s, size_t n, size_t 
 	size_t o = 0, i = 0;
 	while (i < n && room - o >= MS_ESC_JSON_MAX) {
 		unsigned c = u[i];
-		if (json_plain(c)) { /* the common case: a run copied at once */
+		if (ms_json_plain(c)) { /* the common case: a run copied at once */
 			size_t lim = n - i < room - o ? n - i : room - o, j = 1;
-			while (j < lim && json_plain(u[i + j]))
+			while (j < lim && ms_json_plain(u[i + j]))
 				j++;
 			memcpy(dst + o, u + i, j);
 			o += j;

@@ -32,5 +32,7 @@ void ms_esc_csv(FILE *f, const char *s, size_t n);
 void ms_esc_html(FILE *f, const char *s, size_t n);
 /* length of a valid UTF-8 sequence at s (1..4) or 0 if invalid */
 int ms_utf8_len(const unsigned char *s, size_t n);
+/* a byte JSON carries as it is (printable ASCII but '"' and '\\'); NUL is not */
+static inline int ms_json_plain(unsigned c) { return c >= 0x20 && c < 0x7f && c != '"' && c != '\\'; }
 
 #endif

@@ -104,19 +104,29 @@ sqlite3 *ms_q_open_sibling(sqlite3 *db)
 	return d;
 }
 
-int ms_q_scan_rows(sqlite3 *db, const ms_query *q, const char *sql, ms_row_fn fn, void *user, char *err,
-		   size_t errlen)
+int ms_q_scan_rows(sqlite3 *db, const ms_query *q, const char *sql, const char *range_col, ms_row_fn fn,
+		   void *user, char *err, size_t errlen)
 {
 	sqlite3_stmt *st;
+	char full[1024];
 	int rc;
+	/* also without --since/--until (the bounds are then the extreme integers): a NULL or
+	 * text time is never in the range, as before.  "+col": tested on each row of the
+	 * scan, never through an index */
+	int ranged = range_col != NULL;
+	if (snprintf(full, sizeof full, ranged ? "%s WHERE +%s >= ?1 AND +%s < ?2" : "%s", sql, range_col,
+		     range_col) >= (int)sizeof full) {
+		snprintf(err, errlen, "query failed: statement too long");
+		return -1;
+	}
 	/* DIRECTONLY: callable from this statement, never from a view or trigger of the file */
 	if (sqlite3_create_function(db, "ms_row", -1, SQLITE_UTF8 | SQLITE_DIRECTONLY, user, fn, NULL, NULL) !=
 	    SQLITE_OK) {
 		snprintf(err, errlen, "query failed: %s", sqlite3_errmsg(db));
 		return -1;
 	}
-	if (ms_q_prepare(db, sql, &st, err, errlen) == 0) {
-		if (sqlite3_bind_parameter_count(st) >= 2)
+	if (ms_q_prepare(db, full, &st, err, errlen) == 0) {
+		if (ranged)
 			ms_q_bind_range(st, q, 1);
 		while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 			;

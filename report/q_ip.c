@@ -43,13 +43,11 @@ static const ms_col cols[C__N] = {
  * protocols and ciphers, reverse names in ascending byte order.
  */
 static const char *sql_sessions =
-	"SELECT count(ms_row(ip_id, orphan, start_ts, end_ts, tls_id, client_name_id)) FROM sessions"
-	" WHERE +start_ts >= ?1 AND +start_ts < ?2";
-static const char *sql_auth = "SELECT count(ms_row(ip_id, kind, ts, account_id, account_src, mech_id))"
-			      " FROM auth_events WHERE +ts >= ?1 AND +ts < ?2";
-static const char *sql_postscreen =
-	"SELECT count(ms_row(ip_id, start_ts, end_ts)) FROM postscreen WHERE +start_ts >= ?1 AND +start_ts < ?2";
-static const char *sql_rejects = "SELECT count(ms_row(ip_id, ts, ts)) FROM rejects WHERE +ts >= ?1 AND +ts < ?2";
+	"SELECT count(ms_row(ip_id, orphan, start_ts, end_ts, tls_id, client_name_id)) FROM sessions";
+static const char *sql_auth =
+	"SELECT count(ms_row(ip_id, kind, ts, account_id, account_src, mech_id)) FROM auth_events";
+static const char *sql_postscreen = "SELECT count(ms_row(ip_id, start_ts, end_ts)) FROM postscreen";
+static const char *sql_rejects = "SELECT count(ms_row(ip_id, ts, ts)) FROM rejects";
 
 typedef struct {
 	int64_t sess, orphan, fail, ok, err, rej, ps;
@@ -296,7 +294,7 @@ static void sess_row(sqlite3_context *cx, int argc, sqlite3_value **v)
 
 static int scan_sessions(sess_job *j)
 {
-	return ms_q_scan_rows(j->db, j->c->q, sql_sessions, sess_row, j, j->err, sizeof j->err);
+	return ms_q_scan_rows(j->db, j->c->q, sql_sessions, "start_ts", sess_row, j, j->err, sizeof j->err);
 }
 
 /* the sessions scan's results into the context */
@@ -778,6 +776,11 @@ static void *sess_thread(void *p)
 		snprintf(j->err, sizeof j->err, "out of memory");
 		j->rc = -1;
 	}
+	/* done with: the pages go back now, for the table's cells to reuse */
+	ms_big_free(j->tls.v);
+	ms_big_free(j->names.v);
+	memset(&j->tls, 0, sizeof j->tls);
+	memset(&j->names, 0, sizeof j->names);
 	return NULL;
 }
 
@@ -788,10 +791,14 @@ static int auth_lists(ip_ctx *c)
 	c->l_accts = ms_big_calloc(n);
 	c->l_mechs = ms_big_calloc(n);
 	c->detail = ms_big_calloc((size_t)c->ips.n * sizeof *c->detail);
-	if (!c->l_accts || !c->l_mechs || !c->detail || fill_accounts(c, &c->arena, c->l_accts, c->detail) != 0 ||
-	    fill_strings(c, &c->arena, &c->mechs, c->l_mechs, 1) != 0)
-		return -1;
-	return 0;
+	int rc = !c->l_accts || !c->l_mechs || !c->detail ||
+		 fill_accounts(c, &c->arena, c->l_accts, c->detail) != 0 ||
+		 fill_strings(c, &c->arena, &c->mechs, c->l_mechs, 1) != 0;
+	ms_big_free(c->acc.v); /* done with (as in sess_thread) */
+	ms_big_free(c->mechs.v);
+	memset(&c->acc, 0, sizeof c->acc);
+	memset(&c->mechs, 0, sizeof c->mechs);
+	return rc ? -1 : 0;
 }
 
 /*
@@ -823,9 +830,9 @@ static int scan_all(ip_ctx *c, char *err, size_t errlen)
 	int64_t cache = ms_q_cache_cap(c->q->db);
 	if (!threaded)
 		sess_thread(&j);
-	rc = ms_q_scan_rows(c->q->db, c->q, sql_auth, auth_row, c, err, errlen) ||
-	     ms_q_scan_rows(c->q->db, c->q, sql_postscreen, ps_row, c, err, errlen) ||
-	     ms_q_scan_rows(c->q->db, c->q, sql_rejects, rej_row, c, err, errlen);
+	rc = ms_q_scan_rows(c->q->db, c->q, sql_auth, "ts", auth_row, c, err, errlen) ||
+	     ms_q_scan_rows(c->q->db, c->q, sql_postscreen, "start_ts", ps_row, c, err, errlen) ||
+	     ms_q_scan_rows(c->q->db, c->q, sql_rejects, "ts", rej_row, c, err, errlen);
 	ms_q_cache_restore(c->q->db, cache);
 	if (rc == 0 && auth_lists(c) != 0) {
 		snprintf(err, errlen, "out of memory");

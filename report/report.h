@@ -56,16 +56,16 @@ int ms_q_scan_end(sqlite3 *db, sqlite3_stmt *st, int rc, int oom, char *err, siz
 /*
  * A scan whose rows go to fn inside SQLite's own loop: sql calls the SQL
  * function ms_row(...) once per row, e.g. "SELECT count(ms_row(ip_id, ts))
- * FROM t WHERE +ts >= ?1 AND +ts < ?2" (?1, ?2: q's range, when the
- * statement has them).  fn reads its arguments with sqlite3_value_*() and
- * sqlite3_user_data() gives it user; it stops the scan with
- * sqlite3_result_error_nomem() (or another sqlite3_result_error*()).
- * A row costs ~40 % less than sqlite3_step() and sqlite3_column_*() per row.
+ * FROM t"; with range_col (e.g. "ts"), only the rows whose range_col is in
+ * q's --since/--until range (unbounded: an integer).  fn reads its arguments with
+ * sqlite3_value_*(), sqlite3_user_data() gives it user; it stops the scan
+ * with sqlite3_result_error_nomem() (or another sqlite3_result_error*()).
+ * A row costs ~40 % less than with sqlite3_step() and sqlite3_column_*().
  * Returns 0, or -1 with err as ms_q_scan_end() sets it.
  */
 typedef void (*ms_row_fn)(sqlite3_context *cx, int argc, sqlite3_value **argv);
-int ms_q_scan_rows(sqlite3 *db, const ms_query *q, const char *sql, ms_row_fn fn, void *user, char *err,
-		   size_t errlen);
+int ms_q_scan_rows(sqlite3 *db, const ms_query *q, const char *sql, const char *range_col, ms_row_fn fn,
+		   void *user, char *err, size_t errlen);
 /* a second read-only connection to db's file (for a scan on another thread), or NULL */
 sqlite3 *ms_q_open_sibling(sqlite3 *db);
 

@@ -220,6 +220,34 @@ static char *two(char *p, int v)
 	return p + 2;
 }
 
+/* what ms_fmt_time()'s strftime()s print, without their cost (a report prints 250 k
+ * times): y in 1000..9999, |off| under 100 hours, room for 26 bytes */
+static void put_iso(char *buf, int y, int mon, int mday, int hour, int min, int sec, long off)
+{
+	char *p = buf;
+	p = two(two(p, y / 100), y % 100);
+	*p++ = '-';
+	p = two(p, mon);
+	*p++ = '-';
+	p = two(p, mday);
+	*p++ = 'T';
+	p = two(p, hour);
+	*p++ = ':';
+	p = two(p, min);
+	*p++ = ':';
+	p = two(p, sec);
+	if (off == 0) {
+		*p++ = 'Z';
+	} else {
+		long a = labs(off);
+		*p++ = off < 0 ? '-' : '+';
+		p = two(p, (int)(a / 3600));
+		*p++ = ':';
+		p = two(p, (int)(a % 3600 / 60));
+	}
+	*p = 0;
+}
+
 void ms_fmt_time(int64_t ts, char *buf, size_t cap)
 {
 	struct tm tm;
@@ -231,30 +259,7 @@ void ms_fmt_time(int64_t ts, char *buf, size_t cap)
 	}
 	off = tm.tm_gmtoff;
 	if (cap >= 26 && tm.tm_year >= 1000 - 1900 && tm.tm_year <= 9999 - 1900 && labs(off) < 100 * 3600) {
-		/* what the strftime()s below print, without their cost (a report prints 250 k times) */
-		int y = tm.tm_year + 1900;
-		char *p = buf;
-		p = two(two(p, y / 100), y % 100);
-		*p++ = '-';
-		p = two(p, tm.tm_mon + 1);
-		*p++ = '-';
-		p = two(p, tm.tm_mday);
-		*p++ = 'T';
-		p = two(p, tm.tm_hour);
-		*p++ = ':';
-		p = two(p, tm.tm_min);
-		*p++ = ':';
-		p = two(p, tm.tm_sec);
-		if (off == 0) {
-			*p++ = 'Z';
-		} else {
-			long a = labs(off);
-			*p++ = off < 0 ? '-' : '+';
-			p = two(p, (int)(a / 3600));
-			*p++ = ':';
-			p = two(p, (int)(a % 3600 / 60));
-		}
-		*p = 0;
+		put_iso(buf, tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, off);
 		return;
 	}
 	/* strftime() leaves the buffer undefined when the text does not fit: into
@@ -266,6 +271,69 @@ void ms_fmt_time(int64_t ts, char *buf, size_t cap)
 		snprintf(buf, cap, "%sZ", b);
 	else
 		snprintf(buf, cap, "%s%c%02ld:%02ld", b, off < 0 ? '-' : '+', labs(off) / 3600, (labs(off) % 3600) / 60);
+}
+
+static int64_t floor_div(int64_t a, int64_t b)
+{
+	int64_t q = a / b;
+	return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
+}
+
+/* the date of day z (days since 1970-01-01) in the proleptic Gregorian calendar */
+static void civil_from_days(int64_t z, int *y, int *m, int *d)
+{
+	z += 719468;
+	int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+	int64_t doe = z - era * 146097;
+	int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	int64_t mp = (5 * doy + 2) / 153;
+	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
+	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
+	*y = (int)(yoe + era * 400 + (*m <= 2));
+}
+
+/* does localtime_r(t) say what plain arithmetic with off says (no leap seconds)? */
+static int same_as_arith(time_t t, const struct tm *tm, long off)
+{
+	int64_t lt = (int64_t)t + off, days = floor_div(lt, 86400), sec = lt - days * 86400;
+	int y, m, d;
+	civil_from_days(days, &y, &m, &d);
+	return tm->tm_year + 1900 == y && tm->tm_mon + 1 == m && tm->tm_mday == d && tm->tm_hour == sec / 3600 &&
+	       tm->tm_min == sec % 3600 / 60 && tm->tm_sec == sec % 60;
+}
+
+/*
+ * An hour's offset is remembered when it is the same at the hour's first and
+ * last second (no zone changes its offset twice within an hour) and
+ * localtime_r() agrees with arithmetic at both (a zone with leap seconds
+ * does not: it always goes to ms_fmt_time()).
+ */
+void ms_fmt_time_m(ms_time_memo *m, int64_t ts, char *buf, size_t cap)
+{
+	if (ts < -((int64_t)1 << 40) || ts > ((int64_t)1 << 40)) { /* ~35 000 years: beyond, no memo */
+		ms_fmt_time(ts, buf, cap);
+		return;
+	}
+	int64_t h = floor_div(ts, 3600);
+	ms_time_hour *e = &m->e[(uint64_t)h % MS_TIME_MEMO];
+	if (!e->set || e->hour != h) {
+		struct tm a, b;
+		time_t t0 = (time_t)(h * 3600), t1 = t0 + 3599;
+		e->set = 1;
+		e->hour = h;
+		e->ok = localtime_r(&t0, &a) && localtime_r(&t1, &b) && a.tm_gmtoff == b.tm_gmtoff &&
+			same_as_arith(t0, &a, a.tm_gmtoff) && same_as_arith(t1, &b, b.tm_gmtoff);
+		e->off = e->ok ? a.tm_gmtoff : 0;
+	}
+	int64_t lt = ts + e->off, days = floor_div(lt, 86400), sec = lt - days * 86400;
+	int y, mon, d;
+	civil_from_days(days, &y, &mon, &d);
+	if (!e->ok || cap < 26 || y < 1000 || y > 9999 || labs(e->off) >= 100 * 3600) {
+		ms_fmt_time(ts, buf, cap);
+		return;
+	}
+	put_iso(buf, y, mon, d, (int)(sec / 3600), (int)(sec % 3600 / 60), (int)(sec % 60), e->off);
 }
 
 void ms_json_str_array(FILE *f, char *const *list, int n)
@@ -309,6 +377,7 @@ void ms_put_int(FILE *f, int64_t v)
  */
 typedef struct {
 	FILE *f;
+	ms_time_memo *tm;
 	size_t n;
 	char p[16384];
 } jout;
@@ -340,9 +409,9 @@ static void jo_c(jout *o, char c)
 	o->p[o->n++] = c;
 }
 
-static void jo_str(jout *o, const char *s, size_t n)
+/* s[0..n) escaped, without quotes */
+static void jo_esc(jout *o, const char *s, size_t n)
 {
-	jo_c(o, '"');
 	while (n) {
 		size_t used;
 		if (sizeof o->p - o->n < MS_ESC_JSON_MAX)
@@ -351,6 +420,32 @@ static void jo_str(jout *o, const char *s, size_t n)
 		s += used;
 		n -= used;
 	}
+}
+
+static void jo_str(jout *o, const char *s, size_t n)
+{
+	jo_c(o, '"');
+	jo_esc(o, s, n);
+	jo_c(o, '"');
+}
+
+/* s up to its NUL, as a JSON string: plain bytes are copied as they are
+ * found (no strlen() first), the rest the general way */
+static void jo_strz(jout *o, const char *s)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	jo_c(o, '"');
+	for (;;) {
+		size_t n = o->n;
+		while (n < sizeof o->p && ms_json_plain(*u))
+			o->p[n++] = (char)*u++;
+		o->n = n;
+		if (n < sizeof o->p) /* at the NUL, or at a byte to escape */
+			break;
+		jo_flush(o);
+	}
+	if (*u)
+		jo_esc(o, (const char *)u, strlen((const char *)u));
 	jo_c(o, '"');
 }
 
@@ -371,7 +466,7 @@ static void json_cell(jout *o, const ms_col *col, const ms_cell *c)
 		return;
 	}
 	switch (col->type) {
-	case MS_COL_STR: jo_str(o, c->s, strlen(c->s)); break;
+	case MS_COL_STR: jo_strz(o, c->s); break;
 	case MS_COL_INT: jo_int(o, c->i); break;
 	case MS_COL_REAL:
 		snprintf(tb, sizeof tb, "%.3f", c->r);
@@ -379,15 +474,15 @@ static void json_cell(jout *o, const ms_col *col, const ms_cell *c)
 		break;
 	case MS_COL_BOOL: jo_lit(o, c->i ? "true" : "false"); break;
 	case MS_COL_TIME:
-		ms_fmt_time(c->i, tb, sizeof tb);
-		jo_str(o, tb, strlen(tb));
+		ms_fmt_time_m(o->tm, c->i, tb, sizeof tb);
+		jo_strz(o, tb);
 		break;
 	case MS_COL_LIST:
 		jo_c(o, '[');
 		for (int i = 0; i < c->nlist; i++) {
 			if (i)
 				jo_c(o, ',');
-			jo_str(o, c->list[i], strlen(c->list[i]));
+			jo_strz(o, c->list[i]);
 		}
 		jo_c(o, ']');
 		break;
@@ -434,10 +529,11 @@ static void json_keys_free(json_keys *k)
 	free(k->at);
 }
 
-static void json_row(const ms_table *t, const json_keys *k, int r, FILE *f)
+static void json_row(const ms_table *t, const json_keys *k, int r, FILE *f, ms_time_memo *tm)
 {
 	jout o;
 	o.f = f;
+	o.tm = tm;
 	o.n = 0;
 	for (int j = 0; j < t->ncols; j++) {
 		if (k->buf) {
@@ -463,12 +559,12 @@ typedef struct {
 	FILE *f;
 } json_part;
 
-static void json_rows(const json_part *p)
+static void json_rows(const json_part *p, ms_time_memo *tm)
 {
 	for (int r = p->from; r < p->to; r++) {
 		if (!p->nd)
 			fputs_unlocked(r ? ",\n" : "\n", p->f);
-		json_row(p->t, p->k, r, p->f);
+		json_row(p->t, p->k, r, p->f, tm);
 		if (p->nd)
 			fputc_unlocked('\n', p->f);
 	}
@@ -503,6 +599,8 @@ typedef struct {
 static void *json_helper(void *arg)
 {
 	json_pp *pp = arg;
+	ms_time_memo tm;
+	memset(&tm, 0, sizeof tm);
 	for (int b = 1; (int64_t)b * JSON_BLOCK < pp->p.to; b += 2) {
 		int s = (b / 2) % 2;
 		pthread_mutex_lock(&pp->mu);
@@ -519,7 +617,7 @@ static void *json_helper(void *arg)
 		clearerr(q.f);
 		pp->buf[s].len = 0; /* the stream was flushed: the next byte goes to the start */
 		pp->buf[s].failed = 0;
-		json_rows(&q);
+		json_rows(&q, &tm);
 		int bad = fflush(q.f) != 0 || ferror(q.f) || pp->buf[s].failed;
 		pthread_mutex_lock(&pp->mu);
 		pp->ready[s] = b;
@@ -533,6 +631,8 @@ static void *json_helper(void *arg)
 static int json_pp_run(json_pp *pp, FILE *f)
 {
 	pthread_t th;
+	ms_time_memo tm;
+	memset(&tm, 0, sizeof tm);
 	int n = pp->p.to;
 	pp->ready[0] = pp->ready[1] = -1;
 	pp->bf[0] = ms_big_stream(&pp->buf[0]);
@@ -554,7 +654,7 @@ static int json_pp_run(json_pp *pp, FILE *f)
 			q.to = q.from + JSON_BLOCK < n ? q.from + JSON_BLOCK : n;
 			q.f = f;
 			if (b % 2 == 0) {
-				json_rows(&q);
+				json_rows(&q, &tm);
 				continue;
 			}
 			int s = (b / 2) % 2;
@@ -563,7 +663,7 @@ static int json_pp_run(json_pp *pp, FILE *f)
 				pthread_cond_wait(&pp->cv, &pp->mu);
 			pthread_mutex_unlock(&pp->mu);
 			if (pp->bad[s])
-				json_rows(&q);
+				json_rows(&q, &tm);
 			else if (pp->buf[s].len)
 				fwrite_unlocked(pp->buf[s].p, 1, pp->buf[s].len, f);
 			pthread_mutex_lock(&pp->mu);
@@ -593,7 +693,9 @@ static void json_rows_all(const ms_table *t, const json_keys *k, int n, int nd, 
 		if (json_pp_run(&pp, f) == 0)
 			return;
 	}
-	json_rows(&a);
+	ms_time_memo tm;
+	memset(&tm, 0, sizeof tm);
+	json_rows(&a, &tm);
 }
 
 /* ---------- text ---------- */

@@ -92,6 +92,20 @@ void ms_table_render_html_fragment(const ms_table *t, FILE *f, int limit);
 
 /* RFC 3339 in the process time zone (TZ), e.g. 2026-02-23T11:57:42+01:00 */
 void ms_fmt_time(int64_t ts, char *buf, size_t cap);
+/* ms_fmt_time()'s text, with the UTC offsets of the hours asked remembered in
+ * m (zeroed before the first call; one per thread): localtime_r() takes a
+ * process-wide lock, which two renderers took 500 k times.  1024 hours (six
+ * weeks of log) are kept, each in the slot of its number modulo 1024. */
+#define MS_TIME_MEMO 1024
+typedef struct {
+	int64_t hour;          /* floor(ts / 3600) */
+	long off;
+	unsigned char set, ok; /* ok: off holds for the whole hour */
+} ms_time_hour;
+typedef struct {
+	ms_time_hour e[MS_TIME_MEMO];
+} ms_time_memo;
+void ms_fmt_time_m(ms_time_memo *m, int64_t ts, char *buf, size_t cap);
 /* a decimal integer into f (faster than fprintf) */
 void ms_put_int(FILE *f, int64_t v);
 /* a JSON array of strings into f */

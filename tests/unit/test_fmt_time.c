@@ -74,3 +74,63 @@ out:
 	}
 	tzset();
 }
+
+/* ms_fmt_time_m (an hour's offset remembered) against ms_fmt_time: in time
+ * order through a year of DST changes in steps of 601 s (the memo hits), at
+ * random (it misses), on either side of the changes, and in zones with
+ * half-hour DST (Lord Howe), LMT seconds offsets and leap seconds (right/). */
+UT_TEST(fmt_time_memo_matches)
+{
+	static const char *zones[] = { "UTC", "Europe/Berlin", "America/New_York", "Australia/Lord_Howe",
+				       "Asia/Kathmandu", "America/St_Johns", "Europe/Amsterdam", "right/Europe/Berlin",
+				       "Pacific/Chatham" };
+	const char *old = getenv("TZ");
+	char *saved = old ? strdup(old) : NULL;
+	for (size_t z = 0; z < sizeof zones / sizeof zones[0]; z++) {
+		setenv("TZ", zones[z], 1);
+		tzset();
+		static ms_time_memo m;
+		memset(&m, 0, sizeof m);
+		uint64_t x = 0x2545f4914f6cdd1dULL;
+		for (int i = 0; i < 120000; i++) {
+			int64_t ts;
+			if (i < 55000)
+				ts = 1704067200LL + (int64_t)i * 601; /* 2024, in order */
+			else if (i < 60000)
+				ts = -1640995200LL + (int64_t)(i - 55000) * 3599; /* 1918: LMT and old rules */
+			else if (i < 100000) {
+				x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+				ts = (int64_t)(x % 4102444800ULL) - 2208988800LL; /* 1900 .. 2060 */
+			} else {
+				x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+				ts = 1711846800LL + (int64_t)(x % 7200) - 3600; /* around Europe's 2024 change */
+			}
+			char a[64], b[64];
+			ms_fmt_time_m(&m, ts, a, sizeof a);
+			ms_fmt_time(ts, b, sizeof b);
+			if (strcmp(a, b) != 0) {
+				ut_fail(__FILE__, __LINE__, "%s %lld: %s != %s", zones[z], (long long)ts, a, b);
+				goto out;
+			}
+		}
+		/* far out of range and a short buffer: as ms_fmt_time */
+		int64_t far[] = { INT64_MIN / 2, -((int64_t)1 << 41), (int64_t)1 << 41, 253402300800LL };
+		for (size_t k = 0; k < sizeof far / sizeof far[0]; k++) {
+			char a[64], b[64];
+			ms_fmt_time_m(&m, far[k], a, sizeof a);
+			ms_fmt_time(far[k], b, sizeof b);
+			UT_EQ_STR(a, b);
+			ms_fmt_time_m(&m, far[k], a, 10);
+			ms_fmt_time(far[k], b, 10);
+			UT_EQ_STR(a, b);
+		}
+	}
+out:
+	if (saved) {
+		setenv("TZ", saved, 1);
+		free(saved);
+	} else {
+		unsetenv("TZ");
+	}
+	tzset();
+}
