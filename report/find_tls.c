@@ -46,10 +46,11 @@ const char *ms_tls_weakness(const char *protocol, const char *cipher, int bits)
  * index instead (the same rows: nothing done with them depends on their
  * order).
  */
-#define SESSION_COLUMNS "start_ts, tls_id, auth_failures, auth_successes, auth_decoded, id, ip_id, auth_account_id"
-static const char *sql_sessions = "SELECT " SESSION_COLUMNS " FROM sessions";
+#define SESSION_ROW "count(ms_row(start_ts, tls_id, auth_failures, auth_successes, auth_decoded, id, ip_id," \
+	" auth_account_id))"
+static const char *sql_sessions = "SELECT " SESSION_ROW " FROM sessions NOT INDEXED";
 static const char *sql_sessions_range =
-	"SELECT " SESSION_COLUMNS " FROM sessions WHERE start_ts >= ?1 AND start_ts < ?2";
+	"SELECT " SESSION_ROW " FROM sessions WHERE start_ts >= ?1 AND start_ts < ?2";
 static const char *sql_params = "SELECT id, protocol, cipher, coalesce(bits, 0) FROM tls_params ORDER BY id";
 static const char *sql_session_line =
 	"SELECT src.path, s.first_line FROM sessions s LEFT JOIN sources src ON src.id = s.source_id WHERE s.id = ?1";
@@ -151,17 +152,17 @@ static int set_of(const tls_ctx *c, int64_t id)
 	return -1;
 }
 
-/* one session: its set's counts; kept when its TLS is weak or it decoded AUTH */
-static int scan_one(tls_ctx *c, sqlite3_stmt *st, int64_t since, int64_t until)
+/* one session (its values a): its set's counts; kept when its TLS is weak or it decoded AUTH */
+static int scan_one(tls_ctx *c, sqlite3_value **a, int64_t since, int64_t until)
 {
-	sqlite3_value *v = sqlite3_column_value(st, 0);
+	sqlite3_value *v = a[0];
 	sess s = { .ts = sqlite3_value_int64(v), .set = -1 };
 	if (sqlite3_value_type(v) == SQLITE_NULL || s.ts < since || s.ts >= until)
 		return 0;
-	v = sqlite3_column_value(st, 1);
+	v = a[1];
 	if (sqlite3_value_type(v) != SQLITE_NULL)
 		s.set = set_of(c, sqlite3_value_int64(v));
-	s.ok = (uint8_t)ms_val_gt0(sqlite3_column_value(st, 3));
+	s.ok = (uint8_t)ms_val_gt0(a[3]);
 	if (s.set >= 0) {
 		tls_set *x = &c->set[s.set];
 		if (x->n == 0 || s.ts < x->first)
@@ -169,22 +170,22 @@ static int scan_one(tls_ctx *c, sqlite3_stmt *st, int64_t since, int64_t until)
 		if (x->n == 0 || s.ts > x->last)
 			x->last = s.ts;
 		x->n++;
-		x->fail += ms_val_gt0(sqlite3_column_value(st, 2));
+		x->fail += ms_val_gt0(a[2]);
 		x->ok += s.ok;
 	}
 	int weak = s.set >= 0 && c->set[s.set].why;
-	v = sqlite3_column_value(st, 4);
+	v = a[4];
 	int decoded = ms_val_gt0(v);
 	if (!weak && !decoded)
 		return 0;
 	/* the rest only for the few sessions kept */
 	if (decoded)
 		c->cred_attempts += sqlite3_value_int64(v);
-	s.id = sqlite3_column_int64(st, 5);
-	v = sqlite3_column_value(st, 6);
+	s.id = sqlite3_value_int64(a[5]);
+	v = a[6];
 	s.has_ip = sqlite3_value_type(v) != SQLITE_NULL;
 	s.ip = sqlite3_value_int64(v);
-	v = sqlite3_column_value(st, 7);
+	v = a[7];
 	s.has_acct = sqlite3_value_type(v) != SQLITE_NULL;
 	s.acct = sqlite3_value_int64(v);
 	if (weak && sess_push(&c->weak, &s))
@@ -205,19 +206,18 @@ static int short_range(const ms_fdata *d)
 	return in * 8 <= d->n;
 }
 
+static void sess_row(sqlite3_context *cx, int argc, sqlite3_value **a)
+{
+	tls_ctx *c = sqlite3_user_data(cx);
+	(void)argc;
+	if (scan_one(c, a, ms_q_since(c->d->q), ms_q_until(c->d->q)))
+		sqlite3_result_error_nomem(cx);
+}
+
 static int scan_sessions(tls_ctx *c)
 {
-	sqlite3_stmt *st;
-	int rc, idx = short_range(c->d);
-	if (ms_q_prepare(c->d->q->db, idx ? sql_sessions_range : sql_sessions, &st, c->err, c->errlen))
-		return -1;
-	if (idx)
-		ms_q_bind_range(st, c->d->q, 1);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		if (scan_one(c, st, ms_q_since(c->d->q), ms_q_until(c->d->q)))
-			break;
-	/* stopped on a row: an allocation failed */
-	return ms_q_scan_end(c->d->q->db, st, rc, rc == SQLITE_ROW, c->err, c->errlen);
+	const char *sql = short_range(c->d) ? sql_sessions_range : sql_sessions;
+	return ms_q_scan_rows(c->d->q->db, c->d->q, sql, NULL, sess_row, c, c->err, c->errlen);
 }
 
 static int cmp_sess_time(const void *a, const void *b)

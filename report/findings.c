@@ -302,10 +302,11 @@ int64_t ms_fkeys_id(const ms_fkeys *k, int idx)
 
 /* (one min() or max() per query is a b-tree edge; both in one query scan the table) */
 static const char *sql_auth_bounds = "SELECT (SELECT min(id) FROM auth_events), (SELECT max(id) FROM auth_events)";
-/* the conditions the detectors test are evaluated in C (ms_val_*): as SQL expressions they cost more */
+/* the conditions the detectors test are evaluated in C (ms_val_*): as SQL expressions they cost more.
+ * NOT INDEXED: a table scan, in id order */
 static const char *sql_auth_all =
-	"SELECT id, session_id, ts, ip_id, account_id, kind, account_src, user_unknown, pw_len, decode_truncated,"
-	" pw_hmac FROM auth_events ORDER BY id";
+	"SELECT count(ms_row(id, session_id, ts, ip_id, account_id, kind, account_src, user_unknown, pw_len,"
+	" decode_truncated, pw_hmac)) FROM auth_events NOT INDEXED";
 
 static int rows_grow(ms_fdata *d, int cap)
 {
@@ -368,83 +369,101 @@ static int ids_explicit(ms_fdata *d, int rows, int cap)
 	return 0;
 }
 
-/* one row of sql_auth_all into the arrays */
-static int scan_row(ms_fdata *d, sqlite3_stmt *st, int r, int cap, id_col *ipc, id_col *acc, int *pwcap,
+/* the scan's state, for its ms_row() */
+typedef struct {
+	ms_fdata *d;
+	int cap, pwcap;
+	id_col ipc, acc;
+	int64_t since, until;
+} auth_scan;
+
+/* one row of sql_auth_all (its values a) into the arrays */
+static int scan_row(ms_fdata *d, sqlite3_value **a, int r, int cap, id_col *ipc, id_col *acc, int *pwcap,
 		    int64_t since, int64_t until)
 {
 	uint8_t fl = 0;
 	sqlite3_value *v;
-	int64_t id = sqlite3_value_int64(sqlite3_column_value(st, 0));
+	int64_t id = sqlite3_value_int64(a[0]);
 	if (r == 0)
 		d->id0 = id;
 	if (!d->id && id != d->id0 + r && ids_explicit(d, r, cap))
 		return -1;
 	if (d->id)
 		d->id[r] = id;
-	v = sqlite3_column_value(st, 1);
+	v = a[1];
 	d->sess[r] = sqlite3_value_int64(v);
 	if (sqlite3_value_type(v) != SQLITE_NULL)
 		fl |= MS_EV_SESS;
-	v = sqlite3_column_value(st, 2);
+	v = a[2];
 	d->ts[r] = sqlite3_value_int64(v);
 	if (sqlite3_value_type(v) != SQLITE_NULL) {
 		fl |= MS_EV_TS;
 		if (d->ts[r] >= since && d->ts[r] < until)
 			fl |= MS_EV_IN;
 	}
-	if (id_put(ipc, d->ip, r, sqlite3_column_value(st, 3)) || id_put(acc, d->acct, r, sqlite3_column_value(st, 4)))
+	if (id_put(ipc, d->ip, r, a[3]) || id_put(acc, d->acct, r, a[4]))
 		return -1;
-	v = sqlite3_column_value(st, 5);
+	v = a[5];
 	d->kind[r] = ms_val_eq(v, 1) ? 1 : ms_val_eq(v, 4) ? 4 : 0;
-	if (ms_val_eq(sqlite3_column_value(st, 6), 2))
+	if (ms_val_eq(a[6], 2))
 		fl |= MS_EV_DECODED;
-	if (ms_val_eq(sqlite3_column_value(st, 7), 1))
+	if (ms_val_eq(a[7], 1))
 		fl |= MS_EV_UNKNOWN;
-	if (ms_val_gt0(sqlite3_column_value(st, 8)))
+	if (ms_val_gt0(a[8]))
 		fl |= MS_EV_PW;
 	d->flag[r] = fl;
 	/* the attempts per_password groups (pw_hmac IS NOT NULL AND decode_truncated = 0 in the range):
 	 * only values of 32 bytes were ever reported */
-	if (!(fl & MS_EV_IN) || !ms_val_eq(sqlite3_column_value(st, 9), 0))
+	if (!(fl & MS_EV_IN) || !ms_val_eq(a[9], 0))
 		return 0;
-	v = sqlite3_column_value(st, 10);
+	v = a[10];
 	if (sqlite3_value_type(v) != SQLITE_NULL && sqlite3_value_bytes(v) == 32 &&
 	    pw_push(d, pwcap, sqlite3_value_blob(v), r))
 		return -1;
 	return 0;
 }
 
+static void auth_scan_row(sqlite3_context *cx, int argc, sqlite3_value **v)
+{
+	auth_scan *a = sqlite3_user_data(cx);
+	ms_fdata *d = a->d;
+	(void)argc;
+	if (d->n == a->cap) {
+		if (a->cap > INT32_MAX / 2 || rows_grow(d, a->cap * 2)) {
+			sqlite3_result_error_nomem(cx);
+			return;
+		}
+		a->cap *= 2;
+	}
+	if (scan_row(d, v, d->n, a->cap, &a->ipc, &a->acc, &a->pwcap, a->since, a->until)) {
+		sqlite3_result_error_nomem(cx);
+		return;
+	}
+	d->n++;
+}
+
 static int scan_auth(ms_fdata *d, char *err, size_t errlen)
 {
-	sqlite3_stmt *st;
-	id_col ipc = { .max = -1 }, acc = { .max = -1 };
-	int cap = rows_guess(d, err, errlen), pwcap = 0, rc = SQLITE_NOMEM;
-	int64_t since = ms_q_since(d->q), until = ms_q_until(d->q);
-	if (cap < 0)
+	auth_scan a = { .d = d, .ipc = { .max = -1 }, .acc = { .max = -1 } };
+	int rc;
+	a.cap = rows_guess(d, err, errlen);
+	a.since = ms_q_since(d->q);
+	a.until = ms_q_until(d->q);
+	if (a.cap < 0)
 		return -1;
-	if (rows_grow(d, cap)) {
+	if (rows_grow(d, a.cap)) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	if (ms_q_prepare(d->q->db, sql_auth_all, &st, err, errlen))
-		return -1;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (d->n == cap) {
-			if (cap > INT32_MAX / 2 || rows_grow(d, cap * 2))
-				break;
-			cap *= 2;
-		}
-		if (scan_row(d, st, d->n, cap, &ipc, &acc, &pwcap, since, until))
-			break;
-		d->n++;
+	rc = ms_q_scan_rows(d->q->db, d->q, sql_auth_all, NULL, auth_scan_row, &a, err, errlen);
+	if (rc == 0 && (ids_finish(&a.ipc, d->ip, d->n, &d->ips) || ids_finish(&a.acc, d->acct, d->n, &d->accts))) {
+		snprintf(err, errlen, "out of memory");
+		rc = -1;
 	}
-	if (rc == SQLITE_DONE && (ids_finish(&ipc, d->ip, d->n, &d->ips) || ids_finish(&acc, d->acct, d->n, &d->accts)))
-		rc = SQLITE_NOMEM;
-	rc = ms_q_scan_end(d->q->db, st, rc, rc == SQLITE_ROW || rc == SQLITE_NOMEM, err, errlen);
-	free(ipc.val);
-	free(ipc.row);
-	free(acc.val);
-	free(acc.row);
+	free(a.ipc.val);
+	free(a.ipc.row);
+	free(a.acc.val);
+	free(a.acc.row);
 	return rc;
 }
 

@@ -126,7 +126,7 @@ int ms_q_scan_rows(sqlite3 *db, const ms_query *q, const char *sql, const char *
 		return -1;
 	}
 	if (ms_q_prepare(db, full, &st, err, errlen) == 0) {
-		if (ranged)
+		if (sqlite3_bind_parameter_count(st) >= 2) /* ours, or the caller's ?1 and ?2 */
 			ms_q_bind_range(st, q, 1);
 		while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 			;
