@@ -1204,8 +1204,12 @@ int ms_store_index(ms_store *s)
 	/* one transaction: one journal sync instead of one per index.  A 2 MiB
 	 * cache for it: the sorter's in-memory runs are as big as the cache, and
 	 * small runs sort faster than 12 MiB ones merge (1 GB benchmark database,
-	 * every index: 1.2 -> 1.0 s) */
+	 * every index: 1.2 -> 1.0 s).  With two sorter threads the runs are
+	 * sorted and merged beside the table scan, on the core the parser no
+	 * longer needs (1.14 -> 1.01 s; one thread: no gain).  A build without
+	 * threads ignores the pragma. */
 	int rc = 0;
+	sqlite3_exec(s->db, "PRAGMA threads=2", NULL, NULL, NULL);
 	if (exec(s, "PRAGMA cache_size=-2048") != 0 || exec(s, "BEGIN") != 0) {
 		rc = -1;
 	} else if (exec(s, ms_index_sql) != 0 || exec(s, "COMMIT") != 0) {
@@ -1213,6 +1217,7 @@ int ms_store_index(ms_store *s)
 		rc = -1;
 	}
 	sqlite3_exec(s->db, "PRAGMA cache_size=-12288", NULL, NULL, NULL);
+	sqlite3_exec(s->db, "PRAGMA threads=0", NULL, NULL, NULL);
 	return rc;
 }
 
