@@ -190,12 +190,12 @@ static int index_of(idmap *m, int64_t id, void **arr, size_t *cap, size_t size)
 	return k;
 }
 
-/* column col of the current row through index_of(), ID_NULL for NULL */
-static int col_index(sqlite3_stmt *st, int col, idmap *m, void **arr, size_t *cap, size_t size)
+/* a row's value v through index_of(), ID_NULL for NULL */
+static int col_index(sqlite3_value *v, idmap *m, void **arr, size_t *cap, size_t size)
 {
-	if (sqlite3_column_type(st, col) == SQLITE_NULL)
+	if (sqlite3_value_type(v) == SQLITE_NULL)
 		return ID_NULL;
-	return index_of(m, sqlite3_column_int64(st, col), arr, cap, size);
+	return index_of(m, sqlite3_value_int64(v), arr, cap, size);
 }
 
 /* n zeroed elements of size (never NULL for n = 0 unless out of memory) */
@@ -205,10 +205,10 @@ static void *zalloc(size_t n, size_t size)
 }
 
 /* "ts >= ?1 AND ts < ?2" with the range as ms_q_bind_range() binds it */
-static int in_range(const ms_query *q, sqlite3_stmt *st, int col)
+static int in_range(const ms_query *q, sqlite3_value *v)
 {
-	int64_t ts = sqlite3_column_int64(st, col);
-	return sqlite3_column_type(st, col) != SQLITE_NULL && ts >= ms_q_since(q) && ts < ms_q_until(q);
+	int64_t ts = sqlite3_value_int64(v);
+	return sqlite3_value_type(v) != SQLITE_NULL && ts >= ms_q_since(q) && ts < ms_q_until(q);
 }
 
 /* ---------- names ---------- */
@@ -471,10 +471,10 @@ static int check_compromise(acct_report *ar, int acct, int ip, int64_t ts, int64
 }
 
 /* an in-range failure or success (kind 1 or 4) naming an account */
-static int add_attempt(acct_report *ar, sqlite3_stmt *st, int kind, int acct, int ip)
+static int add_attempt(acct_report *ar, sqlite3_value **v, int kind, int acct, int ip)
 {
 	acct_agg *g = &ar->agg[acct];
-	int64_t ts = sqlite3_column_int64(st, 1), uu = sqlite3_column_int64(st, 6);
+	int64_t ts = sqlite3_value_int64(v[1]), uu = sqlite3_value_int64(v[6]);
 	g->listed = 1;
 	if (uu > g->uu)
 		g->uu = uu;
@@ -491,23 +491,23 @@ static int add_attempt(acct_report *ar, sqlite3_stmt *st, int kind, int acct, in
 		return 0;
 	if (add_ip_attempt(ar, acct, ip))
 		return -1;
-	return kind == K_OK ? check_compromise(ar, acct, ip, ts, sqlite3_column_int64(st, 0)) : 0;
+	return kind == K_OK ? check_compromise(ar, acct, ip, ts, sqlite3_value_int64(v[0])) : 0;
 }
 
 static const char *sql_auth_acct =
-	"SELECT id, ts, kind, ip_id, account_id, account_src, user_unknown FROM auth_events";
+	"SELECT count(ms_row(id, ts, kind, ip_id, account_id, account_src, user_unknown)) FROM auth_events";
 
 /* one auth_events row: first failures per ip (all of them), then what concerns its account */
-static int auth_row(const ms_query *q, acct_report *ar, sqlite3_stmt *st)
+static int auth_row(const ms_query *q, acct_report *ar, sqlite3_value **v)
 {
-	int64_t kind = sqlite3_column_int64(st, 2);
-	int ip = col_index(st, 3, &ar->ips, (void **)&ar->ff, &ar->ff_cap, sizeof *ar->ff);
-	int acct = col_index(st, 4, &ar->accts, (void **)&ar->agg, &ar->agg_cap, sizeof *ar->agg);
+	int64_t kind = sqlite3_value_int64(v[2]);
+	int ip = col_index(v[3], &ar->ips, (void **)&ar->ff, &ar->ff_cap, sizeof *ar->ff);
+	int acct = col_index(v[4], &ar->accts, (void **)&ar->agg, &ar->agg_cap, sizeof *ar->agg);
 	if (ip == ID_NOMEM || acct == ID_NOMEM)
 		return -1;
-	if (kind == K_FAIL && ip >= 0 && sqlite3_column_type(st, 1) != SQLITE_NULL) {
+	if (kind == K_FAIL && ip >= 0 && sqlite3_value_type(v[1]) != SQLITE_NULL) {
 		first_fail *f = &ar->ff[ip];
-		int64_t ts = sqlite3_column_int64(st, 1), id = sqlite3_column_int64(st, 0);
+		int64_t ts = sqlite3_value_int64(v[1]), id = sqlite3_value_int64(v[0]);
 		if (!fails_before(f, ts, id))
 			*f = (first_fail){ ts, id, 1 };
 	}
@@ -515,24 +515,30 @@ static int auth_row(const ms_query *q, acct_report *ar, sqlite3_stmt *st)
 		return 0;
 	if (kind == K_OK)
 		ar->agg[acct].exists = 1;
-	if (!in_range(q, st, 1))
+	if (!in_range(q, v[1]))
 		return 0;
-	ar->agg[acct].learned |= learned_bit(sqlite3_column_type(st, 5) == SQLITE_NULL, sqlite3_column_int64(st, 5));
-	return kind == K_FAIL || kind == K_OK ? add_attempt(ar, st, (int)kind, acct, ip) : 0;
+	ar->agg[acct].learned |= learned_bit(sqlite3_value_type(v[5]) == SQLITE_NULL, sqlite3_value_int64(v[5]));
+	return kind == K_FAIL || kind == K_OK ? add_attempt(ar, v, (int)kind, acct, ip) : 0;
+}
+
+/* what an account report's ms_row() needs */
+typedef struct {
+	const ms_query *q;
+	acct_report *ar;
+} acct_scan;
+
+static void auth_fn(sqlite3_context *cx, int argc, sqlite3_value **v)
+{
+	acct_scan *a = sqlite3_user_data(cx);
+	(void)argc;
+	if (auth_row(a->q, a->ar, v))
+		sqlite3_result_error_nomem(cx);
 }
 
 static int scan_auth(const ms_query *q, acct_report *ar, char *err, size_t errlen)
 {
-	sqlite3_stmt *st;
-	int rc;
-	if (ms_q_prepare(q->db, sql_auth_acct, &st, err, errlen))
-		return -1;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		if (auth_row(q, ar, st)) {
-			rc = SCAN_NOMEM;
-			break;
-		}
-	if (ms_q_scan_end(q->db, st, rc, rc == SCAN_NOMEM, err, errlen))
+	acct_scan a = { q, ar };
+	if (ms_q_scan_rows(q->db, q, sql_auth_acct, NULL, auth_fn, &a, err, errlen))
 		return -1;
 	for (size_t i = 0; i < ar->npend; i++)
 		if (fails_before(&ar->ff[ar->pend[i].ip], ar->pend[i].ts, ar->pend[i].id))
@@ -540,38 +546,42 @@ static int scan_auth(const ms_query *q, acct_report *ar, char *err, size_t errle
 	return 0;
 }
 
-static const char *sql_backend = "SELECT ts, account_id, fail, ip_id, user_unknown FROM backend_events";
+static const char *sql_backend =
+	"SELECT count(ms_row(ts, account_id, fail, ip_id, user_unknown)) FROM backend_events";
 
 /*
  * backend_events: any in-range row teaches the account's name ("inferred");
  * an in-range one with fail = 1 and no ip (not joined to an smtpd failure) is
  * a backend failure, and its user_unknown counts for backend_says_unknown.
  */
+/* ms_row(ts, account_id, fail, ip_id, user_unknown) */
+static void backend_fn(sqlite3_context *cx, int argc, sqlite3_value **v)
+{
+	acct_scan *a = sqlite3_user_data(cx);
+	acct_report *ar = a->ar;
+	int k = col_index(v[1], &ar->accts, (void **)&ar->agg, &ar->agg_cap, sizeof *ar->agg);
+	acct_agg *g;
+	(void)argc;
+	if (k == ID_NOMEM) {
+		sqlite3_result_error_nomem(cx);
+		return;
+	}
+	if (k < 0 || !in_range(a->q, v[0]))
+		return;
+	g = &ar->agg[k];
+	g->learned |= learned_bit(0, 3);
+	if (sqlite3_value_int64(v[2]) == 1 && sqlite3_value_type(v[3]) == SQLITE_NULL) {
+		g->listed = 1;
+		g->backend++;
+		if (sqlite3_value_int64(v[4]) > g->uu)
+			g->uu = sqlite3_value_int64(v[4]);
+	}
+}
+
 static int scan_backend(const ms_query *q, acct_report *ar, char *err, size_t errlen)
 {
-	sqlite3_stmt *st;
-	int rc;
-	if (ms_q_prepare(q->db, sql_backend, &st, err, errlen))
-		return -1;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		int k = col_index(st, 1, &ar->accts, (void **)&ar->agg, &ar->agg_cap, sizeof *ar->agg);
-		acct_agg *g;
-		if (k == ID_NOMEM) {
-			rc = SCAN_NOMEM;
-			break;
-		}
-		if (k < 0 || !in_range(q, st, 0))
-			continue;
-		g = &ar->agg[k];
-		g->learned |= learned_bit(0, 3);
-		if (sqlite3_column_int64(st, 2) == 1 && sqlite3_column_type(st, 3) == SQLITE_NULL) {
-			g->listed = 1;
-			g->backend++;
-			if (sqlite3_column_int64(st, 4) > g->uu)
-				g->uu = sqlite3_column_int64(st, 4);
-		}
-	}
-	return ms_q_scan_end(q->db, st, rc, rc == SCAN_NOMEM, err, errlen);
+	acct_scan a = { q, ar };
+	return ms_q_scan_rows(q->db, q, sql_backend, NULL, backend_fn, &a, err, errlen);
 }
 
 /* the names of the listed accounts, and of every address an account was used from */
@@ -834,35 +844,43 @@ static void login_report_release(login_report *lr)
 }
 
 static const char *sql_successes =
-	"SELECT id, ts, ip_id, account_id, session_id, mech_id FROM auth_events WHERE +kind = 4";
+	"SELECT count(ms_row(id, ts, ip_id, account_id, session_id, mech_id)) FROM auth_events WHERE +kind = 4";
 
 /* the in-range successes with an ip; the unary + keeps SQLite on a plain scan whatever the indexes */
+/* what the logins report's ms_row() needs */
+typedef struct {
+	const ms_query *q;
+	login_report *lr;
+} login_scan;
+
+/* ms_row(id, ts, ip_id, account_id, session_id, mech_id) */
+static void success_fn(sqlite3_context *cx, int argc, sqlite3_value **v)
+{
+	login_scan *a = sqlite3_user_data(cx);
+	login_report *lr = a->lr;
+	login *l;
+	(void)argc;
+	if (sqlite3_value_type(v[2]) == SQLITE_NULL || !in_range(a->q, v[1]))
+		return;
+	if (reserve((void **)&lr->v, lr->n, &lr->cap, sizeof *lr->v)) {
+		sqlite3_result_error_nomem(cx);
+		return;
+	}
+	l = &lr->v[lr->n];
+	*l = (login){ sqlite3_value_int64(v[1]), sqlite3_value_int64(v[0]), sqlite3_value_int64(v[4]),
+	              col_index(v[2], &lr->ips, (void **)&lr->first, &lr->first_cap, sizeof *lr->first),
+	              col_index(v[3], &lr->accts, NULL, NULL, 0), col_index(v[5], &lr->mechs, NULL, NULL, 0), 0, 0 };
+	if (l->ip == ID_NOMEM || l->acct == ID_NOMEM || l->mech == ID_NOMEM) {
+		sqlite3_result_error_nomem(cx);
+		return;
+	}
+	lr->n++;
+}
+
 static int scan_successes(const ms_query *q, login_report *lr, char *err, size_t errlen)
 {
-	sqlite3_stmt *st;
-	int rc;
-	if (ms_q_prepare(q->db, sql_successes, &st, err, errlen))
-		return -1;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		login *l;
-		if (sqlite3_column_type(st, 2) == SQLITE_NULL || !in_range(q, st, 1))
-			continue;
-		if (reserve((void **)&lr->v, lr->n, &lr->cap, sizeof *lr->v)) {
-			rc = SCAN_NOMEM;
-			break;
-		}
-		l = &lr->v[lr->n];
-		*l = (login){ sqlite3_column_int64(st, 1), sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 4),
-		              col_index(st, 2, &lr->ips, (void **)&lr->first, &lr->first_cap, sizeof *lr->first),
-		              col_index(st, 3, &lr->accts, NULL, NULL, 0), col_index(st, 5, &lr->mechs, NULL, NULL, 0),
-		              0, 0 };
-		if (l->ip == ID_NOMEM || l->acct == ID_NOMEM || l->mech == ID_NOMEM) {
-			rc = SCAN_NOMEM;
-			break;
-		}
-		lr->n++;
-	}
-	return ms_q_scan_end(q->db, st, rc, rc == SCAN_NOMEM, err, errlen);
+	login_scan a = { q, lr };
+	return ms_q_scan_rows(q->db, q, sql_successes, NULL, success_fn, &a, err, errlen);
 }
 
 /* ORDER BY s.ts, s.id */
@@ -950,41 +968,42 @@ static void sum_prior_on_account(login_report *lr)
 	}
 }
 
-static const char *sql_failures = "SELECT id, ts, ip_id, account_id FROM auth_events WHERE +kind = 1";
+static const char *sql_failures =
+	"SELECT count(ms_row(id, ts, ip_id, account_id)) FROM auth_events WHERE +kind = 1";
 
 /* one failure (with a ts): for the logins on its account, and kept if from one of their addresses */
-static int failure_row(login_report *lr, sqlite3_stmt *st)
+static int failure_row(login_report *lr, sqlite3_value **v)
 {
-	int64_t ts = sqlite3_column_int64(st, 1);
+	int64_t ts = sqlite3_value_int64(v[1]);
 	int ip = -1, acct = -1;
-	if (sqlite3_column_type(st, 3) != SQLITE_NULL)
-		acct = idmap_find(&lr->accts, sqlite3_column_int64(st, 3));
+	if (sqlite3_value_type(v[3]) != SQLITE_NULL)
+		acct = idmap_find(&lr->accts, sqlite3_value_int64(v[3]));
 	if (acct >= 0)
 		fail_on_account(lr, acct, ts);
-	if (sqlite3_column_type(st, 2) != SQLITE_NULL)
-		ip = idmap_find(&lr->ips, sqlite3_column_int64(st, 2));
+	if (sqlite3_value_type(v[2]) != SQLITE_NULL)
+		ip = idmap_find(&lr->ips, sqlite3_value_int64(v[2]));
 	if (ip < 0)
 		return 0;
 	if (!lr->first[ip].any || ts < lr->first[ip].ts)
 		lr->first[ip] = (ip_first){ ts, 1 };
 	if (reserve((void **)&lr->fails, lr->nfails, &lr->fails_cap, sizeof *lr->fails))
 		return -1;
-	lr->fails[lr->nfails++] = (ip_fail){ ts, sqlite3_column_int64(st, 0), ip };
+	lr->fails[lr->nfails++] = (ip_fail){ ts, sqlite3_value_int64(v[0]), ip };
 	return 0;
+}
+
+/* ms_row(id, ts, ip_id, account_id) */
+static void failure_fn(sqlite3_context *cx, int argc, sqlite3_value **v)
+{
+	login_report *lr = sqlite3_user_data(cx);
+	(void)argc;
+	if (sqlite3_value_type(v[1]) != SQLITE_NULL && failure_row(lr, v))
+		sqlite3_result_error_nomem(cx);
 }
 
 static int scan_failures(const ms_query *q, login_report *lr, char *err, size_t errlen)
 {
-	sqlite3_stmt *st;
-	int rc;
-	if (ms_q_prepare(q->db, sql_failures, &st, err, errlen))
-		return -1;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		if (sqlite3_column_type(st, 1) != SQLITE_NULL && failure_row(lr, st)) {
-			rc = SCAN_NOMEM;
-			break;
-		}
-	if (ms_q_scan_end(q->db, st, rc, rc == SCAN_NOMEM, err, errlen))
+	if (ms_q_scan_rows(q->db, q, sql_failures, NULL, failure_fn, lr, err, errlen))
 		return -1;
 	sum_prior_on_account(lr);
 	return 0;

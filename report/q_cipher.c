@@ -95,8 +95,8 @@ static const char *sql_groups =
 	" ORDER BY 7";
 
 static const char *sql_scan =
-	"SELECT tls_id, ip_id, start_ts, end_ts, auth_failures, auth_successes, auth_aborts"
-	" FROM sessions WHERE +start_ts >= ?1 AND +start_ts < ?2";
+	"SELECT count(ms_row(tls_id, ip_id, start_ts, end_ts, auth_failures, auth_successes, auth_aborts))"
+	" FROM sessions";
 
 /* one output row: a distinct (protocol, cipher, bits, alg_bits, trust) tuple */
 typedef struct {
@@ -247,13 +247,13 @@ oom:
 /* group of a session's tls_id: the join t.id = s.tls_id only matches an
  * integer (a column with integer affinity holds nothing else that could equal
  * an INTEGER PRIMARY KEY); no match is the no-TLS group */
-static int group_of(const cipher_acc *a, sqlite3_stmt *st, int col)
+static int group_of(const cipher_acc *a, sqlite3_value *v)
 {
 	int lo = 0, hi = a->nids - 1;
 	int64_t id;
-	if (sqlite3_column_type(st, col) != SQLITE_INTEGER)
+	if (sqlite3_value_type(v) != SQLITE_INTEGER)
 		return a->none;
-	id = sqlite3_column_int64(st, col);
+	id = sqlite3_value_int64(v);
 	while (lo <= hi) {
 		int mid = lo + (hi - lo) / 2;
 		if (a->ids[mid].id == id)
@@ -350,12 +350,12 @@ static void count_other_ips(cipher_acc *a)
  * A NULL counter reads as 0, which gives the same sums and comparisons (a sum
  * of only NULLs was printed as 0 too).
  */
-static void add_session(tls_group *g, sqlite3_stmt *st)
+static void add_session(tls_group *g, sqlite3_value **v)
 {
-	int64_t start = sqlite3_column_int64(st, 2);
-	int64_t end = sqlite3_column_type(st, 3) == SQLITE_NULL ? start : sqlite3_column_int64(st, 3);
-	int64_t fail = sqlite3_column_int64(st, 4), ok = sqlite3_column_int64(st, 5);
-	int64_t aborts = sqlite3_column_int64(st, 6);
+	int64_t start = sqlite3_value_int64(v[2]);
+	int64_t end = sqlite3_value_type(v[3]) == SQLITE_NULL ? start : sqlite3_value_int64(v[3]);
+	int64_t fail = sqlite3_value_int64(v[4]), ok = sqlite3_value_int64(v[5]);
+	int64_t aborts = sqlite3_value_int64(v[6]);
 	if (g->sessions++ == 0) {
 		g->first = start;
 		g->last = end;
@@ -371,23 +371,20 @@ static void add_session(tls_group *g, sqlite3_stmt *st)
 	g->auth_sessions += fail + ok + aborts > 0;
 }
 
+/* ms_row(tls_id, ip_id, start_ts, end_ts, auth_failures, auth_successes, auth_aborts) */
+static void scan_row(sqlite3_context *cx, int argc, sqlite3_value **v)
+{
+	cipher_acc *a = sqlite3_user_data(cx);
+	(void)argc;
+	int g = group_of(a, v[0]);
+	add_session(&a->g[g], v);
+	if (sqlite3_value_type(v[1]) != SQLITE_NULL && add_ip(a, g, sqlite3_value_int64(v[1])) != 0)
+		sqlite3_result_error_nomem(cx);
+}
+
 static int scan_sessions(const ms_query *q, cipher_acc *a, char *err, size_t errlen)
 {
-	sqlite3_stmt *st;
-	int rc;
-	if (ms_q_prepare(q->db, sql_scan, &st, err, errlen))
-		return -1;
-	ms_q_bind_range(st, q, 1);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		int g = group_of(a, st, 0);
-		add_session(&a->g[g], st);
-		if (sqlite3_column_type(st, 1) != SQLITE_NULL && add_ip(a, g, sqlite3_column_int64(st, 1)) != 0) {
-			sqlite3_finalize(st);
-			snprintf(err, errlen, "out of memory");
-			return -1;
-		}
-	}
-	return ms_q_scan_end(q->db, st, rc, 0, err, errlen);
+	return ms_q_scan_rows(q->db, q, sql_scan, "start_ts", scan_row, a, err, errlen);
 }
 
 /*

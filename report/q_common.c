@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include <stdio.h>
 #include <stdint.h>
+#include <string.h>
 #include "report.h"
 
 int ms_q_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **st, char *err, size_t errlen)
@@ -114,8 +115,9 @@ int ms_q_scan_rows(sqlite3 *db, const ms_query *q, const char *sql, const char *
 	 * text time is never in the range, as before.  "+col": tested on each row of the
 	 * scan, never through an index */
 	int ranged = range_col != NULL;
-	if (snprintf(full, sizeof full, ranged ? "%s WHERE +%s >= ?1 AND +%s < ?2" : "%s", sql, range_col,
-		     range_col) >= (int)sizeof full) {
+	const char *fmt = !ranged ? "%s" : strstr(sql, " WHERE ") ? "%s AND +%s >= ?1 AND +%s < ?2"
+								  : "%s WHERE +%s >= ?1 AND +%s < ?2";
+	if (snprintf(full, sizeof full, fmt, sql, range_col, range_col) >= (int)sizeof full) {
 		snprintf(err, errlen, "query failed: statement too long");
 		return -1;
 	}

@@ -128,11 +128,10 @@ static int64_t distinct(int64_t *v, size_t n)
 	return d;
 }
 
-static const char *sql_sess =
-	"SELECT start_ts FROM sessions WHERE orphan = 0 AND +start_ts >= ?1 AND +start_ts < ?2";
+/* the range on start_ts and ts is added by ms_q_scan_rows */
+static const char *sql_sess = "SELECT count(ms_row(start_ts)) FROM sessions WHERE orphan = 0";
 
-static const char *sql_auth =
-	"SELECT ts, kind, ip_id, account_id FROM auth_events WHERE kind IN (1, 4) AND +ts >= ?1 AND +ts < ?2";
+static const char *sql_auth = "SELECT count(ms_row(ts, kind, ip_id, account_id)) FROM auth_events WHERE kind IN (1, 4)";
 
 /* an auth_events row in the range: a failure or a success */
 typedef struct {
@@ -177,54 +176,52 @@ static void span_add(window_rows *r, int64_t ts)
 	r->have = 1;
 }
 
+/* ms_row(start_ts) */
+static void sess_row(sqlite3_context *cx, int argc, sqlite3_value **v)
+{
+	window_rows *r = sqlite3_user_data(cx);
+	int64_t *p = reserve(r->sess, &r->capsess, r->nsess, sizeof *p);
+	(void)argc;
+	if (!p) {
+		sqlite3_result_error_nomem(cx);
+		return;
+	}
+	r->sess = p;
+	r->sess[r->nsess++] = sqlite3_value_int64(v[0]);
+	span_add(r, r->sess[r->nsess - 1]);
+}
+
 /* -1 with err set on failure */
 static int load_sessions(const ms_query *q, window_rows *r, char *err, size_t errlen)
 {
-	sqlite3_stmt *st;
-	int rc;
-	if (ms_q_prepare(q->db, sql_sess, &st, err, errlen))
-		return -1;
-	ms_q_bind_range(st, q, 1);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		int64_t *p = reserve(r->sess, &r->capsess, r->nsess, sizeof *p);
-		if (!p) {
-			sqlite3_finalize(st);
-			snprintf(err, errlen, "out of memory");
-			return -1;
-		}
-		r->sess = p;
-		r->sess[r->nsess++] = sqlite3_column_int64(st, 0);
-		span_add(r, r->sess[r->nsess - 1]);
+	return ms_q_scan_rows(q->db, q, sql_sess, "start_ts", sess_row, r, err, errlen);
+}
+
+/* ms_row(ts, kind, ip_id, account_id) */
+static void auth_row_in(sqlite3_context *cx, int argc, sqlite3_value **v)
+{
+	window_rows *r = sqlite3_user_data(cx);
+	auth_row *p = reserve(r->auth, &r->capauth, r->nauth, sizeof *p);
+	(void)argc;
+	if (!p) {
+		sqlite3_result_error_nomem(cx);
+		return;
 	}
-	return ms_q_scan_end(q->db, st, rc, 0, err, errlen);
+	r->auth = p;
+	p = &r->auth[r->nauth++];
+	p->ts = sqlite3_value_int64(v[0]);
+	p->success = sqlite3_value_int(v[1]) == 4;
+	p->has_ip = sqlite3_value_type(v[2]) != SQLITE_NULL;
+	p->ip = sqlite3_value_int64(v[2]);
+	p->has_account = sqlite3_value_type(v[3]) != SQLITE_NULL;
+	p->account = sqlite3_value_int64(v[3]);
+	p->bucket = -1;
+	span_add(r, p->ts);
 }
 
 static int load_auth(const ms_query *q, window_rows *r, char *err, size_t errlen)
 {
-	sqlite3_stmt *st;
-	int rc;
-	if (ms_q_prepare(q->db, sql_auth, &st, err, errlen))
-		return -1;
-	ms_q_bind_range(st, q, 1);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		auth_row *p = reserve(r->auth, &r->capauth, r->nauth, sizeof *p);
-		if (!p) {
-			sqlite3_finalize(st);
-			snprintf(err, errlen, "out of memory");
-			return -1;
-		}
-		r->auth = p;
-		p = &r->auth[r->nauth++];
-		p->ts = sqlite3_column_int64(st, 0);
-		p->success = sqlite3_column_int(st, 1) == 4;
-		p->has_ip = sqlite3_column_type(st, 2) != SQLITE_NULL;
-		p->ip = sqlite3_column_int64(st, 2);
-		p->has_account = sqlite3_column_type(st, 3) != SQLITE_NULL;
-		p->account = sqlite3_column_int64(st, 3);
-		p->bucket = -1;
-		span_add(r, p->ts);
-	}
-	return ms_q_scan_end(q->db, st, rc, 0, err, errlen);
+	return ms_q_scan_rows(q->db, q, sql_auth, "ts", auth_row_in, r, err, errlen);
 }
 
 /* the starts of the buckets covering [lo, hi] into *starts; their number, or

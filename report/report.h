@@ -57,8 +57,9 @@ int ms_q_scan_end(sqlite3 *db, sqlite3_stmt *st, int rc, int oom, char *err, siz
  * A scan whose rows go to fn inside SQLite's own loop: sql calls the SQL
  * function ms_row(...) once per row, e.g. "SELECT count(ms_row(ip_id, ts))
  * FROM t"; with range_col (e.g. "ts"), only the rows whose range_col is in
- * q's --since/--until range (unbounded: an integer); without, the range is
- * bound to ?1 and ?2 if sql has them.  fn reads its arguments with
+ * q's --since/--until range (unbounded: an integer), ANDed to sql's own
+ * " WHERE " clause if it has one; without, the range is bound to ?1 and ?2
+ * if sql has them.  fn reads its arguments with
  * sqlite3_value_*(), sqlite3_user_data() gives it user; it stops the scan
  * with sqlite3_result_error_nomem() (or another sqlite3_result_error*()).
  * A row costs ~40 % less than with sqlite3_step() and sqlite3_column_*().
