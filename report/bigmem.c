@@ -70,8 +70,17 @@ void *ms_big_realloc(void *p, size_t n)
 		n = 1;
 	/* a mapping's bytes past size are always zero: they never were written, or a shrink zeroed them */
 	if (h->mapped && n + HDR_ROOM <= h->mapped) {
-		if (n < h->size)
-			memset((char *)p + n, 0, h->size - n);
+		if (n < h->size) {
+			/* the partial page by hand; whole pages are given back (they read as zero
+			 * again), not faulted in to be zeroed */
+			char *from = (char *)p + n, *to = (char *)p + h->size;
+			char *page = (char *)(((uintptr_t)from + 4095) & ~(uintptr_t)4095);
+			if (page > to)
+				page = to;
+			memset(from, 0, (size_t)(page - from));
+			if (to > page && madvise(page, (size_t)(to - page), MADV_DONTNEED) != 0)
+				memset(page, 0, (size_t)(to - page));
+		}
 		h->size = n;
 		return p;
 	}

@@ -206,9 +206,9 @@ static int short_range(const ms_fdata *d)
 	return in * 8 <= d->n;
 }
 
-static void sess_row(sqlite3_context *cx, int argc, sqlite3_value **a)
+static void sess_row(sqlite3_context *cx, void *user, int argc, sqlite3_value **a)
 {
-	tls_ctx *c = sqlite3_user_data(cx);
+	tls_ctx *c = user;
 	(void)argc;
 	if (scan_one(c, a, ms_q_since(c->d->q), ms_q_until(c->d->q)))
 		sqlite3_result_error_nomem(cx);

@@ -303,7 +303,8 @@ int64_t ms_fkeys_id(const ms_fkeys *k, int idx)
 /* (one min() or max() per query is a b-tree edge; both in one query scan the table) */
 static const char *sql_auth_bounds = "SELECT (SELECT min(id) FROM auth_events), (SELECT max(id) FROM auth_events)";
 /* the conditions the detectors test are evaluated in C (ms_val_*): as SQL expressions they cost more.
- * NOT INDEXED: a table scan, in id order */
+ * NOT INDEXED: a table scan, in rowid order, which is id order (id INTEGER PRIMARY KEY is the
+ * rowid; an aggregate cannot ask for ORDER BY id) */
 static const char *sql_auth_all =
 	"SELECT count(ms_row(id, session_id, ts, ip_id, account_id, kind, account_src, user_unknown, pw_len,"
 	" decode_truncated, pw_hmac)) FROM auth_events NOT INDEXED";
@@ -423,9 +424,9 @@ static int scan_row(ms_fdata *d, sqlite3_value **a, int r, int cap, id_col *ipc,
 	return 0;
 }
 
-static void auth_scan_row(sqlite3_context *cx, int argc, sqlite3_value **v)
+static void auth_scan_row(sqlite3_context *cx, void *user, int argc, sqlite3_value **v)
 {
-	auth_scan *a = sqlite3_user_data(cx);
+	auth_scan *a = user;
 	ms_fdata *d = a->d;
 	(void)argc;
 	if (d->n == a->cap) {

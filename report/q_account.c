@@ -527,9 +527,9 @@ typedef struct {
 	acct_report *ar;
 } acct_scan;
 
-static void auth_fn(sqlite3_context *cx, int argc, sqlite3_value **v)
+static void auth_fn(sqlite3_context *cx, void *user, int argc, sqlite3_value **v)
 {
-	acct_scan *a = sqlite3_user_data(cx);
+	acct_scan *a = user;
 	(void)argc;
 	if (auth_row(a->q, a->ar, v))
 		sqlite3_result_error_nomem(cx);
@@ -555,9 +555,9 @@ static const char *sql_backend =
  * a backend failure, and its user_unknown counts for backend_says_unknown.
  */
 /* ms_row(ts, account_id, fail, ip_id, user_unknown) */
-static void backend_fn(sqlite3_context *cx, int argc, sqlite3_value **v)
+static void backend_fn(sqlite3_context *cx, void *user, int argc, sqlite3_value **v)
 {
-	acct_scan *a = sqlite3_user_data(cx);
+	acct_scan *a = user;
 	acct_report *ar = a->ar;
 	int k = col_index(v[1], &ar->accts, (void **)&ar->agg, &ar->agg_cap, sizeof *ar->agg);
 	acct_agg *g;
@@ -854,9 +854,9 @@ typedef struct {
 } login_scan;
 
 /* ms_row(id, ts, ip_id, account_id, session_id, mech_id) */
-static void success_fn(sqlite3_context *cx, int argc, sqlite3_value **v)
+static void success_fn(sqlite3_context *cx, void *user, int argc, sqlite3_value **v)
 {
-	login_scan *a = sqlite3_user_data(cx);
+	login_scan *a = user;
 	login_report *lr = a->lr;
 	login *l;
 	(void)argc;
@@ -993,9 +993,9 @@ static int failure_row(login_report *lr, sqlite3_value **v)
 }
 
 /* ms_row(id, ts, ip_id, account_id) */
-static void failure_fn(sqlite3_context *cx, int argc, sqlite3_value **v)
+static void failure_fn(sqlite3_context *cx, void *user, int argc, sqlite3_value **v)
 {
-	login_report *lr = sqlite3_user_data(cx);
+	login_report *lr = user;
 	(void)argc;
 	if (sqlite3_value_type(v[1]) != SQLITE_NULL && failure_row(lr, v))
 		sqlite3_result_error_nomem(cx);

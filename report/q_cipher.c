@@ -372,9 +372,9 @@ static void add_session(tls_group *g, sqlite3_value **v)
 }
 
 /* ms_row(tls_id, ip_id, start_ts, end_ts, auth_failures, auth_successes, auth_aborts) */
-static void scan_row(sqlite3_context *cx, int argc, sqlite3_value **v)
+static void scan_row(sqlite3_context *cx, void *user, int argc, sqlite3_value **v)
 {
-	cipher_acc *a = sqlite3_user_data(cx);
+	cipher_acc *a = user;
 	(void)argc;
 	int g = group_of(a, v[0]);
 	add_session(&a->g[g], v);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include <stdio.h>
+#include <stdlib.h>
 #include <stdint.h>
 #include <string.h>
 #include "report.h"
@@ -72,8 +73,9 @@ void ms_q_cache_restore(sqlite3 *db, int64_t old)
 /*
  * Ends a scan: finalizes st and returns 0 when its last sqlite3_step(), rc,
  * was SQLITE_DONE.  Otherwise -1 with err: "out of memory" when oom (the
- * caller stopped for an allocation of its own), else "query failed: " and
- * SQLite's message ("out of memory" for SQLITE_NOMEM).
+ * caller stopped for an allocation of its own) or rc is SQLITE_NOMEM (an
+ * ms_row() callback's, or SQLite's own), else "query failed: " and SQLite's
+ * message.
  */
 int ms_q_scan_end(sqlite3 *db, sqlite3_stmt *st, int rc, int oom, char *err, size_t errlen)
 {
@@ -105,25 +107,67 @@ sqlite3 *ms_q_open_sibling(sqlite3 *db)
 	return d;
 }
 
+/*
+ * ms_row() is registered with a slot of its own, which SQLite frees when the
+ * function is removed or replaced or the connection closes; a scan's end
+ * marks it dead first.  So if the removal fails (SQLITE_BUSY: another
+ * statement of the connection is running), the function left behind points
+ * at no caller's stack, and does nothing until it is replaced.
+ */
+typedef struct {
+	ms_row_fn fn;
+	void *user;
+	int live;
+} row_slot;
+
+static void row_tramp(sqlite3_context *cx, int argc, sqlite3_value **argv)
+{
+	row_slot *r = sqlite3_user_data(cx);
+	if (r->live)
+		r->fn(cx, r->user, argc, argv);
+}
+
+/* the last " WHERE " of s, or NULL */
+static const char *last_where(const char *s)
+{
+	const char *w = NULL;
+	for (const char *p = strstr(s, " WHERE "); p; p = strstr(p + 1, " WHERE "))
+		w = p;
+	return w;
+}
+
 int ms_q_scan_rows(sqlite3 *db, const ms_query *q, const char *sql, const char *range_col, ms_row_fn fn,
 		   void *user, char *err, size_t errlen)
 {
 	sqlite3_stmt *st;
 	char full[1024];
-	int rc;
+	int rc, n;
 	/* also without --since/--until (the bounds are then the extreme integers): a NULL or
 	 * text time is never in the range, as before.  "+col": tested on each row of the
-	 * scan, never through an index */
-	int ranged = range_col != NULL;
-	const char *fmt = !ranged ? "%s" : strstr(sql, " WHERE ") ? "%s AND +%s >= ?1 AND +%s < ?2"
-								  : "%s WHERE +%s >= ?1 AND +%s < ?2";
-	if (snprintf(full, sizeof full, fmt, sql, range_col, range_col) >= (int)sizeof full) {
+	 * scan, never through an index.  sql's own condition, its last clause, is
+	 * parenthesised: "a OR b" stays one term. */
+	const char *w = range_col ? last_where(sql) : NULL;
+	if (!range_col)
+		n = snprintf(full, sizeof full, "%s", sql);
+	else if (w)
+		n = snprintf(full, sizeof full, "%.*s WHERE (%s) AND +%s >= ?1 AND +%s < ?2", (int)(w - sql), sql,
+			     w + 7, range_col, range_col);
+	else
+		n = snprintf(full, sizeof full, "%s WHERE +%s >= ?1 AND +%s < ?2", sql, range_col, range_col);
+	if (n < 0 || n >= (int)sizeof full) {
 		snprintf(err, errlen, "query failed: statement too long");
 		return -1;
 	}
+	row_slot *slot = malloc(sizeof *slot);
+	if (!slot) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	*slot = (row_slot){ fn, user, 1 };
 	/* DIRECTONLY: callable from this statement, never from a view or trigger of the file */
-	if (sqlite3_create_function(db, "ms_row", -1, SQLITE_UTF8 | SQLITE_DIRECTONLY, user, fn, NULL, NULL) !=
-	    SQLITE_OK) {
+	if (sqlite3_create_function_v2(db, "ms_row", -1, SQLITE_UTF8 | SQLITE_DIRECTONLY, slot, row_tramp, NULL,
+				       NULL, free) != SQLITE_OK) {
+		/* SQLite called free(slot) already */
 		snprintf(err, errlen, "query failed: %s", sqlite3_errmsg(db));
 		return -1;
 	}
@@ -136,6 +180,7 @@ int ms_q_scan_rows(sqlite3 *db, const ms_query *q, const char *sql, const char *
 	} else {
 		rc = -1;
 	}
-	sqlite3_create_function(db, "ms_row", -1, SQLITE_UTF8 | SQLITE_DIRECTONLY, NULL, NULL, NULL, NULL);
+	slot->live = 0;
+	sqlite3_create_function_v2(db, "ms_row", -1, SQLITE_UTF8 | SQLITE_DIRECTONLY, NULL, NULL, NULL, NULL, NULL);
 	return rc;
 }

@@ -270,9 +270,9 @@ typedef struct {
 } sess_job;
 
 /* ms_row(ip_id, orphan, start_ts, end_ts, tls_id, client_name_id) */
-static void sess_row(sqlite3_context *cx, int argc, sqlite3_value **v)
+static void sess_row(sqlite3_context *cx, void *user, int argc, sqlite3_value **v)
 {
-	sess_job *j = sqlite3_user_data(cx);
+	sess_job *j = user;
 	const ip_ctx *c = j->c;
 	(void)argc;
 	int ip = ref_of(&c->ips, v[0]);
@@ -321,9 +321,9 @@ static void sess_merge(ip_ctx *c, sess_job *j)
 }
 
 /* ms_row(ip_id, kind, ts, account_id, account_src, mech_id) */
-static void auth_row(sqlite3_context *cx, int argc, sqlite3_value **v)
+static void auth_row(sqlite3_context *cx, void *user, int argc, sqlite3_value **v)
 {
-	ip_ctx *c = sqlite3_user_data(cx);
+	ip_ctx *c = user;
 	(void)argc;
 	int ip = ref_of(&c->ips, v[0]);
 	if (ip < 0)
@@ -343,9 +343,8 @@ static void auth_row(sqlite3_context *cx, int argc, sqlite3_value **v)
 }
 
 /* ms_row(ip_id, first, last) of postscreen (ps = 1) or rejects (ps = 0): a count, first and last time */
-static void counted_row(sqlite3_context *cx, sqlite3_value **v, int ps)
+static void counted_row(ip_ctx *c, sqlite3_value **v, int ps)
 {
-	ip_ctx *c = sqlite3_user_data(cx);
 	int ip = ref_of(&c->ips, v[0]);
 	if (ip < 0)
 		return;
@@ -357,16 +356,18 @@ static void counted_row(sqlite3_context *cx, sqlite3_value **v, int ps)
 		g->rej++;
 }
 
-static void ps_row(sqlite3_context *cx, int argc, sqlite3_value **v)
+static void ps_row(sqlite3_context *cx, void *user, int argc, sqlite3_value **v)
 {
+	(void)cx;
 	(void)argc;
-	counted_row(cx, v, 1);
+	counted_row(user, v, 1);
 }
 
-static void rej_row(sqlite3_context *cx, int argc, sqlite3_value **v)
+static void rej_row(sqlite3_context *cx, void *user, int argc, sqlite3_value **v)
 {
+	(void)cx;
 	(void)argc;
-	counted_row(cx, v, 0);
+	counted_row(user, v, 0);
 }
 
 /* the sort key of a row, copied out of the aggregate so comparisons stay in one array */

@@ -46,12 +46,13 @@ static int64_t local_offset(int64_t ts)
 	return tm.tm_gmtoff;
 }
 
-static int64_t floor_div(int64_t a, int64_t b)
+/* a + b, held at the int64 limits (a database may hold any time) */
+static int64_t sat_add(int64_t a, int64_t b)
 {
-	int64_t q = a / b;
-	if ((a % b != 0) && ((a < 0) != (b < 0)))
-		q--;
-	return q;
+	int64_t r;
+	if (__builtin_add_overflow(a, b, &r))
+		return b > 0 ? INT64_MAX : INT64_MIN;
+	return r;
 }
 
 /* start of the bucket holding ts */
@@ -66,12 +67,13 @@ static int64_t bucket_floor(int64_t ts, int64_t w)
 		tm.tm_isdst = -1;
 		return (int64_t)mktime(&tm);
 	}
-	int64_t off = local_offset(ts);
-	int64_t b = floor_div(ts + off, w) * w - off;
+	/* floor(x / w) * w, held at INT64_MIN where it would fall below */
+	int64_t off = local_offset(ts), x = sat_add(ts, off), m = (x % w + w) % w;
+	int64_t b = sat_add(x >= INT64_MIN + m ? x - m : INT64_MIN, -off);
 	/* around an offset change the floor computed with ts's offset can land
 	 * after ts (the bucket began under the other offset): step back */
 	if (b > ts)
-		b -= w;
+		b = sat_add(b, -w);
 	return b;
 }
 
@@ -82,17 +84,17 @@ static int64_t bucket_next(int64_t b, int64_t w)
 		struct tm tm;
 		time_t t = (time_t)b;
 		if (!localtime_r(&t, &tm))
-			return b + w;
+			return sat_add(b, w);
 		tm.tm_mday += (int)(w / 86400);
 		tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
 		tm.tm_isdst = -1;
 		int64_t n = (int64_t)mktime(&tm);
-		return n > b ? n : b + w;
+		return n > b ? n : sat_add(b, w);
 	}
-	int64_t n = bucket_floor(b + w, w);
+	int64_t n = bucket_floor(sat_add(b, w), w);
 	if (n <= b)
-		n = bucket_floor(b + w + w / 2, w);
-	return n > b ? n : b + w;
+		n = bucket_floor(sat_add(b, w + w / 2), w);
+	return n > b ? n : sat_add(b, w);
 }
 
 /* index of the bucket holding ts: the last start <= ts */
@@ -177,9 +179,9 @@ static void span_add(window_rows *r, int64_t ts)
 }
 
 /* ms_row(start_ts) */
-static void sess_row(sqlite3_context *cx, int argc, sqlite3_value **v)
+static void sess_row(sqlite3_context *cx, void *user, int argc, sqlite3_value **v)
 {
-	window_rows *r = sqlite3_user_data(cx);
+	window_rows *r = user;
 	int64_t *p = reserve(r->sess, &r->capsess, r->nsess, sizeof *p);
 	(void)argc;
 	if (!p) {
@@ -198,9 +200,9 @@ static int load_sessions(const ms_query *q, window_rows *r, char *err, size_t er
 }
 
 /* ms_row(ts, kind, ip_id, account_id) */
-static void auth_row_in(sqlite3_context *cx, int argc, sqlite3_value **v)
+static void auth_row_in(sqlite3_context *cx, void *user, int argc, sqlite3_value **v)
 {
-	window_rows *r = sqlite3_user_data(cx);
+	window_rows *r = user;
 	auth_row *p = reserve(r->auth, &r->capauth, r->nauth, sizeof *p);
 	(void)argc;
 	if (!p) {

@@ -51,21 +51,21 @@ const char *ms_src_name(int src);  /* "logged", "decoded", "inferred" */
 int64_t ms_q_cache_cap(sqlite3 *db);
 void ms_q_cache_restore(sqlite3 *db, int64_t old);
 /* finalizes a scan's statement; 0 when rc is SQLITE_DONE, else -1 and err
- * ("out of memory" when oom: the caller's own allocation failed) */
+ * ("out of memory" when oom, the caller's own allocation failed, or rc is SQLITE_NOMEM) */
 int ms_q_scan_end(sqlite3 *db, sqlite3_stmt *st, int rc, int oom, char *err, size_t errlen);
 /*
  * A scan whose rows go to fn inside SQLite's own loop: sql calls the SQL
  * function ms_row(...) once per row, e.g. "SELECT count(ms_row(ip_id, ts))
  * FROM t"; with range_col (e.g. "ts"), only the rows whose range_col is in
  * q's --since/--until range (unbounded: an integer), ANDed to sql's own
- * " WHERE " clause if it has one; without, the range is bound to ?1 and ?2
- * if sql has them.  fn reads its arguments with
- * sqlite3_value_*(), sqlite3_user_data() gives it user; it stops the scan
+ * condition if its last clause is a WHERE (nothing may follow it); without
+ * range_col, the range is bound to ?1 and ?2 if sql has them.  fn gets user
+ * and reads the row's values with sqlite3_value_*(); it stops the scan
  * with sqlite3_result_error_nomem() (or another sqlite3_result_error*()).
  * A row costs ~40 % less than with sqlite3_step() and sqlite3_column_*().
  * Returns 0, or -1 with err as ms_q_scan_end() sets it.
  */
-typedef void (*ms_row_fn)(sqlite3_context *cx, int argc, sqlite3_value **argv);
+typedef void (*ms_row_fn)(sqlite3_context *cx, void *user, int argc, sqlite3_value **argv);
 int ms_q_scan_rows(sqlite3 *db, const ms_query *q, const char *sql, const char *range_col, ms_row_fn fn,
 		   void *user, char *err, size_t errlen);
 /* a second read-only connection to db's file (for a scan on another thread), or NULL */
