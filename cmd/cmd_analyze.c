@@ -42,6 +42,20 @@ static int64_t scalar(sqlite3 *db, const char *sql)
 	return v;
 }
 
+/* the n integer columns of sql's first row into v (0 where there is none) */
+static void scalars(sqlite3 *db, const char *sql, int64_t *v, int n)
+{
+	sqlite3_stmt *st;
+	for (int i = 0; i < n; i++)
+		v[i] = 0;
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		return;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		for (int i = 0; i < n && i < sqlite3_column_count(st); i++)
+			v[i] = sqlite3_column_int64(st, i);
+	sqlite3_finalize(st);
+}
+
 static void heading(ms_cli *cli, const char *t)
 {
 	if (cli->color)
@@ -148,18 +162,18 @@ static void summary(ms_cli *cli, sqlite3 *db, int top)
 	}
 
 	heading(cli, "Summary");
-	int64_t sess = scalar(db, "SELECT count(*) FROM sessions WHERE orphan = 0");
-	int64_t orph = scalar(db, "SELECT count(*) FROM sessions WHERE orphan = 1");
-	int64_t unterm = scalar(db, "SELECT count(*) FROM sessions WHERE state = 2");
-	int64_t open = scalar(db, "SELECT count(*) FROM sessions WHERE state = 0");
-	int64_t fails = scalar(db, "SELECT count(*) FROM auth_events WHERE kind = 1");
-	int64_t errs = scalar(db, "SELECT count(*) FROM auth_events WHERE kind = 2");
-	int64_t oks = scalar(db, "SELECT count(*) FROM auth_events WHERE kind = 4");
-	int64_t ips = scalar(db, "SELECT count(DISTINCT ip_id) FROM auth_events WHERE kind = 1");
-	int64_t accts = scalar(db, "SELECT count(DISTINCT account_id) FROM auth_events WHERE kind = 1");
-	int64_t tls = scalar(db, "SELECT count(*) FROM sessions WHERE tls_id IS NOT NULL");
-	int64_t dec = scalar(db, "SELECT coalesce(sum(auth_decoded),0) FROM sessions");
-	int64_t inferred = scalar(db, "SELECT count(*) FROM auth_events WHERE account_src = 3");
+	/* one scan of each table (six of sessions took 0.4 s on the 1 GB benchmark database) */
+	int64_t sv[6], av[6];
+	scalars(db, "SELECT coalesce(sum(orphan = 0), 0), coalesce(sum(orphan = 1), 0), coalesce(sum(state = 2), 0),"
+		    " coalesce(sum(state = 0), 0), count(tls_id), coalesce(sum(auth_decoded), 0) FROM sessions",
+		sv, 6);
+	scalars(db, "SELECT coalesce(sum(kind = 1), 0), coalesce(sum(kind = 2), 0), coalesce(sum(kind = 4), 0),"
+		    " count(DISTINCT CASE WHEN kind = 1 THEN ip_id END),"
+		    " count(DISTINCT CASE WHEN kind = 1 THEN account_id END), coalesce(sum(account_src = 3), 0)"
+		    " FROM auth_events",
+		av, 6);
+	int64_t sess = sv[0], orph = sv[1], unterm = sv[2], open = sv[3], tls = sv[4], dec = sv[5];
+	int64_t fails = av[0], errs = av[1], oks = av[2], ips = av[3], accts = av[4], inferred = av[5];
 	int64_t backend = scalar(db, "SELECT count(*) FROM backend_events WHERE ip_id IS NULL");
 	fprintf(o, "  smtpd sessions      %lld", (long long)sess);
 	if (orph || unterm || open)
