@@ -55,9 +55,9 @@ typedef struct {
 	int seen;
 } ip_agg;
 
-/* what the sessions scan adds per address, on its own thread */
+/* what the sessions and rejects scans add per address, on their own thread */
 typedef struct {
-	int64_t sess, orphan;
+	int64_t sess, orphan, rej;
 	int64_t first, last;
 	int seen;
 } sess_agg;
@@ -79,6 +79,14 @@ typedef struct {
 	size_t n, cap;
 } accts;
 
+/* the sort key of a row, copied out of the aggregate so comparisons stay in one array */
+typedef struct {
+	int64_t fail, ok, sess;
+	uint64_t prefix; /* the address's first 8 bytes, big-endian: most ties end here */
+	const char *ip_text; /* "" for NULL */
+	int ip;
+} ip_ref;
+
 /* a list cell's strings, per address; the array (and strings copied) in an arena the table takes over */
 typedef struct {
 	const char **v;
@@ -98,6 +106,8 @@ typedef struct {
 	ms_arena arena, sess_arena;
 	plist *l_accts, *l_mechs, *l_protos, *l_ciphers, *l_names;
 	const char **detail; /* account_details JSON; NULL: none */
+	ip_ref *order;       /* the addresses seen, in report order */
+	int norder;
 } ip_ctx;
 
 static int pairs_add(pairs *p, int a, int b)
@@ -254,9 +264,10 @@ static int ref_of(const ms_ids *t, sqlite3_value *v)
 
 /*
  * The sessions scan is the longest of the four; it runs on a thread of its
- * own, with a second read-only connection, while this thread scans the
- * others.  It reads only what is loaded before it starts (ips, tls_proto,
- * strings, the query) and writes only the job.
+ * own, with a second read-only connection, and then the rejects scan (which
+ * balances the two threads), while this thread scans auth events and
+ * postscreen.  It reads only what is loaded before it starts (ips,
+ * tls_proto, strings, the query) and writes only the job.
  */
 typedef struct {
 	const ip_ctx *c;
@@ -265,8 +276,13 @@ typedef struct {
 	pairs tls, names;
 	ms_arena arena;  /* of the lists below */
 	plist *protos, *ciphers, *names_l;
-	int rc;
+	int rc;          /* of the scans and the lists: read after the join */
 	char err[256];
+	/* set under mu (cv signalled) when the scans are over: agg and scan_rc are
+	 * then final and the thread no longer touches agg; it makes its lists */
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int scanned, scan_rc;
 } sess_job;
 
 /* ms_row(ip_id, orphan, start_ts, end_ts, tls_id, client_name_id) */
@@ -292,13 +308,29 @@ static void sess_row(sqlite3_context *cx, void *user, int argc, sqlite3_value **
 		sqlite3_result_error_nomem(cx);
 }
 
+/* ms_row(ip_id, ts, ts) of rejects */
+static void sess_rej_row(sqlite3_context *cx, void *user, int argc, sqlite3_value **v)
+{
+	sess_job *j = user;
+	(void)cx;
+	(void)argc;
+	int ip = ref_of(&j->c->ips, v[0]);
+	if (ip < 0)
+		return;
+	sess_agg *g = &j->agg[ip];
+	widen(&g->seen, &g->first, &g->last, sqlite3_value_int64(v[1]), v[2]);
+	g->rej++;
+}
+
+/* sessions, then rejects: the two scans of this thread (the other has auth events and postscreen) */
 static int scan_sessions(sess_job *j)
 {
-	return ms_q_scan_rows(j->db, j->c->q, sql_sessions, "start_ts", sess_row, j, j->err, sizeof j->err);
+	return ms_q_scan_rows(j->db, j->c->q, sql_sessions, "start_ts", sess_row, j, j->err, sizeof j->err) ||
+	       ms_q_scan_rows(j->db, j->c->q, sql_rejects, "ts", sess_rej_row, j, j->err, sizeof j->err);
 }
 
 /* the sessions scan's results into the context */
-static void sess_merge(ip_ctx *c, sess_job *j)
+static void sess_merge_aggs(ip_ctx *c, const sess_job *j)
 {
 	for (int i = 0; i < c->ips.n; i++) {
 		const sess_agg *s = &j->agg[i];
@@ -308,11 +340,17 @@ static void sess_merge(ip_ctx *c, sess_job *j)
 		g->seen = 1;
 		g->sess += s->sess;
 		g->orphan += s->orphan;
+		g->rej += s->rej;
 		if (s->first < g->first)
 			g->first = s->first;
 		if (s->last > g->last)
 			g->last = s->last;
 	}
+}
+
+/* the sessions thread's lists into the context, when it has ended */
+static void sess_take_lists(ip_ctx *c, sess_job *j)
+{
 	ms_arena_move(&c->sess_arena, &j->arena);
 	c->l_protos = j->protos;
 	c->l_ciphers = j->ciphers;
@@ -342,41 +380,20 @@ static void auth_row(sqlite3_context *cx, void *user, int argc, sqlite3_value **
 		sqlite3_result_error_nomem(cx);
 }
 
-/* ms_row(ip_id, first, last) of postscreen (ps = 1) or rejects (ps = 0): a count, first and last time */
-static void counted_row(ip_ctx *c, sqlite3_value **v, int ps)
+/* ms_row(ip_id, start_ts, end_ts) of postscreen: a count, first and last time */
+static void ps_row(sqlite3_context *cx, void *user, int argc, sqlite3_value **v)
 {
+	ip_ctx *c = user;
+	(void)cx;
+	(void)argc;
 	int ip = ref_of(&c->ips, v[0]);
 	if (ip < 0)
 		return;
 	ip_agg *g = &c->agg[ip];
 	widen(&g->seen, &g->first, &g->last, sqlite3_value_int64(v[1]), v[2]);
-	if (ps)
-		g->ps++;
-	else
-		g->rej++;
+	g->ps++;
 }
 
-static void ps_row(sqlite3_context *cx, void *user, int argc, sqlite3_value **v)
-{
-	(void)cx;
-	(void)argc;
-	counted_row(user, v, 1);
-}
-
-static void rej_row(sqlite3_context *cx, void *user, int argc, sqlite3_value **v)
-{
-	(void)cx;
-	(void)argc;
-	counted_row(user, v, 0);
-}
-
-/* the sort key of a row, copied out of the aggregate so comparisons stay in one array */
-typedef struct {
-	int64_t fail, ok, sess;
-	uint64_t prefix; /* the address's first 8 bytes, big-endian: most ties end here */
-	const char *ip_text; /* "" for NULL */
-	int ip;
-} ip_ref;
 
 static uint64_t prefix8(const char *s)
 {
@@ -441,8 +458,8 @@ static void *rows_thread(void *p)
 	return NULL;
 }
 
-/* the rows in report order; a big table's second half filled on another thread */
-static int fill_rows(ip_ctx *c, ms_table *t)
+/* the addresses seen, in report order (c->order); -1 when out of memory */
+static int order_rows(ip_ctx *c)
 {
 	int n = 0;
 	ip_ref *order = ms_big_calloc((size_t)c->ips.n * sizeof *order);
@@ -454,11 +471,19 @@ static int fill_rows(ip_ctx *c, ms_table *t)
 			order[n++] = (ip_ref){ c->agg[i].fail, c->agg[i].ok, c->agg[i].sess, prefix8(ip), ip, i };
 		}
 	qsort(order, (size_t)n, sizeof *order, cmp_rows);
+	c->order = order;
+	c->norder = n;
+	return 0;
+}
+
+/* the rows in c->order; a big table's second half filled on another thread */
+static int fill_rows(ip_ctx *c, ms_table *t)
+{
+	int n = c->norder;
+	const ip_ref *order = c->order;
 	int first = ms_table_add_set_rows(t, n);
-	if (first < 0) {
-		ms_big_free(order);
+	if (first < 0)
 		return -1;
-	}
 	rows_job a = { c, t, order, first, 0, n }, b = a;
 	pthread_t th;
 	int threaded = 0;
@@ -471,7 +496,6 @@ static int fill_rows(ip_ctx *c, ms_table *t)
 	put_rows(&a);
 	if (threaded)
 		pthread_join(th, NULL);
-	ms_big_free(order);
 	return 0;
 }
 
@@ -569,72 +593,139 @@ static int plist_set(ms_arena *a, plist *dst, const char *const *items, int n)
 	return 0;
 }
 
+/* a growing byte buffer in big memory, written directly (stdio's cost per
+ * call was most of this list's time: ten calls per account entry) */
+typedef struct {
+	char *p;
+	size_t len, cap;
+	int failed;
+} jbuf;
+
+/* room for n more bytes; 0, or -1 (failed set) when out of memory */
+static int jb_room(jbuf *b, size_t n)
+{
+	if (b->failed)
+		return -1;
+	if (b->cap - b->len >= n)
+		return 0;
+	size_t nc = b->cap ? b->cap : (size_t)1 << 20;
+	while (nc - b->len < n) {
+		if (nc > SIZE_MAX / 2) {
+			b->failed = 1;
+			return -1;
+		}
+		nc *= 2;
+	}
+	char *np = ms_big_realloc(b->p, nc);
+	if (!np) {
+		b->failed = 1;
+		return -1;
+	}
+	b->p = np;
+	b->cap = nc;
+	return 0;
+}
+
+static void jb_put(jbuf *b, const char *s, size_t n)
+{
+	if (jb_room(b, n) == 0) {
+		memcpy(b->p + b->len, s, n);
+		b->len += n;
+	}
+}
+
+static void jb_lit(jbuf *b, const char *s) { jb_put(b, s, strlen(s)); }
+
+/* s as a JSON string, as ms_esc_json() writes it */
+static void jb_str(jbuf *b, const char *s)
+{
+	size_t n = strlen(s);
+	jb_put(b, "\"", 1);
+	while (n) {
+		size_t used;
+		if (jb_room(b, 256) != 0)
+			return;
+		b->len += ms_esc_json_some(b->p + b->len, 256, s, n, &used);
+		s += used;
+		n -= used;
+	}
+	jb_put(b, "\"", 1);
+}
+
+/* v in decimal, as ms_put_int() writes it */
+static void jb_int(jbuf *b, int64_t v)
+{
+	char t[24];
+	size_t o = sizeof t;
+	uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+	do {
+		t[--o] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (v < 0)
+		t[--o] = '-';
+	jb_put(b, t + o, sizeof t - o);
+}
+
 /*
  * The accounts list and the account_details JSON of each address.  The JSON
- * of every address goes into one memory stream, NUL-terminated, which the
- * arena keeps: detail[address] points into it.
+ * of every address goes into one buffer, NUL-terminated, which the arena
+ * keeps: detail[address] points into it.
  */
 static int fill_accounts(ip_ctx *c, ms_arena *arena, plist *lists, const char **detail)
 {
 	strs names = { 0 };
 	size_t *at = NULL;
-	ms_big_buf bb = { 0 };
+	jbuf jb = { 0 };
 	int rc = -1, nrows = 0;
-	FILE *f;
 	if (accts_merge(&c->acc, c->ips.n) != 0)
 		return -1;
 	if (!c->acc.n)
 		return 0;
 	at = ms_big_calloc(c->acc.n * sizeof *at);
-	f = at ? ms_big_stream(&bb) : NULL;
-	if (!f)
+	if (!at)
 		goto out;
 	for (size_t i = 0; i < c->acc.n;) {
 		int ip = c->acc.v[i].ip;
 		names.n = 0;
-		at[nrows++] = (size_t)ftello(f);
+		at[nrows++] = jb.len;
 		for (size_t first = i; i < c->acc.n && c->acc.v[i].ip == ip; i++) {
 			const acct_agg *a = &c->acc.v[i];
 			const char *name = c->accounts.text[a->acct] ? c->accounts.text[a->acct] : "";
 			if ((i == first || c->acc.v[i - 1].acct != a->acct) && /* sorted by name: repeats are adjacent */
 			    strs_push(&names, name) != 0)
 				goto out;
-			fputs_unlocked(i == first ? "[{\"account\":" : ",{\"account\":", f);
-			ms_esc_json(f, name, strlen(name));
-			fputs_unlocked(",\"learned\":\"", f);
-			fputs_unlocked(ms_src_name(a->src), f);
-			fputs_unlocked("\",\"failures\":", f);
-			ms_put_int(f, a->fail);
-			fputs_unlocked(",\"successes\":", f);
-			ms_put_int(f, a->ok);
-			fputc_unlocked('}', f);
+			jb_lit(&jb, i == first ? "[{\"account\":" : ",{\"account\":");
+			jb_str(&jb, name);
+			jb_lit(&jb, ",\"learned\":\"");
+			jb_lit(&jb, ms_src_name(a->src));
+			jb_lit(&jb, "\",\"failures\":");
+			jb_int(&jb, a->fail);
+			jb_lit(&jb, ",\"successes\":");
+			jb_int(&jb, a->ok);
+			jb_put(&jb, "}", 1);
 		}
-		fputs_unlocked("]", f);
-		fputc_unlocked(0, f);
+		jb_put(&jb, "]\0", 2); /* NUL-terminated: detail[] points at each */
 		if (plist_set(arena, &lists[ip], names.v, names.n) != 0)
 			goto out;
 	}
-	int bad = fclose(f) != 0 || bb.failed || !bb.p;
-	f = NULL;
-	if (bad)
+	if (jb.failed || !jb.p)
 		goto out;
-	if (ms_arena_keep_big(arena, bb.p) != 0) {
-		bb.p = NULL; /* freed */
+	if (ms_arena_keep_big(arena, jb.p) != 0) {
+		jb.p = NULL; /* freed */
 		goto out;
 	}
-	/* the same walk again, now that the stream's buffer stays where it is */
+	/* the same walk again, now that the buffer stays where it is */
 	for (size_t i = 0, k = 0; i < c->acc.n; k++) {
 		int ip = c->acc.v[i].ip;
-		detail[ip] = bb.p + at[k];
+		detail[ip] = jb.p + at[k];
 		while (i < c->acc.n && c->acc.v[i].ip == ip)
 			i++;
 	}
-	bb.p = NULL; /* the arena's now */
+	jb.p = NULL; /* the arena's now */
 	rc = 0;
 out:
-	if (f)
-		fclose(f); /* flushes into bb: freed below */
-	ms_big_free(bb.p);
+	ms_big_free(jb.p);
 	ms_big_free(at);
 	free(names.v);
 	return rc;
@@ -761,13 +852,10 @@ out:
 }
 
 /* the sessions scan, then the lists it gives: TLS protocols and ciphers, reverse names */
-static void *sess_thread(void *p)
+static int sess_lists(sess_job *j)
 {
-	sess_job *j = p;
 	size_t n = (size_t)j->c->ips.n * sizeof(plist);
-	j->rc = scan_sessions(j);
-	if (j->rc != 0)
-		return NULL;
+	int rc = 0;
 	j->protos = ms_big_calloc(n);
 	j->ciphers = ms_big_calloc(n);
 	j->names_l = ms_big_calloc(n);
@@ -775,13 +863,28 @@ static void *sess_thread(void *p)
 	    fill_tls(j->c, &j->tls, &j->arena, j->protos, j->ciphers) != 0 ||
 	    fill_strings(j->c, &j->arena, &j->names, j->names_l, 0) != 0) {
 		snprintf(j->err, sizeof j->err, "out of memory");
-		j->rc = -1;
+		rc = -1;
 	}
 	/* done with: the pages go back now, for the table's cells to reuse */
 	ms_big_free(j->tls.v);
 	ms_big_free(j->names.v);
 	memset(&j->tls, 0, sizeof j->tls);
 	memset(&j->names, 0, sizeof j->names);
+	return rc;
+}
+
+/* the sessions and rejects scans, then the lists they give (TLS protocols and
+ * ciphers, reverse names) */
+static void *sess_thread(void *p)
+{
+	sess_job *j = p;
+	int rc = scan_sessions(j);
+	pthread_mutex_lock(&j->mu);
+	j->scan_rc = rc;
+	j->scanned = 1;
+	pthread_cond_signal(&j->cv);
+	pthread_mutex_unlock(&j->mu);
+	j->rc = rc != 0 ? rc : sess_lists(j);
 	return NULL;
 }
 
@@ -821,7 +924,12 @@ static int scan_all(ip_ctx *c, char *err, size_t errlen)
 	}
 	for (int i = 0; i < c->ips.n; i++)
 		j.agg[i].first = INT64_MAX;
-	if (db2) {
+	int sync = pthread_mutex_init(&j.mu, NULL) == 0;
+	if (sync && pthread_cond_init(&j.cv, NULL) != 0) {
+		pthread_mutex_destroy(&j.mu);
+		sync = 0;
+	}
+	if (db2 && sync) {
 		ms_q_cache_cap(db2); /* a connection of its own: closed, not restored */
 		j.db = db2;
 		threaded = pthread_create(&th, NULL, sess_thread, &j) == 0;
@@ -829,25 +937,46 @@ static int scan_all(ip_ctx *c, char *err, size_t errlen)
 			j.db = c->q->db;
 	}
 	int64_t cache = ms_q_cache_cap(c->q->db);
-	if (!threaded)
-		sess_thread(&j);
+	if (!threaded) { /* the same work first, on this thread */
+		j.scan_rc = scan_sessions(&j);
+		j.scanned = 1;
+		j.rc = j.scan_rc != 0 ? j.scan_rc : sess_lists(&j);
+	}
 	rc = ms_q_scan_rows(c->q->db, c->q, sql_auth, "ts", auth_row, c, err, errlen) ||
-	     ms_q_scan_rows(c->q->db, c->q, sql_postscreen, "start_ts", ps_row, c, err, errlen) ||
-	     ms_q_scan_rows(c->q->db, c->q, sql_rejects, "ts", rej_row, c, err, errlen);
+	     ms_q_scan_rows(c->q->db, c->q, sql_postscreen, "start_ts", ps_row, c, err, errlen);
 	ms_q_cache_restore(c->q->db, cache);
 	if (rc == 0 && auth_lists(c) != 0) {
 		snprintf(err, errlen, "out of memory");
 		rc = 1;
 	}
+	/* as soon as the other thread's scans are over: its aggregates into ours, and the
+	 * rows' order, while it makes its lists */
+	if (threaded) {
+		pthread_mutex_lock(&j.mu);
+		while (!j.scanned)
+			pthread_cond_wait(&j.cv, &j.mu);
+		pthread_mutex_unlock(&j.mu);
+	}
+	if (rc == 0 && j.scan_rc == 0) {
+		sess_merge_aggs(c, &j);
+		if (order_rows(c) != 0) {
+			snprintf(err, errlen, "out of memory");
+			rc = 1;
+		}
+	}
 	if (threaded)
 		pthread_join(th, NULL);
+	if (sync) {
+		pthread_cond_destroy(&j.cv);
+		pthread_mutex_destroy(&j.mu);
+	}
 	sqlite3_close(db2);
 	if (j.rc != 0 && rc == 0) {
 		snprintf(err, errlen, "%s", j.err);
 		rc = 1;
 	}
 	if (rc == 0)
-		sess_merge(c, &j);
+		sess_take_lists(c, &j);
 	ms_big_free(j.agg);
 	ms_big_free(j.tls.v);
 	ms_big_free(j.names.v);
@@ -877,6 +1006,7 @@ static void ctx_free(ip_ctx *c)
 	ms_big_free(c->detail);
 	ms_arena_free(&c->arena);
 	ms_arena_free(&c->sess_arena);
+	ms_big_free(c->order);
 }
 
 ms_table *ms_report_by_ip(const ms_query *q, char *err, size_t errlen)
