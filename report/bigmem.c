@@ -119,26 +119,35 @@ void ms_big_free(void *p)
 		free(h);
 }
 
-static ssize_t stream_write(void *cookie, const char *data, size_t n)
+int ms_big_buf_reserve(ms_big_buf *b, size_t n)
 {
-	ms_big_buf *b = cookie;
-	if (n > b->cap - b->len) {
-		size_t nc = b->cap ? b->cap : ((size_t)1 << 20);
-		while (nc - b->len < n) {
-			if (nc > SIZE_MAX / 2) {
-				b->failed = 1;
-				return -1;
-			}
-			nc *= 2;
-		}
-		char *np = ms_big_realloc(b->p, nc);
-		if (!np) {
+	if (b->failed)
+		return -1;
+	if (n <= b->cap - b->len)
+		return 0;
+	size_t nc = b->cap ? b->cap : ((size_t)1 << 20);
+	while (nc - b->len < n) {
+		if (nc > SIZE_MAX / 2) {
 			b->failed = 1;
 			return -1;
 		}
-		b->p = np;
-		b->cap = nc;
+		nc *= 2;
 	}
+	char *np = ms_big_realloc(b->p, nc);
+	if (!np) {
+		b->failed = 1;
+		return -1;
+	}
+	b->p = np;
+	b->cap = nc;
+	return 0;
+}
+
+static ssize_t stream_write(void *cookie, const char *data, size_t n)
+{
+	ms_big_buf *b = cookie;
+	if (ms_big_buf_reserve(b, n) != 0)
+		return -1;
 	memcpy(b->p + b->len, data, n);
 	b->len += n;
 	return (ssize_t)n;

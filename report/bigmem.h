@@ -20,15 +20,18 @@ void *ms_big_calloc(size_t n);
 void *ms_big_realloc(void *p, size_t n);
 void ms_big_free(void *p);
 
-/* a growing buffer written through a stdio stream, in big memory (for
- * buffers of many MB, where open_memstream's doubling reallocs fault in
- * every page two or three times) */
+/* a growing buffer in big memory, written through a stdio stream or
+ * directly after ms_big_buf_reserve() (for buffers of many MB, where
+ * open_memstream's doubling reallocs fault in every page two or three times) */
 typedef struct {
 	char *p;          /* ms_big_free() it; NULL until something is written */
 	size_t len, cap;
-	int failed;       /* out of memory: the stream reported a write error */
+	int failed;       /* out of memory (a stream then reported a write error) */
 } ms_big_buf;
 
+/* room for n more bytes in b (doubling from 1 MiB); 0, or -1 with failed set
+ * (also once it is set) */
+int ms_big_buf_reserve(ms_big_buf *b, size_t n);
 /* a write-only stream appending to b (zeroed first); ftello works; NULL when out of memory */
 FILE *ms_big_stream(ms_big_buf *b);
 

@@ -593,57 +593,26 @@ static int plist_set(ms_arena *a, plist *dst, const char *const *items, int n)
 	return 0;
 }
 
-/* a growing byte buffer in big memory, written directly (stdio's cost per
- * call was most of this list's time: ten calls per account entry) */
-typedef struct {
-	char *p;
-	size_t len, cap;
-	int failed;
-} jbuf;
-
-/* room for n more bytes; 0, or -1 (failed set) when out of memory */
-static int jb_room(jbuf *b, size_t n)
+/* the account details are written into an ms_big_buf directly (stdio's cost
+ * per call was most of this list's time: ten calls per account entry) */
+static void jb_put(ms_big_buf *b, const char *s, size_t n)
 {
-	if (b->failed)
-		return -1;
-	if (b->cap - b->len >= n)
-		return 0;
-	size_t nc = b->cap ? b->cap : (size_t)1 << 20;
-	while (nc - b->len < n) {
-		if (nc > SIZE_MAX / 2) {
-			b->failed = 1;
-			return -1;
-		}
-		nc *= 2;
-	}
-	char *np = ms_big_realloc(b->p, nc);
-	if (!np) {
-		b->failed = 1;
-		return -1;
-	}
-	b->p = np;
-	b->cap = nc;
-	return 0;
-}
-
-static void jb_put(jbuf *b, const char *s, size_t n)
-{
-	if (jb_room(b, n) == 0) {
+	if (ms_big_buf_reserve(b, n) == 0) {
 		memcpy(b->p + b->len, s, n);
 		b->len += n;
 	}
 }
 
-static void jb_lit(jbuf *b, const char *s) { jb_put(b, s, strlen(s)); }
+static void jb_lit(ms_big_buf *b, const char *s) { jb_put(b, s, strlen(s)); }
 
 /* s as a JSON string, as ms_esc_json() writes it */
-static void jb_str(jbuf *b, const char *s)
+static void jb_str(ms_big_buf *b, const char *s)
 {
 	size_t n = strlen(s);
 	jb_put(b, "\"", 1);
 	while (n) {
 		size_t used;
-		if (jb_room(b, 256) != 0)
+		if (ms_big_buf_reserve(b, 256) != 0)
 			return;
 		b->len += ms_esc_json_some(b->p + b->len, 256, s, n, &used);
 		s += used;
@@ -653,17 +622,10 @@ static void jb_str(jbuf *b, const char *s)
 }
 
 /* v in decimal, as ms_put_int() writes it */
-static void jb_int(jbuf *b, int64_t v)
+static void jb_int(ms_big_buf *b, int64_t v)
 {
 	char t[24];
-	size_t o = sizeof t;
-	uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
-	do {
-		t[--o] = (char)('0' + u % 10);
-		u /= 10;
-	} while (u);
-	if (v < 0)
-		t[--o] = '-';
+	size_t o = ms_int_text(t, v);
 	jb_put(b, t + o, sizeof t - o);
 }
 
@@ -676,7 +638,7 @@ static int fill_accounts(ip_ctx *c, ms_arena *arena, plist *lists, const char **
 {
 	strs names = { 0 };
 	size_t *at = NULL;
-	jbuf jb = { 0 };
+	ms_big_buf jb = { 0 };
 	int rc = -1, nrows = 0;
 	if (accts_merge(&c->acc, c->ips.n) != 0)
 		return -1;

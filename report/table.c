@@ -349,9 +349,7 @@ void ms_json_str_array(FILE *f, char *const *list, int n)
 
 /* ---------- JSON ---------- */
 
-/* v in decimal at the end of b; returns where it starts (fprintf's "%lld"
- * costs more than the rest of a cell) */
-static size_t int_text(char b[24], int64_t v)
+size_t ms_int_text(char b[24], int64_t v)
 {
 	size_t o = 24;
 	uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
@@ -366,7 +364,7 @@ static size_t int_text(char b[24], int64_t v)
 void ms_put_int(FILE *f, int64_t v)
 {
 	char b[24];
-	size_t o = int_text(b, v);
+	size_t o = ms_int_text(b, v);
 	fwrite_unlocked(b + o, 1, sizeof b - o, f);
 }
 
@@ -452,7 +450,7 @@ static void jo_strz(jout *o, const char *s)
 static void jo_int(jout *o, int64_t v)
 {
 	char b[24];
-	size_t k = int_text(b, v);
+	size_t k = ms_int_text(b, v);
 	jo_put(o, b + k, sizeof b - k);
 }
 
@@ -593,7 +591,6 @@ typedef struct {
 	FILE *bf[2];
 	int ready[2];        /* the block in each buffer, or -1 when free */
 	int bad[2];          /* that block could not be rendered */
-	int stop;            /* the helper is to end */
 } json_pp;
 
 static void *json_helper(void *arg)
@@ -604,12 +601,9 @@ static void *json_helper(void *arg)
 	for (int b = 1; (int64_t)b * JSON_BLOCK < pp->p.to; b += 2) {
 		int s = (b / 2) % 2;
 		pthread_mutex_lock(&pp->mu);
-		while (pp->ready[s] != -1 && !pp->stop)
+		while (pp->ready[s] != -1)
 			pthread_cond_wait(&pp->cv, &pp->mu);
-		int stop = pp->stop;
 		pthread_mutex_unlock(&pp->mu);
-		if (stop)
-			break;
 		json_part q = pp->p;
 		q.from = b * JSON_BLOCK;
 		q.to = q.from + JSON_BLOCK < pp->p.to ? q.from + JSON_BLOCK : pp->p.to;

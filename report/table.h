@@ -108,6 +108,9 @@ typedef struct {
 void ms_fmt_time_m(ms_time_memo *m, int64_t ts, char *buf, size_t cap);
 /* a decimal integer into f (faster than fprintf) */
 void ms_put_int(FILE *f, int64_t v);
+/* v in decimal at the end of b; returns where it starts (fprintf's "%lld"
+ * costs more than the rest of a cell) */
+size_t ms_int_text(char b[24], int64_t v);
 /* a JSON array of strings into f */
 void ms_json_str_array(FILE *f, char *const *list, int n);
 

@@ -9,6 +9,24 @@
 #include "ut.h"
 #include "../../report/table.h"
 
+/* TZ as the test found it (NULL: unset), for tz_restore() */
+static char *tz_save(void)
+{
+	const char *old = getenv("TZ");
+	return old ? strdup(old) : NULL;
+}
+
+static void tz_restore(char *saved)
+{
+	if (saved) {
+		setenv("TZ", saved, 1);
+		free(saved);
+	} else {
+		unsetenv("TZ");
+	}
+	tzset();
+}
+
 /* the formatting before the fast path */
 static void ref_fmt(int64_t ts, char *buf, size_t cap)
 {
@@ -36,8 +54,7 @@ UT_TEST(fmt_time_matches_strftime)
 	static const int64_t fixed[] = { 1, 59, 86399, 946684799, 946684800, 1711846799, 1711846800, 1711850400,
 					 1729990800, 2147483647, 4102444800LL, 253402300799LL, 253402300800LL,
 					 -1, -2208988800LL, -62135596800LL, -62135596801LL };
-	const char *old = getenv("TZ");
-	char *saved = old ? strdup(old) : NULL;
+	char *saved = tz_save();
 	for (size_t z = 0; z < sizeof zones / sizeof zones[0]; z++) {
 		setenv("TZ", zones[z], 1);
 		tzset();
@@ -66,13 +83,7 @@ UT_TEST(fmt_time_matches_strftime)
 	ms_fmt_time(0, small, sizeof small);
 	UT_ASSERT(strlen(small) < sizeof small);
 out:
-	if (saved) {
-		setenv("TZ", saved, 1);
-		free(saved);
-	} else {
-		unsetenv("TZ");
-	}
-	tzset();
+	tz_restore(saved);
 }
 
 /* ms_fmt_time_m (an hour's offset remembered) against ms_fmt_time: in time
@@ -84,8 +95,7 @@ UT_TEST(fmt_time_memo_matches)
 	static const char *zones[] = { "UTC", "Europe/Berlin", "America/New_York", "Australia/Lord_Howe",
 				       "Asia/Kathmandu", "America/St_Johns", "Europe/Amsterdam", "right/Europe/Berlin",
 				       "Pacific/Chatham" };
-	const char *old = getenv("TZ");
-	char *saved = old ? strdup(old) : NULL;
+	char *saved = tz_save();
 	for (size_t z = 0; z < sizeof zones / sizeof zones[0]; z++) {
 		setenv("TZ", zones[z], 1);
 		tzset();
@@ -126,11 +136,5 @@ UT_TEST(fmt_time_memo_matches)
 		}
 	}
 out:
-	if (saved) {
-		setenv("TZ", saved, 1);
-		free(saved);
-	} else {
-		unsetenv("TZ");
-	}
-	tzset();
+	tz_restore(saved);
 }
