@@ -38,8 +38,12 @@ int ms_store_begin(ms_store *s);
 int ms_store_commit(ms_store *s);
 void ms_store_rollback(ms_store *s);
 
-/* A sink whose callbacks write records into this store. */
+/* A sink whose callbacks write records into this store.  Rows are gathered
+ * per table and inserted in batches: ms_store_commit() and ms_store_close()
+ * insert what is left; a caller that reads the record tables through
+ * ms_store_db() before committing calls ms_store_flush() first. */
 ms_sink ms_store_sink(ms_store *s);
+void ms_store_flush(ms_store *s);
 
 void ms_store_next_ids(ms_store *s, ms_idgen *ids);
 /* per-database random HMAC key (created with the database) */
