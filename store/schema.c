@@ -73,17 +73,23 @@ const char ms_schema_sql[] =
 
 /* Secondary indexes: only those a lookup by value needs (findings per address
  * and account, the session timeline, --since ranges).  Reports that read
- * whole tables scan them instead (q_ip.c).  The last line drops indexes of
- * earlier versions that nothing uses any more (0.9 s of a 1 GB ingest). */
+ * whole tables scan them instead (q_ip.c).  Rows whose key is NULL (an
+ * auth event without an account, a reject outside a session) are left out
+ * of the lookup indexes: an equality or IN on the column implies NOT NULL,
+ * so the same queries use them, and the build sorts fewer keys with
+ * SQLite's integer comparison (one NULL key makes it compare whole records:
+ * 1 GB benchmark, auth_account 0.37 -> 0.23 s CPU).  The last lines drop
+ * indexes of earlier versions that nothing uses any more (0.9 s of a 1 GB
+ * ingest). */
 const char ms_index_sql[] =
 	"CREATE INDEX IF NOT EXISTS sessions_ts ON sessions(start_ts);\n"
-	"CREATE INDEX IF NOT EXISTS auth_ip ON auth_events(ip_id, kind, ts);\n"
-	"CREATE INDEX IF NOT EXISTS auth_account ON auth_events(account_id, kind, ts);\n"
+	"CREATE INDEX IF NOT EXISTS auth_ip ON auth_events(ip_id, kind, ts) WHERE ip_id IS NOT NULL;\n"
+	"CREATE INDEX IF NOT EXISTS auth_account ON auth_events(account_id, kind, ts) WHERE account_id IS NOT NULL;\n"
 	"CREATE INDEX IF NOT EXISTS auth_ts ON auth_events(ts);\n"
-	"CREATE INDEX IF NOT EXISTS auth_session ON auth_events(session_id);\n"
-	"CREATE INDEX IF NOT EXISTS rejects_session ON rejects(session_id);\n"
-	"CREATE INDEX IF NOT EXISTS messages_account ON messages(account_id, ts);\n"
-	"CREATE INDEX IF NOT EXISTS messages_session ON messages(session_id);\n"
+	"CREATE INDEX IF NOT EXISTS auth_session ON auth_events(session_id) WHERE session_id IS NOT NULL;\n"
+	"CREATE INDEX IF NOT EXISTS rejects_session ON rejects(session_id) WHERE session_id IS NOT NULL;\n"
+	"CREATE INDEX IF NOT EXISTS messages_account ON messages(account_id, ts) WHERE account_id IS NOT NULL;\n"
+	"CREATE INDEX IF NOT EXISTS messages_session ON messages(session_id) WHERE session_id IS NOT NULL;\n"
 	"DROP INDEX IF EXISTS sessions_ip; DROP INDEX IF EXISTS rejects_ip; DROP INDEX IF EXISTS postscreen_ip;\n"
 	"DROP INDEX IF EXISTS backend_account;\n";
 
