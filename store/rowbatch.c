@@ -119,8 +119,14 @@ static int x_column(sqlite3_vtab_cursor *c, sqlite3_context *cx, int col)
 	/* the values stay in the batch until the statement is over: SQLITE_STATIC */
 	switch (e->type) {
 	case RB_INT: sqlite3_result_int64(cx, e->u.i); break;
-	case RB_TEXT: sqlite3_result_text(cx, b->txt + e->u.t.off, (int)e->u.t.len, SQLITE_STATIC); break;
-	case RB_BLOB: sqlite3_result_blob(cx, b->txt + e->u.t.off, (int)e->u.t.len, SQLITE_STATIC); break;
+	/* an empty value has no bytes in the buffer (which may not exist yet):
+	 * a non-NULL pointer, or SQLite would store NULL instead of '' */
+	case RB_TEXT:
+		sqlite3_result_text(cx, e->u.t.len ? b->txt + e->u.t.off : "", (int)e->u.t.len, SQLITE_STATIC);
+		break;
+	case RB_BLOB:
+		sqlite3_result_blob(cx, e->u.t.len ? b->txt + e->u.t.off : "", (int)e->u.t.len, SQLITE_STATIC);
+		break;
 	default: break;
 	}
 	return SQLITE_OK;

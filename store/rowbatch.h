@@ -29,6 +29,7 @@
 #include <sqlite3.h>
 
 enum { RB_NULL, RB_INT, RB_TEXT, RB_BLOB };
+enum { RB_OK, RB_BAD_COUNT, RB_BAD_MEMORY };
 
 typedef struct {
 	union {
@@ -44,7 +45,8 @@ typedef struct {
 	int ncol, cap;
 	int n;          /* complete rows held */
 	int col;        /* next column of the row being filled */
-	int bad;        /* a row was given more values than columns, or text failed to fit */
+	int bad;        /* the row being filled: RB_BAD_COUNT (a value too many, or no room
+			 * for another row) or RB_BAD_MEMORY (its text did not fit) */
 	ms_rb_cell *cells; /* cap * ncol */
 	char *txt;
 	size_t txt_used, txt_cap;
@@ -70,8 +72,8 @@ int ms_rowbatch_reserve(ms_rowbatch *b, size_t n);
 
 static inline ms_rb_cell *ms_rowbatch_next(ms_rowbatch *b)
 {
-	if (b->col >= b->ncol) {
-		b->bad = 1;
+	if (b->col >= b->ncol || b->n >= b->cap) {
+		b->bad = RB_BAD_COUNT;
 		return NULL;
 	}
 	return &b->cells[(size_t)b->n * (size_t)b->ncol + (size_t)b->col++];
@@ -101,26 +103,28 @@ static inline void ms_rowbatch_bytes(ms_rowbatch *b, uint8_t type, const void *p
 		return;
 	if (n > b->txt_cap - b->txt_used && ms_rowbatch_reserve(b, n) != 0) {
 		c->type = RB_NULL;
-		b->bad = 1;
+		b->bad = RB_BAD_MEMORY;
 		return;
 	}
-	memcpy(b->txt + b->txt_used, p, n);
+	if (n) /* an empty value may come before the buffer exists */
+		memcpy(b->txt + b->txt_used, p, n);
 	c->type = type;
 	c->u.t.off = (uint32_t)b->txt_used;
 	c->u.t.len = (uint32_t)n;
 	b->txt_used += n;
 }
 
-/* End the row: 1 when it had every column (the batch is then full when
- * n == cap: flush it), 0 when it did not (the row is dropped). */
+/* End the row: RB_OK when it had every column (the batch is then full when
+ * n == cap: flush it), else why it was dropped (RB_BAD_COUNT: a value
+ * missing or extra, or a full batch not flushed; RB_BAD_MEMORY). */
 static inline int ms_rowbatch_end_row(ms_rowbatch *b)
 {
-	int ok = b->col == b->ncol && !b->bad;
+	int bad = b->bad ? b->bad : b->col != b->ncol ? RB_BAD_COUNT : RB_OK;
 	b->col = 0;
-	b->bad = 0;
-	if (ok)
+	b->bad = RB_OK;
+	if (bad == RB_OK)
 		b->n++;
-	return ok;
+	return bad;
 }
 
 #endif

@@ -706,12 +706,12 @@ static void r_blob(row_t *r, const void *p, int n)
 		ms_rowbatch_null(r);
 }
 
-static void flush_rows(ms_store *s, ms_rowbatch *b)
+static void flush_rows(ms_store *s, int t)
 {
-	int rc = ms_rowbatch_flush(b);
+	int rc = ms_rowbatch_flush(&s->rows[t]);
 	if (rc != SQLITE_DONE && !s->failed) {
 		s->failed = 1;
-		set_err(s, "%s", sqlite3_errmsg(s->db));
+		set_err(s, "%s: %s", row_tables[t].table, sqlite3_errmsg(s->db));
 	}
 }
 
@@ -719,7 +719,7 @@ static void flush_rows(ms_store *s, ms_rowbatch *b)
 void ms_store_flush(ms_store *s)
 {
 	for (int i = 0; i < RT__N; i++)
-		flush_rows(s, &s->rows[i]);
+		flush_rows(s, i);
 }
 
 static void discard_rows(ms_store *s)
@@ -734,18 +734,23 @@ static void discard_rows(ms_store *s)
  * the wrong columns, so the count is checked on every row and such a row
  * fails the store.  A full batch is inserted.
  */
-static void step_row(ms_store *s, row_t *r)
+static void step_row(ms_store *s, int t)
 {
-	int given = r->col;
-	if (!ms_rowbatch_end_row(r)) {
+	row_t *r = &s->rows[t];
+	int given = r->col, bad = ms_rowbatch_end_row(r);
+	if (bad != RB_OK) {
 		if (!s->failed) {
 			s->failed = 1;
-			set_err(s, "internal error: %d of %d values given", given, r->ncol);
+			if (bad == RB_BAD_MEMORY)
+				set_err(s, "%s: out of memory", row_tables[t].table);
+			else
+				set_err(s, "internal error: %s: %d of %d values given", row_tables[t].table, given,
+					r->ncol);
 		}
 		return;
 	}
 	if (r->n >= r->cap)
-		flush_rows(s, r);
+		flush_rows(s, t);
 }
 
 static void w_session(void *ctx, const ms_session_rec *r)
@@ -754,7 +759,8 @@ static void w_session(void *ctx, const ms_session_rec *r)
 	int64_t h = host_id(s, r->host), sv = str_id(s, r->service), ip = ip_id(s, r->ip),
 		cn = str_id(s, r->client_name), er = str_id(s, r->end_reason), ea = str_id(s, r->end_after),
 		tl = tls_id(s, r), ac = acct_id(s, r->auth_user), am = str_id(s, r->auth_method);
-	row_t *row = &s->rows[RT_SESSION];
+	const int t = RT_SESSION;
+	row_t *row = &s->rows[t];
 	const ms_counters *c = &r->counters;
 	r_int(row, r->id);
 	r_id(row, h);
@@ -810,7 +816,7 @@ static void w_session(void *ctx, const ms_session_rec *r)
 	r_int(row, r->source_id);
 	r_int(row, r->first_line);
 	r_int(row, r->last_line);
-	step_row(s, row);
+	step_row(s, t);
 }
 
 static void w_auth(void *ctx, const ms_auth_rec *r)
@@ -818,7 +824,8 @@ static void w_auth(void *ctx, const ms_auth_rec *r)
 	ms_store *s = ctx;
 	int64_t h = host_id(s, r->host), sv = str_id(s, r->service), ip = ip_id(s, r->ip), m = str_id(s, r->mech),
 		rs = r->reason ? str_id(s, r->reason[0] ? r->reason : "(empty)") : 0, ac = acct_id(s, r->account);
-	row_t *row = &s->rows[RT_AUTH];
+	const int t = RT_AUTH;
+	row_t *row = &s->rows[t];
 	r_int(row, r->id);
 	r_id(row, r->session_id);
 	r_int(row, r->ts);
@@ -843,14 +850,15 @@ static void w_auth(void *ctx, const ms_auth_rec *r)
 	r_int(row, r->decode_truncated);
 	r_int(row, r->source_id);
 	r_int(row, r->line);
-	step_row(s, row);
+	step_row(s, t);
 }
 
 static void w_message(void *ctx, const ms_message_rec *r)
 {
 	ms_store *s = ctx;
 	int64_t h = host_id(s, r->host), ip = ip_id(s, r->ip), ac = acct_id(s, r->account);
-	row_t *row = &s->rows[RT_MESSAGE];
+	const int t = RT_MESSAGE;
+	row_t *row = &s->rows[t];
 	r_int(row, r->id);
 	r_id(row, r->session_id);
 	r_int(row, r->ts);
@@ -867,14 +875,15 @@ static void w_message(void *ctx, const ms_message_rec *r)
 	r_int(row, r->deferred);
 	r_int(row, r->source_id);
 	r_int(row, r->line);
-	step_row(s, row);
+	step_row(s, t);
 }
 
 static void w_reject(void *ctx, const ms_reject_rec *r)
 {
 	ms_store *s = ctx;
 	int64_t h = host_id(s, r->host), ip = ip_id(s, r->ip), a = str_id(s, r->action), st = str_id(s, r->stage);
-	row_t *row = &s->rows[RT_REJECT];
+	const int t = RT_REJECT;
+	row_t *row = &s->rows[t];
 	r_int(row, r->id);
 	r_id(row, r->session_id);
 	r_int(row, r->ts);
@@ -890,14 +899,15 @@ static void w_reject(void *ctx, const ms_reject_rec *r)
 	r_int(row, r->postscreen);
 	r_int(row, r->source_id);
 	r_int(row, r->line);
-	step_row(s, row);
+	step_row(s, t);
 }
 
 static void w_postscreen(void *ctx, const ms_postscreen_rec *r)
 {
 	ms_store *s = ctx;
 	int64_t h = host_id(s, r->host), ip = ip_id(s, r->ip), v = str_id(s, r->verdict);
-	row_t *row = &s->rows[RT_POSTSCREEN];
+	const int t = RT_POSTSCREEN;
+	row_t *row = &s->rows[t];
 	r_int(row, r->id);
 	r_id(row, h);
 	r_id(row, ip);
@@ -910,7 +920,7 @@ static void w_postscreen(void *ctx, const ms_postscreen_rec *r)
 	r_int(row, r->events);
 	r_int(row, r->source_id);
 	r_int(row, r->line);
-	step_row(s, row);
+	step_row(s, t);
 }
 
 static void w_backend(void *ctx, const ms_backend_rec *r)
@@ -918,7 +928,8 @@ static void w_backend(void *ctx, const ms_backend_rec *r)
 	ms_store *s = ctx;
 	int64_t h = host_id(s, r->host), ip = ip_id(s, r->ip), ac = acct_id(s, r->account),
 		b = str_id(s, r->backend), sv = str_id(s, r->service);
-	row_t *row = &s->rows[RT_BACKEND];
+	const int t = RT_BACKEND;
+	row_t *row = &s->rows[t];
 	r_int(row, r->id);
 	r_int(row, r->ts);
 	r_id(row, h);
@@ -933,7 +944,7 @@ static void w_backend(void *ctx, const ms_backend_rec *r)
 	r_int(row, r->user_unknown);
 	r_int(row, r->source_id);
 	r_int(row, r->line);
-	step_row(s, row);
+	step_row(s, t);
 }
 
 ms_sink ms_store_sink(ms_store *s)
@@ -1193,6 +1204,8 @@ static int indexes_present(ms_store *s)
 int ms_store_index(ms_store *s)
 {
 	ms_store_flush(s);
+	if (s->failed)
+		return -1;
 	if (indexes_present(s))
 		return 0;
 	/* one transaction: one journal sync instead of one per index.  A 2 MiB

@@ -3,6 +3,8 @@
  * with NUL bytes, blobs, NULLs, 64-bit integers), in order (a later row of
  * the same id replaces an earlier one, also within one batch), a row with a
  * missing or an extra value is refused, and discarded rows are not written.
+ * An empty text or blob stays empty (not NULL), also before the batch has
+ * a text buffer; a full batch that was not flushed takes no more rows.
  * Texts are copied: the caller's buffer may change after the setter. */
 #include <stdint.h>
 #include <sqlite3.h>
@@ -52,7 +54,7 @@ UT_TEST(rowbatch_values_order_and_copies)
 			ms_rowbatch_bytes(&b, RB_BLOB, "\0\1\2", 3);
 		else
 			ms_rowbatch_null(&b);
-		UT_ASSERT(ms_rowbatch_end_row(&b));
+		UT_EQ_INT(ms_rowbatch_end_row(&b), RB_OK);
 		if (b.n == b.cap)
 			UT_EQ_INT(ms_rowbatch_flush(&b), SQLITE_DONE);
 	}
@@ -71,7 +73,7 @@ UT_TEST(rowbatch_values_order_and_copies)
 	ms_rowbatch_null(&b);
 	ms_rowbatch_bytes(&b, RB_TEXT, "a\0b", 3);
 	ms_rowbatch_null(&b);
-	UT_ASSERT(ms_rowbatch_end_row(&b));
+	UT_EQ_INT(ms_rowbatch_end_row(&b), RB_OK);
 	UT_EQ_INT(ms_rowbatch_flush(&b), SQLITE_DONE);
 	UT_EQ_INT(q_int(db, "SELECT length(CAST(s AS BLOB)) FROM t WHERE id = 20"), 3);
 	ms_rowbatch_free(&b);
@@ -87,21 +89,21 @@ UT_TEST(rowbatch_refuses_bad_rows_and_discards)
 	ms_rowbatch_int(&b, 1);
 	ms_rowbatch_int(&b, 2);
 	ms_rowbatch_null(&b);
-	UT_ASSERT(!ms_rowbatch_end_row(&b));
+	UT_EQ_INT(ms_rowbatch_end_row(&b), RB_BAD_COUNT);
 	UT_EQ_INT(b.n, 0);
 	/* one value too many: the extra one is not written anywhere */
 	for (int i = 0; i < 5; i++)
 		ms_rowbatch_int(&b, 5);
-	UT_ASSERT(!ms_rowbatch_end_row(&b));
+	UT_EQ_INT(ms_rowbatch_end_row(&b), RB_BAD_COUNT);
 	UT_EQ_INT(b.n, 0);
 	/* a good row, discarded (a rollback), then a good row kept */
 	for (int i = 0; i < 4; i++)
 		ms_rowbatch_int(&b, 7);
-	UT_ASSERT(ms_rowbatch_end_row(&b));
+	UT_EQ_INT(ms_rowbatch_end_row(&b), RB_OK);
 	ms_rowbatch_discard(&b);
 	for (int i = 0; i < 4; i++)
 		ms_rowbatch_int(&b, 9);
-	UT_ASSERT(ms_rowbatch_end_row(&b));
+	UT_EQ_INT(ms_rowbatch_end_row(&b), RB_OK);
 	UT_EQ_INT(ms_rowbatch_flush(&b), SQLITE_DONE);
 	UT_EQ_INT(q_int(db, "SELECT count(*) FROM t"), 1);
 	UT_EQ_INT(q_int(db, "SELECT id + a FROM t"), 18);
@@ -109,6 +111,36 @@ UT_TEST(rowbatch_refuses_bad_rows_and_discards)
 	UT_EQ_INT(ms_rowbatch_flush(&b), SQLITE_DONE);
 	UT_ASSERT(sqlite3_exec(db, "CREATE VIRTUAL TABLE temp.x USING ms_rows(1)", NULL, NULL, NULL) != SQLITE_OK);
 	UT_ASSERT(sqlite3_exec(db, "CREATE VIRTUAL TABLE temp.y USING ms_rows(0x)", NULL, NULL, NULL) != SQLITE_OK);
+	ms_rowbatch_free(&b);
+	sqlite3_close(db);
+}
+
+UT_TEST(rowbatch_empty_values_and_full_batch)
+{
+	ms_rowbatch b;
+	sqlite3 *db = rb_db(&b, 2);
+	UT_ASSERT(db != NULL);
+	/* the first values of a fresh batch are empty: no text buffer yet */
+	ms_rowbatch_int(&b, 1);
+	ms_rowbatch_null(&b);
+	ms_rowbatch_bytes(&b, RB_TEXT, "", 0);
+	ms_rowbatch_bytes(&b, RB_BLOB, "", 0);
+	UT_EQ_INT(ms_rowbatch_end_row(&b), RB_OK);
+	ms_rowbatch_int(&b, 2);
+	ms_rowbatch_null(&b);
+	ms_rowbatch_bytes(&b, RB_TEXT, "x", 1);
+	ms_rowbatch_null(&b);
+	UT_EQ_INT(ms_rowbatch_end_row(&b), RB_OK);
+	/* full (cap 2) and not flushed: the next row is refused, the two kept */
+	for (int i = 0; i < 4; i++)
+		ms_rowbatch_int(&b, 3);
+	UT_EQ_INT(ms_rowbatch_end_row(&b), RB_BAD_COUNT);
+	UT_EQ_INT(b.n, 2);
+	UT_EQ_INT(ms_rowbatch_flush(&b), SQLITE_DONE);
+	UT_EQ_INT(q_int(db, "SELECT count(*) FROM t"), 2);
+	UT_EQ_INT(q_int(db, "SELECT typeof(s) = 'text' AND s = '' FROM t WHERE id = 1"), 1);
+	UT_EQ_INT(q_int(db, "SELECT typeof(b) = 'blob' AND length(b) = 0 FROM t WHERE id = 1"), 1);
+	UT_EQ_INT(q_int(db, "SELECT s = 'x' FROM t WHERE id = 2"), 1);
 	ms_rowbatch_free(&b);
 	sqlite3_close(db);
 }
