@@ -21,6 +21,7 @@ typedef struct {
 typedef struct {
 	sqlite3_vtab_cursor base;
 	int row;
+	const ms_rb_cell *cells; /* the current row's (valid while row < n) */
 } rb_cursor;
 
 static int x_connect(sqlite3 *db, void *aux, int argc, const char *const *argv, sqlite3_vtab **out, char **err)
@@ -93,13 +94,17 @@ static int x_close(sqlite3_vtab_cursor *c)
 static int x_filter(sqlite3_vtab_cursor *c, int idx, const char *s, int argc, sqlite3_value **argv)
 {
 	(void)idx, (void)s, (void)argc, (void)argv;
-	((rb_cursor *)c)->row = 0;
+	rb_cursor *cur = (rb_cursor *)c;
+	cur->row = 0;
+	cur->cells = ((const rb_vtab *)c->pVtab)->b->cells;
 	return SQLITE_OK;
 }
 
 static int x_next(sqlite3_vtab_cursor *c)
 {
-	((rb_cursor *)c)->row++;
+	rb_cursor *cur = (rb_cursor *)c;
+	cur->row++;
+	cur->cells += ((const rb_vtab *)c->pVtab)->b->ncol;
 	return SQLITE_OK;
 }
 
@@ -112,10 +117,11 @@ static int x_eof(sqlite3_vtab_cursor *c)
 static int x_column(sqlite3_vtab_cursor *c, sqlite3_context *cx, int col)
 {
 	const ms_rowbatch *b = ((const rb_vtab *)c->pVtab)->b;
-	int row = ((rb_cursor *)c)->row;
-	if (row < 0 || row >= b->n || col < 0 || col >= b->ncol)
+	const rb_cursor *cur = (const rb_cursor *)c;
+	/* SQLite asks only for declared columns of a row before xEof: kept as a check */
+	if ((unsigned)col >= (unsigned)b->ncol || cur->row >= b->n)
 		return SQLITE_OK; /* NULL */
-	const ms_rb_cell *e = &b->cells[(size_t)row * (size_t)b->ncol + (size_t)col];
+	const ms_rb_cell *e = cur->cells + col;
 	/* the values stay in the batch until the statement is over: SQLITE_STATIC */
 	switch (e->type) {
 	case RB_INT: sqlite3_result_int64(cx, e->u.i); break;
