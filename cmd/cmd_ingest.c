@@ -67,7 +67,7 @@ int ms_run_ingest(ms_cli *cli, const char *db, const ms_ingest_cli *ic, char **f
 	o.report = report_cb;
 	o.report_ctx = cli;
 	{
-		/* test hook (tests/faults.sh): commit every N bytes instead of 256 MiB */
+		/* test hook (tests/faults.sh): commit every N bytes instead of MS_COMMIT_BYTES */
 		const char *cb = getenv("MAILSLEUTH_COMMIT_BYTES");
 		if (cb && atoll(cb) > 0)
 			o.commit_bytes = atoll(cb);

@@ -356,7 +356,12 @@ static int process_stream(ing_ctx *c, const ms_stream_spec *spec, ms_file_result
 	int rc = 0;
 	int64_t skip_bytes = 0;
 	int64_t since_commit = 0;
-	int64_t commit_every = c->opts->commit_bytes > 0 ? c->opts->commit_bytes : (256LL << 20);
+	/* a checkpoint per GiB of input (and at the end of each source): a crash
+	 * costs at most a GiB read again, ~5 s.  Each mid-file checkpoint stops
+	 * the parsing thread while the writer drains and the main thread commits
+	 * (1 GB benchmark: 0.23 s in all with one per 256 MiB; 4.51 -> 4.32 s
+	 * median wall with one per GiB) */
+	int64_t commit_every = c->opts->commit_bytes > 0 ? c->opts->commit_bytes : MS_COMMIT_BYTES;
 	int overlong = 0;
 	double last_progress = 0; /* the first update of each file comes at once */
 

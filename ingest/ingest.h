@@ -20,6 +20,9 @@
 #include <stdio.h>
 #include "../store/store.h"
 
+/* default bytes of input between two checkpoints (commits) of a long source */
+#define MS_COMMIT_BYTES (1LL << 30)
+
 typedef struct {
 	char *display;          /* owned */
 	int64_t lines, recognised, unrecognised, skipped, malformed, overlong;
@@ -38,7 +41,7 @@ typedef struct {
 	int defer_partial;      /* leave the unterminated last line of a plain file for the next run */
 	int64_t now;            /* "now" for stdin anchoring and relative times */
 	FILE *rejects;          /* unrecognised lines go here when set */
-	int64_t commit_bytes;   /* commit a checkpoint every this many bytes (0 = default 256 MiB) */
+	int64_t commit_bytes;   /* commit a checkpoint every this many bytes (0 = MS_COMMIT_BYTES) */
 	int plesk_window;       /* seconds (0 = default) */
 	/* messages: level 0 info (verbose), 1 warning, 2 error */
 	void (*report)(void *ctx, int level, const char *msg);
