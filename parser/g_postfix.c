@@ -32,20 +32,22 @@ void ms_parse_postfix_other(ms_sv d, ms_sv m, ms_event *ev)
 			return;
 		}
 		if (ms_sv_starts(rest, "from=<") && ms_sv_eq_lit(d, "qmgr")) {
-			ms_sv v;
+			static const char *const keys[] = { "from", "size", "nrcpt" };
+			ms_sv size, nrcpt;
+			ms_sv *const vals[] = { &ev->from, &size, &nrcpt };
 			uint64_t x;
-			ms_kv_get(rest, "from", &ev->from);
-			if (ms_kv_get(rest, "size", &v) && ms_sv_u64(v, &x))
+			ms_kv_get_n(rest, keys, vals, 3);
+			if (size.p && ms_sv_u64(size, &x))
 				ev->num = (long)(x > 0x7fffffff ? 0x7fffffff : x);
-			if (ms_kv_get(rest, "nrcpt", &v) && ms_sv_u64(v, &x))
+			if (nrcpt.p && ms_sv_u64(nrcpt, &x))
 				ev->num2 = (long)(x > 0x7fffffff ? 0x7fffffff : x);
 			ev->type = ev->num2 >= 0 ? EV_Q_FROM : EV_NOISE;
 			return;
 		}
 		if (ms_sv_starts(rest, "to=<") && is_delivery_agent(d)) {
-			ms_kv_get(rest, "to", &ev->to);
-			ms_kv_get(rest, "status", &ev->what);
-			ms_kv_get(rest, "relay", &ev->text);
+			static const char *const keys[] = { "to", "status", "relay" };
+			ms_sv *const vals[] = { &ev->to, &ev->what, &ev->text };
+			ms_kv_get_n(rest, keys, vals, 3);
 			ev->type = EV_Q_DELIVERY;
 			return;
 		}
@@ -63,9 +65,9 @@ void ms_parse_postfix_other(ms_sv d, ms_sv m, ms_event *ev)
 					/* "reject: from ..." has no stage between ": " and " from " */
 					ev->where = f >= c + 2 ? ms_sv_make(rest.p + c + 2, (size_t)(f - c - 2)) : MS_SV_NULL;
 					ev->reason = ms_sv_skip(after, n + 2);
-					ms_kv_get(after, "from", &ev->from);
-					ms_kv_get(after, "to", &ev->to);
-					ms_kv_get(after, "helo", &ev->helo);
+					static const char *const keys[] = { "from", "to", "helo" };
+					ms_sv *const vals[] = { &ev->from, &ev->to, &ev->helo };
+					ms_kv_get_n(after, keys, vals, 3);
 					ev->type = EV_REJECT;
 					return;
 				}

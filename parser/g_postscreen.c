@@ -105,10 +105,9 @@ void ms_parse_postscreen(ms_sv m, ms_event *ev)
 		if (sc >= 0) {
 			ms_sv kv = ms_sv_skip(rest, (size_t)sc + 2);
 			ev->reason = ms_sv_head(rest, (size_t)sc);
-			ms_kv_get(kv, "from", &ev->from);
-			ms_kv_get(kv, "to", &ev->to);
-			ms_kv_get(kv, "proto", &ev->proto);
-			ms_kv_get(kv, "helo", &ev->helo);
+			static const char *const keys[] = { "from", "to", "proto", "helo" };
+			ms_sv *const vals[] = { &ev->from, &ev->to, &ev->proto, &ev->helo };
+			ms_kv_get_n(kv, keys, vals, 4);
 		}
 		ev->type = EV_PS_REJECT;
 		return;

@@ -337,9 +337,9 @@ static int parse_proxy(ms_sv m, ms_event *ev)
 	long k = ms_sv_find_lit(rest, "; from=<");
 	if (k >= 0) {
 		ms_sv kv = ms_sv_skip(rest, (size_t)k + 2);
-		ms_kv_get(kv, "from", &ev->from);
-		ms_kv_get(kv, "to", &ev->to);
-		ms_kv_get(kv, "helo", &ev->helo);
+		static const char *const keys[] = { "from", "to", "helo" };
+		ms_sv *const vals[] = { &ev->from, &ev->to, &ev->helo };
+		ms_kv_get_n(kv, keys, vals, 3);
 	}
 	ev->type = EV_NOISE; /* no client address on the line; the session has it */
 	return 1;
@@ -376,11 +376,9 @@ static int parse_reject(ms_sv m, ms_event *ev)
 		if (sc >= 0) {
 			ms_sv kv = ms_sv_skip(rest, (size_t)sc + 2);
 			ev->reason = ms_sv_head(rest, (size_t)sc);
-			ms_kv_get(kv, "from", &ev->from);
-			ms_kv_get(kv, "to", &ev->to);
-			ms_kv_get(kv, "proto", &ev->proto);
-			ms_kv_get(kv, "helo", &ev->helo);
-			ms_kv_get(kv, "sasl_username", &ev->user);
+			static const char *const keys[] = { "from", "to", "proto", "helo", "sasl_username" };
+			ms_sv *const vals[] = { &ev->from, &ev->to, &ev->proto, &ev->helo, &ev->user };
+			ms_kv_get_n(kv, keys, vals, 5);
 		}
 	}
 	ev->type = EV_REJECT;

@@ -177,33 +177,63 @@ size_t ms_queue_id_len(ms_sv s)
 	return i;
 }
 
+static int kv_boundary(char c) { return c == ' ' || c == ',' || c == ';'; }
+
+/*
+ * One pass over the '=' of s for up to MS_KV_MAX keys (a delivery line's
+ * to, status and relay were three scans of the line, each stopping at every
+ * occurrence of the key's first letter).  A key matches at the first '='
+ * that it ends, when it starts s or follows ' ', ',' or ';'.  Linear in
+ * the length of s whatever it holds (each '=' is checked against each key
+ * still missing, no scanning back).
+ */
+int ms_kv_get_n(ms_sv s, const char *const *keys, ms_sv *const *vals, int n)
+{
+	size_t kl[MS_KV_MAX];
+	int found = 0;
+	if (n > MS_KV_MAX)
+		n = MS_KV_MAX;
+	for (int i = 0; i < n; i++) {
+		kl[i] = strlen(keys[i]);
+		*vals[i] = MS_SV_NULL;
+	}
+	size_t pos = 0;
+	unsigned done = 0;
+	while (found < n && pos < s.n) {
+		const char *q = memchr(s.p + pos, '=', s.n - pos);
+		if (!q)
+			break;
+		size_t eq = (size_t)(q - s.p);
+		pos = eq + 1;
+		for (int k = 0; k < n; k++) {
+			size_t st;
+			if ((done >> k) & 1u || kl[k] == 0 || eq < kl[k])
+				continue;
+			st = eq - kl[k];
+			if ((st > 0 && !kv_boundary(s.p[st - 1])) || memcmp(s.p + st, keys[k], kl[k]) != 0)
+				continue;
+			size_t i = eq + 1, b;
+			if (i < s.n && s.p[i] == '<') {
+				b = i + 1;
+				/* the value ends at the first '>' (or the end) */
+				const char *gt = memchr(s.p + b, '>', s.n - b);
+				*vals[k] = ms_sv_make(s.p + b, gt ? (size_t)(gt - (s.p + b)) : s.n - b);
+			} else {
+				b = i;
+				while (i < s.n && s.p[i] != ' ' && s.p[i] != ',')
+					i++;
+				*vals[k] = ms_sv_make(s.p + b, i - b);
+			}
+			done |= 1u << k;
+			found++;
+			break; /* one key per '=' */
+		}
+	}
+	return found;
+}
+
 int ms_kv_get(ms_sv s, const char *key, ms_sv *val)
 {
-	size_t kl = strlen(key);
-	long at = 0;
-	ms_sv rest = s;
-	while ((at = ms_sv_find(rest, key, kl)) >= 0) {
-		size_t st = (size_t)at;
-		int boundary = st == 0 || rest.p[st - 1] == ' ' || rest.p[st - 1] == ',' || rest.p[st - 1] == ';';
-		if (boundary && st + kl < rest.n && rest.p[st + kl] == '=') {
-			size_t i = st + kl + 1, b;
-			if (i < rest.n && rest.p[i] == '<') {
-				b = i + 1;
-				/* value ends at the last '>' before ", " / " " + next key or end */
-				size_t e = b;
-				while (e < rest.n && rest.p[e] != '>')
-					e++;
-				*val = ms_sv_make(rest.p + b, e - b);
-				return 1;
-			}
-			b = i;
-			while (i < rest.n && rest.p[i] != ' ' && rest.p[i] != ',')
-				i++;
-			*val = ms_sv_make(rest.p + b, i - b);
-			return 1;
-		}
-		rest = ms_sv_skip(rest, st + kl);
-	}
-	*val = MS_SV_NULL;
-	return 0;
+	ms_sv *v[1] = { val };
+	return ms_kv_get_n(s, &key, v, 1);
 }

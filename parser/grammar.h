@@ -53,7 +53,13 @@ void ms_parse_dovecot_prefixed(ms_sv prog, ms_sv msg, ms_event *ev);
 size_t ms_queue_id_len(ms_sv s);  /* length of a queue id followed by ": ", or 0 */
 int ms_is_tls_debug_noise(ms_sv msg);
 void ms_parse_counters(ms_sv s, ms_counters *c);
-/* Extract "key=<value>" (angle brackets) or "key=value" up to ' ' or ','. */
+/* Extract "key=<value>" (up to the first '>') or "key=value" (up to ' ' or
+ * ','): the key starts s or follows ' ', ',' or ';'; the first such "key="
+ * wins.  1 when found, else 0 and *val empty (MS_SV_NULL). */
 int ms_kv_get(ms_sv s, const char *key, ms_sv *val);
+/* The same for n keys (at most MS_KV_MAX) in one pass over s: *vals[i] for
+ * keys[i]; returns how many were found. */
+#define MS_KV_MAX 8
+int ms_kv_get_n(ms_sv s, const char *const *keys, ms_sv *const *vals, int n);
 
 #endif

@@ -903,3 +903,38 @@ UT_TEST(grammar_tls_debug_auth_plain_truncated_never_clear)
 	UT_EQ_INT(as.truncated, 1);
 	UT_EQ_INT(as.leaked, 0);
 }
+
+/* key=value lookups: the first "key=" that starts the text or follows ' ',
+ * ',' or ';' wins, in one pass for several keys; <...> values end at '>';
+ * a key inside a longer word ("xto=", "toto=") is not that key; a line of
+ * '=' only is read once (linear). */
+UT_TEST(grammar_kv_get_n)
+{
+	ms_sv a, b, c, d;
+	const char *kv = "to=<a@b.example>, relay=local, delay=3.7, delays=3.6/0/0/0.1, dsn=2.0.0, status=sent (ok)";
+	static const char *const keys[] = { "to", "status", "relay", "nrcpt" };
+	ms_sv *const vals[] = { &a, &b, &c, &d };
+	UT_EQ_INT(ms_kv_get_n(ms_sv_cstr(kv), keys, vals, 4), 3);
+	UT_EQ_SV(a, "a@b.example");
+	UT_EQ_SV(b, "sent");
+	UT_EQ_SV(c, "local");
+	UT_ASSERT(d.p == NULL && d.n == 0);
+	UT_ASSERT(ms_kv_get(ms_sv_cstr("xto=1 toto=2;to=3"), "to", &a));
+	UT_EQ_SV(a, "3");
+	UT_ASSERT(!ms_kv_get(ms_sv_cstr("xto=1 toto=2 <to=3>"), "to", &a));
+	UT_ASSERT(a.p == NULL);
+	/* a key inside an earlier value counts when a boundary precedes it (as before) */
+	UT_ASSERT(ms_kv_get(ms_sv_cstr("from=<a, to=b@c> to=<d>"), "to", &a));
+	UT_EQ_SV(a, "b@c>");
+	UT_ASSERT(ms_kv_get(ms_sv_cstr("helo=<unterminated"), "helo", &a));
+	UT_EQ_SV(a, "unterminated");
+	UT_ASSERT(ms_kv_get(ms_sv_cstr("to="), "to", &a));
+	UT_EQ_INT(a.n, 0);
+	size_t n = 60000;
+	char *eqs = malloc(n + 1);
+	UT_ASSERT(eqs != NULL);
+	memset(eqs, '=', n);
+	eqs[n] = 0;
+	UT_EQ_INT(ms_kv_get_n(ms_sv_make(eqs, n), keys, vals, 4), 0);
+	free(eqs);
+}
