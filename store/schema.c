@@ -71,8 +71,8 @@ const char ms_schema_sql[] =
 	" LEFT JOIN strings m ON m.id=e.mech_id LEFT JOIN strings r ON r.id=e.reason_id"
 	" LEFT JOIN accounts a ON a.id=e.account_id;\n";
 
-/* Secondary indexes: only those a lookup by value needs (findings per address
- * and account, the session timeline, --since ranges).  Reports that read
+/* Secondary indexes: only those a lookup by value needs (compromise evidence
+ * per account, the session timeline, --since ranges).  Reports that read
  * whole tables scan them instead (q_ip.c).  Rows whose key is NULL (an
  * auth event without an account, a reject outside a session) are left out
  * of the lookup indexes: an equality or IN on the column implies NOT NULL,
