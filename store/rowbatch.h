@@ -12,9 +12,10 @@
  *
  * Values are copied in (text and blobs into the batch's own buffer), so the
  * caller's strings need only live until the setter returns.  The caller
- * fills every column of a row in order, then ends it; a full batch is
- * flushed by ms_rowbatch_end_row(), the rest by ms_rowbatch_flush() (before
- * a commit, or any read of the table).  Memory: cap * ncol cells of 16 bytes
+ * fills every column of a row in order, then ends it with
+ * ms_rowbatch_end_row(); it inserts the rows with ms_rowbatch_flush() when
+ * the batch is full (n == cap: no more rows are taken) and before a commit
+ * or any read of the table.  Memory: cap * ncol cells of 16 bytes
  * and the row texts of one batch.
  *
  * Ownership: the store holds an array of these; ms_rowbatch_module() is
@@ -67,7 +68,7 @@ int ms_rowbatch_flush(ms_rowbatch *b);
 /* Forget the rows held (a rollback). */
 void ms_rowbatch_discard(ms_rowbatch *b);
 
-/* slow path of ms_rowbatch_text(): grow the text buffer; -1 when it cannot */
+/* slow path of ms_rowbatch_bytes(): grow the text buffer; -1 when it cannot */
 int ms_rowbatch_reserve(ms_rowbatch *b, size_t n);
 
 static inline ms_rb_cell *ms_rowbatch_next(ms_rowbatch *b)
