@@ -2,6 +2,8 @@
 /*
  * fuzz_syslog.c - libFuzzer target: the syslog header parser and the clock
  * (year inference, local->UTC).  One input = one line (no terminator).
+ * The stamp memo is checked against a plain parse: the input's first line
+ * (up to a newline) primes the memo, the rest must parse as without it.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -38,6 +40,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		ms_year_init(&ys);
 		ms_year_begin(&ys, 2026, 0);
 		(void)ms_stamp_to_utc(&tz, &ys, &sl.ts, &ts);
+	}
+	{
+		const char *nl = memchr(line, '\n', size);
+		size_t k = nl ? (size_t)(nl - line) + 1 : 0;
+		ms_stamp_memo memo;
+		ms_syslog a, b;
+		memset(&memo, 0, sizeof memo);
+		(void)ms_syslog_parse_memo(line, nl ? (size_t)(nl - line) : 0, &a, &memo);
+		ms_line_status sa = ms_syslog_parse(line + k, size - k, &a);
+		if (ms_syslog_parse_memo(line + k, size - k, &b, &memo) != sa)
+			abort();
+		if (sa == MS_LINE_OK &&
+		    (memcmp(&a.ts, &b.ts, sizeof a.ts) != 0 || a.host.p != b.host.p || a.host.n != b.host.n ||
+		     a.prog.p != b.prog.p || a.prog.n != b.prog.n || a.msg.p != b.msg.p || a.msg.n != b.msg.n ||
+		     a.pid != b.pid))
+			abort();
 	}
 	size_t n = ms_stamp_parse(ms_sv_make(line, size), &st);
 	if (n > size)

@@ -38,6 +38,9 @@ typedef struct {
 	ms_idgen ids;
 	ms_tzcache tz;
 	ms_yearstate year;
+	ms_stamp_memo stamps;   /* the last stamp parsed */
+	uint64_t utc_id;        /* stamp_id of the last stamp resolved to UTC (0: none)... */
+	int64_t utc;            /* ...and its UTC time: same stamp, same year state, same time */
 	int year_set_started;
 	/* unrecognised by program, flushed at each commit */
 	ms_strmap progs;
@@ -155,12 +158,22 @@ static void do_line(ing_ctx *c, src_state *s, const char *line, size_t len)
 	s->row.lines++;
 	s->fr->new_lines++;
 	c->total_lines++;
-	stt = ms_syslog_parse(line, len, &sl);
+	stt = ms_syslog_parse_memo(line, len, &sl, &c->stamps);
 	if (stt == MS_LINE_MARKER) {
 		s->row.skipped++;
 		return;
 	}
-	if (stt == MS_LINE_BAD || ms_stamp_to_utc(&c->tz, &c->year, &sl.ts, &ts) != 0) {
+	if (stt == MS_LINE_OK && sl.stamp_id && sl.stamp_id == c->utc_id) {
+		/* the stamp of the last line resolved, which left the year state
+		 * as it found it for that stamp (rollovers and stragglers are
+		 * decided by a different stamp) */
+		ts = c->utc;
+	} else if (stt == MS_LINE_OK && ms_stamp_to_utc(&c->tz, &c->year, &sl.ts, &ts) == 0) {
+		c->utc_id = sl.stamp_id;
+		c->utc = ts;
+	} else {
+		if (stt == MS_LINE_OK)
+			c->utc_id = 0; /* the year state may have moved */
 		s->row.malformed++;
 		s->row.unrecognised++;
 		count_unrecognised(c, MS_SV_LIT("(no syslog header)"), line, len);
@@ -471,6 +484,7 @@ static int process_stream(ing_ctx *c, const ms_stream_spec *spec, ms_file_result
 		}
 	}
 	s.path_for_db = fr->display;
+	c->utc_id = 0; /* the year state starts afresh or from the source's row */
 	s.row.compression = ms_compression_name(info->comp); /* maillog.1 may be maillog.2.gz now */
 
 	/* skip what an earlier run consumed */

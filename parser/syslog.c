@@ -301,7 +301,26 @@ static ms_line_status parse_5424(ms_sv s, size_t pos, ms_syslog *out)
 	return MS_LINE_OK;
 }
 
+/* the first n bytes of a and b are equal (n <= sizeof memo text) */
+static int stamp_eq(const char *a, const char *b, size_t n)
+{
+	uint64_t x, y, u, v;
+	if (n < 8 || n > 16)
+		return memcmp(a, b, n) == 0;
+	/* "Feb  3 12:00:00" is 15 bytes: two overlapping words */
+	memcpy(&x, a, 8);
+	memcpy(&y, b, 8);
+	memcpy(&u, a + n - 8, 8);
+	memcpy(&v, b + n - 8, 8);
+	return ((x ^ y) | (u ^ v)) == 0;
+}
+
 ms_line_status ms_syslog_parse(const char *line, size_t len, ms_syslog *out)
+{
+	return ms_syslog_parse_memo(line, len, out, NULL);
+}
+
+ms_line_status ms_syslog_parse_memo(const char *line, size_t len, ms_syslog *out, ms_stamp_memo *memo)
 {
 	ms_sv s = ms_sv_make(line, len);
 	size_t pos = 0, n;
@@ -336,16 +355,32 @@ ms_line_status ms_syslog_parse(const char *line, size_t len, ms_syslog *out)
 		return parse_5424(s, 2, out);
 	}
 
-	if (isdig(s.p[0])) {
-		n = parse_iso(s, &out->ts, &sp);
-	} else if (s.p[0] == '@') {
-		n = parse_tai64n(s, &out->ts);
-		sp = 1; /* no host */
+	if (memo && memo->n && s.n > memo->n && s.p[memo->n] == ' ' && stamp_eq(s.p, memo->text, memo->n)) {
+		/* the stamp of the line before (bytes 0..n, the space included,
+		 * are all the stamp parsers read) */
+		out->ts = memo->ts;
+		n = memo->n;
+		sp = memo->sp;
+		out->stamp_id = memo->gen;
 	} else {
-		n = parse_3164(s, &out->ts);
+		if (isdig(s.p[0])) {
+			n = parse_iso(s, &out->ts, &sp);
+		} else if (s.p[0] == '@') {
+			n = parse_tai64n(s, &out->ts);
+			sp = 1; /* no host */
+		} else {
+			n = parse_3164(s, &out->ts);
+		}
+		if (!n || n >= s.n || s.p[n] != ' ')
+			return MS_LINE_BAD;
+		if (memo && n <= sizeof memo->text) {
+			memcpy(memo->text, s.p, n);
+			memo->n = n;
+			memo->sp = sp;
+			memo->ts = out->ts;
+			out->stamp_id = ++memo->gen;
+		}
 	}
-	if (!n || n >= s.n || s.p[n] != ' ')
-		return MS_LINE_BAD;
 	pos = n + 1;
 
 	tok = token(s, &pos);

@@ -49,6 +49,7 @@ typedef struct {
 	ms_sv service;   /* prog without "/daemon": "postfix/submission"; empty if none */
 	long pid;        /* -1 when absent */
 	ms_sv msg;       /* message text after "prog[pid]: " */
+	uint64_t stamp_id; /* ms_syslog_parse_memo(): the memo's stamp this line has (0: none) */
 } ms_syslog;
 
 typedef enum {
@@ -58,6 +59,25 @@ typedef enum {
 } ms_line_status;
 
 ms_line_status ms_syslog_parse(const char *line, size_t len, ms_syslog *out);
+
+/*
+ * The last stamp parsed, kept by its text: a line that starts with the same
+ * bytes, then a space, has the same stamp (the stamp parsers read nothing
+ * past that space), so it is not parsed again.  Most lines of a busy log
+ * share their second with the line before.  Zero it to start; the caller's.
+ */
+typedef struct {
+	char text[48];
+	size_t n;       /* 0: none */
+	int sp;         /* no host field follows (TAI64N) / date and time space-separated (ISO) */
+	uint64_t gen;   /* counts the stamps stored: out->stamp_id */
+	ms_stamp ts;
+} ms_stamp_memo;
+
+/* ms_syslog_parse() with a memo: sets out->stamp_id to the memo's gen when
+ * the line's stamp is the memo's (found there or stored), else 0.  Lines
+ * whose stamp_id is the same nonzero value have the same stamp text. */
+ms_line_status ms_syslog_parse_memo(const char *line, size_t len, ms_syslog *out, ms_stamp_memo *memo);
 
 /* Parse a timestamp at the start of s; returns bytes consumed or 0. */
 size_t ms_stamp_parse(ms_sv s, ms_stamp *ts);

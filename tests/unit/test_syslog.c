@@ -207,3 +207,61 @@ UT_TEST(syslog_header_variants_of_issue3)
 	P("2026-13-03T10:15:01Z mail postfix/smtpd[1]: m", &st);
 	UT_EQ_INT(st, MS_LINE_BAD);
 }
+
+/* The stamp memo: a line is parsed as without it, whatever the line before
+ * was; stamp_id says which lines share their stamp. */
+UT_TEST(syslog_stamp_memo_same_as_parse)
+{
+	static const char *lines[] = {
+		"Feb  3 11:57:42 mail postfix/smtpd[1]: connect from x[1.2.3.4]",
+		"Feb  3 11:57:42 mail postfix/smtpd[1]: disconnect from x[1.2.3.4]",
+		"Feb  3 11:57:42.250 mail postfix/smtpd[1]: same second, a fraction",
+		"Feb  3 11:57:42.250 mail postfix/smtpd[1]: the same fraction",
+		"Feb  3 11:57:42.2501 mail postfix/smtpd[1]: a longer fraction",
+		"Feb  3 11:57:42 mail postfix/smtpd[1]: back to the whole second",
+		"Feb  3 11:57:42",
+		"Feb  3 11:57:42 ",
+		"Feb  3 11:57:42 mail",
+		"Feb  3 11:57:4x mail postfix/smtpd[1]: broken",
+		"<22>Feb  3 11:57:42 mail postfix/smtpd[1]: with a PRI",
+		"2026-02-03T11:57:42+01:00 mail postfix/smtpd[1]: iso",
+		"2026-02-03T11:57:42+01:00 mail postfix/smtpd[1]: iso again",
+		"2026-02-03T11:57:42+0100 mail postfix/smtpd[1]: iso, other offset form",
+		"2026-02-03T11:57:42Z mail postfix/smtpd[1]: iso, Z",
+		"2026-02-03 11:57:42 mail postfix/smtpd[1]: iso, space",
+		"2026-02-03 11:57:42 postfix/smtpd[1]: iso, space, no host",
+		"@4000000065a1b2c3000000aa dovecot: imap-login: tai64n",
+		"@4000000065a1b2c3000000aa dovecot: imap-login: tai64n again",
+		"1 2026-02-03T11:57:42Z mail postfix 1 - - rfc 5424",
+		"Feb  3 11:57:42\tmail postfix/smtpd[1]: a tab after the stamp",
+		"Feb  3 11:57:42 mail postfix/smtpd[1]: last\r\n",
+	};
+	ms_stamp_memo memo;
+	uint64_t id[sizeof lines / sizeof lines[0]];
+	memset(&memo, 0, sizeof memo);
+	for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++) {
+		ms_syslog a, b;
+		ms_line_status sa = ms_syslog_parse(lines[i], strlen(lines[i]), &a);
+		ms_line_status sb = ms_syslog_parse_memo(lines[i], strlen(lines[i]), &b, &memo);
+		UT_EQ_INT(sb, sa);
+		UT_EQ_INT(a.stamp_id, 0);
+		id[i] = sa == MS_LINE_OK ? b.stamp_id : 0;
+		if (sa != MS_LINE_OK)
+			continue;
+		UT_ASSERT(memcmp(&a.ts, &b.ts, sizeof a.ts) == 0);
+		UT_ASSERT(a.host.p == b.host.p && a.host.n == b.host.n);
+		UT_ASSERT(a.prog.p == b.prog.p && a.prog.n == b.prog.n);
+		UT_ASSERT(a.msg.p == b.msg.p && a.msg.n == b.msg.n);
+		UT_EQ_INT(b.pid, a.pid);
+	}
+	UT_ASSERT(id[0] != 0 && id[1] == id[0]);  /* the same second */
+	UT_ASSERT(id[2] != id[1] && id[3] == id[2]); /* a fraction is another stamp */
+	UT_ASSERT(id[4] != id[3] && id[5] != id[4]);
+	UT_ASSERT(id[10] == id[5]);                /* after its PRI */
+	UT_ASSERT(id[12] == id[11] && id[13] != id[12] && id[14] != id[13]);
+	UT_ASSERT(id[15] != 0 && id[16] == id[15]);
+	UT_ASSERT(id[18] == id[17]);
+	UT_EQ_INT(id[19], 0);                      /* RFC 5424: not kept */
+	UT_ASSERT(id[21] != 0 && id[21] != id[10]); /* only the last stamp is kept */
+	UT_ASSERT(memo.gen > 5);
+}
