@@ -163,10 +163,12 @@ ms_family ms_grammar_classify(ms_grammar *g, const ms_syslog *sl, ms_event *ev)
 
 size_t ms_queue_id_len(ms_sv s)
 {
-	size_t i = 0;
-	while (i < s.n && i < 24) {
-		char c = s.p[i];
-		if ((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'))
+	size_t i = 0, max = s.n < 24 ? s.n : 24;
+	/* letters and digits, branch-free: (c | 0x20) folds case and maps
+	 * no other byte into 'a'..'z' */
+	while (i < max) {
+		unsigned c = (unsigned char)s.p[i];
+		if ((c - '0' < 10u) | ((c | 0x20u) - 'a' < 26u))
 			i++;
 		else
 			break;
