@@ -67,6 +67,20 @@ static const struct {
  * 127 k addresses nearly all stay.  A miss takes the string map's path.
  */
 #define V4_BUCKET_BITS 17
+
+/*
+ * The last key and id of each low-variety field (a record's host, service,
+ * mechanism, end reason...): consecutive records mostly repeat them, and a
+ * strcmp with a key in cache is a fraction of a lookup (hash, slot, entry).
+ * One per field, not per map: the fields of one map alternate.  Emptied
+ * with the maps at a rollback.
+ */
+enum { KM_HOST, KM_SERVICE, KM_MECH, KM_END_REASON, KM_END_AFTER, KM_AUTH_REASON, KM_ACTION, KM_STAGE,
+       KM_VERDICT, KM_BACKEND, KM__N };
+typedef struct {
+	int64_t id;  /* 0: empty */
+	char k[56];
+} key_memo;
 typedef struct {
 	uint32_t addr[2];
 	uint32_t id[2]; /* 0: empty; [0] the more recently used */
@@ -100,6 +114,7 @@ struct ms_store {
 	intern_t ips, accts, hosts, strs, tls;
 	v4_bucket *v4;          /* made by the first address written; NULL if it could not be had */
 	int v4_tried;
+	key_memo memo[KM__N];
 	int failed;
 	int in_tx;
 	char err[512];
@@ -402,6 +417,7 @@ void ms_store_rollback(ms_store *s)
 	 * filters of keys seen: dropped, the next load decides afresh */
 	if (s->v4)
 		memset(s->v4, 0, sizeof *s->v4 << V4_BUCKET_BITS);
+	memset(s->memo, 0, sizeof s->memo);
 	intern_t *all[] = { &s->ips, &s->accts, &s->hosts, &s->strs, &s->tls };
 	for (size_t i = 0; i < sizeof all / sizeof *all; i++) {
 		ms_strmap_clear(&all[i]->map);
@@ -623,6 +639,25 @@ static int64_t str_id(ms_store *s, const char *v)
 	return intern(s, &s->strs, ST_STR_INS, "SELECT id, s FROM strings", v);
 }
 
+/* look(s, k) through the field's memo */
+static int64_t memo_id(ms_store *s, int field, int64_t (*look)(ms_store *, const char *), const char *k)
+{
+	key_memo *m = &s->memo[field];
+	if (!k || !*k)
+		return look(s, k);
+	if (m->id && strcmp(m->k, k) == 0)
+		return m->id;
+	int64_t id = look(s, k);
+	size_t n = strlen(k);
+	if (n < sizeof m->k && !s->failed) {
+		memcpy(m->k, k, n + 1);
+		m->id = id;
+	}
+	return id;
+}
+
+static int64_t host_memo(ms_store *s, const char *h) { return memo_id(s, KM_HOST, host_id, h ? h : ""); }
+
 void ms_account_normalise(const char *in, char *out, size_t cap)
 {
 	size_t n = strlen(in);
@@ -815,9 +850,10 @@ static void step_row(ms_store *s, int t)
 static void w_session(void *ctx, const ms_session_rec *r)
 {
 	ms_store *s = ctx;
-	int64_t h = host_id(s, r->host), sv = str_id(s, r->service), ip = ip_id(s, r->ip),
-		cn = str_id(s, r->client_name), er = str_id(s, r->end_reason), ea = str_id(s, r->end_after),
-		tl = tls_id(s, r), ac = acct_id(s, r->auth_user), am = str_id(s, r->auth_method);
+	int64_t h = host_memo(s, r->host), sv = memo_id(s, KM_SERVICE, str_id, r->service), ip = ip_id(s, r->ip),
+		cn = str_id(s, r->client_name), er = memo_id(s, KM_END_REASON, str_id, r->end_reason),
+		ea = memo_id(s, KM_END_AFTER, str_id, r->end_after), tl = tls_id(s, r), ac = acct_id(s, r->auth_user),
+		am = memo_id(s, KM_MECH, str_id, r->auth_method);
 	const int t = RT_SESSION;
 	row_t *row = &s->rows[t];
 	const ms_counters *c = &r->counters;
@@ -881,8 +917,10 @@ static void w_session(void *ctx, const ms_session_rec *r)
 static void w_auth(void *ctx, const ms_auth_rec *r)
 {
 	ms_store *s = ctx;
-	int64_t h = host_id(s, r->host), sv = str_id(s, r->service), ip = ip_id(s, r->ip), m = str_id(s, r->mech),
-		rs = r->reason ? str_id(s, r->reason[0] ? r->reason : "(empty)") : 0, ac = acct_id(s, r->account);
+	int64_t h = host_memo(s, r->host), sv = memo_id(s, KM_SERVICE, str_id, r->service), ip = ip_id(s, r->ip),
+		m = memo_id(s, KM_MECH, str_id, r->mech),
+		rs = r->reason ? memo_id(s, KM_AUTH_REASON, str_id, r->reason[0] ? r->reason : "(empty)") : 0,
+		ac = acct_id(s, r->account);
 	const int t = RT_AUTH;
 	row_t *row = &s->rows[t];
 	r_int(row, r->id);
@@ -915,7 +953,7 @@ static void w_auth(void *ctx, const ms_auth_rec *r)
 static void w_message(void *ctx, const ms_message_rec *r)
 {
 	ms_store *s = ctx;
-	int64_t h = host_id(s, r->host), ip = ip_id(s, r->ip), ac = acct_id(s, r->account);
+	int64_t h = host_memo(s, r->host), ip = ip_id(s, r->ip), ac = acct_id(s, r->account);
 	const int t = RT_MESSAGE;
 	row_t *row = &s->rows[t];
 	r_int(row, r->id);
@@ -940,7 +978,8 @@ static void w_message(void *ctx, const ms_message_rec *r)
 static void w_reject(void *ctx, const ms_reject_rec *r)
 {
 	ms_store *s = ctx;
-	int64_t h = host_id(s, r->host), ip = ip_id(s, r->ip), a = str_id(s, r->action), st = str_id(s, r->stage);
+	int64_t h = host_memo(s, r->host), ip = ip_id(s, r->ip), a = memo_id(s, KM_ACTION, str_id, r->action),
+		st = memo_id(s, KM_STAGE, str_id, r->stage);
 	const int t = RT_REJECT;
 	row_t *row = &s->rows[t];
 	r_int(row, r->id);
@@ -964,7 +1003,7 @@ static void w_reject(void *ctx, const ms_reject_rec *r)
 static void w_postscreen(void *ctx, const ms_postscreen_rec *r)
 {
 	ms_store *s = ctx;
-	int64_t h = host_id(s, r->host), ip = ip_id(s, r->ip), v = str_id(s, r->verdict);
+	int64_t h = host_memo(s, r->host), ip = ip_id(s, r->ip), v = memo_id(s, KM_VERDICT, str_id, r->verdict);
 	const int t = RT_POSTSCREEN;
 	row_t *row = &s->rows[t];
 	r_int(row, r->id);
@@ -985,8 +1024,8 @@ static void w_postscreen(void *ctx, const ms_postscreen_rec *r)
 static void w_backend(void *ctx, const ms_backend_rec *r)
 {
 	ms_store *s = ctx;
-	int64_t h = host_id(s, r->host), ip = ip_id(s, r->ip), ac = acct_id(s, r->account),
-		b = str_id(s, r->backend), sv = str_id(s, r->service);
+	int64_t h = host_memo(s, r->host), ip = ip_id(s, r->ip), ac = acct_id(s, r->account),
+		b = memo_id(s, KM_BACKEND, str_id, r->backend), sv = memo_id(s, KM_SERVICE, str_id, r->service);
 	const int t = RT_BACKEND;
 	row_t *row = &s->rows[t];
 	r_int(row, r->id);
