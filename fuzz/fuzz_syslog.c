@@ -35,8 +35,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		ms_tzcache_init(&tz);
 		ms_year_init(&ys);
 		ms_year_begin(&ys, 0, 1700000000);
-		(void)ms_stamp_to_utc(&tz, &ys, &sl.ts, &ts);
-		(void)ms_stamp_to_utc(&tz, &ys, &sl.ts, &ts);
+		int r1 = ms_stamp_to_utc(&tz, &ys, &sl.ts, &ts);
+		{
+			/* the ingest reuses the time of a stamp resolved just before:
+			 * the same stamp again must give the same and leave the state */
+			ms_yearstate y1 = ys;
+			int64_t t2;
+			int r2 = ms_stamp_to_utc(&tz, &ys, &sl.ts, &t2);
+			if (r1 == 0 && (r2 != 0 || t2 != ts || y1.year != ys.year || y1.last_key != ys.last_key ||
+					y1.rollovers != ys.rollovers || y1.fixed != ys.fixed || y1.anchor != ys.anchor))
+				abort();
+		}
 		ms_year_init(&ys);
 		ms_year_begin(&ys, 2026, 0);
 		(void)ms_stamp_to_utc(&tz, &ys, &sl.ts, &ts);
@@ -54,7 +63,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (sa == MS_LINE_OK &&
 		    (memcmp(&a.ts, &b.ts, sizeof a.ts) != 0 || a.host.p != b.host.p || a.host.n != b.host.n ||
 		     a.prog.p != b.prog.p || a.prog.n != b.prog.n || a.msg.p != b.msg.p || a.msg.n != b.msg.n ||
-		     a.pid != b.pid))
+		     a.daemon.p != b.daemon.p || a.daemon.n != b.daemon.n || a.service.p != b.service.p ||
+		     a.service.n != b.service.n || a.pid != b.pid))
 			abort();
 	}
 	size_t n = ms_stamp_parse(ms_sv_make(line, size), &st);

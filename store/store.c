@@ -112,7 +112,7 @@ struct ms_store {
 	sqlite3_stmt *st[ST__N];
 	ms_rowbatch rows[RT__N];
 	intern_t ips, accts, hosts, strs, tls;
-	v4_bucket *v4;          /* made by the first address written; NULL if it could not be had */
+	v4_bucket *v4;          /* made by the first IPv4 address written; NULL if it could not be had */
 	int v4_tried;
 	key_memo memo[KM__N];
 	int failed;
@@ -608,11 +608,13 @@ static int v4_parse(const char *k, uint32_t *out)
 static int64_t ip_id(ms_store *s, const char *ip)
 {
 	uint32_t a;
-	if (!s->v4 && !s->v4_tried) {
+	if (!ip || !v4_parse(ip, &a))
+		return intern(s, &s->ips, ST_IP_INS, "SELECT id, ip FROM ips", ip);
+	if (!s->v4 && !s->v4_tried) { /* at the first IPv4 address */
 		s->v4_tried = 1;
 		s->v4 = calloc((size_t)1 << V4_BUCKET_BITS, sizeof *s->v4);
 	}
-	if (!s->v4 || !ip || !v4_parse(ip, &a))
+	if (!s->v4)
 		return intern(s, &s->ips, ST_IP_INS, "SELECT id, ip FROM ips", ip);
 	v4_bucket *b = &s->v4[(a * 0x9E3779B1u) >> (32 - V4_BUCKET_BITS)];
 	if (b->id[0] && b->addr[0] == a)

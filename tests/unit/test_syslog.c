@@ -235,6 +235,9 @@ UT_TEST(syslog_stamp_memo_same_as_parse)
 		"1 2026-02-03T11:57:42Z mail postfix 1 - - rfc 5424",
 		"Feb  3 11:57:42\tmail postfix/smtpd[1]: a tab after the stamp",
 		"Feb  3 11:57:42 mail postfix/smtpd[1]: last\r\n",
+		"Mar  3 11:57:42 mail postfix/smtpd[1]: only the month differs",
+		"Mar  4 11:57:42 mail postfix/smtpd[1]: only the day differs",
+		"Mar  4 11:57:43 mail postfix/smtpd[1]: only the last digit differs",
 	};
 	ms_stamp_memo memo;
 	uint64_t id[sizeof lines / sizeof lines[0]];
@@ -263,5 +266,6 @@ UT_TEST(syslog_stamp_memo_same_as_parse)
 	UT_ASSERT(id[18] == id[17]);
 	UT_EQ_INT(id[19], 0);                      /* RFC 5424: not kept */
 	UT_ASSERT(id[21] != 0 && id[21] != id[10]); /* only the last stamp is kept */
+	UT_ASSERT(id[22] != id[21] && id[23] != id[22] && id[24] != id[23]);
 	UT_ASSERT(memo.gen > 5);
 }
