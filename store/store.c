@@ -67,6 +67,10 @@ static const struct {
  * 127 k addresses nearly all stay.  A miss takes the string map's path.
  */
 #define V4_BUCKET_BITS 17
+typedef struct {
+	uint32_t addr[2];
+	uint32_t id[2]; /* 0: empty; [0] the more recently used */
+} v4_bucket;
 
 /*
  * The last key and id of each low-variety field (a record's host, service,
@@ -81,10 +85,6 @@ typedef struct {
 	int64_t id;  /* 0: empty */
 	char k[56];
 } key_memo;
-typedef struct {
-	uint32_t addr[2];
-	uint32_t id[2]; /* 0: empty; [0] the more recently used */
-} v4_bucket;
 
 /*
  * When the table was empty at the start of the run, every key it holds went
