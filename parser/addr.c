@@ -6,9 +6,10 @@
  * four decimal octets 0-255, no leading zeros, the text ends at n or at a
  * NUL.  One pass, an octet at a time (a per-byte state machine was 280
  * instructions an address). */
-static int ipv4_valid(const char *p, size_t n)
+int ms_ipv4_parse(const char *p, size_t n, uint32_t *addr)
 {
 	const char *e = p + n;
+	uint32_t a = 0;
 	for (int oct = 0; oct < 4; oct++) {
 		if (oct) {
 			if (p >= e || *p != '.')
@@ -31,8 +32,12 @@ static int ipv4_valid(const char *p, size_t n)
 					return 0;
 			}
 		}
+		a = a << 8 | v;
 	}
-	return p == e || *p == 0;
+	if (p != e && *p != 0)
+		return 0;
+	*addr = a;
+	return 1;
 }
 
 int ms_ip_family(ms_sv s)
@@ -41,7 +46,8 @@ int ms_ip_family(ms_sv s)
 	unsigned char bin[16];
 	if (s.n == 0 || s.n >= sizeof buf)
 		return 0;
-	if (ipv4_valid(s.p, s.n))
+	uint32_t a;
+	if (ms_ipv4_parse(s.p, s.n, &a))
 		return 4;
 	if (!memchr(s.p, ':', s.n))
 		return 0;

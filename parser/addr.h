@@ -8,12 +8,16 @@
 #ifndef MS_ADDR_H
 #define MS_ADDR_H
 
+#include <stdint.h>
 #include "../util/sv.h"
 
 /* 1 if s is an IPv4 or IPv6 address text (an "IPv6:" prefix is not accepted). */
 int ms_ip_valid(ms_sv s);
 /* 4 or 6 for a valid address, 0 otherwise */
 int ms_ip_family(ms_sv s);
+/* 1 and the address's 32 bits (192.0.2.1 = 0xC0000201) when p[0, n), or
+ * p up to a NUL before n, is a canonical dotted quad (no leading zeros) */
+int ms_ipv4_parse(const char *p, size_t n, uint32_t *addr);
 
 /*
  * Parse a namaddr at the start of s, ending at s.n or at one of the

@@ -12,6 +12,7 @@
 #include "store.h"
 #include "schema.h"
 #include "rowbatch.h"
+#include "../parser/addr.h"
 #include "../parser/sha256.h"
 #include "../util/strmap.h"
 
@@ -586,29 +587,10 @@ static int64_t intern(ms_store *s, intern_t *in, int st, const char *load_sql, c
 	return id;
 }
 
-/* a canonical dotted quad ("192.0.2.1": no leading zeros, nothing after) */
-static int v4_parse(const char *k, uint32_t *out)
-{
-	uint32_t a = 0;
-	for (int part = 0; part < 4; part++) {
-		unsigned v = 0, d = 0;
-		if (part && *k++ != '.')
-			return 0;
-		while (d < 3 && k[d] >= '0' && k[d] <= '9')
-			v = v * 10 + (unsigned)(k[d++] - '0');
-		if (d == 0 || v > 255 || (d > 1 && k[0] == '0'))
-			return 0;
-		k += d;
-		a = a << 8 | v;
-	}
-	*out = a;
-	return *k == 0;
-}
-
 static int64_t ip_id(ms_store *s, const char *ip)
 {
 	uint32_t a;
-	if (!ip || !v4_parse(ip, &a))
+	if (!ip || !ms_ipv4_parse(ip, strlen(ip), &a))
 		return intern(s, &s->ips, ST_IP_INS, "SELECT id, ip FROM ips", ip);
 	if (!s->v4 && !s->v4_tried) { /* at the first IPv4 address */
 		s->v4_tried = 1;
