@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <sqlite3.h>
 #include "ut.h"
+#include "ut_sql.h"
 #include "../../store/rowbatch.h"
 
 static sqlite3 *rb_db(ms_rowbatch *b, int cap)
@@ -23,18 +24,6 @@ static sqlite3 *rb_db(ms_rowbatch *b, int cap)
 		return NULL;
 	}
 	return db;
-}
-
-static int64_t q_int(sqlite3 *db, const char *sql)
-{
-	sqlite3_stmt *q;
-	int64_t v = -999;
-	if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) != SQLITE_OK)
-		return -998;
-	if (sqlite3_step(q) == SQLITE_ROW)
-		v = sqlite3_column_int64(q, 0);
-	sqlite3_finalize(q);
-	return v;
 }
 
 UT_TEST(rowbatch_values_order_and_copies)
@@ -58,16 +47,16 @@ UT_TEST(rowbatch_values_order_and_copies)
 		if (b.n == b.cap)
 			UT_EQ_INT(ms_rowbatch_flush(&b), SQLITE_DONE);
 	}
-	UT_EQ_INT(q_int(db, "SELECT count(*) FROM t"), 8); /* ids 1..8 flushed, rows 9 and 10 held */
+	UT_EQ_INT(ut_sql_int(db, "SELECT count(*) FROM t"), 8); /* ids 1..8 flushed, rows 9 and 10 held */
 	UT_EQ_INT(b.n, 2);
 	UT_EQ_INT(ms_rowbatch_flush(&b), SQLITE_DONE);
-	UT_EQ_INT(q_int(db, "SELECT count(*) FROM t"), 8);
-	UT_EQ_INT(q_int(db, "SELECT a FROM t WHERE id = 3"), INT64_MIN); /* the last of three rows of id 3 */
-	UT_EQ_INT(q_int(db, "SELECT s = 'r10' FROM t WHERE id = 3"), 1);
-	UT_EQ_INT(q_int(db, "SELECT a FROM t WHERE id = 7"), 7 * 1000000007LL);
-	UT_EQ_INT(q_int(db, "SELECT count(*) FROM t WHERE typeof(s) = 'text' AND s = 'r' || id"), 7);
-	UT_EQ_INT(q_int(db, "SELECT count(*) FROM t WHERE b IS NULL"), 5); /* even rows, and row 10 in id 3 */
-	UT_EQ_INT(q_int(db, "SELECT count(*) FROM t WHERE typeof(b) = 'blob' AND b = x'000102'"), 3);
+	UT_EQ_INT(ut_sql_int(db, "SELECT count(*) FROM t"), 8);
+	UT_EQ_INT(ut_sql_int(db, "SELECT a FROM t WHERE id = 3"), INT64_MIN); /* the last of three rows of id 3 */
+	UT_EQ_INT(ut_sql_int(db, "SELECT s = 'r10' FROM t WHERE id = 3"), 1);
+	UT_EQ_INT(ut_sql_int(db, "SELECT a FROM t WHERE id = 7"), 7 * 1000000007LL);
+	UT_EQ_INT(ut_sql_int(db, "SELECT count(*) FROM t WHERE typeof(s) = 'text' AND s = 'r' || id"), 7);
+	UT_EQ_INT(ut_sql_int(db, "SELECT count(*) FROM t WHERE b IS NULL"), 5); /* even rows, and row 10 in id 3 */
+	UT_EQ_INT(ut_sql_int(db, "SELECT count(*) FROM t WHERE typeof(b) = 'blob' AND b = x'000102'"), 3);
 	/* a text with a NUL inside keeps its length */
 	ms_rowbatch_int(&b, 20);
 	ms_rowbatch_null(&b);
@@ -75,7 +64,7 @@ UT_TEST(rowbatch_values_order_and_copies)
 	ms_rowbatch_null(&b);
 	UT_EQ_INT(ms_rowbatch_end_row(&b), RB_OK);
 	UT_EQ_INT(ms_rowbatch_flush(&b), SQLITE_DONE);
-	UT_EQ_INT(q_int(db, "SELECT length(CAST(s AS BLOB)) FROM t WHERE id = 20"), 3);
+	UT_EQ_INT(ut_sql_int(db, "SELECT length(CAST(s AS BLOB)) FROM t WHERE id = 20"), 3);
 	ms_rowbatch_free(&b);
 	sqlite3_close(db);
 }
@@ -105,8 +94,8 @@ UT_TEST(rowbatch_refuses_bad_rows_and_discards)
 		ms_rowbatch_int(&b, 9);
 	UT_EQ_INT(ms_rowbatch_end_row(&b), RB_OK);
 	UT_EQ_INT(ms_rowbatch_flush(&b), SQLITE_DONE);
-	UT_EQ_INT(q_int(db, "SELECT count(*) FROM t"), 1);
-	UT_EQ_INT(q_int(db, "SELECT id + a FROM t"), 18);
+	UT_EQ_INT(ut_sql_int(db, "SELECT count(*) FROM t"), 1);
+	UT_EQ_INT(ut_sql_int(db, "SELECT id + a FROM t"), 18);
 	/* an empty flush is a no-op; the module refuses a batch number it does not have */
 	UT_EQ_INT(ms_rowbatch_flush(&b), SQLITE_DONE);
 	UT_ASSERT(sqlite3_exec(db, "CREATE VIRTUAL TABLE temp.x USING ms_rows(1)", NULL, NULL, NULL) != SQLITE_OK);
@@ -137,10 +126,10 @@ UT_TEST(rowbatch_empty_values_and_full_batch)
 	UT_EQ_INT(ms_rowbatch_end_row(&b), RB_BAD_COUNT);
 	UT_EQ_INT(b.n, 2);
 	UT_EQ_INT(ms_rowbatch_flush(&b), SQLITE_DONE);
-	UT_EQ_INT(q_int(db, "SELECT count(*) FROM t"), 2);
-	UT_EQ_INT(q_int(db, "SELECT typeof(s) = 'text' AND s = '' FROM t WHERE id = 1"), 1);
-	UT_EQ_INT(q_int(db, "SELECT typeof(b) = 'blob' AND length(b) = 0 FROM t WHERE id = 1"), 1);
-	UT_EQ_INT(q_int(db, "SELECT s = 'x' FROM t WHERE id = 2"), 1);
+	UT_EQ_INT(ut_sql_int(db, "SELECT count(*) FROM t"), 2);
+	UT_EQ_INT(ut_sql_int(db, "SELECT typeof(s) = 'text' AND s = '' FROM t WHERE id = 1"), 1);
+	UT_EQ_INT(ut_sql_int(db, "SELECT typeof(b) = 'blob' AND length(b) = 0 FROM t WHERE id = 1"), 1);
+	UT_EQ_INT(ut_sql_int(db, "SELECT s = 'x' FROM t WHERE id = 2"), 1);
 	ms_rowbatch_free(&b);
 	sqlite3_close(db);
 }

@@ -6,19 +6,8 @@
 #include <stdint.h>
 #include <sqlite3.h>
 #include "ut.h"
+#include "ut_sql.h"
 #include "../../store/store.h"
-
-static int64_t q_int(sqlite3 *db, const char *sql)
-{
-	sqlite3_stmt *q;
-	int64_t v = -999;
-	if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) != SQLITE_OK)
-		return -998;
-	if (sqlite3_step(q) == SQLITE_ROW)
-		v = sqlite3_column_int64(q, 0);
-	sqlite3_finalize(q);
-	return v;
-}
 
 /* one postscreen row (the narrowest record with a host and an address) */
 static void ps(ms_store *st, const ms_sink *k, int64_t id, const char *host, const char *ip, const char *verdict)
@@ -99,7 +88,7 @@ UT_TEST(store_intern_rollback_and_forms)
 	UT_EQ_INT(ms_store_commit(st), 0);
 
 	UT_ASSERT(row_is(db, 1, "192.0.2.1", "mx1"));
-	UT_EQ_INT(q_int(db, "SELECT count(*) FROM postscreen WHERE id = 2"), 0);
+	UT_EQ_INT(ut_sql_int(db, "SELECT count(*) FROM postscreen WHERE id = 2"), 0);
 	UT_ASSERT(row_is(db, 3, "192.0.2.3", "mx3"));
 	UT_ASSERT(row_is(db, 4, "192.0.2.2", "mx2"));
 	UT_ASSERT(row_is(db, 5, "192.0.2.1", "mx1"));
@@ -107,13 +96,13 @@ UT_TEST(store_intern_rollback_and_forms)
 	UT_ASSERT(row_is(db, 7, "192.000.2.1", "mx1"));
 	UT_ASSERT(row_is(db, 8, "192.0.2.1.", "mx1"));
 	UT_ASSERT(row_is(db, 9, "192.0.2.1", "mx1"));
-	UT_EQ_INT(q_int(db, "SELECT count(*) FROM ips"), 7);
-	UT_EQ_INT(q_int(db, "SELECT count(*) FROM hosts"), 3);
-	UT_EQ_INT(q_int(db, "SELECT count(*) FROM strings WHERE s IN ('pass_new', 'hangup', 'pass_old', 'dovecot')"), 4);
-	UT_EQ_INT(q_int(db, "SELECT count(*) FROM postscreen p JOIN strings v ON v.id = p.verdict_id WHERE p.id = 4 AND "
+	UT_EQ_INT(ut_sql_int(db, "SELECT count(*) FROM ips"), 7);
+	UT_EQ_INT(ut_sql_int(db, "SELECT count(*) FROM hosts"), 3);
+	UT_EQ_INT(ut_sql_int(db, "SELECT count(*) FROM strings WHERE s IN ('pass_new', 'hangup', 'pass_old', 'dovecot')"), 4);
+	UT_EQ_INT(ut_sql_int(db, "SELECT count(*) FROM postscreen p JOIN strings v ON v.id = p.verdict_id WHERE p.id = 4 AND "
 			    "v.s = 'hangup'"),
 		  1);
-	UT_EQ_INT(q_int(db, "SELECT count(*) FROM backend_events b JOIN strings v ON v.id = b.backend_id JOIN ips i ON "
+	UT_EQ_INT(ut_sql_int(db, "SELECT count(*) FROM backend_events b JOIN strings v ON v.id = b.backend_id JOIN ips i ON "
 			    "i.id = b.ip_id WHERE v.s = 'dovecot' AND i.ip = '192.0.2.9'"),
 		  1);
 	ms_store_close(st);
@@ -137,8 +126,8 @@ UT_TEST(store_intern_v4_many)
 			ps(st, &k, id++, "mx", ip, "pass_new");
 		}
 	UT_EQ_INT(ms_store_commit(st), 0);
-	UT_EQ_INT(q_int(db, "SELECT count(*) FROM ips"), n);
-	UT_EQ_INT(q_int(db, "SELECT count(*) FROM postscreen p JOIN ips i ON i.id = p.ip_id WHERE i.ip = '10.' || "
+	UT_EQ_INT(ut_sql_int(db, "SELECT count(*) FROM ips"), n);
+	UT_EQ_INT(ut_sql_int(db, "SELECT count(*) FROM postscreen p JOIN ips i ON i.id = p.ip_id WHERE i.ip = '10.' || "
 			    "((p.id - 1) % 300000 / 65536) || '.' || ((p.id - 1) % 300000 / 256 % 256) || '.' || "
 			    "((p.id - 1) % 300000 % 256)"),
 		  2 * n);
