@@ -50,6 +50,7 @@ static void small_cfg(ms_tracker_cfg *cfg)
 	cfg->max_messages = 16;
 	cfg->max_postscreen = 16;
 	cfg->idle_timeout = 600;
+	cfg->msg_idle_timeout = 1200;
 	memset(cfg->hmac_key, 7, sizeof cfg->hmac_key);
 	cfg->hmac_key_len = sizeof cfg->hmac_key;
 }

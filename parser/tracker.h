@@ -33,6 +33,7 @@ typedef struct {
 	int max_open;            /* open sessions (16384) */
 	int max_pending;         /* pending failures / back-end lines (8192) */
 	int max_messages;        /* tracked queue ids of authenticated mail (16384) */
+	int msg_idle_timeout;    /* seconds of log time after which an idle tracked message is written and dropped (5 days) */
 	int max_postscreen;      /* open postscreen conversations (8192) */
 	uint8_t hmac_key[32];
 	size_t hmac_key_len;
