@@ -502,8 +502,96 @@ static void emit_pback(ms_tracker *t, const t_pback *b)
 		t->sink.backend(t->sink.ctx, &r);
 }
 
-static t_pfail *pf_at(ms_tracker *t, int k) { return &t->pf[(t->pf_head + k) % t->cfg.max_pending]; }
-static t_pback *pb_at(ms_tracker *t, int k) { return &t->pb[(t->pb_head + k) % t->cfg.max_pending]; }
+static t_pfail *pf_at(ms_tracker *t, int k) { return &t->pf[(t->pf_head + k) % t->pf_cap]; }
+static t_pback *pb_at(ms_tracker *t, int k) { return &t->pb[(t->pb_head + k) % t->pb_cap]; }
+
+/*
+ * The pending rings start at RING_START slots and double when full, up to
+ * cfg.max_pending.  Their head goes round and round: a ring allocated at its
+ * cap (8 192 failures, 6 MB) became resident in full however few failures
+ * were ever pending at once (the benchmark's peak is a few hundred).
+ */
+#define RING_START 64
+
+/* the count entries from head of a ring of cap slots, first in a new ring of ncap slots */
+static void *ring_copy(const void *ring, int head, int count, int cap, int ncap, size_t size)
+{
+	char *n = malloc((size_t)ncap * size);
+	if (!n)
+		return NULL;
+	for (int k = 0; k < count; k++)
+		memcpy(n + (size_t)k * size, (const char *)ring + (size_t)((head + k) % cap) * size, size);
+	return n;
+}
+
+static int ring_next_cap(int cap, int max) { return cap > max / 2 ? max : 2 * cap; }
+
+/* 1 when the failure ring has room for one more (grown if need be), 0 when it is at its cap */
+static int pf_room(ms_tracker *t)
+{
+	if (t->pf_count < t->pf_cap)
+		return 1;
+	if (t->pf_cap >= t->cfg.max_pending)
+		return 0;
+	int nc = ring_next_cap(t->pf_cap, t->cfg.max_pending);
+	t_pfail *n = ring_copy(t->pf, t->pf_head, t->pf_count, t->pf_cap, nc, sizeof *n);
+	if (!n)
+		return 0;
+	free(t->pf);
+	t->pf = n;
+	t->pf_head = 0;
+	t->pf_cap = nc;
+	return 1;
+}
+
+static int pb_room(ms_tracker *t)
+{
+	if (t->pb_count < t->pb_cap)
+		return 1;
+	if (t->pb_cap >= t->cfg.max_pending)
+		return 0;
+	int nc = ring_next_cap(t->pb_cap, t->cfg.max_pending);
+	t_pback *n = ring_copy(t->pb, t->pb_head, t->pb_count, t->pb_cap, nc, sizeof *n);
+	if (!n)
+		return 0;
+	free(t->pb);
+	t->pb = n;
+	t->pb_head = 0;
+	t->pb_cap = nc;
+	return 1;
+}
+
+/* the smallest cap of the doubling series from RING_START that holds n (n <= max) */
+static int ring_cap_for(int n, int max)
+{
+	int c = RING_START < max ? RING_START : max;
+	while (c < n)
+		c = ring_next_cap(c, max);
+	return c;
+}
+
+int ms_tracker_rings_reset(ms_tracker *t, int npf, int npb)
+{
+	if (npf < 0 || npb < 0 || npf > t->cfg.max_pending || npb > t->cfg.max_pending)
+		return -1;
+	int cf = ring_cap_for(npf, t->cfg.max_pending), cb = ring_cap_for(npb, t->cfg.max_pending);
+	t_pfail *f = calloc((size_t)cf, sizeof *f);
+	t_pback *b = calloc((size_t)cb, sizeof *b);
+	if (!f || !b) {
+		free(f);
+		free(b);
+		return -1;
+	}
+	free(t->pf);
+	free(t->pb);
+	t->pf = f;
+	t->pb = b;
+	t->pf_cap = cf;
+	t->pb_cap = cb;
+	t->pf_head = t->pf_count = 0;
+	t->pb_head = t->pb_count = 0;
+	return 0;
+}
 
 static void pf_pop(ms_tracker *t)
 {
@@ -511,7 +599,7 @@ static void pf_pop(ms_tracker *t)
 	if (!f->matched)
 		emit_pfail(t, f, NULL, 0, 0);
 	f->used = 0;
-	t->pf_head = (t->pf_head + 1) % t->cfg.max_pending;
+	t->pf_head = (t->pf_head + 1) % t->pf_cap;
 	t->pf_count--;
 }
 
@@ -521,7 +609,7 @@ static void pb_pop(ms_tracker *t)
 	if (b->used == 1)
 		emit_pback(t, b);
 	b->used = 0;
-	t->pb_head = (t->pb_head + 1) % t->cfg.max_pending;
+	t->pb_head = (t->pb_head + 1) % t->pb_cap;
 	t->pb_count--;
 }
 
@@ -594,7 +682,7 @@ static void backend_line(ms_tracker *t, t_pback *nb)
 		return;
 	}
 	/* hold it: its failure may still be logged */
-	if (t->pb_count == t->cfg.max_pending)
+	if (!pb_room(t))
 		pb_pop(t);
 	t_pback *slot = pb_at(t, t->pb_count);
 	*slot = *nb;
@@ -608,7 +696,7 @@ static void failure_line(ms_tracker *t, t_pfail *nf)
 	for (int k = 0; k < t->pb_count; k++) {
 		t_pback *b = pb_at(t, k);
 		if (b->used == 1 && compatible(t, nf, b)) {
-			if (t->pf_count == t->cfg.max_pending)
+			if (!pf_room(t))
 				pf_pop(t);
 			t_pfail *slot = pf_at(t, t->pf_count);
 			*slot = *nf;
@@ -618,7 +706,7 @@ static void failure_line(ms_tracker *t, t_pfail *nf)
 			return;
 		}
 	}
-	if (t->pf_count == t->cfg.max_pending)
+	if (!pf_room(t))
 		pf_pop(t);
 	t_pfail *slot = pf_at(t, t->pf_count);
 	*slot = *nf;
@@ -1639,8 +1727,9 @@ ms_tracker *ms_tracker_new(const ms_tracker_cfg *cfg, const ms_sink *sink, const
 	t->sess_htcap = pow2_at_least(2 * t->cfg.max_open);
 	t->sess_ht = malloc((size_t)t->sess_htcap * sizeof *t->sess_ht);
 	t->sess_free = malloc((size_t)t->cfg.max_open * sizeof *t->sess_free);
-	t->pf = calloc((size_t)t->cfg.max_pending, sizeof *t->pf);
-	t->pb = calloc((size_t)t->cfg.max_pending, sizeof *t->pb);
+	t->pf_cap = t->pb_cap = ring_cap_for(0, t->cfg.max_pending);
+	t->pf = calloc((size_t)t->pf_cap, sizeof *t->pf);
+	t->pb = calloc((size_t)t->pb_cap, sizeof *t->pb);
 	t->msg_cap = 2 * t->cfg.max_messages;
 	t->msg = calloc((size_t)t->cfg.max_messages, sizeof *t->msg);
 	t->msg_ht = malloc((size_t)t->msg_cap * sizeof *t->msg_ht);

@@ -138,10 +138,10 @@ struct ms_tracker {
 	int sess_hi, msg_hi;     /* slots at or above these were never used (and never touched:
 				  * scans stop there so memory follows the peak, not the caps) */
 
-	t_pfail *pf;             /* ring, cfg.max_pending */
-	int pf_head, pf_count;
-	t_pback *pb;             /* ring, cfg.max_pending */
-	int pb_head, pb_count;
+	t_pfail *pf;             /* ring of pf_cap slots */
+	int pf_head, pf_count, pf_cap;
+	t_pback *pb;             /* ring of pb_cap slots */
+	int pb_head, pb_count, pb_cap; /* caps: doubled when full, up to cfg.max_pending */
 
 	t_msg *msg;              /* pool of cfg.max_messages; free slots reused lowest first */
 	int32_t *msg_ht;         /* open-addressed by (host,qid): msg_cap slots of pool indices, -1 empty */
@@ -161,5 +161,7 @@ struct ms_tracker {
 
 /* tracker.c internals used by tracker_state.c */
 void ms_tracker_rebuild_index(ms_tracker *t);
+/* empties both pending rings, with room for npf and npb entries; -1: out of memory */
+int ms_tracker_rings_reset(ms_tracker *t, int npf, int npb);
 
 #endif

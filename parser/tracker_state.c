@@ -76,9 +76,9 @@ void *ms_tracker_save(const ms_tracker *t, size_t *len)
 		if (t->sess[i].used)
 			put(&w, &t->sess[i], sizeof(t_sess));
 	for (int k = 0; k < t->pf_count; k++)
-		put(&w, &t->pf[(t->pf_head + k) % t->cfg.max_pending], sizeof(t_pfail));
+		put(&w, &t->pf[(t->pf_head + k) % t->pf_cap], sizeof(t_pfail));
 	for (int k = 0; k < t->pb_count; k++)
-		put(&w, &t->pb[(t->pb_head + k) % t->cfg.max_pending], sizeof(t_pback));
+		put(&w, &t->pb[(t->pb_head + k) % t->pb_cap], sizeof(t_pback));
 	for (int i = 0; i < t->msg_hi; i++)
 		if (t->msg[i].used)
 			put(&w, &t->msg[i], sizeof(t_msg));
@@ -132,6 +132,9 @@ int ms_tracker_load(ms_tracker *t, const void *blob, size_t len)
 		      sizeof(t_ps) * (size_t)h.nps + sizeof t->rdns + sizeof t->nouser;
 	if ((size_t)(end - p) != need)
 		return -1;
+	/* the only step that can fail, so before anything changes: rings sized for what they will hold */
+	if (ms_tracker_rings_reset(t, h.npf, h.npb) != 0)
+		return -1;
 
 	memset(t->names, 0, sizeof(t_name) * (size_t)t->nnames); /* names past nnames are never read */
 	memcpy(t->names, p, sizeof(t_name) * (size_t)h.nnames);
@@ -147,8 +150,7 @@ int ms_tracker_load(ms_tracker *t, const void *blob, size_t len)
 		fix_sess(&t->sess[i], t->nnames);
 	}
 	t->sess_hi = h.nsess;
-	/* ring slots past the count are never read before being overwritten: no clearing
-	 * (clearing the whole ring would make all of it resident) */
+	/* the rings are new and empty: the entries go first */
 	for (int i = 0; i < h.npf; i++) {
 		t_pfail *f = &t->pf[i];
 		memcpy(f, p, sizeof *f);
@@ -162,7 +164,6 @@ int ms_tracker_load(ms_tracker *t, const void *blob, size_t len)
 	}
 	t->pf_head = 0;
 	t->pf_count = h.npf;
-	/* (as for pf: no clearing) */
 	for (int i = 0; i < h.npb; i++) {
 		t_pback *b = &t->pb[i];
 		memcpy(b, p, sizeof *b);
