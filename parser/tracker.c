@@ -163,6 +163,7 @@ static void sess_ht_remove(ms_tracker *t, int idx)
 }
 
 static uint64_t msg_hash(int host, const char *qid);
+static uint64_t ps_hash(int host, const char *ip, long port);
 
 void ms_tracker_rebuild_index(ms_tracker *t)
 {
@@ -196,6 +197,26 @@ void ms_tracker_rebuild_index(ms_tracker *t)
 			int slot = (int)((h + (uint64_t)k) % (uint64_t)t->msg_cap);
 			if (t->msg_ht[slot] < 0) {
 				t->msg_ht[slot] = i;
+				break;
+			}
+		}
+	}
+	for (int i = 0; i < t->ps_cap; i++)
+		t->ps_ht[i] = -1;
+	t->ps_nfree = 0;
+	for (int i = t->cfg.max_postscreen - 1; i >= t->ps_hi; i--)
+		t->ps_free[t->ps_nfree++] = i;
+	for (int i = t->ps_hi - 1; i >= 0; i--) {
+		const t_ps *p = &t->ps[i];
+		if (!p->used) {
+			t->ps_free[t->ps_nfree++] = i;
+			continue;
+		}
+		uint64_t h = ps_hash(p->host, p->ip, p->port);
+		for (int k = 0; k < t->ps_cap; k++) {
+			int slot = (int)((h + (uint64_t)k) % (uint64_t)t->ps_cap);
+			if (t->ps_ht[slot] < 0) {
+				t->ps_ht[slot] = i;
 				break;
 			}
 		}
@@ -941,85 +962,108 @@ static void emit_ps(ms_tracker *t, const t_ps *p)
 		t->sink.postscreen(t->sink.ctx, &r);
 }
 
-static void ps_delete(ms_tracker *t, int slot)
-{
-	int cap = t->ps_cap, j = slot;
-	t->ps[slot].used = 0;
-	t->nps--;
-	for (;;) {
-		j = (j + 1) % cap;
-		if (!t->ps[j].used)
-			break;
-		int home = (int)(ps_hash(t->ps[j].host, t->ps[j].ip, t->ps[j].port) % (uint64_t)cap);
-		int in_range = slot <= j ? (home > slot && home <= j) : (home > slot || home <= j);
-		if (!in_range) {
-			t->ps[slot] = t->ps[j];
-			t->ps[j].used = 0;
-			slot = j;
-		}
-	}
-}
+/*
+ * Postscreen conversations live in a pool (lowest free slot first, so the
+ * memory touched follows the most ever open at once), found through a table
+ * of pool indices.  The table held the entries themselves until this round:
+ * 16 384 slots of 152 bytes, spread by the hash, all of it resident and
+ * most lookups a cache miss, for the few hundred conversations open at once.
+ */
 
-/* the slot of (host, ip, port), or -1 and *first_free (-1: the table is full) */
-static int ps_find(const ms_tracker *t, int host, const char *ip, long port, int *first_free)
+/* the pool index of (host, ip, port), or -1 and *free_slot: the table slot it would take (-1: full) */
+static int ps_find(const ms_tracker *t, int host, const char *ip, long port, int *free_slot)
 {
 	uint64_t h = ps_hash(host, ip, port);
-	*first_free = -1;
+	*free_slot = -1;
 	for (int i = 0; i < t->ps_cap; i++) {
 		int slot = (int)((h + (uint64_t)i) % (uint64_t)t->ps_cap);
-		const t_ps *p = &t->ps[slot];
-		if (!p->used) {
-			*first_free = slot;
+		int32_t v = t->ps_ht[slot];
+		if (v < 0) {
+			*free_slot = slot;
 			return -1;
 		}
+		const t_ps *p = &t->ps[v];
 		if (p->host == host && p->port == port && !strcmp(p->ip, ip))
-			return slot;
+			return v;
 	}
 	return -1;
 }
 
+/* forgets pool entry idx (backward-shift deletion from the table) */
+static void ps_delete(ms_tracker *t, int idx)
+{
+	const t_ps *p = &t->ps[idx];
+	int cap = t->ps_cap, slot = -1;
+	uint64_t h = ps_hash(p->host, p->ip, p->port);
+	for (int i = 0; i < cap; i++) {
+		int sl = (int)((h + (uint64_t)i) % (uint64_t)cap);
+		if (t->ps_ht[sl] == idx) {
+			slot = sl;
+			break;
+		}
+		if (t->ps_ht[sl] < 0)
+			break;
+	}
+	t->ps[idx].used = 0;
+	t->ps_free[t->ps_nfree++] = idx;
+	t->nps--;
+	if (slot < 0)
+		return;
+	int j = slot;
+	for (;;) {
+		j = (j + 1) % cap;
+		int32_t v = t->ps_ht[j];
+		if (v < 0)
+			break;
+		int home = (int)(ps_hash(t->ps[v].host, t->ps[v].ip, t->ps[v].port) % (uint64_t)cap);
+		int in_range = slot <= j ? (home > slot && home <= j) : (home > slot || home <= j);
+		if (!in_range) {
+			t->ps_ht[slot] = v;
+			slot = j;
+		}
+	}
+	t->ps_ht[slot] = -1;
+}
+
 /*
- * The table is full: write out and forget the least recently active 1/64 of
+ * The pool is full: write out and forget the least recently active 1/64 of
  * it (one per new connection with a scan of the whole table each made a
  * flood of CONNECTs that never finish 80 times slower: 200 000 took 8 s).
- * Deleting moves other entries (backward shift), so each one to go is
- * looked up again by its key.
  */
 static void ps_evict_oldest(ms_tracker *t)
 {
 	int n = 0;
-	for (int i = 0; i < t->ps_cap; i++)
+	for (int i = 0; i < t->ps_hi; i++)
 		if (t->ps[i].used)
 			t->age[n++] = (t_age){ t->ps[i].end_ts, i };
 	n = age_oldest(t->age, n, evict_batch(t->cfg.max_postscreen));
-	for (int i = 0; i < n; i++)
-		t->ps_gone[i] = t->ps[t->age[i].idx];
-	for (int i = 0; i < n; i++) {
-		int free_slot, slot = ps_find(t, t->ps_gone[i].host, t->ps_gone[i].ip, t->ps_gone[i].port, &free_slot);
-		if (slot >= 0) {
-			emit_ps(t, &t->ps[slot]);
-			ps_delete(t, slot);
-		}
+	for (int i = 0; i < n; i++) { /* pool indices stay put when others are deleted */
+		emit_ps(t, &t->ps[t->age[i].idx]);
+		ps_delete(t, t->age[i].idx);
 	}
 }
 
 static int ps_get(ms_tracker *t, int host, const ms_event *ev, const ms_lineref *ref, int create)
 {
 	char ip[T_IPLEN];
-	int first_free, slot;
+	int free_slot, idx;
 	cpy(ip, sizeof ip, ev->ip);
-	slot = ps_find(t, host, ip, ev->port, &first_free);
-	if (slot >= 0 || !create)
-		return slot;
+	idx = ps_find(t, host, ip, ev->port, &free_slot);
+	if (idx >= 0 || !create)
+		return idx;
 	if (t->nps >= t->cfg.max_postscreen) {
 		ps_evict_oldest(t);
 		if (t->nps >= t->cfg.max_postscreen)
 			return -1;
-		(void)ps_find(t, host, ip, ev->port, &first_free); /* where it goes now */
+		(void)ps_find(t, host, ip, ev->port, &free_slot); /* where it goes now */
 	}
-	if (first_free < 0)
+	if (free_slot < 0 || t->ps_nfree == 0)
 		return -1;
-	t_ps *p = &t->ps[first_free];
+	idx = t->ps_free[--t->ps_nfree];
+	if (idx >= t->ps_hi)
+		t->ps_hi = idx + 1;
+	t->ps_ht[free_slot] = idx;
+	t_ps *p = &t->ps[idx];
 	memset(p, 0, sizeof *p);
 	p->used = 1;
 	p->host = host;
@@ -1030,7 +1074,7 @@ static int ps_get(ms_tracker *t, int host, const ms_event *ev, const ms_lineref 
 	p->source_id = ref->source_id;
 	p->line = ref->line;
 	t->nps++;
-	return first_free;
+	return idx;
 }
 
 static void lower_copy(char *dst, size_t cap, ms_sv s)
@@ -1672,7 +1716,7 @@ void ms_tracker_finish(ms_tracker *t)
 		pf_pop(t);
 	while (t->pb_count)
 		pb_pop(t);
-	for (int i = 0; i < t->ps_cap; i++)
+	for (int i = 0; i < t->ps_hi; i++)
 		if (t->ps[i].used) {
 			emit_ps(t, &t->ps[i]);
 			t->ps[i].used = 0;
@@ -1735,15 +1779,16 @@ ms_tracker *ms_tracker_new(const ms_tracker_cfg *cfg, const ms_sink *sink, const
 	t->msg_ht = malloc((size_t)t->msg_cap * sizeof *t->msg_ht);
 	t->msg_free = malloc((size_t)t->cfg.max_messages * sizeof *t->msg_free);
 	t->ps_cap = 2 * t->cfg.max_postscreen;
-	t->ps = calloc((size_t)t->ps_cap, sizeof *t->ps);
+	t->ps = calloc((size_t)t->cfg.max_postscreen, sizeof *t->ps);
+	t->ps_ht = malloc((size_t)t->ps_cap * sizeof *t->ps_ht);
+	t->ps_free = malloc((size_t)t->cfg.max_postscreen * sizeof *t->ps_free);
 	/* allocated now, touched only by an eviction: no allocation to fail then */
 	int nage = t->cfg.max_open > t->cfg.max_messages ? t->cfg.max_open : t->cfg.max_messages;
-	if (t->ps_cap > nage)
-		nage = t->ps_cap;
+	if (t->cfg.max_postscreen > nage)
+		nage = t->cfg.max_postscreen;
 	t->age = malloc((size_t)nage * sizeof *t->age);
-	t->ps_gone = malloc((size_t)evict_batch(t->cfg.max_postscreen) * sizeof *t->ps_gone);
 	if (!t->names || !t->name_ht || !t->sess || !t->sess_ht || !t->sess_free || !t->pf || !t->pb || !t->msg ||
-	    !t->msg_ht || !t->msg_free || !t->ps || !t->age || !t->ps_gone) {
+	    !t->msg_ht || !t->msg_free || !t->ps || !t->ps_ht || !t->ps_free || !t->age) {
 		ms_tracker_free(t);
 		return NULL;
 	}
@@ -1769,7 +1814,8 @@ void ms_tracker_free(ms_tracker *t)
 	free(t->msg_ht);
 	free(t->msg_free);
 	free(t->ps);
+	free(t->ps_ht);
+	free(t->ps_free);
 	free(t->age);
-	free(t->ps_gone);
 	free(t);
 }

@@ -147,10 +147,11 @@ struct ms_tracker {
 	int32_t *msg_ht;         /* open-addressed by (host,qid): msg_cap slots of pool indices, -1 empty */
 	int32_t *msg_free;       /* stack of free pool slots */
 	int msg_cap, nmsg, msg_nfree;
-	t_ps *ps;                /* open-addressed by (host,ip,port), cfg.max_postscreen*2 */
-	int ps_cap, nps;
+	t_ps *ps;                /* pool of cfg.max_postscreen; free slots reused lowest first */
+	int32_t *ps_ht;          /* open-addressed by (host,ip,port): ps_cap slots of pool indices, -1 empty */
+	int32_t *ps_free;        /* stack of free pool slots */
+	int ps_cap, nps, ps_nfree, ps_hi;
 	t_age *age;              /* eviction scratch: one per entry of the largest table */
-	t_ps *ps_gone;           /* eviction scratch: the keys of a batch of postscreen entries */
 
 	t_rdns rdns[256];
 	int rdns_next;

@@ -82,7 +82,7 @@ void *ms_tracker_save(const ms_tracker *t, size_t *len)
 	for (int i = 0; i < t->msg_hi; i++)
 		if (t->msg[i].used)
 			put(&w, &t->msg[i], sizeof(t_msg));
-	for (int i = 0; i < t->ps_cap; i++)
+	for (int i = 0; i < t->ps_hi; i++)
 		if (t->ps[i].used)
 			put(&w, &t->ps[i], sizeof(t_ps));
 	put(&w, t->rdns, sizeof t->rdns);
@@ -189,8 +189,7 @@ int ms_tracker_load(ms_tracker *t, const void *blob, size_t len)
 		t->nmsg++;
 	}
 	t->msg_hi = h.nmsg;
-	if (t->nps > 0) /* with none open every slot is already free */
-		memset(t->ps, 0, sizeof(t_ps) * (size_t)t->ps_cap);
+	memset(t->ps, 0, sizeof(t_ps) * (size_t)t->ps_hi); /* only what was ever touched */
 	t->nps = 0;
 	for (int i = 0; i < h.nps; i++) {
 		t_ps q;
@@ -198,19 +197,11 @@ int ms_tracker_load(ms_tracker *t, const void *blob, size_t len)
 		p += sizeof q;
 		term(q.ip, sizeof q.ip); term(q.verdict, sizeof q.verdict);
 		if (q.host < 0 || q.host >= t->nnames) q.host = 0;
-		uint64_t hh = 0xcbf29ce484222325ULL ^ (uint64_t)q.host * 131 ^ (uint64_t)q.port * 7919;
-		for (const char *c = q.ip; *c; c++)
-			hh = (hh ^ (unsigned char)*c) * 0x100000001b3ULL;
-		for (int k = 0; k < t->ps_cap; k++) {
-			int slot = (int)((hh + (uint64_t)k) % (uint64_t)t->ps_cap);
-			if (!t->ps[slot].used) {
-				t->ps[slot] = q;
-				t->ps[slot].used = 1;
-				t->nps++;
-				break;
-			}
-		}
+		t->ps[i] = q; /* the pool is dense; ms_tracker_rebuild_index() hashes it */
+		t->ps[i].used = 1;
+		t->nps++;
 	}
+	t->ps_hi = h.nps;
 	memcpy(t->rdns, p, sizeof t->rdns);
 	p += sizeof t->rdns;
 	memcpy(t->nouser, p, sizeof t->nouser);
