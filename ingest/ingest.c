@@ -349,7 +349,7 @@ static int tracker_start(ing_ctx *c)
 	void *blob = ms_store_state_load(c->st, &blen);
 	if (blob) {
 		if (ms_tracker_load(c->tr, blob, blen) != 0)
-			say(c, 1, "saved session state is unreadable (written by another version?); "
+			say(c, 1, "saved session state is unreadable (written by another version, or damaged); "
 				  "sessions still open from the previous run start over");
 		free(blob);
 	}

@@ -1396,7 +1396,7 @@ static void backend_event(ms_tracker *t, int host, const ms_event *ev, const ms_
 	t->st.backend_lines++;
 	switch (ev->type) {
 	case EV_PLESK_NOUSER: {
-		t_nouser *n = &t->nouser[t->nouser_next++ % 64];
+		t_nouser *n = &t->nouser[t->nouser_next++ % T_NOUSER_N];
 		n->used = 1;
 		n->host = host;
 		n->ts = ref->ts;
@@ -1526,7 +1526,7 @@ void ms_tracker_feed(ms_tracker *t, const ms_syslog *sl, const ms_event *ev, con
 
 	if (ev->type == EV_RDNS_MISMATCH && idx < 0) {
 		/* logged just before "connect from": remember it for the next connect */
-		t_rdns *r = &t->rdns[t->rdns_next++ % 256];
+		t_rdns *r = &t->rdns[t->rdns_next++ % T_RDNS_N];
 		t->rdns_used += !r->used;
 		r->used = 1;
 		r->host = host;

@@ -14,6 +14,8 @@
 #define T_USERLEN 128
 #define T_SMALL 32
 #define T_MAXNAMES 4096
+#define T_RDNS_N 256             /* recent connects whose reverse name did not match */
+#define T_NOUSER_N 64            /* recent "unknown user" lines */
 
 typedef struct {
 	char s[T_HOSTLEN];
@@ -153,10 +155,10 @@ struct ms_tracker {
 	int ps_cap, nps, ps_nfree, ps_hi;
 	t_age *age;              /* eviction scratch: one per entry of the largest table */
 
-	t_rdns rdns[256];
+	t_rdns rdns[T_RDNS_N];
 	int rdns_next;
 	int rdns_used;         /* entries with used set: connects skip the scan when 0 */
-	t_nouser nouser[64];
+	t_nouser nouser[T_NOUSER_N];
 	int nouser_next;
 };
 

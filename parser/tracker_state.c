@@ -7,6 +7,7 @@
  * starts with a magic, a version and the sizes of every record, and is
  * refused when any of them differ.  Everything read back is bounds-checked.
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include "tracker_int.h"
 
@@ -111,6 +112,69 @@ static void fix_sess(t_sess *s, int nnames)
 	s->used = 1;
 }
 
+/*
+ * Times and ids read back must stay in the range the tracker computes with:
+ * it adds windows to times, subtracts times and increments ids, and a
+ * damaged database must not make that overflow (a saved "now" of INT64_MAX
+ * with a last sweep of INT64_MIN did).  Log times are within +-2^40 s
+ * (35 000 years), ids below 2^62.
+ */
+#define TS_LIM ((int64_t)1 << 40)
+static int ts_ok(int64_t v) { return v >= -TS_LIM && v <= TS_LIM; }
+static int id_ok(int64_t v) { return v >= 0 && v < ((int64_t)1 << 62); }
+
+/* 1 when every time of the blob's entries is in range (p: just past the header) */
+static int times_ok(const char *p, const blob_hdr *h)
+{
+	p += sizeof(t_name) * (size_t)h->nnames;
+	for (int i = 0; i < h->nsess; i++, p += sizeof(t_sess)) {
+		int64_t a, b;
+		memcpy(&a, p + offsetof(t_sess, start_ts), sizeof a);
+		memcpy(&b, p + offsetof(t_sess, last_ts), sizeof b);
+		if (!ts_ok(a) || !ts_ok(b))
+			return 0;
+	}
+	for (int i = 0; i < h->npf; i++, p += sizeof(t_pfail)) {
+		int64_t a;
+		memcpy(&a, p + offsetof(t_pfail, ts), sizeof a);
+		if (!ts_ok(a))
+			return 0;
+	}
+	for (int i = 0; i < h->npb; i++, p += sizeof(t_pback)) {
+		int64_t a;
+		memcpy(&a, p + offsetof(t_pback, ts), sizeof a);
+		if (!ts_ok(a))
+			return 0;
+	}
+	for (int i = 0; i < h->nmsg; i++, p += sizeof(t_msg)) {
+		int64_t a, b;
+		memcpy(&a, p + offsetof(t_msg, ts), sizeof a);
+		memcpy(&b, p + offsetof(t_msg, last_ts), sizeof b);
+		if (!ts_ok(a) || !ts_ok(b))
+			return 0;
+	}
+	for (int i = 0; i < h->nps; i++, p += sizeof(t_ps)) {
+		int64_t a, b;
+		memcpy(&a, p + offsetof(t_ps, start_ts), sizeof a);
+		memcpy(&b, p + offsetof(t_ps, end_ts), sizeof b);
+		if (!ts_ok(a) || !ts_ok(b))
+			return 0;
+	}
+	for (size_t i = 0; i < T_RDNS_N; i++, p += sizeof(t_rdns)) {
+		int64_t a;
+		memcpy(&a, p + offsetof(t_rdns, ts), sizeof a);
+		if (!ts_ok(a))
+			return 0;
+	}
+	for (size_t i = 0; i < T_NOUSER_N; i++, p += sizeof(t_nouser)) {
+		int64_t a;
+		memcpy(&a, p + offsetof(t_nouser, ts), sizeof a);
+		if (!ts_ok(a))
+			return 0;
+	}
+	return 1;
+}
+
 int ms_tracker_load(ms_tracker *t, const void *blob, size_t len)
 {
 	const char *p = blob, *end = p + len;
@@ -131,6 +195,10 @@ int ms_tracker_load(ms_tracker *t, const void *blob, size_t len)
 		      sizeof(t_pfail) * (size_t)h.npf + sizeof(t_pback) * (size_t)h.npb + sizeof(t_msg) * (size_t)h.nmsg +
 		      sizeof(t_ps) * (size_t)h.nps + sizeof t->rdns + sizeof t->nouser;
 	if ((size_t)(end - p) != need)
+		return -1;
+	if (!ts_ok(h.now) || !ts_ok(h.last_sweep) || !id_ok(h.ids.session) || !id_ok(h.ids.auth) ||
+	    !id_ok(h.ids.message) || !id_ok(h.ids.reject) || !id_ok(h.ids.postscreen) || !id_ok(h.ids.backend) ||
+	    !times_ok(p, &h))
 		return -1;
 	/* the only step that can fail, so before anything changes: rings sized for what they will hold */
 	if (ms_tracker_rings_reset(t, h.npf, h.npb) != 0)
