@@ -341,6 +341,8 @@ static int age_cmp(const void *a, const void *b)
 	const t_age *x = a, *y = b;
 	if (x->ts != y->ts)
 		return x->ts < y->ts ? -1 : 1;
+	if (x->id != y->id)
+		return x->id < y->id ? -1 : 1;
 	return (x->idx > y->idx) - (x->idx < y->idx);
 }
 
@@ -398,7 +400,7 @@ static int sess_evict_oldest(ms_tracker *t)
 	int n = 0;
 	for (int i = 0; i < t->sess_hi; i++)
 		if (t->sess[i].used)
-			t->age[n++] = (t_age){ t->sess[i].last_ts, i };
+			t->age[n++] = (t_age){ t->sess[i].last_ts, t->sess[i].id, i };
 	if (n == 0)
 		return -1;
 	n = age_oldest(t->age, n, evict_batch(t->cfg.max_open));
@@ -831,7 +833,7 @@ static void msg_evict_oldest(ms_tracker *t)
 	int n = 0;
 	for (int i = 0; i < t->msg_hi; i++)
 		if (t->msg[i].used)
-			t->age[n++] = (t_age){ t->msg[i].last_ts, i };
+			t->age[n++] = (t_age){ t->msg[i].last_ts, t->msg[i].id, i };
 	n = age_oldest(t->age, n, evict_batch(t->cfg.max_messages));
 	for (int i = 0; i < n; i++) { /* pool indices stay put when others are deleted */
 		emit_msg(t, &t->msg[t->age[i].idx]);
@@ -847,11 +849,13 @@ static void msg_evict_oldest(ms_tracker *t)
  * 4000 s by default, apart), so the default (five days, Postfix's
  * maximal_queue_lifetime) only drops what is gone.  Without this the table
  * filled up to its cap over months of logs (a 4 GB benchmark log: 9 000 of
- * them, 4.9 MB, and as much again in each checkpoint's state).
+ * them, 4.9 MB, and as much again in each checkpoint's state).  Silence is
+ * measured back from the line being read (at), not from the latest time
+ * seen: an older log read after a newer one (a backfill) keeps its messages.
  */
-static void msg_sweep_idle(ms_tracker *t)
+static void msg_sweep_idle(ms_tracker *t, int64_t at)
 {
-	int64_t limit = t->now - t->cfg.msg_idle_timeout;
+	int64_t limit = at - t->cfg.msg_idle_timeout;
 	for (int i = 0; i < t->msg_hi; i++) /* pool indices stay put when others are deleted */
 		if (t->msg[i].used && t->msg[i].last_ts < limit) {
 			emit_msg(t, &t->msg[i]);
@@ -1035,7 +1039,7 @@ static void ps_evict_oldest(ms_tracker *t)
 	int n = 0;
 	for (int i = 0; i < t->ps_hi; i++)
 		if (t->ps[i].used)
-			t->age[n++] = (t_age){ t->ps[i].end_ts, i };
+			t->age[n++] = (t_age){ t->ps[i].end_ts, t->ps[i].id, i };
 	n = age_oldest(t->age, n, evict_batch(t->cfg.max_postscreen));
 	for (int i = 0; i < n; i++) { /* pool indices stay put when others are deleted */
 		emit_ps(t, &t->ps[t->age[i].idx]);
@@ -1482,7 +1486,7 @@ void ms_tracker_feed(ms_tracker *t, const ms_syslog *sl, const ms_event *ev, con
 		expire_pending(t);
 	if ((t->lines & 4095) == 0 && t->now - t->last_sweep > 60) {
 		sweep_idle(t);
-		msg_sweep_idle(t);
+		msg_sweep_idle(t, ref->ts);
 	}
 
 	switch (ev->type) {

@@ -96,9 +96,11 @@ typedef struct {
 	int64_t source_id, line;
 } t_ps;
 
-/* an open entry's last activity, to evict the least recently active first */
+/* an open entry's last activity, to evict the least recently active first; ties go
+ * by the entry's id (creation order: the same whatever slot it has, so a run
+ * resumed from a saved state evicts the same entries as one that never stopped) */
 typedef struct {
-	int64_t ts;
+	int64_t ts, id;
 	int idx;
 } t_age;
 
