@@ -168,8 +168,10 @@ static size_t parse_tai64n(ms_sv s, ms_stamp *ts)
 		if (i <= 16)
 			v = (v << 4) | (uint64_t)d;
 	}
-	if (v < (UINT64_C(1) << 62) || v >= (UINT64_C(1) << 63))
-		return 0; /* labels >= 2^63 are reserved (and would overflow below) */
+	/* labels >= 2^63 are reserved; past the end of year 9999 (as for ISO 8601
+	 * times, four-digit years) a label is no log time: not a stamp */
+	if (v < (UINT64_C(1) << 62) || v - (UINT64_C(1) << 62) > UINT64_C(253402300799) + 10)
+		return 0;
 	ts->kind = MS_TS_EPOCH;
 	ts->epoch = (int64_t)(v - (UINT64_C(1) << 62)) - 10; /* daemontools: TAI = UTC + 10 */
 	return 25;

@@ -116,10 +116,11 @@ static void fix_sess(t_sess *s, int nnames)
  * Times and ids read back must stay in the range the tracker computes with:
  * it adds windows to times, subtracts times and increments ids, and a
  * damaged database must not make that overflow (a saved "now" of INT64_MAX
- * with a last sweep of INT64_MIN did).  Log times are within +-2^40 s
- * (35 000 years), ids below 2^62.
+ * with a last sweep of INT64_MIN did).  Times within +-2^60 s (log times
+ * end with year 9999, or a year a file's mtime gives: far inside; sums and
+ * differences of two such stay far from overflow), ids below 2^62.
  */
-#define TS_LIM ((int64_t)1 << 40)
+#define TS_LIM ((int64_t)1 << 60)
 static int ts_ok(int64_t v) { return v >= -TS_LIM && v <= TS_LIM; }
 static int id_ok(int64_t v) { return v >= 0 && v < ((int64_t)1 << 62); }
 

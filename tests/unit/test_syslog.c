@@ -117,6 +117,22 @@ UT_TEST(syslog_no_host_forms)
 	UT_EQ_SV(s.daemon, "imap-login");
 }
 
+/* a TAI64N label is a stamp up to the end of year 9999, as ISO 8601 times are */
+UT_TEST(syslog_tai64n_range)
+{
+	ms_stamp ts;
+	const char *last = "@4000003afff44189000000aa"; /* 9999-12-31T23:59:59 UTC, + 10 s TAI */
+	const char *past = "@4000003afff4418a000000aa";
+	const char *huge = "@562904981c91b044077a9e94"; /* year ~5e10: a fuzzer's */
+	UT_EQ_INT(ms_stamp_parse(ms_sv_cstr(last), &ts), 25);
+	UT_EQ_INT(ts.kind, MS_TS_EPOCH);
+	UT_EQ_INT(ts.epoch == 253402300799, 1);
+	UT_EQ_INT(ms_stamp_parse(ms_sv_cstr(past), &ts), 0);
+	UT_EQ_INT(ms_stamp_parse(ms_sv_cstr(huge), &ts), 0);
+	UT_EQ_INT(ms_stamp_parse(ms_sv_cstr("@4000000000000000000000aa"), &ts), 25);
+	UT_EQ_INT(ts.epoch == -10, 1);
+}
+
 UT_TEST(syslog_forwarded_wrapper)
 {
 	ms_line_status st;
