@@ -87,6 +87,79 @@ static const char *name_str(const ms_tracker *t, int i)
 	return (i >= 0 && i < t->nnames) ? t->names[i].s : "";
 }
 
+/* ---------- index tables ---------- */
+
+/*
+ * Sessions, messages and postscreen conversations live in pools, found
+ * through index tables: cap (a power of two) slots of pool indices, -1
+ * empty, linear probing from hash & (cap - 1).  hash_of(t, v) is the hash of
+ * pool entry v, live(t, v) whether it is in use.
+ */
+typedef uint64_t (*ix_hash_fn)(const ms_tracker *t, int32_t v);
+typedef int (*ix_live_fn)(const ms_tracker *t, int32_t v);
+
+static void ix_insert(int32_t *ht, int cap, uint64_t h, int32_t v)
+{
+	for (int i = 0; i < cap; i++) {
+		int slot = (int)((h + (uint64_t)i) & (uint64_t)(cap - 1));
+		if (ht[slot] < 0) {
+			ht[slot] = v;
+			return;
+		}
+	}
+}
+
+/* takes pool entry v out of the table (backward-shift deletion) */
+static void ix_remove(const ms_tracker *t, int32_t *ht, int cap, int32_t v, ix_hash_fn hash_of)
+{
+	uint64_t mask = (uint64_t)cap - 1, h = hash_of(t, v);
+	int slot = -1;
+	for (int i = 0; i < cap; i++) {
+		int sl = (int)((h + (uint64_t)i) & mask);
+		if (ht[sl] == v) {
+			slot = sl;
+			break;
+		}
+		if (ht[sl] < 0)
+			return;
+	}
+	if (slot < 0)
+		return;
+	for (int j = slot;;) {
+		j = (int)(((uint64_t)j + 1) & mask);
+		int32_t w = ht[j];
+		if (w < 0)
+			break;
+		int home = (int)(hash_of(t, w) & mask);
+		/* move w to slot if its home is not in (slot, j] cyclically */
+		int in_range = slot <= j ? (home > slot && home <= j) : (home > slot || home <= j);
+		if (!in_range) {
+			ht[slot] = w;
+			slot = j;
+		}
+	}
+	ht[slot] = -1;
+}
+
+/* refills the table from the live entries of pool slots [0, hi), and the stack of
+ * free slots (of max) so that the lowest is taken first; returns how many are free */
+static int ix_rebuild(const ms_tracker *t, int32_t *ht, int cap, int32_t *free_slots, int max, int hi,
+		      ix_live_fn live, ix_hash_fn hash_of)
+{
+	int nfree = 0;
+	for (int i = 0; i < cap; i++)
+		ht[i] = -1;
+	for (int i = max - 1; i >= hi; i--)
+		free_slots[nfree++] = i;
+	for (int i = hi - 1; i >= 0; i--) {
+		if (live(t, i))
+			ix_insert(ht, cap, hash_of(t, i), i);
+		else
+			free_slots[nfree++] = i;
+	}
+	return nfree;
+}
+
 /* ---------- sessions ---------- */
 
 static uint64_t sess_hash(int host, int svc, long pid)
@@ -112,129 +185,38 @@ static int sess_find(ms_tracker *t, int host, int svc, long pid)
 	return -1;
 }
 
-static void sess_ht_insert(ms_tracker *t, int idx)
+static uint64_t sess_hash_of(const ms_tracker *t, int32_t v)
 {
-	t_sess *s = &t->sess[idx];
-	int cap = t->sess_htcap;
-	uint64_t h = sess_hash(s->host, s->svc, s->pid);
-	for (int i = 0; i < cap; i++) {
-		int slot = (int)((h + (uint64_t)i) & (uint64_t)(cap - 1));
-		if (t->sess_ht[slot] < 0) {
-			t->sess_ht[slot] = idx;
-			return;
-		}
-	}
+	return sess_hash(t->sess[v].host, t->sess[v].svc, t->sess[v].pid);
 }
+static int sess_live(const ms_tracker *t, int32_t v) { return t->sess[v].used != 0; }
 
-static void sess_ht_remove(ms_tracker *t, int idx)
-{
-	int cap = t->sess_htcap, mask = cap - 1;
-	t_sess *s = &t->sess[idx];
-	uint64_t h = sess_hash(s->host, s->svc, s->pid);
-	int slot = -1;
-	for (int i = 0; i < cap; i++) {
-		int sl = (int)((h + (uint64_t)i) & (uint64_t)mask);
-		if (t->sess_ht[sl] == idx) {
-			slot = sl;
-			break;
-		}
-		if (t->sess_ht[sl] < 0)
-			return;
-	}
-	if (slot < 0)
-		return;
-	/* backward-shift deletion for linear probing */
-	int j = slot;
-	for (;;) {
-		j = (j + 1) & mask;
-		int32_t v = t->sess_ht[j];
-		if (v < 0)
-			break;
-		t_sess *o = &t->sess[v];
-		int home = (int)(sess_hash(o->host, o->svc, o->pid) & (uint64_t)mask);
-		/* move v to slot if its home is not in (slot, j] cyclically */
-		int in_range = slot <= j ? (home > slot && home <= j) : (home > slot || home <= j);
-		if (!in_range) {
-			t->sess_ht[slot] = v;
-			slot = j;
-		}
-	}
-	t->sess_ht[slot] = -1;
-}
+static void sess_ht_insert(ms_tracker *t, int idx) { ix_insert(t->sess_ht, t->sess_htcap, sess_hash_of(t, idx), idx); }
+static void sess_ht_remove(ms_tracker *t, int idx) { ix_remove(t, t->sess_ht, t->sess_htcap, idx, sess_hash_of); }
 
-static uint64_t msg_hash(int host, const char *qid);
-static uint64_t ps_hash(int host, const char *ip, long port);
+static uint64_t msg_hash_of(const ms_tracker *t, int32_t v);
+static int msg_live(const ms_tracker *t, int32_t v);
+static uint64_t ps_hash_of(const ms_tracker *t, int32_t v);
+static int ps_live(const ms_tracker *t, int32_t v);
 
 void ms_tracker_rebuild_index(ms_tracker *t)
 {
 	t->rdns_used = 0;
 	for (size_t i = 0; i < sizeof t->rdns / sizeof t->rdns[0]; i++)
 		t->rdns_used += t->rdns[i].used != 0;
-	for (int i = 0; i < t->sess_htcap; i++)
-		t->sess_ht[i] = -1;
-	t->nfree = 0;
-	for (int i = t->cfg.max_open - 1; i >= t->sess_hi; i--)
-		t->sess_free[t->nfree++] = i;
-	for (int i = t->sess_hi - 1; i >= 0; i--) {
-		if (t->sess[i].used)
-			sess_ht_insert(t, i);
-		else
-			t->sess_free[t->nfree++] = i;
-	}
-	for (int i = 0; i < t->msg_cap; i++)
-		t->msg_ht[i] = -1;
-	t->msg_nfree = 0;
-	for (int i = t->cfg.max_messages - 1; i >= t->msg_hi; i--)
-		t->msg_free[t->msg_nfree++] = i;
-	for (int i = t->msg_hi - 1; i >= 0; i--) {
-		t_msg *m = &t->msg[i];
-		if (!m->used) {
-			t->msg_free[t->msg_nfree++] = i;
-			continue;
-		}
-		uint64_t h = msg_hash(m->host, m->qid);
-		for (int k = 0; k < t->msg_cap; k++) {
-			int slot = (int)((h + (uint64_t)k) % (uint64_t)t->msg_cap);
-			if (t->msg_ht[slot] < 0) {
-				t->msg_ht[slot] = i;
-				break;
-			}
-		}
-	}
-	for (int i = 0; i < t->ps_cap; i++)
-		t->ps_ht[i] = -1;
-	t->ps_nfree = 0;
-	for (int i = t->cfg.max_postscreen - 1; i >= t->ps_hi; i--)
-		t->ps_free[t->ps_nfree++] = i;
-	for (int i = t->ps_hi - 1; i >= 0; i--) {
-		const t_ps *p = &t->ps[i];
-		if (!p->used) {
-			t->ps_free[t->ps_nfree++] = i;
-			continue;
-		}
-		uint64_t h = ps_hash(p->host, p->ip, p->port);
-		for (int k = 0; k < t->ps_cap; k++) {
-			int slot = (int)((h + (uint64_t)k) % (uint64_t)t->ps_cap);
-			if (t->ps_ht[slot] < 0) {
-				t->ps_ht[slot] = i;
-				break;
-			}
-		}
-	}
+	t->nfree = ix_rebuild(t, t->sess_ht, t->sess_htcap, t->sess_free, t->cfg.max_open, t->sess_hi, sess_live,
+			      sess_hash_of);
+	t->msg_nfree = ix_rebuild(t, t->msg_ht, t->msg_cap, t->msg_free, t->cfg.max_messages, t->msg_hi, msg_live,
+				  msg_hash_of);
+	t->ps_nfree = ix_rebuild(t, t->ps_ht, t->ps_cap, t->ps_free, t->cfg.max_postscreen, t->ps_hi, ps_live,
+				 ps_hash_of);
 	for (int k = 0; k < T_NAME_MEMO; k++)
 		t->name_memo[k] = -1;
 	for (int i = 0; i < 2 * T_MAXNAMES; i++)
 		t->name_ht[i] = -1;
 	for (int i = 0; i < t->nnames; i++) {
 		size_t n = strlen(t->names[i].s);
-		uint64_t h = hash_bytes(t->names[i].s, n, 0xcbf29ce484222325ULL);
-		for (int k = 0; k < 2 * T_MAXNAMES; k++) {
-			int slot = (int)((h + (uint64_t)k) % (uint64_t)(2 * T_MAXNAMES));
-			if (t->name_ht[slot] < 0) {
-				t->name_ht[slot] = i;
-				break;
-			}
-		}
+		ix_insert(t->name_ht, 2 * T_MAXNAMES, hash_bytes(t->names[i].s, n, 0xcbf29ce484222325ULL), i);
 	}
 }
 
@@ -549,39 +531,46 @@ static void *ring_copy(const void *ring, int head, int count, int cap, int ncap,
 
 static int ring_next_cap(int cap, int max) { return cap > max / 2 ? max : 2 * cap; }
 
+/*
+ * Room for one more entry in a ring of *cap slots holding count entries from
+ * *head: the ring itself, or a new one twice as large (up to max) with the
+ * entries first, *head and *cap updated (the caller then frees the old one).
+ * NULL when the ring is at max or memory is short: the caller drops its oldest.
+ */
+static void *ring_room(void *ring, int *head, int count, int *cap, int max, size_t size)
+{
+	if (count < *cap)
+		return ring;
+	if (*cap >= max)
+		return NULL;
+	int nc = ring_next_cap(*cap, max);
+	void *n = ring_copy(ring, *head, count, *cap, nc, size);
+	if (n) {
+		*head = 0;
+		*cap = nc;
+	}
+	return n;
+}
+
 /* 1 when the failure ring has room for one more (grown if need be), 0 when it is at its cap */
 static int pf_room(ms_tracker *t)
 {
-	if (t->pf_count < t->pf_cap)
-		return 1;
-	if (t->pf_cap >= t->cfg.max_pending)
-		return 0;
-	int nc = ring_next_cap(t->pf_cap, t->cfg.max_pending);
-	t_pfail *n = ring_copy(t->pf, t->pf_head, t->pf_count, t->pf_cap, nc, sizeof *n);
-	if (!n)
-		return 0;
-	free(t->pf);
-	t->pf = n;
-	t->pf_head = 0;
-	t->pf_cap = nc;
-	return 1;
+	t_pfail *r = ring_room(t->pf, &t->pf_head, t->pf_count, &t->pf_cap, t->cfg.max_pending, sizeof *t->pf);
+	if (r && r != t->pf) {
+		free(t->pf);
+		t->pf = r;
+	}
+	return r != NULL;
 }
 
 static int pb_room(ms_tracker *t)
 {
-	if (t->pb_count < t->pb_cap)
-		return 1;
-	if (t->pb_cap >= t->cfg.max_pending)
-		return 0;
-	int nc = ring_next_cap(t->pb_cap, t->cfg.max_pending);
-	t_pback *n = ring_copy(t->pb, t->pb_head, t->pb_count, t->pb_cap, nc, sizeof *n);
-	if (!n)
-		return 0;
-	free(t->pb);
-	t->pb = n;
-	t->pb_head = 0;
-	t->pb_cap = nc;
-	return 1;
+	t_pback *r = ring_room(t->pb, &t->pb_head, t->pb_count, &t->pb_cap, t->cfg.max_pending, sizeof *t->pb);
+	if (r && r != t->pb) {
+		free(t->pb);
+		t->pb = r;
+	}
+	return r != NULL;
 }
 
 /* the smallest cap of the doubling series from RING_START that holds n (n <= max) */
@@ -744,6 +733,9 @@ static uint64_t msg_hash(int host, const char *qid)
 	return hash_bytes(qid, strlen(qid), 0xcbf29ce484222325ULL ^ (uint64_t)host * 31);
 }
 
+static uint64_t msg_hash_of(const ms_tracker *t, int32_t v) { return msg_hash(t->msg[v].host, t->msg[v].qid); }
+static int msg_live(const ms_tracker *t, int32_t v) { return t->msg[v].used != 0; }
+
 /* The pool index of (host, qid), or -1.  The table holds pool indices so that
  * only as many t_msg entries are touched as are ever open at once. */
 static int msg_find(ms_tracker *t, int host, ms_sv qid)
@@ -752,7 +744,7 @@ static int msg_find(ms_tracker *t, int host, ms_sv qid)
 	cpy(q, sizeof q, qid);
 	uint64_t h = msg_hash(host, q);
 	for (int i = 0; i < t->msg_cap; i++) {
-		int slot = (int)((h + (uint64_t)i) % (uint64_t)t->msg_cap);
+		int slot = (int)((h + (uint64_t)i) & (uint64_t)(t->msg_cap - 1));
 		int32_t v = t->msg_ht[slot];
 		if (v < 0)
 			return -1;
@@ -789,38 +781,10 @@ static void emit_msg(ms_tracker *t, const t_msg *m)
 
 static void msg_delete(ms_tracker *t, int idx)
 {
-	int cap = t->msg_cap;
-	uint64_t h = msg_hash(t->msg[idx].host, t->msg[idx].qid);
-	int slot = -1;
-	for (int i = 0; i < cap; i++) {
-		int sl = (int)((h + (uint64_t)i) % (uint64_t)cap);
-		if (t->msg_ht[sl] == idx) {
-			slot = sl;
-			break;
-		}
-		if (t->msg_ht[sl] < 0)
-			break;
-	}
+	ix_remove(t, t->msg_ht, t->msg_cap, idx, msg_hash_of);
 	t->msg[idx].used = 0;
 	t->msg_free[t->msg_nfree++] = idx;
 	t->nmsg--;
-	if (slot < 0)
-		return;
-	/* backward-shift deletion for linear probing */
-	int j = slot;
-	for (;;) {
-		j = (j + 1) % cap;
-		int32_t v = t->msg_ht[j];
-		if (v < 0)
-			break;
-		int home = (int)(msg_hash(t->msg[v].host, t->msg[v].qid) % (uint64_t)cap);
-		int in_range = slot <= j ? (home > slot && home <= j) : (home > slot || home <= j);
-		if (!in_range) {
-			t->msg_ht[slot] = v;
-			slot = j;
-		}
-	}
-	t->msg_ht[slot] = -1;
 }
 
 /*
@@ -871,7 +835,7 @@ static void msg_new(ms_tracker *t, t_sess *s, const ms_event *ev, const ms_liner
 	cpy(q, sizeof q, ev->queue_id);
 	uint64_t h = msg_hash(s->host, q);
 	for (int i = 0; i < t->msg_cap; i++) {
-		int slot = (int)((h + (uint64_t)i) % (uint64_t)t->msg_cap);
+		int slot = (int)((h + (uint64_t)i) & (uint64_t)(t->msg_cap - 1));
 		int32_t v = t->msg_ht[slot];
 		t_msg *m = NULL;
 		if (v >= 0 && t->msg[v].host == s->host && !strcmp(t->msg[v].qid, q)) {
@@ -946,6 +910,9 @@ static uint64_t ps_hash(int host, const char *ip, long port)
 	return hash_bytes(ip, strlen(ip), 0xcbf29ce484222325ULL ^ (uint64_t)host * 131 ^ (uint64_t)port * 7919);
 }
 
+static uint64_t ps_hash_of(const ms_tracker *t, int32_t v) { return ps_hash(t->ps[v].host, t->ps[v].ip, t->ps[v].port); }
+static int ps_live(const ms_tracker *t, int32_t v) { return t->ps[v].used != 0; }
+
 static void emit_ps(ms_tracker *t, const t_ps *p)
 {
 	ms_postscreen_rec r;
@@ -980,7 +947,7 @@ static int ps_find(const ms_tracker *t, int host, const char *ip, long port, int
 	uint64_t h = ps_hash(host, ip, port);
 	*free_slot = -1;
 	for (int i = 0; i < t->ps_cap; i++) {
-		int slot = (int)((h + (uint64_t)i) % (uint64_t)t->ps_cap);
+		int slot = (int)((h + (uint64_t)i) & (uint64_t)(t->ps_cap - 1));
 		int32_t v = t->ps_ht[slot];
 		if (v < 0) {
 			*free_slot = slot;
@@ -993,40 +960,13 @@ static int ps_find(const ms_tracker *t, int host, const char *ip, long port, int
 	return -1;
 }
 
-/* forgets pool entry idx (backward-shift deletion from the table) */
+/* forgets pool entry idx */
 static void ps_delete(ms_tracker *t, int idx)
 {
-	const t_ps *p = &t->ps[idx];
-	int cap = t->ps_cap, slot = -1;
-	uint64_t h = ps_hash(p->host, p->ip, p->port);
-	for (int i = 0; i < cap; i++) {
-		int sl = (int)((h + (uint64_t)i) % (uint64_t)cap);
-		if (t->ps_ht[sl] == idx) {
-			slot = sl;
-			break;
-		}
-		if (t->ps_ht[sl] < 0)
-			break;
-	}
+	ix_remove(t, t->ps_ht, t->ps_cap, idx, ps_hash_of);
 	t->ps[idx].used = 0;
 	t->ps_free[t->ps_nfree++] = idx;
 	t->nps--;
-	if (slot < 0)
-		return;
-	int j = slot;
-	for (;;) {
-		j = (j + 1) % cap;
-		int32_t v = t->ps_ht[j];
-		if (v < 0)
-			break;
-		int home = (int)(ps_hash(t->ps[v].host, t->ps[v].ip, t->ps[v].port) % (uint64_t)cap);
-		int in_range = slot <= j ? (home > slot && home <= j) : (home > slot || home <= j);
-		if (!in_range) {
-			t->ps_ht[slot] = v;
-			slot = j;
-		}
-	}
-	t->ps_ht[slot] = -1;
 }
 
 /*
@@ -1778,11 +1718,11 @@ ms_tracker *ms_tracker_new(const ms_tracker_cfg *cfg, const ms_sink *sink, const
 	t->pf_cap = t->pb_cap = ring_cap_for(0, t->cfg.max_pending);
 	t->pf = calloc((size_t)t->pf_cap, sizeof *t->pf);
 	t->pb = calloc((size_t)t->pb_cap, sizeof *t->pb);
-	t->msg_cap = 2 * t->cfg.max_messages;
+	t->msg_cap = pow2_at_least(2 * t->cfg.max_messages);
 	t->msg = calloc((size_t)t->cfg.max_messages, sizeof *t->msg);
 	t->msg_ht = malloc((size_t)t->msg_cap * sizeof *t->msg_ht);
 	t->msg_free = malloc((size_t)t->cfg.max_messages * sizeof *t->msg_free);
-	t->ps_cap = 2 * t->cfg.max_postscreen;
+	t->ps_cap = pow2_at_least(2 * t->cfg.max_postscreen);
 	t->ps = calloc((size_t)t->cfg.max_postscreen, sizeof *t->ps);
 	t->ps_ht = malloc((size_t)t->ps_cap * sizeof *t->ps_ht);
 	t->ps_free = malloc((size_t)t->cfg.max_postscreen * sizeof *t->ps_free);
