@@ -124,56 +124,38 @@ static void fix_sess(t_sess *s, int nnames)
 static int ts_ok(int64_t v) { return v >= -TS_LIM && v <= TS_LIM; }
 static int id_ok(int64_t v) { return v >= 0 && v < ((int64_t)1 << 62); }
 
+/* n entries of size bytes from *p (which ends past them), each with times at the offsets off[]: all in range */
+static int section_ok(const char **p, size_t n, size_t size, const size_t *off, size_t noff)
+{
+	int ok = 1;
+	for (size_t i = 0; i < n; i++, *p += size)
+		for (size_t k = 0; k < noff; k++) {
+			int64_t v;
+			memcpy(&v, *p + off[k], sizeof v);
+			ok &= ts_ok(v);
+		}
+	return ok;
+}
+
 /* 1 when every time of the blob's entries is in range (p: just past the header) */
 static int times_ok(const char *p, const blob_hdr *h)
 {
+	static const size_t sess[] = { offsetof(t_sess, start_ts), offsetof(t_sess, last_ts) };
+	static const size_t pf[] = { offsetof(t_pfail, ts) }, pb[] = { offsetof(t_pback, ts) };
+	static const size_t msg[] = { offsetof(t_msg, ts), offsetof(t_msg, last_ts) };
+	static const size_t ps[] = { offsetof(t_ps, start_ts), offsetof(t_ps, end_ts) };
+	static const size_t rdns[] = { offsetof(t_rdns, ts) }, nouser[] = { offsetof(t_nouser, ts) };
+#define N(a) (sizeof(a) / sizeof((a)[0]))
 	p += sizeof(t_name) * (size_t)h->nnames;
-	for (int i = 0; i < h->nsess; i++, p += sizeof(t_sess)) {
-		int64_t a, b;
-		memcpy(&a, p + offsetof(t_sess, start_ts), sizeof a);
-		memcpy(&b, p + offsetof(t_sess, last_ts), sizeof b);
-		if (!ts_ok(a) || !ts_ok(b))
-			return 0;
-	}
-	for (int i = 0; i < h->npf; i++, p += sizeof(t_pfail)) {
-		int64_t a;
-		memcpy(&a, p + offsetof(t_pfail, ts), sizeof a);
-		if (!ts_ok(a))
-			return 0;
-	}
-	for (int i = 0; i < h->npb; i++, p += sizeof(t_pback)) {
-		int64_t a;
-		memcpy(&a, p + offsetof(t_pback, ts), sizeof a);
-		if (!ts_ok(a))
-			return 0;
-	}
-	for (int i = 0; i < h->nmsg; i++, p += sizeof(t_msg)) {
-		int64_t a, b;
-		memcpy(&a, p + offsetof(t_msg, ts), sizeof a);
-		memcpy(&b, p + offsetof(t_msg, last_ts), sizeof b);
-		if (!ts_ok(a) || !ts_ok(b))
-			return 0;
-	}
-	for (int i = 0; i < h->nps; i++, p += sizeof(t_ps)) {
-		int64_t a, b;
-		memcpy(&a, p + offsetof(t_ps, start_ts), sizeof a);
-		memcpy(&b, p + offsetof(t_ps, end_ts), sizeof b);
-		if (!ts_ok(a) || !ts_ok(b))
-			return 0;
-	}
-	for (size_t i = 0; i < T_RDNS_N; i++, p += sizeof(t_rdns)) {
-		int64_t a;
-		memcpy(&a, p + offsetof(t_rdns, ts), sizeof a);
-		if (!ts_ok(a))
-			return 0;
-	}
-	for (size_t i = 0; i < T_NOUSER_N; i++, p += sizeof(t_nouser)) {
-		int64_t a;
-		memcpy(&a, p + offsetof(t_nouser, ts), sizeof a);
-		if (!ts_ok(a))
-			return 0;
-	}
-	return 1;
+	int ok = section_ok(&p, (size_t)h->nsess, sizeof(t_sess), sess, N(sess));
+	ok &= section_ok(&p, (size_t)h->npf, sizeof(t_pfail), pf, N(pf));
+	ok &= section_ok(&p, (size_t)h->npb, sizeof(t_pback), pb, N(pb));
+	ok &= section_ok(&p, (size_t)h->nmsg, sizeof(t_msg), msg, N(msg));
+	ok &= section_ok(&p, (size_t)h->nps, sizeof(t_ps), ps, N(ps));
+	ok &= section_ok(&p, T_RDNS_N, sizeof(t_rdns), rdns, N(rdns));
+	ok &= section_ok(&p, T_NOUSER_N, sizeof(t_nouser), nouser, N(nouser));
+#undef N
+	return ok;
 }
 
 int ms_tracker_load(ms_tracker *t, const void *blob, size_t len)
