@@ -74,13 +74,10 @@ static inline long ms_sv_chr(ms_sv a, char c)
 /* Index of the last byte c, or -1. */
 static inline long ms_sv_rchr(ms_sv a, char c)
 {
-	size_t i = a.n;
-	while (i > 0) {
-		i--;
-		if (a.p[i] == c)
-			return (long)i;
-	}
-	return -1;
+	/* glibc's memrchr: a byte loop here was ~110 instructions a line in
+	 * the syslog tag alone (split_tag, split_daemon) */
+	const char *q = a.n ? memrchr(a.p, c, a.n) : NULL;
+	return q ? (long)(q - a.p) : -1;
 }
 
 /* Index of the first occurrence of needle, or -1. */
