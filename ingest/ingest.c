@@ -11,6 +11,7 @@
 #include "../input/rotate.h"
 #include "../parser/clock.h"
 #include "../parser/grammar.h"
+#include "../parser/redact.h"
 #include "../parser/sha256.h"
 #include "../parser/syslog.h"
 #include "../parser/tracker.h"
@@ -50,6 +51,7 @@ typedef struct {
 	int64_t total_lines, total_bytes;
 	double prefetch_cpu;    /* CPU seconds of the decompressing threads (ingest -v) */
 	int prefetched;         /* how many streams were read ahead on their own thread */
+	char reject_buf[LINE_MAX_LEN + 32]; /* a --rejects line, redacted */
 } ing_ctx;
 
 static double now_s(void)
@@ -88,9 +90,8 @@ static void count_unrecognised(ing_ctx *c, ms_sv prog, const char *line, size_t 
 		} else {
 			idx = (int64_t)c->npc++;
 			memset(&c->pc[idx], 0, sizeof c->pc[idx]);
-			size_t n = len < sizeof c->pc[idx].sample - 1 ? len : sizeof c->pc[idx].sample - 1;
-			memcpy(c->pc[idx].sample, line, n);
-			c->pc[idx].sample[n] = 0;
+			/* TLS-debug or verbose dialogue of a daemon we do not read can carry credentials */
+			size_t n = ms_redact_line(line, len, c->pc[idx].sample, sizeof c->pc[idx].sample);
 			for (size_t i = 0; i < n; i++) /* samples are evidence text: no NULs */
 				if (c->pc[idx].sample[i] == 0)
 					c->pc[idx].sample[i] = '?';
@@ -146,6 +147,16 @@ static void tail_update(src_state *s, const char *p, size_t n)
 	s->tail_n += n;
 }
 
+/* a line for --rejects, credentials in dialogue hidden (parser/redact.h) */
+static void write_reject(ing_ctx *c, const char *line, size_t len)
+{
+	if (len > LINE_MAX_LEN)
+		len = LINE_MAX_LEN;
+	size_t n = ms_redact_line(line, len, c->reject_buf, sizeof c->reject_buf);
+	fwrite(c->reject_buf, 1, n, c->opts->rejects);
+	fputc('\n', c->opts->rejects);
+}
+
 /* One line (without its terminator). */
 static void do_line(ing_ctx *c, src_state *s, const char *line, size_t len)
 {
@@ -177,20 +188,16 @@ static void do_line(ing_ctx *c, src_state *s, const char *line, size_t len)
 		s->row.malformed++;
 		s->row.unrecognised++;
 		count_unrecognised(c, MS_SV_LIT("(no syslog header)"), line, len);
-		if (c->opts->rejects) {
-			fwrite(line, 1, len, c->opts->rejects);
-			fputc('\n', c->opts->rejects);
-		}
+		if (c->opts->rejects)
+			write_reject(c, line, len);
 		return;
 	}
 	ms_grammar_classify(c->g, &sl, &ev);
 	if (ev.type == EV_UNKNOWN) {
 		s->row.unrecognised++;
 		count_unrecognised(c, sl.prog, line, len);
-		if (c->opts->rejects) {
-			fwrite(line, 1, len, c->opts->rejects);
-			fputc('\n', c->opts->rejects);
-		}
+		if (c->opts->rejects)
+			write_reject(c, line, len);
 	} else {
 		s->row.recognised++;
 	}

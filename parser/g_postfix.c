@@ -5,6 +5,7 @@
  * agents to=/status=, qmgr removed), outbound TLS, and operational lines.
  */
 #include "grammar.h"
+#include "redact.h"
 #include "addr.h"
 
 static int is_delivery_agent(ms_sv d)
@@ -111,6 +112,6 @@ void ms_parse_postfix_other(ms_sv d, ms_sv m, ms_event *ev)
 	    ms_sv_starts(m, "connect from ") || ms_sv_starts(m, "Placed on hold: ") ||
 	    ms_sv_starts(m, "Released from hold: ") || ms_sv_starts(m, "certificate verification failed for ") ||
 	    ms_sv_starts(m, "SSL_connect error to ") || ms_sv_starts(m, "CONNECT from [") ||
-	    ms_sv_starts(m, "DISCONNECT [") || ms_is_tls_debug_noise(m))
-		ev->type = EV_NOISE;
+	    ms_sv_starts(m, "DISCONNECT [") || ms_is_tls_debug_noise(m) || ms_dlg_msg(m))
+		ev->type = EV_NOISE; /* dialogue of smtp, lmtp, tlsproxy (TLS-debug level 4, -v): never kept */
 }

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include "tracker_int.h"
 #include "authdecode.h"
+#include "redact.h"
 
 void ms_tracker_cfg_default(ms_tracker_cfg *cfg)
 {
@@ -253,9 +254,9 @@ static void emit_session(ms_tracker *t, const t_sess *s, int state)
 	r.auth_aborts = s->auth_aborts;
 	r.auth_successes = s->auth_successes;
 	r.auth_decoded = s->auth_decoded;
-	r.auth_user = nz(s->auth_user);
-	r.auth_method = nz(s->auth_method);
-	r.auth_user_src = s->auth_user_src;
+	r.auth_user = s->auth_successes ? nz(s->auth_user) : NULL;
+	r.auth_method = s->auth_successes ? nz(s->auth_method) : NULL;
+	r.auth_user_src = s->auth_successes ? s->auth_user_src : MS_SRC_NONE;
 	r.messages = s->messages;
 	r.rejects = s->rejects;
 	r.nonsmtp = s->nonsmtp;
@@ -297,15 +298,25 @@ static void sess_close(ms_tracker *t, int idx, int state)
 {
 	t_sess *s = &t->sess[idx];
 	if (state != MS_SS_OPEN && s->counters.present && s->counters.auth_ok > 0 && s->auth_successes == 0) {
-		/* auth=S/T with S > 0 and no client= line naming the user */
-		const char *u = NULL;
+		/* auth=S/T with S > 0 and no client= line naming the user: a reject's
+		 * sasl_username (3.10+) names it, else a decoded AUTH */
+		const char *u = NULL, *mech = s->have_dec ? s->dec.mech : NULL;
 		int src = MS_SRC_NONE;
-		if (s->have_dec && s->dec.user_complete) {
+		if (s->auth_user[0]) {
+			u = s->auth_user;
+			src = s->auth_user_src;
+			mech = s->auth_method;
+		} else if (s->have_dec && s->dec.user_complete) {
 			u = s->dec.user;
 			src = MS_SRC_DECODED;
 		}
 		s->auth_successes = 1;
-		emit_success(t, s, u, src, s->have_dec ? s->dec.mech : NULL, s->last_ts, NULL);
+		emit_success(t, s, u, src, mech, s->last_ts, NULL);
+	}
+	if (!s->auth_successes) {
+		/* a reject's name the counters did not confirm is not a login */
+		s->auth_user[0] = s->auth_method[0] = 0;
+		s->auth_user_src = MS_SRC_NONE;
 	}
 	switch (state) {
 	case MS_SS_CLOSED: t->st.disconnects++; break;
@@ -1099,21 +1110,6 @@ static void postscreen_event(ms_tracker *t, int host, const ms_event *ev, const 
 
 /* ---------- TLS-debug dialogue decoding ---------- */
 
-/* Strip the logged line end; *complete = 1 when the CR LF is visible. */
-static ms_sv strip_eol(ms_sv s, int *eol)
-{
-	*eol = 0;
-	if (ms_sv_ends(s, "??")) { s.n -= 2; *eol = 1; }
-	else if (ms_sv_ends(s, "#015#012")) { s.n -= 8; *eol = 1; }
-	else if (ms_sv_ends(s, "\\r\\n")) { s.n -= 4; *eol = 1; }
-	else if (ms_sv_ends(s, "#012")) { s.n -= 4; *eol = 1; }
-	while (s.n && (s.p[s.n - 1] == '\r' || s.p[s.n - 1] == '\n' || s.p[s.n - 1] == '?')) {
-		s.n--;
-		*eol = 1;
-	}
-	return s;
-}
-
 static void dec_plain(ms_tracker *t, t_sess *s, ms_sv b64, int cut)
 {
 	ms_auth_plain ap;
@@ -1135,13 +1131,9 @@ static void dec_plain(ms_tracker *t, t_sess *s, ms_sv b64, int cut)
 	t->st.decoded_auth++;
 }
 
-static void dialogue_read(ms_tracker *t, t_sess *s, const ms_event *ev)
+/* one command the client sent; cut: the logger showed fewer bytes than were read and no line end */
+static void dialogue_cmd(ms_tracker *t, t_sess *s, ms_sv txt, int cut)
 {
-	int eol;
-	ms_sv txt = strip_eol(ev->text, &eol);
-	/* cut: the logger showed fewer bytes than were read and no line end */
-	int cut = !eol && ev->num >= 0 && (long)ev->text.n < ev->num;
-	t->st.credential_lines++;
 	if (s->in_data)
 		return;
 	if (ms_sv_starts_nocase(txt, "AUTH ")) {
@@ -1227,11 +1219,24 @@ static void dialogue_read(ms_tracker *t, t_sess *s, const ms_event *ev)
 	}
 }
 
-static void dialogue_write(ms_tracker *t, t_sess *s, const ms_event *ev)
+/* A read can hold several pipelined commands ("RSET??AUTH PLAIN AGEA...??"):
+ * each is followed as if it had been read alone. */
+static void dialogue_read(ms_tracker *t, t_sess *s, const ms_event *ev)
 {
-	int eol;
-	ms_sv txt = strip_eol(ev->text, &eol);
-	(void)t;
+	ms_sv rest = ev->text.p ? ev->text : MS_SV_LIT(""), c;
+	int eol, n = 0;
+	t->st.credential_lines++;
+	while (ms_dlg_next(&rest, &c, &eol)) {
+		if (c.n == 0 && (n > 0 || rest.p))
+			continue; /* an empty line between or after commands */
+		n++;
+		dialogue_cmd(t, s, c, !eol && ev->num >= 0 && (long)ev->text.n < ev->num);
+	}
+}
+
+/* one reply of the server */
+static void dialogue_reply(t_sess *s, ms_sv txt)
+{
 	if (ms_sv_starts(txt, "334 ")) {
 		int k = ms_auth_login_prompt(ms_sv_skip(txt, 4));
 		if (k == 1)
@@ -1250,6 +1255,16 @@ static void dialogue_write(ms_tracker *t, t_sess *s, const ms_event *ev)
 	} else if (ms_sv_starts(txt, "235") || ms_sv_starts(txt, "535") || ms_sv_starts(txt, "5")) {
 		s->dlg = 0;
 	}
+}
+
+/* replies to pipelined commands come in one write ("250 2.1.0 Ok??354 End data ...") */
+static void dialogue_write(t_sess *s, const ms_event *ev)
+{
+	ms_sv rest = ev->text.p ? ev->text : MS_SV_LIT(""), c;
+	int eol;
+	while (ms_dlg_next(&rest, &c, &eol))
+		if (c.n)
+			dialogue_reply(s, c);
 }
 
 /* ---------- the dispatcher ---------- */
@@ -1599,6 +1614,13 @@ void ms_tracker_feed(ms_tracker *t, const ms_syslog *sl, const ms_event *ev, con
 		r.line = ref->line;
 		if (t->sink.reject)
 			t->sink.reject(t->sink.ctx, &r);
+		if (ev->user.n && !s->auth_successes) {
+			/* 3.10+ names the login of an authenticated session on its rejects:
+			 * it names the success the disconnect's auth=S/T confirms (sess_close) */
+			cpy(s->auth_user, sizeof s->auth_user, ev->user);
+			cpy(s->auth_method, sizeof s->auth_method, ev->mech);
+			s->auth_user_src = MS_SRC_LOGGED;
+		}
 		return;
 	}
 	case EV_RDNS_MISMATCH:
@@ -1632,7 +1654,7 @@ void ms_tracker_feed(ms_tracker *t, const ms_syslog *sl, const ms_event *ev, con
 		dialogue_read(t, s, ev);
 		return;
 	case EV_TLS_WRITE:
-		dialogue_write(t, s, ev);
+		dialogue_write(s, ev);
 		return;
 	default:
 		return;

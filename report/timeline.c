@@ -14,6 +14,7 @@
 #include "escape.h"
 #include "../input/source.h"
 #include "export_jw.h"
+#include "../parser/redact.h"
 
 typedef struct {
 	int64_t ts;
@@ -144,50 +145,6 @@ static void counters(sqlite3_stmt *st, char *buf, size_t cap)
 
 /* --- original lines --- */
 
-static int starts(const char *s, const char *p)
-{
-	return !strncasecmp(s, p, strlen(p));
-}
-
-/*
- * line has room for at least 31 more bytes (print_lines makes sure): the
- * markers written below are shorter.
- * Redact TLS-debug dialogue that can carry credentials: everything after
- * "Read N chars: " except plain SMTP commands (AUTH keeps its mechanism),
- * and the server's "334" AUTH challenges after "Write N chars: ".
- */
-static void redact(char *line)
-{
-	char *p = strstr(line, " chars: ");
-	if (!p)
-		return;
-	char *q = p;
-	while (q > line && q[-1] >= '0' && q[-1] <= '9')
-		q--;
-	if (q == p || q - line < 6)
-		return;
-	int is_read = !strncmp(q - 5, "Read ", 5), is_write = q - line >= 6 && !strncmp(q - 6, "Write ", 6);
-	char *d = p + 8;
-	if (is_read) {
-		static const char *const safe[] = { "EHLO", "HELO", "QUIT", "RSET", "NOOP", "STARTTLS", "MAIL FROM",
-						    "RCPT TO", "DATA", "BDAT", "VRFY", "XCLIENT" };
-		for (size_t i = 0; i < sizeof safe / sizeof safe[0]; i++)
-			if (starts(d, safe[i]))
-				return;
-		if (starts(d, "AUTH ")) {
-			char *sp = strchr(d + 5, ' ');
-			char *qm = strchr(d + 5, '?');
-			char *end = sp && (!qm || sp < qm) ? sp : qm;
-			if (end)
-				strcpy(end, " [redacted]");
-			return;
-		}
-		strcpy(d, "[redacted]");
-	} else if (is_write && starts(d, "334")) {
-		strcpy(d, "334 [redacted]");
-	}
-}
-
 static int line_wanted(const char *line, const char *tag, char **qids, int nq)
 {
 	if (strstr(line, tag))
@@ -202,8 +159,8 @@ static void print_lines(FILE *f, jw *w, const char *path, int64_t first, int64_t
 {
 	ms_stream_spec spec;
 	char err[256], buf[65536], esc_buf[8192];
-	char *acc = NULL;
-	size_t acc_n = 0, acc_cap = 0;
+	char *acc = NULL, *red = NULL;
+	size_t acc_n = 0, acc_cap = 0, red_cap = 0;
 	int64_t lineno = 0;
 	int shown = 0, done = 0;
 	memset(&spec, 0, sizeof spec);
@@ -242,28 +199,28 @@ static void print_lines(FILE *f, jw *w, const char *path, int64_t first, int64_t
 				continue;
 			}
 			lineno++;
-			/* room for redact() to write its marker past a short payload */
-			if (acc && acc_n + 32 > acc_cap) {
-				char *p = realloc(acc, acc_n + 32);
-				if (p) {
-					acc = p;
-					acc_cap = acc_n + 32;
-				}
-			}
-			if (acc && acc_n + 32 > acc_cap)
-				acc_n = 0;  /* no memory for the marker: drop the line */
 			if (acc)
 				acc[acc_n] = 0;
 			if (lineno >= first && (last < first || lineno <= last) && acc &&
 			    line_wanted(acc, tag, qids, nq)) {
-				redact(acc);
+				/* TLS-debug and verbose dialogue can carry credentials (redact.h) */
+				if (red_cap < acc_n + 32) {
+					char *p = realloc(red, acc_n + 32);
+					if (!p) {
+						acc_n = 0;
+						continue; /* no memory for a redacted copy: the line is not shown */
+					}
+					red = p;
+					red_cap = acc_n + 32;
+				}
+				ms_redact_line(acc, acc_n, red, red_cap);
 				if (w) {
 					jw_open(w, NULL, '{');
 					jw_int(w, "line", lineno);
-					jw_str(w, "text", acc);
+					jw_str(w, "text", red);
 					jw_close(w, '}');
 				} else {
-					ms_esc_text_buf(esc_buf, sizeof esc_buf, acc, strlen(acc));
+					ms_esc_text_buf(esc_buf, sizeof esc_buf, red, strlen(red));
 					fprintf(f, "  %6lld| %s\n", (long long)lineno, esc_buf);
 				}
 				shown++;
@@ -278,6 +235,7 @@ static void print_lines(FILE *f, jw *w, const char *path, int64_t first, int64_t
 	else if (!shown)
 		fputs("  (no line of this session found: the file changed since it was ingested?)\n", f);
 	free(acc);
+	free(red);
 	ms_input_close(in);
 }
 

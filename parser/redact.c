@@ -1,0 +1,247 @@
+/* SPDX-License-Identifier: MIT */
+/* redact.c - logged SMTP dialogue split into commands; its secrets hidden. */
+#include <string.h>
+#include "redact.h"
+#include "addr.h"
+#include "syslog.h"
+
+/* the line ends a dialogue text may show, longest first where one starts another */
+static const struct {
+	const char *s;
+	size_t n;
+} eols[] = { { "#015#012", 8 }, { "\\r\\n", 4 }, { "#012", 4 }, { "??", 2 } };
+
+/* Where the first line end in s starts (s.n if none); *len = its length. */
+static size_t find_eol(ms_sv s, size_t *len)
+{
+	for (size_t i = 0; i < s.n; i++) {
+		char c = s.p[i];
+		if (c == '\r' || c == '\n') {
+			size_t k = i + 1;
+			while (k < s.n && (s.p[k] == '\r' || s.p[k] == '\n'))
+				k++;
+			*len = k - i;
+			return i;
+		}
+		if (c != '?' && c != '#' && c != '\\')
+			continue;
+		for (size_t e = 0; e < sizeof eols / sizeof eols[0]; e++)
+			if (s.n - i >= eols[e].n && memcmp(s.p + i, eols[e].s, eols[e].n) == 0) {
+				*len = eols[e].n;
+				return i;
+			}
+	}
+	*len = 0;
+	return s.n;
+}
+
+int ms_dlg_next(ms_sv *rest, ms_sv *cmd, int *eol)
+{
+	if (!rest->p) {
+		*cmd = MS_SV_NULL;
+		*eol = 0;
+		return 0;
+	}
+	size_t len, at = find_eol(*rest, &len);
+	*cmd = ms_sv_head(*rest, at);
+	if (at < rest->n) {
+		*eol = 1;
+		*rest = ms_sv_skip(*rest, at + len);
+		if (rest->n == 0)
+			*rest = MS_SV_NULL; /* the text ended with its line end */
+		return 1;
+	}
+	/* the last command: a lone CR shown as '?' (its LF cut off) still ends it */
+	*eol = 0;
+	while (cmd->n && cmd->p[cmd->n - 1] == '?') {
+		cmd->n--;
+		*eol = 1;
+	}
+	*rest = MS_SV_NULL;
+	return 1;
+}
+
+/* "Read N chars: " / "Write N chars: " at the start of m: the text's offset in m, or 0 */
+static size_t tls_text(ms_sv m)
+{
+	size_t k;
+	if (ms_sv_starts(m, "Read "))
+		k = 5;
+	else if (ms_sv_starts(m, "Write "))
+		k = 6;
+	else
+		return 0;
+	size_t d = k;
+	while (d < m.n && d - k < 20 && m.p[d] >= '0' && m.p[d] <= '9')
+		d++;
+	if (d == k || !ms_sv_starts(ms_sv_skip(m, d), " chars:"))
+		return 0;
+	d += 7;
+	return d < m.n && m.p[d] == ' ' ? d + 1 : d;
+}
+
+/* "< name[addr]: " / "> name[addr]:port: " at the start of m: the text's offset, or 0 */
+static size_t verbose_text(ms_sv m)
+{
+	ms_sv name, ip;
+	long port;
+	if (m.n < 3 || (m.p[0] != '<' && m.p[0] != '>') || m.p[1] != ' ')
+		return 0;
+	ms_sv r = ms_sv_skip(m, 2);
+	size_t n = ms_namaddr_parse(r, &name, &ip, &port);
+	if (!n || n + 1 >= r.n || r.p[n] != ':' || r.p[n + 1] != ' ')
+		return 0;
+	return 2 + n + 2;
+}
+
+size_t ms_dlg_msg(ms_sv msg)
+{
+	size_t k = tls_text(msg);
+	return k ? k : verbose_text(msg);
+}
+
+long ms_dlg_text_at(const char *line, size_t n)
+{
+	ms_syslog sl;
+	ms_sv s = ms_sv_make(line, n);
+	size_t k;
+	if (ms_syslog_parse(line, n, &sl) == MS_LINE_OK && sl.msg.p) {
+		size_t off = (size_t)(sl.msg.p - line);
+		if ((k = tls_text(sl.msg)) || (k = verbose_text(sl.msg)))
+			return (long)(off + k);
+	}
+	/* no syslog header we know (a sample of an unrecognised line): look for the markers anywhere */
+	for (size_t i = 0; i < s.n; i++) {
+		char c = s.p[i];
+		ms_sv at = ms_sv_skip(s, i);
+		if ((c == 'R' || c == 'W') && (i == 0 || s.p[i - 1] == ' ') && (k = tls_text(at)))
+			return (long)(i + k);
+		if ((c == '<' || c == '>') && i >= 2 && s.p[i - 1] == ' ' && s.p[i - 2] == ':' && (k = verbose_text(at)))
+			return (long)(i + k);
+	}
+	return -1;
+}
+
+static int ieq_prefix(ms_sv s, const char *w)
+{
+	size_t n = strlen(w);
+	if (s.n < n || !ms_sv_starts_nocase(s, w))
+		return 0;
+	return s.n == n || s.p[n] == ' ' || s.p[n] == ':';
+}
+
+/* commands whose arguments carry no credentials */
+static int safe_command(ms_sv c)
+{
+	static const char *const safe[] = { "EHLO", "HELO", "LHLO", "QUIT", "RSET", "NOOP", "STARTTLS", "MAIL FROM",
+					    "RCPT TO", "DATA", "BDAT", "VRFY", "EXPN", "ETRN", "HELP", "XCLIENT",
+					    "XFORWARD" };
+	for (size_t i = 0; i < sizeof safe / sizeof safe[0]; i++)
+		if (ieq_prefix(c, safe[i]))
+			return 1;
+	return c.n == 0 || (c.n == 1 && c.p[0] == '*'); /* an empty line; the SASL abort */
+}
+
+/* a three-digit reply code, then the end, ' ' or '-' */
+static int reply_code(ms_sv c)
+{
+	for (int i = 0; i < 3; i++)
+		if (i >= (int)c.n || c.p[i] < '0' || c.p[i] > '9')
+			return 0;
+	return c.n == 3 || c.p[3] == ' ' || c.p[3] == '-';
+}
+
+typedef struct {
+	char *p;
+	size_t n, cap;
+} obuf;
+
+static void put(obuf *o, const char *s, size_t n)
+{
+	size_t room = o->cap - 1 - o->n;
+	if (n > room)
+		n = room;
+	memcpy(o->p + o->n, s, n);
+	o->n += n;
+}
+
+/* smtpd -v with Cyrus SASL prints what the client answered, decoded
+ * (xsasl_cyrus_server.c): a LOGIN password in clear.  The offset after the
+ * first such marker in the line, or -1. */
+static long decoded_at(const char *line, size_t n)
+{
+	static const struct {
+		const char *s;
+		size_t n;
+	} mk[] = { { ": decoded initial response ", 27 }, { ": decoded response: ", 20 } };
+	ms_sv s = ms_sv_make(line, n);
+	for (size_t i = 0; i < sizeof mk / sizeof mk[0]; i++) {
+		long k = ms_sv_find(s, mk[i].s, mk[i].n);
+		if (k >= 0)
+			return k + (long)mk[i].n;
+	}
+	return -1;
+}
+
+size_t ms_redact_line(const char *line, size_t n, char *out, size_t cap)
+{
+	obuf o = { out, 0, cap };
+	long at = ms_dlg_text_at(line, n);
+	if (at < 0) {
+		long d = decoded_at(line, n);
+		put(&o, line, d < 0 ? n : (size_t)d);
+		if (d >= 0 && (size_t)d < n)
+			put(&o, "[redacted]", 10);
+		out[o.n] = 0;
+		return o.n;
+	}
+	put(&o, line, (size_t)at);
+	ms_sv rest = ms_sv_make(line + at, n - (size_t)at), c;
+	int eol;
+	if (rest.n == 0)
+		rest = MS_SV_NULL;
+	while (ms_dlg_next(&rest, &c, &eol)) {
+		/* the command and its line end as logged */
+		const char *end = rest.p ? rest.p : line + n;
+		size_t span = (size_t)(end - c.p);
+		if (safe_command(c) || (reply_code(c) && memcmp(c.p, "334", 3) != 0)) {
+			put(&o, c.p, span);
+			continue;
+		}
+		if (reply_code(c)) { /* a 334 challenge: what follows it answers the challenge */
+			put(&o, c.p, 3);
+			put(&o, " [redacted]", 11);
+			break;
+		}
+		if (ieq_prefix(c, "AUTH")) {
+			/* the mechanism, if it looks like one (RFC 4422: up to 20 of A-Z 0-9 - _) */
+			size_t m = 4;
+			while (m < c.n && c.p[m] == ' ')
+				m++;
+			size_t ms = m;
+			while (m < c.n && c.p[m] != ' ' && m - ms <= 20) {
+				char x = c.p[m];
+				if (!((x >= 'A' && x <= 'Z') || (x >= 'a' && x <= 'z') || (x >= '0' && x <= '9') || x == '-' ||
+				      x == '_'))
+					break;
+				m++;
+			}
+			if (m - ms > 20 || (m < c.n && c.p[m] != ' '))
+				m = ms; /* not a mechanism name: hide it too */
+			put(&o, c.p, m);
+			size_t k = m;
+			while (k < c.n && c.p[k] == ' ')
+				k++;
+			if (k == c.n) { /* "AUTH LOGIN": the answers follow as commands of their own */
+				put(&o, c.p + c.n, span - c.n);
+				continue;
+			}
+			put(&o, m > ms ? " [redacted]" : "[redacted]", m > ms ? 11 : 10);
+			break;
+		}
+		put(&o, "[redacted]", 10);
+		break;
+	}
+	out[o.n] = 0;
+	return o.n;
+}

@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: MIT */
+/* Tests for parser/redact.c: dialogue split into commands, and log lines
+ * copied with their credentials hidden. */
+#include <string.h>
+#include "ut.h"
+#include "../../parser/redact.h"
+
+static const char *red(const char *line)
+{
+	static char out[512];
+	size_t n = ms_redact_line(line, strlen(line), out, sizeof out);
+	if (n != strlen(out))
+		return "(length mismatch)";
+	return out;
+}
+
+#define H "Feb 23 10:00:01 mail postfix/smtpd[6]: "
+
+UT_TEST(redact_tls_debug_lines)
+{
+	static const char *const cases[][2] = {
+		/* plain commands and replies stay */
+		{ H "Read 6 chars: EHLO x??", H "Read 6 chars: EHLO x??" },
+		{ H "Read 24 chars: MAIL FROM:<a@b.example>??", H "Read 24 chars: MAIL FROM:<a@b.example>??" },
+		{ H "Write 30 chars: 250 2.1.0 Ok??250 2.1.5 Ok??", H "Write 30 chars: 250 2.1.0 Ok??250 2.1.5 Ok??" },
+		/* AUTH keeps its mechanism; the data after it, in the same read or the next, goes */
+		{ H "Read 12 chars: AUTH LOGIN??", H "Read 12 chars: AUTH LOGIN??" },
+		{ H "Read 40 chars: AUTH PLAIN AGJvYgBzZWNyZXQ=??", H "Read 40 chars: AUTH PLAIN [redacted]" },
+		{ H "Read 40 chars: auth plain AGJvYgBzZWNyZXQ=", H "Read 40 chars: auth plain [redacted]" },
+		{ H "Read 26 chars: Ym9iQGV4YW1wbGUuY29t??", H "Read 26 chars: [redacted]" },
+		{ H "Read 14 chars: c2VjcmV0#015#012", H "Read 14 chars: [redacted]" },
+		/* pipelined: the AUTH after RSET is found, and whatever follows an unknown command */
+		{ H "Read 33 chars: RSET??AUTH PLAIN AGEAaHVudGVyMg==??", H "Read 33 chars: RSET??AUTH PLAIN [redacted]" },
+		{ H "Read 30 chars: EHLO x#015#012AUTH LOGIN Ym9i", H "Read 30 chars: EHLO x#015#012AUTH LOGIN [redacted]" },
+		{ H "Read 30 chars: EHLO x\\r\\nc2VjcmV0\\r\\nQUIT", H "Read 30 chars: EHLO x\\r\\n[redacted]" },
+		/* a mechanism that is not one (base64 in its place) is hidden too */
+		{ H "Read 30 chars: AUTH AGJvYgBzZWNyZXQ=", H "Read 30 chars: AUTH [redacted]" },
+		/* 334 challenges and what answers them */
+		{ H "Write 18 chars: 334 VXNlcm5hbWU6??", H "Write 18 chars: 334 [redacted]" },
+		{ H "Write 5 chars: 334 ??", H "Write 5 chars: 334 [redacted]" },
+		/* the SASL abort and an empty read */
+		{ H "Read 3 chars: *??", H "Read 3 chars: *??" },
+		{ H "Read 0 chars: ", H "Read 0 chars: " },
+		{ H "Read 0 chars:", H "Read 0 chars:" },
+		/* smtpd -v dialogue, and the smtp client's with a port */
+		{ H "< unknown[192.0.2.6]: AUTH LOGIN", H "< unknown[192.0.2.6]: AUTH LOGIN" },
+		{ H "< unknown[192.0.2.6]: c2VjcmV0cHc2", H "< unknown[192.0.2.6]: [redacted]" },
+		{ H "> unknown[192.0.2.6]: 334 UGFzc3dvcmQ6", H "> unknown[192.0.2.6]: 334 [redacted]" },
+		{ H "< mx[2001:db8::1]: AUTH PLAIN AGEAYg==", H "< mx[2001:db8::1]: AUTH PLAIN [redacted]" },
+		{ "Feb 23 10:00:01 mx postfix/smtp[5]: > relay.example[198.51.100.1]:587: AUTH PLAIN AGEAYg==",
+		  "Feb 23 10:00:01 mx postfix/smtp[5]: > relay.example[198.51.100.1]:587: AUTH PLAIN [redacted]" },
+		{ H "> unknown[192.0.2.6]: 250-AUTH PLAIN LOGIN", H "> unknown[192.0.2.6]: 250-AUTH PLAIN LOGIN" },
+		/* smtpd -v with Cyrus SASL: the decoded answer */
+		{ H "xsasl_cyrus_server_next: decoded response: hunter2", H "xsasl_cyrus_server_next: decoded response: [redacted]" },
+		{ H "smtpd_sasl_authenticate: decoded initial response AGEAYg==",
+		  H "smtpd_sasl_authenticate: decoded initial response [redacted]" },
+		/* without a syslog header we know */
+		{ "junk Read 40 chars: AUTH PLAIN AGEAYg==", "junk Read 40 chars: AUTH PLAIN [redacted]" },
+		{ "junk x[1]: < unknown[192.0.2.6]: c2VjcmV0", "junk x[1]: < unknown[192.0.2.6]: [redacted]" },
+		/* lines that are not dialogue are copied as they are */
+		{ H "warning: unknown[192.0.2.6]: SASL LOGIN authentication failed: UGFzc3dvcmQ6",
+		  H "warning: unknown[192.0.2.6]: SASL LOGIN authentication failed: UGFzc3dvcmQ6" },
+		{ H "NOQUEUE: reject: RCPT from x[192.0.2.1]: 554 5.7.1 <a@b>: Relay access denied; from=<c@d> to=<a@b>",
+		  H "NOQUEUE: reject: RCPT from x[192.0.2.1]: 554 5.7.1 <a@b>: Relay access denied; from=<c@d> to=<a@b>" },
+		{ H "Read chars: AUTH PLAIN x", H "Read chars: AUTH PLAIN x" }, /* not the format */
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+		UT_EQ_STR(red(cases[i][0]), cases[i][1]);
+}
+
+UT_TEST(redact_output_bounded)
+{
+	/* the marker never overflows: every cap from 1 up, output NUL-terminated and a prefix of the whole */
+	const char *line = H "Read 9 chars: AUTH PLAIN x";
+	char whole[256], out[256];
+	size_t wn = ms_redact_line(line, strlen(line), whole, sizeof whole);
+	UT_ASSERT(wn <= strlen(line) + 16);
+	for (size_t cap = 1; cap < sizeof out; cap++) {
+		memset(out, 'Z', sizeof out);
+		size_t n = ms_redact_line(line, strlen(line), out, cap);
+		UT_ASSERT(n < cap);
+		UT_EQ_INT(out[n], 0);
+		UT_ASSERT(memcmp(out, whole, n) == 0);
+		UT_EQ_INT(out[cap], 'Z');
+	}
+}
+
+UT_TEST(dlg_next_commands)
+{
+	ms_sv rest = MS_SV_LIT("RSET??AUTH PLAIN AGEA??"), c;
+	int eol;
+	UT_ASSERT(ms_dlg_next(&rest, &c, &eol));
+	UT_EQ_SV(c, "RSET");
+	UT_EQ_INT(eol, 1);
+	UT_ASSERT(ms_dlg_next(&rest, &c, &eol));
+	UT_EQ_SV(c, "AUTH PLAIN AGEA");
+	UT_EQ_INT(eol, 1);
+	UT_ASSERT(!ms_dlg_next(&rest, &c, &eol));
+
+	/* cut by the logger: no line end */
+	rest = MS_SV_LIT("EHLO x#015#012AUTH PLAIN AGE");
+	UT_ASSERT(ms_dlg_next(&rest, &c, &eol));
+	UT_EQ_SV(c, "EHLO x");
+	UT_ASSERT(ms_dlg_next(&rest, &c, &eol));
+	UT_EQ_SV(c, "AUTH PLAIN AGE");
+	UT_EQ_INT(eol, 0);
+	UT_ASSERT(!ms_dlg_next(&rest, &c, &eol));
+
+	/* a lone CR shown as '?' ends the last command; an empty text is one empty command */
+	rest = MS_SV_LIT("Ym9i?");
+	UT_ASSERT(ms_dlg_next(&rest, &c, &eol));
+	UT_EQ_SV(c, "Ym9i");
+	UT_EQ_INT(eol, 1);
+	rest = MS_SV_LIT("");
+	UT_ASSERT(ms_dlg_next(&rest, &c, &eol));
+	UT_EQ_INT(c.n, 0);
+	UT_ASSERT(!ms_dlg_next(&rest, &c, &eol));
+}
