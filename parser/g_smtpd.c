@@ -376,9 +376,10 @@ static int parse_reject(ms_sv m, ms_event *ev)
 		if (sc >= 0) {
 			ms_sv kv = ms_sv_skip(rest, (size_t)sc + 2);
 			ev->reason = ms_sv_head(rest, (size_t)sc);
-			static const char *const keys[] = { "from", "to", "proto", "helo", "sasl_username" };
-			ms_sv *const vals[] = { &ev->from, &ev->to, &ev->proto, &ev->helo, &ev->user };
-			ms_kv_get_n(kv, keys, vals, 5);
+			/* 3.10+: sasl_method, sasl_username of an authenticated session */
+			static const char *const keys[] = { "from", "to", "proto", "helo", "sasl_username", "sasl_method" };
+			ms_sv *const vals[] = { &ev->from, &ev->to, &ev->proto, &ev->helo, &ev->user, &ev->mech };
+			ms_kv_get_n(kv, keys, vals, 6);
 		}
 	}
 	ev->type = EV_REJECT;
