@@ -200,11 +200,12 @@ void ms_esc_csv(FILE *f, const char *s, size_t n)
 		unsigned char c = (unsigned char)s[i];
 		if (c == '"')
 			fputs("\"\"", f);
-		else if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f ||
+		else if (c < 0x20 || c == 0x7f ||
 			 (c == 0xC2 && i + 1 < n && (unsigned char)s[i + 1] < 0xA0 &&
 			  (unsigned char)s[i + 1] >= 0x80))
 			/* NUL, CR, ESC and the other C0/C1 controls would act on a
-			 * terminal that shows the file: write them as \xNN */
+			 * terminal that shows the file, and a TAB or LF splits the
+			 * field for line- and tab-based tools: write them as \xNN */
 			fprintf(f, "\\x%02x", c == 0xC2 ? (unsigned char)s[++i] : c);
 		else
 			fputc(c, f);
