@@ -1439,7 +1439,10 @@ void ms_tracker_feed(ms_tracker *t, const ms_syslog *sl, const ms_event *ev, con
 		t->now = ref->ts;
 	if ((++t->lines & 1023) == 0 || t->pf_count || t->pb_count)
 		expire_pending(t);
-	if ((t->lines & 4095) == 0 && t->now - t->last_sweep > 60) {
+	/* every 4096 lines, at most once a minute of log time; and at least every
+	 * quarter of the idle timeout of log time, so that a quiet log evicts too */
+	if (((t->lines & 4095) == 0 && t->now - t->last_sweep > 60) ||
+	    t->now - t->last_sweep > t->cfg.idle_timeout / 4) {
 		sweep_idle(t);
 		msg_sweep_idle(t, ref->ts);
 	}
