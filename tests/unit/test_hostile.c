@@ -209,7 +209,9 @@ UT_TEST(hostile_clock_jumps)
 	PIPE_LIT(&p, "0000-01-01T00:00:00Z mail postfix/smtpd[9]: disconnect from c[192.0.2.9]");
 	ms_tracker_finish(p.tr);
 	UT_EQ_INT(p.c.open, 1); /* pid 9's year-0 disconnect is not a valid date */
-	UT_EQ_INT(p.c.sessions, 3);
+	/* pid 7's disconnect 32 years on: its session was idle for more than an
+	 * hour, so it is evicted and the disconnect is an orphan of its own */
+	UT_EQ_INT(p.c.sessions, 4);
 	/* extreme TAI64N stamps convert without overflow */
 	memset(&st, 0, sizeof st);
 	st.kind = MS_TS_EPOCH;
