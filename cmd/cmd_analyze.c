@@ -281,6 +281,7 @@ int cmd_analyze(ms_cli *cli, int argc, char **argv)
 		close(fd);
 		db = tmpl;
 		temp = 1;
+		ic.final = 1;
 	}
 	rc = ms_run_ingest(cli, db, &ic, argv + optind, argc - optind, NULL);
 	if (rc != MS_EXIT_DB) {

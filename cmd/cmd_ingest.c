@@ -61,6 +61,7 @@ int ms_run_ingest(ms_cli *cli, const char *db, const ms_ingest_cli *ic, char **f
 	o.verbose = ic->verbose;
 	o.progress = cli->err_tty && !ic->quiet;
 	o.defer_partial = ic->defer_partial;
+	o.final = ic->final;
 	o.now = cli->now;
 	o.rejects = rej;
 	o.plesk_window = ic->plesk_window;

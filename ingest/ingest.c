@@ -788,6 +788,23 @@ int ms_ingest_run(ms_store *st, char *const *args, int nargs, const ms_ingest_op
 				break; /* the database itself failed: stop */
 		}
 	}
+	if (opts->final && c.tr && c.started && !ms_store_failed(st)) {
+		/* the input is all there is: a back-end line still waiting a few
+		 * seconds for its failure, a failure for its back-end line, a
+		 * postscreen conversation without its end are written as they
+		 * stand (otherwise they would wait in the saved state for a run
+		 * that never comes) */
+		if (ms_store_begin(st) != 0) {
+			rc = -1;
+		} else {
+			ms_tracker_finish(c.tr);
+			ms_pipe_drain(c.pipe);
+			if (ms_store_commit(st) != 0)
+				rc = -1;
+		}
+		if (rc)
+			say(&c, 2, "cannot write the end of the input: %s", ms_store_errmsg(st));
+	}
 	if (c.tr)
 		res->stats = *ms_tracker_get_stats(c.tr);
 	res->total_lines = c.total_lines;

@@ -43,6 +43,9 @@ typedef struct {
 	FILE *rejects;          /* unrecognised lines go here when set */
 	int64_t commit_bytes;   /* commit a checkpoint every this many bytes (0 = MS_COMMIT_BYTES) */
 	int plesk_window;       /* seconds (0 = default) */
+	int final;              /* nothing continues this run (a temporary database): at the end,
+				 * the pending failures, back-end lines and postscreen conversations
+				 * are resolved as at the end of all input */
 	/* messages: level 0 info (verbose), 1 warning, 2 error */
 	void (*report)(void *ctx, int level, const char *msg);
 	void *report_ctx;
