@@ -4,12 +4,14 @@
  * (year inference, local->UTC).  One input = one line (no terminator).
  * The stamp memo is checked against a plain parse: the input's first line
  * (up to a newline) primes the memo, the rest must parse as without it.
+ * Also the redaction of a raw line (parser/redact.h).
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include "../parser/syslog.h"
 #include "../parser/clock.h"
+#include "../parser/redact.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -66,6 +68,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		     a.daemon.p != b.daemon.p || a.daemon.n != b.daemon.n || a.service.p != b.service.p ||
 		     a.service.n != b.service.n || a.pid != b.pid))
 			abort();
+	}
+	{
+		/* the redacted copy: bounded, NUL-terminated, never longer than n + 16,
+		 * and no secret marker case reads past the line (ASan) */
+		char out[256];
+		size_t cap = 1 + size % sizeof out;
+		size_t r = ms_redact_line(line, size, out, cap);
+		if (r >= cap || out[r] != 0 || r > size + 16)
+			abort();
+		ms_sv rest = ms_sv_make(line, size), c;
+		int eol;
+		size_t cmds = 0;
+		while (ms_dlg_next(&rest, &c, &eol))
+			if (++cmds > size + 1 || (c.n && (c.p < line || c.p + c.n > line + size)))
+				abort();
 	}
 	size_t n = ms_stamp_parse(ms_sv_make(line, size), &st);
 	if (n > size)
