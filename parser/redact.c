@@ -5,11 +5,14 @@
 #include "addr.h"
 #include "syslog.h"
 
-/* the line ends a dialogue text may show, longest first where one starts another */
+/* the line ends a dialogue text may show, longest first where one starts
+ * another: Postfix >= 3.4 shows CR and LF as '?' each (a bare LF: one '?'),
+ * rsyslog escapes them as #015 #012, Postfix's escape() as \r \n */
 static const struct {
 	const char *s;
 	size_t n;
-} eols[] = { { "#015#012", 8 }, { "\\r\\n", 4 }, { "#012", 4 }, { "??", 2 } };
+} eols[] = { { "#015#012", 8 }, { "\\r\\n", 4 }, { "#012", 4 }, { "#015", 4 }, { "\\n", 2 }, { "\\r", 2 },
+	     { "??", 2 }, { "?", 1 } };
 
 /* Where the first line end in s starts (s.n if none); *len = its length. */
 static size_t find_eol(ms_sv s, size_t *len)
@@ -80,18 +83,31 @@ static size_t tls_text(ms_sv m)
 	return d < m.n && m.p[d] == ' ' ? d + 1 : d;
 }
 
-/* "< name[addr]: " / "> name[addr]:port: " at the start of m: the text's offset, or 0 */
+/* "< name[addr]: " / "> name[addr]:port: " at the start of m: the text's
+ * offset, or 0.  The address is not checked (a scoped IPv6 address, a
+ * mangled one): what matters is that a dialogue text follows. */
 static size_t verbose_text(ms_sv m)
 {
-	ms_sv name, ip;
-	long port;
 	if (m.n < 3 || (m.p[0] != '<' && m.p[0] != '>') || m.p[1] != ' ')
 		return 0;
-	ms_sv r = ms_sv_skip(m, 2);
-	size_t n = ms_namaddr_parse(r, &name, &ip, &port);
-	if (!n || n + 1 >= r.n || r.p[n] != ':' || r.p[n + 1] != ' ')
+	size_t i = 2, lim = m.n < 2 + 512 ? m.n : 2 + 512;
+	while (i < lim && m.p[i] != '[' && m.p[i] != ' ')
+		i++;
+	if (i >= lim || m.p[i] != '[')
 		return 0;
-	return 2 + n + 2;
+	while (i < lim && m.p[i] != ']' && m.p[i] != ' ')
+		i++;
+	if (i >= lim || m.p[i] != ']')
+		return 0;
+	i++;
+	if (i < m.n && m.p[i] == ':' && i + 1 < m.n && m.p[i + 1] >= '0' && m.p[i + 1] <= '9') {
+		i++;
+		while (i < m.n && m.p[i] >= '0' && m.p[i] <= '9')
+			i++;
+	}
+	if (i + 1 >= m.n || m.p[i] != ':' || m.p[i + 1] != ' ')
+		return 0;
+	return i + 2;
 }
 
 size_t ms_dlg_msg(ms_sv msg)
@@ -105,18 +121,25 @@ long ms_dlg_text_at(const char *line, size_t n)
 	ms_syslog sl;
 	ms_sv s = ms_sv_make(line, n);
 	size_t k;
-	if (ms_syslog_parse(line, n, &sl) == MS_LINE_OK && sl.msg.p) {
+	if (ms_syslog_parse(line, n, &sl) == MS_LINE_OK) {
+		/* the message is dialogue or it is not: client text elsewhere in
+		 * it ("from=<x Read 1 chars: >") must not hide the rest */
+		if (!sl.msg.p)
+			return -1;
 		size_t off = (size_t)(sl.msg.p - line);
 		if ((k = tls_text(sl.msg)) || (k = verbose_text(sl.msg)))
 			return (long)(off + k);
+		return -1;
 	}
-	/* no syslog header we know (a sample of an unrecognised line): look for the markers anywhere */
+	/* no syslog header we know (a sample of an unrecognised line, a
+	 * message-only export): look for the markers anywhere */
 	for (size_t i = 0; i < s.n; i++) {
 		char c = s.p[i];
 		ms_sv at = ms_sv_skip(s, i);
 		if ((c == 'R' || c == 'W') && (i == 0 || s.p[i - 1] == ' ') && (k = tls_text(at)))
 			return (long)(i + k);
-		if ((c == '<' || c == '>') && i >= 2 && s.p[i - 1] == ' ' && s.p[i - 2] == ':' && (k = verbose_text(at)))
+		if ((c == '<' || c == '>') && (i == 0 || (i >= 2 && s.p[i - 1] == ' ' && s.p[i - 2] == ':')) &&
+		    (k = verbose_text(at)))
 			return (long)(i + k);
 	}
 	return -1;
@@ -130,16 +153,32 @@ static int ieq_prefix(ms_sv s, const char *w)
 	return s.n == n || s.p[n] == ' ' || s.p[n] == ':';
 }
 
-/* commands whose arguments carry no credentials */
+/*
+ * Commands whose arguments carry no credentials, in the forms a client sends
+ * them: a body line or a short base64 answer that merely starts with such a
+ * word ("Data: ...", "eHlo") is not one.
+ */
 static int safe_command(ms_sv c)
 {
-	static const char *const safe[] = { "EHLO", "HELO", "LHLO", "QUIT", "RSET", "NOOP", "STARTTLS", "MAIL FROM",
-					    "RCPT TO", "DATA", "BDAT", "VRFY", "EXPN", "ETRN", "HELP", "XCLIENT",
-					    "XFORWARD" };
-	for (size_t i = 0; i < sizeof safe / sizeof safe[0]; i++)
-		if (ieq_prefix(c, safe[i]))
+	/* the whole command */
+	static const char *const bare[] = { "QUIT", "RSET", "NOOP", "STARTTLS", "DATA" };
+	/* the word, one space, an argument */
+	static const char *const arg[] = { "EHLO ", "HELO ", "LHLO ", "NOOP ", "BDAT ", "VRFY ", "EXPN ", "ETRN ",
+					   "XCLIENT ", "XFORWARD " };
+	/* the word and its colon */
+	static const char *const colon[] = { "MAIL FROM:", "RCPT TO:" };
+	if (c.n == 0 || (c.n == 1 && c.p[0] == '*'))
+		return 1; /* an empty line; the SASL abort */
+	for (size_t i = 0; i < sizeof bare / sizeof bare[0]; i++)
+		if (c.n == strlen(bare[i]) && ms_sv_starts_nocase(c, bare[i]))
 			return 1;
-	return c.n == 0 || (c.n == 1 && c.p[0] == '*'); /* an empty line; the SASL abort */
+	for (size_t i = 0; i < sizeof arg / sizeof arg[0]; i++)
+		if (c.n > strlen(arg[i]) && ms_sv_starts_nocase(c, arg[i]))
+			return 1;
+	for (size_t i = 0; i < sizeof colon / sizeof colon[0]; i++)
+		if (ms_sv_starts_nocase(c, colon[i]))
+			return 1;
+	return 0;
 }
 
 /* a three-digit reply code, then the end, ' ' or '-' */
@@ -165,22 +204,27 @@ static void put(obuf *o, const char *s, size_t n)
 	o->n += n;
 }
 
-/* smtpd -v with Cyrus SASL prints what the client answered, decoded
- * (xsasl_cyrus_server.c): a LOGIN password in clear.  The offset after the
+/* Postfix -v prints SASL data of both sides (xsasl_cyrus_server.c,
+ * xsasl_cyrus_client.c, xsasl_dovecot_server.c, smtp_sasl_glue.c): the
+ * client's answers decoded (a LOGIN password in clear), the initial PLAIN
+ * response, the smtp client's own relay password.  The offset after the
  * first such marker in the line, or -1. */
 static long decoded_at(const char *line, size_t n)
 {
 	static const struct {
 		const char *s;
 		size_t n;
-	} mk[] = { { ": decoded initial response ", 27 }, { ": decoded response: ", 20 } };
+	} mk[] = { { ": decoded initial response ", 27 }, { ": decoded response: ", 20 },
+		   { ", init_response ", 16 },          { ": uncoded initial reply: ", 25 },
+		   { " uncoded client response ", 25 } };
 	ms_sv s = ms_sv_make(line, n);
+	long best = -1;
 	for (size_t i = 0; i < sizeof mk / sizeof mk[0]; i++) {
 		long k = ms_sv_find(s, mk[i].s, mk[i].n);
-		if (k >= 0)
-			return k + (long)mk[i].n;
+		if (k >= 0 && (best < 0 || k + (long)mk[i].n < best))
+			best = k + (long)mk[i].n;
 	}
-	return -1;
+	return best;
 }
 
 size_t ms_redact_line(const char *line, size_t n, char *out, size_t cap)

@@ -63,6 +63,32 @@ UT_TEST(redact_tls_debug_lines)
 		{ H "NOQUEUE: reject: RCPT from x[192.0.2.1]: 554 5.7.1 <a@b>: Relay access denied; from=<c@d> to=<a@b>",
 		  H "NOQUEUE: reject: RCPT from x[192.0.2.1]: 554 5.7.1 <a@b>: Relay access denied; from=<c@d> to=<a@b>" },
 		{ H "Read chars: AUTH PLAIN x", H "Read chars: AUTH PLAIN x" }, /* not the format */
+		/* a bare LF shows as one '?'; CR alone as #015; escape()'s \n */
+		{ H "Read 50 chars: EHLO x?AUTH PLAIN AGFsaWNlAHNlY3JldA==?", H "Read 50 chars: EHLO x?AUTH PLAIN [redacted]" },
+		{ H "Read 40 chars: EHLO x#015AUTH PLAIN AGFs", H "Read 40 chars: EHLO x#015AUTH PLAIN [redacted]" },
+		{ H "Read 40 chars: EHLO x\\nAUTH PLAIN AGFs\\n", H "Read 40 chars: EHLO x\\nAUTH PLAIN [redacted]" },
+		/* body lines and base64 answers that only start like a command */
+		{ H "Read 40 chars: help: my password is secretPW3??", H "Read 40 chars: [redacted]" },
+		{ H "Read 40 chars: Data: password=secret??", H "Read 40 chars: [redacted]" },
+		{ H "Read 6 chars: eHlo??", H "Read 6 chars: [redacted]" },
+		{ H "Read 6 chars: QUIT??", H "Read 6 chars: QUIT??" },
+		{ H "Read 20 chars: RCPT TO:<a@b.example>??", H "Read 20 chars: RCPT TO:<a@b.example>??" },
+		{ H "Read 20 chars: BDAT 100 LAST??secret body", H "Read 20 chars: BDAT 100 LAST??[redacted]" },
+		/* -v SASL lines of every backend and of the smtp client */
+		{ H "xsasl_dovecot_server_first: sasl_method PLAIN, init_response AGFsaWNl",
+		  H "xsasl_dovecot_server_first: sasl_method PLAIN, init_response [redacted]" },
+		{ "Feb 23 10:00:01 mx postfix/smtp[5]: xsasl_cyrus_client_next: uncoded client response secretPW4",
+		  "Feb 23 10:00:01 mx postfix/smtp[5]: xsasl_cyrus_client_next: uncoded client response [redacted]" },
+		{ "Feb 23 10:00:01 mx postfix/smtp[5]: xsasl_cyrus_client_first: uncoded initial reply: u\\000u\\000pw",
+		  "Feb 23 10:00:01 mx postfix/smtp[5]: xsasl_cyrus_client_first: uncoded initial reply: [redacted]" },
+		/* verbose lines without a header, at column 0; a scoped address */
+		{ "< unknown[2001:db8::1]: AUTH PLAIN AGFs", "< unknown[2001:db8::1]: AUTH PLAIN [redacted]" },
+		{ H "< unknown[fe80::1%eth0]: c2VjcmV0", H "< unknown[fe80::1%eth0]: [redacted]" },
+		/* client text that looks like a marker hides nothing else of a line with a header */
+		{ H "NOQUEUE: reject: RCPT from x[192.0.2.1]: 554 5.7.1 <a@b>: Relay access denied; "
+		    "from=<\"x Read 1 chars: \"@evil.test> to=<a@b> proto=ESMTP helo=<h>",
+		  H "NOQUEUE: reject: RCPT from x[192.0.2.1]: 554 5.7.1 <a@b>: Relay access denied; "
+		    "from=<\"x Read 1 chars: \"@evil.test> to=<a@b> proto=ESMTP helo=<h>" },
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
 		UT_EQ_STR(red(cases[i][0]), cases[i][1]);
