@@ -1231,6 +1231,8 @@ static void dialogue_read(ms_tracker *t, t_sess *s, const ms_event *ev)
 			continue; /* an empty line between or after commands */
 		n++;
 		dialogue_cmd(t, s, c, !eol && ev->num >= 0 && (long)ev->text.n < ev->num);
+		if (ms_sv_eq_nocase(c, MS_SV_LIT("DATA")) || ms_sv_starts_nocase(c, "BDAT "))
+			break; /* what follows in this read is the message, not commands */
 	}
 }
 
