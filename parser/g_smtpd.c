@@ -346,6 +346,40 @@ static int parse_proxy(ms_sv m, ms_event *ev)
 }
 
 /* "reject: RCPT from NAMADDR: 554 5.7.1 <x>: text; from=<a> to=<b> proto=ESMTP helo=<h>" */
+/*
+ * Postfix 3.10+ appends " sasl_method=M sasl_username=U[ sasl_sender=S]" to
+ * the rejects of an authenticated session, after from=<F> to=<T> proto=P
+ * helo=<H>, which (like S) are the client's text: a client can write
+ * "sasl_username=ceo" into them.  The fields are taken only when the line
+ * cannot be read two ways: one " sasl_method=" and one " sasl_username=",
+ * the method one word right before the user name, then the end or
+ * " sasl_sender=", and the line not ending in the '>' that closes a helo=<>
+ * or from=<> holding the copy (on Postfix <= 3.9, whose rejects have no
+ * such fields, the only copy would be the client's).
+ */
+static void reject_sasl(ms_sv kv, ms_event *ev)
+{
+	static const char M[] = " sasl_method=", U[] = " sasl_username=", S[] = " sasl_sender=";
+	long m = ms_sv_find_lit(kv, M), u = ms_sv_find_lit(kv, U);
+	if (m < 0 || u < 0 || kv.n == 0 || kv.p[kv.n - 1] == '>')
+		return;
+	if (ms_sv_find_lit(ms_sv_skip(kv, (size_t)m + 1), M) >= 0 || ms_sv_find_lit(ms_sv_skip(kv, (size_t)u + 1), U) >= 0)
+		return;
+	ms_sv mech = ms_sv_make(kv.p + m + sizeof M - 1, 0);
+	while (mech.p + mech.n < kv.p + kv.n && mech.p[mech.n] != ' ')
+		mech.n++;
+	if (mech.n == 0 || mech.p + mech.n != kv.p + u)
+		return; /* not "sasl_method=M sasl_username=" */
+	ms_sv user = ms_sv_skip(kv, (size_t)u + sizeof U - 1);
+	long sd = ms_sv_find_lit(user, S);
+	if (sd >= 0)
+		user.n = (size_t)sd;
+	if (user.n == 0 || ms_sv_chr(user, ' ') >= 0)
+		return;
+	ev->mech = mech;
+	ev->user = user;
+}
+
 static int parse_reject(ms_sv m, ms_event *ev)
 {
 	long c = ms_sv_find_lit(m, ": ");
@@ -376,10 +410,10 @@ static int parse_reject(ms_sv m, ms_event *ev)
 		if (sc >= 0) {
 			ms_sv kv = ms_sv_skip(rest, (size_t)sc + 2);
 			ev->reason = ms_sv_head(rest, (size_t)sc);
-			/* 3.10+: sasl_method, sasl_username of an authenticated session */
-			static const char *const keys[] = { "from", "to", "proto", "helo", "sasl_username", "sasl_method" };
-			ms_sv *const vals[] = { &ev->from, &ev->to, &ev->proto, &ev->helo, &ev->user, &ev->mech };
-			ms_kv_get_n(kv, keys, vals, 6);
+			static const char *const keys[] = { "from", "to", "proto", "helo" };
+			ms_sv *const vals[] = { &ev->from, &ev->to, &ev->proto, &ev->helo };
+			ms_kv_get_n(kv, keys, vals, 4);
+			reject_sasl(kv, ev);
 		}
 	}
 	ev->type = EV_REJECT;
