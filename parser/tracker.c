@@ -1134,7 +1134,7 @@ static void dec_plain(ms_tracker *t, t_sess *s, ms_sv b64, int cut)
 /* one command the client sent; cut: the logger showed fewer bytes than were read and no line end */
 static void dialogue_cmd(ms_tracker *t, t_sess *s, ms_sv txt, int cut)
 {
-	if (s->in_data)
+	if (s->in_data || s->dlg == DLG_DONE)
 		return;
 	if (ms_sv_starts_nocase(txt, "AUTH ")) {
 		ms_sv rest = ms_sv_trim(ms_sv_skip(txt, 5));
@@ -1239,7 +1239,15 @@ static void dialogue_read(ms_tracker *t, t_sess *s, const ms_event *ev)
 /* one reply of the server */
 static void dialogue_reply(t_sess *s, ms_sv txt)
 {
-	if (ms_sv_starts(txt, "334 ")) {
+	if (ms_sv_starts(txt, "354")) {
+		s->in_data = 1;
+	} else if (s->in_data && (ms_sv_starts(txt, "250") || ms_sv_starts(txt, "4") || ms_sv_starts(txt, "5"))) {
+		s->in_data = 0;
+	} else if (s->dlg == DLG_DONE) {
+		/* logged in: a later AUTH (refused with 503) names no one */
+	} else if (ms_sv_starts(txt, "235")) {
+		s->dlg = DLG_DONE;
+	} else if (ms_sv_starts(txt, "334 ")) {
 		int k = ms_auth_login_prompt(ms_sv_skip(txt, 4));
 		if (k == 1)
 			s->dlg = 1;
@@ -1250,11 +1258,7 @@ static void dialogue_reply(t_sess *s, ms_sv txt)
 	} else if (ms_sv_starts(txt, "334")) {
 		if (s->dlg == 0)
 			s->dlg = 3;
-	} else if (ms_sv_starts(txt, "354")) {
-		s->in_data = 1;
-	} else if (s->in_data && (ms_sv_starts(txt, "250") || ms_sv_starts(txt, "4") || ms_sv_starts(txt, "5"))) {
-		s->in_data = 0;
-	} else if (ms_sv_starts(txt, "235") || ms_sv_starts(txt, "535") || ms_sv_starts(txt, "5")) {
+	} else if (ms_sv_starts(txt, "5")) {
 		s->dlg = 0;
 	}
 }

@@ -13,6 +13,7 @@
 #define T_NAMELEN 128
 #define T_USERLEN 128
 #define T_SMALL 32
+#define DLG_DONE 4 /* t_sess.dlg: logged in, the dialogue names no one else */
 #define T_MAXNAMES 4096
 #define T_RDNS_N 256             /* recent connects whose reverse name did not match */
 #define T_NOUSER_N 64            /* recent "unknown user" lines */
@@ -47,7 +48,8 @@ typedef struct {
 	ms_counters counters;
 	int64_t source_id, first_line, last_line;
 	/* TLS-debug dialogue decoding */
-	int dlg;                 /* 0 idle, 1 expect LOGIN user, 2 expect LOGIN password, 3 expect PLAIN response */
+	int dlg;                 /* 0 idle, 1 expect LOGIN user, 2 expect LOGIN password, 3 expect PLAIN response,
+				  * DLG_DONE the server said 235 (logged in) */
 	int in_data;
 	int have_dec;
 	t_decoded dec;
