@@ -293,7 +293,16 @@ int ms_auth_plain_decode(ms_sv b64, int cut, const uint8_t *key, size_t keylen,
 		hmac_final(&pc.h, out->pw_hmac);
 	}
 	out->truncated = !whole || pc.user_overflow || pc.authzid_overflow;
+	int fields = pc.field;
 	wipe(&pc, sizeof pc);
+
+	if (fields < 2 && !cut) {
+		/* shown whole, yet not "authzid NUL user NUL password": no user name
+		 * can be told from the password ("user:pw", "user NUL pw", an
+		 * XOAUTH2 token or a CRAM-MD5 answer taken for PLAIN) */
+		wipe(out, sizeof *out);
+		return -1;
+	}
 
 	if (out->user_len == 0 && !out->user_complete && out->authzid_len == 0) {
 		memset(out, 0, sizeof *out);

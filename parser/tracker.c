@@ -1248,16 +1248,14 @@ static void dialogue_reply(t_sess *s, ms_sv txt)
 	} else if (ms_sv_starts(txt, "235")) {
 		s->dlg = DLG_DONE;
 	} else if (ms_sv_starts(txt, "334 ")) {
+		/* LOGIN's prompts say what the next answer is; any other challenge
+		 * (CRAM-MD5, XOAUTH2 ...) is answered with data that names no one
+		 * the way PLAIN does, unless "AUTH PLAIN" itself asked for it */
 		int k = ms_auth_login_prompt(ms_sv_skip(txt, 4));
 		if (k == 1)
 			s->dlg = 1;
 		else if (k == 2)
 			s->dlg = 2;
-		else if (s->dlg == 0)
-			s->dlg = 3;
-	} else if (ms_sv_starts(txt, "334")) {
-		if (s->dlg == 0)
-			s->dlg = 3;
 	} else if (ms_sv_starts(txt, "5")) {
 		s->dlg = 0;
 	}

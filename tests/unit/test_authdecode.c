@@ -322,16 +322,23 @@ UT_TEST(auth_plain_one_nul_only)
 
 UT_TEST(auth_plain_no_nul)
 {
-	/* base64("alice"): no NUL at all - bytes reported as a partial user */
+	/* base64("alice"): no NUL at all.  Shown whole, it is no PLAIN payload
+	 * (it could be "user:password", an XOAUTH2 token): nothing is taken */
 	ms_auth_plain a;
-	UT_EQ_INT(ms_auth_plain_decode(ms_sv_cstr("YWxpY2U="), 0, KEY, KEYLEN, &a), 0);
+	UT_EQ_INT(ms_auth_plain_decode(ms_sv_cstr("YWxpY2U="), 0, KEY, KEYLEN, &a), -1);
+	UT_EQ_INT(a.user_len, 0);
+	/* one NUL, shown whole: "victim NUL password" must not give the password as the user */
+	UT_EQ_INT(ms_auth_plain_decode(ms_sv_cstr("dmljdGltAHNlY3JldA=="), 0, KEY, KEYLEN, &a), -1);
+	UT_EQ_INT(a.user_len, 0);
+	/* cut by the logger before any NUL: the start of the authzid-or-user, incomplete */
+	UT_EQ_INT(ms_auth_plain_decode(ms_sv_cstr("YWxpY2U="), 1, KEY, KEYLEN, &a), 0);
 	UT_EQ_STR(a.user, "alice");
 	UT_EQ_INT(a.user_len, 5);
 	UT_EQ_INT(a.user_complete, 0);
 	UT_EQ_INT(a.authzid_len, 0);
 	UT_EQ_INT(a.have_password, 0);
 	UT_EQ_INT(a.password_complete, 0);
-	UT_EQ_INT(a.truncated, 0);
+	UT_EQ_INT(a.truncated, 1);
 }
 
 UT_TEST(auth_plain_empty_password)
@@ -368,7 +375,8 @@ UT_TEST(auth_plain_1000_chars_no_nul)
 	for (int i = 0; i < 1000; i += 4)
 		memcpy(in + i, "QUJD", 4);                /* "ABC" x 250 */
 	in[1000] = '\0';
-	UT_EQ_INT(ms_auth_plain_decode(ms_sv_make(in, 1000), 0, KEY, KEYLEN, &a), 0);
+	UT_EQ_INT(ms_auth_plain_decode(ms_sv_make(in, 1000), 0, KEY, KEYLEN, &a), -1); /* whole: no PLAIN */
+	UT_EQ_INT(ms_auth_plain_decode(ms_sv_make(in, 1000), 1, KEY, KEYLEN, &a), 0);
 	UT_EQ_INT(a.user_len, MS_AUTH_USER_MAX);
 	UT_EQ_INT(a.user[MS_AUTH_USER_MAX], 0);
 	UT_ASSERT(memcmp(a.user, "ABCABCABC", 9) == 0);
