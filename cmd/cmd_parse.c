@@ -14,6 +14,7 @@
 #include "../input/source.h"
 #include "../parser/authdecode.h"
 #include "../parser/grammar.h"
+#include "../parser/redact.h"
 #include "../parser/syslog.h"
 #include "../report/escape.h"
 
@@ -53,6 +54,19 @@ static void kv_sv(FILE *f, const char *key, ms_sv v)
 		return;
 	fprintf(f, ",\"%s\":", key);
 	ms_esc_json(f, v.p, v.n);
+}
+
+/* a free-text field: Dovecot's auth_verbose_passwords and the like can put a
+ * password in it (parser/redact.h) */
+static void kv_text(FILE *f, const char *key, ms_sv v)
+{
+	char buf[4096 + 16];
+	if (!v.p)
+		return;
+	if (v.n > 4096)
+		v.n = 4096;
+	size_t n = ms_redact_text(v.p, v.n, buf, sizeof buf);
+	kv_sv(f, key, ms_sv_make(buf, n));
 }
 
 static void count_prog(prog_count *c, ms_sv prog)
@@ -177,9 +191,9 @@ static void do_line(parse_ctx *c, int64_t lineno, const char *line, size_t len)
 		if (ev.type == EV_TLS_READ)
 			print_decoded(f, ev.text, ev.num);
 	} else {
-		kv_sv(f, "reason", ev.reason);
+		kv_text(f, "reason", ev.reason);
 		if (ev.type != EV_Q_MSGID && ev.type != EV_CLIENT_WARN && ev.type != EV_PS_EVENT)
-			kv_sv(f, "text", ev.text);
+			kv_text(f, "text", ev.text);
 		if (ev.num >= 0)
 			fprintf(f, ",\"num\":%ld", ev.num);
 		if (ev.num2 >= 0)

@@ -83,31 +83,19 @@ static size_t tls_text(ms_sv m)
 	return d < m.n && m.p[d] == ' ' ? d + 1 : d;
 }
 
-/* "< name[addr]: " / "> name[addr]:port: " at the start of m: the text's
- * offset, or 0.  The address is not checked (a scoped IPv6 address, a
- * mangled one): what matters is that a dialogue text follows. */
+/* "< name[addr]: ", "> name[addr]:port: ", postscreen's "< addr:port: " at
+ * the start of m: the text's offset, or 0.  The client's identity is one
+ * word ended by ": " and is not checked (a scoped IPv6 address, a mangled
+ * one): what matters is that a dialogue text follows. */
 static size_t verbose_text(ms_sv m)
 {
 	if (m.n < 3 || (m.p[0] != '<' && m.p[0] != '>') || m.p[1] != ' ')
 		return 0;
-	size_t i = 2, lim = m.n < 2 + 512 ? m.n : 2 + 512;
-	while (i < lim && m.p[i] != '[' && m.p[i] != ' ')
-		i++;
-	if (i >= lim || m.p[i] != '[')
-		return 0;
-	while (i < lim && m.p[i] != ']' && m.p[i] != ' ')
-		i++;
-	if (i >= lim || m.p[i] != ']')
-		return 0;
-	i++;
-	if (i < m.n && m.p[i] == ':' && i + 1 < m.n && m.p[i + 1] >= '0' && m.p[i + 1] <= '9') {
-		i++;
-		while (i < m.n && m.p[i] >= '0' && m.p[i] <= '9')
-			i++;
-	}
-	if (i + 1 >= m.n || m.p[i] != ':' || m.p[i + 1] != ' ')
-		return 0;
-	return i + 2;
+	size_t lim = m.n < 2 + 512 ? m.n : 2 + 512;
+	for (size_t i = 2; i + 1 < lim && m.p[i] != ' '; i++)
+		if (m.p[i] == ':' && m.p[i + 1] == ' ')
+			return i > 2 ? i + 2 : 0;
+	return 0;
 }
 
 size_t ms_dlg_msg(ms_sv msg)
@@ -126,21 +114,44 @@ long ms_dlg_text_at(const char *line, size_t n)
 		 * it ("from=<x Read 1 chars: >") must not hide the rest */
 		if (!sl.msg.p)
 			return -1;
-		size_t off = (size_t)(sl.msg.p - line);
-		if ((k = tls_text(sl.msg)) || (k = verbose_text(sl.msg)))
+		ms_sv m = sl.msg;
+		while (m.n && (m.p[0] == ' ' || m.p[0] == '\t')) /* "prog[pid]:  Read ..." (a template's extra blank) */
+			m = ms_sv_skip(m, 1);
+		size_t off = (size_t)(m.p - line);
+		if ((k = tls_text(m)) || (k = verbose_text(m)))
 			return (long)(off + k);
 		return -1;
 	}
 	/* no syslog header we know (a sample of an unrecognised line, a
-	 * message-only export): look for the markers anywhere */
+	 * message-only export such as journald JSON, a continuation line):
+	 * look for the markers anywhere after a blank or punctuation */
 	for (size_t i = 0; i < s.n; i++) {
-		char c = s.p[i];
+		char c = s.p[i], b = i ? s.p[i - 1] : ' ';
 		ms_sv at = ms_sv_skip(s, i);
-		if ((c == 'R' || c == 'W') && (i == 0 || s.p[i - 1] == ' ') && (k = tls_text(at)))
+		int bound = b == ' ' || b == '\t' || b == ':' || b == '"' || b == '=' || b == '\'' || b == 0;
+		if ((c == 'R' || c == 'W') && bound && (k = tls_text(at)))
 			return (long)(i + k);
-		if ((c == '<' || c == '>') && (i == 0 || (i >= 2 && s.p[i - 1] == ' ' && s.p[i - 2] == ':')) &&
-		    (k = verbose_text(at)))
+		if ((c == '<' || c == '>') && bound && (k = verbose_text(at)))
 			return (long)(i + k);
+	}
+	/* a line of its own that is an AUTH command or one base64 word (the
+	 * rest of a multi-line message, a dialogue pasted alone) */
+	size_t b0 = 0;
+	while (b0 < s.n && (s.p[b0] == ' ' || s.p[b0] == '\t'))
+		b0++;
+	ms_sv t = ms_sv_skip(s, b0);
+	if (ms_sv_starts_nocase(t, "AUTH ") || ms_sv_starts_nocase(t, "AUTH\t"))
+		return (long)b0;
+	size_t e = t.n;
+	while (e && (t.p[e - 1] == ' ' || t.p[e - 1] == '\t' || t.p[e - 1] == '?'))
+		e--;
+	if (e >= 4) {
+		size_t q = 0;
+		while (q < e && ((t.p[q] >= 'A' && t.p[q] <= 'Z') || (t.p[q] >= 'a' && t.p[q] <= 'z') ||
+				 (t.p[q] >= '0' && t.p[q] <= '9') || t.p[q] == '+' || t.p[q] == '/' || t.p[q] == '='))
+			q++;
+		if (q == e)
+			return (long)b0;
 	}
 	return -1;
 }
@@ -204,27 +215,80 @@ static void put(obuf *o, const char *s, size_t n)
 	o->n += n;
 }
 
-/* Postfix -v prints SASL data of both sides (xsasl_cyrus_server.c,
- * xsasl_cyrus_client.c, xsasl_dovecot_server.c, smtp_sasl_glue.c): the
- * client's answers decoded (a LOGIN password in clear), the initial PLAIN
- * response, the smtp client's own relay password.  The offset after the
- * first such marker in the line, or -1. */
-static long decoded_at(const char *line, size_t n)
+/* markers after which a text is a secret wherever they appear */
+static const struct {
+	const char *s;
+	size_t n;
+} secret_mk[] = {
+	/* Postfix -v, both sides of SASL (xsasl_cyrus_server.c, xsasl_cyrus_client.c,
+	 * xsasl_dovecot_server.c, smtp_sasl_glue.c): decoded answers, the initial PLAIN
+	 * response, the smtp client's own relay password */
+	{ ": decoded initial response ", 27 },
+	{ ": decoded response: ", 20 },
+	{ ", init_response ", 16 },
+	{ ": uncoded initial reply: ", 25 },
+	{ " uncoded client response ", 25 },
+	/* Dovecot auth_verbose_passwords=plain */
+	{ "(given password: ", 17 },
+};
+
+/* The offset in s from which it is a secret (s.n: nothing is), the start of
+ * its message m given when s is a line with a syslog header, postfix when
+ * its program is Postfix's.  In a line with a header only the -v function
+ * names decide, and Dovecot's markers outside Postfix's lines: a client's
+ * from=<x, init_response y> must not hide the rest of a reject line.  A Postfix -v
+ * line of a SASL function ("xsasl_cyrus_client_get_passwd: PW",
+ * "smtp_sasl_passwd_lookup: host `relay' user `u' pass `PW'", "maps_find:
+ * smtp_sasl_passwd: ...: [relay]:587 = u:PW") keeps only the function's name;
+ * Dovecot's auth_debug_passwords "SCHEME(PW) != 'hash'" loses the
+ * parenthesis on. */
+static size_t secret_at(ms_sv s, ms_sv m, int postfix)
 {
-	static const struct {
-		const char *s;
-		size_t n;
-	} mk[] = { { ": decoded initial response ", 27 }, { ": decoded response: ", 20 },
-		   { ", init_response ", 16 },          { ": uncoded initial reply: ", 25 },
-		   { " uncoded client response ", 25 } };
-	ms_sv s = ms_sv_make(line, n);
-	long best = -1;
-	for (size_t i = 0; i < sizeof mk / sizeof mk[0]; i++) {
-		long k = ms_sv_find(s, mk[i].s, mk[i].n);
-		if (k >= 0 && (best < 0 || k + (long)mk[i].n < best))
-			best = k + (long)mk[i].n;
+	size_t best = s.n;
+	for (size_t i = 0; i < sizeof secret_mk / sizeof secret_mk[0]; i++) {
+		if (m.p && (postfix || i + 1 < sizeof secret_mk / sizeof secret_mk[0]))
+			continue; /* with a header: only Dovecot's marker, outside Postfix */
+		long k = ms_sv_find(s, secret_mk[i].s, secret_mk[i].n);
+		if (k >= 0 && (size_t)k + secret_mk[i].n < best)
+			best = (size_t)k + secret_mk[i].n;
+	}
+	if (m.p) {
+		size_t id = 0;
+		while (id < m.n && ((m.p[id] >= 'a' && m.p[id] <= 'z') || (m.p[id] >= 'A' && m.p[id] <= 'Z') ||
+				    (m.p[id] >= '0' && m.p[id] <= '9') || m.p[id] == '_'))
+			id++;
+		if (id && id + 1 < m.n && m.p[id] == ':' && m.p[id + 1] == ' ') {
+			ms_sv name = ms_sv_head(m, id);
+			int sasl = 0;
+			for (size_t i = 0; i + 4 <= name.n && !sasl; i++)
+				sasl = ms_sv_starts_nocase(ms_sv_skip(name, i), "sasl");
+			if (sasl || ms_sv_find_lit(m, "sasl_passw") >= 0) {
+				size_t off = (size_t)(m.p - s.p) + id + 2;
+				if (off < best)
+					best = off;
+			}
+		}
+	}
+	long ne = m.p && postfix ? -1 : ms_sv_find_lit(s, ") != '");
+	if (ne > 0) {
+		long op = ne;
+		while (op > 0 && s.p[op - 1] != '(')
+			op--;
+		if (op > 0 && (size_t)op < best)
+			best = (size_t)op;
 	}
 	return best;
+}
+
+size_t ms_redact_text(const char *s, size_t n, char *out, size_t cap)
+{
+	obuf o = { out, 0, cap };
+	size_t k = secret_at(ms_sv_make(s, n), MS_SV_NULL, 0);
+	put(&o, s, k);
+	if (k < n)
+		put(&o, "[redacted]", 10);
+	out[o.n] = 0;
+	return o.n;
 }
 
 size_t ms_redact_line(const char *line, size_t n, char *out, size_t cap)
@@ -232,9 +296,12 @@ size_t ms_redact_line(const char *line, size_t n, char *out, size_t cap)
 	obuf o = { out, 0, cap };
 	long at = ms_dlg_text_at(line, n);
 	if (at < 0) {
-		long d = decoded_at(line, n);
-		put(&o, line, d < 0 ? n : (size_t)d);
-		if (d >= 0 && (size_t)d < n)
+		ms_syslog sl;
+		int ok = ms_syslog_parse(line, n, &sl) == MS_LINE_OK;
+		ms_sv m = ok ? (sl.msg.p ? sl.msg : ms_sv_make(line + n, 0)) : MS_SV_NULL;
+		size_t k = secret_at(ms_sv_make(line, n), m, ok && ms_sv_starts(sl.prog, "postfix"));
+		put(&o, line, k);
+		if (k < n)
 			put(&o, "[redacted]", 10);
 		out[o.n] = 0;
 		return o.n;

@@ -41,11 +41,19 @@ long ms_dlg_text_at(const char *line, size_t n);
  * MAIL FROM, RCPT TO, QUIT, 250 ...), AUTH keeps its mechanism, a 334
  * challenge its code; anything else - a base64 answer, message content,
  * a command we do not know - and everything after it is hidden.
- * smtpd -v lines that show a client's answer decoded ("...: decoded
- * response: ...") lose what follows the marker.  Other lines are copied as
- * they are.  Returns the length
+ * Postfix -v lines of SASL functions keep only the function's name, the
+ * marked secrets of other debug lines (Dovecot's "(given password: ...",
+ * "decoded response: ...") what precedes them.  Lines without a syslog
+ * header are searched for dialogue anywhere, and an AUTH command or a lone
+ * base64 word on a line of its own counts as dialogue.  Other lines are
+ * copied as they are.  Returns the length
  * written.  The result is at most n + 16 bytes long.
  */
 size_t ms_redact_line(const char *line, size_t n, char *out, size_t cap);
+
+/* The same for a text that is no log line (a field of `parse`): only the
+ * markers of secrets that are not dialogue apply ("(given password: ",
+ * "decoded response: " ...). */
+size_t ms_redact_text(const char *s, size_t n, char *out, size_t cap);
 
 #endif

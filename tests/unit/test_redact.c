@@ -7,7 +7,7 @@
 
 static const char *red(const char *line)
 {
-	static char out[512];
+	static char out[1024];
 	size_t n = ms_redact_line(line, strlen(line), out, sizeof out);
 	if (n != strlen(out))
 		return "(length mismatch)";
@@ -51,9 +51,8 @@ UT_TEST(redact_tls_debug_lines)
 		  "Feb 23 10:00:01 mx postfix/smtp[5]: > relay.example[198.51.100.1]:587: AUTH PLAIN [redacted]" },
 		{ H "> unknown[192.0.2.6]: 250-AUTH PLAIN LOGIN", H "> unknown[192.0.2.6]: 250-AUTH PLAIN LOGIN" },
 		/* smtpd -v with Cyrus SASL: the decoded answer */
-		{ H "xsasl_cyrus_server_next: decoded response: hunter2", H "xsasl_cyrus_server_next: decoded response: [redacted]" },
-		{ H "smtpd_sasl_authenticate: decoded initial response AGEAYg==",
-		  H "smtpd_sasl_authenticate: decoded initial response [redacted]" },
+		{ H "xsasl_cyrus_server_next: decoded response: hunter2", H "xsasl_cyrus_server_next: [redacted]" },
+		{ H "smtpd_sasl_authenticate: decoded initial response AGEAYg==", H "smtpd_sasl_authenticate: [redacted]" },
 		/* without a syslog header we know */
 		{ "junk Read 40 chars: AUTH PLAIN AGEAYg==", "junk Read 40 chars: AUTH PLAIN [redacted]" },
 		{ "junk x[1]: < unknown[192.0.2.6]: c2VjcmV0", "junk x[1]: < unknown[192.0.2.6]: [redacted]" },
@@ -75,12 +74,40 @@ UT_TEST(redact_tls_debug_lines)
 		{ H "Read 20 chars: RCPT TO:<a@b.example>??", H "Read 20 chars: RCPT TO:<a@b.example>??" },
 		{ H "Read 20 chars: BDAT 100 LAST??secret body", H "Read 20 chars: BDAT 100 LAST??[redacted]" },
 		/* -v SASL lines of every backend and of the smtp client */
-		{ H "xsasl_dovecot_server_first: sasl_method PLAIN, init_response AGFsaWNl",
-		  H "xsasl_dovecot_server_first: sasl_method PLAIN, init_response [redacted]" },
+		{ H "xsasl_dovecot_server_first: sasl_method PLAIN, init_response AGFsaWNl", H "xsasl_dovecot_server_first: [redacted]" },
 		{ "Feb 23 10:00:01 mx postfix/smtp[5]: xsasl_cyrus_client_next: uncoded client response secretPW4",
-		  "Feb 23 10:00:01 mx postfix/smtp[5]: xsasl_cyrus_client_next: uncoded client response [redacted]" },
+		  "Feb 23 10:00:01 mx postfix/smtp[5]: xsasl_cyrus_client_next: [redacted]" },
 		{ "Feb 23 10:00:01 mx postfix/smtp[5]: xsasl_cyrus_client_first: uncoded initial reply: u\\000u\\000pw",
-		  "Feb 23 10:00:01 mx postfix/smtp[5]: xsasl_cyrus_client_first: uncoded initial reply: [redacted]" },
+		  "Feb 23 10:00:01 mx postfix/smtp[5]: xsasl_cyrus_client_first: [redacted]" },
+		{ "Feb 23 10:00:01 mx postfix/smtp[5]: smtp_sasl_passwd_lookup: host `relay' user `u' pass `PW'",
+		  "Feb 23 10:00:01 mx postfix/smtp[5]: smtp_sasl_passwd_lookup: [redacted]" },
+		{ "Feb 23 10:00:01 mx postfix/smtp[5]: xsasl_cyrus_client_get_passwd: PW",
+		  "Feb 23 10:00:01 mx postfix/smtp[5]: xsasl_cyrus_client_get_passwd: [redacted]" },
+		{ "Feb 23 10:00:01 mx postfix/smtp[5]: maps_find: smtp_sasl_passwd: hash:/etc/postfix/sasl_passwd(0,lock|fold_fix): [relay]:587 = u:PW",
+		  "Feb 23 10:00:01 mx postfix/smtp[5]: maps_find: [redacted]" },
+		/* Dovecot auth_verbose_passwords / auth_debug_passwords */
+		{ "Feb 23 10:00:01 mx dovecot: auth: passwd-file(u,192.0.2.1): Password mismatch (given password: PW)",
+		  "Feb 23 10:00:01 mx dovecot: auth: passwd-file(u,192.0.2.1): Password mismatch (given password: [redacted]" },
+		{ "Feb 23 10:00:01 mx dovecot: auth: Debug: passwd-file(u,192.0.2.1,<s>): SHA512-CRYPT(PW) != '$6$x'",
+		  "Feb 23 10:00:01 mx dovecot: auth: Debug: passwd-file(u,192.0.2.1,<s>): SHA512-CRYPT([redacted]" },
+		/* odd templates: two blanks or none after the tag, journald JSON, message-only */
+		{ H " Read 40 chars: AUTH PLAIN AGFs", H " Read 40 chars: AUTH PLAIN [redacted]" },
+		{ "Feb 23 10:00:01 mail postfix/smtpd[6]:Read 40 chars: AUTH PLAIN AGFs",
+		  "Feb 23 10:00:01 mail postfix/smtpd[6]:Read 40 chars: AUTH PLAIN [redacted]" },
+		{ "{\"MESSAGE\":\"Read 40 chars: AUTH PLAIN AGFs\",\"x\":1}", "{\"MESSAGE\":\"Read 40 chars: AUTH PLAIN [redacted]" },
+		{ "MESSAGE=< unknown[192.0.2.6]: c2VjcmV0", "MESSAGE=< unknown[192.0.2.6]: [redacted]" },
+		/* a continuation line: an AUTH command or one base64 word alone */
+		{ "                   AUTH PLAIN AGFsaWNl", "                   AUTH PLAIN [redacted]" },
+		{ "c2VjcmV0cHc2", "[redacted]" },
+		{ "hello world", "hello world" },
+		/* postscreen -v: the client as addr:port */
+		{ "Feb 23 10:00:01 mx postfix/postscreen[8]: < 203.0.113.80:45678: AUTH PLAIN AGFs",
+		  "Feb 23 10:00:01 mx postfix/postscreen[8]: < 203.0.113.80:45678: AUTH PLAIN [redacted]" },
+		/* client text with a marker hides nothing in a Postfix line */
+		{ H "NOQUEUE: reject: RCPT from x[192.0.2.1]: 554 5.7.1 <a@b>: Relay access denied; "
+		    "from=<x, init_response y@evil.test> to=<a@b> proto=ESMTP helo=<h (given password: x) != 'y'>",
+		  H "NOQUEUE: reject: RCPT from x[192.0.2.1]: 554 5.7.1 <a@b>: Relay access denied; "
+		    "from=<x, init_response y@evil.test> to=<a@b> proto=ESMTP helo=<h (given password: x) != 'y'>" },
 		/* verbose lines without a header, at column 0; a scoped address */
 		{ "< unknown[2001:db8::1]: AUTH PLAIN AGFs", "< unknown[2001:db8::1]: AUTH PLAIN [redacted]" },
 		{ H "< unknown[fe80::1%eth0]: c2VjcmV0", H "< unknown[fe80::1%eth0]: [redacted]" },
