@@ -1273,7 +1273,8 @@ static void dialogue_write(t_sess *s, const ms_event *ev)
 
 /* ---------- the dispatcher ---------- */
 
-static int rdns_take(ms_tracker *t, int host, long pid, const char *ip, int64_t ts)
+/* the rDNS warning logged just before this connect, if any: 1 and its time in *wts */
+static int rdns_take(ms_tracker *t, int host, long pid, const char *ip, int64_t ts, int64_t *wts)
 {
 	/* every connect asks, few have a warning waiting: stop after the last used entry */
 	int left = t->rdns_used;
@@ -1285,6 +1286,7 @@ static int rdns_take(ms_tracker *t, int host, long pid, const char *ip, int64_t 
 		if (r->host == host && r->pid == pid && !strcmp(r->ip, ip) && ts - r->ts <= 30) {
 			r->used = 0;
 			t->rdns_used--;
+			*wts = r->ts;
 			return 1;
 		}
 	}
@@ -1510,8 +1512,14 @@ void ms_tracker_feed(ms_tracker *t, const ms_syslog *sl, const ms_event *ev, con
 			return;
 		s = &t->sess[idx];
 		t->st.connects++;
-		if (rdns_take(t, host, sl->pid, s->ip, ref->ts))
+		int64_t wts;
+		if (rdns_take(t, host, sl->pid, s->ip, ref->ts, &wts)) {
 			s->rdns_mismatch = 1;
+			/* smtpd looks the name up before it logs "connect from": the
+			 * client was there at the warning (first_seen, semantics.md) */
+			if (wts < s->start_ts)
+				s->start_ts = wts;
+		}
 		return;
 	}
 
