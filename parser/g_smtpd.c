@@ -345,7 +345,6 @@ static int parse_proxy(ms_sv m, ms_event *ev)
 	return 1;
 }
 
-/* "reject: RCPT from NAMADDR: 554 5.7.1 <x>: text; from=<a> to=<b> proto=ESMTP helo=<h>" */
 /*
  * Postfix 3.10+ appends " sasl_method=M sasl_username=U[ sasl_sender=S]" to
  * the rejects of an authenticated session, after from=<F> to=<T> proto=P
@@ -380,6 +379,7 @@ static void reject_sasl(ms_sv kv, ms_event *ev)
 	ev->user = user;
 }
 
+/* "reject: RCPT from NAMADDR: 554 5.7.1 <x>: text; from=<a> to=<b> proto=ESMTP helo=<h>" */
 static int parse_reject(ms_sv m, ms_event *ev)
 {
 	long c = ms_sv_find_lit(m, ": ");

@@ -215,7 +215,8 @@ static void put(obuf *o, const char *s, size_t n)
 	o->n += n;
 }
 
-/* markers after which a text is a secret wherever they appear */
+/* markers after which a text is a secret: anywhere in a line without a
+ * syslog header or in a bare text; with a header see secret_at() */
 static const struct {
 	const char *s;
 	size_t n;
