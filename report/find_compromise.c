@@ -7,10 +7,11 @@
  * others), or from an X that took part in an attack (an IP-level
  * brute_force / password_spray / user_enum finding, or a failure on an
  * account under distributed attack).  One finding per (U, X): the first such
- * success.  Confidence:
+ * success.  Confidence, in this order (docs/findings.md):
  *   high    X is an attacker (above), or >= high_failures failures from X
  *           before the login, or X failed on 2+ other accounts;
- *   low     at most 2 failures before it, all on U or unnamed (a typo);
+ *   low     U had logged in from X before (a known location), or at most 2
+ *           failures before it, all on U or unnamed (a typo);
  *   medium  everything else.
  * Blast radius: messages (and their recipients) submitted by U from the
  * login on.
@@ -129,7 +130,7 @@ typedef struct {
 	int64_t nb, on_u, unnamed, others, first, sess;
 } before;
 
-static void failures_before(cctx *c, int acct, int ip, int64_t login, before *b)
+static int failures_before(cctx *c, int acct, int ip, int64_t login, before *b)
 {
 	const ms_fdata *d = c->d;
 	int ns = 0, stamp = ++c->nstamp;
@@ -152,6 +153,7 @@ static void failures_before(cctx *c, int acct, int ip, int64_t login, before *b)
 			c->sess[ns++] = d->sess[r];
 	}
 	b->sess = ms_count_distinct(c->sess, ns);
+	return ns; /* c->sess[0, ns): those sessions, for successes_from() */
 }
 
 /* successes of (U, X) at any time before t */
@@ -164,12 +166,12 @@ static int64_t history_before(const ms_fdata *d, int acct, int ip, int64_t t)
 	return n;
 }
 
-/* successes of (U, X) from the login to the end of the range, and their distinct sessions */
-static int64_t successes_from(cctx *c, int acct, int ip, int64_t login, int64_t until, int64_t *nsess)
+/* successes of (U, X) from the login to the end of the range; *nsess: the
+ * distinct sessions of them and of c->sess[0, ns) (the failures' before) */
+static int64_t successes_from(cctx *c, int acct, int ip, int64_t login, int64_t until, int ns, int64_t *nsess)
 {
 	const ms_fdata *d = c->d;
 	int64_t n = 0;
-	int ns = 0;
 	ROWS_OF(d, ip) {
 		if (d->kind[r] == 4 && d->acct[r] == acct && (d->flag[r] & MS_EV_TS) && d->ts[r] >= login &&
 		    d->ts[r] < until) {
@@ -218,18 +220,19 @@ static int assess(cctx *c, const pair *p, int pi)
 		target = failed_on_target(c, p->ip);
 
 	before b;
-	failures_before(c, p->acct, p->ip, login, &b);
+	int fsess = failures_before(c, p->acct, p->ip, login, &b);
 	if (b.nb == 0 && !attack && !target)
 		return 0; /* only other users' own typos from a shared address */
 	int64_t history = history_before(d, p->acct, p->ip, b.nb ? b.first : login);
 
+	/* docs/findings.md: the high conditions first (an attacking address is
+	 * one even where U had logged in before: a shared address), then the
+	 * known location and the typo, else medium */
 	ms_confidence conf;
-	if (history && b.on_u < o->high_failures)
-		conf = MS_CONF_LOW;     /* a known location: the user, most likely */
-	else if (history)
-		conf = MS_CONF_MEDIUM;
-	else if (attack || target || b.nb >= o->high_failures || b.others >= 2)
+	if (attack || target || b.nb >= o->high_failures || b.others >= 2)
 		conf = MS_CONF_HIGH;
+	else if (history && b.on_u < o->high_failures)
+		conf = MS_CONF_LOW;     /* a known location: the user, most likely */
 	else if (b.nb <= 2 && b.others == 0)
 		conf = MS_CONF_LOW;
 	else
@@ -253,8 +256,8 @@ static int assess(cctx *c, const pair *p, int pi)
 	f->ips = 1;
 	f->first = b.nb ? b.first : login;
 	int64_t nsess = 0;
-	f->successes = successes_from(c, p->acct, p->ip, login, until, &nsess);
-	f->sessions = b.sess + nsess;
+	f->successes = successes_from(c, p->acct, p->ip, login, until, fsess, &nsess);
+	f->sessions = nsess; /* a failure and the login in one session are one session */
 	f->last = login;
 	c->pend[c->npend++] = (pending){ .fi = c->out->n - 1, .pi = pi, .acct = p->acct, .ip = p->ip,
 					 .acct_id = ms_fkeys_id(&d->accts, p->acct), .login = login, .on_u = b.on_u,
