@@ -97,6 +97,13 @@ int cmd_sessions(ms_cli *cli, int argc, char **argv)
 		ms_err(cli, "sessions: say which: --ip IP, --account USER or --id N");
 		return MS_EXIT_USAGE;
 	}
+	/* accounts are stored with the domain lower-cased (semantics.md): look the
+	 * name up the same way, Info@Example.COM as Info@example.com */
+	char acct[512];
+	if (to.account) {
+		ms_account_normalise(to.account, acct, sizeof acct);
+		to.account = acct;
+	}
 	ms_store *st = ms_open_read(cli, db);
 	if (!st)
 		return MS_EXIT_DB;
