@@ -8,10 +8,12 @@
  * brute_force / password_spray / user_enum finding, or a failure on an
  * account under distributed attack).  One finding per (U, X): the first such
  * success.  Confidence, in this order (docs/findings.md):
- *   high    X is an attacker (above), or >= high_failures failures from X
- *           before the login, or X failed on 2+ other accounts;
- *   low     U had logged in from X before (a known location), or at most 2
- *           failures before it, all on U or unnamed (a typo);
+ *   high    X has an attack finding of its own, or >= high_failures
+ *           failures on U came from X before the login;
+ *   low     U had logged in from X before X's first failure (a known location);
+ *   high    X failed on an account under distributed attack, or
+ *           >= high_failures failures from X, or X failed on 2+ other accounts;
+ *   low     at most 2 failures before it, all on U or unnamed (a typo);
  *   medium  everything else.
  * Blast radius: messages (and their recipients) submitted by U from the
  * login on.
@@ -143,7 +145,7 @@ static int failures_before(cctx *c, int acct, int ip, int64_t login, before *b)
 		if (b->nb == 0 || d->ts[r] < b->first)
 			b->first = d->ts[r];
 		b->nb++;
-		b->on_u += a == acct;
+		b->on_u += acct >= 0 && a == acct;
 		b->unnamed += a < 0;
 		if (a >= 0 && a != acct && c->stamp[a] != stamp) {
 			c->stamp[a] = stamp;
@@ -223,17 +225,25 @@ static int assess(cctx *c, const pair *p, int pi)
 	int fsess = failures_before(c, p->acct, p->ip, login, &b);
 	if (b.nb == 0 && !attack && !target)
 		return 0; /* only other users' own typos from a shared address */
-	int64_t history = history_before(d, p->acct, p->ip, b.nb ? b.first : login);
+	/* an unnamed login before says nothing of who this one is */
+	int64_t history = p->acct < 0 ? 0 : history_before(d, p->acct, p->ip, b.nb ? b.first : login);
 
-	/* docs/findings.md: the high conditions first (an attacking address is
-	 * one even where U had logged in before: a shared address), then the
-	 * known location and the typo, else medium */
+	/* docs/findings.md.  An address with an attack finding of its own, or
+	 * 10+ failures on U, is an attacker even where U had logged in before;
+	 * at such a known location the weaker signs (one failure on an account
+	 * under distributed attack, failures of other users) are the office's
+	 * own typos behind one address */
+	/* a login naming no account may be any of the accounts X failed on:
+	 * one of them is no "other" account, and may be the typo's */
+	int64_t others = p->acct < 0 && b.others > 0 ? b.others - 1 : b.others;
 	ms_confidence conf;
-	if (attack || target || b.nb >= o->high_failures || b.others >= 2)
+	if (attack || b.on_u >= o->high_failures)
 		conf = MS_CONF_HIGH;
-	else if (history && b.on_u < o->high_failures)
+	else if (history)
 		conf = MS_CONF_LOW;     /* a known location: the user, most likely */
-	else if (b.nb <= 2 && b.others == 0)
+	else if (target || b.nb >= o->high_failures || others >= 2)
+		conf = MS_CONF_HIGH;
+	else if (b.nb <= 2 && others == 0)
 		conf = MS_CONF_LOW;
 	else
 		conf = MS_CONF_MEDIUM;
@@ -246,13 +256,14 @@ static int assess(cctx *c, const pair *p, int pi)
 		return -1;
 	}
 	char acct[512];
-	snprintf(acct, sizeof acct, "%s", d->acct_name[p->acct] ? d->acct_name[p->acct] : "");
+	snprintf(acct, sizeof acct, "%s", p->acct >= 0 && d->acct_name[p->acct] ? d->acct_name[p->acct] : "");
 	f->confidence = conf;
 	f->severity = conf == MS_CONF_HIGH ? MS_SEV_CRITICAL : conf == MS_CONF_MEDIUM ? MS_SEV_HIGH : MS_SEV_LOW;
 	ms_finding_set(&f->ip, ip);
-	ms_finding_set(&f->account, acct);
+	if (p->acct >= 0)
+		ms_finding_set(&f->account, acct);
 	f->failures = b.nb;
-	f->accounts = 1 + b.others;
+	f->accounts = (p->acct >= 0) + b.others;
 	f->ips = 1;
 	f->first = b.nb ? b.first : login;
 	int64_t nsess = 0;
@@ -260,7 +271,8 @@ static int assess(cctx *c, const pair *p, int pi)
 	f->sessions = nsess; /* a failure and the login in one session are one session */
 	f->last = login;
 	c->pend[c->npend++] = (pending){ .fi = c->out->n - 1, .pi = pi, .acct = p->acct, .ip = p->ip,
-					 .acct_id = ms_fkeys_id(&d->accts, p->acct), .login = login, .on_u = b.on_u,
+					 .acct_id = p->acct >= 0 ? ms_fkeys_id(&d->accts, p->acct) : 0, .login = login,
+					 .on_u = b.on_u,
 					 .unnamed = b.unnamed, .others = b.others, .history = history,
 					 .attack = attack, .target = target };
 	return 0;
@@ -409,8 +421,9 @@ static int put_in_words(cctx *c, const pending *p, const pair *pr)
 			len += (size_t)snprintf(parts + len, sizeof parts - len, "%s%lld naming no account", k++ ? ", " : "",
 						(long long)unnamed);
 		if (nb - on_u - unnamed > 0 && len < sizeof parts)
-			snprintf(parts + len, sizeof parts - len, "%s%lld on %lld other account%s", k ? ", " : "",
-				 (long long)(nb - on_u - unnamed), (long long)others, others == 1 ? "" : "s");
+			snprintf(parts + len, sizeof parts - len, "%s%lld on %lld %s account%s", k ? ", " : "",
+				 (long long)(nb - on_u - unnamed), (long long)others, pr->name ? "other" : "named",
+				 others == 1 ? "" : "s");
 		snprintf(because, sizeof because, " after %lld failed login%s from that address (%s)", (long long)nb,
 			 nb == 1 ? "" : "s", parts);
 	}
@@ -425,6 +438,19 @@ static int put_in_words(cctx *c, const pending *p, const pair *pr)
 			 f->recipients == 1 ? "" : "s");
 	else
 		snprintf(blast, sizeof blast, " No message submitted by the account since then is in the log.");
+	if (!pr->name) {
+		/* known only from the disconnect's auth=S/T: the log names no account */
+		snprintf(text, sizeof text,
+			 "A login whose account the log does not name (auth=S/T of the disconnect line) succeeded "
+			 "from %s at %s%s.", ip, when, because);
+		ms_finding_set(&f->explanation, text);
+		snprintf(text, sizeof text,
+			 "Find out which account logged in from %s at %s (the SASL back-end's own log): %s", ip, when,
+			 f->confidence == MS_CONF_LOW ? "probably its owner mistyping the password, confirm with them."
+						       : "treat it as compromised, change its password and block the address.");
+		ms_finding_set(&f->action, text);
+		return evidence(c, f, p);
+	}
 	snprintf(text, sizeof text, "%s logged in from %s at %s%s.%s%s", acct, ip, when, because, blast,
 		 p->history ? " The account had logged in from this address before." : "");
 	ms_finding_set(&f->explanation, text);
@@ -472,12 +498,19 @@ static int success_pairs(cctx *c, pair **out)
 	if (!idx)
 		goto oom;
 	for (int k = 0; k < d->ips.n; k++) {
-		int from = n;
+		int from = n, unnamed = -1;
 		ROWS_OF(d, k) {
 			int a = d->acct[r];
-			if (d->kind[r] != 4 || !(d->flag[r] & MS_EV_IN) || a < 0 || !d->acct_known[a])
+			if (d->kind[r] != 4 || !(d->flag[r] & MS_EV_IN) || (a >= 0 && !d->acct_known[a]))
 				continue;
-			if (c->stamp[a] == -(k + 1)) {
+			if (a < 0 && unnamed >= 0) {
+				/* a login the log names no account for (auth=S/T alone): one pair
+				 * per address, account -1, for the SEMANTICS' "unknown account" */
+				if (d->ts[r] < v[unnamed].first)
+					v[unnamed].first = d->ts[r];
+				continue;
+			}
+			if (a >= 0 && c->stamp[a] == -(k + 1)) {
 				if (d->ts[r] < v[idx[a]].first)
 					v[idx[a]].first = d->ts[r];
 				continue;
@@ -489,6 +522,11 @@ static int success_pairs(cctx *c, pair **out)
 					goto oom;
 				v = nv;
 				cap = nc;
+			}
+			if (a < 0) {
+				unnamed = n;
+				v[n++] = (pair){ .acct = -1, .ip = k, .first = d->ts[r], .name = NULL };
+				continue;
 			}
 			c->stamp[a] = -(k + 1);
 			idx[a] = n;
