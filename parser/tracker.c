@@ -286,6 +286,15 @@ static void emit_success(ms_tracker *t, t_sess *s, const char *user, int src, co
 	a.account = nz(user);
 	a.account_src = user && *user ? src : MS_SRC_NONE;
 	a.pw_len = -1;
+	if (s->have_dec && s->dec.have_pw && (!a.account || !strcmp(s->dec.user, a.account))) {
+		/* the session's decoded AUTH is this login's (decoding stops at the
+		 * 235): its password's length and keyed hash, so that a password
+		 * sprayed over other accounts is known to have logged in */
+		a.pw_len = s->dec.pw_len;
+		a.pw_len_exact = s->dec.pw_exact;
+		if (s->dec.pw_exact)
+			a.pw_hmac = s->dec.hmac;
+	}
 	a.source_id = ref ? ref->source_id : s->source_id;
 	a.line = ref ? ref->line : s->last_line;
 	t->st.auth_successes++;
