@@ -62,6 +62,7 @@ typedef struct {
 	int bits;
 	const char *why;        /* weakness, NULL when fine */
 	int64_t n, nip, fail, ok, first, last;
+	int64_t failures;       /* the failed logins in them (fail: the sessions with one) */
 	int fi;                 /* its finding in out->v, -1 when none */
 	char accts[512];
 	int naccts;
@@ -171,6 +172,8 @@ static int scan_one(tls_ctx *c, sqlite3_value **a, int64_t since, int64_t until)
 			x->last = s.ts;
 		x->n++;
 		x->fail += ms_val_gt0(a[2]);
+		if (sqlite3_value_type(a[2]) == SQLITE_INTEGER && sqlite3_value_int64(a[2]) > 0)
+			x->failures += sqlite3_value_int64(a[2]);
 		x->ok += s.ok;
 	}
 	int weak = s.set >= 0 && c->set[s.set].why;
@@ -326,7 +329,7 @@ static void weak_words(tls_set *x, ms_finding *f)
 		 "Sessions with failed logins: %lld; with successful logins: %lld%s%s%s.",
 		 (long long)n, n == 1 ? "" : "s", (long long)nip, nip == 1 ? "" : "es", proto, cipher,
 		 x->bits, f->first == f->last ? "at" : "between", t1, f->first == f->last ? "" : " and ",
-		 f->first == f->last ? "" : t2, x->why, (long long)f->failures, (long long)f->successes,
+		 f->first == f->last ? "" : t2, x->why, (long long)x->fail, (long long)f->successes,
 		 *x->accts ? " (accounts: " : "", x->accts, *x->accts ? ")" : "");
 	ms_finding_set(&f->explanation, text);
 	ms_finding_set(&f->action,
@@ -361,7 +364,7 @@ static int weak_tls(tls_ctx *c, ms_findings *out)
 		x->fi = out->n - 1;
 		f->sessions = x->n;
 		f->ips = x->nip;
-		f->failures = x->fail;
+		f->failures = x->failures; /* as report --by cipher counts them */
 		f->successes = x->ok;
 		f->first = x->first;
 		f->last = x->last;
