@@ -241,17 +241,20 @@ static int accts_add(accts *a, int ip, int acct, int rank, int src, int ok)
 
 static int v_null(sqlite3_value *v) { return sqlite3_value_type(v) == SQLITE_NULL; }
 
-/* an address was seen from first until last (if not NULL) */
-static void widen(int *seen, int64_t *first, int64_t *last, int64_t from, sqlite3_value *last_v)
+/* An address was seen from first until last (if not NULL).  A session or
+ * postscreen conversation that started in the range but ended after it was
+ * last seen in the range at its start, as far as the table knows (the
+ * range holds only events in [since, until), reports.md). */
+static void widen(int *seen, int64_t *first, int64_t *last, int64_t from, sqlite3_value *last_v, int64_t until)
 {
 	*seen = 1;
 	if (from < *first)
 		*first = from;
-	if (!v_null(last_v)) {
-		int64_t l = sqlite3_value_int64(last_v);
-		if (l > *last)
-			*last = l;
-	}
+	int64_t l = v_null(last_v) ? from : sqlite3_value_int64(last_v);
+	if (l >= until)
+		l = from;
+	if (l > *last)
+		*last = l;
 }
 
 /* the index of an id in t, or -1 when NULL or unknown (not in ips: the old JOIN dropped it) */
@@ -295,7 +298,7 @@ static void sess_row(sqlite3_context *cx, void *user, int argc, sqlite3_value **
 	if (ip < 0)
 		return;
 	sess_agg *g = &j->agg[ip];
-	widen(&g->seen, &g->first, &g->last, sqlite3_value_int64(v[2]), v[3]);
+	widen(&g->seen, &g->first, &g->last, sqlite3_value_int64(v[2]), v[3], ms_q_until(c->q));
 	if (!v_null(v[1])) {
 		int64_t o = sqlite3_value_int64(v[1]);
 		g->sess += o == 0;
@@ -318,7 +321,7 @@ static void sess_rej_row(sqlite3_context *cx, void *user, int argc, sqlite3_valu
 	if (ip < 0)
 		return;
 	sess_agg *g = &j->agg[ip];
-	widen(&g->seen, &g->first, &g->last, sqlite3_value_int64(v[1]), v[2]);
+	widen(&g->seen, &g->first, &g->last, sqlite3_value_int64(v[1]), v[2], ms_q_until(j->c->q));
 	g->rej++;
 }
 
@@ -367,7 +370,7 @@ static void auth_row(sqlite3_context *cx, void *user, int argc, sqlite3_value **
 	if (ip < 0)
 		return;
 	ip_agg *g = &c->agg[ip];
-	widen(&g->seen, &g->first, &g->last, sqlite3_value_int64(v[2]), v[2]);
+	widen(&g->seen, &g->first, &g->last, sqlite3_value_int64(v[2]), v[2], ms_q_until(c->q));
 	int kind = v_null(v[1]) ? 0 : sqlite3_value_int(v[1]);
 	g->fail += kind == 1;
 	g->ok += kind == 4;
@@ -390,7 +393,7 @@ static void ps_row(sqlite3_context *cx, void *user, int argc, sqlite3_value **v)
 	if (ip < 0)
 		return;
 	ip_agg *g = &c->agg[ip];
-	widen(&g->seen, &g->first, &g->last, sqlite3_value_int64(v[1]), v[2]);
+	widen(&g->seen, &g->first, &g->last, sqlite3_value_int64(v[1]), v[2], ms_q_until(c->q));
 	g->ps++;
 }
 
