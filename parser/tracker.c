@@ -269,6 +269,15 @@ static void emit_session(ms_tracker *t, const t_sess *s, int state)
 		t->sink.session(t->sink.ctx, &r);
 }
 
+/* one account (semantics.md): the local part exact, the domain part in any case */
+static int same_account(const char *a, const char *b)
+{
+	const char *da = strrchr(a, '@'), *db = strrchr(b, '@');
+	if (!da || !db)
+		return !strcmp(a, b);
+	return da - a == db - b && !memcmp(a, b, (size_t)(da - a)) && !strcasecmp(da, db);
+}
+
 static void emit_success(ms_tracker *t, t_sess *s, const char *user, int src, const char *mech,
 			 int64_t ts, const ms_lineref *ref)
 {
@@ -286,7 +295,7 @@ static void emit_success(ms_tracker *t, t_sess *s, const char *user, int src, co
 	a.account = nz(user);
 	a.account_src = user && *user ? src : MS_SRC_NONE;
 	a.pw_len = -1;
-	if (s->have_dec && s->dec.have_pw && (!a.account || !strcmp(s->dec.user, a.account))) {
+	if (s->have_dec && s->dec.have_pw && (!a.account || same_account(s->dec.user, a.account))) {
 		/* the session's decoded AUTH is this login's (decoding stops at the
 		 * 235): its password's length and keyed hash, so that a password
 		 * sprayed over other accounts is known to have logged in */
@@ -849,7 +858,7 @@ static void msg_sweep_idle(ms_tracker *t, int64_t at)
 
 static void msg_new(ms_tracker *t, t_sess *s, const ms_event *ev, const ms_lineref *ref)
 {
-	char q[28];
+	char q[28] = { 0 }; /* copied whole into the entry, and so into the saved state */
 	if (t->nmsg >= t->cfg.max_messages)
 		msg_evict_oldest(t);
 	cpy(q, sizeof q, ev->queue_id);

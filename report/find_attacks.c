@@ -346,10 +346,15 @@ static int cmp_pw(const void *a, const void *b)
 static int pw_stats(const ms_fdata *d, const ms_fpw *v, pw_group *g, int64_t *tmp)
 {
 	int m = 0;
+	int64_t unnamed_ok = 0;
 	for (int i = g->from; i < g->to; i++) {
 		int r = v[i].row;
-		if (d->acct[r] < 0)
+		if (d->acct[r] < 0) {
+			/* a login with this password whose account the log does not
+			 * name: the password worked, on an account we cannot list */
+			unnamed_ok += d->kind[r] == 4;
 			continue;
+		}
 		if (g->n == 0 || ms_fdata_id(d, r) < g->id)
 			g->id = ms_fdata_id(d, r);
 		if (g->n == 0 || d->ts[r] < g->ff)
@@ -361,6 +366,7 @@ static int pw_stats(const ms_fdata *d, const ms_fpw *v, pw_group *g, int64_t *tm
 	}
 	if (g->n == 0)
 		return 0;
+	g->ok += unnamed_ok;
 	for (int i = g->from; i < g->to; i++)
 		if (d->acct[v[i].row] >= 0)
 			tmp[m++] = d->acct[v[i].row];

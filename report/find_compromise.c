@@ -158,6 +158,16 @@ static int failures_before(cctx *c, int acct, int ip, int64_t login, before *b)
 	return ns; /* c->sess[0, ns): those sessions, for successes_from() */
 }
 
+/* did X log in with a named account in the range? */
+static int named_success(const ms_fdata *d, int ip)
+{
+	ROWS_OF(d, ip) {
+		if (d->kind[r] == 4 && d->acct[r] >= 0 && d->acct_known[d->acct[r]] && (d->flag[r] & MS_EV_IN))
+			return 1;
+	}
+	return 0;
+}
+
 /* successes of (U, X) at any time before t */
 static int64_t history_before(const ms_fdata *d, int acct, int ip, int64_t t)
 {
@@ -212,6 +222,8 @@ static int assess(cctx *c, const pair *p, int pi)
 	const char *attack = attack_of(c->attackers, ip);
 	int target = 0;
 
+	if (p->acct < 0 && named_success(d, p->ip))
+		return 0; /* X's named logins are assessed: they speak for the address */
 	if (!first_failure(d, p->ip, until, &ff) || !first_success_after(d, p->acct, p->ip, ff, &login)) {
 		/* no failure, or every success came before the first one: only an attacker address counts */
 		if (!attack && !(target = failed_on_target(c, p->ip)))
@@ -225,8 +237,9 @@ static int assess(cctx *c, const pair *p, int pi)
 	int fsess = failures_before(c, p->acct, p->ip, login, &b);
 	if (b.nb == 0 && !attack && !target)
 		return 0; /* only other users' own typos from a shared address */
-	/* an unnamed login before says nothing of who this one is */
-	int64_t history = p->acct < 0 ? 0 : history_before(d, p->acct, p->ip, b.nb ? b.first : login);
+	/* for a login naming no account: earlier such logins from X (a phone
+	 * that only checks in) make X a known location as named ones do */
+	int64_t history = history_before(d, p->acct, p->ip, b.nb ? b.first : login);
 
 	/* docs/findings.md.  An address with an attack finding of its own, or
 	 * 10+ failures on U, is an attacker even where U had logged in before;
