@@ -554,7 +554,9 @@ static int credentials(tls_ctx *c, ms_findings *out)
 	f->failures = attempts;
 	f->successes = nok;     /* sessions whose decoded AUTH logged in */
 	f->confidence = MS_CONF_HIGH;
-	f->severity = *okaccts ? MS_SEV_CRITICAL : MS_SEV_HIGH;
+	/* a session whose decoded AUTH logged in: a working password is in the
+	 * log, whether or not the log names its account */
+	f->severity = nok ? MS_SEV_CRITICAL : MS_SEV_HIGH;
 	ms_finding_set(&f->detail, "smtpd_tls_loglevel >= 2 logs the decrypted SMTP dialogue");
 	ms_fmt_time(f->first, t1, sizeof t1);
 	ms_fmt_time(f->last, t2, sizeof t2);
@@ -565,13 +567,16 @@ static int credentials(tls_ctx *c, ms_findings *out)
 		 (long long)attempts, attempts == 1 ? "" : "s", (long long)nsess, nsess == 1 ? "" : "s", t1, t2,
 		 (long long)e.nacct, e.nacct == 1 ? "" : "s", (long long)e.npw, e.npw == 1 ? "" : "s",
 		 *names ? " User names tried: " : "", names, *addrs ? "; from: " : "", addrs, *names || *addrs ? "." : "",
-		 *okaccts ? " Working passwords are in the log for: " : " None of these sessions logged in.",
-		 *okaccts ? okaccts : "", *okaccts ? "." : "");
+		 *okaccts ? " Working passwords are in the log for: "
+			  : nok ? " Working passwords are in the log (for accounts the log does not name)"
+				: " None of these sessions logged in.",
+		 *okaccts ? okaccts : "", *okaccts || nok ? "." : "");
 	ms_finding_set(&f->explanation, text);
 	snprintf(text, sizeof text,
 		 "Set smtpd_tls_loglevel = 1 (or 0) in main.cf and run 'postfix reload'; treat these log files and "
 		 "their backups as secrets (restrict access, delete copies you do not need)%s%s%s.",
-		 *okaccts ? "; change the passwords of " : "", okaccts, *okaccts ? " now" : "");
+		 *okaccts ? "; change the passwords of " : nok ? "; change the passwords that logged in" : "", okaccts,
+		 *okaccts || nok ? " now" : "");
 	ms_finding_set(&f->action, text);
 	/* evidence: the first decoded sessions by time (21 rows read; no auth event, so never "truncated") */
 	if (c->cred.n > 1)
