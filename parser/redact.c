@@ -104,23 +104,22 @@ size_t ms_dlg_msg(ms_sv msg)
 	return k ? k : verbose_text(msg);
 }
 
-long ms_dlg_text_at(const char *line, size_t n)
+/* Where the dialogue text of line starts, or -1; sl: its parsed syslog
+ * header, NULL when it has none we know. */
+static long dlg_text_at(const char *line, size_t n, const ms_syslog *sl)
 {
-	ms_syslog sl;
 	ms_sv s = ms_sv_make(line, n);
 	size_t k;
-	if (ms_syslog_parse(line, n, &sl) == MS_LINE_OK) {
+	if (sl) {
 		/* the message is dialogue or it is not: client text elsewhere in
 		 * it ("from=<x Read 1 chars: >") must not hide the rest */
-		if (!sl.msg.p)
+		if (!sl->msg.p)
 			return -1;
-		ms_sv m = sl.msg;
+		ms_sv m = sl->msg;
 		while (m.n && (m.p[0] == ' ' || m.p[0] == '\t')) /* "prog[pid]:  Read ..." (a template's extra blank) */
 			m = ms_sv_skip(m, 1);
-		size_t off = (size_t)(m.p - line);
-		if ((k = tls_text(m)) || (k = verbose_text(m)))
-			return (long)(off + k);
-		return -1;
+		k = ms_dlg_msg(m);
+		return k ? (long)((size_t)(m.p - line) + k) : -1;
 	}
 	/* no syslog header we know (a sample of an unrecognised line, a
 	 * message-only export such as journald JSON, a continuation line):
@@ -295,10 +294,10 @@ size_t ms_redact_text(const char *s, size_t n, char *out, size_t cap)
 size_t ms_redact_line(const char *line, size_t n, char *out, size_t cap)
 {
 	obuf o = { out, 0, cap };
-	long at = ms_dlg_text_at(line, n);
+	ms_syslog sl;
+	int ok = ms_syslog_parse(line, n, &sl) == MS_LINE_OK;
+	long at = dlg_text_at(line, n, ok ? &sl : NULL);
 	if (at < 0) {
-		ms_syslog sl;
-		int ok = ms_syslog_parse(line, n, &sl) == MS_LINE_OK;
 		ms_sv m = ok ? (sl.msg.p ? sl.msg : ms_sv_make(line + n, 0)) : MS_SV_NULL;
 		size_t k = secret_at(ms_sv_make(line, n), m, ok && ms_sv_starts(sl.prog, "postfix"));
 		put(&o, line, k);

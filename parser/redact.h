@@ -30,10 +30,6 @@ int ms_dlg_next(ms_sv *rest, ms_sv *cmd, int *eol);
  * its text starts in msg, or 0. */
 size_t ms_dlg_msg(ms_sv msg);
 
-/* The message of line (after "Read N chars: " etc.) is SMTP dialogue:
- * returns the offset in line where its text starts, or -1. */
-long ms_dlg_text_at(const char *line, size_t n);
-
 /*
  * Copy line (n bytes, not NUL-terminated) into out (cap bytes, cap >= 1,
  * always NUL-terminated, cut at cap - 1) with the dialogue's secrets
