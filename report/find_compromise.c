@@ -158,16 +158,6 @@ static int failures_before(cctx *c, int acct, int ip, int64_t login, before *b)
 	return ns; /* c->sess[0, ns): those sessions, for successes_from() */
 }
 
-/* did X log in with a named account in the range? */
-static int named_success(const ms_fdata *d, int ip)
-{
-	ROWS_OF(d, ip) {
-		if (d->kind[r] == 4 && d->acct[r] >= 0 && d->acct_known[d->acct[r]] && (d->flag[r] & MS_EV_IN))
-			return 1;
-	}
-	return 0;
-}
-
 /* successes of (U, X) at any time before t */
 static int64_t history_before(const ms_fdata *d, int acct, int ip, int64_t t)
 {
@@ -222,8 +212,6 @@ static int assess(cctx *c, const pair *p, int pi)
 	const char *attack = attack_of(c->attackers, ip);
 	int target = 0;
 
-	if (p->acct < 0 && named_success(d, p->ip))
-		return 0; /* X's named logins are assessed: they speak for the address */
 	if (!first_failure(d, p->ip, until, &ff) || !first_success_after(d, p->acct, p->ip, ff, &login)) {
 		/* no failure, or every success came before the first one: only an attacker address counts */
 		if (!attack && !(target = failed_on_target(c, p->ip)))
@@ -544,6 +532,10 @@ static int success_pairs(cctx *c, pair **out)
 			c->stamp[a] = -(k + 1);
 			idx[a] = n;
 			v[n++] = (pair){ .acct = a, .ip = k, .first = d->ts[r], .name = d->acct_name[a] };
+		}
+		if (unnamed >= 0 && n - from > 1) {
+			/* X's named logins are assessed: they speak for the address */
+			v[unnamed] = v[--n];
 		}
 		if (n == from)
 			continue;
