@@ -22,7 +22,7 @@ _Static_assert(sizeof(ms_auth_rec) == 144, "ms_auth_rec changed: update ingest/p
 _Static_assert(sizeof(ms_message_rec) == 112, "ms_message_rec changed: update ingest/pipe.c");
 _Static_assert(sizeof(ms_reject_rec) == 120, "ms_reject_rec changed: update ingest/pipe.c");
 _Static_assert(sizeof(ms_postscreen_rec) == 88, "ms_postscreen_rec changed: update ingest/pipe.c");
-_Static_assert(sizeof(ms_backend_rec) == 96, "ms_backend_rec changed: update ingest/pipe.c");
+_Static_assert(sizeof(ms_backend_rec) == 104, "ms_backend_rec changed: update ingest/pipe.c");
 #endif
 
 enum { R_SESSION, R_AUTH, R_MESSAGE, R_REJECT, R_POSTSCREEN, R_BACKEND };

@@ -86,6 +86,8 @@ typedef struct {
 	int64_t id, ts;
 	const char *host, *ip, *account, *backend, *service, *detail;
 	int fail, attempts, pw_len, user_unknown;
+	int retract;          /* 1: only id is set; delete the row a checkpoint wrote for a line
+			       * still waiting for its failure, which it has now found */
 	int64_t source_id, line;
 } ms_backend_rec;
 

@@ -514,11 +514,12 @@ static void emit_pfail(ms_tracker *t, t_pfail *f, const t_pback *b, int gap, int
 		t->sink.auth(t->sink.ctx, &a);
 }
 
-static void emit_pback(ms_tracker *t, const t_pback *b)
+/* a back-end line that explains no failure: held ones have their id, others get one */
+static void write_pback(ms_tracker *t, const t_pback *b)
 {
 	ms_backend_rec r;
 	memset(&r, 0, sizeof r);
-	r.id = t->ids.backend++;
+	r.id = b->id ? b->id : t->ids.backend++;
 	r.ts = b->ts;
 	r.host = name_str(t, b->host);
 	r.ip = nz(b->ip);
@@ -531,9 +532,14 @@ static void emit_pback(ms_tracker *t, const t_pback *b)
 	r.user_unknown = b->user_unknown;
 	r.source_id = b->source_id;
 	r.line = b->line;
-	t->st.backend_unmatched++;
 	if (t->sink.backend)
 		t->sink.backend(t->sink.ctx, &r);
+}
+
+static void emit_pback(ms_tracker *t, const t_pback *b)
+{
+	t->st.backend_unmatched++;
+	write_pback(t, b);
 }
 
 static t_pfail *pf_at(ms_tracker *t, int k) { return &t->pf[(t->pf_head + k) % t->pf_cap]; }
@@ -699,6 +705,15 @@ static void match(ms_tracker *t, t_pfail *f, t_pback *b, int candidates)
 {
 	f->matched = 1;
 	b->used = 2; /* consumed */
+	if (b->written && t->sink.backend) {
+		/* a checkpoint wrote it as unmatched: it explains a failure after all */
+		ms_backend_rec r;
+		memset(&r, 0, sizeof r);
+		r.id = b->id;
+		r.retract = 1;
+		t->sink.backend(t->sink.ctx, &r);
+		b->written = 0;
+	}
 	t->st.backend_matched++;
 	emit_pfail(t, f, b, (int)(b->ts - f->ts), candidates);
 }
@@ -728,6 +743,8 @@ static void backend_line(ms_tracker *t, t_pback *nb)
 	t_pback *slot = pb_at(t, t->pb_count);
 	*slot = *nb;
 	slot->used = 1;
+	slot->written = 0;
+	slot->id = t->ids.backend++; /* stable: a checkpoint may write it before its fate is known */
 	t->pb_count++;
 }
 
@@ -942,7 +959,8 @@ static uint64_t ps_hash(int host, const char *ip, long port)
 static uint64_t ps_hash_of(const ms_tracker *t, int32_t v) { return ps_hash(t->ps[v].host, t->ps[v].ip, t->ps[v].port); }
 static int ps_live(const ms_tracker *t, int32_t v) { return t->ps[v].used != 0; }
 
-static void emit_ps(ms_tracker *t, const t_ps *p)
+/* unset: what a conversation without a verdict is written as */
+static void emit_ps(ms_tracker *t, const t_ps *p, const char *unset)
 {
 	ms_postscreen_rec r;
 	memset(&r, 0, sizeof r);
@@ -952,7 +970,7 @@ static void emit_ps(ms_tracker *t, const t_ps *p)
 	r.port = p->port;
 	r.start_ts = p->start_ts;
 	r.end_ts = p->end_ts;
-	r.verdict = p->verdict[0] ? p->verdict : "dropped";
+	r.verdict = p->verdict[0] ? p->verdict : unset;
 	r.dnsbl_rank = p->dnsbl_rank;
 	r.pregreet = p->pregreet;
 	r.events = p->events;
@@ -1011,7 +1029,7 @@ static void ps_evict_oldest(ms_tracker *t)
 			t->age[n++] = (t_age){ t->ps[i].end_ts, t->ps[i].id, i };
 	n = age_oldest(t->age, n, evict_batch(t->cfg.max_postscreen));
 	for (int i = 0; i < n; i++) { /* pool indices stay put when others are deleted */
-		emit_ps(t, &t->ps[t->age[i].idx]);
+		emit_ps(t, &t->ps[t->age[i].idx], "dropped");
 		ps_delete(t, t->age[i].idx);
 	}
 }
@@ -1102,11 +1120,11 @@ static void postscreen_event(ms_tracker *t, int host, const ms_event *ev, const 
 	switch (ev->type) {
 	case EV_PS_PASS:
 		snprintf(p->verdict, sizeof p->verdict, "%s", ms_sv_eq_lit(ev->what, "NEW") ? "pass_new" : "pass_old");
-		emit_ps(t, p);
+		emit_ps(t, p, "dropped");
 		ps_delete(t, slot);
 		return;
 	case EV_PS_DISCONNECT:
-		emit_ps(t, p);
+		emit_ps(t, p, "dropped");
 		ps_delete(t, slot);
 		return;
 	case EV_PS_EVENT:
@@ -1704,9 +1722,22 @@ void ms_tracker_checkpoint(ms_tracker *t)
 		if (f->used && !f->matched)
 			emit_pfail(t, f, NULL, 0, 0);
 	}
+	/* back-end lines still waiting for a failure: unmatched so far (a later
+	 * match retracts the row), so that a report right after this run sees them */
+	for (int k = 0; k < t->pb_count; k++) {
+		t_pback *b = pb_at(t, k);
+		if (b->used == 1) {
+			write_pback(t, b);
+			b->written = 1;
+		}
+	}
 	for (int i = 0; i < t->msg_hi; i++)
 		if (t->msg[i].used)
 			emit_msg(t, &t->msg[i]);
+	/* open postscreen conversations, as "open": their end replaces the row */
+	for (int i = 0; i < t->ps_hi; i++)
+		if (t->ps[i].used)
+			emit_ps(t, &t->ps[i], "open");
 }
 
 void ms_tracker_finish(ms_tracker *t)
@@ -1717,7 +1748,7 @@ void ms_tracker_finish(ms_tracker *t)
 		pb_pop(t);
 	for (int i = 0; i < t->ps_hi; i++)
 		if (t->ps[i].used) {
-			emit_ps(t, &t->ps[i]);
+			emit_ps(t, &t->ps[i], "dropped");
 			t->ps[i].used = 0;
 		}
 	t->nps = 0;

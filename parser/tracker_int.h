@@ -69,7 +69,8 @@ typedef struct {
 
 typedef struct {
 	int used, kind;           /* kind: 1 plesk, 2 saslauthd, 3 dovecot */
-	int64_t ts;
+	int written;              /* a checkpoint wrote it as unmatched (backend_events row id) */
+	int64_t id, ts;           /* id: its backend_events row, given when it is held */
 	int host;
 	char user[T_USERLEN], ip[T_IPLEN], service[T_SMALL];
 	int pw_len, user_unknown;

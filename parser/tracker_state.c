@@ -222,6 +222,8 @@ int ms_tracker_load(ms_tracker *t, const void *blob, size_t len)
 		term(b->user, sizeof b->user); term(b->ip, sizeof b->ip); term(b->service, sizeof b->service);
 		if (b->host < 0 || b->host >= t->nnames) b->host = 0;
 		if (b->used != 1 && b->used != 2) b->used = 2;
+		if (!id_ok(b->id)) b->id = 0; /* written with a new id */
+		b->written = b->written != 0 && b->id != 0;
 	}
 	t->pb_head = 0;
 	t->pb_count = h.npb;

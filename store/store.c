@@ -16,7 +16,7 @@
 #include "../parser/sha256.h"
 #include "../util/strmap.h"
 
-enum { ST_IP_INS, ST_ACCT_INS, ST_HOST_INS, ST_STR_INS, ST_TLS_INS, ST__N };
+enum { ST_IP_INS, ST_ACCT_INS, ST_HOST_INS, ST_STR_INS, ST_TLS_INS, ST_BACKEND_DEL, ST__N };
 
 static const char *const stmt_sql[ST__N] = {
 	[ST_IP_INS] = "INSERT INTO ips(id, ip, family) VALUES(?,?,?)",
@@ -24,6 +24,7 @@ static const char *const stmt_sql[ST__N] = {
 	[ST_HOST_INS] = "INSERT INTO hosts(id, name) VALUES(?,?)",
 	[ST_STR_INS] = "INSERT INTO strings(id, s) VALUES(?,?)",
 	[ST_TLS_INS] = "INSERT INTO tls_params(id, protocol, cipher, bits, alg_bits, trust, kex, key) VALUES(?,?,?,?,?,?,?,?)",
+	[ST_BACKEND_DEL] = "DELETE FROM backend_events WHERE id = ?",
 };
 
 /*
@@ -1005,9 +1006,28 @@ static void w_postscreen(void *ctx, const ms_postscreen_rec *r)
 	step_row(s, t);
 }
 
+/* a row written for a back-end line that has since explained a failure */
+static void retract_backend(ms_store *s, int64_t id)
+{
+	sqlite3_stmt *q = s->st[ST_BACKEND_DEL];
+	flush_rows(s, RT_BACKEND); /* the row may still be in the batch */
+	if (s->failed)
+		return;
+	sqlite3_bind_int64(q, 1, id);
+	if (sqlite3_step(q) != SQLITE_DONE) {
+		s->failed = 1;
+		set_err(s, "backend_events: %s", sqlite3_errmsg(s->db));
+	}
+	sqlite3_reset(q);
+}
+
 static void w_backend(void *ctx, const ms_backend_rec *r)
 {
 	ms_store *s = ctx;
+	if (r->retract) {
+		retract_backend(s, r->id);
+		return;
+	}
 	int64_t h = host_memo(s, r->host), ip = ip_id(s, r->ip), ac = acct_id(s, r->account),
 		b = memo_id(s, KM_BACKEND, str_id, r->backend), sv = memo_id(s, KM_SERVICE, str_id, r->service);
 	const int t = RT_BACKEND;
