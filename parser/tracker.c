@@ -83,6 +83,38 @@ static int name_find(ms_tracker *t, ms_sv s)
 	return 0;
 }
 
+/*
+ * Each host has its own clock: the latest time it logged.  Idle sessions and
+ * failures waiting for their back-end line are timed by their host's clock,
+ * so that in a central log where one server's stamps run ahead of another's
+ * (a server logging local time in another zone without an offset, or a wrong
+ * clock), or when a second server's files are read after the first's, the
+ * other's sessions are not evicted as idle nor its failures given up before
+ * their plesk_saslauthd line.  A host that falls silent while the others log
+ * on is timed by them once the tracker's "now" (the latest time of any line)
+ * has gone HOST_SKEW past where it was at the host's last line: time zones
+ * differ by at most 26 hours, so a host that still logs is never taken for
+ * a silent one.  With one host its clock is the tracker's "now".
+ */
+#define HOST_SKEW ((int64_t)26 * 3600)
+
+static int host_seen(ms_tracker *t, ms_sv name, int64_t ts)
+{
+	int h = name_idx(t, name);
+	if (ts > t->names[h].now)
+		t->names[h].now = ts;
+	t->names[h].seen = t->now;
+	return h;
+}
+
+static int64_t host_clock(const ms_tracker *t, int h)
+{
+	if (h < 0 || h >= t->nnames)
+		return t->now;
+	int64_t silent = t->now - t->names[h].seen - HOST_SKEW;
+	return silent > 0 ? t->names[h].now + silent : t->names[h].now;
+}
+
 static const char *name_str(const ms_tracker *t, int i)
 {
 	return (i >= 0 && i < t->nnames) ? t->names[i].s : "";
@@ -452,14 +484,15 @@ static int sess_open(ms_tracker *t, int host, int svc, long pid, const ms_event 
 
 static void sweep_idle(ms_tracker *t)
 {
-	int64_t limit = t->now - t->cfg.idle_timeout;
 	for (int i = 0; i < t->sess_hi; i++)
-		if (t->sess[i].used && t->sess[i].last_ts < limit)
+		if (t->sess[i].used && t->sess[i].last_ts < host_clock(t, t->sess[i].host) - t->cfg.idle_timeout)
 			sess_close(t, i, MS_SS_EVICTED);
 	t->last_sweep = t->now;
 }
 
 /* ---------- pending failures and back-end lines ---------- */
+
+#define RING_SWEEP_MIN 256 /* see expire_pending() */
 
 static void emit_pfail(ms_tracker *t, t_pfail *f, const t_pback *b, int gap, int candidates)
 {
@@ -637,6 +670,7 @@ int ms_tracker_rings_reset(ms_tracker *t, int npf, int npb)
 	t->pb_cap = cb;
 	t->pf_head = t->pf_count = 0;
 	t->pb_head = t->pb_count = 0;
+	t->pf_sweep_at = t->pb_sweep_at = RING_SWEEP_MIN;
 	return 0;
 }
 
@@ -660,14 +694,68 @@ static void pb_pop(ms_tracker *t)
 	t->pb_count--;
 }
 
+/*
+ * The rings are first in, first out, but each entry is timed by its host's
+ * clock: an entry of a host that has stopped logging (its file ended, the
+ * next host's files are read now) can stay at the head while those behind it
+ * are done.  So when a ring has grown to twice what it held after its last
+ * sweep (at least 256), every entry that is done goes, wherever it is: the
+ * scans that look for a match stay short.
+ */
+static void pf_sweep(ms_tracker *t, int maxw)
+{
+	int w = 0, n = t->pf_count;
+	for (int k = 0; k < n; k++) {
+		t_pfail *f = pf_at(t, k);
+		if (f->matched || f->ts + maxw < host_clock(t, f->host)) {
+			if (!f->matched)
+				emit_pfail(t, f, NULL, 0, 0);
+			f->used = 0;
+			continue;
+		}
+		if (w != k) {
+			*pf_at(t, w) = *f;
+			f->used = 0;
+		}
+		w++;
+	}
+	t->pf_count = w;
+	t->pf_sweep_at = 2 * w > RING_SWEEP_MIN ? 2 * w : RING_SWEEP_MIN;
+}
+
+static void pb_sweep(ms_tracker *t, int lead)
+{
+	int w = 0, n = t->pb_count;
+	for (int k = 0; k < n; k++) {
+		t_pback *b = pb_at(t, k);
+		if (b->used != 1 || b->ts + lead < host_clock(t, b->host)) {
+			if (b->used == 1)
+				emit_pback(t, b);
+			b->used = 0;
+			continue;
+		}
+		if (w != k) {
+			*pb_at(t, w) = *b;
+			b->used = 0;
+		}
+		w++;
+	}
+	t->pb_count = w;
+	t->pb_sweep_at = 2 * w > RING_SWEEP_MIN ? 2 * w : RING_SWEEP_MIN;
+}
+
 static void expire_pending(ms_tracker *t)
 {
 	int maxw = t->cfg.plesk_window > t->cfg.dovecot_window ? t->cfg.plesk_window : t->cfg.dovecot_window;
-	while (t->pf_count && (pf_at(t, 0)->matched || pf_at(t, 0)->ts + maxw < t->now))
+	while (t->pf_count && (pf_at(t, 0)->matched || pf_at(t, 0)->ts + maxw < host_clock(t, pf_at(t, 0)->host)))
 		pf_pop(t);
+	if (t->pf_count >= t->pf_sweep_at)
+		pf_sweep(t, maxw);
 	int lead = t->cfg.plesk_lead > t->cfg.dovecot_window ? t->cfg.plesk_lead : t->cfg.dovecot_window;
-	while (t->pb_count && (pb_at(t, 0)->used != 1 || pb_at(t, 0)->ts + lead < t->now))
+	while (t->pb_count && (pb_at(t, 0)->used != 1 || pb_at(t, 0)->ts + lead < host_clock(t, pb_at(t, 0)->host)))
 		pb_pop(t);
+	if (t->pb_count >= t->pb_sweep_at)
+		pb_sweep(t, lead);
 }
 
 static int mech_plaintext(const char *m)
@@ -1497,17 +1585,17 @@ void ms_tracker_feed(ms_tracker *t, const ms_syslog *sl, const ms_event *ev, con
 	case EV_PLESK_NOUSER:
 	case EV_SASLAUTHD_FAIL:
 	case EV_DOVECOT_AUTH:
-		backend_event(t, name_idx(t, sl->host), ev, ref);
+		backend_event(t, host_seen(t, sl->host, ref->ts), ev, ref);
 		return;
 	case EV_DOVECOT_LOGIN:
-		dovecot_login(t, name_idx(t, sl->host), ev, ref);
+		dovecot_login(t, host_seen(t, sl->host, ref->ts), ev, ref);
 		return;
 	case EV_PS_CONNECT:
 	case EV_PS_PASS:
 	case EV_PS_EVENT:
 	case EV_PS_DISCONNECT:
 	case EV_PS_REJECT:
-		postscreen_event(t, name_idx(t, sl->host), ev, ref);
+		postscreen_event(t, host_seen(t, sl->host, ref->ts), ev, ref);
 		return;
 	case EV_Q_MSGID:
 	case EV_Q_FROM:
@@ -1524,7 +1612,7 @@ void ms_tracker_feed(ms_tracker *t, const ms_syslog *sl, const ms_event *ev, con
 	}
 
 	/* smtpd lines: find the session of (host, service, pid) */
-	host = name_idx(t, sl->host);
+	host = host_seen(t, sl->host, ref->ts);
 	svc = name_idx(t, sl->service);
 	idx = sess_find(t, host, svc, sl->pid);
 
@@ -1802,6 +1890,7 @@ ms_tracker *ms_tracker_new(const ms_tracker_cfg *cfg, const ms_sink *sink, const
 	t->sess_ht = malloc((size_t)t->sess_htcap * sizeof *t->sess_ht);
 	t->sess_free = malloc((size_t)t->cfg.max_open * sizeof *t->sess_free);
 	t->pf_cap = t->pb_cap = ring_cap_for(0, t->cfg.max_pending);
+	t->pf_sweep_at = t->pb_sweep_at = RING_SWEEP_MIN;
 	t->pf = calloc((size_t)t->pf_cap, sizeof *t->pf);
 	t->pb = calloc((size_t)t->pb_cap, sizeof *t->pb);
 	t->msg_cap = pow2_at_least(2 * t->cfg.max_messages);

@@ -20,6 +20,9 @@
 
 typedef struct {
 	char s[T_HOSTLEN];
+	/* as a host (see host_clock()): the latest time it logged, and the
+	 * tracker's "now" when it last logged */
+	int64_t now, seen;
 } t_name;
 
 typedef struct {
@@ -149,6 +152,7 @@ struct ms_tracker {
 	int pf_head, pf_count, pf_cap;
 	t_pback *pb;             /* ring of pb_cap slots */
 	int pb_head, pb_count, pb_cap; /* caps: doubled when full, up to cfg.max_pending */
+	int pf_sweep_at, pb_sweep_at;  /* counts at which every done entry goes (pf_sweep()) */
 
 	t_msg *msg;              /* pool of cfg.max_messages; free slots reused lowest first */
 	int32_t *msg_ht;         /* open-addressed by (host,qid): msg_cap slots of pool indices, -1 empty */

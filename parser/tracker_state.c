@@ -146,8 +146,9 @@ static int times_ok(const char *p, const blob_hdr *h)
 	static const size_t ps[] = { offsetof(t_ps, start_ts), offsetof(t_ps, end_ts) };
 	static const size_t rdns[] = { offsetof(t_rdns, ts) }, nouser[] = { offsetof(t_nouser, ts) };
 #define N(a) (sizeof(a) / sizeof((a)[0]))
-	p += sizeof(t_name) * (size_t)h->nnames;
-	int ok = section_ok(&p, (size_t)h->nsess, sizeof(t_sess), sess, N(sess));
+	static const size_t name[] = { offsetof(t_name, now), offsetof(t_name, seen) };
+	int ok = section_ok(&p, (size_t)h->nnames, sizeof(t_name), name, N(name));
+	ok &= section_ok(&p, (size_t)h->nsess, sizeof(t_sess), sess, N(sess));
 	ok &= section_ok(&p, (size_t)h->npf, sizeof(t_pfail), pf, N(pf));
 	ok &= section_ok(&p, (size_t)h->npb, sizeof(t_pback), pb, N(pb));
 	ok &= section_ok(&p, (size_t)h->nmsg, sizeof(t_msg), msg, N(msg));
