@@ -6,6 +6,7 @@
  * passwords are never printed and AUTH payloads of TLS-debug Read/Write
  * lines are redacted).
  */
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -155,18 +156,47 @@ static int line_wanted(const char *line, const char *tag, char **qids, int nq)
 	return 0;
 }
 
-static void print_lines(FILE *f, jw *w, const char *path, int64_t first, int64_t last, const char *tag, char **qids, int nq)
+/*
+ * Open a source again by the path ingest recorded: a file, or a tar member
+ * recorded as "ARCHIVE:MEMBER" (the archive is the first prefix before a ':'
+ * that is a regular file, so names with ':' in them still work).
+ */
+static ms_input *open_source(const char *path, char *err, size_t errlen)
 {
 	ms_stream_spec spec;
+	struct stat st;
+	memset(&spec, 0, sizeof spec);
+	spec.path = (char *)path;
+	spec.mtime = spec.size = -1;
+	if (stat(path, &st) != 0) {
+		size_t n = strlen(path);
+		char *arch = malloc(n + 1);
+		for (size_t i = 1; arch && i + 1 < n; i++) {
+			if (path[i] != ':')
+				continue;
+			memcpy(arch, path, i);
+			arch[i] = '\0';
+			if (stat(arch, &st) == 0 && S_ISREG(st.st_mode)) {
+				spec.path = arch;
+				spec.member = (char *)path + i + 1;
+				ms_input *in = ms_input_open(&spec, err, errlen);
+				free(arch);
+				return in;
+			}
+		}
+		free(arch);
+	}
+	return ms_input_open(&spec, err, errlen);
+}
+
+static void print_lines(FILE *f, jw *w, const char *path, int64_t first, int64_t last, const char *tag, char **qids, int nq)
+{
 	char err[256], buf[65536], esc_buf[8192];
 	char *acc = NULL, *red = NULL;
 	size_t acc_n = 0, acc_cap = 0, red_cap = 0;
 	int64_t lineno = 0;
 	int shown = 0, done = 0;
-	memset(&spec, 0, sizeof spec);
-	spec.path = (char *)path;
-	spec.mtime = spec.size = -1;
-	ms_input *in = ms_input_open(&spec, err, sizeof err);
+	ms_input *in = open_source(path, err, sizeof err);
 	if (!in) {
 		if (w) {
 			jw_str(w, "lines_error", err);
