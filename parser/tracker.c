@@ -43,6 +43,27 @@ static uint64_t hash_bytes(const void *p, size_t n, uint64_t h)
 	return h;
 }
 
+/*
+ * A logged user name into a T_USERLEN buffer.  One too long to fit keeps its
+ * first bytes, then '~' and 16 hex digits of a hash of the whole name, so
+ * that two long names that differ only past the cut stay two accounts.
+ */
+static void cpy_user(char *dst, size_t cap, ms_sv s)
+{
+	static const char hex[] = "0123456789abcdef";
+	if (s.n < cap) {
+		cpy(dst, cap, s);
+		return;
+	}
+	uint64_t h = hash_bytes(s.p, s.n, 0xcbf29ce484222325ULL);
+	size_t keep = cap - 1 - 17;
+	cpy(dst, keep + 1, s);
+	dst[keep] = '~';
+	for (int i = 0; i < 16; i++)
+		dst[keep + 1 + (size_t)i] = hex[(h >> (60 - 4 * i)) & 15];
+	dst[cap - 1] = 0;
+}
+
 static int name_find(ms_tracker *t, ms_sv s);
 
 /* the index of a host or service name, added if new */
@@ -1459,7 +1480,7 @@ static void auth_failure(ms_tracker *t, t_sess *s, int idx_host, const ms_event 
 	cpy(f.mech, sizeof f.mech, ev->mech);
 	cpy(f.reason, sizeof f.reason, ev->reason);
 	if (ev->user.n) {
-		cpy(f.user, sizeof f.user, ev->user);
+		cpy_user(f.user, sizeof f.user, ev->user);
 		f.user_src = MS_SRC_LOGGED;
 	}
 	if (s->have_dec) {
@@ -1481,7 +1502,7 @@ static void backend_event(ms_tracker *t, int host, const ms_event *ev, const ms_
 	b.pw_len = -1;
 	b.source_id = ref->source_id;
 	b.line = ref->line;
-	cpy(b.user, sizeof b.user, ev->user);
+	cpy_user(b.user, sizeof b.user, ev->user);
 	t->st.backend_lines++;
 	switch (ev->type) {
 	case EV_PLESK_NOUSER: {
@@ -1538,7 +1559,7 @@ static void dovecot_login(ms_tracker *t, int host, const ms_event *ev, const ms_
 	char ip[T_IPLEN], user[T_USERLEN], svc[T_SMALL], mech[T_SMALL];
 	memset(&r, 0, sizeof r);
 	cpy(ip, sizeof ip, ev->ip);
-	cpy(user, sizeof user, ev->user);
+	cpy_user(user, sizeof user, ev->user);
 	cpy(svc, sizeof svc, ev->what);
 	cpy(mech, sizeof mech, ev->mech);
 	r.id = t->ids.backend++;
@@ -1715,7 +1736,7 @@ void ms_tracker_feed(ms_tracker *t, const ms_syslog *sl, const ms_event *ev, con
 		s->messages++;
 		if (ev->user.n) {
 			if (!s->auth_successes) {
-				cpy(s->auth_user, sizeof s->auth_user, ev->user);
+				cpy_user(s->auth_user, sizeof s->auth_user, ev->user);
 				cpy(s->auth_method, sizeof s->auth_method, ev->mech);
 				s->auth_user_src = MS_SRC_LOGGED;
 				s->auth_successes = 1;
@@ -1756,7 +1777,7 @@ void ms_tracker_feed(ms_tracker *t, const ms_syslog *sl, const ms_event *ev, con
 		if (ev->user.n && !s->auth_successes) {
 			/* 3.10+ names the login of an authenticated session on its rejects:
 			 * it names the success the disconnect's auth=S/T confirms (sess_close) */
-			cpy(s->auth_user, sizeof s->auth_user, ev->user);
+			cpy_user(s->auth_user, sizeof s->auth_user, ev->user);
 			cpy(s->auth_method, sizeof s->auth_method, ev->mech);
 			s->auth_user_src = MS_SRC_LOGGED;
 		}
