@@ -7,7 +7,8 @@
  * others), or from an X that took part in an attack (an IP-level
  * brute_force / password_spray / user_enum finding, or a failure on an
  * account under distributed attack).  One finding per (U, X): the first such
- * success.  Confidence, in this order (docs/findings.md):
+ * success (at or after X's first failure that counts against U: another
+ * user's own typo from a shared address does not).  Confidence, in this order (docs/findings.md):
  *   high    X has an attack finding of its own, or >= high_failures
  *           failures on U came from X before the login;
  *   low     U had logged in from X before X's first failure (a known location);
@@ -96,12 +97,22 @@ static int failed_on_target(const cctx *c, int ip)
 	return 0;
 }
 
-/* the first failure from X before the end of the range (any account, no start): 0 when none */
-static int first_failure(const ms_fdata *d, int ip, int64_t until, int64_t *ff)
+/* a failure from X that counts against U: on U, on no named account, or
+ * foreign on another account (not that user's own typo where it had logged in) */
+static int counts_for(const ms_fdata *d, int r, int acct)
+{
+	int a = d->acct[r];
+	return a < 0 || a == acct || (d->flag[r] & MS_EV_FOREIGN);
+}
+
+/* the first failure from X that counts against U, before the end of the range
+ * (no start): 0 when none */
+static int first_failure(const ms_fdata *d, int acct, int ip, int64_t until, int64_t *ff)
 {
 	int any = 0;
 	ROWS_OF(d, ip) {
-		if (d->kind[r] == 1 && (d->flag[r] & MS_EV_TS) && d->ts[r] < until && (!any || d->ts[r] < *ff)) {
+		if (d->kind[r] == 1 && (d->flag[r] & MS_EV_TS) && d->ts[r] < until && counts_for(d, r, acct) &&
+		    (!any || d->ts[r] < *ff)) {
 			*ff = d->ts[r];
 			any = 1;
 		}
@@ -139,8 +150,7 @@ static int failures_before(cctx *c, int acct, int ip, int64_t login, before *b)
 	memset(b, 0, sizeof *b);
 	ROWS_OF(d, ip) {
 		int a = d->acct[r];
-		if (d->kind[r] != 1 || !(d->flag[r] & MS_EV_TS) || d->ts[r] > login ||
-		    !(a < 0 || a == acct || (d->flag[r] & MS_EV_FOREIGN)))
+		if (d->kind[r] != 1 || !(d->flag[r] & MS_EV_TS) || d->ts[r] > login || !counts_for(d, r, acct))
 			continue;
 		if (b->nb == 0 || d->ts[r] < b->first)
 			b->first = d->ts[r];
@@ -212,7 +222,7 @@ static int assess(cctx *c, const pair *p, int pi)
 	const char *attack = attack_of(c->attackers, ip);
 	int target = 0;
 
-	if (!first_failure(d, p->ip, until, &ff) || !first_success_after(d, p->acct, p->ip, ff, &login)) {
+	if (!first_failure(d, p->acct, p->ip, until, &ff) || !first_success_after(d, p->acct, p->ip, ff, &login)) {
 		/* no failure, or every success came before the first one: only an attacker address counts */
 		if (!attack && !(target = failed_on_target(c, p->ip)))
 			return 0;
