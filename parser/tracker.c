@@ -1637,8 +1637,10 @@ void ms_tracker_feed(ms_tracker *t, const ms_syslog *sl, const ms_event *ev, con
 	svc = name_idx(t, sl->service);
 	idx = sess_find(t, host, svc, sl->pid);
 
-	if (ev->type == EV_RDNS_MISMATCH && idx < 0) {
-		/* logged just before "connect from": remember it for the next connect */
+	if (ev->type == EV_RDNS_MISMATCH) {
+		/* logged while smtpd sets up a connection, just before its "connect
+		 * from": remember it for that connect, even when an older session of
+		 * this pid is still open (its end was lost; the connect ends it) */
 		t_rdns *r = &t->rdns[t->rdns_next++ % T_RDNS_N];
 		t->rdns_used += !r->used;
 		r->used = 1;
@@ -1783,9 +1785,6 @@ void ms_tracker_feed(ms_tracker *t, const ms_syslog *sl, const ms_event *ev, con
 		}
 		return;
 	}
-	case EV_RDNS_MISMATCH:
-		s->rdns_mismatch = 1;
-		return;
 	case EV_CLIENT_WARN:
 		if (ms_sv_eq_lit(ev->what, "non_smtp"))
 			s->nonsmtp++;
