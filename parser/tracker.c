@@ -44,10 +44,26 @@ static uint64_t hash_bytes(const void *p, size_t n, uint64_t h)
 }
 
 /*
- * A logged user name into a T_USERLEN buffer.  One too long to fit keeps its
- * first bytes, then '~' and 16 hex digits of a hash of the whole name, so
- * that two long names that differ only past the cut stay two accounts.
+ * A user name into a T_USERLEN buffer.  One too long to fit keeps its first
+ * USER_KEEP bytes, then '~' and 16 hex digits of a hash of the whole name, so
+ * that two long names that differ only past the cut stay two accounts.  The
+ * hash reads the domain (after the last '@') in lower case, as accounts are
+ * compared.
  */
+#define USER_KEEP (T_USERLEN - 1 - 17)
+
+static uint64_t user_hash(ms_sv s)
+{
+	const char *at = memrchr(s.p, '@', s.n);
+	size_t local = at ? (size_t)(at - s.p) : s.n;
+	uint64_t h = hash_bytes(s.p, local, 0xcbf29ce484222325ULL);
+	for (size_t i = local; i < s.n; i++) {
+		unsigned char c = (unsigned char)s.p[i];
+		h = (h ^ (c >= 'A' && c <= 'Z' ? c + 32 : c)) * 0x100000001b3ULL;
+	}
+	return h;
+}
+
 static void cpy_user(char *dst, size_t cap, ms_sv s)
 {
 	static const char hex[] = "0123456789abcdef";
@@ -55,7 +71,7 @@ static void cpy_user(char *dst, size_t cap, ms_sv s)
 		cpy(dst, cap, s);
 		return;
 	}
-	uint64_t h = hash_bytes(s.p, s.n, 0xcbf29ce484222325ULL);
+	uint64_t h = user_hash(s);
 	size_t keep = cap - 1 - 17;
 	cpy(dst, keep + 1, s);
 	dst[keep] = '~';
@@ -126,6 +142,28 @@ static int host_seen(ms_tracker *t, ms_sv name, int64_t ts)
 		t->names[h].now = ts;
 	t->names[h].seen = t->now;
 	return h;
+}
+
+/* the index of a name already known, or -1 (nothing is added) */
+static int name_known(ms_tracker *t, ms_sv s)
+{
+	if (s.n >= T_HOSTLEN)
+		s.n = T_HOSTLEN - 1;
+	for (int k = 0; k < T_NAME_MEMO; k++) {
+		int v = t->name_memo[k];
+		if (v >= 0 && v < t->nnames && t->name_memo_len[k] == s.n &&
+		    (s.n == 0 || memcmp(t->names[v].s, s.p, s.n) == 0))
+			return v;
+	}
+	uint64_t h = hash_bytes(s.p, s.n, 0xcbf29ce484222325ULL);
+	for (int i = 0, cap = 2 * T_MAXNAMES; i < cap; i++) {
+		int32_t v = t->name_ht[(h + (uint64_t)i) % (uint64_t)cap];
+		if (v < 0)
+			return -1;
+		if (strlen(t->names[v].s) == s.n && (s.n == 0 || memcmp(t->names[v].s, s.p, s.n) == 0))
+			return v;
+	}
+	return -1;
 }
 
 static int64_t host_clock(const ms_tracker *t, int h)
@@ -1255,6 +1293,26 @@ static void postscreen_event(ms_tracker *t, int host, const ms_event *ev, const 
 
 /* ---------- TLS-debug dialogue decoding ---------- */
 
+/*
+ * A decoded user name (n bytes, complete: not cut by the log) into the
+ * session: a whole name too long for the field gets cpy_user()'s hash as a
+ * logged one does, so the two compare equal; a cut one longer than what a
+ * hashed name keeps is cut there, so that it stays a prefix of the hashed
+ * form of its whole name (compatible()).
+ */
+static void set_dec_user(t_sess *s, const char *u, size_t n, int complete)
+{
+	ms_sv v = ms_sv_make(u, n);
+	if (complete) {
+		cpy_user(s->dec.user, sizeof s->dec.user, v);
+	} else {
+		cpy(s->dec.user, sizeof s->dec.user, v);
+		if (n > USER_KEEP)
+			s->dec.user[USER_KEEP] = 0;
+	}
+	s->dec.user_complete = complete;
+}
+
 static void dec_plain(ms_tracker *t, t_sess *s, ms_sv b64, int cut)
 {
 	ms_auth_plain ap;
@@ -1262,8 +1320,7 @@ static void dec_plain(ms_tracker *t, t_sess *s, ms_sv b64, int cut)
 		return;
 	memset(&s->dec, 0, sizeof s->dec);
 	snprintf(s->dec.mech, sizeof s->dec.mech, "PLAIN");
-	cpy(s->dec.user, sizeof s->dec.user, ms_sv_make(ap.user, ap.user_len));
-	s->dec.user_complete = ap.user_complete && ap.user_len < sizeof s->dec.user;
+	set_dec_user(s, ap.user, ap.user_len, ap.user_complete);
 	s->dec.have_pw = ap.have_password;
 	s->dec.pw_exact = ap.password_complete;
 	s->dec.pw_len = (int)ap.password_len;
@@ -1298,12 +1355,10 @@ static void dialogue_cmd(ms_tracker *t, t_sess *s, ms_sv txt, int cut)
 			s->have_dec = 0;
 			if (arg.n) {
 				int complete = 0;
-				long n = ms_auth_login_user(arg, cut, s->dec.user, sizeof s->dec.user, &complete);
+				char u[MS_AUTH_USER_MAX + 1];
+				long n = ms_auth_login_user(arg, cut, u, sizeof u, &complete);
 				if (n >= 0) {
-					for (long i = 0; i < n; i++)
-						if (s->dec.user[i] == 0)
-							s->dec.user[i] = '?';
-					s->dec.user_complete = complete;
+					set_dec_user(s, u, (size_t)n, complete);
 					s->dec.truncated = !complete;
 					s->have_dec = 1;
 					s->auth_decoded++;
@@ -1327,12 +1382,10 @@ static void dialogue_cmd(ms_tracker *t, t_sess *s, ms_sv txt, int cut)
 	switch (s->dlg) {
 	case 1: {
 		int complete = 0;
-		long n = ms_auth_login_user(txt, cut, s->dec.user, sizeof s->dec.user, &complete);
+		char u[MS_AUTH_USER_MAX + 1];
+		long n = ms_auth_login_user(txt, cut, u, sizeof u, &complete);
 		if (n >= 0) {
-			for (long i = 0; i < n; i++)
-				if (s->dec.user[i] == 0)
-					s->dec.user[i] = '?';
-			s->dec.user_complete = complete;
+			set_dec_user(s, u, (size_t)n, complete);
 			s->dec.truncated = !complete;
 			s->have_dec = 1;
 			s->auth_decoded++;
@@ -1588,6 +1641,25 @@ void ms_tracker_feed(ms_tracker *t, const ms_syslog *sl, const ms_event *ev, con
 
 	if (ref->ts > t->now)
 		t->now = ref->ts;
+	/* any line of a host moves its clock, before the clocks are read; other
+	 * programs' lines (qmgr, cleanup, unrecognised ones) of a host that no
+	 * line followed here yet add no name */
+	switch (ev->type) {
+	case EV_PLESK_FAIL: case EV_PLESK_NOUSER: case EV_SASLAUTHD_FAIL: case EV_DOVECOT_AUTH:
+	case EV_DOVECOT_LOGIN:
+	case EV_PS_CONNECT: case EV_PS_PASS: case EV_PS_EVENT: case EV_PS_DISCONNECT: case EV_PS_REJECT:
+	case EV_Q_MSGID: case EV_Q_FROM: case EV_Q_DELIVERY: case EV_Q_REMOVED:
+	case EV_UNKNOWN: case EV_NOISE: case EV_TLS_OUTBOUND:
+		if ((host = name_known(t, sl->host)) >= 0) {
+			if (ref->ts > t->names[host].now)
+				t->names[host].now = ref->ts;
+			t->names[host].seen = t->now;
+		}
+		break;
+	default: /* smtpd: host_seen() below */
+		host = host_seen(t, sl->host, ref->ts);
+		break;
+	}
 	if ((++t->lines & 1023) == 0 || t->pf_count || t->pb_count)
 		expire_pending(t);
 	/* every 4096 lines, at most once a minute of log time; and at least every
@@ -1633,7 +1705,6 @@ void ms_tracker_feed(ms_tracker *t, const ms_syslog *sl, const ms_event *ev, con
 	}
 
 	/* smtpd lines: find the session of (host, service, pid) */
-	host = host_seen(t, sl->host, ref->ts);
 	svc = name_idx(t, sl->service);
 	idx = sess_find(t, host, svc, sl->pid);
 
