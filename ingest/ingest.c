@@ -293,7 +293,7 @@ static int find_source(ing_ctx *c, const char *head, size_t n, ms_source_row *ro
  * content is that source's too: the same head fingerprint, and for a plain
  * file every byte of it already consumed.
  */
-static int quick_skip_ok(ing_ctx *c, const ms_stream_spec *spec, int64_t sid)
+static int quick_skip_ok(ing_ctx *c, const ms_stream_spec *spec, int64_t sid, ms_source_row *rowp)
 {
 	char head[HEAD_LEN], err[256], fp[65];
 	ms_source_row row;
@@ -315,7 +315,19 @@ static int quick_skip_ok(ing_ctx *c, const ms_stream_spec *spec, int64_t sid)
 	}
 	if (fd_plain && row.bytes != spec->size)
 		return 0;
+	*rowp = row;
 	return 1;
+}
+
+/* the next file of a set carries on from the year where this source stopped,
+ * as it would in one run (a source read whole in an earlier run, or resumed) */
+static void year_from_source(ing_ctx *c, const ms_source_row *row)
+{
+	if (row->year > 0) {
+		c->year.year = row->year;
+		c->year.last_key = row->year_last_key;
+		c->year_set_started = 1;
+	}
 }
 
 /* An empty stream has no fingerprint to find it by: was it recorded under this name? */
@@ -391,7 +403,10 @@ static int process_stream(ing_ctx *c, const ms_stream_spec *spec, ms_file_result
 	/* quick skip: same path, size and mtime already ingested completely */
 	if (spec->member == NULL && strcmp(spec->path, "-") != 0 && spec->size >= 0 && spec->mtime >= 0) {
 		int64_t sid;
-		if (ms_store_file_seen(c->st, spec->path, spec->size, spec->mtime, &sid) && quick_skip_ok(c, spec, sid)) {
+		ms_source_row row;
+		if (ms_store_file_seen(c->st, spec->path, spec->size, spec->mtime, &sid) &&
+		    quick_skip_ok(c, spec, sid, &row)) {
+			year_from_source(c, &row);
 			fr->status = 1;
 			if (c->opts->verbose)
 				say(c, 0, "%s: already ingested (unchanged)", fr->display);
@@ -458,10 +473,7 @@ static int process_stream(ing_ctx *c, const ms_stream_spec *spec, ms_file_result
 			fingerprint(buf, headn, s.row.fingerprint);
 		}
 		/* the year state continues from where this source stopped */
-		if (s.row.year > 0) {
-			c->year.year = s.row.year;
-			c->year.last_key = s.row.year_last_key;
-		}
+		year_from_source(c, &s.row);
 	} else {
 		char fp[65];
 		fingerprint(buf, headn, fp);
