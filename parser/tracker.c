@@ -138,38 +138,23 @@ static int name_find(ms_tracker *t, ms_sv s)
 static int host_seen(ms_tracker *t, ms_sv name, int64_t ts)
 {
 	int h = name_idx(t, name);
-	if (ts > t->names[h].now)
-		t->names[h].now = ts;
-	t->names[h].seen = t->now;
+	t_name *n = &t->names[h];
+	if (!n->host) {
+		n->host = 1;
+		t->nhosts++;
+	}
+	if (ts > n->now)
+		n->now = ts;
+	n->seen = t->now;
 	return h;
 }
 
-/* the index of a name already known, or -1 (nothing is added) */
-static int name_known(ms_tracker *t, ms_sv s)
-{
-	if (s.n >= T_HOSTLEN)
-		s.n = T_HOSTLEN - 1;
-	for (int k = 0; k < T_NAME_MEMO; k++) {
-		int v = t->name_memo[k];
-		if (v >= 0 && v < t->nnames && t->name_memo_len[k] == s.n &&
-		    (s.n == 0 || memcmp(t->names[v].s, s.p, s.n) == 0))
-			return v;
-	}
-	uint64_t h = hash_bytes(s.p, s.n, 0xcbf29ce484222325ULL);
-	for (int i = 0, cap = 2 * T_MAXNAMES; i < cap; i++) {
-		int32_t v = t->name_ht[(h + (uint64_t)i) % (uint64_t)cap];
-		if (v < 0)
-			return -1;
-		if (strlen(t->names[v].s) == s.n && (s.n == 0 || memcmp(t->names[v].s, s.p, s.n) == 0))
-			return v;
-	}
-	return -1;
-}
-
+/* never later than t->now: a host's latest time is at most the latest of
+ * all, and a silent host's clock stays HOST_SKEW behind it */
 static int64_t host_clock(const ms_tracker *t, int h)
 {
-	if (h < 0 || h >= t->nnames)
-		return t->now;
+	if (t->nhosts <= 1 || h < 0 || h >= t->nnames)
+		return t->now; /* one host: every line of the log moves its clock */
 	int64_t silent = t->now - t->names[h].seen - HOST_SKEW;
 	return silent > 0 ? t->names[h].now + silent : t->names[h].now;
 }
@@ -806,12 +791,15 @@ static void pb_sweep(ms_tracker *t, int lead)
 static void expire_pending(ms_tracker *t)
 {
 	int maxw = t->cfg.plesk_window > t->cfg.dovecot_window ? t->cfg.plesk_window : t->cfg.dovecot_window;
-	while (t->pf_count && (pf_at(t, 0)->matched || pf_at(t, 0)->ts + maxw < host_clock(t, pf_at(t, 0)->host)))
+	/* host_clock() <= t->now: an entry not done by t->now is not done */
+	while (t->pf_count && (pf_at(t, 0)->matched || (pf_at(t, 0)->ts + maxw < t->now &&
+							 pf_at(t, 0)->ts + maxw < host_clock(t, pf_at(t, 0)->host))))
 		pf_pop(t);
 	if (t->pf_count >= t->pf_sweep_at)
 		pf_sweep(t, maxw);
 	int lead = t->cfg.plesk_lead > t->cfg.dovecot_window ? t->cfg.plesk_lead : t->cfg.dovecot_window;
-	while (t->pb_count && (pb_at(t, 0)->used != 1 || pb_at(t, 0)->ts + lead < host_clock(t, pb_at(t, 0)->host)))
+	while (t->pb_count && (pb_at(t, 0)->used != 1 || (pb_at(t, 0)->ts + lead < t->now &&
+							  pb_at(t, 0)->ts + lead < host_clock(t, pb_at(t, 0)->host))))
 		pb_pop(t);
 	if (t->pb_count >= t->pb_sweep_at)
 		pb_sweep(t, lead);
@@ -1641,22 +1629,15 @@ void ms_tracker_feed(ms_tracker *t, const ms_syslog *sl, const ms_event *ev, con
 
 	if (ref->ts > t->now)
 		t->now = ref->ts;
-	/* any line of a host moves its clock, before the clocks are read; other
-	 * programs' lines (qmgr, cleanup, unrecognised ones) of a host that no
-	 * line followed here yet add no name */
+	/* the lines the tracker follows move their host's clock before the
+	 * clocks are read (other programs' lines need not: with one host its
+	 * clock is t->now, and with several each logs smtpd lines often enough) */
 	switch (ev->type) {
-	case EV_PLESK_FAIL: case EV_PLESK_NOUSER: case EV_SASLAUTHD_FAIL: case EV_DOVECOT_AUTH:
-	case EV_DOVECOT_LOGIN:
-	case EV_PS_CONNECT: case EV_PS_PASS: case EV_PS_EVENT: case EV_PS_DISCONNECT: case EV_PS_REJECT:
-	case EV_Q_MSGID: case EV_Q_FROM: case EV_Q_DELIVERY: case EV_Q_REMOVED:
 	case EV_UNKNOWN: case EV_NOISE: case EV_TLS_OUTBOUND:
-		if ((host = name_known(t, sl->host)) >= 0) {
-			if (ref->ts > t->names[host].now)
-				t->names[host].now = ref->ts;
-			t->names[host].seen = t->now;
-		}
+	case EV_Q_MSGID: case EV_Q_FROM: case EV_Q_DELIVERY: case EV_Q_REMOVED:
+		host = -1;
 		break;
-	default: /* smtpd: host_seen() below */
+	default:
 		host = host_seen(t, sl->host, ref->ts);
 		break;
 	}
@@ -1678,17 +1659,17 @@ void ms_tracker_feed(ms_tracker *t, const ms_syslog *sl, const ms_event *ev, con
 	case EV_PLESK_NOUSER:
 	case EV_SASLAUTHD_FAIL:
 	case EV_DOVECOT_AUTH:
-		backend_event(t, host_seen(t, sl->host, ref->ts), ev, ref);
+		backend_event(t, host, ev, ref);
 		return;
 	case EV_DOVECOT_LOGIN:
-		dovecot_login(t, host_seen(t, sl->host, ref->ts), ev, ref);
+		dovecot_login(t, host, ev, ref);
 		return;
 	case EV_PS_CONNECT:
 	case EV_PS_PASS:
 	case EV_PS_EVENT:
 	case EV_PS_DISCONNECT:
 	case EV_PS_REJECT:
-		postscreen_event(t, host_seen(t, sl->host, ref->ts), ev, ref);
+		postscreen_event(t, host, ev, ref);
 		return;
 	case EV_Q_MSGID:
 	case EV_Q_FROM:

@@ -21,8 +21,9 @@
 typedef struct {
 	char s[T_HOSTLEN];
 	/* as a host (see host_clock()): the latest time it logged, and the
-	 * tracker's "now" when it last logged */
+	 * tracker's "now" when it last logged; host: it is a host's name */
 	int64_t now, seen;
+	int host;
 } t_name;
 
 typedef struct {
@@ -134,6 +135,7 @@ struct ms_tracker {
 	uint64_t lines;
 
 	int nnames;
+	int nhosts;              /* names with host set */
 	t_name *names;           /* T_MAXNAMES */
 	int32_t *name_ht;        /* 2*T_MAXNAMES */
 	int name_memo[T_NAME_MEMO];  /* the last names looked up (hosts, services): most lines repeat them */

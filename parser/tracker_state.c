@@ -192,8 +192,12 @@ int ms_tracker_load(ms_tracker *t, const void *blob, size_t len)
 	memcpy(t->names, p, sizeof(t_name) * (size_t)h.nnames);
 	p += sizeof(t_name) * (size_t)h.nnames;
 	t->nnames = h.nnames;
-	for (int i = 0; i < t->nnames; i++)
+	t->nhosts = 0;
+	for (int i = 0; i < t->nnames; i++) {
 		term(t->names[i].s, sizeof t->names[i].s);
+		t->names[i].host = t->names[i].host != 0;
+		t->nhosts += t->names[i].host;
+	}
 
 	memset(t->sess, 0, sizeof(t_sess) * (size_t)t->sess_hi); /* only what was ever touched */
 	for (int i = 0; i < h.nsess; i++) {
