@@ -174,7 +174,7 @@ static void summary(ms_cli *cli, sqlite3 *db, int top)
 		av, 6);
 	int64_t sess = sv[0], orph = sv[1], unterm = sv[2], open = sv[3], tls = sv[4], dec = sv[5];
 	int64_t fails = av[0], errs = av[1], oks = av[2], ips = av[3], accts = av[4], inferred = av[5];
-	int64_t backend = scalar(db, "SELECT count(*) FROM backend_events WHERE fail = 1");
+	int64_t backend = scalar(db, "SELECT coalesce(sum(attempts), 0) FROM backend_events WHERE fail = 1");
 	fprintf(o, "  smtpd sessions      %lld", (long long)sess);
 	if (orph || unterm || open)
 		fprintf(o, "  (+%lld orphan; %lld unterminated; %lld still open)", (long long)orph, (long long)unterm,

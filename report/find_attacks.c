@@ -526,7 +526,8 @@ static int cmp_i64(const void *a, const void *b)
 /*
  * The bar for "many addresses": --distributed-ips, raised on a busy server
  * to median + 5 x MAD of the per-account counts (when 20+ accounts see such
- * addresses), because background scanning gives every account a few.
+ * addresses; median + 1 when the MAD is 0), because background scanning
+ * gives every account a few.
  */
 static int64_t dist_bar(const dist_row *r, int n, int floor_)
 {
@@ -542,9 +543,11 @@ static int64_t dist_bar(const dist_row *r, int n, int floor_)
 		for (int i = 0; i < n; i++)
 			v[i] = v[i] > med ? v[i] - med : med - v[i];
 		qsort(v, (size_t)n, sizeof *v, cmp_i64);
-		int64_t mad = v[n / 2] ? v[n / 2] : 1;
-		if (med + 5 * mad > bar)
-			bar = med + 5 * mad;
+		int64_t mad = v[n / 2];
+		/* above the median even when most accounts see the same count (MAD 0) */
+		int64_t raised = med + (mad ? 5 * mad : 1);
+		if (raised > bar)
+			bar = raised;
 		free(v);
 	}
 	return bar;
@@ -605,8 +608,9 @@ static int dist_fails_of(const ms_fdata *d, const uint8_t *low, dist_fails *df)
 /*
  * Per account (ascending id, as the GROUP BY gave them), the columns of
  * its distributed failures: distinct addresses, failures, first and last
- * time, distinct sessions; kept from 2 addresses.  Returns how many, -1
- * when out of memory.
+ * time, distinct sessions; every account with one such address or more
+ * (all of them make the busy-server bar, dist_bar()).  Returns how many,
+ * -1 when out of memory.
  */
 static int dist_rows(const ms_fdata *d, const dist_fails *df, dist_row **out)
 {
@@ -633,7 +637,7 @@ static int dist_rows(const ms_fdata *d, const dist_fails *df, dist_row **out)
 			if (d->flag[r] & MS_EV_SESS)
 				sess[ns++] = d->sess[r];
 		}
-		if (x.nip < 2)
+		if (x.nip < 1)
 			continue;
 		x.sess = ms_count_distinct(sess, ns);
 		x.name = d->acct_name[a] ? d->acct_name[a] : "";

@@ -11,7 +11,8 @@
  * user's own typo from a shared address does not).  Confidence, in this order (docs/findings.md):
  *   high    X has an attack finding of its own, or >= high_failures
  *           failures on U came from X before the login;
- *   low     U had logged in from X before X's first failure (a known location);
+ *   low     U had logged in from X before X's first failure that counts
+ *           against U (a known location);
  *   high    X failed on an account under distributed attack, or
  *           >= high_failures failures from X, or X failed on 2+ other accounts;
  *   low     at most 2 failures before it, all on U or unnamed (a typo);

@@ -373,7 +373,7 @@ typedef struct {
 	int64_t fail, ok;       /* in-range failures, successes */
 	int64_t ff, lf;         /* min, max ts of those failures (when fail > 0) */
 	int64_t uu;             /* max(0, user_unknown of those and of its backend failures) */
-	int64_t backend;        /* in-range backend_events failures (none is joined to an smtpd failure) */
+	int64_t backend;        /* attempts of in-range backend_events failures (none joined to smtpd) */
 	int last;               /* its latest attempt with an ip: acct_report.att[last - 1], 0 = none */
 	int listed;             /* any in-range failure, success or backend failure */
 	int comp;               /* an in-range success (ip not NULL) after a failure from its ip */
@@ -547,16 +547,17 @@ static int scan_auth(const ms_query *q, acct_report *ar, char *err, size_t errle
 }
 
 static const char *sql_backend =
-	"SELECT count(ms_row(ts, account_id, fail, user_unknown)) FROM backend_events";
+	"SELECT count(ms_row(ts, account_id, fail, user_unknown, attempts)) FROM backend_events";
 
 /*
  * backend_events: any in-range row teaches the account's name ("inferred");
- * an in-range one with fail = 1 is a backend failure (the table holds only
- * lines not joined to an smtpd failure: plesk_saslauthd and saslauthd ones
- * without an address, Dovecot ones with theirs), and its user_unknown counts
- * for backend_says_unknown.
+ * an in-range one with fail = 1 counts its attempts as backend failures
+ * (the table holds only lines not joined to an smtpd failure: plesk_saslauthd
+ * and saslauthd ones, 1 attempt each; a Dovecot login process's "auth
+ * failed, N attempts"; a Dovecot auth process's line, 0: its login process
+ * counts the attempt), and its user_unknown counts for backend_says_unknown.
  */
-/* ms_row(ts, account_id, fail, user_unknown) */
+/* ms_row(ts, account_id, fail, user_unknown, attempts) */
 static void backend_fn(sqlite3_context *cx, void *user, int argc, sqlite3_value **v)
 {
 	acct_scan *a = user;
@@ -574,7 +575,7 @@ static void backend_fn(sqlite3_context *cx, void *user, int argc, sqlite3_value 
 	g->learned |= learned_bit(0, 3);
 	if (sqlite3_value_int64(v[2]) == 1) {
 		g->listed = 1;
-		g->backend++;
+		g->backend += sqlite3_value_int64(v[4]);
 		if (sqlite3_value_int64(v[3]) > g->uu)
 			g->uu = sqlite3_value_int64(v[3]);
 	}

@@ -65,7 +65,7 @@ int ms_tls_weak_reasons(const char *protocol, const char *cipher, int bits, cons
 		if (strstr(cipher, "MD5"))
 			ADD("MD5");
 	}
-	if (bits > 0 && bits < 128)
+	if (bits >= 0 && bits < 128) /* 0: a NULL cipher; below 0: not logged */
 		ADD("<128bit");
 #undef ADD
 	return n;
@@ -428,7 +428,7 @@ static int add_row(ms_table *t, const tls_group *g)
 	ms_cell_time(ms_table_cell(t, r, C_FIRST), g->first);
 	ms_cell_time(ms_table_cell(t, r, C_LAST), g->last);
 	if (tls)
-		nwhy = ms_tls_weak_reasons(g->proto, g->cipher, (int)g->bits, why, 12);
+		nwhy = ms_tls_weak_reasons(g->proto, g->cipher, g->has_bits ? (int)g->bits : -1, why, 12);
 	else if (g->auth_sessions > 0) {
 		/* AUTH over a connection without TLS: the password crossed in clear */
 		why[0] = "plaintext AUTH";

@@ -3,6 +3,7 @@
 #include <string.h>
 #include "ut.h"
 #include "../../report/findings.h"
+#include "../../report/report.h"
 
 UT_TEST(tls_weakness_flags_broken_parameters)
 {
@@ -22,7 +23,19 @@ UT_TEST(tls_weakness_accepts_modern_parameters)
 	UT_ASSERT(ms_tls_weakness("TLSv1.3", "TLS_AES_256_GCM_SHA384", 256) == NULL);
 	UT_ASSERT(ms_tls_weakness("TLSv1.2", "ECDHE-RSA-AES256-GCM-SHA384", 256) == NULL);
 	UT_ASSERT(ms_tls_weakness("TLSv1.2", "ECDHE-ECDSA-CHACHA20-POLY1305", 256) == NULL);
-	UT_ASSERT(ms_tls_weakness(NULL, NULL, 0) == NULL);
+	UT_ASSERT(ms_tls_weakness(NULL, NULL, -1) == NULL); /* nothing logged */
+	UT_ASSERT(ms_tls_weakness("TLSv1.2", "ECDHE-RSA-AES256-GCM-SHA384", -1) == NULL);
+}
+
+/* a NULL cipher's 0 bits are bits the log gave: below 128 (reports.md) */
+UT_TEST(tls_weakness_null_cipher_has_no_bits)
+{
+	const char *why[8];
+	int n = ms_tls_weak_reasons("TLSv1.2", "NULL-SHA256", 0, why, 8);
+	UT_EQ_INT(n, 2);
+	UT_EQ_STR(why[0], "NULL");
+	UT_EQ_STR(why[1], "<128bit");
+	UT_EQ_INT(ms_tls_weak_reasons("TLSv1.2", "AES128-SHA", -1, why, 8), 0);
 }
 
 UT_TEST(finding_names_round_trip)
