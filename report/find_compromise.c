@@ -619,15 +619,17 @@ done:
 	return rc;
 }
 
-int ms_find_compromise(ms_fdata *d, const ms_find_opts *o, ms_findings *out, char *err, size_t errlen)
+int ms_find_compromise(ms_fdata *d, const ms_find_opts *o, ms_findings *out, const ms_findings *earlier, char *err,
+		       size_t errlen)
 {
 	ms_strmap targets, attackers;
 	cctx c = { .d = d, .o = o, .out = out, .attackers = &attackers, .err = err, .errlen = errlen };
 	int rc = -1;
 	ms_strmap_init(&targets);
 	ms_strmap_init(&attackers);
-	for (int i = 0; i < out->n; i++) {
-		const ms_finding *a = &out->v[i];
+	int nout = out->n, nall = nout + (earlier ? earlier->n : 0);
+	for (int i = 0; i < nall; i++) {
+		const ms_finding *a = i < nout ? &out->v[i] : &earlier->v[i - nout];
 		if (a->type == MS_F_DISTRIBUTED && a->account &&
 		    ms_strmap_put(&targets, a->account, strlen(a->account), 1))
 			goto oom;

@@ -747,16 +747,44 @@ static void end_read(sqlite3 *db, int began)
 		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 }
 
+/* wide: every event with a time before --until counts as in the range;
+ * else back to the query's range */
+static void widen_range(ms_fdata *d, int wide)
+{
+	int64_t since = wide ? INT64_MIN : ms_q_since(d->q), until = ms_q_until(d->q);
+	for (int r = 0; r < d->n; r++) {
+		uint8_t fl = d->flag[r] & (uint8_t)~MS_EV_IN;
+		if ((fl & MS_EV_TS) && d->ts[r] >= since && d->ts[r] < until)
+			fl |= MS_EV_IN;
+		d->flag[r] = fl;
+	}
+}
+
 int ms_findings_run(const ms_query *q, const ms_find_opts *o, ms_findings *out, char *err, size_t errlen)
 {
 	ms_fdata d;
+	ms_findings before;
 	memset(out, 0, sizeof *out);
+	memset(&before, 0, sizeof before);
 	int began = begin_read(q->db);
 	/* attacks first: the compromise detector consults them */
 	int rc = ms_fdata_load(&d, q, err, errlen);
-	if (rc == 0 && (ms_find_attacks(&d, o, out, err, errlen) || ms_find_compromise(&d, o, out, err, errlen) ||
-			ms_find_tls(&d, o, out, err, errlen)))
+	if (rc == 0 && ms_find_attacks(&d, o, out, err, errlen))
 		rc = -1;
+	/* with --since, a login in the range is still judged by the attacks that
+	 * came before it (findings.md): its address's brute force, or the
+	 * distributed campaign it took part in, may have ended before --since.
+	 * Those attacks, found over everything up to --until, only inform the
+	 * compromise detector; they are not reported. */
+	if (rc == 0 && q->since > 0) {
+		widen_range(&d, 1);
+		if (ms_find_attacks(&d, o, &before, err, errlen))
+			rc = -1;
+		widen_range(&d, 0);
+	}
+	if (rc == 0 && (ms_find_compromise(&d, o, out, &before, err, errlen) || ms_find_tls(&d, o, out, err, errlen)))
+		rc = -1;
+	ms_findings_free(&before);
 	ms_fdata_free(&d);
 	end_read(q->db, began);
 	if (rc) {

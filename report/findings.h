@@ -190,7 +190,10 @@ void ms_fev_sort(ms_fev *v, int n);
 int64_t ms_count_distinct(int64_t *v, int n);
 
 int ms_find_attacks(ms_fdata *d, const ms_find_opts *o, ms_findings *out, char *err, size_t errlen);
-int ms_find_compromise(ms_fdata *d, const ms_find_opts *o, ms_findings *out, char *err, size_t errlen);
+/* earlier: attack findings over everything up to --until (with --since), which
+ * make an address an attacker or an account a target as out's do; may be empty */
+int ms_find_compromise(ms_fdata *d, const ms_find_opts *o, ms_findings *out, const ms_findings *earlier, char *err,
+		       size_t errlen);
 int ms_find_tls(ms_fdata *d, const ms_find_opts *o, ms_findings *out, char *err, size_t errlen);
 /* weakness of negotiated TLS parameters: NULL if fine, else a short reason */
 const char *ms_tls_weakness(const char *protocol, const char *cipher, int bits);
