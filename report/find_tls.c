@@ -483,42 +483,65 @@ done:
 	return rc;
 }
 
-/* the decoded AUTH attempts in the range (auth_events, account_src = 2) */
+/* the decoded AUTH attempts in the range (auth_events, account_src = 2):
+ * accounts and passwords; their addresses and times, with those of every
+ * event of the sessions whose AUTH data was decoded (a decoded name that a
+ * back-end line completed is inferred, a login may name no account) and of
+ * those sessions themselves */
 typedef struct {
 	int64_t nacct, nip, npw, first, last;
 } cred_events;
 
-static int cred_events_of(const ms_fdata *d, cred_events *e)
+static int cmp_i64_id(const void *a, const void *b)
 {
-	int n = 0, na = 0, ni = 0;
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return (x > y) - (x < y);
+}
+
+static int cred_events_of(const ms_fdata *d, const sess_vec *cred, cred_events *e)
+{
+	int n = 0, na = 0, ni = 0, have = 0;
 	memset(e, 0, sizeof *e);
-	for (int r = 0; r < d->n; r++)
-		n += (d->flag[r] & (MS_EV_DECODED | MS_EV_IN)) == (MS_EV_DECODED | MS_EV_IN);
-	int64_t *a = malloc((size_t)(n ? n : 1) * sizeof *a), *ip = malloc((size_t)(n ? n : 1) * sizeof *ip);
-	if (!a || !ip) {
+	size_t cap = (size_t)d->n + (size_t)cred->n + 1;
+	int64_t *a = malloc(cap * sizeof *a), *ip = malloc(cap * sizeof *ip), *sid = malloc(cap * sizeof *sid);
+	if (!a || !ip || !sid) {
 		free(a);
 		free(ip);
+		free(sid);
 		return -1;
 	}
-	n = 0;
+	for (int i = 0; i < cred->n; i++) {
+		sid[i] = cred->v[i].id;
+		if (cred->v[i].has_ip)
+			ip[ni++] = cred->v[i].ip;
+	}
+	qsort(sid, (size_t)cred->n, sizeof *sid, cmp_i64_id);
 	for (int r = 0; r < d->n; r++) {
-		if ((d->flag[r] & (MS_EV_DECODED | MS_EV_IN)) != (MS_EV_DECODED | MS_EV_IN))
+		if (!(d->flag[r] & MS_EV_IN))
 			continue;
-		if (n == 0 || d->ts[r] < e->first)
+		int decoded = (d->flag[r] & MS_EV_DECODED) != 0;
+		if (!decoded && !((d->flag[r] & MS_EV_SESS) && cred->n &&
+				  bsearch(&d->sess[r], sid, (size_t)cred->n, sizeof *sid, cmp_i64_id)))
+			continue;
+		if (!have || d->ts[r] < e->first)
 			e->first = d->ts[r];
-		if (n == 0 || d->ts[r] > e->last)
+		if (!have || d->ts[r] > e->last)
 			e->last = d->ts[r];
+		have = 1;
+		if (d->ip[r] >= 0)
+			ip[ni++] = ms_fkeys_id(&d->ips, d->ip[r]); /* ids, as the sessions' */
+		if (!decoded)
+			continue;
 		n++;
 		e->npw += (d->flag[r] & MS_EV_PW) != 0;
 		if (d->acct[r] >= 0)
 			a[na++] = d->acct[r];
-		if (d->ip[r] >= 0)
-			ip[ni++] = d->ip[r];
 	}
 	e->nacct = ms_count_distinct(a, na);
 	e->nip = ms_count_distinct(ip, ni);
 	free(a);
 	free(ip);
+	free(sid);
 	return 0;
 }
 
@@ -537,7 +560,7 @@ static int credentials(tls_ctx *c, ms_findings *out)
 			last = s->ts;
 		nok += s->ok;
 	}
-	if (cred_events_of(c->d, &e)) {
+	if (cred_events_of(c->d, &c->cred, &e)) {
 		snprintf(c->err, c->errlen, "out of memory");
 		return -1;
 	}
