@@ -551,6 +551,13 @@ static void parse_warning(ms_sv w, ms_event *ev)
 		ev->type = EV_TLS_ERROR;
 		return;
 	}
+	/* the Cyrus SASL library's own words on an attempt that Postfix's
+	 * "SASL MECH authentication failed" line counts ("Password verification
+	 * failed", "cannot connect to saslauthd server: ..."): no event of its own */
+	if (ms_sv_starts(w, "SASL authentication failure: ") || ms_sv_starts(w, "SASL authentication problem: ")) {
+		ev->type = EV_NOISE;
+		return;
+	}
 	/* "89.248.162.178: hostname X verification failed: ..." */
 	{
 		long c = ms_sv_find_lit(w, ": hostname ");

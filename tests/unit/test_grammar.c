@@ -439,6 +439,13 @@ UT_TEST(grammar_smtpd_noise)
 		EXPECT("2016-03-23T01:09:28.962188+01:00 tron postfix/smtpd[472]: warning: 199.249.24.179.list.dsbl.org: RBL lookup error: Host or domain name not found. Name service error for name=199.249.24.179.list.dsbl.org type=A: Host not found, try again",
 		       EV_NOISE);
 	}
+	{
+		/* Cyrus SASL's own lines: the "SASL LOGIN authentication failed" line counts the attempt */
+		EXPECT("Mar 10 10:00:00 mx postfix/smtpd[1]: warning: SASL authentication failure: Password verification failed",
+		       EV_NOISE);
+		EXPECT("Mar 10 10:00:00 mx postfix/smtpd[1]: warning: SASL authentication problem: unable to open Berkeley db /etc/sasldb2: No such file or directory",
+		       EV_NOISE);
+	}
 }
 
 /* ------------------------------------------------------------ TLS */
