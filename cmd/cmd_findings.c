@@ -129,6 +129,8 @@ int cmd_findings(ms_cli *cli, int argc, char **argv)
 		return MS_EXIT_DB;
 	q.db = ms_store_db(st);
 	ms_findings fs;
+	if (types && !(types & (1u << MS_F_COMPROMISE)))
+		fo.no_compromise = 1;
 	if (ms_findings_run(&q, &fo, &fs, err, sizeof err)) {
 		ms_err(cli, "%s", err);
 		ms_store_close(st);

@@ -604,8 +604,9 @@ static void write_pback(ms_tracker *t, const t_pback *b)
 	r.backend = b->kind == 1 ? "plesk_saslauthd" : b->kind == 2 ? "saslauthd" : "dovecot";
 	r.service = nz(b->service);
 	r.fail = 1;
-	/* a Dovecot auth process's line describes an attempt that its login
-	 * process's "auth failed, N attempts" line counts (dovecot_login()) */
+	/* 0 for a Dovecot auth process's line: the attempt may also be in its
+	 * login process's "auth failed, N attempts" (dovecot_login()); reports
+	 * count the larger of the two (report/q_account.c) */
 	r.attempts = b->kind == 3 ? 0 : 1;
 	r.pw_len = b->pw_len;
 	r.user_unknown = b->user_unknown;

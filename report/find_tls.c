@@ -51,7 +51,7 @@ const char *ms_tls_weakness(const char *protocol, const char *cipher, int bits)
 static const char *sql_sessions = "SELECT " SESSION_ROW " FROM sessions NOT INDEXED";
 static const char *sql_sessions_range =
 	"SELECT " SESSION_ROW " FROM sessions WHERE start_ts >= ?1 AND start_ts < ?2";
-static const char *sql_params = "SELECT id, protocol, cipher, coalesce(bits, -1) FROM tls_params ORDER BY id";
+static const char *sql_params = "SELECT id, protocol, cipher, coalesce(bits, 0) FROM tls_params ORDER BY id";
 static const char *sql_session_line =
 	"SELECT src.path, s.first_line FROM sessions s LEFT JOIN sources src ON src.id = s.source_id WHERE s.id = ?1";
 
@@ -320,18 +320,15 @@ static void weak_words(tls_set *x, ms_finding *f)
 	int64_t n = f->sessions, nip = f->ips;
 	snprintf(proto, sizeof proto, "%s", x->proto ? x->proto : "?");
 	snprintf(cipher, sizeof cipher, "%s", x->cipher ? x->cipher : "?");
-	char bits[32] = "bits not logged";
-	if (x->bits >= 0)
-		snprintf(bits, sizeof bits, "%d bits", x->bits);
-	snprintf(text, sizeof text, "%s %s (%s): %s", proto, cipher, bits, x->why);
+	snprintf(text, sizeof text, "%s %s (%d bits): %s", proto, cipher, x->bits, x->why);
 	ms_finding_set(&f->detail, text);
 	ms_fmt_time(f->first, t1, sizeof t1);
 	ms_fmt_time(f->last, t2, sizeof t2);
 	snprintf(text, sizeof text,
-		 "%lld session%s from %lld address%s negotiated %s with cipher %s (%s) %s %s%s%s: %s. "
+		 "%lld session%s from %lld address%s negotiated %s with cipher %s (%d bits) %s %s%s%s: %s. "
 		 "Sessions with failed logins: %lld; with successful logins: %lld%s%s%s.",
 		 (long long)n, n == 1 ? "" : "s", (long long)nip, nip == 1 ? "" : "es", proto, cipher,
-		 bits, f->first == f->last ? "at" : "between", t1, f->first == f->last ? "" : " and ",
+		 x->bits, f->first == f->last ? "at" : "between", t1, f->first == f->last ? "" : " and ",
 		 f->first == f->last ? "" : t2, x->why, (long long)x->fail, (long long)f->successes,
 		 *x->accts ? " (accounts: " : "", x->accts, *x->accts ? ")" : "");
 	ms_finding_set(&f->explanation, text);

@@ -65,6 +65,7 @@ int ms_ftype_parse(const char *s, ms_ftype *out)
 
 void ms_find_opts_default(ms_find_opts *o)
 {
+	memset(o, 0, sizeof *o);
 	o->bf_failures = 10;
 	o->spray_accounts = 5;
 	o->spray_hash_accounts = 3;
@@ -747,6 +748,15 @@ static void end_read(sqlite3 *db, int began)
 		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 }
 
+/* a login in the range: only then can a compromise be judged */
+static int any_success_in_range(const ms_fdata *d)
+{
+	for (int r = 0; r < d->n; r++)
+		if (d->kind[r] == 4 && (d->flag[r] & MS_EV_IN))
+			return 1;
+	return 0;
+}
+
 /* wide: every event with a time before --until counts as in the range;
  * else back to the query's range */
 static void widen_range(ms_fdata *d, int wide)
@@ -776,7 +786,7 @@ int ms_findings_run(const ms_query *q, const ms_find_opts *o, ms_findings *out, 
 	 * distributed campaign it took part in, may have ended before --since.
 	 * Those attacks, found over everything up to --until, only inform the
 	 * compromise detector; they are not reported. */
-	if (rc == 0 && q->since > 0) {
+	if (rc == 0 && q->since > 0 && !o->no_compromise && any_success_in_range(&d)) {
 		widen_range(&d, 1);
 		if (ms_find_attacks(&d, o, &before, err, errlen))
 			rc = -1;

@@ -61,6 +61,7 @@ typedef struct {
 	int enum_accounts;      /* user_enum: distinct nonexistent accounts from one IP (default 5) */
 	int high_failures;      /* compromise: failures before success that make confidence high (default 10) */
 	int include_low;        /* keep low-confidence compromises (typo then success) (default 1) */
+	int no_compromise;      /* the caller keeps no compromise finding: skip the work only they need (default 0) */
 } ms_find_opts;
 
 typedef struct {

@@ -373,7 +373,8 @@ typedef struct {
 	int64_t fail, ok;       /* in-range failures, successes */
 	int64_t ff, lf;         /* min, max ts of those failures (when fail > 0) */
 	int64_t uu;             /* max(0, user_unknown of those and of its backend failures) */
-	int64_t backend;        /* attempts of in-range backend_events failures (none joined to smtpd) */
+	int64_t backend;        /* attempts of in-range plesk_saslauthd/saslauthd failures (none joined to smtpd) */
+	int64_t dov_auth, dov_login; /* in-range Dovecot failures: auth-process lines, login-process attempts */
 	int last;               /* its latest attempt with an ip: acct_report.att[last - 1], 0 = none */
 	int listed;             /* any in-range failure, success or backend failure */
 	int comp;               /* an in-range success (ip not NULL) after a failure from its ip */
@@ -547,17 +548,22 @@ static int scan_auth(const ms_query *q, acct_report *ar, char *err, size_t errle
 }
 
 static const char *sql_backend =
-	"SELECT count(ms_row(ts, account_id, fail, user_unknown, attempts)) FROM backend_events";
+	"SELECT count(ms_row(ts, account_id, fail, user_unknown, attempts,"
+	" backend_id = (SELECT id FROM strings WHERE s = 'dovecot'))) FROM backend_events";
 
 /*
  * backend_events: any in-range row teaches the account's name ("inferred");
- * an in-range one with fail = 1 counts its attempts as backend failures
- * (the table holds only lines not joined to an smtpd failure: plesk_saslauthd
- * and saslauthd ones, 1 attempt each; a Dovecot login process's "auth
- * failed, N attempts"; a Dovecot auth process's line, 0: its login process
- * counts the attempt), and its user_unknown counts for backend_says_unknown.
+ * an in-range one with fail = 1 is a back-end failure (the table holds only
+ * lines not joined to an smtpd failure), and its user_unknown counts for
+ * backend_says_unknown.  The attempts: a plesk_saslauthd or saslauthd line
+ * is one; Dovecot logs an attempt twice when auth_verbose is on, once by
+ * its auth process (a row of 0 attempts) and once in its login process's
+ * "auth failed, N attempts" (N), and either may be missing (a typo before a
+ * login in the same connection has only the first; without auth_verbose
+ * there is only the second), so an account's Dovecot attempts are the
+ * larger of the two counts.
  */
-/* ms_row(ts, account_id, fail, user_unknown, attempts) */
+/* ms_row(ts, account_id, fail, user_unknown, attempts, is_dovecot) */
 static void backend_fn(sqlite3_context *cx, void *user, int argc, sqlite3_value **v)
 {
 	acct_scan *a = user;
@@ -575,7 +581,13 @@ static void backend_fn(sqlite3_context *cx, void *user, int argc, sqlite3_value 
 	g->learned |= learned_bit(0, 3);
 	if (sqlite3_value_int64(v[2]) == 1) {
 		g->listed = 1;
-		g->backend += sqlite3_value_int64(v[4]);
+		int64_t n = sqlite3_value_int64(v[4]);
+		if (!sqlite3_value_int64(v[5]))
+			g->backend += n;
+		else if (n == 0)
+			g->dov_auth++;
+		else
+			g->dov_login += n;
 		if (sqlite3_value_int64(v[3]) > g->uu)
 			g->uu = sqlite3_value_int64(v[3]);
 	}
@@ -711,7 +723,7 @@ static void fill_acct_row(ms_table *t, int r, const acct_report *ar, const acct_
 	ms_cell_bool(ms_table_cell(t, r, A_EXISTS), g->exists);
 	/* the SQL's max() was read with sqlite3_column_int(): its low 32 bits */
 	ms_cell_bool(ms_table_cell(t, r, A_UNKNOWN), (uint32_t)g->uu != 0);
-	ms_cell_int(ms_table_cell(t, r, A_BACKEND), g->backend);
+	ms_cell_int(ms_table_cell(t, r, A_BACKEND), g->backend + (g->dov_auth > g->dov_login ? g->dov_auth : g->dov_login));
 	for (int b = 0; b < LEARNED_POSITIONS; b++)
 		if (g->learned & 1u << b)
 			ms_cell_list_add(learned, ms_src_name(b));

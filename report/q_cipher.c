@@ -34,7 +34,7 @@ static const ms_col cols[C__N] = {
 
 int ms_tls_weak_reasons(const char *protocol, const char *cipher, int bits, const char **out, int max)
 {
-	int n = 0;
+	int n = 0, null_enc = 0;
 #define ADD(tok) do { if (n < max) out[n++] = (tok); } while (0)
 	if (protocol) {
 		if (!strcasecmp(protocol, "SSLv2"))
@@ -55,8 +55,10 @@ int ms_tls_weak_reasons(const char *protocol, const char *cipher, int bits, cons
 			ADD("DES");
 		if (strstr(cipher, "EXP"))
 			ADD("EXPORT");
-		if (strstr(cipher, "NULL") && !strstr(cipher, "aNULL"))
+		if (strstr(cipher, "NULL") && !strstr(cipher, "aNULL")) {
 			ADD("NULL");
+			null_enc = 1;
+		}
 		if (!strncmp(cipher, "ADH", 3) || !strncmp(cipher, "AECDH", 5) || strstr(cipher, "aNULL") ||
 		    strstr(cipher, "_anon_"))
 			ADD("anonymous");
@@ -65,7 +67,8 @@ int ms_tls_weak_reasons(const char *protocol, const char *cipher, int bits, cons
 		if (strstr(cipher, "MD5"))
 			ADD("MD5");
 	}
-	if (bits >= 0 && bits < 128) /* 0: a NULL cipher; below 0: not logged */
+	/* 0 bits: not logged (a line cut short), unless the cipher encrypts nothing */
+	if ((bits > 0 && bits < 128) || null_enc)
 		ADD("<128bit");
 #undef ADD
 	return n;
@@ -428,7 +431,7 @@ static int add_row(ms_table *t, const tls_group *g)
 	ms_cell_time(ms_table_cell(t, r, C_FIRST), g->first);
 	ms_cell_time(ms_table_cell(t, r, C_LAST), g->last);
 	if (tls)
-		nwhy = ms_tls_weak_reasons(g->proto, g->cipher, g->has_bits ? (int)g->bits : -1, why, 12);
+		nwhy = ms_tls_weak_reasons(g->proto, g->cipher, (int)g->bits, why, 12);
 	else if (g->auth_sessions > 0) {
 		/* AUTH over a connection without TLS: the password crossed in clear */
 		why[0] = "plaintext AUTH";

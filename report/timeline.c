@@ -341,9 +341,7 @@ static int timeline_json(const ms_query *q, const ms_timeline_opts *o, FILE *f, 
 		jw_bool(&w, "orphan", sqlite3_column_int(ss, 9));
 		if (txt(ss, 11)) {
 			const char *why[12];
-			int nw = ms_tls_weak_reasons(txt(ss, 10), txt(ss, 11),
-						     sqlite3_column_type(ss, 12) == SQLITE_NULL ? -1 : sqlite3_column_int(ss, 12),
-						     why, 12);
+			int nw = ms_tls_weak_reasons(txt(ss, 10), txt(ss, 11), sqlite3_column_int(ss, 12), why, 12);
 			jw_open(&w, "tls", '{');
 			jw_str(&w, "protocol", txt(ss, 10));
 			jw_str(&w, "cipher", txt(ss, 11));
@@ -501,9 +499,7 @@ int ms_timeline(const ms_query *q, const ms_timeline_opts *o, FILE *f, char *err
 		if (sqlite3_column_text(ss, 11)) {
 			const char *why[12];
 			int nw = ms_tls_weak_reasons((const char *)sqlite3_column_text(ss, 10),
-						     (const char *)sqlite3_column_text(ss, 11),
-						     sqlite3_column_type(ss, 12) == SQLITE_NULL ? -1 : sqlite3_column_int(ss, 12),
-						     why, 12);
+						     (const char *)sqlite3_column_text(ss, 11), sqlite3_column_int(ss, 12), why, 12);
 			char wb[160] = "";
 			size_t wo = 0;
 			for (int i = 0; i < nw && wo + 20 < sizeof wb; i++)

@@ -23,11 +23,12 @@ UT_TEST(tls_weakness_accepts_modern_parameters)
 	UT_ASSERT(ms_tls_weakness("TLSv1.3", "TLS_AES_256_GCM_SHA384", 256) == NULL);
 	UT_ASSERT(ms_tls_weakness("TLSv1.2", "ECDHE-RSA-AES256-GCM-SHA384", 256) == NULL);
 	UT_ASSERT(ms_tls_weakness("TLSv1.2", "ECDHE-ECDSA-CHACHA20-POLY1305", 256) == NULL);
-	UT_ASSERT(ms_tls_weakness(NULL, NULL, -1) == NULL); /* nothing logged */
-	UT_ASSERT(ms_tls_weakness("TLSv1.2", "ECDHE-RSA-AES256-GCM-SHA384", -1) == NULL);
+	UT_ASSERT(ms_tls_weakness(NULL, NULL, 0) == NULL); /* nothing logged */
+	/* a line cut before "(256/256 bits)" stores 0 bits: not a weakness */
+	UT_ASSERT(ms_tls_weakness("TLSv1.3", "TLS_AES_256_GCM_SHA384", 0) == NULL);
 }
 
-/* a NULL cipher's 0 bits are bits the log gave: below 128 (reports.md) */
+/* a NULL (no encryption) cipher has no key bits: below 128 (reports.md) */
 UT_TEST(tls_weakness_null_cipher_has_no_bits)
 {
 	const char *why[8];
@@ -35,7 +36,8 @@ UT_TEST(tls_weakness_null_cipher_has_no_bits)
 	UT_EQ_INT(n, 2);
 	UT_EQ_STR(why[0], "NULL");
 	UT_EQ_STR(why[1], "<128bit");
-	UT_EQ_INT(ms_tls_weak_reasons("TLSv1.2", "AES128-SHA", -1, why, 8), 0);
+	UT_EQ_INT(ms_tls_weak_reasons("TLSv1.2", "ECDHE-ECDSA-NULL-SHA", 0, why, 8), 2);
+	UT_EQ_INT(ms_tls_weak_reasons("TLSv1.2", "ADH-AES128-SHA", 0, why, 8), 1); /* aNULL: no authentication only */
 }
 
 UT_TEST(finding_names_round_trip)
