@@ -167,6 +167,8 @@ static void do_line(parse_ctx *c, int64_t lineno, const char *line, size_t len)
 	kv_sv(f, "program", sl.prog);
 	if (sl.pid >= 0)
 		fprintf(f, ",\"pid\":%ld", sl.pid);
+	if (sl.repeat > 1)
+		fprintf(f, ",\"repeat\":%d", sl.repeat); /* rsyslog "message repeated N times" */
 	if (fam == MS_FAM_SMTPD) {
 		/* the tracker's session key: (host, service, pid) */
 		fprintf(f, ",\"session\":");

@@ -209,6 +209,8 @@ static void do_line(ing_ctx *c, src_state *s, const char *line, size_t len)
 	ref.source_id = s->row.id;
 	ref.line = s->row.lines;
 	ms_tracker_feed(c->tr, &sl, &ev, &ref);
+	for (int k = 1; k < sl.repeat; k++) /* "message repeated N times": the same message N times */
+		ms_tracker_feed(c->tr, &sl, &ev, &ref);
 }
 
 /* Record progress + tracker state; commit; start a new transaction if more of

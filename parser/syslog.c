@@ -252,6 +252,46 @@ static void split_daemon(ms_syslog *out)
 	}
 }
 
+/*
+ * What some syslog daemons wrap around a message:
+ *  - Solaris' "[ID 197553 mail.info] " message id and facility;
+ *  - rsyslog's repeated-message reduction (on by default on Debian and
+ *    Ubuntu): "message repeated 4 times: [ warning: ... failed: ...]" stands
+ *    for four lines of that message, which an attacker retrying in one
+ *    session writes.  repeat = N (at most MS_REPEAT_MAX: the wrapper's text
+ *    is the message's, anything may write it).
+ */
+#define MS_REPEAT_MAX 100000
+
+static void unwrap_msg(ms_syslog *out)
+{
+	ms_sv m = out->msg;
+	if (ms_sv_starts(m, "[ID ")) {
+		size_t i = 4, d = 0;
+		while (i < m.n && isdig(m.p[i]))
+			i++, d++;
+		if (d && i < m.n && m.p[i] == ' ') {
+			long e = ms_sv_find_lit(ms_sv_skip(m, i), "] ");
+			if (e > 0 && e < 32)
+				m = ms_sv_skip(m, i + (size_t)e + 2);
+		}
+	}
+	if (ms_sv_starts(m, "message repeated ")) {
+		ms_sv r = ms_sv_skip(m, 17);
+		uint64_t v;
+		size_t d = ms_sv_u64(r, &v);
+		if (d && d <= 12 && v > 0 && ms_sv_starts(ms_sv_skip(r, d), " times: [") && m.p[m.n - 1] == ']') {
+			ms_sv in = ms_sv_skip(r, d + 9);
+			in.n--; /* the closing ']' */
+			if (in.n && in.p[0] == ' ')
+				in = ms_sv_skip(in, 1);
+			m = in;
+			out->repeat = (int)(v > MS_REPEAT_MAX ? MS_REPEAT_MAX : v);
+		}
+	}
+	out->msg = m;
+}
+
 static ms_line_status parse_5424(ms_sv s, size_t pos, ms_syslog *out)
 {
 	ms_sv host, app, procid, msgid;
@@ -287,6 +327,10 @@ static ms_line_status parse_5424(ms_sv s, size_t pos, ms_syslog *out)
 	}
 	if (pos < s.n && s.p[pos] == ' ')
 		pos++;
+	/* rsyslog's RSYSLOG_SyslogProtocol23Format: "%STRUCTURED-DATA% %msg%", and
+	 * its msg keeps the space that followed the tag's ':' */
+	if (pos < s.n && s.p[pos] == ' ')
+		pos++;
 	if (s.n - pos >= 3 && (unsigned char)s.p[pos] == 0xEF && (unsigned char)s.p[pos + 1] == 0xBB &&
 	    (unsigned char)s.p[pos + 2] == 0xBF)
 		pos += 3;
@@ -300,6 +344,7 @@ static ms_line_status parse_5424(ms_sv s, size_t pos, ms_syslog *out)
 	}
 	split_daemon(out);
 	out->msg = ms_sv_skip(s, pos);
+	unwrap_msg(out);
 	return MS_LINE_OK;
 }
 
@@ -333,6 +378,16 @@ ms_line_status ms_syslog_parse_memo(const char *line, size_t len, ms_syslog *out
 	out->pid = -1;
 	while (s.n && (s.p[s.n - 1] == '\r' || s.p[s.n - 1] == '\n'))
 		s.n--;
+	/* the NULs a crash leaves before the next line (NULs alone are no line),
+	 * a UTF-8 byte order mark */
+	if (s.n && s.p[0] == '\0') {
+		while (s.n && s.p[0] == '\0')
+			s = ms_sv_skip(s, 1);
+		if (s.n == 0)
+			return MS_LINE_BAD;
+	}
+	if (s.n >= 3 && (unsigned char)s.p[0] == 0xEF && (unsigned char)s.p[1] == 0xBB && (unsigned char)s.p[2] == 0xBF)
+		s = ms_sv_skip(s, 3);
 	if (s.n == 0)
 		return MS_LINE_MARKER;
 	if (ms_sv_starts(s, "-- "))
@@ -430,5 +485,6 @@ ms_line_status ms_syslog_parse_memo(const char *line, size_t len, ms_syslog *out
 			*out = inner;
 		}
 	}
+	unwrap_msg(out);
 	return MS_LINE_OK;
 }

@@ -49,6 +49,7 @@ typedef struct {
 	ms_sv service;   /* prog without "/daemon": "postfix/submission"; empty if none */
 	long pid;        /* -1 when absent */
 	ms_sv msg;       /* message text after "prog[pid]: " */
+	int repeat;      /* rsyslog "message repeated N times: [ msg ]": N (msg is the inner one); else 0 */
 	uint64_t stamp_id; /* ms_syslog_parse_memo(): the memo's stamp this line has (0: none) */
 } ms_syslog;
 
