@@ -58,6 +58,14 @@ int ms_ip_family(ms_sv s)
 
 int ms_ip_valid(ms_sv s) { return ms_ip_family(s) != 0; }
 
+ms_sv ms_ip_unmap(ms_sv ip)
+{
+	if (ip.n > 7 && (ms_sv_starts(ip, "::ffff:") || ms_sv_starts(ip, "::FFFF:")) &&
+	    ms_ip_family(ms_sv_skip(ip, 7)) == 4)
+		return ms_sv_skip(ip, 7);
+	return ip;
+}
+
 static size_t parse_port(ms_sv s, size_t i, long *port)
 {
 	uint64_t v;
@@ -92,6 +100,7 @@ size_t ms_namaddr_parse(ms_sv s, ms_sv *name, ms_sv *ip, long *port)
 	*ip = ms_sv_make(s.p + lb + 1, rb - lb - 1);
 	if (!ms_ip_valid(*ip))
 		return 0;
+	*ip = ms_ip_unmap(*ip);
 	return parse_port(s, rb + 1, port);
 }
 
@@ -108,6 +117,7 @@ int ms_namaddr_whole(ms_sv s, ms_sv *name, ms_sv *ip, long *port)
 	*ip = ms_sv_make(s.p + lb + 1, (size_t)(rb - lb - 1));
 	if (!ms_ip_valid(*ip))
 		return 0;
+	*ip = ms_ip_unmap(*ip);
 	end = parse_port(s, (size_t)rb + 1, port);
 	return end == s.n;
 }

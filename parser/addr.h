@@ -13,6 +13,10 @@
 
 /* 1 if s is an IPv4 or IPv6 address text (an "IPv6:" prefix is not accepted). */
 int ms_ip_valid(ms_sv s);
+
+/* "::ffff:a.b.c.d", an IPv4-mapped IPv6 address (Postfix with inet_protocols
+ * = ipv6 on some systems, Dovecot): the IPv4 part, the same client; else ip */
+ms_sv ms_ip_unmap(ms_sv ip);
 /* 4 or 6 for a valid address, 0 otherwise */
 int ms_ip_family(ms_sv s);
 /* 1 and the address's 32 bits (192.0.2.1 = 0xC0000201) when p[0, n), or

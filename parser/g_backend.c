@@ -77,14 +77,6 @@ static ms_sv field(ms_sv m, const char *key)
 	return ms_kv_get(m, key, &v) ? v : MS_SV_NULL;
 }
 
-/* "::ffff:a.b.c.d" (Dovecot logs IPv4-mapped addresses as they are): the IPv4 part */
-static ms_sv unmap_ip(ms_sv ip)
-{
-	if (ip.n > 7 && (ms_sv_starts(ip, "::ffff:") || ms_sv_starts(ip, "::FFFF:")) &&
-	    ms_ip_family(ms_sv_skip(ip, 7)) == 4)
-		return ms_sv_skip(ip, 7);
-	return ip;
-}
 
 /* result text of a Dovecot passdb lookup that means the client failed */
 static int dovecot_result_fails(ms_sv r)
@@ -105,7 +97,7 @@ void ms_parse_dovecot_login(ms_sv service, ms_sv rest, ms_event *ev)
 	ms_sv rip = field(rest, "rip");
 	ev->type = EV_UNKNOWN;
 	ev->what = service;
-	rip = unmap_ip(rip);
+	rip = ms_ip_unmap(rip);
 	if (!ms_ip_valid(rip)) {
 		ev->type = EV_NOISE;
 		return;
@@ -161,7 +153,7 @@ void ms_parse_dovecot_prefixed(ms_sv prog, ms_sv m, ms_event *ev)
 			return;
 	}
 	c2 = c1;
-	ip = unmap_ip(ms_sv_skip(in, (size_t)c2 + 1));
+	ip = ms_ip_unmap(ms_sv_skip(in, (size_t)c2 + 1));
 	ev->user = ms_sv_head(in, (size_t)c2);
 	ev->ip = ms_ip_valid(ip) ? ip : MS_SV_NULL;
 	if (ms_sv_starts(m, "Info: "))
@@ -200,7 +192,7 @@ void ms_parse_dovecot(ms_grammar *g, ms_sv m, ms_event *ev)
 	if (ms_grammar_match(g, g->re_dovecot_auth, m, cap, 4)) {
 		ev->what = cap[0];
 		ev->user = cap[1];
-		ev->ip = unmap_ip(cap[2]);
+		ev->ip = ms_ip_unmap(cap[2]);
 		ev->text = cap[3];
 		if (!ms_ip_valid(ev->ip)) {
 			ev->ip = MS_SV_NULL;
