@@ -60,7 +60,7 @@ int ms_ip_valid(ms_sv s) { return ms_ip_family(s) != 0; }
 
 ms_sv ms_ip_unmap(ms_sv ip)
 {
-	if (ip.n > 7 && (ms_sv_starts(ip, "::ffff:") || ms_sv_starts(ip, "::FFFF:")) &&
+	if (ip.n > 7 && ip.p[0] == ':' && (ms_sv_starts(ip, "::ffff:") || ms_sv_starts(ip, "::FFFF:")) &&
 	    ms_ip_family(ms_sv_skip(ip, 7)) == 4)
 		return ms_sv_skip(ip, 7);
 	return ip;

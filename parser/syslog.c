@@ -263,7 +263,7 @@ static void split_daemon(ms_syslog *out)
  */
 #define MS_REPEAT_MAX 100000
 
-static void unwrap_msg(ms_syslog *out)
+static void unwrap_slow(ms_syslog *out)
 {
 	ms_sv m = out->msg;
 	if (ms_sv_starts(m, "[ID ")) {
@@ -290,6 +290,13 @@ static void unwrap_msg(ms_syslog *out)
 		}
 	}
 	out->msg = m;
+}
+
+/* one test of the first byte for nearly every line */
+static inline void unwrap_msg(ms_syslog *out)
+{
+	if (out->msg.n && (out->msg.p[0] == '[' || out->msg.p[0] == 'm'))
+		unwrap_slow(out);
 }
 
 static ms_line_status parse_5424(ms_sv s, size_t pos, ms_syslog *out)
@@ -380,14 +387,15 @@ ms_line_status ms_syslog_parse_memo(const char *line, size_t len, ms_syslog *out
 		s.n--;
 	/* the NULs a crash leaves before the next line (NULs alone are no line),
 	 * a UTF-8 byte order mark */
-	if (s.n && s.p[0] == '\0') {
+	if (s.n && (s.p[0] == '\0' || (unsigned char)s.p[0] == 0xEF)) {
 		while (s.n && s.p[0] == '\0')
 			s = ms_sv_skip(s, 1);
 		if (s.n == 0)
 			return MS_LINE_BAD;
+		if (s.n >= 3 && (unsigned char)s.p[0] == 0xEF && (unsigned char)s.p[1] == 0xBB &&
+		    (unsigned char)s.p[2] == 0xBF)
+			s = ms_sv_skip(s, 3);
 	}
-	if (s.n >= 3 && (unsigned char)s.p[0] == 0xEF && (unsigned char)s.p[1] == 0xBB && (unsigned char)s.p[2] == 0xBF)
-		s = ms_sv_skip(s, 3);
 	if (s.n == 0)
 		return MS_LINE_MARKER;
 	if (ms_sv_starts(s, "-- "))
