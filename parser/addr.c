@@ -44,7 +44,7 @@ int ms_ip_family(ms_sv s)
 {
 	char buf[64];
 	unsigned char bin[16];
-	if (s.n == 0 || s.n >= sizeof buf)
+	if (s.n == 0 || s.n >= sizeof buf || memchr(s.p, 0, s.n)) /* "192.0.2.1\0x" is no address */
 		return 0;
 	uint32_t a;
 	if (ms_ipv4_parse(s.p, s.n, &a))

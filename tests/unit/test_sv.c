@@ -47,8 +47,10 @@ UT_TEST(ip_family_ipv4_matches_inet_pton)
 	UT_EQ_INT(ms_ip_family(ms_sv_make("::1", 3)), 6);
 	UT_EQ_INT(ms_ip_family(ms_sv_make("2001:db8::1", 11)), 6);
 	UT_EQ_INT(ms_ip_family(ms_sv_make("2001:db8::g", 11)), 0);
-	/* a NUL ends the text, as it did for inet_pton on the copied string */
-	UT_EQ_INT(ms_ip_family(ms_sv_make("1.2.3.4\0x", 9)), 4);
+	/* a NUL inside is no address (it ended the text for inet_pton on a copied
+	 * string, and the address was stored as "1.2.3.4?x") */
+	UT_EQ_INT(ms_ip_family(ms_sv_make("1.2.3.4\0x", 9)), 0);
+	UT_EQ_INT(ms_ip_family(ms_sv_make("::1\0", 4)), 0);
 }
 
 /* every string of up to 16 bytes over digits, dots and one other byte that
