@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cli.h"
+#include "../parser/addr.h"
 #include "../report/timeline.h"
 #include "../store/store.h"
 
@@ -49,7 +50,9 @@ int cmd_sessions(ms_cli *cli, int argc, char **argv)
 				     opts, NOPTS);
 			return MS_EXIT_OK;
 		case O_DB: db = optarg; break;
-		case O_IP: to.ip = optarg; break;
+		case O_IP: /* "::ffff:a.b.c.d" is stored as a.b.c.d (a suffix: still a C string) */
+			to.ip = ms_ip_unmap(ms_sv_make(optarg, strlen(optarg))).p;
+			break;
 		case O_ACCT: to.account = optarg; break;
 		case O_LINES: to.lines = 1; break;
 		case O_FORMAT:

@@ -207,7 +207,7 @@ void ms_parse_dovecot(ms_grammar *g, ms_sv m, ms_event *ev)
 		if (r >= 0) {
 			ms_sv v = ms_sv_skip(m, (size_t)r + 7);
 			long e = ms_sv_chr(v, ' ');
-			ev->ip = e < 0 ? v : ms_sv_head(v, (size_t)e);
+			ev->ip = ms_ip_unmap(e < 0 ? v : ms_sv_head(v, (size_t)e));
 			long u = ms_sv_find_lit(m, " user=");
 			if (u >= 0) {
 				ms_sv uv = ms_sv_skip(m, (size_t)u + 6);

@@ -486,8 +486,10 @@ static void parse_warning(ms_sv w, ms_event *ev)
 				ev->ip = e < 0 ? rest : ms_sv_head(rest, (size_t)e);
 				if (e >= 0)
 					ev->reason = ms_sv_skip(rest, (size_t)e + 2);
-				if (ms_ip_valid(ev->ip))
+				if (ms_ip_valid(ev->ip)) {
+					ev->ip = ms_ip_unmap(ev->ip); /* as the connect's address is */
 					ev->type = EV_RDNS_MISMATCH;
+				}
 			}
 		}
 		return;
@@ -565,7 +567,7 @@ static void parse_warning(ms_sv w, ms_event *ev)
 			ms_sv rest = ms_sv_skip(w, (size_t)c + 11);
 			long sp = ms_sv_chr(rest, ' ');
 			if (sp > 0 && ms_sv_starts(ms_sv_skip(rest, (size_t)sp), " verification failed")) {
-				ev->ip = ms_sv_head(w, (size_t)c);
+				ev->ip = ms_ip_unmap(ms_sv_head(w, (size_t)c));
 				ev->name = ms_sv_head(rest, (size_t)sp);
 				ev->type = EV_RDNS_MISMATCH;
 				return;

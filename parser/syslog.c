@@ -255,8 +255,8 @@ static void split_daemon(ms_syslog *out)
 /*
  * What some syslog daemons wrap around a message:
  *  - Solaris' "[ID 197553 mail.info] " message id and facility;
- *  - rsyslog's repeated-message reduction (on by default on Debian and
- *    Ubuntu): "message repeated 4 times: [ warning: ... failed: ...]" stands
+ *  - rsyslog's repeated-message reduction (on in Ubuntu's shipped
+ *    configuration): "message repeated 4 times: [ warning: ... failed: ...]" stands
  *    for four lines of that message, which an attacker retrying in one
  *    session writes.  repeat = N (at most MS_REPEAT_MAX: the wrapper's text
  *    is the message's, anything may write it).

@@ -1586,8 +1586,10 @@ static void backend_event(ms_tracker *t, int host, const ms_event *ev, const ms_
 		b.kind = 3;
 		cpy(b.ip, sizeof b.ip, ev->ip);
 		cpy(b.service, sizeof b.service, ev->what);
-		/* "passwd-file(bob@example.com,IP): unknown user": the back end says there is no such user */
-		b.user_unknown = ms_sv_find_lit(ev->text, "unknown user") >= 0;
+		/* "passwd-file(bob@example.com,IP): unknown user": the back end says
+		 * there is no such user.  The result only: with auth_verbose_passwords
+		 * the rest of the text is the client's password */
+		b.user_unknown = ms_sv_starts(ev->text, "unknown user");
 		if (!b.ip[0]) {
 			emit_pback(t, &b);
 			return;

@@ -37,7 +37,7 @@ ms_table *ms_report_by_cipher(const ms_query *q, char *err, size_t errlen);
 ms_table *ms_report_by_window(const ms_query *q, char *err, size_t errlen);
 
 /* short reason tokens for weak TLS parameters ("TLSv1.0", "RC4", "3DES",
- * "<128 bits", ...) into out[0..max); returns how many (0 = not weak) */
+ * "<128bit", ...) into out[0..max); returns how many (0 = not weak) */
 int ms_tls_weak_reasons(const char *protocol, const char *cipher, int bits, const char **out, int max);
 
 /* helpers shared by the query files */
