@@ -19,8 +19,8 @@ int ms_ip_valid(ms_sv s);
 ms_sv ms_ip_unmap(ms_sv ip);
 /* 4 or 6 for a valid address, 0 otherwise */
 int ms_ip_family(ms_sv s);
-/* 1 and the address's 32 bits (192.0.2.1 = 0xC0000201) when p[0, n), or
- * p up to a NUL before n, is a canonical dotted quad (no leading zeros) */
+/* 1 and the address's 32 bits (192.0.2.1 = 0xC0000201) when p[0, n) is a
+ * canonical dotted quad (no leading zeros) */
 int ms_ipv4_parse(const char *p, size_t n, uint32_t *addr);
 
 /*
