@@ -489,15 +489,9 @@ typedef struct {
 	int64_t nacct, nip, npw, first, last;
 } cred_events;
 
-static int cmp_i64_id(const void *a, const void *b)
-{
-	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-	return (x > y) - (x < y);
-}
-
 static int cred_events_of(const ms_fdata *d, const sess_vec *cred, cred_events *e)
 {
-	int n = 0, na = 0, ni = 0, have = 0;
+	int na = 0, ni = 0, have = 0;
 	memset(e, 0, sizeof *e);
 	size_t cap = (size_t)d->n + (size_t)cred->n + 1;
 	int64_t *a = malloc(cap * sizeof *a), *ip = malloc(cap * sizeof *ip), *sid = malloc(cap * sizeof *sid);
@@ -512,13 +506,13 @@ static int cred_events_of(const ms_fdata *d, const sess_vec *cred, cred_events *
 		if (cred->v[i].has_ip)
 			ip[ni++] = cred->v[i].ip;
 	}
-	qsort(sid, (size_t)cred->n, sizeof *sid, cmp_i64_id);
+	qsort(sid, (size_t)cred->n, sizeof *sid, cmp_int64);
 	for (int r = 0; r < d->n; r++) {
 		if (!(d->flag[r] & MS_EV_IN))
 			continue;
 		int decoded = (d->flag[r] & MS_EV_DECODED) != 0;
 		if (!decoded && !((d->flag[r] & MS_EV_SESS) && cred->n &&
-				  bsearch(&d->sess[r], sid, (size_t)cred->n, sizeof *sid, cmp_i64_id)))
+				  bsearch(&d->sess[r], sid, (size_t)cred->n, sizeof *sid, cmp_int64)))
 			continue;
 		if (!have || d->ts[r] < e->first)
 			e->first = d->ts[r];
@@ -529,7 +523,6 @@ static int cred_events_of(const ms_fdata *d, const sess_vec *cred, cred_events *
 			ip[ni++] = ms_fkeys_id(&d->ips, d->ip[r]); /* ids, as the sessions' */
 		if (!decoded)
 			continue;
-		n++;
 		e->npw += (d->flag[r] & MS_EV_PW) != 0;
 		if (d->acct[r] >= 0)
 			a[na++] = d->acct[r];
