@@ -51,22 +51,46 @@ void ms_parse_plesk(ms_sv m, ms_event *ev)
 		ev->type = EV_NOISE;
 }
 
+/*
+ * The address of saslauthd's "[remote=…]" field (the current Cyrus SASL source
+ * logs the client as its "addr;port", or nothing when the caller gave
+ * none): the address when it is one, else NULL.
+ */
+static ms_sv saslauthd_remote(ms_sv r)
+{
+	long semi = ms_sv_find_lit(r, ";");
+	ms_sv ip = ms_ip_unmap(semi >= 0 ? ms_sv_head(r, (size_t)semi) : r);
+	return ms_ip_valid(ip) ? ip : MS_SV_NULL;
+}
+
+/* "pam_unix(smtp:auth): …", "pam_sss(…": a PAM module's own line */
+static int pam_module_line(ms_sv m)
+{
+	long paren = ms_sv_find_lit(m, "(");
+	long colon = ms_sv_find_lit(m, ":");
+	return ms_sv_starts(m, "pam_") && paren > 4 && colon > paren;
+}
+
 void ms_parse_saslauthd(ms_grammar *g, ms_sv m, ms_event *ev)
 {
-	ms_sv cap[4];
+	ms_sv cap[5];
 	ev->type = EV_UNKNOWN;
-	if (ms_grammar_match(g, g->re_saslauthd, m, cap, 4)) {
+	if (ms_grammar_match(g, g->re_saslauthd, m, cap, 5)) {
 		ev->user = cap[0];
 		ev->what = cap[1];
-		ev->mech = cap[2];
-		ev->reason = cap[3];
+		ev->ip = cap[2].n ? saslauthd_remote(cap[2]) : MS_SV_NULL;
+		ev->mech = cap[3];
+		ev->reason = cap[4];
 		ev->type = EV_SASLAUTHD_FAIL;
 		return;
 	}
+	/* do_auth's "auth failure" above is the one line per attempt; what its
+	 * mechanisms ("auth_pam: pam_authenticate failed: …") and PAM modules
+	 * log about the same attempt would count it twice */
 	if (ms_sv_find_lit(m, "auth success") >= 0 || ms_sv_find_lit(m, "do_auth") >= 0 ||
 	    ms_sv_find_lit(m, "server_exit") >= 0 || ms_sv_find_lit(m, "master pid") >= 0 ||
 	    ms_sv_find_lit(m, "detach_tty") >= 0 || ms_sv_find_lit(m, "ipc_init") >= 0 ||
-	    ms_sv_find_lit(m, "cache_init") >= 0)
+	    ms_sv_find_lit(m, "cache_init") >= 0 || ms_sv_starts(m, "auth_") || pam_module_line(m))
 		ev->type = EV_NOISE;
 }
 

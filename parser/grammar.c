@@ -46,7 +46,8 @@ ms_grammar *ms_grammar_new(char *err, size_t errlen)
 		"(?:^|[ :])(pam|passwd-file|passwd|shadow|sql|ldap|checkpassword|bsdauth|lua|oauth2|static|vpopmail)"
 		"\\(([^,()]*),([0-9A-Fa-f.:]+)(?:,<[^>]*>|,)?\\): (.*)$", err, errlen);
 	g->re_saslauthd = compile(
-		"auth failure: \\[user=([^\\]]*)\\] \\[service=([^\\]]*)\\](?: \\[realm=[^\\]]*\\])?(?: \\[mech=([^\\]]*)\\])?(?: \\[reason=([^\\]]*)\\])?",
+		"auth failure: \\[user=([^\\]]*)\\] \\[service=([^\\]]*)\\](?: \\[realm=[^\\]]*\\])?(?: \\[remote=([^\\]]*)\\])?"
+		"(?: \\[mech=([^\\]]*)\\])?(?: \\[reason=([^\\]]*)\\])?",
 		err, errlen);
 	if (!g->re_dovecot_auth || !g->re_saslauthd) {
 		ms_grammar_free(g);

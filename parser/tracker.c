@@ -828,6 +828,8 @@ static int compatible(const ms_tracker *t, const t_pfail *f, const t_pback *b)
 		return 0;
 	if (!mech_plaintext(f->mech))
 		return 0;
+	if (b->ip[0] && strcmp(f->ip, b->ip) != 0) /* saslauthd's "[remote=…]" */
+		return 0;
 	if (f->user[0] && strcasecmp(f->user, b->user) != 0)
 		return 0;
 	if (f->have_dec && f->dec.user_complete && strcasecmp(f->dec.user, b->user) != 0)
@@ -1572,15 +1574,14 @@ static void backend_event(ms_tracker *t, int host, const ms_event *ev, const ms_
 		}
 		break;
 	case EV_SASLAUTHD_FAIL:
+		b.kind = 2;
+		cpy(b.service, sizeof b.service, ev->what);
+		cpy(b.ip, sizeof b.ip, ev->ip); /* "[remote=…]", when logged */
 		if (ev->what.n && !ms_sv_eq_lit(ev->what, "smtp") && !ms_sv_eq_lit(ev->what, "smtpd")) {
 			/* another service (imap, pop): keep as a back-end record */
-			b.kind = 2;
-			cpy(b.service, sizeof b.service, ev->what);
 			emit_pback(t, &b);
 			return;
 		}
-		b.kind = 2;
-		cpy(b.service, sizeof b.service, ev->what);
 		break;
 	case EV_DOVECOT_AUTH:
 		b.kind = 3;
