@@ -401,8 +401,13 @@ static void sess_close(ms_tracker *t, int idx, int state)
 			src = s->auth_user_src;
 			mech = s->auth_method;
 		} else if (s->have_dec && s->dec.user_complete) {
-			u = s->dec.user;
+			/* the session's login names it too (sessions.auth_account_id) */
+			memcpy(s->auth_user, s->dec.user, sizeof s->auth_user);
+			snprintf(s->auth_method, sizeof s->auth_method, "%s", s->dec.mech);
+			s->auth_user_src = MS_SRC_DECODED;
+			u = s->auth_user;
 			src = MS_SRC_DECODED;
+			mech = s->auth_method;
 		}
 		s->auth_successes = 1;
 		emit_success(t, s, u, src, mech, s->last_ts, NULL);

@@ -328,6 +328,8 @@ typedef struct {
 	int from, to;           /* its attempts: pw[from .. to) of the sorted copy */
 	char accts[512];
 	int naccts;
+	char worked[512];       /* the accounts it logged in to */
+	int nworked;
 } pw_group;
 
 static int cmp_pw(const void *a, const void *b)
@@ -445,6 +447,37 @@ static int pw_notes(ms_fdata *d, const ms_fpw *v, pw_group *x, ms_finding *f, ms
 	return 0;
 }
 
+/* the decoded attempts sorted by HMAC into *v (the caller frees it) and their
+ * groups into *g: how many, or -1 out of memory */
+static int sorted_groups(const ms_fdata *d, const ms_find_opts *o, ms_fpw **v, pw_group **g)
+{
+	*g = NULL;
+	*v = malloc((size_t)(d->npw ? d->npw : 1) * sizeof **v);
+	if (!*v)
+		return -1;
+	if (d->npw)
+		memcpy(*v, d->pw, (size_t)d->npw * sizeof **v);
+	if (d->npw > 1)
+		qsort(*v, (size_t)d->npw, sizeof **v, cmp_pw);
+	return pw_groups(d, o, *v, g);
+}
+
+/* the accounts a group's password logged in to, by time */
+static void pw_worked(const ms_fdata *d, const ms_fpw *v, pw_group *x, ms_fev *ev)
+{
+	int m = 0;
+	for (int i = x->from; i < x->to; i++) {
+		int r = v[i].row;
+		if (d->kind[r] == 4 && d->acct[r] >= 0 && d->acct_name[d->acct[r]]) {
+			ev[m].ts = d->ts[r];
+			ev[m++].row = r;
+		}
+	}
+	ms_fev_sort(ev, m);
+	for (int i = 0; i < m && x->nworked < 5; i++)
+		x->nworked += ms_name_list_add(x->worked, sizeof x->worked, d->acct_name[d->acct[ev[i].row]]);
+}
+
 /*
  * One password (its keyed HMAC; never the password) tried on many accounts:
  * the decoded attempts in the range sorted by HMAC, grouped, then each
@@ -452,18 +485,11 @@ static int pw_notes(ms_fdata *d, const ms_fpw *v, pw_group *x, ms_finding *f, ms
  */
 static int per_password(ms_fdata *d, const ms_find_opts *o, ms_findings *out, char *err, size_t errlen)
 {
-	char rng[128], text[1400];
+	char rng[128], text[2000];
 	pw_group *g = NULL;
-	ms_fpw *v = malloc((size_t)(d->npw ? d->npw : 1) * sizeof *v);
+	ms_fpw *v = NULL;
 	ms_fev *ev = malloc((size_t)(d->npw ? d->npw : 1) * sizeof *ev);
-	int ng = -1, rc = -1;
-	if (v && ev) {
-		if (d->npw)
-			memcpy(v, d->pw, (size_t)d->npw * sizeof *v);
-		if (d->npw > 1)
-			qsort(v, (size_t)d->npw, sizeof *v, cmp_pw);
-		ng = pw_groups(d, o, v, &g);
-	}
+	int ng = ev ? sorted_groups(d, o, &v, &g) : -1, rc = -1;
 	if (ng < 0) {
 		snprintf(err, errlen, "out of memory");
 		goto done;
@@ -480,6 +506,7 @@ static int per_password(ms_fdata *d, const ms_find_opts *o, ms_findings *out, ch
 		ms_finding *f = &out->v[x->fi];
 		if (pw_notes(d, v, x, f, ev, err, errlen))
 			goto done;
+		pw_worked(d, v, x, ev);
 		range_text(rng, sizeof rng, x->ff, x->lf);
 		f->severity = x->ok ? MS_SEV_CRITICAL : MS_SEV_HIGH;
 		f->confidence = MS_CONF_HIGH;
@@ -493,11 +520,17 @@ static int per_password(ms_fdata *d, const ms_find_opts *o, ms_findings *out, ch
 		snprintf(text, sizeof text, "one password (decoded AUTH; first seen in auth event %lld) on several accounts",
 			 (long long)x->id);
 		ms_finding_set(&f->detail, text);
+		char worked[600] = "";
+		if (x->nworked)
+			snprintf(worked, sizeof worked, "; it WORKED, for %s%s", x->worked,
+				 x->ok > x->nworked ? " and more" : "");
+		else if (x->ok)
+			snprintf(worked, sizeof worked, "; it WORKED at least once");
 		snprintf(text, sizeof text,
 			 "The same password was tried on %lld accounts (%s%s) from %lld address%s %s (decoded from "
 			 "TLS-debug AUTH lines; the password itself is not shown)%s.",
 			 (long long)x->nacct, x->accts, x->nacct > x->naccts ? ", ..." : "", (long long)x->nip,
-			 x->nip == 1 ? "" : "es", rng, x->ok ? "; it WORKED at least once" : "");
+			 x->nip == 1 ? "" : "es", rng, worked);
 		ms_finding_set(&f->explanation, text);
 		ms_finding_set(&f->action,
 			       x->ok ? "Change the password of every account it worked on now, and block the addresses."
@@ -508,6 +541,36 @@ done:
 	free(g);
 	free(v);
 	free(ev);
+	return rc;
+}
+
+int ms_find_sprayed_logins(const ms_fdata *d, const ms_find_opts *o, ms_strmap *out)
+{
+	pw_group *g = NULL;
+	ms_fpw *v = NULL;
+	int ng = sorted_groups(d, o, &v, &g), rc = ng < 0 ? -1 : 0;
+	for (int i = 0; rc == 0 && i < ng; i++) {
+		int64_t ff = 0;
+		int any = 0;
+		for (int k = g[i].from; k < g[i].to; k++) {
+			int r = v[k].row;
+			if (d->kind[r] == 1 && (d->flag[r] & MS_EV_TS) && (!any || d->ts[r] < ff)) {
+				ff = d->ts[r];
+				any = 1;
+			}
+		}
+		for (int k = g[i].from; any && rc == 0 && k < g[i].to; k++) {
+			int r = v[k].row;
+			int32_t key[2] = { d->acct[r], d->ip[r] };
+			int64_t seen;
+			if (d->kind[r] != 4 || key[0] < 0 || key[1] < 0 || !(d->flag[r] & MS_EV_TS) || d->ts[r] < ff)
+				continue;
+			if (!ms_strmap_get(out, (const char *)key, sizeof key, &seen) || ff < seen)
+				rc = ms_strmap_put(out, (const char *)key, sizeof key, ff);
+		}
+	}
+	free(g);
+	free(v);
 	return rc;
 }
 

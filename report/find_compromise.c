@@ -4,9 +4,11 @@
  *
  * SEMANTICS: a compromise is a successful login for account U from IP X
  * after at least one failure from X (on U, on an unnamed account, or on
- * others), or from an X that took part in an attack (an IP-level
- * brute_force / password_spray / user_enum finding, or a failure on an
- * account under distributed attack).  One finding per (U, X): the first such
+ * others), or after X took part in an attack (an IP-level
+ * brute_force / password_spray / user_enum finding, a failure on an
+ * account under distributed attack, or a login with a password that
+ * password_spray saw tried on other accounts: a login before the attack
+ * began is no sign of it).  One finding per (U, X): the first such
  * success (at or after X's first failure that counts against U: another
  * user's own typo from a shared address does not).  Confidence, in this order (docs/findings.md):
  *   high    X has an attack finding of its own, or >= high_failures
@@ -57,6 +59,7 @@ typedef struct {
 	int64_t acct_id, login, on_u, unnamed, others, history;
 	const char *attack;
 	int target;
+	int sprayed;            /* the login's password was sprayed */
 } pending;
 
 typedef struct {
@@ -64,6 +67,8 @@ typedef struct {
 	const ms_find_opts *o;
 	ms_findings *out;
 	const ms_strmap *attackers;
+	const ms_strmap *attack_first; /* X -> the first event of X's attack findings */
+	const ms_strmap *sprayed;      /* ms_find_sprayed_logins() */
 	uint8_t *is_target;     /* per account index: under distributed attack */
 	int ntargets;
 	int32_t *stamp;         /* per account: the pair (+ 1) that counted it last */
@@ -84,18 +89,23 @@ static const char *attack_of(const ms_strmap *attackers, const char *ip)
 /* for each row r of address k (in id order) */
 #define ROWS_OF(d, k) for (int i_ = (d)->ip_start[k], r; i_ < (d)->ip_start[(k) + 1] && (r = (d)->by_ip[i_], 1); i_++)
 
-/* did X fail on an account under distributed attack (a foreign failure, at any time)? */
-static int failed_on_target(const cctx *c, int ip)
+/* did X fail on an account under distributed attack (a foreign failure)?
+ * *first: the first such failure */
+static int failed_on_target(const cctx *c, int ip, int64_t *first)
 {
 	const ms_fdata *d = c->d;
+	int any = 0;
 	if (!c->ntargets)
 		return 0;
 	ROWS_OF(d, ip) {
 		int a = d->acct[r];
-		if (d->kind[r] == 1 && a >= 0 && c->is_target[a] && (d->flag[r] & MS_EV_FOREIGN))
-			return 1;
+		if (d->kind[r] == 1 && a >= 0 && c->is_target[a] && (d->flag[r] & MS_EV_FOREIGN) &&
+		    (d->flag[r] & MS_EV_TS) && (!any || d->ts[r] < *first)) {
+			*first = d->ts[r];
+			any = 1;
+		}
 	}
-	return 0;
+	return any;
 }
 
 /* a failure from X that counts against U: on U, on no named account, or
@@ -221,20 +231,40 @@ static int assess(cctx *c, const pair *p, int pi)
 	char ip[64];
 	snprintf(ip, sizeof ip, "%s", p->ip_text);
 	const char *attack = attack_of(c->attackers, ip);
-	int target = 0;
+	int64_t attack_t = 0, target_t = 0;
+	int target = failed_on_target(c, p->ip, &target_t);
+	if (attack && !ms_strmap_get(c->attack_first, ip, strlen(ip), &attack_t))
+		attack = NULL;
+	int32_t key[2] = { p->acct, p->ip };
+	int64_t spray_t = 0;
+	int sprayed = p->acct >= 0 && ms_strmap_get(c->sprayed, (const char *)key, sizeof key, &spray_t);
 
 	if (!first_failure(d, p->acct, p->ip, until, &ff) || !first_success_after(d, p->acct, p->ip, ff, &login)) {
-		/* no failure, or every success came before the first one: only an attacker address counts */
-		if (!attack && !(target = failed_on_target(c, p->ip)))
+		/* no failure, or every success came before the first one: only an
+		 * attack X took part in counts, for a login at or after its start */
+		int64_t la = 0, lt = 0, ls = 0;
+		int ok_a = attack && first_success_after(d, p->acct, p->ip, attack_t, &la);
+		int ok_t = target && first_success_after(d, p->acct, p->ip, target_t, &lt);
+		int ok_s = sprayed && first_success_after(d, p->acct, p->ip, spray_t, &ls);
+		if (!ok_a && !ok_t && !ok_s)
 			return 0;
-		login = p->first;
+		login = ok_a ? la : ok_t ? lt : ls;
+		if (ok_t && lt < login)
+			login = lt;
+		if (ok_s && ls < login)
+			login = ls;
 	}
-	if (!attack && !target)
-		target = failed_on_target(c, p->ip);
+	/* an attack that began after the login says nothing about it */
+	if (attack && attack_t > login)
+		attack = NULL;
+	if (target && target_t > login)
+		target = 0;
+	if (sprayed && spray_t > login)
+		sprayed = 0;
 
 	before b;
 	int fsess = failures_before(c, p->acct, p->ip, login, &b);
-	if (b.nb == 0 && !attack && !target)
+	if (b.nb == 0 && !attack && !target && !sprayed)
 		return 0; /* only other users' own typos from a shared address */
 	/* for a login naming no account: earlier such logins from X (a phone
 	 * that only checks in) make X a known location as named ones do */
@@ -249,7 +279,7 @@ static int assess(cctx *c, const pair *p, int pi)
 	 * one of them is no "other" account, and may be the typo's */
 	int64_t others = p->acct < 0 && b.others > 0 ? b.others - 1 : b.others;
 	ms_confidence conf;
-	if (attack || b.on_u >= o->high_failures)
+	if (attack || sprayed || b.on_u >= o->high_failures)
 		conf = MS_CONF_HIGH;
 	else if (history)
 		conf = MS_CONF_LOW;     /* a known location: the user, most likely */
@@ -286,7 +316,7 @@ static int assess(cctx *c, const pair *p, int pi)
 					 .acct_id = p->acct >= 0 ? ms_fkeys_id(&d->accts, p->acct) : 0, .login = login,
 					 .on_u = b.on_u,
 					 .unnamed = b.unnamed, .others = b.others, .history = history,
-					 .attack = attack, .target = target };
+					 .attack = attack, .target = target, .sprayed = sprayed };
 	return 0;
 }
 
@@ -443,6 +473,11 @@ static int put_in_words(cctx *c, const pending *p, const pair *pr)
 		size_t len = strlen(because);
 		snprintf(because + len, sizeof because - len, "%s; the address took part in a %s attack",
 			 nb ? "" : " from an attacking address", attack ? attack : "distributed");
+	}
+	if (p->sprayed) {
+		size_t len = strlen(because);
+		snprintf(because + len, sizeof because - len,
+			 "; the password it logged in with had been tried on other accounts (password_spray)");
 	}
 	if (f->messages)
 		snprintf(blast, sizeof blast, " Since then the account submitted %lld message%s to %lld recipient%s.",
@@ -622,23 +657,33 @@ done:
 int ms_find_compromise(ms_fdata *d, const ms_find_opts *o, ms_findings *out, const ms_findings *earlier, char *err,
 		       size_t errlen)
 {
-	ms_strmap targets, attackers;
-	cctx c = { .d = d, .o = o, .out = out, .attackers = &attackers, .err = err, .errlen = errlen };
+	ms_strmap targets, attackers, attack_first, sprayed;
+	cctx c = { .d = d, .o = o, .out = out, .attackers = &attackers, .attack_first = &attack_first,
+		   .sprayed = &sprayed, .err = err, .errlen = errlen };
 	int rc = -1;
 	ms_strmap_init(&targets);
 	ms_strmap_init(&attackers);
+	ms_strmap_init(&attack_first);
+	ms_strmap_init(&sprayed);
+	if (ms_find_sprayed_logins(d, o, &sprayed))
+		goto oom;
 	int nout = out->n, nall = nout + (earlier ? earlier->n : 0);
 	for (int i = 0; i < nall; i++) {
 		const ms_finding *a = i < nout ? &out->v[i] : &earlier->v[i - nout];
 		if (a->type == MS_F_DISTRIBUTED && a->account &&
 		    ms_strmap_put(&targets, a->account, strlen(a->account), 1))
 			goto oom;
-		/* the first (strongest) IP-level finding names the attack */
+		/* the first (strongest) IP-level finding names the attack; the
+		 * earliest of them says when X's attack began */
 		int64_t seen;
-		if (a->ip && a->type != MS_F_DISTRIBUTED && a->confidence >= MS_CONF_MEDIUM &&
-		    !ms_strmap_get(&attackers, a->ip, strlen(a->ip), &seen) &&
-		    ms_strmap_put(&attackers, a->ip, strlen(a->ip), a->type))
-			goto oom;
+		if (a->ip && a->type != MS_F_DISTRIBUTED && a->confidence >= MS_CONF_MEDIUM) {
+			size_t n = strlen(a->ip);
+			if (!ms_strmap_get(&attackers, a->ip, n, &seen) && ms_strmap_put(&attackers, a->ip, n, a->type))
+				goto oom;
+			if ((!ms_strmap_get(&attack_first, a->ip, n, &seen) || a->first < seen) &&
+			    ms_strmap_put(&attack_first, a->ip, n, a->first))
+				goto oom;
+		}
 	}
 	rc = run(&c, &targets);
 	goto done;
@@ -651,5 +696,7 @@ done:
 	free(c.pend);
 	ms_strmap_release(&targets);
 	ms_strmap_release(&attackers);
+	ms_strmap_release(&attack_first);
+	ms_strmap_release(&sprayed);
 	return rc;
 }

@@ -314,6 +314,29 @@ static int weak_order(tls_ctx *c, tls_set **order)
 	return nw;
 }
 
+/* each weak finding's accounts: the distinct named accounts of its sessions that logged in */
+static int weak_accounts(tls_ctx *c, ms_findings *out)
+{
+	int64_t *v = malloc((size_t)(c->weak.n ? c->weak.n : 1) * sizeof *v);
+	if (!v) {
+		snprintf(c->err, c->errlen, "out of memory");
+		return -1;
+	}
+	for (int t = 0; t < c->nset; t++) {
+		int m = 0;
+		if (c->set[t].fi < 0)
+			continue;
+		for (int i = 0; i < c->weak.n; i++) {
+			const sess *s = &c->weak.v[i];
+			if (s->set == t && s->ok && acct_name(c, s->has_acct, s->acct))
+				v[m++] = s->acct;
+		}
+		out->v[c->set[t].fi].accounts = ms_count_distinct(v, m);
+	}
+	free(v);
+	return 0;
+}
+
 static void weak_words(tls_set *x, ms_finding *f)
 {
 	char text[1400], t1[40], t2[40], proto[32], cipher[96];
@@ -373,6 +396,10 @@ static int weak_tls(tls_ctx *c, ms_findings *out)
 	}
 	if (c->weak.n > 1)
 		qsort(c->weak.v, (size_t)c->weak.n, sizeof *c->weak.v, cmp_sess_time);
+	if (weak_accounts(c, out)) {
+		free(order);
+		return -1;
+	}
 	for (int i = 0; i < c->weak.n; i++) {
 		const sess *s = &c->weak.v[i];
 		tls_set *x = &c->set[s->set];
@@ -417,17 +444,35 @@ static int distinct_names(const char **v, int n, int max, char *buf, size_t cap)
 }
 
 /*
- * The user names of decoded AUTH attempts in the range (auth_events,
- * account_src = 2) and of decoded sessions that logged in, and the
- * addresses of decoded sessions, each distinct, by byte order.
+ * What auth event row r in the range says of the decoded sessions (sid,
+ * sorted): 2 it reveals a user name and password (a decoded AUTH attempt,
+ * account_src = 2, or a login of a decoded session with a decoded password
+ * whose name a client= line logged first), 1 it is another event of such a
+ * session, 0 neither.
  */
-static int cred_lists(tls_ctx *c, char *okaccts, char *names, char *addrs)
+static int cred_row(const ms_fdata *d, int r, const int64_t *sid, int nsid)
+{
+	if (!(d->flag[r] & MS_EV_IN))
+		return 0;
+	if (d->flag[r] & MS_EV_DECODED)
+		return 2;
+	if (!(d->flag[r] & MS_EV_SESS) || !nsid || !bsearch(&d->sess[r], sid, (size_t)nsid, sizeof *sid, cmp_int64))
+		return 0;
+	return d->kind[r] == 4 && (d->flag[r] & MS_EV_PW) ? 2 : 1;
+}
+
+/*
+ * The user names of what reveals credentials (cred_row() 2) and of decoded
+ * sessions that logged in, and the addresses of decoded sessions, each
+ * distinct, by byte order.
+ */
+static int cred_lists(tls_ctx *c, const int64_t *sid, char *okaccts, char *names, char *addrs)
 {
 	ms_fdata *d = c->d;
 	int n = 0, rc = -1;
 	size_t m = (size_t)c->cred.n + 1;
 	for (int r = 0; r < d->n; r++)
-		m += (d->flag[r] & (MS_EV_DECODED | MS_EV_IN)) == (MS_EV_DECODED | MS_EV_IN);
+		m += cred_row(d, r, sid, c->cred.n) == 2;
 	const char **v = malloc(m * sizeof *v);
 	int64_t *ips = malloc(m * sizeof *ips);
 	char **texts = calloc(m, sizeof *texts);
@@ -443,8 +488,8 @@ static int cred_lists(tls_ctx *c, char *okaccts, char *names, char *addrs)
 	distinct_names(v, n, 10, okaccts, 600);
 	n = 0;
 	for (int r = 0; r < d->n; r++)
-		if ((d->flag[r] & (MS_EV_DECODED | MS_EV_IN)) == (MS_EV_DECODED | MS_EV_IN) && d->acct[r] >= 0 &&
-		    d->acct_known[d->acct[r]] && d->acct_name[d->acct[r]])
+		if (cred_row(d, r, sid, c->cred.n) == 2 && d->acct[r] >= 0 && d->acct_known[d->acct[r]] &&
+		    d->acct_name[d->acct[r]])
 			v[n++] = d->acct_name[d->acct[r]];
 	distinct_names(v, n, 5, names, 600);
 	n = 0;
@@ -489,30 +534,23 @@ typedef struct {
 	int64_t nacct, nip, npw, first, last;
 } cred_events;
 
-static int cred_events_of(const ms_fdata *d, const sess_vec *cred, cred_events *e)
+static int cred_events_of(const ms_fdata *d, const sess_vec *cred, const int64_t *sid, cred_events *e)
 {
 	int na = 0, ni = 0, have = 0;
 	memset(e, 0, sizeof *e);
 	size_t cap = (size_t)d->n + (size_t)cred->n + 1;
-	int64_t *a = malloc(cap * sizeof *a), *ip = malloc(cap * sizeof *ip), *sid = malloc(cap * sizeof *sid);
-	if (!a || !ip || !sid) {
+	int64_t *a = malloc(cap * sizeof *a), *ip = malloc(cap * sizeof *ip);
+	if (!a || !ip) {
 		free(a);
 		free(ip);
-		free(sid);
 		return -1;
 	}
-	for (int i = 0; i < cred->n; i++) {
-		sid[i] = cred->v[i].id;
+	for (int i = 0; i < cred->n; i++)
 		if (cred->v[i].has_ip)
 			ip[ni++] = cred->v[i].ip;
-	}
-	qsort(sid, (size_t)cred->n, sizeof *sid, cmp_int64);
 	for (int r = 0; r < d->n; r++) {
-		if (!(d->flag[r] & MS_EV_IN))
-			continue;
-		int decoded = (d->flag[r] & MS_EV_DECODED) != 0;
-		if (!decoded && !((d->flag[r] & MS_EV_SESS) && cred->n &&
-				  bsearch(&d->sess[r], sid, (size_t)cred->n, sizeof *sid, cmp_int64)))
+		int what = cred_row(d, r, sid, cred->n);
+		if (!what)
 			continue;
 		if (!have || d->ts[r] < e->first)
 			e->first = d->ts[r];
@@ -521,7 +559,7 @@ static int cred_events_of(const ms_fdata *d, const sess_vec *cred, cred_events *
 		have = 1;
 		if (d->ip[r] >= 0)
 			ip[ni++] = ms_fkeys_id(&d->ips, d->ip[r]); /* ids, as the sessions' */
-		if (!decoded)
+		if (what != 2)
 			continue;
 		e->npw += (d->flag[r] & MS_EV_PW) != 0;
 		if (d->acct[r] >= 0)
@@ -531,8 +569,16 @@ static int cred_events_of(const ms_fdata *d, const sess_vec *cred, cred_events *
 	e->nip = ms_count_distinct(ip, ni);
 	free(a);
 	free(ip);
-	free(sid);
 	return 0;
+}
+
+/* the ids of the decoded sessions, sorted, into sid */
+static const int64_t *sid_sorted(const sess_vec *cred, int64_t *sid)
+{
+	for (int i = 0; i < cred->n; i++)
+		sid[i] = cred->v[i].id;
+	qsort(sid, (size_t)cred->n, sizeof *sid, cmp_int64);
+	return sid;
 }
 
 static int credentials(tls_ctx *c, ms_findings *out)
@@ -550,11 +596,15 @@ static int credentials(tls_ctx *c, ms_findings *out)
 			last = s->ts;
 		nok += s->ok;
 	}
-	if (cred_events_of(c->d, &c->cred, &e)) {
+	int64_t *sid = malloc((size_t)c->cred.n * sizeof *sid);
+	if (!sid || cred_events_of(c->d, &c->cred, sid_sorted(&c->cred, sid), &e)) {
+		free(sid);
 		snprintf(c->err, c->errlen, "out of memory");
 		return -1;
 	}
-	if (cred_lists(c, okaccts, names, addrs))
+	int lists = cred_lists(c, sid, okaccts, names, addrs);
+	free(sid);
+	if (lists)
 		return -1;
 
 	ms_finding *f = ms_findings_add(out, MS_F_CREDENTIALS_IN_LOG);
