@@ -297,6 +297,17 @@ void ms_tracker_rebuild_index(ms_tracker *t)
 	}
 }
 
+/*
+ * The client of a record of session s made for the line being fed: its
+ * session's, unless XCLIENT gave the session another client (a proxy
+ * connects, then names the real client, which every later line of that
+ * smtpd names).  The session keeps the address it connected from.
+ */
+static const char *client_ip(const ms_tracker *t, const t_sess *s)
+{
+	return t->line_sess == s->id && t->line_ip[0] ? t->line_ip : s->ip;
+}
+
 static void emit_session(ms_tracker *t, const t_sess *s, int state)
 {
 	ms_session_rec r;
@@ -364,7 +375,7 @@ static void emit_success(ms_tracker *t, t_sess *s, const char *user, int src, co
 	a.ts = ts;
 	a.host = name_str(t, s->host);
 	a.service = nz(name_str(t, s->svc));
-	a.ip = nz(s->ip);
+	a.ip = nz(client_ip(t, s));
 	a.client_name = nz(s->client_name);
 	a.kind = MS_AUTH_SUCCESS;
 	a.mech = nz(mech);
@@ -1048,7 +1059,7 @@ static void msg_new(ms_tracker *t, t_sess *s, const ms_event *ev, const ms_liner
 			m->id = t->ids.message++;
 			m->session_id = s->id;
 			m->ts = m->last_ts = ref->ts;
-			memcpy(m->ip, s->ip, sizeof m->ip);
+			cpy(m->ip, sizeof m->ip, ms_sv_make(client_ip(t, s), strlen(client_ip(t, s))));
 			memcpy(m->account, s->auth_user, sizeof m->account);
 			m->size = -1;
 			m->nrcpt = -1;
@@ -1716,6 +1727,14 @@ void ms_tracker_feed(ms_tracker *t, const ms_syslog *sl, const ms_event *ev, con
 		return;
 	}
 
+	if (idx >= 0 && ref->ts - t->sess[idx].last_ts > t->cfg.idle_timeout) {
+		/* idle longer than the timeout by its host's own clock: evicted,
+		 * whenever the periodic sweep would have come (which depends on
+		 * other hosts' lines and on the sweep's period) */
+		sess_close(t, idx, MS_SS_EVICTED);
+		idx = -1;
+	}
+
 	if (ev->type == EV_CONNECT) {
 		if (idx >= 0)
 			sess_close(t, idx, MS_SS_UNTERMINATED);
@@ -1736,13 +1755,11 @@ void ms_tracker_feed(ms_tracker *t, const ms_syslog *sl, const ms_event *ev, con
 	}
 
 	if (idx >= 0 && has_client(ev)) {
-		char ip[T_IPLEN];
-		cpy(ip, sizeof ip, ev->ip);
-		if (strcmp(ip, t->sess[idx].ip) != 0) {
-			/* same pid, other client: the old session's end was lost */
-			sess_close(t, idx, MS_SS_UNTERMINATED);
-			idx = -1;
-		}
+		/* same pid, other client, no "connect from": XCLIENT named
+		 * another client (SEMANTICS: only a connect or the session's own
+		 * end ends it).  The line's records carry the client it names. */
+		cpy(t->line_ip, sizeof t->line_ip, ev->ip);
+		t->line_sess = strcmp(t->line_ip, t->sess[idx].ip) != 0 ? t->sess[idx].id : -1;
 	}
 	if (idx < 0) {
 		if (!has_client(ev))
@@ -1784,7 +1801,7 @@ void ms_tracker_feed(ms_tracker *t, const ms_syslog *sl, const ms_event *ev, con
 			a.ts = ref->ts;
 			a.host = name_str(t, host);
 			a.service = nz(name_str(t, s->svc));
-			a.ip = s->ip;
+			a.ip = client_ip(t, s);
 			a.client_name = nz(s->client_name);
 			a.kind = MS_AUTH_ABORTED;
 			a.mech = mech;
@@ -1828,7 +1845,7 @@ void ms_tracker_feed(ms_tracker *t, const ms_syslog *sl, const ms_event *ev, con
 		r.session_id = s->id;
 		r.ts = ref->ts;
 		r.host = name_str(t, host);
-		r.ip = s->ip;
+		r.ip = client_ip(t, s);
 		r.client_name = nz(s->client_name);
 		r.action = action;
 		r.stage = stage;
@@ -1887,6 +1904,9 @@ void ms_tracker_feed(ms_tracker *t, const ms_syslog *sl, const ms_event *ev, con
 
 void ms_tracker_checkpoint(ms_tracker *t)
 {
+	/* sessions idle past the timeout end evicted here, as in a run that
+	 * went on (the sweep's moment is no part of the result) */
+	sweep_idle(t);
 	for (int i = 0; i < t->sess_hi; i++)
 		if (t->sess[i].used)
 			emit_session(t, &t->sess[i], MS_SS_OPEN);

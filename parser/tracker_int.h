@@ -130,6 +130,10 @@ struct ms_tracker {
 	ms_sink sink;
 	ms_idgen ids;
 	ms_tracker_stats st;
+	/* the client the line being fed names, when it is not its session's
+	 * (XCLIENT changed it): what that line's records carry (client_ip()) */
+	int64_t line_sess;
+	char line_ip[T_IPLEN];
 	int64_t now;             /* latest log time seen */
 	int64_t last_sweep;
 	uint64_t lines;
