@@ -148,6 +148,18 @@ static void do_line(parse_ctx *c, int64_t lineno, const char *line, size_t len)
 			fprintf(f, "{\"line\":%lld,\"status\":\"malformed\"}\n", (long long)lineno);
 		return;
 	}
+	if (sl.repeat_last) {
+		/* "HOST last message repeated N times": ingest feeds the previous line N more times */
+		c->recognised++;
+		if (c->summary || c->only_unrec)
+			return;
+		fprintf(f, "{\"line\":%lld,\"status\":\"recognised\",\"family\":\"syslog\",\"event\":\"repeat_last\"",
+			(long long)lineno);
+		print_stamp(f, &sl.ts);
+		kv_sv(f, "host", sl.host);
+		fprintf(f, ",\"repeat\":%d}\n", sl.repeat_last);
+		return;
+	}
 	fam = ms_grammar_classify(c->g, &sl, &ev);
 	c->per_type[ev.type]++;
 	if (ev.type == EV_UNKNOWN) {

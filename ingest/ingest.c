@@ -52,6 +52,12 @@ typedef struct {
 	double prefetch_cpu;    /* CPU seconds of the decompressing threads (ingest -v) */
 	int prefetched;         /* how many streams were read ahead on their own thread */
 	char reject_buf[LINE_MAX_LEN + 32]; /* a --rejects line, redacted */
+	/* the source's previous line with a syslog header, for "last message
+	 * repeated N times": in the read buffer, or copied to prev_buf before
+	 * the buffer moves */
+	const char *prev;
+	size_t prev_n;
+	char prev_buf[LINE_MAX_LEN];
 } ing_ctx;
 
 static double now_s(void)
@@ -157,6 +163,42 @@ static void write_reject(ing_ctx *c, const char *line, size_t len)
 	fputc('\n', c->opts->rejects);
 }
 
+/* the line's times in its source's row */
+static void row_times(src_state *s, int64_t ts)
+{
+	if (!s->row.first_ts || ts < s->row.first_ts)
+		s->row.first_ts = ts;
+	if (ts > s->row.last_ts)
+		s->row.last_ts = ts;
+}
+
+/*
+ * "HOST last message repeated N times": the previous line of the source,
+ * when it is of that host, stands for N more lines at this line's time (as
+ * rsyslog's "message repeated N times: [ msg ]" does).  The line itself is
+ * recognised, whether or not there is a previous line to repeat.
+ */
+static void repeat_prev(ing_ctx *c, src_state *s, const ms_syslog *rl, int64_t ts)
+{
+	ms_syslog sl;
+	ms_event ev;
+	ms_lineref ref;
+	s->row.recognised++;
+	row_times(s, ts);
+	if (!c->prev_n || ms_syslog_parse_memo(c->prev, c->prev_n, &sl, NULL) != MS_LINE_OK || sl.repeat_last ||
+	    !ms_sv_eq(sl.host, rl->host))
+		return;
+	ms_grammar_classify(c->g, &sl, &ev);
+	if (ev.type == EV_UNKNOWN)
+		return;
+	ref.ts = ts;
+	ref.source_id = s->row.id;
+	ref.line = s->row.lines;
+	int n = rl->repeat_last * (sl.repeat > 1 ? sl.repeat : 1);
+	for (int k = 0; k < n && k < 100000; k++)
+		ms_tracker_feed(c->tr, &sl, &ev, &ref);
+}
+
 /* One line (without its terminator). */
 static void do_line(ing_ctx *c, src_state *s, const char *line, size_t len)
 {
@@ -192,6 +234,12 @@ static void do_line(ing_ctx *c, src_state *s, const char *line, size_t len)
 			write_reject(c, line, len);
 		return;
 	}
+	if (sl.repeat_last) {
+		repeat_prev(c, s, &sl, ts);
+		return;
+	}
+	c->prev = line;
+	c->prev_n = len;
 	ms_grammar_classify(c->g, &sl, &ev);
 	if (ev.type == EV_UNKNOWN) {
 		s->row.unrecognised++;
@@ -201,10 +249,7 @@ static void do_line(ing_ctx *c, src_state *s, const char *line, size_t len)
 	} else {
 		s->row.recognised++;
 	}
-	if (!s->row.first_ts || ts < s->row.first_ts)
-		s->row.first_ts = ts;
-	if (ts > s->row.last_ts)
-		s->row.last_ts = ts;
+	row_times(s, ts);
 	ref.ts = ts;
 	ref.source_id = s->row.id;
 	ref.line = s->row.lines;
@@ -401,6 +446,7 @@ static int process_stream(ing_ctx *c, const ms_stream_spec *spec, ms_file_result
 
 	memset(&s, 0, sizeof s);
 	s.fr = fr;
+	c->prev_n = 0; /* a repeat line refers to a line of its own file */
 
 	/* quick skip: same path, size and mtime already ingested completely */
 	if (spec->member == NULL && strcmp(spec->path, "-") != 0 && spec->size >= 0 && spec->mtime >= 0) {
@@ -608,7 +654,11 @@ static int process_stream(ing_ctx *c, const ms_stream_spec *spec, ms_file_result
 				    (double)c->total_lines / 1e6 / (t - c->t0 > 0 ? t - c->t0 : 1));
 			}
 		}
-		/* compact and refill */
+		/* compact and refill: the previous line moves out of the buffer first */
+		if (c->prev_n && c->prev >= buf && c->prev < buf + fill) {
+			memcpy(c->prev_buf, c->prev, c->prev_n);
+			c->prev = c->prev_buf;
+		}
 		if (start > 0) {
 			memmove(buf, buf + start, fill - start);
 			fill -= start;

@@ -109,7 +109,8 @@ static b64_result b64_run(ms_sv src, b64_sink sink, void *ctx)
 
 /*
  * Is everything after the base64 only a line terminator as logged:
- * "??" (Postfix >= 3.4 CR LF), "#015#012" (rsyslog), real CR/LF, blanks?
+ * "??" (Postfix >= 3.4 CR LF), "#015#012" (rsyslog), "^M" (sysklogd), real
+ * CR/LF, blanks?
  */
 static int tail_is_terminator(ms_sv rest)
 {
@@ -126,6 +127,11 @@ static int tail_is_terminator(ms_sv rest)
 		if (c == '#' && rest.n - i >= 4 && rest.p[i + 1] == '0' && rest.p[i + 2] == '1' &&
 		    (rest.p[i + 3] == '5' || rest.p[i + 3] == '2')) {
 			i += 4;
+			continue;
+		}
+		/* sysklogd's caret notation: ^M (CR), ^J (LF) */
+		if (c == '^' && rest.n - i >= 2 && (rest.p[i + 1] == 'M' || rest.p[i + 1] == 'J')) {
+			i += 2;
 			continue;
 		}
 		return 0;

@@ -180,6 +180,14 @@ void ms_parse_dovecot_prefixed(ms_sv prog, ms_sv m, ms_event *ev)
 	ip = ms_ip_unmap(ms_sv_skip(in, (size_t)c2 + 1));
 	ev->user = ms_sv_head(in, (size_t)c2);
 	ev->ip = ms_ip_valid(ip) ? ip : MS_SV_NULL;
+	if (ms_sv_starts(prog, "auth-worker(") && ms_sv_starts(m, "request [")) {
+		/* 2.4 logs each passdb lookup of a worker twice: "auth-worker(u,ip)
+		 * <pid><session>: request [N]: sql: …" and the auth process's
+		 * "auth(u,ip,sasl:m)<session>: sql: …"; the second is the one
+		 * counted (as fail2ban's filter does) */
+		ev->type = EV_NOISE;
+		return;
+	}
 	if (ms_sv_starts(m, "Info: "))
 		m = ms_sv_skip(m, 6);
 	{
@@ -211,6 +219,17 @@ void ms_parse_dovecot(ms_grammar *g, ms_sv m, ms_event *ev)
 			svc = ms_sv_skip(svc, (size_t)sp + 1);
 		ms_parse_dovecot_login(svc, ms_sv_skip(m, (size_t)lg + 8), ev);
 		return;
+	}
+	/* Dovecot 2.4 through syslog: "dovecot: auth(user,ip,sasl:mech)<session>: …",
+	 * the prefix its own log file puts where the program is */
+	if (ms_sv_starts(m, "auth(") || ms_sv_starts(m, "auth-worker(")) {
+		long e = ms_sv_find_lit(m, ": ");
+		ms_sv prog = e > 0 ? ms_sv_head(m, (size_t)e) : MS_SV_NULL;
+		if (prog.n && ms_sv_chr(prog, ',') > 0 && ms_sv_chr(prog, ' ') < 0) {
+			ms_parse_dovecot_prefixed(prog, ms_sv_skip(m, (size_t)e + 2), ev);
+			if (ev->type != EV_UNKNOWN)
+				return;
+		}
 	}
 	/* auth process: "backend(user,ip[,<session>]): result" */
 	if (ms_grammar_match(g, g->re_dovecot_auth, m, cap, 4)) {

@@ -24,6 +24,9 @@ int ms_is_tls_debug_noise(ms_sv m)
 		return ms_sv_starts(m, "write to ");
 	case 'u':
 		return ms_sv_starts(m, "unknown:");
+	case 'T':
+		/* tls_server.c: "TLS SNI %s from %s not matched, using default chain" */
+		return ms_sv_starts(m, "TLS SNI ") && ms_sv_find_lit(m, " not matched") > 0;
 	}
 	return 0;
 }
@@ -404,9 +407,16 @@ static int parse_reject(ms_sv m, ms_event *ev)
 		ev->num = (long)code;
 	ev->reason = rest;
 	{
+		/* smtpd_check.c log_whatsup(): "; from=<S>" only with a sender (not
+		 * for VRFY, or a reject before MAIL FROM), then " to=<R>",
+		 * " proto=P", " helo=<H>", each only when known */
 		long sc = ms_sv_find_lit(rest, "; from=<");
 		if (sc < 0)
+			sc = ms_sv_find_lit(rest, "; to=<");
+		if (sc < 0)
 			sc = ms_sv_find_lit(rest, "; proto=");
+		if (sc < 0)
+			sc = ms_sv_find_lit(rest, "; helo=<");
 		if (sc >= 0) {
 			ms_sv kv = ms_sv_skip(rest, (size_t)sc + 2);
 			ev->reason = ms_sv_head(rest, (size_t)sc);
@@ -560,7 +570,19 @@ static void parse_warning(ms_sv w, ms_event *ev)
 		ev->type = EV_NOISE;
 		return;
 	}
-	/* "89.248.162.178: hostname X verification failed: ..." */
+	/* "89.248.162.178: hostname X verification failed: ..."; Postfix 2.x
+	 * also "IP: address not listed for hostname X" (smtpd_peer.c) */
+	{
+		long c = ms_sv_find_lit(w, ": address not listed for hostname ");
+		if (c > 0 && ms_ip_valid(ms_sv_head(w, (size_t)c))) {
+			ms_sv rest = ms_sv_skip(w, (size_t)c + 34);
+			long sp = ms_sv_chr(rest, ' ');
+			ev->ip = ms_ip_unmap(ms_sv_head(w, (size_t)c));
+			ev->name = sp < 0 ? rest : ms_sv_head(rest, (size_t)sp);
+			ev->type = EV_RDNS_MISMATCH;
+			return;
+		}
+	}
 	{
 		long c = ms_sv_find_lit(w, ": hostname ");
 		if (c > 0 && ms_ip_valid(ms_sv_head(w, (size_t)c))) {

@@ -7,12 +7,13 @@
 
 /* the line ends a dialogue text may show, longest first where one starts
  * another: Postfix >= 3.4 shows CR and LF as '?' each (a bare LF: one '?'),
- * rsyslog escapes them as #015 #012, Postfix's escape() as \r \n */
+ * rsyslog escapes them as #015 #012, sysklogd as ^M ^J, Postfix's escape()
+ * as \r \n */
 static const struct {
 	const char *s;
 	size_t n;
 } eols[] = { { "#015#012", 8 }, { "\\r\\n", 4 }, { "#012", 4 }, { "#015", 4 }, { "\\n", 2 }, { "\\r", 2 },
-	     { "??", 2 }, { "?", 1 } };
+	     { "^M^J", 4 }, { "^M", 2 }, { "^J", 2 }, { "??", 2 }, { "?", 1 } };
 
 /* Where the first line end in s starts (s.n if none); *len = its length. */
 static size_t find_eol(ms_sv s, size_t *len)
@@ -26,7 +27,7 @@ static size_t find_eol(ms_sv s, size_t *len)
 			*len = k - i;
 			return i;
 		}
-		if (c != '?' && c != '#' && c != '\\')
+		if (c != '?' && c != '#' && c != '\\' && c != '^')
 			continue;
 		for (size_t e = 0; e < sizeof eols / sizeof eols[0]; e++)
 			if (s.n - i >= eols[e].n && memcmp(s.p + i, eols[e].s, eols[e].n) == 0) {

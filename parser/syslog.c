@@ -299,6 +299,34 @@ static inline void unwrap_msg(ms_syslog *out)
 		unwrap_slow(out);
 }
 
+/*
+ * "last message repeated N times" (sysklogd, BSD syslogd, rsyslog when the
+ * repeat line carries no message), FreeBSD's "--- last message repeated N
+ * times ---": N, or 0.
+ */
+static int repeat_last(ms_sv r)
+{
+	uint64_t v;
+	int dashes = ms_sv_starts(r, "--- ");
+	if (dashes)
+		r = ms_sv_skip(r, 4);
+	if (!ms_sv_starts(r, "last message repeated "))
+		return 0;
+	r = ms_sv_skip(r, 22);
+	size_t d = ms_sv_u64(r, &v);
+	if (!d || d > 12 || v == 0)
+		return 0;
+	r = ms_sv_skip(r, d);
+	if (!ms_sv_starts(r, " time"))
+		return 0;
+	r = ms_sv_skip(r, ms_sv_starts(r, " times") ? 6 : 5);
+	if (dashes && ms_sv_starts(r, " ---"))
+		r = ms_sv_skip(r, 4);
+	while (r.n && r.p[r.n - 1] == ' ')
+		r.n--;
+	return r.n ? 0 : (int)(v > MS_REPEAT_MAX ? MS_REPEAT_MAX : v);
+}
+
 static ms_line_status parse_5424(ms_sv s, size_t pos, ms_syslog *out)
 {
 	ms_sv host, app, procid, msgid;
@@ -464,6 +492,11 @@ ms_line_status ms_syslog_parse_memo(const char *line, size_t len, ms_syslog *out
 		size_t save = pos;
 		out->host = tok;
 		tok = token(s, &pos);
+		if (tok.n && (tok.p[0] == 'l' || tok.p[0] == '-') &&
+		    (out->repeat_last = repeat_last(ms_sv_make(tok.p, s.n - (size_t)(tok.p - s.p)))) > 0) {
+			out->msg = ms_sv_make(tok.p, s.n - (size_t)(tok.p - s.p));
+			return MS_LINE_OK;
+		}
 		if (!split_tag(tok, out)) {
 			/* RFC 3339 stamp with the RFC 5424 field layout (template without <PRI>1) */
 			if (out->ts.kind == MS_TS_ISO) {

@@ -50,6 +50,8 @@ typedef struct {
 	long pid;        /* -1 when absent */
 	ms_sv msg;       /* message text after "prog[pid]: " */
 	int repeat;      /* rsyslog "message repeated N times: [ msg ]": N (msg is the inner one); else 0 */
+	int repeat_last; /* "HOST last message repeated N times" (sysklogd, BSD syslogd, rsyslog
+			  * without the message): N more of the previous line; no program */
 	uint64_t stamp_id; /* ms_syslog_parse_memo(): the memo's stamp this line has (0: none) */
 } ms_syslog;
 
