@@ -336,6 +336,7 @@ struct ms_input {
 	/* raw source */
 	fdsrc fs;             /* fd; buf only allocated for tar members */
 	int own_fd;
+	int is_stdin;         /* its first bytes are checked for a tar header */
 	int direct;           /* regular file: head peeked with pread, read(2) from 0 */
 	struct archive *outer;/* tar reader positioned at the member data, or NULL */
 	blkrd member;         /* member data of outer */
@@ -631,6 +632,7 @@ ms_input *ms_input_open(const ms_stream_spec *spec, char *err, size_t errlen)
 	if (is_stdin) {
 		in->fs.fd = 0;
 		in->own_fd = 0;
+		in->is_stdin = 1;
 	} else {
 		struct stat st;
 		in->fs.fd = open(spec->path, O_RDONLY | O_CLOEXEC);
@@ -1023,6 +1025,14 @@ ssize_t ms_input_read(ms_input *in, void *buf, size_t cap)
 	if (r < 0) {
 		if (!in->err[0])
 			seterr(in->err, sizeof in->err, "read error");
+		in->failed = 1;
+		return -1;
+	}
+	if (in->is_stdin && in->pos == 0 && r >= 512 && looks_like_tar(buf, (size_t)r)) {
+		/* a tar stream read as text would be its headers and members run
+		 * together: an error, not lines */
+		seterr(in->err, sizeof in->err,
+		       "standard input is a tar archive: give it as a file to read its members");
 		in->failed = 1;
 		return -1;
 	}
