@@ -14,7 +14,7 @@ static const ms_optdef opts[] = {
 	{ { "format", required_argument, NULL, O_FORMAT }, "FMT", "ndjson (one event per line, default) | json (one document)" },
 	{ { "since", required_argument, NULL, O_SINCE }, "TIME", "only events at or after TIME (RFC 3339, YYYY-MM-DD, or 1h/7d ago)" },
 	{ { "until", required_argument, NULL, O_UNTIL }, "TIME", "only events before TIME" },
-	{ { "tz", required_argument, NULL, O_TZ }, "ZONE", "time zone of generated_at and finding times (@timestamp is UTC)" },
+	{ { "tz", required_argument, NULL, O_TZ }, "ZONE", "time zone of generated_at (@timestamp, event.start and event.end are UTC)" },
 	{ { "no-sessions", no_argument, NULL, O_NOSESS }, NULL, "only auth events (and findings), no smtp-session events" },
 	{ { "no-findings", no_argument, NULL, O_NOFIND }, NULL, "do not append findings (event.kind alert)" },
 	{ { "help", no_argument, NULL, O_HELP }, NULL, "show this help" },

@@ -532,6 +532,7 @@ done:
  * those sessions themselves */
 typedef struct {
 	int64_t nacct, nip, npw, first, last;
+	int64_t nfail;          /* auth failures (smtpd "authentication failed" lines) among them */
 } cred_events;
 
 static int cred_events_of(const ms_fdata *d, const sess_vec *cred, const int64_t *sid, cred_events *e)
@@ -557,6 +558,7 @@ static int cred_events_of(const ms_fdata *d, const sess_vec *cred, const int64_t
 		if (!have || d->ts[r] > e->last)
 			e->last = d->ts[r];
 		have = 1;
+		e->nfail += d->kind[r] == 1;
 		if (d->ip[r] >= 0)
 			ip[ni++] = ms_fkeys_id(&d->ips, d->ip[r]); /* ids, as the sessions' */
 		if (what != 2)
@@ -617,7 +619,7 @@ static int credentials(tls_ctx *c, ms_findings *out)
 	f->sessions = nsess;
 	f->accounts = e.nacct;
 	f->ips = e.nip;
-	f->failures = attempts;
+	f->failures = e.nfail;  /* SEMANTICS: failed lines only, not every decoded attempt */
 	f->successes = nok;     /* sessions whose decoded AUTH logged in */
 	f->confidence = MS_CONF_HIGH;
 	/* a session whose decoded AUTH logged in: a working password is in the

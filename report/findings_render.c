@@ -190,7 +190,8 @@ void ms_finding_ecs(const ms_finding *f, FILE *o)
 {
 	char t[40];
 	int first = 1;
-	ms_fmt_time(f->last ? f->last : f->first, t, sizeof t);
+	/* UTC, as export's other events: a SIEM reads one format */
+	ms_fmt_time_utc(f->last ? f->last : f->first, t, sizeof t);
 	fputc('{', o);
 	json_kv_str(o, "@timestamp", t, &first);
 	json_kv_str(o, "message", f->explanation, &first);
@@ -198,9 +199,9 @@ void ms_finding_ecs(const ms_finding *f, FILE *o)
 		   "\"severity\":%d",
 		ms_ftype_category(f->type), ms_ftype_name(f->type),
 		f->type == MS_F_COMPROMISE ? "success" : f->failures ? "failure" : "unknown", (int)f->severity);
-	ms_fmt_time(f->first, t, sizeof t);
+	ms_fmt_time_utc(f->first, t, sizeof t);
 	fprintf(o, ",\"start\":\"%s\"", t);
-	ms_fmt_time(f->last, t, sizeof t);
+	ms_fmt_time_utc(f->last, t, sizeof t);
 	fprintf(o, ",\"end\":\"%s\"}", t);
 	if (f->ip) {
 		fputs(",\"source\":{\"ip\":", o);

@@ -248,6 +248,24 @@ static void put_iso(char *buf, int y, int mon, int mday, int hour, int min, int 
 	*p = 0;
 }
 
+void ms_fmt_time_utc(int64_t ts, char *buf, size_t cap)
+{
+	struct tm tm;
+	time_t t = (time_t)ts;
+	if (!gmtime_r(&t, &tm)) {
+		snprintf(buf, cap, "%lld", (long long)ts);
+		return;
+	}
+	if (cap >= 26 && tm.tm_year >= 1000 - 1900 && tm.tm_year <= 9999 - 1900) {
+		put_iso(buf, tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, 0);
+		return;
+	}
+	char b[40];
+	if (strftime(b, sizeof b, "%Y-%m-%dT%H:%M:%S", &tm) == 0)
+		b[0] = 0;
+	snprintf(buf, cap, "%sZ", b);
+}
+
 void ms_fmt_time(int64_t ts, char *buf, size_t cap)
 {
 	struct tm tm;

@@ -92,6 +92,8 @@ void ms_table_render_html_fragment(const ms_table *t, FILE *f, int limit);
 
 /* RFC 3339 in the process time zone (TZ), e.g. 2026-02-23T11:57:42+01:00 */
 void ms_fmt_time(int64_t ts, char *buf, size_t cap);
+/* the same in UTC ("...Z") whatever the zone: ECS @timestamp, event.start/end */
+void ms_fmt_time_utc(int64_t ts, char *buf, size_t cap);
 /* ms_fmt_time()'s text, with the UTC offsets of the hours asked remembered in
  * m (zeroed before the first call; one per thread): localtime_r() takes a
  * process-wide lock, which two renderers took 500 k times.  1024 hours (six
