@@ -194,9 +194,53 @@ static void repeat_prev(ing_ctx *c, src_state *s, const ms_syslog *rl, int64_t t
 	ref.ts = ts;
 	ref.source_id = s->row.id;
 	ref.line = s->row.lines;
-	int n = rl->repeat_last * (sl.repeat > 1 ? sl.repeat : 1);
-	for (int k = 0; k < n && k < 100000; k++)
+	/* at most 100 000 lines in all, as for one "message repeated" line */
+	int64_t n = (int64_t)rl->repeat_last * (sl.repeat > 1 ? sl.repeat : 1);
+	for (int64_t k = 0; k < n && k < 100000; k++)
 		ms_tracker_feed(c->tr, &sl, &ev, &ref);
+}
+
+/*
+ * A source resumed at byte skip: the last line an earlier run read (the one
+ * ending at skip) becomes the previous line again, so that a "last message
+ * repeated" line at the start of what is new repeats it as in one run.
+ * From the first buffer when it holds that line, else read back from a
+ * plain file; not for a compressed stream (its bytes are gone).
+ */
+static void prev_before(ing_ctx *c, ms_input *in, const char *buf, size_t fill, int64_t skip)
+{
+	size_t want = sizeof c->prev_buf + 2, n; /* a line, its LF and the LF before it */
+	const char *d;
+	char *tmp = NULL;
+	c->prev_n = 0;
+	if (skip <= 0)
+		return;
+	if ((int64_t)fill >= skip) {
+		n = (size_t)skip < want ? (size_t)skip : want;
+		d = buf + (size_t)skip - n;
+	} else {
+		n = (uint64_t)skip < want ? (size_t)skip : want;
+		if (!(tmp = malloc(n)) || ms_input_pread(in, tmp, n, (uint64_t)skip - n) != (ssize_t)n) {
+			free(tmp);
+			return;
+		}
+		d = tmp;
+	}
+	size_t end = n, b;
+	if (end && d[end - 1] == '\n') { /* else the earlier run stopped inside a line */
+		end--;
+		if (end && d[end - 1] == '\r')
+			end--;
+		for (b = end; b > 0 && d[b - 1] != '\n'; b--)
+			;
+		/* the whole line, of at most the length a line is kept to */
+		if ((b > 0 || n == (size_t)skip) && end > b && end - b <= sizeof c->prev_buf) {
+			memcpy(c->prev_buf, d + b, end - b);
+			c->prev = c->prev_buf;
+			c->prev_n = end - b;
+		}
+	}
+	free(tmp);
 }
 
 /* One line (without its terminator). */
@@ -239,7 +283,7 @@ static void do_line(ing_ctx *c, src_state *s, const char *line, size_t len)
 		return;
 	}
 	c->prev = line;
-	c->prev_n = len;
+	c->prev_n = len < sizeof c->prev_buf ? len : sizeof c->prev_buf;
 	ms_grammar_classify(c->g, &sl, &ev);
 	if (ev.type == EV_UNKNOWN) {
 		s->row.unrecognised++;
@@ -555,6 +599,7 @@ static int process_stream(ing_ctx *c, const ms_stream_spec *spec, ms_file_result
 	s.row.compression = ms_compression_name(info->comp); /* maillog.1 may be maillog.2.gz now */
 
 	/* skip what an earlier run consumed */
+	prev_before(c, in, buf, fill, skip_bytes);
 	if (skip_bytes > 0) {
 		if ((int64_t)fill >= skip_bytes) {
 			start = (size_t)skip_bytes;
@@ -614,7 +659,9 @@ static int process_stream(ing_ctx *c, const ms_stream_spec *spec, ms_file_result
 				const char *cr;
 				while (cr_here && len && (cr = memchr(p, '\r', len)) != NULL && (size_t)(cr - p) + 1 < len) {
 					size_t l1 = (size_t)(cr - p);
-					do_line(c, &s, p, l1);
+					if (l1 > LINE_MAX_LEN) /* cut and counted, as a line ended by LF */
+						s.row.overlong++;
+					do_line(c, &s, p, l1 > LINE_MAX_LEN ? LINE_MAX_LEN : l1);
 					p = cr + 1;
 					len -= l1 + 1;
 				}

@@ -1040,6 +1040,24 @@ ssize_t ms_input_read(ms_input *in, void *buf, size_t cap)
 	return r;
 }
 
+ssize_t ms_input_pread(ms_input *in, void *buf, size_t cap, uint64_t off)
+{
+	if (!in || !in->info.seekable || off > (uint64_t)INT64_MAX)
+		return -1;
+	size_t got = 0;
+	while (got < cap) {
+		ssize_t r = pread(in->fs.fd, (char *)buf + got, cap - got, (off_t)(off + got));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -1;
+		if (r == 0)
+			break;
+		got += (size_t)r;
+	}
+	return (ssize_t)got;
+}
+
 int ms_input_skip(ms_input *in, uint64_t n)
 {
 	unsigned char tmp[64 * 1024];

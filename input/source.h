@@ -94,6 +94,13 @@ ssize_t ms_input_read(ms_input *in, void *buf, size_t cap);
  */
 int ms_input_skip(ms_input *in, uint64_t n);
 
+/*
+ * Read up to cap bytes at file offset off of a seekable plain file (the
+ * position of ms_input_read() does not move).  The bytes read, or -1 when
+ * the input is not seekable or the read fails.
+ */
+ssize_t ms_input_pread(ms_input *in, void *buf, size_t cap, uint64_t off);
+
 const ms_input_info *ms_input_get_info(const ms_input *in);
 const char *ms_input_error(const ms_input *in);
 void ms_input_close(ms_input *in);
