@@ -1646,6 +1646,32 @@ static void dovecot_login(ms_tracker *t, int host, const ms_event *ev, const ms_
 
 static int has_client(const ms_event *ev) { return ev->ip.n > 0; }
 
+/*
+ * Until a line of a second syslog host comes, the one host's clock is
+ * t->now, which every line moves.  A line of another host (a cron line of a
+ * central log's other server) must not move this host's clock: from then on
+ * each host has its own, both marked hosts so that the saved state keeps it.
+ */
+static void one_host_yet(ms_tracker *t, ms_sv host)
+{
+	size_t n = host.n < T_HOSTLEN - 1 ? host.n : T_HOSTLEN - 1;
+	if (!t->host0_n) {
+		if (n)
+			memcpy(t->host0, host.p, n);
+		t->host0[n] = 0;
+		t->host0_n = n + 1; /* + 1: set, also for an empty host */
+		return;
+	}
+	if (n + 1 == t->host0_n && (n == 0 || memcmp(t->host0, host.p, n) == 0))
+		return;
+	int a = name_idx(t, ms_sv_make(t->host0, t->host0_n - 1)), b = name_idx(t, host);
+	t->nhosts += !t->names[a].host;
+	t->names[a].host = 1;
+	t->nhosts += !t->names[b].host;
+	t->names[b].host = 1;
+	t->multi_host = 1;
+}
+
 void ms_tracker_feed(ms_tracker *t, const ms_syslog *sl, const ms_event *ev, const ms_lineref *ref)
 {
 	int host, svc, idx;
@@ -1653,6 +1679,8 @@ void ms_tracker_feed(ms_tracker *t, const ms_syslog *sl, const ms_event *ev, con
 
 	if (ref->ts > t->now)
 		t->now = ref->ts;
+	if (!t->multi_host)
+		one_host_yet(t, sl->host);
 	/* the lines the tracker follows move their host's clock before the
 	 * clocks are read (other programs' lines need not: with one host its
 	 * clock is t->now, and with several each logs smtpd lines often enough) */

@@ -140,6 +140,12 @@ struct ms_tracker {
 
 	int nnames;
 	int nhosts;              /* names with host set */
+	/* whether the input has had lines of more than one syslog host (any
+	 * line, followed or not; both are then marked hosts in names, which the
+	 * saved state keeps): until then its one host's clock is t->now */
+	int multi_host;
+	size_t host0_n;
+	char host0[T_HOSTLEN];
 	t_name *names;           /* T_MAXNAMES */
 	int32_t *name_ht;        /* 2*T_MAXNAMES */
 	int name_memo[T_NAME_MEMO];  /* the last names looked up (hosts, services): most lines repeat them */

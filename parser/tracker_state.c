@@ -193,11 +193,18 @@ int ms_tracker_load(ms_tracker *t, const void *blob, size_t len)
 	p += sizeof(t_name) * (size_t)h.nnames;
 	t->nnames = h.nnames;
 	t->nhosts = 0;
+	t->multi_host = 0;
+	t->host0_n = 0;
 	for (int i = 0; i < t->nnames; i++) {
 		term(t->names[i].s, sizeof t->names[i].s);
 		t->names[i].host = t->names[i].host != 0;
 		t->nhosts += t->names[i].host;
+		if (t->names[i].host) { /* the one host so far, or several */
+			t->host0_n = strlen(t->names[i].s) + 1;
+			memcpy(t->host0, t->names[i].s, t->host0_n - 1);
+		}
 	}
+	t->multi_host = t->nhosts > 1;
 
 	memset(t->sess, 0, sizeof(t_sess) * (size_t)t->sess_hi); /* only what was ever touched */
 	for (int i = 0; i < h.nsess; i++) {
