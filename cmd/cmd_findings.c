@@ -24,7 +24,7 @@ static const ms_optdef opts[] = {
 	{ { "tz", required_argument, NULL, O_TZ }, "ZONE", "time zone for printed times (default: TZ)" },
 	{ { "brute-force-failures", required_argument, NULL, O_BF }, "N", "brute_force: failures from one address (10)" },
 	{ { "spray-accounts", required_argument, NULL, O_SPRAY }, "N", "password_spray: accounts tried by one address (5)" },
-	{ { "spray-password-accounts", required_argument, NULL, O_SPRAYPW }, "N", "password_spray: accounts one password was tried on (3)" },
+	{ { "spray-password-accounts", required_argument, NULL, O_SPRAYPW }, "N", "password_spray: accounts one password failed on (3)" },
 	{ { "distributed-ips", required_argument, NULL, O_DIST }, "N", "distributed: addresses failing on one account (5)" },
 	{ { "distributed-ip-max", required_argument, NULL, O_DISTMAX }, "N", "distributed: each address below N failures (5)" },
 	{ { "enum-accounts", required_argument, NULL, O_ENUM }, "N", "user_enum: nonexistent accounts tried by one address (5)" },

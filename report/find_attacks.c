@@ -324,6 +324,7 @@ static int per_ip(ms_fdata *d, const ms_find_opts *o, ms_findings *out, char *er
 typedef struct {
 	unsigned char hmac[32];
 	int64_t id, nacct, nip, n, ff, lf, ok, sess;
+	int64_t nfacct;         /* accounts it failed on */
 	int fi;                 /* index of its finding in out->v (stable, unlike a pointer) */
 	int from, to;           /* its attempts: pw[from .. to) of the sorted copy */
 	char accts[512];
@@ -375,6 +376,11 @@ static int pw_stats(const ms_fdata *d, const ms_fpw *v, pw_group *g, int64_t *tm
 	g->nacct = ms_count_distinct(tmp, m);
 	m = 0;
 	for (int i = g->from; i < g->to; i++)
+		if (d->acct[v[i].row] >= 0 && d->kind[v[i].row] == 1)
+			tmp[m++] = d->acct[v[i].row];
+	g->nfacct = ms_count_distinct(tmp, m);
+	m = 0;
+	for (int i = g->from; i < g->to; i++)
 		if (d->acct[v[i].row] >= 0 && d->ip[v[i].row] >= 0)
 			tmp[m++] = d->ip[v[i].row];
 	g->nip = ms_count_distinct(tmp, m);
@@ -413,7 +419,9 @@ static int pw_groups(const ms_fdata *d, const ms_find_opts *o, ms_fpw *v, pw_gro
 		memcpy(x->hmac, v[i].hmac, 32);
 		x->from = i;
 		x->to = j;
-		if (pw_stats(d, v, x, tmp) && x->nacct >= o->spray_hash_accounts)
+		/* failed on enough accounts: one password that only logged in (an
+		 * office's shared mailboxes) is no spray */
+		if (pw_stats(d, v, x, tmp) && x->nfacct >= o->spray_hash_accounts)
 			ng++;
 	}
 	free(tmp);
@@ -544,31 +552,46 @@ done:
 	return rc;
 }
 
+/*
+ * For login row r of account U in a group: the failures of the password on
+ * accounts other than U, distinct accounts (tmp has room for the group) and
+ * the first of them.  A password that only logged in (an office's shared
+ * mailboxes) or failed on U alone is no spray against U.
+ */
+static int64_t failed_elsewhere(const ms_fdata *d, const ms_fpw *v, const pw_group *g, int u, int64_t *tmp,
+				int64_t *first)
+{
+	int m = 0;
+	for (int k = g->from; k < g->to; k++) {
+		int r = v[k].row;
+		if (d->kind[r] != 1 || d->acct[r] < 0 || d->acct[r] == u || !(d->flag[r] & MS_EV_TS))
+			continue;
+		if (m == 0 || d->ts[r] < *first)
+			*first = d->ts[r];
+		tmp[m++] = d->acct[r];
+	}
+	return ms_count_distinct(tmp, m);
+}
+
 int ms_find_sprayed_logins(const ms_fdata *d, const ms_find_opts *o, ms_strmap *out)
 {
 	pw_group *g = NULL;
 	ms_fpw *v = NULL;
-	int ng = sorted_groups(d, o, &v, &g), rc = ng < 0 ? -1 : 0;
+	int64_t *tmp = malloc((size_t)(d->npw ? d->npw : 1) * sizeof *tmp);
+	int ng = tmp ? sorted_groups(d, o, &v, &g) : -1, rc = ng < 0 ? -1 : 0;
 	for (int i = 0; rc == 0 && i < ng; i++) {
-		int64_t ff = 0;
-		int any = 0;
-		for (int k = g[i].from; k < g[i].to; k++) {
-			int r = v[k].row;
-			if (d->kind[r] == 1 && (d->flag[r] & MS_EV_TS) && (!any || d->ts[r] < ff)) {
-				ff = d->ts[r];
-				any = 1;
-			}
-		}
-		for (int k = g[i].from; any && rc == 0 && k < g[i].to; k++) {
+		for (int k = g[i].from; rc == 0 && k < g[i].to; k++) {
 			int r = v[k].row;
 			int32_t key[2] = { d->acct[r], d->ip[r] };
-			int64_t seen;
-			if (d->kind[r] != 4 || key[0] < 0 || key[1] < 0 || !(d->flag[r] & MS_EV_TS) || d->ts[r] < ff)
+			int64_t ff = 0, seen;
+			if (d->kind[r] != 4 || key[0] < 0 || key[1] < 0 || !(d->flag[r] & MS_EV_TS) ||
+			    failed_elsewhere(d, v, &g[i], key[0], tmp, &ff) < o->spray_hash_accounts || d->ts[r] < ff)
 				continue;
 			if (!ms_strmap_get(out, (const char *)key, sizeof key, &seen) || ff < seen)
 				rc = ms_strmap_put(out, (const char *)key, sizeof key, ff);
 		}
 	}
+	free(tmp);
 	free(g);
 	free(v);
 	return rc;

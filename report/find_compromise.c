@@ -223,53 +223,42 @@ static int grow_pending(cctx *c)
  * same order; a finding gets its counts here and its words in
  * put_in_words() once the blast radius is known.
  */
-static int assess(cctx *c, const pair *p, int pi)
+/* what X did besides failing, each with the time it began (none: t = INT64_MAX) */
+typedef struct {
+	const char *attack;     /* X's own attack finding */
+	int64_t attack_t;
+	int64_t target_t;       /* X's first failure on an account under distributed attack */
+	int64_t spray_t;        /* the login's sprayed password's first failure elsewhere */
+} signals;
+
+/* a login judged: the signals that came before it, its failures and confidence */
+typedef struct {
+	int64_t login;
+	const char *attack;
+	int target, sprayed;
+	before b;
+	int fsess;
+	int64_t history, others;
+	ms_confidence conf;
+} verdict;
+
+/* The verdict on U's login from X at `login`: 0 when it is no compromise. */
+static int judge(cctx *c, const pair *p, const signals *sg, int64_t login, verdict *v)
 {
 	const ms_fdata *d = c->d;
 	const ms_find_opts *o = c->o;
-	int64_t ff = 0, login = 0, until = ms_q_until(d->q);
-	char ip[64];
-	snprintf(ip, sizeof ip, "%s", p->ip_text);
-	const char *attack = attack_of(c->attackers, ip);
-	int64_t attack_t = 0, target_t = 0;
-	int target = failed_on_target(c, p->ip, &target_t);
-	if (attack && !ms_strmap_get(c->attack_first, ip, strlen(ip), &attack_t))
-		attack = NULL;
-	int32_t key[2] = { p->acct, p->ip };
-	int64_t spray_t = 0;
-	int sprayed = p->acct >= 0 && ms_strmap_get(c->sprayed, (const char *)key, sizeof key, &spray_t);
-
-	if (!first_failure(d, p->acct, p->ip, until, &ff) || !first_success_after(d, p->acct, p->ip, ff, &login)) {
-		/* no failure, or every success came before the first one: only an
-		 * attack X took part in counts, for a login at or after its start */
-		int64_t la = 0, lt = 0, ls = 0;
-		int ok_a = attack && first_success_after(d, p->acct, p->ip, attack_t, &la);
-		int ok_t = target && first_success_after(d, p->acct, p->ip, target_t, &lt);
-		int ok_s = sprayed && first_success_after(d, p->acct, p->ip, spray_t, &ls);
-		if (!ok_a && !ok_t && !ok_s)
-			return 0;
-		login = ok_a ? la : ok_t ? lt : ls;
-		if (ok_t && lt < login)
-			login = lt;
-		if (ok_s && ls < login)
-			login = ls;
-	}
+	memset(v, 0, sizeof *v);
+	v->login = login;
 	/* an attack that began after the login says nothing about it */
-	if (attack && attack_t > login)
-		attack = NULL;
-	if (target && target_t > login)
-		target = 0;
-	if (sprayed && spray_t > login)
-		sprayed = 0;
-
-	before b;
-	int fsess = failures_before(c, p->acct, p->ip, login, &b);
-	if (b.nb == 0 && !attack && !target && !sprayed)
+	v->attack = sg->attack && sg->attack_t <= login ? sg->attack : NULL;
+	v->target = sg->target_t <= login;
+	v->sprayed = sg->spray_t <= login;
+	v->fsess = failures_before(c, p->acct, p->ip, login, &v->b);
+	if (v->b.nb == 0 && !v->attack && !v->target && !v->sprayed)
 		return 0; /* only other users' own typos from a shared address */
 	/* for a login naming no account: earlier such logins from X (a phone
 	 * that only checks in) make X a known location as named ones do */
-	int64_t history = history_before(d, p->acct, p->ip, b.nb ? b.first : login);
-
+	v->history = history_before(d, p->acct, p->ip, v->b.nb ? v->b.first : login);
 	/* docs/findings.md.  An address with an attack finding of its own, or
 	 * 10+ failures on U, is an attacker even where U had logged in before;
 	 * at such a known location the weaker signs (one failure on an account
@@ -277,20 +266,92 @@ static int assess(cctx *c, const pair *p, int pi)
 	 * own typos behind one address */
 	/* a login naming no account may be any of the accounts X failed on:
 	 * one of them is no "other" account, and may be the typo's */
-	int64_t others = p->acct < 0 && b.others > 0 ? b.others - 1 : b.others;
-	ms_confidence conf;
-	if (attack || sprayed || b.on_u >= o->high_failures)
-		conf = MS_CONF_HIGH;
-	else if (history)
-		conf = MS_CONF_LOW;     /* a known location: the user, most likely */
-	else if (target || b.nb >= o->high_failures || others >= 2)
-		conf = MS_CONF_HIGH;
-	else if (b.nb <= 2 && others == 0)
-		conf = MS_CONF_LOW;
+	v->others = p->acct < 0 && v->b.others > 0 ? v->b.others - 1 : v->b.others;
+	if (v->attack || v->sprayed || v->b.on_u >= o->high_failures)
+		v->conf = MS_CONF_HIGH;
+	else if (v->history)
+		v->conf = MS_CONF_LOW;     /* a known location: the user, most likely */
+	else if (v->target || v->b.nb >= o->high_failures || v->others >= 2)
+		v->conf = MS_CONF_HIGH;
+	else if (v->b.nb <= 2 && v->others == 0)
+		v->conf = MS_CONF_LOW;
 	else
-		conf = MS_CONF_MEDIUM;
-	if (conf == MS_CONF_LOW && !o->include_low)
+		v->conf = MS_CONF_MEDIUM;
+	return 1;
+}
+
+/* the first failure from X on an account other than U (named or not): 0 when none */
+static int other_failure(const ms_fdata *d, int acct, int ip, int64_t *t)
+{
+	int any = 0;
+	ROWS_OF(d, ip) {
+		if (d->kind[r] == 1 && (d->flag[r] & MS_EV_TS) && (acct < 0 || d->acct[r] != acct) &&
+		    (!any || d->ts[r] < *t)) {
+			*t = d->ts[r];
+			any = 1;
+		}
+	}
+	return any;
+}
+
+/*
+ * Is the pair's login a compromise?  The login judged is the first success
+ * at or after X's first failure that counts against U; when X took part in
+ * an attack only after that login (or without any such failure), also the
+ * first success at or after the attack began, and the stronger verdict wins
+ * (the earlier on a tie).  A finding gets its counts here and its words in
+ * put_in_words() once the blast radius is known.
+ */
+static int assess(cctx *c, const pair *p, int pi)
+{
+	const ms_fdata *d = c->d;
+	const ms_find_opts *o = c->o;
+	int64_t ff = 0, login = 0, until = ms_q_until(d->q), t = 0;
+	char ip[64];
+	snprintf(ip, sizeof ip, "%s", p->ip_text);
+	signals sg = { .attack = attack_of(c->attackers, ip), .attack_t = INT64_MAX, .target_t = INT64_MAX,
+		       .spray_t = INT64_MAX };
+	if (sg.attack && !ms_strmap_get(c->attack_first, ip, strlen(ip), &sg.attack_t))
+		sg.attack = NULL;
+	/* U's own failures (a typo before U's first login there) are no part
+	 * of the attack's start */
+	if (sg.attack && other_failure(d, p->acct, p->ip, &t) && t > sg.attack_t)
+		sg.attack_t = t;
+	if (!sg.attack)
+		sg.attack_t = INT64_MAX;
+	if (!failed_on_target(c, p->ip, &sg.target_t))
+		sg.target_t = INT64_MAX;
+	int32_t key[2] = { p->acct, p->ip };
+	if (p->acct < 0 || !ms_strmap_get(c->sprayed, (const char *)key, sizeof key, &sg.spray_t))
+		sg.spray_t = INT64_MAX;
+
+	verdict v, v2;
+	int have = first_failure(d, p->acct, p->ip, until, &ff) && first_success_after(d, p->acct, p->ip, ff, &login);
+	int ok = have && judge(c, p, &sg, login, &v);
+	/* the earliest sign that came after that login (or at all, without one) */
+	int64_t later = INT64_MAX;
+	if (sg.attack_t < later && (!have || sg.attack_t > login))
+		later = sg.attack_t;
+	if (sg.target_t < later && (!have || sg.target_t > login))
+		later = sg.target_t;
+	if (sg.spray_t < later && (!have || sg.spray_t > login))
+		later = sg.spray_t;
+	int64_t l2;
+	if (later != INT64_MAX && first_success_after(d, p->acct, p->ip, later, &l2) && judge(c, p, &sg, l2, &v2) &&
+	    (!ok || v2.conf > v.conf)) {
+		login = l2;
+		ok = 1;
+	}
+	if (!ok)
 		return 0;
+	judge(c, p, &sg, login, &v); /* again: failures_before() left c->sess for successes_from() */
+	if (v.conf == MS_CONF_LOW && !o->include_low)
+		return 0;
+	const char *attack = v.attack;
+	int target = v.target, sprayed = v.sprayed, fsess = v.fsess;
+	ms_confidence conf = v.conf;
+	before b = v.b;
+	int64_t history = v.history;
 
 	ms_finding *f = ms_findings_add(c->out, MS_F_COMPROMISE);
 	if (!f || (c->npend == c->cappend && grow_pending(c))) {

@@ -192,10 +192,10 @@ void ms_fev_sort(ms_fev *v, int n);
 int64_t ms_count_distinct(int64_t *v, int n);
 
 int ms_find_attacks(ms_fdata *d, const ms_find_opts *o, ms_findings *out, char *err, size_t errlen);
-/* logins with a decoded password that password_spray reports (one password on
- * spray_hash_accounts or more accounts), at or after its first failure: key
- * int32_t[2] { account index, address index } -> that first failure's time.
- * 0, or -1 out of memory */
+/* logins of account U with a decoded password that failed on
+ * spray_hash_accounts or more accounts other than U, at or after the first
+ * of those failures: key int32_t[2] { account index, address index } -> that
+ * first failure's time.  0, or -1 out of memory */
 int ms_find_sprayed_logins(const ms_fdata *d, const ms_find_opts *o, ms_strmap *out);
 /* earlier: attack findings over everything up to --until (with --since), which
  * make an address an attacker or an account a target as out's do; may be empty */
