@@ -875,9 +875,16 @@ static void match(ms_tracker *t, t_pfail *f, t_pback *b, int candidates)
 }
 
 /* a new back-end line: find the earliest compatible unmatched failure */
+static int drop_take(ms_tracker *t, const t_pback *b);
+
 static void backend_line(ms_tracker *t, t_pback *nb)
 {
 	int found = -1, others = 0;
+	if (t->drop_count && drop_take(t, nb)) {
+		/* its failure was written without it: kept as unmatched evidence */
+		emit_pback(t, nb);
+		return;
+	}
 	for (int k = 0; k < t->pf_count; k++) {
 		t_pfail *f = pf_at(t, k);
 		if (!compatible(t, f, nb))
@@ -904,14 +911,103 @@ static void backend_line(ms_tracker *t, t_pback *nb)
 	t->pb_count++;
 }
 
+/* ---------- failures dropped from the full ring ---------- */
+
+#define DROP_MAX 65536
+
+static t_drop *drop_at(ms_tracker *t, int k) { return &t->drop[(t->drop_head + k) % t->drop_cap]; }
+
+static uint32_t user_hash32(const char *u)
+{
+	uint32_t h = 2166136261u;
+	for (; *u; u++) {
+		unsigned char c = (unsigned char)*u;
+		h = (h ^ (c >= 'A' && c <= 'Z' ? c + 32u : c)) * 16777619u;
+	}
+	return h;
+}
+
+/* the user a back-end line must name to explain f, or NULL (any; compatible()) */
+static const char *known_user(const t_pfail *f)
+{
+	if (f->user[0])
+		return f->user;
+	if (f->have_dec && f->dec.user_complete)
+		return f->dec.user;
+	return NULL;
+}
+
+/* f leaves the full ring unexplained: keep what a plesk_saslauthd or
+ * saslauthd line needs to know it is f's (Dovecot's lines name the address
+ * and are not taken for another's) */
+static void drop_note(ms_tracker *t, const t_pfail *f)
+{
+	if (!mech_plaintext(f->mech))
+		return;
+	if (!t->drop_cap) {
+		t->drop = malloc(RING_START * sizeof *t->drop);
+		if (!t->drop)
+			return;
+		t->drop_cap = RING_START;
+	}
+	t_drop *r = ring_room(t->drop, &t->drop_head, t->drop_count, &t->drop_cap, DROP_MAX, sizeof *t->drop);
+	if (!r) { /* at its cap: the oldest goes */
+		t->drop_head = (t->drop_head + 1) % t->drop_cap;
+		t->drop_count--;
+	} else if (r != t->drop) {
+		free(t->drop);
+		t->drop = r;
+	}
+	const char *u = known_user(f);
+	*drop_at(t, t->drop_count++) = (t_drop){ .ts = f->ts, .host = f->host, .user_h = u ? user_hash32(u) : 0,
+						 .has_user = u != NULL, .used = 1 };
+}
+
+/* a failure of the ring's head goes to make room for a new one */
+static void pf_make_room(ms_tracker *t)
+{
+	if (pf_room(t))
+		return;
+	if (!pf_at(t, 0)->matched)
+		drop_note(t, pf_at(t, 0));
+	pf_pop(t);
+}
+
+/* Does back-end line b belong to a dropped failure (the earliest
+ * compatible, as in backend_line())?  Taken when so. */
+static int drop_take(ms_tracker *t, const t_pback *b)
+{
+	while (t->drop_count && (!drop_at(t, 0)->used || drop_at(t, 0)->ts + t->cfg.plesk_window < t->now)) {
+		t->drop_head = (t->drop_head + 1) % t->drop_cap;
+		t->drop_count--;
+	}
+	if (b->kind == 3 || b->ip[0])
+		return 0;
+	uint32_t uh = 0;
+	for (int k = 0; k < t->drop_count; k++) {
+		t_drop *d = drop_at(t, k);
+		int64_t gap = b->ts - d->ts;
+		if (!d->used || d->host != b->host || gap < -t->cfg.plesk_lead || gap > t->cfg.plesk_window)
+			continue;
+		if (d->has_user) {
+			if (!uh)
+				uh = user_hash32(b->user) | 1u;
+			if ((d->user_h | 1u) != uh)
+				continue;
+		}
+		d->used = 0;
+		return 1;
+	}
+	return 0;
+}
+
 /* a new failure: a back-end line that came first may explain it */
 static void failure_line(ms_tracker *t, t_pfail *nf)
 {
 	for (int k = 0; k < t->pb_count; k++) {
 		t_pback *b = pb_at(t, k);
 		if (b->used == 1 && compatible(t, nf, b)) {
-			if (!pf_room(t))
-				pf_pop(t);
+			pf_make_room(t);
 			t_pfail *slot = pf_at(t, t->pf_count);
 			*slot = *nf;
 			slot->used = 1;
@@ -920,8 +1016,7 @@ static void failure_line(ms_tracker *t, t_pfail *nf)
 			return;
 		}
 	}
-	if (!pf_room(t))
-		pf_pop(t);
+	pf_make_room(t);
 	t_pfail *slot = pf_at(t, t->pf_count);
 	*slot = *nf;
 	slot->used = 1;
@@ -2062,6 +2157,7 @@ void ms_tracker_free(ms_tracker *t)
 	free(t->sess_free);
 	free(t->pf);
 	free(t->pb);
+	free(t->drop);
 	free(t->msg);
 	free(t->msg_ht);
 	free(t->msg_free);

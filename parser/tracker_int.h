@@ -71,6 +71,13 @@ typedef struct {
 	int64_t source_id, line;
 } t_pfail;
 
+typedef struct t_drop {
+	int64_t ts;
+	int host;
+	uint32_t user_h;          /* its known user, lower-cased (has_user) */
+	uint8_t has_user, used;
+} t_drop;
+
 typedef struct {
 	int used, kind;           /* kind: 1 plesk, 2 saslauthd, 3 dovecot */
 	int written;              /* a checkpoint wrote it as unmatched (backend_events row id) */
@@ -162,6 +169,11 @@ struct ms_tracker {
 
 	t_pfail *pf;             /* ring of pf_cap slots */
 	int pf_head, pf_count, pf_cap;
+	/* failures the full pending ring dropped before their window ended, kept
+	 * small: a back-end line that belongs to one of them takes it, as the
+	 * earliest, instead of shifting every later name by one (t_drop) */
+	struct t_drop *drop;
+	int drop_head, drop_count, drop_cap;
 	t_pback *pb;             /* ring of pb_cap slots */
 	int pb_head, pb_count, pb_cap; /* caps: doubled when full, up to cfg.max_pending */
 	int pf_sweep_at, pb_sweep_at;  /* counts at which every done entry goes (pf_sweep()) */
