@@ -494,22 +494,35 @@ static int age_oldest(t_age *a, int n, int k)
 }
 
 /*
- * The table is full: evict the least recently active 1/64 of it in one pass.
- * (Evicting one per connect with a scan each made a log of sessions that
- * never close quadratic: 100 000 of them took 20 s.)
+ * The table is full: evict its least recently active session (semantics.md).
+ * One pass finds the least recently active 1/64, kept in order; each eviction
+ * takes the next of them still as idle as it was (one touched since, or
+ * closed, is skipped: it is no longer among the idlest), and the pass is
+ * made again when they run out.  (A scan per connect made a log of sessions
+ * that never close quadratic: 100 000 of them took 20 s; evicting the whole
+ * 1/64 at once split 255 sessions more than "the idlest" into orphans.)
  */
 static int sess_evict_oldest(ms_tracker *t)
 {
-	int n = 0;
-	for (int i = 0; i < t->sess_hi; i++)
-		if (t->sess[i].used)
-			t->age[n++] = (t_age){ t->sess[i].last_ts, t->sess[i].id, i };
-	if (n == 0)
-		return -1;
-	n = age_oldest(t->age, n, evict_batch(t->cfg.max_open));
-	for (int i = 0; i < n; i++)
-		sess_close(t, t->age[i].idx, MS_SS_EVICTED);
-	return 0;
+	for (int pass = 0; pass < 2; pass++) {
+		while (t->sess_evq_pos < t->sess_evq_n) {
+			const t_age *a = &t->sess_evq[t->sess_evq_pos++];
+			const t_sess *s = &t->sess[a->idx];
+			if (s->used && s->id == a->id && s->last_ts == a->ts) {
+				sess_close(t, a->idx, MS_SS_EVICTED);
+				return 0;
+			}
+		}
+		int n = 0;
+		for (int i = 0; i < t->sess_hi; i++)
+			if (t->sess[i].used)
+				t->age[n++] = (t_age){ t->sess[i].last_ts, t->sess[i].id, i };
+		n = age_oldest(t->age, n, evict_batch(t->cfg.max_open));
+		memcpy(t->sess_evq, t->age, (size_t)n * sizeof *t->age);
+		t->sess_evq_n = n;
+		t->sess_evq_pos = 0;
+	}
+	return -1;
 }
 
 static int sess_open(ms_tracker *t, int host, int svc, long pid, const ms_event *ev, const ms_lineref *ref,
@@ -1274,14 +1287,25 @@ static void ps_delete(ms_tracker *t, int idx)
  */
 static void ps_evict_oldest(ms_tracker *t)
 {
-	int n = 0;
-	for (int i = 0; i < t->ps_hi; i++)
-		if (t->ps[i].used)
-			t->age[n++] = (t_age){ t->ps[i].end_ts, t->ps[i].id, i };
-	n = age_oldest(t->age, n, evict_batch(t->cfg.max_postscreen));
-	for (int i = 0; i < n; i++) { /* pool indices stay put when others are deleted */
-		emit_ps(t, &t->ps[t->age[i].idx], "dropped");
-		ps_delete(t, t->age[i].idx);
+	/* the idlest one, as sess_evict_oldest() finds it */
+	for (int pass = 0; pass < 2; pass++) {
+		while (t->ps_evq_pos < t->ps_evq_n) {
+			const t_age *a = &t->ps_evq[t->ps_evq_pos++];
+			const t_ps *p = &t->ps[a->idx];
+			if (p->used && p->id == a->id && p->end_ts == a->ts) {
+				emit_ps(t, &t->ps[a->idx], "dropped");
+				ps_delete(t, a->idx);
+				return;
+			}
+		}
+		int n = 0;
+		for (int i = 0; i < t->ps_hi; i++)
+			if (t->ps[i].used)
+				t->age[n++] = (t_age){ t->ps[i].end_ts, t->ps[i].id, i };
+		n = age_oldest(t->age, n, evict_batch(t->cfg.max_postscreen));
+		memcpy(t->ps_evq, t->age, (size_t)n * sizeof *t->age);
+		t->ps_evq_n = n;
+		t->ps_evq_pos = 0;
 	}
 }
 
@@ -2134,8 +2158,10 @@ ms_tracker *ms_tracker_new(const ms_tracker_cfg *cfg, const ms_sink *sink, const
 	if (t->cfg.max_postscreen > nage)
 		nage = t->cfg.max_postscreen;
 	t->age = malloc((size_t)nage * sizeof *t->age);
+	t->sess_evq = malloc((size_t)evict_batch(t->cfg.max_open) * sizeof *t->sess_evq);
+	t->ps_evq = malloc((size_t)evict_batch(t->cfg.max_postscreen) * sizeof *t->ps_evq);
 	if (!t->names || !t->name_ht || !t->sess || !t->sess_ht || !t->sess_free || !t->pf || !t->pb || !t->msg ||
-	    !t->msg_ht || !t->msg_free || !t->ps || !t->ps_ht || !t->ps_free || !t->age) {
+	    !t->msg_ht || !t->msg_free || !t->ps || !t->ps_ht || !t->ps_free || !t->age || !t->sess_evq || !t->ps_evq) {
 		ms_tracker_free(t);
 		return NULL;
 	}
@@ -2158,6 +2184,8 @@ void ms_tracker_free(ms_tracker *t)
 	free(t->pf);
 	free(t->pb);
 	free(t->drop);
+	free(t->sess_evq);
+	free(t->ps_evq);
 	free(t->msg);
 	free(t->msg_ht);
 	free(t->msg_free);

@@ -187,6 +187,10 @@ struct ms_tracker {
 	int32_t *ps_free;        /* stack of free pool slots */
 	int ps_cap, nps, ps_nfree, ps_hi;
 	t_age *age;              /* eviction scratch: one per entry of the largest table */
+	/* the idlest sessions and postscreen conversations of a full table, the
+	 * idlest first, evicted one at a time (those active since are skipped) */
+	t_age *sess_evq, *ps_evq;
+	int sess_evq_n, sess_evq_pos, ps_evq_n, ps_evq_pos;
 
 	t_rdns rdns[T_RDNS_N];
 	int rdns_next;

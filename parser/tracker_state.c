@@ -205,6 +205,7 @@ int ms_tracker_load(ms_tracker *t, const void *blob, size_t len)
 		}
 	}
 	t->multi_host = t->nhosts > 1;
+	t->sess_evq_n = t->sess_evq_pos = t->ps_evq_n = t->ps_evq_pos = 0; /* found again when needed */
 
 	memset(t->sess, 0, sizeof(t_sess) * (size_t)t->sess_hi); /* only what was ever touched */
 	for (int i = 0; i < h.nsess; i++) {
