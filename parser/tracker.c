@@ -1017,17 +1017,27 @@ static int drop_take(ms_tracker *t, const t_pback *b)
 /* a new failure: a back-end line that came first may explain it */
 static void failure_line(ms_tracker *t, t_pfail *nf)
 {
+	/* the earliest waiting back-end line it can explain; the others it could
+	 * also explain make the choice one by order (infer_candidates > 1, as
+	 * several addresses' failures waiting for one line do) */
+	int found = -1, others = 0;
 	for (int k = 0; k < t->pb_count; k++) {
 		t_pback *b = pb_at(t, k);
 		if (b->used == 1 && compatible(t, nf, b)) {
-			pf_make_room(t);
-			t_pfail *slot = pf_at(t, t->pf_count);
-			*slot = *nf;
-			slot->used = 1;
-			t->pf_count++;
-			match(t, slot, b, 1);
-			return;
+			if (found < 0)
+				found = k;
+			else
+				others++;
 		}
+	}
+	if (found >= 0) {
+		pf_make_room(t);
+		t_pfail *slot = pf_at(t, t->pf_count);
+		*slot = *nf;
+		slot->used = 1;
+		t->pf_count++;
+		match(t, slot, pb_at(t, found), 1 + others);
+		return;
 	}
 	pf_make_room(t);
 	t_pfail *slot = pf_at(t, t->pf_count);
