@@ -227,18 +227,27 @@ static void prev_before(ing_ctx *c, ms_input *in, const char *buf, size_t fill, 
 		d = tmp;
 	}
 	size_t end = n, b;
-	if (end && d[end - 1] == '\n') { /* else the earlier run stopped inside a line */
+	/* else the earlier run stopped inside a line */
+	while (end && d[end - 1] == '\n') {
 		end--;
 		if (end && d[end - 1] == '\r')
 			end--;
 		for (b = end; b > 0 && d[b - 1] != '\n'; b--)
 			;
-		/* the whole line, of at most the length a line is kept to */
-		if ((b > 0 || n == (size_t)skip) && end > b && end - b <= sizeof c->prev_buf) {
+		if (!(b > 0 || n == (size_t)skip)) /* not the whole line */
+			break;
+		/* the previous line as one run has it: the last with a syslog
+		 * header that is no repeat line itself (markers and lines without
+		 * a header are passed over) */
+		ms_syslog sl;
+		if (end > b && end - b <= sizeof c->prev_buf &&
+		    ms_syslog_parse_memo(d + b, end - b, &sl, NULL) == MS_LINE_OK && !sl.repeat_last) {
 			memcpy(c->prev_buf, d + b, end - b);
 			c->prev = c->prev_buf;
 			c->prev_n = end - b;
+			break;
 		}
+		end = b;
 	}
 	free(tmp);
 }

@@ -926,28 +926,21 @@ static void backend_line(ms_tracker *t, t_pback *nb)
 
 /* ---------- failures dropped from the full ring ---------- */
 
-#define DROP_MAX 65536
+/* at most T_DROP_MAX (as many as the ring holds: a back-end line scans
+ * them as it scans the ring) */
+#define DROP_MAX T_DROP_MAX
 
 static t_drop *drop_at(ms_tracker *t, int k) { return &t->drop[(t->drop_head + k) % t->drop_cap]; }
 
-static uint32_t user_hash32(const char *u)
+/* the first n bytes of u (all: n = SIZE_MAX), lower-cased, hashed */
+static uint32_t user_hash32(const char *u, size_t n)
 {
 	uint32_t h = 2166136261u;
-	for (; *u; u++) {
-		unsigned char c = (unsigned char)*u;
+	for (size_t i = 0; i < n && u[i]; i++) {
+		unsigned char c = (unsigned char)u[i];
 		h = (h ^ (c >= 'A' && c <= 'Z' ? c + 32u : c)) * 16777619u;
 	}
-	return h;
-}
-
-/* the user a back-end line must name to explain f, or NULL (any; compatible()) */
-static const char *known_user(const t_pfail *f)
-{
-	if (f->user[0])
-		return f->user;
-	if (f->have_dec && f->dec.user_complete)
-		return f->dec.user;
-	return NULL;
+	return h | 1u; /* never 0 */
 }
 
 /* f leaves the full ring unexplained: keep what a plesk_saslauthd or
@@ -971,9 +964,20 @@ static void drop_note(ms_tracker *t, const t_pfail *f)
 		free(t->drop);
 		t->drop = r;
 	}
-	const char *u = known_user(f);
-	*drop_at(t, t->drop_count++) = (t_drop){ .ts = f->ts, .host = f->host, .user_h = u ? user_hash32(u) : 0,
-						 .has_user = u != NULL, .used = 1 };
+	/* what compatible() asks of a back-end line for f, so that a token takes
+	 * no line a waiting failure should have */
+	t_drop dr = { .ts = f->ts, .host = f->host, .pw_len = -1, .used = 1 };
+	if (f->user[0] || (f->have_dec && f->dec.user_complete)) {
+		dr.has_user = 1;
+		dr.user_h = user_hash32(f->user[0] ? f->user : f->dec.user, SIZE_MAX);
+	} else if (f->have_dec && f->dec.user[0]) {
+		dr.has_user = 2;
+		dr.user_n = (uint16_t)strlen(f->dec.user);
+		dr.user_h = user_hash32(f->dec.user, dr.user_n);
+	}
+	if (f->have_dec && f->dec.pw_exact)
+		dr.pw_len = f->dec.pw_len;
+	*drop_at(t, t->drop_count++) = dr;
 }
 
 /* a failure of the ring's head goes to make room for a new one */
@@ -990,7 +994,10 @@ static void pf_make_room(ms_tracker *t)
  * compatible, as in backend_line())?  Taken when so. */
 static int drop_take(ms_tracker *t, const t_pback *b)
 {
-	while (t->drop_count && (!drop_at(t, 0)->used || drop_at(t, 0)->ts + t->cfg.plesk_window < t->now)) {
+	/* timed by each token's own host, as the waiting failures are */
+	while (t->drop_count && (!drop_at(t, 0)->used || (drop_at(t, 0)->ts + t->cfg.plesk_window < t->now &&
+							  drop_at(t, 0)->ts + t->cfg.plesk_window <
+								  host_clock(t, drop_at(t, 0)->host)))) {
 		t->drop_head = (t->drop_head + 1) % t->drop_cap;
 		t->drop_count--;
 	}
@@ -1002,12 +1009,16 @@ static int drop_take(ms_tracker *t, const t_pback *b)
 		int64_t gap = b->ts - d->ts;
 		if (!d->used || d->host != b->host || gap < -t->cfg.plesk_lead || gap > t->cfg.plesk_window)
 			continue;
-		if (d->has_user) {
+		if (d->has_user == 1) {
 			if (!uh)
-				uh = user_hash32(b->user) | 1u;
-			if ((d->user_h | 1u) != uh)
+				uh = user_hash32(b->user, SIZE_MAX);
+			if (d->user_h != uh)
 				continue;
+		} else if (d->has_user == 2 && user_hash32(b->user, d->user_n) != d->user_h) {
+			continue;
 		}
+		if (d->pw_len >= 0 && b->pw_len >= 0 && d->pw_len != b->pw_len)
+			continue;
 		d->used = 0;
 		return 1;
 	}

@@ -71,10 +71,15 @@ typedef struct {
 	int64_t source_id, line;
 } t_pfail;
 
+#define T_DROP_MAX 8192
+
 typedef struct t_drop {
 	int64_t ts;
 	int host;
-	uint32_t user_h;          /* its known user, lower-cased (has_user) */
+	uint32_t user_h;          /* its known user, lower-cased (has_user 1), or the
+				   * first user_n bytes a decode cut short (has_user 2) */
+	int32_t pw_len;           /* its decoded password's exact length, or -1 */
+	uint16_t user_n;
 	uint8_t has_user, used;
 } t_drop;
 

@@ -13,6 +13,20 @@
 
 #define MAGIC "MSTRACK1"
 
+/*
+ * An optional section after the others (a state saved before it existed
+ * has none, and loads as before): the failures dropped from the full
+ * pending ring (t_drop, still waiting for their back-end lines) and the
+ * first syslog host while there has been only one.
+ */
+#define EXT_MAGIC "MSX1"
+typedef struct {
+	char magic[4];
+	int32_t ndrop, multi_host;
+	uint32_t sz_drop, host0_n;
+	char host0[T_HOSTLEN];
+} ext_hdr;
+
 typedef struct {
 	char magic[8];
 	uint32_t sz_sess, sz_pf, sz_pb, sz_msg, sz_ps, sz_name, sz_rdns, sz_nouser;
@@ -88,6 +102,19 @@ void *ms_tracker_save(const ms_tracker *t, size_t *len)
 			put(&w, &t->ps[i], sizeof(t_ps));
 	put(&w, t->rdns, sizeof t->rdns);
 	put(&w, t->nouser, sizeof t->nouser);
+	ext_hdr x;
+	memset(&x, 0, sizeof x);
+	memcpy(x.magic, EXT_MAGIC, 4);
+	for (int k = 0; k < t->drop_count; k++)
+		x.ndrop += t->drop[(t->drop_head + k) % t->drop_cap].used != 0;
+	x.multi_host = t->multi_host;
+	x.sz_drop = sizeof(t_drop);
+	x.host0_n = (uint32_t)t->host0_n;
+	memcpy(x.host0, t->host0, sizeof x.host0);
+	put(&w, &x, sizeof x);
+	for (int k = 0; k < t->drop_count; k++)
+		if (t->drop[(t->drop_head + k) % t->drop_cap].used)
+			put(&w, &t->drop[(t->drop_head + k) % t->drop_cap], sizeof(t_drop));
 	if (w.err) {
 		free(w.p);
 		return NULL;
@@ -178,15 +205,32 @@ int ms_tracker_load(ms_tracker *t, const void *blob, size_t len)
 	size_t need = sizeof(t_name) * (size_t)h.nnames + sizeof(t_sess) * (size_t)h.nsess +
 		      sizeof(t_pfail) * (size_t)h.npf + sizeof(t_pback) * (size_t)h.npb + sizeof(t_msg) * (size_t)h.nmsg +
 		      sizeof(t_ps) * (size_t)h.nps + sizeof t->rdns + sizeof t->nouser;
-	if ((size_t)(end - p) != need)
-		return -1;
+	ext_hdr x;
+	int has_ext = 0;
+	if ((size_t)(end - p) != need) {
+		/* the optional section: whole, or the blob is refused */
+		if ((size_t)(end - p) < need + sizeof x)
+			return -1;
+		memcpy(&x, p + need, sizeof x);
+		if (memcmp(x.magic, EXT_MAGIC, 4) || x.sz_drop != sizeof(t_drop) || x.ndrop < 0 ||
+		    x.ndrop > T_DROP_MAX || x.host0_n > T_HOSTLEN ||
+		    (size_t)(end - p) != need + sizeof x + sizeof(t_drop) * (size_t)x.ndrop)
+			return -1;
+		has_ext = 1;
+	}
+
 	if (!ts_ok(h.now) || !ts_ok(h.last_sweep) || !id_ok(h.ids.session) || !id_ok(h.ids.auth) ||
 	    !id_ok(h.ids.message) || !id_ok(h.ids.reject) || !id_ok(h.ids.postscreen) || !id_ok(h.ids.backend) ||
 	    !times_ok(p, &h))
 		return -1;
-	/* the only step that can fail, so before anything changes: rings sized for what they will hold */
-	if (ms_tracker_rings_reset(t, h.npf, h.npb) != 0)
+	/* the only steps that can fail, so before anything changes: rings sized for what they will hold */
+	t_drop *drops = NULL;
+	if (has_ext && x.ndrop > 0 && !(drops = malloc(sizeof *drops * (size_t)(x.ndrop < 64 ? 64 : x.ndrop))))
 		return -1;
+	if (ms_tracker_rings_reset(t, h.npf, h.npb) != 0) {
+		free(drops);
+		return -1;
+	}
 
 	memset(t->names, 0, sizeof(t_name) * (size_t)t->nnames); /* names past nnames are never read */
 	memcpy(t->names, p, sizeof(t_name) * (size_t)h.nnames);
@@ -278,6 +322,35 @@ int ms_tracker_load(ms_tracker *t, const void *blob, size_t len)
 	for (size_t i = 0; i < sizeof t->nouser / sizeof t->nouser[0]; i++) {
 		term(t->nouser[i].user, sizeof t->nouser[i].user);
 		if (t->nouser[i].host < 0 || t->nouser[i].host >= t->nnames) t->nouser[i].used = 0;
+	}
+	p += sizeof t->nouser;
+	free(t->drop);
+	t->drop = NULL;
+	t->drop_head = t->drop_count = t->drop_cap = 0;
+	if (has_ext) {
+		p += sizeof x;
+		for (int i = 0; i < x.ndrop; i++) {
+			memcpy(&drops[i], p, sizeof *drops);
+			p += sizeof *drops;
+			if (drops[i].host < 0 || drops[i].host >= t->nnames || !ts_ok(drops[i].ts))
+				drops[i].used = 0;
+			drops[i].used = drops[i].used != 0;
+			if (drops[i].has_user > 2)
+				drops[i].has_user = 0;
+		}
+		if (drops) {
+			t->drop = drops;
+			t->drop_cap = x.ndrop < 64 ? 64 : x.ndrop;
+			t->drop_count = x.ndrop;
+		}
+		/* the one host so far, as saved (a run of other programs' lines only
+		 * marks no name a host) */
+		t->multi_host = x.multi_host != 0 || t->nhosts > 1;
+		t->host0_n = x.host0_n;
+		memcpy(t->host0, x.host0, sizeof t->host0);
+		t->host0[sizeof t->host0 - 1] = 0;
+		if (t->host0_n > strlen(t->host0) + 1)
+			t->host0_n = strlen(t->host0) + 1;
 	}
 	t->ids = h.ids;
 	t->now = h.now;

@@ -280,13 +280,21 @@ static int judge(cctx *c, const pair *p, const signals *sg, int64_t login, verdi
 	return 1;
 }
 
-/* the first failure from X on an account other than U (named or not): 0 when none */
-static int other_failure(const ms_fdata *d, int acct, int ip, int64_t *t)
+/* the first failure from X on another account than U that never logged in
+ * from X (or on no named account): an attacker's guess, not an office
+ * user's own typo; 0 when none */
+static int other_failure(cctx *c, int acct, int ip, int64_t *t)
 {
-	int any = 0;
+	const ms_fdata *d = c->d;
+	int any = 0, stamp = ++c->nstamp;
 	ROWS_OF(d, ip) {
-		if (d->kind[r] == 1 && (d->flag[r] & MS_EV_TS) && (acct < 0 || d->acct[r] != acct) &&
-		    (!any || d->ts[r] < *t)) {
+		if (d->kind[r] == 4 && d->acct[r] >= 0)
+			c->stamp[d->acct[r]] = stamp;
+	}
+	ROWS_OF(d, ip) {
+		int a = d->acct[r];
+		if (d->kind[r] == 1 && (d->flag[r] & MS_EV_TS) && (acct < 0 || a != acct) &&
+		    (a < 0 || c->stamp[a] != stamp) && (!any || d->ts[r] < *t)) {
 			*t = d->ts[r];
 			any = 1;
 		}
@@ -313,9 +321,9 @@ static int assess(cctx *c, const pair *p, int pi)
 		       .spray_t = INT64_MAX };
 	if (sg.attack && !ms_strmap_get(c->attack_first, ip, strlen(ip), &sg.attack_t))
 		sg.attack = NULL;
-	/* U's own failures (a typo before U's first login there) are no part
-	 * of the attack's start */
-	if (sg.attack && other_failure(d, p->acct, p->ip, &t) && t > sg.attack_t)
+	/* U's own failures, and other users' typos where they logged in, are
+	 * no part of the attack's start */
+	if (sg.attack && other_failure(c, p->acct, p->ip, &t) && t > sg.attack_t)
 		sg.attack_t = t;
 	if (!sg.attack)
 		sg.attack_t = INT64_MAX;
