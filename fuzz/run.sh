@@ -18,10 +18,12 @@ what=$1 secs=$2; shift 2
 if [ "$what" = all ]; then targets=("${ALL[@]}"); else targets=("$what"); fi
 make -s fuzz >/dev/null || { echo "fuzz/run.sh: make fuzz failed (is clang installed?)" >&2; exit 2; }
 
-# a dictionary from the string literals the grammars look for
+# a dictionary from the string literals the grammars look for (printable
+# ASCII only: libFuzzer refuses the whole file for one entry that is not,
+# such as a comment's "[remote=…]")
 dict=build/fuzz/mailsleuth.dict
 grep -ho '"[^"\\]\{3,40\}"' parser/g_*.c parser/grammar.c parser/tracker.c parser/authdecode.c \
-	parser/syslog.c | sort -u > "$dict"
+	parser/syslog.c | LC_ALL=C grep -a -v '[^ -~]' | sort -u > "$dict"
 
 status=0
 for t in "${targets[@]}"; do
