@@ -72,6 +72,9 @@ typedef struct {
 	uint8_t *is_target;     /* per account index: under distributed attack */
 	int ntargets;
 	int32_t *stamp;         /* per account: the pair (+ 1) that counted it last */
+	int32_t *ostamp;        /* per account: other_failure()'s call that set the two below */
+	int64_t *o_login;       /* its first login from the address */
+	int32_t *o_before;      /* its failures from the address before that login */
 	int64_t *sess;          /* room for the sessions of one address's rows */
 	int nstamp;             /* the last stamp given */
 	pending *pend;
@@ -280,21 +283,44 @@ static int judge(cctx *c, const pair *p, const signals *sg, int64_t login, verdi
 	return 1;
 }
 
-/* the first failure from X on another account than U that never logged in
- * from X (or on no named account): an attacker's guess, not an office
- * user's own typo; 0 when none */
+/*
+ * The first failure from X that is an attacker's guess at another account
+ * than U: on no named account, or on an account V that is not one of the
+ * typos findings.md passes over (V had logged in from X before, or V's at
+ * most 2 failures there came before V's first login from X: an office
+ * user's own mistake).  An account the attacker broke into after more
+ * guesses counts.  0 when none.
+ */
 static int other_failure(cctx *c, int acct, int ip, int64_t *t)
 {
 	const ms_fdata *d = c->d;
 	int any = 0, stamp = ++c->nstamp;
 	ROWS_OF(d, ip) {
-		if (d->kind[r] == 4 && d->acct[r] >= 0)
-			c->stamp[d->acct[r]] = stamp;
+		int a = d->acct[r];
+		if (d->kind[r] != 4 || a < 0 || !(d->flag[r] & MS_EV_TS))
+			continue;
+		if (c->ostamp[a] != stamp) {
+			c->ostamp[a] = stamp;
+			c->o_login[a] = d->ts[r];
+			c->o_before[a] = 0;
+		} else if (d->ts[r] < c->o_login[a]) {
+			c->o_login[a] = d->ts[r];
+		}
 	}
 	ROWS_OF(d, ip) {
 		int a = d->acct[r];
-		if (d->kind[r] == 1 && (d->flag[r] & MS_EV_TS) && (acct < 0 || a != acct) &&
-		    (a < 0 || c->stamp[a] != stamp) && (!any || d->ts[r] < *t)) {
+		if (d->kind[r] == 1 && a >= 0 && c->ostamp[a] == stamp && (d->flag[r] & MS_EV_TS) &&
+		    d->ts[r] < c->o_login[a])
+			c->o_before[a]++;
+	}
+	ROWS_OF(d, ip) {
+		int a = d->acct[r];
+		if (d->kind[r] != 1 || !(d->flag[r] & MS_EV_TS) || (acct >= 0 && a == acct))
+			continue;
+		if (a >= 0 && (!(d->flag[r] & MS_EV_FOREIGN) ||
+			       (c->ostamp[a] == stamp && d->ts[r] < c->o_login[a] && c->o_before[a] <= 2)))
+			continue; /* a typo */
+		if (!any || d->ts[r] < *t) {
 			*t = d->ts[r];
 			any = 1;
 		}
@@ -701,8 +727,11 @@ static int run(cctx *c, const ms_strmap *targets)
 	int np = 0, rc = -1;
 	size_t na = (size_t)(d->accts.n ? d->accts.n : 1);
 	c->stamp = calloc(na, sizeof *c->stamp);
+	c->ostamp = calloc(na, sizeof *c->ostamp);
+	c->o_login = malloc(na * sizeof *c->o_login);
+	c->o_before = malloc(na * sizeof *c->o_before);
 	c->sess = malloc((size_t)(d->ip_max_rows ? d->ip_max_rows : 1) * sizeof *c->sess);
-	if (!c->stamp || !c->sess || mark_targets(c, targets)) {
+	if (!c->stamp || !c->ostamp || !c->o_login || !c->o_before || !c->sess || mark_targets(c, targets)) {
 		snprintf(c->err, c->errlen, "out of memory");
 		return -1;
 	}
@@ -761,6 +790,9 @@ oom:
 done:
 	free(c.is_target);
 	free(c.stamp);
+	free(c.ostamp);
+	free(c.o_login);
+	free(c.o_before);
 	free(c.sess);
 	free(c.pend);
 	ms_strmap_release(&targets);
