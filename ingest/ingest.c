@@ -209,7 +209,9 @@ static void repeat_prev(ing_ctx *c, src_state *s, const ms_syslog *rl, int64_t t
  */
 static void prev_before(ing_ctx *c, ms_input *in, const char *buf, size_t fill, int64_t skip)
 {
-	size_t want = sizeof c->prev_buf + 2, n; /* a line, its LF and the LF before it */
+	/* the lines before skip, as far back as a read buffer holds: repeat
+	 * lines, markers and lines without a header are walked back over */
+	size_t want = BUF_SIZE, n;
 	const char *d;
 	char *tmp = NULL;
 	c->prev_n = 0;
