@@ -1786,6 +1786,67 @@ static void dovecot_login(ms_tracker *t, int host, const ms_event *ev, const ms_
 
 static int has_client(const ms_event *ev) { return ev->ip.n > 0; }
 
+/* a reject record of ev's line: of session session_id (0: none), client ip */
+static void emit_reject(ms_tracker *t, int host, const ms_event *ev, const ms_lineref *ref, int64_t session_id,
+			const char *ip, const char *client_name)
+{
+	ms_reject_rec r;
+	char action[T_SMALL], stage[T_SMALL], reason[256], from[T_USERLEN], to[T_USERLEN], helo[T_NAMELEN];
+	memset(&r, 0, sizeof r);
+	cpy(action, sizeof action, ev->what);
+	cpy(stage, sizeof stage, ev->where);
+	cpy(reason, sizeof reason, ev->reason);
+	cpy(from, sizeof from, ev->from);
+	cpy(to, sizeof to, ev->to);
+	cpy(helo, sizeof helo, ev->helo);
+	r.id = t->ids.reject++;
+	r.session_id = session_id;
+	r.ts = ref->ts;
+	r.host = name_str(t, host);
+	r.ip = ip;
+	r.client_name = nz(client_name);
+	r.action = action;
+	r.stage = stage;
+	r.reason = reason;
+	r.sender = ev->from.p ? from : NULL;
+	r.recipient = ev->to.p ? to : NULL;
+	r.helo = ev->helo.p ? helo : NULL;
+	r.code = (int)ev->num;
+	r.source_id = ref->source_id;
+	r.line = ref->line;
+	if (t->sink.reject)
+		t->sink.reject(t->sink.ctx, &r);
+}
+
+/*
+ * A reject logged by another process than smtpd (cleanup's milter-reject at
+ * END-OF-MESSAGE, "QID: milter-reject: END-OF-MESSAGE from NAME[IP]: ..."):
+ * no smtpd line, so no session of its own pid.  The client is still waiting
+ * for its reply: the reject belongs to the open smtpd session of that host
+ * and client (the most recently active, if several), else to none.  A scan
+ * of the open sessions, for a line much rarer than smtpd's.
+ */
+static void queue_reject(ms_tracker *t, int host, const ms_event *ev, const ms_lineref *ref)
+{
+	char ip[T_IPLEN], name[T_NAMELEN];
+	int found = -1;
+	cpy(ip, sizeof ip, ev->ip);
+	cpy(name, sizeof name, ev->name);
+	for (int i = 0; i < t->sess_hi; i++) {
+		const t_sess *s = &t->sess[i];
+		if (s->used && s->host == host && !strcmp(client_ip(t, s), ip) &&
+		    (found < 0 || s->last_ts > t->sess[found].last_ts ||
+		     (s->last_ts == t->sess[found].last_ts && s->id > t->sess[found].id)))
+			found = i;
+	}
+	if (found < 0) {
+		emit_reject(t, host, ev, ref, 0, ip, name);
+		return;
+	}
+	t->sess[found].rejects++;
+	emit_reject(t, host, ev, ref, t->sess[found].id, ip, t->sess[found].client_name);
+}
+
 /*
  * Until a line of a second syslog host comes, the one host's clock is
  * t->now, which every line moves.  A line of another host (a cron line of a
@@ -1875,6 +1936,11 @@ void ms_tracker_feed(ms_tracker *t, const ms_syslog *sl, const ms_event *ev, con
 		return;
 	default:
 		break;
+	}
+
+	if (ev->type == EV_REJECT && !ms_sv_eq_lit(sl->daemon, "smtpd")) {
+		queue_reject(t, host, ev, ref);
+		return;
 	}
 
 	/* smtpd lines: find the session of (host, service, pid) */
@@ -1999,33 +2065,8 @@ void ms_tracker_feed(ms_tracker *t, const ms_syslog *sl, const ms_event *ev, con
 		}
 		return;
 	case EV_REJECT: {
-		ms_reject_rec r;
-		char action[T_SMALL], stage[T_SMALL], reason[256], from[T_USERLEN], to[T_USERLEN], helo[T_NAMELEN];
-		memset(&r, 0, sizeof r);
-		cpy(action, sizeof action, ev->what);
-		cpy(stage, sizeof stage, ev->where);
-		cpy(reason, sizeof reason, ev->reason);
-		cpy(from, sizeof from, ev->from);
-		cpy(to, sizeof to, ev->to);
-		cpy(helo, sizeof helo, ev->helo);
 		s->rejects++;
-		r.id = t->ids.reject++;
-		r.session_id = s->id;
-		r.ts = ref->ts;
-		r.host = name_str(t, host);
-		r.ip = client_ip(t, s);
-		r.client_name = nz(s->client_name);
-		r.action = action;
-		r.stage = stage;
-		r.reason = reason;
-		r.sender = ev->from.p ? from : NULL;
-		r.recipient = ev->to.p ? to : NULL;
-		r.helo = ev->helo.p ? helo : NULL;
-		r.code = (int)ev->num;
-		r.source_id = ref->source_id;
-		r.line = ref->line;
-		if (t->sink.reject)
-			t->sink.reject(t->sink.ctx, &r);
+		emit_reject(t, host, ev, ref, s->id, client_ip(t, s), s->client_name);
 		if (ev->user.n && !s->auth_successes) {
 			/* 3.10+ names the login of an authenticated session on its rejects:
 			 * it names the success the disconnect's auth=S/T confirms (sess_close) */
