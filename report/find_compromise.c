@@ -257,8 +257,13 @@ static int judge(cctx *c, const pair *p, const signals *sg, int64_t login, verdi
 	v->target = sg->target_t <= login;
 	v->sprayed = sg->spray_t <= login;
 	v->fsess = failures_before(c, p->acct, p->ip, login, &v->b);
-	if (v->b.nb == 0 && !v->attack && !v->target && !v->sprayed)
-		return 0; /* only other users' own typos from a shared address */
+	/* SEMANTICS: after a failure from X for U or for an unknown account, or
+	 * after X took part in an attack on other accounts.  Failures on other
+	 * named accounts alone are no attack (one site's typo on localhost, then
+	 * a webmail user's login): they only weigh on the confidence */
+	int64_t for_u = p->acct < 0 ? v->b.nb : v->b.on_u + v->b.unnamed; /* an unnamed login may be any */
+	if (for_u == 0 && !v->attack && !v->target && !v->sprayed)
+		return 0;
 	/* for a login naming no account: earlier such logins from X (a phone
 	 * that only checks in) make X a known location as named ones do */
 	v->history = history_before(d, p->acct, p->ip, v->b.nb ? v->b.first : login);
