@@ -382,6 +382,58 @@ static void reject_sasl(ms_sv kv, ms_event *ev)
 	ev->user = user;
 }
 
+/* does s at i start with " " and one of keys[from..) (or is it the end)? */
+static int kv_next_at(ms_sv s, size_t i, const char *const *keys, int from, int nkeys)
+{
+	if (i == s.n)
+		return 1;
+	if (s.p[i] != ' ')
+		return 0;
+	ms_sv r = ms_sv_skip(s, i + 1);
+	for (int k = from; k < nkeys; k++)
+		if (ms_sv_starts_(r, keys[k], strlen(keys[k])))
+			return 1;
+	return 0;
+}
+
+/*
+ * smtpd_check.c log_whatsup()'s tail, each field only when known, in this
+ * order: "from=<S> to=<R> proto=P helo=<H>" (3.10: then " sasl_method=...").
+ * The client writes S, R and H, which may hold '>', ';' and "from=<": a value
+ * ends at a '>' that the next field (or the end) follows, and the helo, last,
+ * at the last such '>' (helo=<x;from=<z>> is one helo, no sender).
+ */
+static void reject_fields(ms_sv kv, ms_event *ev)
+{
+	static const char *const keys[] = { "from=<", "to=<", "proto=", "helo=<", "sasl_method=" };
+	ms_sv *const vals[] = { &ev->from, &ev->to, &ev->proto, &ev->helo };
+	size_t pos = 0;
+	for (int k = 0; k < 4 && pos < kv.n; k++) {
+		ms_sv r = ms_sv_skip(kv, pos);
+		size_t kl = strlen(keys[k]);
+		if (!ms_sv_starts_(r, keys[k], kl))
+			continue;
+		size_t v = pos + kl, e = SIZE_MAX;
+		if (k == 2) { /* proto=P: the server's word */
+			for (e = v; e < kv.n && kv.p[e] != ' '; e++)
+				;
+			*vals[k] = ms_sv_make(kv.p + v, e - v);
+			pos = e < kv.n ? e + 1 : e;
+			continue;
+		}
+		for (size_t i = v; i < kv.n; i++)
+			if (kv.p[i] == '>' && kv_next_at(kv, i + 1, keys, k + 1, 5)) {
+				e = i;
+				if (k != 3)
+					break; /* the first for S and R, the last for H */
+			}
+		if (e == SIZE_MAX)
+			return;
+		*vals[k] = ms_sv_make(kv.p + v, e - v);
+		pos = e + 1 < kv.n ? e + 2 : e + 1;
+	}
+}
+
 /* "reject: RCPT from NAMADDR: 554 5.7.1 <x>: text; from=<a> to=<b> proto=ESMTP helo=<h>" */
 static int parse_reject(ms_sv m, ms_event *ev)
 {
@@ -420,9 +472,7 @@ static int parse_reject(ms_sv m, ms_event *ev)
 		if (sc >= 0) {
 			ms_sv kv = ms_sv_skip(rest, (size_t)sc + 2);
 			ev->reason = ms_sv_head(rest, (size_t)sc);
-			static const char *const keys[] = { "from", "to", "proto", "helo" };
-			ms_sv *const vals[] = { &ev->from, &ev->to, &ev->proto, &ev->helo };
-			ms_kv_get_n(kv, keys, vals, 4);
+			reject_fields(kv, ev);
 			reject_sasl(kv, ev);
 		}
 	}
