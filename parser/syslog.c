@@ -512,8 +512,15 @@ ms_line_status ms_syslog_parse_memo(const char *line, size_t len, ms_syslog *out
 					return MS_LINE_OK;
 				}
 			}
+			/* a program name with one space and a pid (Plesk's
+			 * "greylisting filter[29663]: ...") */
+			size_t p2 = pos;
+			ms_sv t2 = token(s, &p2);
+			if (!tok.n || t2.n < 3 || t2.p[t2.n - 2] != ']' || t2.p[t2.n - 1] != ':' ||
+			    !split_tag(ms_sv_make(tok.p, (size_t)(t2.p + t2.n - tok.p)), out) || out->pid < 0)
+				return MS_LINE_BAD;
 			(void)save;
-			return MS_LINE_BAD;
+			pos = p2;
 		}
 	}
 	split_daemon(out);
