@@ -1188,7 +1188,7 @@ static void msg_new(ms_tracker *t, t_sess *s, const ms_event *ev, const ms_liner
 			m->id = t->ids.message++;
 			m->session_id = s->id;
 			m->ts = m->last_ts = ref->ts;
-			cpy(m->ip, sizeof m->ip, ms_sv_make(client_ip(t, s), strlen(client_ip(t, s))));
+			snprintf(m->ip, sizeof m->ip, "%s", client_ip(t, s));
 			memcpy(m->account, s->auth_user, sizeof m->account);
 			m->size = -1;
 			m->nrcpt = -1;
@@ -1375,37 +1375,48 @@ static void lower_copy(char *dst, size_t cap, ms_sv s)
 	}
 }
 
+/* a reject record of ev's line: of session session_id (0: none), client ip;
+ * postscreen's (which logs "reject" only) with postscreen set */
+static void emit_reject(ms_tracker *t, int host, const ms_event *ev, const ms_lineref *ref, int64_t session_id,
+			const char *ip, const char *client_name, int postscreen)
+{
+	ms_reject_rec r;
+	char action[T_SMALL], stage[T_SMALL], reason[256], from[T_USERLEN], to[T_USERLEN], helo[T_NAMELEN];
+	memset(&r, 0, sizeof r);
+	cpy(action, sizeof action, ev->what);
+	cpy(stage, sizeof stage, ev->where);
+	cpy(reason, sizeof reason, ev->reason);
+	cpy(from, sizeof from, ev->from);
+	cpy(to, sizeof to, ev->to);
+	cpy(helo, sizeof helo, ev->helo);
+	r.id = t->ids.reject++;
+	r.session_id = session_id;
+	r.ts = ref->ts;
+	r.host = name_str(t, host);
+	r.ip = ip;
+	r.client_name = nz(client_name);
+	r.action = postscreen ? "reject" : action;
+	r.stage = stage;
+	r.reason = reason;
+	r.sender = ev->from.p ? from : NULL;
+	r.recipient = ev->to.p ? to : NULL;
+	r.helo = ev->helo.p ? helo : NULL;
+	r.code = (int)ev->num;
+	r.postscreen = postscreen;
+	r.source_id = ref->source_id;
+	r.line = ref->line;
+	if (t->sink.reject)
+		t->sink.reject(t->sink.ctx, &r);
+}
+
 static void postscreen_event(ms_tracker *t, int host, const ms_event *ev, const ms_lineref *ref)
 {
 	int slot;
 	t_ps *p;
 	if (ev->type == EV_PS_REJECT) {
-		ms_reject_rec r;
-		char ip[T_IPLEN], stage[T_SMALL], reason[256], from[T_USERLEN], to[T_USERLEN], helo[T_NAMELEN];
-		memset(&r, 0, sizeof r);
+		char ip[T_IPLEN];
 		cpy(ip, sizeof ip, ev->ip);
-		cpy(stage, sizeof stage, ev->where);
-		cpy(reason, sizeof reason, ev->reason);
-		cpy(from, sizeof from, ev->from);
-		cpy(to, sizeof to, ev->to);
-		cpy(helo, sizeof helo, ev->helo);
-		r.id = t->ids.reject++;
-		r.session_id = 0;
-		r.ts = ref->ts;
-		r.host = name_str(t, host);
-		r.ip = ip;
-		r.action = "reject";
-		r.stage = stage;
-		r.reason = reason;
-		r.sender = ev->from.p ? from : NULL;
-		r.recipient = ev->to.p ? to : NULL;
-		r.helo = ev->helo.p ? helo : NULL;
-		r.code = (int)ev->num;
-		r.postscreen = 1;
-		r.source_id = ref->source_id;
-		r.line = ref->line;
-		if (t->sink.reject)
-			t->sink.reject(t->sink.ctx, &r);
+		emit_reject(t, host, ev, ref, 0, ip, NULL, 1);
 	}
 	slot = ps_get(t, host, ev, ref, 1);
 	if (slot < 0)
@@ -1786,38 +1797,6 @@ static void dovecot_login(ms_tracker *t, int host, const ms_event *ev, const ms_
 
 static int has_client(const ms_event *ev) { return ev->ip.n > 0; }
 
-/* a reject record of ev's line: of session session_id (0: none), client ip */
-static void emit_reject(ms_tracker *t, int host, const ms_event *ev, const ms_lineref *ref, int64_t session_id,
-			const char *ip, const char *client_name)
-{
-	ms_reject_rec r;
-	char action[T_SMALL], stage[T_SMALL], reason[256], from[T_USERLEN], to[T_USERLEN], helo[T_NAMELEN];
-	memset(&r, 0, sizeof r);
-	cpy(action, sizeof action, ev->what);
-	cpy(stage, sizeof stage, ev->where);
-	cpy(reason, sizeof reason, ev->reason);
-	cpy(from, sizeof from, ev->from);
-	cpy(to, sizeof to, ev->to);
-	cpy(helo, sizeof helo, ev->helo);
-	r.id = t->ids.reject++;
-	r.session_id = session_id;
-	r.ts = ref->ts;
-	r.host = name_str(t, host);
-	r.ip = ip;
-	r.client_name = nz(client_name);
-	r.action = action;
-	r.stage = stage;
-	r.reason = reason;
-	r.sender = ev->from.p ? from : NULL;
-	r.recipient = ev->to.p ? to : NULL;
-	r.helo = ev->helo.p ? helo : NULL;
-	r.code = (int)ev->num;
-	r.source_id = ref->source_id;
-	r.line = ref->line;
-	if (t->sink.reject)
-		t->sink.reject(t->sink.ctx, &r);
-}
-
 /*
  * A reject logged by another process than smtpd (cleanup's milter-reject at
  * END-OF-MESSAGE, "QID: milter-reject: END-OF-MESSAGE from NAME[IP]: ..."):
@@ -1840,11 +1819,11 @@ static void queue_reject(ms_tracker *t, int host, const ms_event *ev, const ms_l
 			found = i;
 	}
 	if (found < 0) {
-		emit_reject(t, host, ev, ref, 0, ip, name);
+		emit_reject(t, host, ev, ref, 0, ip, name, 0);
 		return;
 	}
 	t->sess[found].rejects++;
-	emit_reject(t, host, ev, ref, t->sess[found].id, ip, t->sess[found].client_name);
+	emit_reject(t, host, ev, ref, t->sess[found].id, ip, t->sess[found].client_name, 0);
 }
 
 /*
@@ -2066,7 +2045,7 @@ void ms_tracker_feed(ms_tracker *t, const ms_syslog *sl, const ms_event *ev, con
 		return;
 	case EV_REJECT: {
 		s->rejects++;
-		emit_reject(t, host, ev, ref, s->id, client_ip(t, s), s->client_name);
+		emit_reject(t, host, ev, ref, s->id, client_ip(t, s), s->client_name, 0);
 		if (ev->user.n && !s->auth_successes) {
 			/* 3.10+ names the login of an authenticated session on its rejects:
 			 * it names the success the disconnect's auth=S/T confirms (sess_close) */
