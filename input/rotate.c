@@ -52,6 +52,28 @@ static unsigned dig(const char *s, size_t n)
 	return v;
 }
 
+static uint64_t dig64(const char *s, size_t n)
+{
+	uint64_t v = 0;
+	for (size_t i = 0; i < n; i++)
+		v = v * 10 + (uint64_t)(s[i] - '0');
+	return v;
+}
+
+/* epoch seconds (at most 11 digits) as YYYYMMDDhhmmss, UTC (days to civil date,
+ * H. Hinnant's algorithm) */
+static uint64_t epoch_date(uint64_t t)
+{
+	uint64_t days = t / 86400, sod = t % 86400;
+	uint64_t z = days + 719468, era = z / 146097, doe = z - era * 146097;
+	uint64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	uint64_t y = yoe + era * 400, doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	uint64_t mp = (5 * doy + 2) / 153, d = doy - (153 * mp + 2) / 5 + 1, m = mp < 10 ? mp + 3 : mp - 9;
+	if (m <= 2)
+		y++;
+	return ((((y * 100 + m) * 100 + d) * 100 + sod / 3600) * 100 + sod % 3600 / 60) * 100 + sod % 60;
+}
+
 /* s holds n in {8,10,12,14} digits YYYYMMDD[hh[mm[ss]]]: valid date? */
 static int date_digits(const char *s, size_t n, uint64_t *out)
 {
@@ -89,6 +111,16 @@ static int parse_suffix(const char *name, size_t n, rot_name *r)
 			r->val = v;
 			r->ndig = (int)nd;
 			r->baselen = i - 1;
+			return 1;
+		}
+		/* logrotate's "dateformat -%Y%m%d-%s": "-YYYYMMDD-" then the epoch
+		 * seconds of the rotation, which order the set (a finer date) */
+		if (name[i - 1] == '-' && nd >= 9 && nd <= 11 && i > 10 && name[i - 10] == '-' &&
+		    date_digits(name + i - 9, 8, &v)) {
+			r->kind = K_DATE;
+			r->val = epoch_date(dig64(name + i, nd));
+			r->ndig = 14;
+			r->baselen = i - 10;
 			return 1;
 		}
 		if (name[i - 1] == '.' && nd <= 18) {

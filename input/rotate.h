@@ -6,7 +6,8 @@
  * is the path with its rotation suffix removed:
  *   maillog            live file                      (newest)
  *   maillog.N[.ext]    numeric suffix, larger N = older
- *   maillog-YYYYMMDD[HH[MM[SS]]][.ext], maillog.YYYYMMDD..., maillog-YYYY-MM-DD
+ *   maillog-YYYYMMDD[HH[MM[SS]]][.ext], maillog.YYYYMMDD..., maillog-YYYY-MM-DD,
+ *   maillog-YYYYMMDD-SECONDS (logrotate "dateformat -%Y%m%d-%s", by the seconds)
  *                      date suffix, earlier date = older
  * where .ext is a compression extension (.gz .bz2 .xz .lzma .zst .lz4 .Z).
  * Within a set: date-suffixed files ascending, then numeric-suffixed files

@@ -99,6 +99,16 @@ UT_TEST(rotate_date_formats)
 	UT_ASSERT(sorted_is(in, NULL, 6, want));
 }
 
+/* logrotate's "dateformat -%Y%m%d-%s": ordered by the epoch seconds, with plain dates */
+UT_TEST(rotate_date_epoch_seconds)
+{
+	const char *in[] = { "maillog", "maillog-20261205-1796515200", "maillog-20261204-1796428800.gz",
+			     "maillog-20261205-1796472000", "maillog-20261203" };
+	const char *want[] = { "maillog-20261203", "maillog-20261204-1796428800.gz", "maillog-20261205-1796472000",
+			       "maillog-20261205-1796515200", "maillog" };
+	UT_ASSERT(sorted_is(in, NULL, 5, want));
+}
+
 UT_TEST(rotate_sets_by_directory)
 {
 	const char *in[] = { "/a/mail.log", "/b/mail.log.1", "/a/mail.log.1" };
