@@ -151,15 +151,12 @@ static void parse_sasl(ms_sv s, ms_event *ev)
 			rest = ms_sv_skip(rest, 1);
 		if (rest.n && rest.p[0] == ' ')
 			rest = ms_sv_skip(rest, 1);
-		/* 3.9+: ", sasl_username=%.100s" is the last item */
-		long at = -1, from = 0;
-		for (;;) {
-			long k = ms_sv_find_lit(ms_sv_skip(rest, (size_t)from), ", sasl_username=");
-			if (k < 0)
-				break;
-			at = from + k;
-			from = at + 1;
-		}
+		/* 3.9+: ", sasl_username=%.100s" is the last item.  The reason
+		 * before it is the server's text, the name the client's: split at
+		 * the first occurrence, so that a name holding ", sasl_username="
+		 * can neither pick the account charged nor put words (a server
+		 * fault) into the reason */
+		long at = ms_sv_find_lit(rest, ", sasl_username=");
 		if (at >= 0) {
 			ev->user = ms_sv_skip(rest, (size_t)at + 16);
 			rest = ms_sv_head(rest, (size_t)at);
