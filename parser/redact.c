@@ -105,6 +105,34 @@ size_t ms_dlg_msg(ms_sv msg)
 	return k ? k : verbose_text(msg);
 }
 
+/*
+ * Postfix messages that end with what the client sent, escaped (CR LF as
+ * "\r\n"): smtpd's "improper command pipelining after CMD from NAME[IP]: TAIL"
+ * (the pending input: after AUTH, the client's answers), "warning: NAME[IP]:
+ * request longer than N: TEXT...", postscreen's "PREGREET N after T from
+ * [IP]:PORT: TEXT" and "COMMAND PIPELINING from [IP]:PORT after CMD: TAIL".
+ * A bot that pipelines its AUTH puts its credentials there.  Returns where
+ * the client's text starts in m, or 0.  The first ": " after the prefix ends
+ * the address ("[2001:db8::1]:25" holds none).
+ */
+static size_t client_tail(ms_sv m)
+{
+	static const char *const pre[] = { "improper command pipelining after ", "PREGREET ", "COMMAND PIPELINING from " };
+	ms_sv t = MS_SV_NULL;
+	for (size_t i = 0; i < sizeof pre / sizeof pre[0] && !t.p; i++)
+		if (ms_sv_starts(m, pre[i]))
+			t = ms_sv_skip(m, strlen(pre[i]));
+	if (!t.p && ms_sv_starts(m, "warning: ")) {
+		long k = ms_sv_find_lit(m, ": request longer than ");
+		if (k > 0)
+			t = ms_sv_skip(m, (size_t)k + 22);
+	}
+	if (!t.p)
+		return 0;
+	long c = ms_sv_find_lit(t, ": ");
+	return c < 0 ? 0 : (size_t)(t.p - m.p) + (size_t)c + 2;
+}
+
 /* Where the dialogue text of line starts, or -1; sl: its parsed syslog
  * header, NULL when it has none we know. */
 static long dlg_text_at(const char *line, size_t n, const ms_syslog *sl)
@@ -120,6 +148,8 @@ static long dlg_text_at(const char *line, size_t n, const ms_syslog *sl)
 		while (m.n && (m.p[0] == ' ' || m.p[0] == '\t')) /* "prog[pid]:  Read ..." (a template's extra blank) */
 			m = ms_sv_skip(m, 1);
 		k = ms_dlg_msg(m);
+		if (!k && ms_sv_starts(sl->prog, "postfix"))
+			k = client_tail(m);
 		return k ? (long)((size_t)(m.p - line) + k) : -1;
 	}
 	/* no syslog header we know (a sample of an unrecognised line, a

@@ -121,6 +121,34 @@ UT_TEST(redact_tls_debug_lines)
 		UT_EQ_STR(red(cases[i][0]), cases[i][1]);
 }
 
+/* Postfix messages ending with what the client sent: its pipelined AUTH */
+UT_TEST(redact_client_tails)
+{
+	static const char *const cases[][2] = {
+		{ H "improper command pipelining after AUTH from unknown[1.2.3.4]: YWRtaW4=\\r\\nc2VjcmV0cHc=\\r\\n",
+		  H "improper command pipelining after AUTH from unknown[1.2.3.4]: [redacted]" },
+		{ H "improper command pipelining after EHLO from unknown[1.2.3.4]: AUTH PLAIN AGFkbWluAHNlY3JldA==\\r\\n",
+		  H "improper command pipelining after EHLO from unknown[1.2.3.4]: AUTH PLAIN [redacted]" },
+		{ H "improper command pipelining after EHLO from x[2001:db8::1]: MAIL FROM:<>\\r\\nRCPT TO:<a@b>\\r\\n",
+		  H "improper command pipelining after EHLO from x[2001:db8::1]: MAIL FROM:<>\\r\\nRCPT TO:<a@b>\\r\\n" },
+		{ H "improper command pipelining after RSET from x[192.0.2.1]: QUIT",
+		  H "improper command pipelining after RSET from x[192.0.2.1]: QUIT" },
+		{ H "improper command pipelining after RSET from x[192.0.2.1]",
+		  H "improper command pipelining after RSET from x[192.0.2.1]" },
+		{ H "warning: unknown[192.0.2.9]: request longer than 2048: AUTH PLAIN AGFkbWlu...",
+		  H "warning: unknown[192.0.2.9]: request longer than 2048: AUTH PLAIN [redacted]" },
+		{ "Jun  8 23:14:28 mx postfix/postscreen[473]: PREGREET 40 after 0.1 from [192.0.2.77]:3608: EHLO x\\r\\nAUTH PLAIN AGFkbWlu\\r\\n",
+		  "Jun  8 23:14:28 mx postfix/postscreen[473]: PREGREET 40 after 0.1 from [192.0.2.77]:3608: EHLO x\\r\\nAUTH PLAIN [redacted]" },
+		{ "Jun  8 23:14:28 mx postfix/postscreen[473]: COMMAND PIPELINING from [2001:db8::7]:3608 after EHLO: AUTH LOGIN YWRtaW4=\\r\\n",
+		  "Jun  8 23:14:28 mx postfix/postscreen[473]: COMMAND PIPELINING from [2001:db8::7]:3608 after EHLO: AUTH LOGIN [redacted]" },
+		/* another program's text is not Postfix's */
+		{ "Jun  8 23:14:28 mx other[1]: PREGREET 1 after 0 from [192.0.2.77]:3608: c2VjcmV0",
+		  "Jun  8 23:14:28 mx other[1]: PREGREET 1 after 0 from [192.0.2.77]:3608: c2VjcmV0" },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+		UT_EQ_STR(red(cases[i][0]), cases[i][1]);
+}
+
 UT_TEST(redact_output_bounded)
 {
 	/* the marker never overflows: every cap from 1 up, output NUL-terminated and a prefix of the whole */
