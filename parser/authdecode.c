@@ -310,6 +310,14 @@ int ms_auth_plain_decode(ms_sv b64, int cut, const uint8_t *key, size_t keylen,
 		return -1;
 	}
 
+	if (fields == 1 && out->authzid_len > 0) {
+		/* cut after one NUL that the payload does not start with:
+		 * "authzid NUL user..." or a client's "user NUL password..." (no
+		 * authzid) cannot be told apart, and the second would show a
+		 * password's first bytes as a user name */
+		wipe(out, sizeof *out);
+		return -1;
+	}
 	if (out->user_len == 0 && !out->user_complete && out->authzid_len == 0) {
 		memset(out, 0, sizeof *out);
 		return -1;

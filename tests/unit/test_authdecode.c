@@ -341,6 +341,22 @@ UT_TEST(auth_plain_no_nul)
 	UT_EQ_INT(a.truncated, 1);
 }
 
+/* Cut after one NUL that is not the first byte: "bob@ex.io NUL PWleaked..."
+ * (a client that left out the authzid) must not give the password's first
+ * bytes as the user; "authzid NUL user..." is given up with it. */
+UT_TEST(auth_plain_cut_after_user_nul)
+{
+	ms_auth_plain a;
+	memset(&a, 0x55, sizeof a);
+	/* base64("bob@ex.io\0PWleakedSec") cut */
+	UT_EQ_INT(ms_auth_plain_decode(ms_sv_cstr("Ym9iQGV4LmlvAFBXbGVha2VkU2Vj"), 1, KEY, KEYLEN, &a), -1);
+	UT_ASSERT(all_zero(&a, sizeof a));
+	/* the usual empty authzid: what follows the first NUL is the user */
+	UT_EQ_INT(ms_auth_plain_decode(ms_sv_cstr("AGJvYkBleC5p"), 1, KEY, KEYLEN, &a), 0);
+	UT_EQ_STR(a.user, "bob@ex.i");
+	UT_EQ_INT(a.user_complete, 0);
+}
+
 UT_TEST(auth_plain_empty_password)
 {
 	/* base64("\0bob\0"): user known, password known to be empty */
