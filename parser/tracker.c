@@ -1504,6 +1504,9 @@ static void dialogue_cmd(ms_tracker *t, t_sess *s, ms_sv txt, int cut)
 		ms_sv mech = sp < 0 ? rest : ms_sv_head(rest, (size_t)sp);
 		ms_sv arg = sp < 0 ? MS_SV_NULL : ms_sv_trim(ms_sv_skip(rest, (size_t)sp + 1));
 		s->dlg = 0;
+		/* a new attempt: what an earlier one decoded is not its (a
+		 * CRAM-MD5 login after a PLAIN that met a server error) */
+		s->have_dec = 0;
 		if (ms_sv_eq_nocase(mech, MS_SV_LIT("PLAIN"))) {
 			if (arg.n && !ms_sv_eq_lit(arg, "="))
 				dec_plain(t, s, arg, cut);
@@ -1679,6 +1682,7 @@ static void auth_failure(ms_tracker *t, t_sess *s, int idx_host, const ms_event 
 		t->st.auth_errors++;
 		if (t->sink.auth)
 			t->sink.auth(t->sink.ctx, &a);
+		s->have_dec = 0; /* the attempt it decoded ended here */
 		return;
 	}
 	s->auth_failures++;
