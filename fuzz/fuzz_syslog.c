@@ -77,6 +77,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		size_t r = ms_redact_line(line, size, out, cap);
 		if (r >= cap || out[r] != 0 || r > size + 16)
 			abort();
+		r = ms_redact_unknown_line(line, size, out, cap);
+		if (r >= cap || out[r] != 0 || r > size + 16)
+			abort();
 		ms_sv rest = ms_sv_make(line, size), c;
 		int eol;
 		size_t cmds = 0;

@@ -97,7 +97,7 @@ static void count_unrecognised(ing_ctx *c, ms_sv prog, const char *line, size_t 
 			idx = (int64_t)c->npc++;
 			memset(&c->pc[idx], 0, sizeof c->pc[idx]);
 			/* TLS-debug or verbose dialogue of a daemon we do not read can carry credentials */
-			size_t n = ms_redact_line(line, len, c->pc[idx].sample, sizeof c->pc[idx].sample);
+			size_t n = ms_redact_unknown_line(line, len, c->pc[idx].sample, sizeof c->pc[idx].sample);
 			for (size_t i = 0; i < n; i++) /* samples are evidence text: no NULs */
 				if (c->pc[idx].sample[i] == 0)
 					c->pc[idx].sample[i] = '?';
@@ -158,7 +158,7 @@ static void write_reject(ing_ctx *c, const char *line, size_t len)
 {
 	if (len > LINE_MAX_LEN)
 		len = LINE_MAX_LEN;
-	size_t n = ms_redact_line(line, len, c->reject_buf, sizeof c->reject_buf);
+	size_t n = ms_redact_unknown_line(line, len, c->reject_buf, sizeof c->reject_buf);
 	fwrite(c->reject_buf, 1, n, c->opts->rejects);
 	fputc('\n', c->opts->rejects);
 }

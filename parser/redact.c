@@ -322,12 +322,60 @@ size_t ms_redact_text(const char *s, size_t n, char *out, size_t cap)
 	return o.n;
 }
 
+/*
+ * An unrecognised line's message: another daemon's dialogue in a form we do
+ * not know ("<-- AUTH PLAIN ...", "C: AUTH LOGIN ..."), or a lone base64
+ * word (an answer logged by itself).  Where its dialogue starts, or -1.
+ * A lone word counts when it holds a digit, '+', '/' or '=' (a daemon's
+ * "Reloading" is no answer; "UFd1bnJlYzQ=" is).
+ */
+static long unknown_dlg_at(const char *line, size_t n, const ms_syslog *sl)
+{
+	ms_sv m = sl && sl->msg.p ? sl->msg : ms_sv_make(line, n);
+	size_t base = (size_t)(m.p - line);
+	for (size_t i = 0; i + 5 <= m.n; i++) {
+		char b = i ? m.p[i - 1] : ' ';
+		if ((b == ' ' || b == '\t' || b == ':' || b == '>' || b == '-' || b == '"') &&
+		    ms_sv_starts_nocase(ms_sv_skip(m, i), "AUTH ")) {
+			ms_sv mech = ms_sv_trim(ms_sv_skip(m, i + 5));
+			if (mech.n)
+				return (long)(base + i);
+		}
+	}
+	ms_sv t = ms_sv_trim(m);
+	if (t.n < 8)
+		return -1;
+	int mark = 0;
+	for (size_t q = 0; q < t.n; q++) {
+		char c = t.p[q];
+		if ((c >= '0' && c <= '9') || c == '+' || c == '/' || c == '=')
+			mark = 1;
+		else if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')))
+			return -1;
+	}
+	return mark ? (long)(t.p - line) : -1;
+}
+
+static size_t redact(const char *line, size_t n, char *out, size_t cap, int unknown);
+
 size_t ms_redact_line(const char *line, size_t n, char *out, size_t cap)
+{
+	return redact(line, n, out, cap, 0);
+}
+
+size_t ms_redact_unknown_line(const char *line, size_t n, char *out, size_t cap)
+{
+	return redact(line, n, out, cap, 1);
+}
+
+static size_t redact(const char *line, size_t n, char *out, size_t cap, int unknown)
 {
 	obuf o = { out, 0, cap };
 	ms_syslog sl;
 	int ok = ms_syslog_parse(line, n, &sl) == MS_LINE_OK;
 	long at = dlg_text_at(line, n, ok ? &sl : NULL);
+	if (at < 0 && unknown)
+		at = unknown_dlg_at(line, n, ok ? &sl : NULL);
 	if (at < 0) {
 		ms_sv m = ok ? (sl.msg.p ? sl.msg : ms_sv_make(line + n, 0)) : MS_SV_NULL;
 		size_t k = secret_at(ms_sv_make(line, n), m, ok && ms_sv_starts(sl.prog, "postfix"));

@@ -47,6 +47,12 @@ size_t ms_dlg_msg(ms_sv msg);
  */
 size_t ms_redact_line(const char *line, size_t n, char *out, size_t cap);
 
+/* The same for a line the parser did not recognise (an unrecognised-line
+ * sample, the --rejects file): also an AUTH command anywhere in its message
+ * ("<-- AUTH PLAIN ...", "C: AUTH LOGIN ...") and a message that is one
+ * base64-looking word (with a digit, '+', '/' or '=') are dialogue. */
+size_t ms_redact_unknown_line(const char *line, size_t n, char *out, size_t cap);
+
 /* The same for a text that is no log line (a field of `parse`): only the
  * markers of secrets that are not dialogue apply ("(given password: ",
  * "decoded response: " ...). */

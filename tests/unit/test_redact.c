@@ -149,6 +149,37 @@ UT_TEST(redact_client_tails)
 		UT_EQ_STR(red(cases[i][0]), cases[i][1]);
 }
 
+static const char *red_unknown(const char *line)
+{
+	static char out[1024];
+	size_t n = ms_redact_unknown_line(line, strlen(line), out, sizeof out);
+	if (n != strlen(out))
+		return "(length mismatch)";
+	return out;
+}
+
+/* Lines no grammar knows: another daemon's AUTH anywhere, a lone base64 answer */
+UT_TEST(redact_unknown_lines)
+{
+	static const char *const cases[][2] = {
+		{ "Mar  3 13:30:01 mail msmtpd[2]: <-- AUTH PLAIN AHVuMkBleC5pbwBQV3VucmVjMg==",
+		  "Mar  3 13:30:01 mail msmtpd[2]: <-- AUTH PLAIN [redacted]" },
+		{ "Mar  3 13:30:02 mail weirdd[2]: C: auth login dXNlcg==", "Mar  3 13:30:02 mail weirdd[2]: C: auth login [redacted]" },
+		{ "Mar  3 13:30:03 mail weirdd[4]: UFd1bnJlYzQ=", "Mar  3 13:30:03 mail weirdd[4]: [redacted]" },
+		{ "Mar  3 13:30:03 mail weirdd[4]: Reloading", "Mar  3 13:30:03 mail weirdd[4]: Reloading" },
+		{ "Mar  3 13:30:03 mail weirdd[4]: client said auth login", "Mar  3 13:30:03 mail weirdd[4]: client said auth login" },
+		{ "Mar  3 13:30:03 mail weirdd[4]: author: AUTH", "Mar  3 13:30:03 mail weirdd[4]: author: AUTH" },
+		{ "Mar  3 13:30:03 mail weirdd[4]: 1234", "Mar  3 13:30:03 mail weirdd[4]: 1234" },
+		/* no header: the whole line is the message */
+		{ "S: 334 VXNlcm5hbWU6 C: AUTH PLAIN AGFi", "S: 334 VXNlcm5hbWU6 C: AUTH PLAIN [redacted]" },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+		UT_EQ_STR(red_unknown(cases[i][0]), cases[i][1]);
+	/* a recognised line keeps client text that reads like AUTH */
+	UT_EQ_STR(red(H "warning: unknown[192.0.2.1]: SASL LOGIN authentication failed: AUTH x"),
+		  H "warning: unknown[192.0.2.1]: SASL LOGIN authentication failed: AUTH x");
+}
+
 UT_TEST(redact_output_bounded)
 {
 	/* the marker never overflows: every cap from 1 up, output NUL-terminated and a prefix of the whole */
