@@ -666,16 +666,10 @@ static int process_stream(ing_ctx *c, const ms_stream_spec *spec, ms_file_result
 			} else {
 				size_t len = end - start;
 				const char *p = buf + start;
-				/* CR-only line ends inside: split them */
-				const char *cr;
-				while (cr_here && len && (cr = memchr(p, '\r', len)) != NULL && (size_t)(cr - p) + 1 < len) {
-					size_t l1 = (size_t)(cr - p);
-					if (l1 > LINE_MAX_LEN) /* cut and counted, as a line ended by LF */
-						s.row.overlong++;
-					do_line(c, &s, p, l1 > LINE_MAX_LEN ? LINE_MAX_LEN : l1);
-					p = cr + 1;
-					len -= l1 + 1;
-				}
+				/* CR LF ends a line as LF does.  A CR inside a line is
+				 * no line end: it may come from the client's part of the
+				 * line (a plesk_saslauthd user name), and a line end there
+				 * would let the client write a whole log line of its own */
 				if (cr_here && len && p[len - 1] == '\r')
 					len--;
 				if (len > LINE_MAX_LEN) {
