@@ -1585,13 +1585,34 @@ static void dialogue_cmd(ms_tracker *t, t_sess *s, ms_sv txt, int cut)
 static void dialogue_read(ms_tracker *t, t_sess *s, const ms_event *ev)
 {
 	ms_sv rest = ev->text.p ? ev->text : MS_SV_LIT(""), c;
-	int eol, n = 0;
+	int eol, n = 0, logger_cut;
 	t->st.credential_lines++;
 	while (ms_dlg_next(&rest, &c, &eol)) {
 		if (c.n == 0 && (n > 0 || rest.p))
 			continue; /* an empty line between or after commands */
 		n++;
-		dialogue_cmd(t, s, c, !eol && ev->num >= 0 && (long)ev->text.n < ev->num);
+		if (s->dlg & DLG_OPEN) {
+			/* the rest of an answer the last read began: what was decoded
+			 * of it is not all of it, and this part alone is nothing */
+			s->dlg &= DLG_STATE;
+			if (s->have_dec) {
+				s->dec.user_complete = 0;
+				s->dec.truncated = 1;
+			}
+			continue;
+		}
+		/* a command without its line end: cut by the logger (fewer bytes
+		 * shown than read), or the client sent the rest in a later read */
+		logger_cut = !eol && ev->num >= 0 && (long)ev->text.n < ev->num;
+		int before = s->dlg & DLG_STATE, answer = before >= 1 && before <= 3;
+		if (!answer && ms_sv_starts_nocase(c, "AUTH ")) {
+			ms_sv a = ms_sv_trim(ms_sv_skip(c, 5));
+			answer = ms_sv_chr(a, ' ') > 0; /* an initial response */
+		}
+		int open = !eol && !logger_cut && answer && c.n > 0;
+		dialogue_cmd(t, s, c, logger_cut || open);
+		if (open && (s->dlg & DLG_STATE) != DLG_DONE)
+			s->dlg |= DLG_OPEN;
 		if (ms_sv_eq_nocase(c, MS_SV_LIT("DATA")) || ms_sv_starts_nocase(c, "BDAT "))
 			break; /* what follows in this read is the message, not commands */
 	}
@@ -1627,6 +1648,7 @@ static void dialogue_write(t_sess *s, const ms_event *ev)
 {
 	ms_sv rest = ev->text.p ? ev->text : MS_SV_LIT(""), c;
 	int eol;
+	s->dlg &= DLG_STATE; /* a reply: the client's command was whole */
 	while (ms_dlg_next(&rest, &c, &eol))
 		if (c.n)
 			dialogue_reply(s, c);
