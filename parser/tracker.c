@@ -365,6 +365,28 @@ static int same_account(const char *a, const char *b)
 	return da - a == db - b && !memcmp(a, b, (size_t)(da - a)) && !strcasecmp(da, db);
 }
 
+/* the cut name p can be the start of account a: its local part exact, its
+ * domain part in any case */
+static int account_prefix(const char *p, const char *a)
+{
+	size_t i = 0;
+	int dom = 0;
+	for (; p[i]; i++) {
+		if (!a[i])
+			return 0;
+		char x = p[i], y = a[i];
+		if (dom) {
+			x = x >= 'A' && x <= 'Z' ? (char)(x + 32) : x;
+			y = y >= 'A' && y <= 'Z' ? (char)(y + 32) : y;
+		}
+		if (x != y)
+			return 0;
+		if (p[i] == '@' && !strchr(a + i + 1, '@'))
+			dom = 1; /* the last '@' of the whole name starts its domain */
+	}
+	return 1;
+}
+
 static void emit_success(ms_tracker *t, t_sess *s, const char *user, int src, const char *mech,
 			 int64_t ts, const ms_lineref *ref)
 {
@@ -859,11 +881,12 @@ static int compatible(const ms_tracker *t, const t_pfail *f, const t_pback *b)
 		return 0;
 	if (b->ip[0] && strcmp(f->ip, b->ip) != 0) /* saslauthd's "[remote=…]" */
 		return 0;
-	if (f->user[0] && strcasecmp(f->user, b->user) != 0)
+	/* one account: the local part exact, the domain in any case (SEMANTICS) */
+	if (f->user[0] && !same_account(f->user, b->user))
 		return 0;
-	if (f->have_dec && f->dec.user_complete && strcasecmp(f->dec.user, b->user) != 0)
+	if (f->have_dec && f->dec.user_complete && !same_account(f->dec.user, b->user))
 		return 0;
-	if (f->have_dec && !f->dec.user_complete && strncasecmp(f->dec.user, b->user, strlen(f->dec.user)) != 0)
+	if (f->have_dec && !f->dec.user_complete && !account_prefix(f->dec.user, b->user))
 		return 0;
 	if (f->have_dec && f->dec.pw_exact && b->pw_len >= 0 && f->dec.pw_len != b->pw_len)
 		return 0;
