@@ -31,6 +31,7 @@ int cmd_sessions(ms_cli *cli, int argc, char **argv)
 	char shorts[64], err[512];
 	const char *db = "mailsleuth.db";
 	ms_timeline_opts to;
+	char ipbuf[64];
 	ms_query q;
 	int c;
 	memset(&q, 0, sizeof q);
@@ -50,8 +51,8 @@ int cmd_sessions(ms_cli *cli, int argc, char **argv)
 				     opts, NOPTS);
 			return MS_EXIT_OK;
 		case O_DB: db = optarg; break;
-		case O_IP: /* "::ffff:a.b.c.d" is stored as a.b.c.d (a suffix: still a C string) */
-			to.ip = ms_ip_unmap(ms_sv_make(optarg, strlen(optarg))).p;
+		case O_IP: /* stored in one text per address ("::ffff:a.b.c.d" as a.b.c.d) */
+			to.ip = ms_ip_canon(ms_sv_make(optarg, strlen(optarg)), ipbuf, sizeof ipbuf) ? ipbuf : optarg;
 			break;
 		case O_ACCT: to.account = optarg; break;
 		case O_LINES: to.lines = 1; break;

@@ -17,6 +17,12 @@ int ms_ip_valid(ms_sv s);
 /* "::ffff:a.b.c.d", an IPv4-mapped IPv6 address (Postfix with inet_protocols
  * = ipv6 on some systems, Dovecot): the IPv4 part, the same client; else ip */
 ms_sv ms_ip_unmap(ms_sv ip);
+/* The one text of an address in out (cap >= 16; 46 holds any): IPv4 as
+ * given, IPv6 as inet_ntop() writes it (lower case, the longest run of zeros
+ * as "::"), an IPv4-mapped IPv6 address in any form as its IPv4 address.
+ * Returns its length, 0 for no address.  "2001:DB8::AB", "2001:0db8::00ab"
+ * and "2001:db8::ab" are one client. */
+size_t ms_ip_canon(ms_sv ip, char *out, size_t cap);
 /* 4 or 6 for a valid address, 0 otherwise */
 int ms_ip_family(ms_sv s);
 /* 1 and the address's 32 bits (192.0.2.1 = 0xC0000201) when p[0, n) is a
