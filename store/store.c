@@ -591,16 +591,15 @@ static int64_t intern(ms_store *s, intern_t *in, int st, const char *load_sql, c
 static int64_t ip_id(ms_store *s, const char *ip)
 {
 	uint32_t a;
-	if (ip && strchr(ip, ':')) {
+	if (!ip || !ms_ipv4_parse(ip, strlen(ip), &a)) {
 		/* IPv6: one text per address (parser/addr.h); a mapped IPv4
 		 * address in hex is its IPv4 address */
 		char canon[64];
-		if (ms_ip_canon(ms_sv_make(ip, strlen(ip)), canon, sizeof canon) && strcmp(canon, ip) != 0)
+		if (ip && strchr(ip, ':') && ms_ip_canon(ms_sv_make(ip, strlen(ip)), canon, sizeof canon) &&
+		    strcmp(canon, ip) != 0)
 			return ip_id(s, canon);
 		return intern(s, &s->ips, ST_IP_INS, "SELECT id, ip FROM ips", ip);
 	}
-	if (!ip || !ms_ipv4_parse(ip, strlen(ip), &a))
-		return intern(s, &s->ips, ST_IP_INS, "SELECT id, ip FROM ips", ip);
 	if (!s->v4 && !s->v4_tried) { /* at the first IPv4 address */
 		s->v4_tried = 1;
 		s->v4 = calloc((size_t)1 << V4_BUCKET_BITS, sizeof *s->v4);
