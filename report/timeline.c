@@ -16,6 +16,7 @@
 #include "../input/source.h"
 #include "export_jw.h"
 #include "../parser/redact.h"
+#include "../parser/syslog.h"
 
 typedef struct {
 	int64_t ts;
@@ -146,14 +147,39 @@ static void counters(sqlite3_stmt *st, char *buf, size_t cap)
 
 /* --- original lines --- */
 
-static int line_wanted(const char *line, const char *tag, char **qids, int nq)
+/* which lines of the source belong to a session: its own smtpd's lines and
+ * the lines naming its queue ids, on the session's host only (pids and queue
+ * ids of other hosts in a central log are not this session's) */
+typedef struct {
+	ms_sv host;             /* exactly as ingest stored it ("" when the line had none) */
+	ms_sv service;          /* "postfix", "postfix/submission"; empty when none */
+	long pid;
+	char **qids;
+	int nq;
+} tl_match;
+
+static int line_wanted(const char *line, size_t n, const tl_match *m)
 {
-	if (strstr(line, tag))
+	ms_syslog sl;
+	/* the header is read as ingest read it: a tag or host inside the
+	 * message text (attacker-chosen) does not count */
+	if (ms_syslog_parse(line, n, &sl) != MS_LINE_OK || sl.repeat_last || !ms_sv_eq(sl.host, m->host))
+		return 0;
+	if (ms_sv_eq_lit(sl.daemon, "smtpd") && ms_sv_eq(sl.service, m->service) && sl.pid == m->pid)
 		return 1;
-	for (int i = 0; i < nq; i++)
-		if (qids[i] && *qids[i] && strstr(line, qids[i]))
+	for (int i = 0; i < m->nq; i++)
+		if (m->qids[i] && *m->qids[i] && sl.msg.n && memmem(sl.msg.p, sl.msg.n, m->qids[i], strlen(m->qids[i])))
 			return 1;
 	return 0;
+}
+
+static void match_init(tl_match *m, sqlite3_stmt *ss, char **qids, int nq)
+{
+	m->host = ms_sv_cstr((const char *)sqlite3_column_text(ss, 3));
+	m->service = ms_sv_cstr((const char *)sqlite3_column_text(ss, 4));
+	m->pid = (long)sqlite3_column_int64(ss, 5);
+	m->qids = qids;
+	m->nq = nq;
 }
 
 /*
@@ -189,7 +215,7 @@ static ms_input *open_source(const char *path, char *err, size_t errlen)
 	return ms_input_open(&spec, err, errlen);
 }
 
-static void print_lines(FILE *f, jw *w, const char *path, int64_t first, int64_t last, const char *tag, char **qids, int nq)
+static void print_lines(FILE *f, jw *w, const char *path, int64_t first, int64_t last, const tl_match *m)
 {
 	char err[256], buf[65536], esc_buf[8192];
 	char *acc = NULL, *red = NULL;
@@ -231,8 +257,7 @@ static void print_lines(FILE *f, jw *w, const char *path, int64_t first, int64_t
 			lineno++;
 			if (acc)
 				acc[acc_n] = 0;
-			if (lineno >= first && (last < first || lineno <= last) && acc &&
-			    line_wanted(acc, tag, qids, nq)) {
+			if (lineno >= first && (last < first || lineno <= last) && acc && line_wanted(acc, acc_n, m)) {
 				/* TLS-debug and verbose dialogue can carry credentials (redact.h) */
 				if (red_cap < acc_n + 32) {
 					char *p = realloc(red, acc_n + 32);
@@ -243,14 +268,14 @@ static void print_lines(FILE *f, jw *w, const char *path, int64_t first, int64_t
 					red = p;
 					red_cap = acc_n + 32;
 				}
-				ms_redact_line(acc, acc_n, red, red_cap);
+				size_t rn = ms_redact_line(acc, acc_n, red, red_cap);
 				if (w) {
 					jw_open(w, NULL, '{');
 					jw_int(w, "line", lineno);
 					jw_str(w, "text", red);
 					jw_close(w, '}');
 				} else {
-					ms_esc_text_buf(esc_buf, sizeof esc_buf, red, strlen(red));
+					ms_esc_text_buf(esc_buf, sizeof esc_buf, red, rn);
 					fprintf(f, "  %6lld| %s\n", (long long)lineno, esc_buf);
 				}
 				shown++;
@@ -429,11 +454,9 @@ static int timeline_json(const ms_query *q, const ms_timeline_opts *o, FILE *f, 
 			jw_opt_int(&w, "last_line", ss, 23);
 			jw_close(&w, '}');
 			if (o->lines) {
-				char tag[300];
-				snprintf(tag, sizeof tag, "%s/smtpd[%lld]: ", txt(ss, 4) ? txt(ss, 4) : "postfix",
-					 (long long)sqlite3_column_int64(ss, 5));
-				print_lines(f, &w, txt(ss, 21), sqlite3_column_int64(ss, 22), sqlite3_column_int64(ss, 23), tag,
-					    qids, nq);
+				tl_match m;
+				match_init(&m, ss, qids, nq);
+				print_lines(f, &w, txt(ss, 21), sqlite3_column_int64(ss, 22), sqlite3_column_int64(ss, 23), &m);
 			}
 		}
 		for (int i = 0; i < nq; i++)
@@ -581,10 +604,9 @@ int ms_timeline(const ms_query *q, const ms_timeline_opts *o, FILE *f, char *err
 			fprintf(f, "  evidence: %s lines %lld-%lld%s\n", esc(b1, sizeof b1, (const unsigned char *)path),
 				(long long)fl, (long long)ll, ll < fl ? " (continues in a later file)" : "");
 			if (o->lines) {
-				char tag[300];
-				snprintf(tag, sizeof tag, "%s/smtpd[%lld]: ", sqlite3_column_text(ss, 4) ?
-					 (const char *)sqlite3_column_text(ss, 4) : "postfix", (long long)sqlite3_column_int64(ss, 5));
-				print_lines(f, NULL, path, fl, ll, tag, qids, nq);
+				tl_match m;
+				match_init(&m, ss, qids, nq);
+				print_lines(f, NULL, path, fl, ll, &m);
 			}
 		}
 		for (int i = 0; i < nq; i++)
