@@ -32,7 +32,13 @@ int ms_utf8_len(const unsigned char *s, size_t n)
 
 static const char hexd[] = "0123456789abcdef";
 
-size_t ms_esc_text_buf(char *buf, size_t cap, const char *s, size_t n)
+/*
+ * The text escape of s[0..n) into buf (cap >= 1, NUL-terminated, whole
+ * sequences only); bs: a backslash is doubled (text, CSV), or kept as it
+ * is (JSON text in a CSV cell: its escapes are JSON's).  Returns the
+ * display width written.
+ */
+static size_t esc_text_buf(char *buf, size_t cap, const char *s, size_t n, int bs)
 {
 	size_t o = 0, w = 0;
 	const unsigned char *u = (const unsigned char *)s;
@@ -41,62 +47,41 @@ size_t ms_esc_text_buf(char *buf, size_t cap, const char *s, size_t n)
 	for (size_t i = 0; i < n;) {
 		int l = ms_utf8_len(u + i, n - i);
 		char tmp[8];
-		size_t tl;
+		size_t tl, take = 1, wid;
 		if (l == 1 && u[i] >= 0x20 && u[i] != 0x7f && u[i] != '\\') {
 			tmp[0] = (char)u[i];
-			tl = 1;
+			tl = wid = 1;
 		} else if (l == 1 && u[i] == '\\') {
-			tmp[0] = '\\';
-			tmp[1] = '\\';
-			tl = 2;
+			tmp[0] = tmp[1] = '\\';
+			tl = wid = bs ? 2 : 1;
 		} else if (l >= 2 && !(l == 2 && u[i] == 0xC2 && u[i + 1] < 0xA0)) {
 			memcpy(tmp, u + i, (size_t)l);
-			tl = (size_t)l;
-			if (o + tl >= cap)
-				break;
-			memcpy(buf + o, tmp, tl);
-			o += tl;
-			w += 1;
-			i += (size_t)l;
-			continue;
+			tl = take = (size_t)l;
+			wid = 1;
 		} else {
-			/* control byte, C1 control (U+0080..U+009F) or invalid byte */
-			if (l == 2) {
-				/* C1 control: show both bytes */
-				tmp[0] = '\\'; tmp[1] = 'x'; tmp[2] = hexd[u[i] >> 4]; tmp[3] = hexd[u[i] & 15];
-				tl = 4;
-				if (o + tl >= cap)
-					break;
-				memcpy(buf + o, tmp, tl);
-				o += tl;
-				w += tl;
-				i++;
-				tmp[0] = '\\'; tmp[1] = 'x'; tmp[2] = hexd[u[i] >> 4]; tmp[3] = hexd[u[i] & 15];
-				tl = 4;
-			} else {
-				tmp[0] = '\\'; tmp[1] = 'x'; tmp[2] = hexd[u[i] >> 4]; tmp[3] = hexd[u[i] & 15];
-				tl = 4;
-			}
-			if (o + tl >= cap)
-				break;
-			memcpy(buf + o, tmp, tl);
-			o += tl;
-			w += tl;
-			i++;
-			continue;
+			/* C0 control, DEL, C1 control (U+0080..U+009F: both bytes
+			 * shown, one after the other) or a byte of invalid UTF-8 */
+			tmp[0] = '\\'; tmp[1] = 'x'; tmp[2] = hexd[u[i] >> 4]; tmp[3] = hexd[u[i] & 15];
+			tl = wid = 4;
 		}
 		if (o + tl >= cap)
 			break;
 		memcpy(buf + o, tmp, tl);
 		o += tl;
-		w += tl;
-		i++;
+		w += wid;
+		i += take;
 	}
 	buf[o] = 0;
 	return w;
 }
 
-void ms_esc_text(FILE *f, const char *s, size_t n)
+size_t ms_esc_text_buf(char *buf, size_t cap, const char *s, size_t n)
+{
+	return esc_text_buf(buf, cap, s, n, 1);
+}
+
+/* the text escape of s[0..n) into f; q: '"' is doubled too (a quoted CSV field) */
+static void esc_text_out(FILE *f, const char *s, size_t n, int bs, int q)
 {
 	char buf[1024];
 	while (n > 0) {
@@ -106,11 +91,21 @@ void ms_esc_text(FILE *f, const char *s, size_t n)
 			chunk--;
 		if (chunk == 0)
 			chunk = n > 200 ? 200 : n;
-		ms_esc_text_buf(buf, sizeof buf, s, chunk);
-		fputs(buf, f);
+		esc_text_buf(buf, sizeof buf, s, chunk, bs);
+		const char *p = buf;
+		for (const char *e; q && (e = strchr(p, '"')); p = e + 1) {
+			fwrite(p, 1, (size_t)(e - p) + 1, f);
+			fputc('"', f);
+		}
+		fputs(p, f);
 		s += chunk;
 		n -= chunk;
 	}
+}
+
+void ms_esc_text(FILE *f, const char *s, size_t n)
+{
+	esc_text_out(f, s, n, 1, 0);
 }
 
 /* printable ASCII but '"' and '\\': copied to JSON as is */
@@ -184,7 +179,8 @@ void ms_esc_json(FILE *f, const char *s, size_t n)
 	fputc_unlocked('"', f);
 }
 
-void ms_esc_csv(FILE *f, const char *s, size_t n)
+/* bs: backslashes doubled (a value) or kept (JSON text) */
+static void esc_csv(FILE *f, const char *s, size_t n, int bs)
 {
 	int quote = 0, neutral = 0;
 	if (n && (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@' || s[0] == '\t' || s[0] == '\r'))
@@ -196,22 +192,22 @@ void ms_esc_csv(FILE *f, const char *s, size_t n)
 		fputc('"', f);
 	if (neutral)
 		fputc('\'', f);
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c == '"')
-			fputs("\"\"", f);
-		else if (c < 0x20 || c == 0x7f ||
-			 (c == 0xC2 && i + 1 < n && (unsigned char)s[i + 1] < 0xA0 &&
-			  (unsigned char)s[i + 1] >= 0x80))
-			/* NUL, CR, ESC and the other C0/C1 controls would act on a
-			 * terminal that shows the file, and a TAB or LF splits the
-			 * field for line- and tab-based tools: write them as \xNN */
-			fprintf(f, "\\x%02x", c == 0xC2 ? (unsigned char)s[++i] : c);
-		else
-			fputc(c, f);
-	}
+	/* as text shows it: NUL, CR, ESC and the other C0/C1 controls would act
+	 * on a terminal that shows the file, a TAB or LF splits the field for
+	 * line- and tab-based tools, and invalid UTF-8 is no text */
+	esc_text_out(f, s, n, bs, 1);
 	if (quote || neutral)
 		fputc('"', f);
+}
+
+void ms_esc_csv(FILE *f, const char *s, size_t n)
+{
+	esc_csv(f, s, n, 1);
+}
+
+void ms_esc_csv_json(FILE *f, const char *s, size_t n)
+{
+	esc_csv(f, s, n, 0);
 }
 
 void ms_esc_html(FILE *f, const char *s, size_t n)

@@ -5,9 +5,10 @@
  *          \xNN; backslash becomes \\ ; result is safe on a terminal.
  *   json:  RFC 8259 string body; invalid UTF-8 bytes become U+FFFD; C0
  *          and C1 controls become \uXXXX.
- *   csv:   RFC 4180 field (quoted when needed); a cell starting with
- *          = + - @ TAB CR is prefixed with ' against formula injection;
- *          control bytes but LF and TAB (C0, DEL, C1) become \xNN.
+ *   csv:   RFC 4180 field (quoted when needed) holding the text escape
+ *          (controls and invalid UTF-8 as \xNN, backslash as \\); a cell
+ *          starting with = + - @ TAB CR is prefixed with ' against formula
+ *          injection.
  *   html:  & < > " ' escaped, C0 controls shown as control pictures (U+24xx),
  *          C1 controls and invalid UTF-8 -> U+FFFD.
  */
@@ -29,6 +30,8 @@ void ms_esc_json(FILE *f, const char *s, size_t n);      /* writes the quotes to
  * least one when room >= MS_ESC_JSON_MAX and n > 0). */
 size_t ms_esc_json_some(char *dst, size_t room, const char *s, size_t n, size_t *used);
 void ms_esc_csv(FILE *f, const char *s, size_t n);
+/* the same for a cell of JSON text: its backslashes (JSON's escapes) kept */
+void ms_esc_csv_json(FILE *f, const char *s, size_t n);
 void ms_esc_html(FILE *f, const char *s, size_t n);
 /* length of a valid UTF-8 sequence at s (1..4) or 0 if invalid */
 int ms_utf8_len(const unsigned char *s, size_t n);

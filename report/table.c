@@ -882,8 +882,8 @@ static void render_csv(const ms_table *t, FILE *f, int n)
 			if (c->null)
 				continue;
 			switch (t->cols[j].type) {
-			case MS_COL_STR:
-			case MS_COL_JSON: ms_esc_csv(f, c->s, strlen(c->s)); break;
+			case MS_COL_STR: ms_esc_csv(f, c->s, strlen(c->s)); break;
+			case MS_COL_JSON: ms_esc_csv_json(f, c->s, strlen(c->s)); break;
 			case MS_COL_INT: fprintf(f, "%lld", (long long)c->i); break;
 			case MS_COL_REAL: fprintf(f, "%.3f", c->r); break;
 			case MS_COL_BOOL: fputs(c->i ? "true" : "false", f); break;
