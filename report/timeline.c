@@ -477,6 +477,32 @@ static int timeline_json(const ms_query *q, const ms_timeline_opts *o, FILE *f, 
 	return n < 0 ? -n - 1 : n;
 }
 
+/* "reject CODE REASON (from <S> to <R>)": the code only when the reason
+ * (Postfix's reply text, which mostly starts with it) does not, from and
+ * to only when the line named them */
+static void reject_event(tl_list *l, sqlite3_stmt *sr)
+{
+	char code[32] = "", reason[512] = "", ft[1100] = "", b1[512], b2[512];
+	const char *r = (const char *)sqlite3_column_text(sr, 2);
+	int has_from = sqlite3_column_type(sr, 3) != SQLITE_NULL, has_to = sqlite3_column_type(sr, 4) != SQLITE_NULL;
+	if (sqlite3_column_type(sr, 1) != SQLITE_NULL) {
+		snprintf(code, sizeof code, " %lld", (long long)sqlite3_column_int64(sr, 1));
+		size_t cl = strlen(code + 1);
+		if (r && !strncmp(r, code + 1, cl) && (r[cl] == ' ' || r[cl] == '\0'))
+			code[0] = 0;
+	}
+	if (r && *r) {
+		reason[0] = ' ';
+		esc(reason + 1, sizeof reason - 1, (const unsigned char *)r);
+	}
+	if (has_from || has_to)
+		snprintf(ft, sizeof ft, " (%s%s%s%s%s%s%s)", has_from ? "from <" : "",
+			 has_from ? esc(b1, sizeof b1, sqlite3_column_text(sr, 3)) : "", has_from ? ">" : "",
+			 has_from && has_to ? " " : "", has_to ? "to <" : "",
+			 has_to ? esc(b2, sizeof b2, sqlite3_column_text(sr, 4)) : "", has_to ? ">" : "");
+	tl_add(l, sqlite3_column_int64(sr, 0), 1, "reject%s%s%s", code, reason, ft);
+}
+
 int ms_timeline(const ms_query *q, const ms_timeline_opts *o, FILE *f, char *err, size_t errlen)
 {
 	sqlite3_stmt *ss = NULL, *sa = NULL, *sm = NULL, *sr = NULL;
@@ -573,9 +599,7 @@ int ms_timeline(const ms_query *q, const ms_timeline_opts *o, FILE *f, char *err
 		sqlite3_reset(sr);
 		sqlite3_bind_int64(sr, 1, sid);
 		while (sqlite3_step(sr) == SQLITE_ROW)
-			tl_add(&l, sqlite3_column_int64(sr, 0), 1, "reject %lld %s (from <%s> to <%s>)",
-			       (long long)sqlite3_column_int64(sr, 1), esc(b1, sizeof b1, sqlite3_column_text(sr, 2)),
-			       esc(b2, sizeof b2, sqlite3_column_text(sr, 3)), esc(b3, sizeof b3, sqlite3_column_text(sr, 4)));
+			reject_event(&l, sr);
 		if (state == 1 || state == 2) {
 			char cb[300], rb[1200] = "";
 			counters(ss, cb, sizeof cb);
