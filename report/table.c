@@ -764,19 +764,40 @@ static int dwidth(const char *s)
 	return w;
 }
 
-/* cut to w display columns, adding "…" when cut */
-static void cut_to(char *s, int w)
+/* bytes of the unit of escaped text at p, whose columns go to *cols: a
+ * "\xNN" or "\\" escape (cut in half it would read as other bytes), one
+ * UTF-8 character, or one byte */
+static size_t esc_unit(const unsigned char *p, int *cols)
 {
-	int n = 0;
-	for (unsigned char *p = (unsigned char *)s; *p; p++) {
-		if ((*p & 0xC0) != 0x80) {
-			if (n == w - 1 && dwidth((char *)p) > 1) {
-				strcpy((char *)p, "\xe2\x80\xa6");
-				return;
-			}
+	size_t n = 1;
+	if (p[0] == '\\' && p[1] == 'x' && p[2] && p[3])
+		n = 4;
+	else if (p[0] == '\\' && p[1])
+		n = 2;
+	else if (p[0] >= 0xC0)
+		while ((p[n] & 0xC0) == 0x80)
 			n++;
-		}
+	*cols = p[0] >= 0x80 ? 1 : (int)n;
+	return n;
+}
+
+/* cut escaped text (in a buffer of cap bytes) to at most w display
+ * columns, ending in "…" when cut, on the boundary of an escape or a
+ * character */
+static void cut_to(char *s, size_t cap, int w)
+{
+	unsigned char *p = (unsigned char *)s;
+	int n = 0, c;
+	if (dwidth(s) <= w)
+		return;
+	while (*p) {
+		size_t k = esc_unit(p, &c);
+		if (n + c > w - 1 || (size_t)(p - (unsigned char *)s) + k + 4 > cap)
+			break;
+		n += c;
+		p += k;
 	}
+	strcpy((char *)p, "\xe2\x80\xa6");
 }
 
 static int last_titled(const ms_table *t, int j)
@@ -844,7 +865,7 @@ static void render_text(const ms_table *t, FILE *f, const ms_render_opts *o)
 				continue;
 			text_value(&t->cols[j], &t->cells[(size_t)r * (size_t)t->ncols + (size_t)j], buf, sizeof buf);
 			if (t->cols[j].max_width && dwidth(buf) > t->cols[j].max_width)
-				cut_to(buf, t->cols[j].max_width);
+				cut_to(buf, sizeof buf, t->cols[j].max_width);
 			int pad = w[j] - dwidth(buf);
 			if (pad < 0)
 				pad = 0;
