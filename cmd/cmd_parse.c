@@ -41,7 +41,7 @@ typedef struct {
 
 typedef struct {
 	int only_unrec, summary;
-	int64_t lines, recognised, unrecognised, markers, malformed;
+	int64_t lines, recognised, unrecognised, skipped, markers, malformed;
 	int64_t per_type[EV__COUNT];
 	prog_count unrec, noise;
 	ms_grammar *g;
@@ -125,6 +125,19 @@ static void print_decoded(FILE *f, ms_sv text, long nchars)
 		ap.truncated ? "true" : "false");
 }
 
+/* a line the header parser skipped (MS_LINE_MARKER) is a journalctl marker,
+ * not a blank one: after the NULs and byte order mark the parser passes over
+ * it starts with "-- " */
+static int journal_marker(const char *line, size_t len)
+{
+	ms_sv s = ms_sv_make(line, len);
+	while (s.n && s.p[0] == '\0')
+		s = ms_sv_skip(s, 1);
+	if (ms_sv_starts(s, "\xEF\xBB\xBF"))
+		s = ms_sv_skip(s, 3);
+	return ms_sv_starts(s, "-- ");
+}
+
 static void do_line(parse_ctx *c, int64_t lineno, const char *line, size_t len)
 {
 	ms_syslog sl;
@@ -135,9 +148,13 @@ static void do_line(parse_ctx *c, int64_t lineno, const char *line, size_t len)
 
 	c->lines++;
 	if (st == MS_LINE_MARKER) {
-		c->markers++;
+		/* skipped as ingest skips it (its sources.skipped): a journalctl
+		 * "-- ... --" marker, or a blank line */
+		int marker = journal_marker(line, len);
+		c->skipped++;
+		c->markers += marker;
 		if (!c->summary && !c->only_unrec)
-			fprintf(f, "{\"line\":%lld,\"status\":\"marker\"}\n", (long long)lineno);
+			fprintf(f, "{\"line\":%lld,\"status\":\"%s\"}\n", (long long)lineno, marker ? "marker" : "skipped");
 		return;
 	}
 	if (st == MS_LINE_BAD) {
@@ -319,9 +336,9 @@ static void print_progs(FILE *f, const char *title, const prog_count *pc)
 static void print_summary(parse_ctx *c)
 {
 	FILE *f = c->out;
-	fprintf(f, "lines %lld, recognised %lld, unrecognised %lld (no syslog header %lld), markers %lld\n",
+	fprintf(f, "lines %lld, recognised %lld, unrecognised %lld (no syslog header %lld), skipped %lld (journalctl markers %lld)\n",
 		(long long)c->lines, (long long)c->recognised, (long long)c->unrecognised, (long long)c->malformed,
-		(long long)c->markers);
+		(long long)c->skipped, (long long)c->markers);
 	for (int t = 0; t < EV__COUNT; t++)
 		if (c->per_type[t])
 			fprintf(f, "  %-16s %lld\n", ms_ev_name((ms_ev_type)t), (long long)c->per_type[t]);
