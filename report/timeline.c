@@ -217,7 +217,7 @@ static ms_input *open_source(const char *path, char *err, size_t errlen)
 
 static void print_lines(FILE *f, jw *w, const char *path, int64_t first, int64_t last, const tl_match *m)
 {
-	char err[256], buf[65536], esc_buf[8192];
+	char err[256], buf[65536];
 	char *acc = NULL, *red = NULL;
 	size_t acc_n = 0, acc_cap = 0, red_cap = 0;
 	int64_t lineno = 0;
@@ -272,11 +272,13 @@ static void print_lines(FILE *f, jw *w, const char *path, int64_t first, int64_t
 				if (w) {
 					jw_open(w, NULL, '{');
 					jw_int(w, "line", lineno);
-					jw_str(w, "text", red);
+					jw_key(w, "text");
+					ms_esc_json(w->f, red, rn); /* all of it: a NUL byte ends no line */
 					jw_close(w, '}');
 				} else {
-					ms_esc_text_buf(esc_buf, sizeof esc_buf, red, rn);
-					fprintf(f, "  %6lld| %s\n", (long long)lineno, esc_buf);
+					fprintf(f, "  %6lld| ", (long long)lineno);
+					ms_esc_text(f, red, rn); /* the whole line, NUL bytes too */
+					fputc('\n', f);
 				}
 				shown++;
 			}
