@@ -108,21 +108,39 @@ static void print_stamp(FILE *f, const ms_stamp *ts)
 	}
 }
 
-/* AUTH PLAIN payload in TLS-debug plaintext: show the user it decodes to, never the password */
+/*
+ * AUTH PLAIN payload in TLS-debug plaintext: show the user it decodes to,
+ * never the password.  The read is split into its commands as ingest splits
+ * it (parser/redact.h), so a pipelined "RSET??AUTH PLAIN ..." and any case
+ * or spacing of "auth  plain" are decoded as ingest decodes them.
+ */
 static void print_decoded(FILE *f, ms_sv text, long nchars)
 {
 	static const uint8_t nokey[1] = { 0 };
 	ms_auth_plain ap;
-	if (!ms_sv_starts_nocase(text, "AUTH PLAIN "))
+	ms_sv rest = text.p ? text : MS_SV_LIT(""), cmd;
+	int eol;
+	while (ms_dlg_next(&rest, &cmd, &eol)) {
+		if (ms_sv_eq_nocase(cmd, MS_SV_LIT("DATA")) || ms_sv_starts_nocase(cmd, "BDAT "))
+			return; /* what follows is the message */
+		if (!ms_sv_starts_nocase(cmd, "AUTH "))
+			continue;
+		ms_sv arg = ms_sv_trim(ms_sv_skip(cmd, 5));
+		long sp = ms_sv_chr(arg, ' ');
+		if (sp < 0 || !ms_sv_eq_nocase(ms_sv_head(arg, (size_t)sp), MS_SV_LIT("PLAIN")))
+			return; /* the AUTH of this read is not PLAIN with its data */
+		arg = ms_sv_trim(ms_sv_skip(arg, (size_t)sp + 1));
+		/* cut: the logger showed fewer bytes than were read and no line end */
+		int cut = !eol && nchars >= 0 && (size_t)nchars > text.n;
+		if (!arg.n || ms_sv_eq_lit(arg, "=") || ms_auth_plain_decode(arg, cut, nokey, 0, &ap) != 0)
+			return;
+		fprintf(f, ",\"auth_user\":");
+		ms_esc_json(f, ap.user, ap.user_len);
+		fprintf(f, ",\"auth_user_complete\":%s,\"auth_truncated\":%s", ap.user_complete ? "true" : "false",
+			ap.truncated ? "true" : "false");
+		memset(&ap, 0, sizeof ap);
 		return;
-	ms_sv b64 = ms_sv_skip(text, 11);
-	int cut = nchars >= 0 && (size_t)nchars > text.n;
-	if (ms_auth_plain_decode(b64, cut, nokey, 0, &ap) != 0)
-		return;
-	fprintf(f, ",\"auth_user\":");
-	ms_esc_json(f, ap.user, ap.user_len);
-	fprintf(f, ",\"auth_user_complete\":%s,\"auth_truncated\":%s", ap.user_complete ? "true" : "false",
-		ap.truncated ? "true" : "false");
+	}
 }
 
 /* a line the header parser skipped (MS_LINE_MARKER) is a journalctl marker,
