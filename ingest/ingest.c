@@ -28,6 +28,9 @@ typedef struct {
 	char sample[200];
 } prog_count;
 
+#define NEW_HOST_AHEAD (180LL * 86400) /* how far ahead of the last time a new host's first stamp may be */
+#define YEAR_HOSTS 32 /* hosts with a year state of their own; more share the least recently used */
+
 typedef struct {
 	const ms_ingest_opts *opts;
 	ms_store *st;
@@ -43,6 +46,17 @@ typedef struct {
 	uint64_t utc_id;        /* stamp_id of the last stamp resolved to UTC (0: none)... */
 	int64_t utc;            /* ...and its UTC time: same stamp, same year state, same time */
 	int year_set_started;
+	/* A year state per syslog host (a central log: one host's wrong clock or
+	 * late "Dec 31" line must not turn the others' year).  c->year is the
+	 * state of host yh[yh_cur]; the others wait in yh[]. */
+	struct {
+		char name[64];
+		size_t n;
+		ms_yearstate ys;
+		uint64_t used;
+	} yh[YEAR_HOSTS];
+	int yh_n, yh_cur;
+	uint64_t yh_tick;
 	/* unrecognised by program, flushed at each commit */
 	ms_strmap progs;
 	prog_count *pc;
@@ -255,6 +269,61 @@ static void prev_before(ing_ctx *c, ms_input *in, const char *buf, size_t fill, 
 }
 
 /* One line (without its terminator). */
+/*
+ * Make c->year the year state of the line's host.  The first host of a set
+ * (or of a resumed source) takes the state the set began with; a new host
+ * takes the year that puts its first stamp within about half a year of the last
+ * time resolved (the other hosts' lines around it), then carries on alone.
+ */
+static void year_host(ing_ctx *c, ms_sv host)
+{
+	size_t n = host.n < sizeof c->yh[0].name ? host.n : sizeof c->yh[0].name - 1;
+	c->yh_tick++;
+	if (c->yh_n > 0) {
+		if (c->yh[c->yh_cur].n == n && !memcmp(c->yh[c->yh_cur].name, host.p, n)) {
+			c->yh[c->yh_cur].used = c->yh_tick;
+			return;
+		}
+		c->yh[c->yh_cur].ys = c->year;
+	}
+	int k, lru = 0;
+	for (k = 0; k < c->yh_n; k++) {
+		if (c->yh[k].n == n && !memcmp(c->yh[k].name, host.p, n))
+			break;
+		if (c->yh[k].used < c->yh[lru].used)
+			lru = k;
+	}
+	if (k == c->yh_n) {
+		if (c->yh_n < YEAR_HOSTS)
+			k = c->yh_n++;
+		else
+			k = lru;
+		memcpy(c->yh[k].name, host.p, n);
+		c->yh[k].n = n;
+		if (k > 0 || c->yh_n > 1) {
+			/* not the set's first host: anchored on the last time resolved */
+			ms_year_init(&c->yh[k].ys);
+			if (c->opts->year > 0 && !c->utc_id && !c->utc)
+				ms_year_begin(&c->yh[k].ys, c->opts->year, 0);
+			else
+				ms_year_begin(&c->yh[k].ys, 0, c->utc + NEW_HOST_AHEAD);
+		} else {
+			c->yh[k].ys = c->year;
+		}
+	}
+	c->yh[k].used = c->yh_tick;
+	c->year = c->yh[k].ys;
+	c->yh_cur = k;
+}
+
+/* The line's stamp in UTC, by its host's year state when it has no year. */
+static int stamp_utc(ing_ctx *c, const ms_syslog *sl, int64_t *ts)
+{
+	if (sl->ts.kind == MS_TS_3164)
+		year_host(c, sl->host);
+	return ms_stamp_to_utc(&c->tz, &c->year, &sl->ts, ts);
+}
+
 static void do_line(ing_ctx *c, src_state *s, const char *line, size_t len)
 {
 	ms_syslog sl;
@@ -276,7 +345,7 @@ static void do_line(ing_ctx *c, src_state *s, const char *line, size_t len)
 		 * as it found it for that stamp (rollovers and stragglers are
 		 * decided by a different stamp) */
 		ts = c->utc;
-	} else if (stt == MS_LINE_OK && ms_stamp_to_utc(&c->tz, &c->year, &sl.ts, &ts) == 0) {
+	} else if (stt == MS_LINE_OK && stamp_utc(c, &sl, &ts) == 0) {
 		c->utc_id = sl.stamp_id;
 		c->utc = ts;
 	} else {
@@ -429,6 +498,7 @@ static void year_from_source(ing_ctx *c, const ms_source_row *row)
 		c->year.year = row->year;
 		c->year.last_key = row->year_last_key;
 		c->year_set_started = 1;
+		c->yh_n = 0; /* the first host goes on with it */
 	}
 }
 
@@ -603,6 +673,7 @@ static int process_stream(ing_ctx *c, const ms_stream_spec *spec, ms_file_result
 			else
 				ms_year_begin(&c->year, 0, anchor);
 			c->year_set_started = 1;
+			c->yh_n = 0; /* the hosts start afresh with the set */
 		}
 	}
 	s.path_for_db = fr->display;
