@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include "cli.h"
 #include "../ingest/ingest.h"
 
@@ -42,6 +43,9 @@ int ms_run_ingest(ms_cli *cli, const char *db, const ms_ingest_cli *ic, char **f
 	ms_ingest_result res, *resp = result_out ? result_out : &res;
 	FILE *rej = NULL;
 	int rc;
+	ms_file_id own[2];
+	size_t nown = 0;
+	struct stat sb;
 	ms_store *st = ms_store_open(db, MS_OPEN_WRITE, err, sizeof err);
 	if (!st) {
 		ms_err(cli, "%s: %s", db, err);
@@ -55,7 +59,15 @@ int ms_run_ingest(ms_cli *cli, const char *db, const ms_ingest_cli *ic, char **f
 			return MS_EXIT_USAGE;
 		}
 	}
+	/* this run's own files are never read as input (a directory holding
+	 * the database would feed it its own bytes, HMAC key and all) */
+	if (stat(db, &sb) == 0)
+		own[nown++] = (ms_file_id){ sb.st_dev, sb.st_ino };
+	if (rej && fstat(fileno(rej), &sb) == 0)
+		own[nown++] = (ms_file_id){ sb.st_dev, sb.st_ino };
 	memset(&o, 0, sizeof o);
+	o.own = own;
+	o.nown = nown;
 	o.year = ic->year;
 	o.no_sort = ic->no_sort;
 	o.verbose = ic->verbose;

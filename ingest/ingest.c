@@ -93,6 +93,12 @@ static void say(ing_ctx *c, int level, const char *fmt, ...)
 	c->opts->report(c->opts->report_ctx, level, msg);
 }
 
+/* what a directory left out, from ms_expand_arg_opts() */
+static void expand_note(void *ctx, int level, const char *msg)
+{
+	say(ctx, level, "%s", msg);
+}
+
 static void count_unrecognised(ing_ctx *c, ms_sv prog, const char *line, size_t len)
 {
 	int64_t idx;
@@ -895,10 +901,11 @@ int ms_ingest_run(ms_store *st, char *const *args, int nargs, const ms_ingest_op
 	}
 
 	/* expand every argument; unreadable ones are reported and skipped */
+	ms_expand_opts eo = { opts->own, opts->nown, expand_note, &c };
 	for (int i = 0; i < nargs; i++) {
 		ms_stream_spec *sp = NULL;
 		size_t n = 0;
-		if (ms_expand_arg(args[i], &sp, &n, err, sizeof err) != 0) {
+		if (ms_expand_arg_opts(args[i], &eo, &sp, &n, err, sizeof err) != 0) {
 			ms_file_result *fr;
 			ms_file_result *nf = realloc(res->files, (res->nfiles + 1) * sizeof *nf);
 			if (!nf)

@@ -18,6 +18,7 @@
 
 #include <stdint.h>
 #include <stdio.h>
+#include "../input/source.h"
 #include "../store/store.h"
 
 /* default bytes of input between two checkpoints (commits) of a long source */
@@ -41,6 +42,8 @@ typedef struct {
 	int defer_partial;      /* leave the unterminated last line of a plain file for the next run */
 	int64_t now;            /* "now" for stdin anchoring and relative times */
 	FILE *rejects;          /* unrecognised lines go here when set */
+	const ms_file_id *own;  /* the files this run writes (the database, the rejects file): */
+	size_t nown;            /* never read (see ms_expand_opts) */
 	int64_t commit_bytes;   /* commit a checkpoint every this many bytes (0 = MS_COMMIT_BYTES) */
 	int plesk_window;       /* seconds (0 = default) */
 	int final;              /* nothing continues this run (a temporary database): at the end,

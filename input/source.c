@@ -1261,14 +1261,66 @@ out:
 	return rc;
 }
 
+static void note(const ms_expand_opts *o, int level, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void note(const ms_expand_opts *o, int level, const char *fmt, ...)
+{
+	char msg[MS_ERRLEN + 256];
+	va_list ap;
+	if (!o || !o->note)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	o->note(o->note_ctx, level, msg);
+}
+
+static int is_own_id(const ms_expand_opts *o, const struct stat *st)
+{
+	for (size_t i = 0; o && i < o->nown; i++)
+		if (o->own[i].dev == st->st_dev && o->own[i].ino == st->st_ino)
+			return 1;
+	return 0;
+}
+
+/* path is a file of this run (the database, --rejects) or SQLite's -journal,
+ * -wal or -shm file beside one of them */
+static int is_own(const ms_expand_opts *o, const char *path, const struct stat *st)
+{
+	static const char *const sfx[] = { "-journal", "-wal", "-shm" };
+	size_t len = strlen(path);
+	if (!o || !o->nown)
+		return 0;
+	if (is_own_id(o, st))
+		return 1;
+	for (size_t i = 0; i < sizeof sfx / sizeof sfx[0]; i++) {
+		size_t sl = strlen(sfx[i]);
+		struct stat bs;
+		char *base;
+		int r;
+		if (len <= sl || strcmp(path + len - sl, sfx[i]) != 0)
+			continue;
+		if (!(base = strndup(path, len - sl)))
+			return 0;
+		r = stat(base, &bs) == 0 && is_own_id(o, &bs);
+		free(base);
+		if (r)
+			return 1;
+	}
+	return 0;
+}
+
+static const char sqlite_magic[16] = "SQLite format 3"; /* and its NUL */
+
 /*
  * A regular file: its members if it is a (possibly compressed) tar archive,
  * else itself.  Other file types (FIFOs, devices) are never probed, since
- * probing would consume their data.  With lenient set, a file that cannot be
- * opened is still listed (opening it later reports why).
+ * probing would consume their data.  With lenient set (a file found in a
+ * directory), a file that cannot be opened is still listed (opening it later
+ * reports why), and an SQLite database is left out.
  */
-static int expand_file(const char *path, const struct stat *st, int lenient, speclist *l,
-		       char *err, size_t errlen)
+static int expand_file(const char *path, const struct stat *st, int lenient, const ms_expand_opts *o,
+		       speclist *l, char *err, size_t errlen)
 {
 	int64_t mtime = (int64_t)st->st_mtime;
 	int64_t size = S_ISREG(st->st_mode) ? (int64_t)st->st_size : -1;
@@ -1288,6 +1340,12 @@ static int expand_file(const char *path, const struct stat *st, int lenient, spe
 			}
 			close(fd);
 		}
+		if (lenient && n >= (ssize_t)sizeof sqlite_magic && !memcmp(head, sqlite_magic, sizeof sqlite_magic)) {
+			/* a database (ours, another run's): its bytes are no log, and
+			 * they hold the HMAC key */
+			note(o, 0, "%s: an SQLite database: not read (name it to read it)", path);
+			return 0;
+		}
 		if (n == (ssize_t)sizeof head && looks_like_tar(head, (size_t)n))
 			return list_members(path, l, err, errlen);
 	}
@@ -1303,7 +1361,7 @@ static int cmp_names(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static int expand_dir(const char *dir, speclist *l, char *err, size_t errlen)
+static int expand_dir(const char *dir, const ms_expand_opts *o, speclist *l, char *err, size_t errlen)
 {
 	DIR *d = opendir(dir);
 	struct dirent *de;
@@ -1337,18 +1395,22 @@ static int expand_dir(const char *dir, speclist *l, char *err, size_t errlen)
 	}
 	if (n > 1)
 		qsort(names, n, sizeof *names, cmp_names);
+	int slash = dlen > 0 && dir[dlen - 1] == '/';
 	for (size_t i = 0; i < n; i++) {
-		int slash = dlen > 0 && dir[dlen - 1] == '/';
 		size_t plen = dlen + 1 + strlen(names[i]) + 1;
-		char *p = malloc(plen);
+		char *p;
 		struct stat st;
 		int r = 0;
-		if (!p)
+		if (!(p = malloc(plen)))
 			goto nomem;
 		snprintf(p, plen, "%s%s%s", dir, slash ? "" : "/", names[i]);
-		if (stat(p, &st) == 0 && S_ISREG(st.st_mode)) {
+		if (stat(p, &st) != 0 || !S_ISREG(st.st_mode)) {
+			/* not a regular file: left out */
+		} else if (is_own(o, p, &st)) {
+			note(o, 0, "%s: written by this run (the database or --rejects): not read", p);
+		} else {
 			char merr[MS_ERRLEN];
-			r = expand_file(p, &st, 1, l, merr, sizeof merr);
+			r = expand_file(p, &st, 1, o, l, merr, sizeof merr);
 			if (r != 0)
 				seterr(err, errlen, "%s: %s", names[i], merr);
 		}
@@ -1369,6 +1431,12 @@ out:
 }
 
 int ms_expand_arg(const char *arg, ms_stream_spec **specs, size_t *n, char *err, size_t errlen)
+{
+	return ms_expand_arg_opts(arg, NULL, specs, n, err, errlen);
+}
+
+int ms_expand_arg_opts(const char *arg, const ms_expand_opts *o, ms_stream_spec **specs, size_t *n,
+		       char *err, size_t errlen)
 {
 	speclist l = { NULL, 0, 0 };
 	struct stat st;
@@ -1392,9 +1460,13 @@ int ms_expand_arg(const char *arg, ms_stream_spec **specs, size_t *n, char *err,
 		seterrno(err, errlen, errno);
 		rc = -1;
 	} else if (S_ISDIR(st.st_mode)) {
-		rc = expand_dir(arg, &l, err, errlen);
+		rc = expand_dir(arg, o, &l, err, errlen);
+	} else if (S_ISREG(st.st_mode) && is_own(o, arg, &st)) {
+		/* reading what this run writes would feed it its own bytes */
+		seterr(err, errlen, "written by this run (the database or --rejects): not read");
+		rc = -1;
 	} else {
-		rc = expand_file(arg, &st, 0, &l, err, errlen);
+		rc = expand_file(arg, &st, 0, o, &l, err, errlen);
 	}
 	if (rc != 0) {
 		ms_stream_specs_free(l.v, l.n);

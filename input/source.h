@@ -63,6 +63,33 @@ typedef struct {
 } ms_stream_spec;
 
 int ms_expand_arg(const char *arg, ms_stream_spec **specs, size_t *n, char *err, size_t errlen);
+
+/* A file by identity (device and inode), whatever path names it. */
+typedef struct {
+	dev_t dev;
+	ino_t ino;
+} ms_file_id;
+
+/*
+ * What a directory leaves out.  Whatever the options, a directory never
+ * yields a file that starts with the SQLite magic ("SQLite format 3\0").
+ * Files named explicitly are always read, except the files of own.
+ */
+typedef struct {
+	/* files this run writes (the database, the --rejects file): a directory
+	 * leaves them out, and the -journal, -wal and -shm files beside them; an
+	 * argument naming one is an error */
+	const ms_file_id *own;
+	size_t nown;
+	/* told what was left out and why: level 0 is detail (for --verbose),
+	 * level 1 a notice; may be NULL */
+	void (*note)(void *ctx, int level, const char *msg);
+	void *note_ctx;
+} ms_expand_opts;
+
+/* ms_expand_arg() with options (o may be NULL: ms_expand_arg() is that) */
+int ms_expand_arg_opts(const char *arg, const ms_expand_opts *o, ms_stream_spec **specs, size_t *n,
+		       char *err, size_t errlen);
 void ms_stream_specs_free(ms_stream_spec *specs, size_t n);
 
 /*
