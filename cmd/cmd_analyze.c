@@ -23,7 +23,7 @@ static const ms_optdef opts[] = {
 	{ { "rejects", required_argument, NULL, O_REJECTS }, "FILE", "write unrecognised lines to FILE" },
 	{ { "plesk-window", required_argument, NULL, O_PLESKWIN }, "SECS", "max delay of a plesk_saslauthd line after its failure (90)" },
 	{ { "verbose", no_argument, NULL, O_VERBOSE }, NULL, "say which files are read, in which order, and where the time went" },
-	{ { "quiet", no_argument, NULL, O_QUIET }, NULL, "no progress display" },
+	{ { "quiet", no_argument, NULL, O_QUIET }, NULL, "no progress display, no notices (warnings and errors only)" },
 	{ { "help", no_argument, NULL, O_HELP }, NULL, "show this help" },
 };
 #define NOPTS ((int)(sizeof opts / sizeof opts[0]))

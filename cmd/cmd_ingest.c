@@ -18,14 +18,22 @@ static const ms_optdef opts[] = {
 	{ { "rejects", required_argument, NULL, O_REJECTS }, "FILE", "write unrecognised lines to FILE" },
 	{ { "plesk-window", required_argument, NULL, O_PLESKWIN }, "SECS", "max delay of a plesk_saslauthd line after its failure (90)" },
 	{ { "verbose", no_argument, NULL, O_VERBOSE }, NULL, "say which files are read, in which order, and where the time went" },
-	{ { "quiet", no_argument, NULL, O_QUIET }, NULL, "no progress display" },
+	{ { "quiet", no_argument, NULL, O_QUIET }, NULL, "no progress display, no notices (warnings and errors only)" },
 	{ { "help", no_argument, NULL, O_HELP }, NULL, "show this help" },
 };
 #define NOPTS ((int)(sizeof opts / sizeof opts[0]))
 
+typedef struct {
+	ms_cli *cli;
+	int quiet;
+} report_ctx;
+
 static void report_cb(void *ctx, int level, const char *msg)
 {
-	ms_cli *cli = ctx;
+	const report_ctx *rc = ctx;
+	ms_cli *cli = rc->cli;
+	if (rc->quiet && (level == 3 || level == 4))
+		return; /* --quiet (cron mails any output): nothing that needs no action */
 	if (level == 3) {
 		fprintf(cli->err, "\r\033[K%s", msg);
 		fflush(cli->err);
@@ -46,6 +54,7 @@ int ms_run_ingest(ms_cli *cli, const char *db, const ms_ingest_cli *ic, char **f
 	ms_file_id own[2];
 	size_t nown = 0;
 	struct stat sb;
+	report_ctx rctx = { cli, ic->quiet };
 	ms_store *st = ms_store_open(db, MS_OPEN_WRITE, err, sizeof err);
 	if (!st) {
 		ms_err(cli, "%s: %s", db, err);
@@ -78,7 +87,7 @@ int ms_run_ingest(ms_cli *cli, const char *db, const ms_ingest_cli *ic, char **f
 	o.rejects = rej;
 	o.plesk_window = ic->plesk_window;
 	o.report = report_cb;
-	o.report_ctx = cli;
+	o.report_ctx = &rctx;
 	{
 		/* test hook (tests/faults.sh): commit every N bytes instead of MS_COMMIT_BYTES */
 		const char *cb = getenv("MAILSLEUTH_COMMIT_BYTES");

@@ -816,7 +816,7 @@ static int process_stream(ing_ctx *c, const ms_stream_spec *spec, ms_file_result
 			/* a plain file that may still grow: its last line is not
 			 * finished yet.  It is neither parsed nor consumed: the
 			 * next run reads it whole. */
-			say(c, 1, "%s: the last line has no newline yet: left for the next run", fr->display);
+			say(c, 4, "%s: the last line has no newline yet: left for the next run", fr->display);
 		} else if (fill > start && !overlong) {
 			size_t len = fill - start;
 			if (buf[start + len - 1] == '\r')

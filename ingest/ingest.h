@@ -49,7 +49,9 @@ typedef struct {
 	int final;              /* nothing continues this run (a temporary database): at the end,
 				 * the pending failures, back-end lines and postscreen conversations
 				 * are resolved as at the end of all input */
-	/* messages: level 0 info (verbose), 1 warning, 2 error */
+	/* messages: level 0 info (verbose), 1 warning, 2 error, 3 progress, 4 notice
+	 * (nothing to act on, e.g. a last line left for the next run: --quiet
+	 * leaves it out) */
 	void (*report)(void *ctx, int level, const char *msg);
 	void *report_ctx;
 } ms_ingest_opts;
