@@ -364,6 +364,13 @@ static void print_summary(parse_ctx *c)
 	print_progs(f, "unrecognised by program", &c->unrec);
 }
 
+/* what a directory left out: the notices (a repeated set), not the detail */
+static void expand_note(void *ctx, int level, const char *msg)
+{
+	if (level >= 1)
+		ms_err(ctx, "%s", msg);
+}
+
 int cmd_parse(ms_cli *cli, int argc, char **argv)
 {
 	struct option longs[NOPTS + 1];
@@ -402,10 +409,11 @@ int cmd_parse(ms_cli *cli, int argc, char **argv)
 		files = stdin_arg;
 		nfiles = 1;
 	}
+	ms_expand_opts eo = { NULL, 0, expand_note, cli };
 	for (int i = 0; i < nfiles; i++) {
 		ms_stream_spec *specs = NULL;
 		size_t n = 0;
-		if (ms_expand_arg(files[i], &specs, &n, err, sizeof err) != 0) {
+		if (ms_expand_arg_opts(files[i], &eo, &specs, &n, err, sizeof err) != 0) {
 			ms_err(cli, "%s: %s", files[i], err);
 			rc = MS_EXIT_INPUT;
 			continue;

@@ -93,10 +93,11 @@ static void say(ing_ctx *c, int level, const char *fmt, ...)
 	c->opts->report(c->opts->report_ctx, level, msg);
 }
 
-/* what a directory left out, from ms_expand_arg_opts() */
+/* what a directory left out, from ms_expand_arg_opts(): its detail is
+ * --verbose information, its notices (a skipped set) are notices */
 static void expand_note(void *ctx, int level, const char *msg)
 {
-	say(ctx, level, "%s", msg);
+	say(ctx, level ? 4 : 0, "%s", msg);
 }
 
 static void count_unrecognised(ing_ctx *c, ms_sv prog, const char *line, size_t len)

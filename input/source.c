@@ -27,6 +27,7 @@
  * No global mutable state; every buffer belongs to one ms_input.
  */
 #include "source.h"
+#include "rotate.h"
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -1361,6 +1362,35 @@ static int cmp_names(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/*
+ * Debian's rsyslog writes mail.* to mail.log and again, by priority, to
+ * mail.info, mail.warn and mail.err, and everything to syslog: beside a
+ * mail.log set these sets only repeat its lines.  (RHEL's messages leaves
+ * mail out by default: it stays.)
+ */
+static const char *const repeated_sets[][2] = {
+	{ "mail.info", "its lines repeat mail.log" },
+	{ "mail.warn", "its lines repeat mail.log" },
+	{ "mail.err", "its lines repeat mail.log" },
+	{ "syslog", "its mail lines repeat mail.log" },
+};
+
+/* the index of base in repeated_sets, or -1 */
+static int repeated_set(const char *base)
+{
+	for (size_t i = 0; i < sizeof repeated_sets / sizeof repeated_sets[0]; i++)
+		if (!strcmp(base, repeated_sets[i][0]))
+			return (int)i;
+	return -1;
+}
+
+/* the base name of a directory entry's rotated set ("mail.warn" for "mail.warn.2.gz") */
+static void set_base(const char *name, char *buf, size_t cap)
+{
+	ms_stream_spec sp = { (char *)name, NULL, -1, -1 };
+	ms_rotate_set_key(&sp, buf, cap);
+}
+
 static int expand_dir(const char *dir, const ms_expand_opts *o, speclist *l, char *err, size_t errlen)
 {
 	DIR *d = opendir(dir);
@@ -1396,11 +1426,26 @@ static int expand_dir(const char *dir, const ms_expand_opts *o, speclist *l, cha
 	if (n > 1)
 		qsort(names, n, sizeof *names, cmp_names);
 	int slash = dlen > 0 && dir[dlen - 1] == '/';
+	int maillog = 0;
+	unsigned noted = 0; /* the repeated sets already told about */
+	char base[256];
+	for (size_t i = 0; i < n && !maillog; i++) {
+		set_base(names[i], base, sizeof base);
+		maillog = !strcmp(base, "mail.log");
+	}
 	for (size_t i = 0; i < n; i++) {
 		size_t plen = dlen + 1 + strlen(names[i]) + 1;
 		char *p;
 		struct stat st;
-		int r = 0;
+		int r = 0, rs;
+		set_base(names[i], base, sizeof base);
+		if (maillog && (rs = repeated_set(base)) >= 0) {
+			if (!(noted & 1u << rs))
+				note(o, 1, "skipped %s%s%s: %s; name it to read it", dir, slash ? "" : "/", base,
+				     repeated_sets[rs][1]);
+			noted |= 1u << rs;
+			continue;
+		}
 		if (!(p = malloc(plen)))
 			goto nomem;
 		snprintf(p, plen, "%s%s%s", dir, slash ? "" : "/", names[i]);

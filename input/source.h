@@ -72,8 +72,11 @@ typedef struct {
 
 /*
  * What a directory leaves out.  Whatever the options, a directory never
- * yields a file that starts with the SQLite magic ("SQLite format 3\0").
- * Files named explicitly are always read, except the files of own.
+ * yields a file that starts with the SQLite magic ("SQLite format 3\0"),
+ * nor, when it holds a mail.log set (mail.log or any rotation of it), the
+ * sets mail.info, mail.warn, mail.err and syslog: Debian's rsyslog writes
+ * the same lines to them again, and reading both would count every event
+ * twice.  Files named explicitly are always read, except the files of own.
  */
 typedef struct {
 	/* files this run writes (the database, the --rejects file): a directory
@@ -82,7 +85,7 @@ typedef struct {
 	const ms_file_id *own;
 	size_t nown;
 	/* told what was left out and why: level 0 is detail (for --verbose),
-	 * level 1 a notice; may be NULL */
+	 * level 1 a notice (a skipped set), once per set; may be NULL */
 	void (*note)(void *ctx, int level, const char *msg);
 	void *note_ctx;
 } ms_expand_opts;
