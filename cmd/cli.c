@@ -72,6 +72,17 @@ int ms_parse_duration(const char *s, int64_t *secs)
 	return 0;
 }
 
+/* the stamp names a day the calendar has (the parser takes day 1..31 in
+ * any month: 2026-02-30 would be normalised to March 2nd) */
+static int real_day(const ms_stamp *ts)
+{
+	static const int mdays[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	int y = ts->year, leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+	if (ts->mon < 1 || ts->mon > 12 || ts->mday < 1)
+		return 0;
+	return ts->mday <= mdays[ts->mon - 1] + (ts->mon == 2 && leap);
+}
+
 int ms_parse_time_arg(const char *s, int64_t now, int64_t *out)
 {
 	int64_t d;
@@ -92,6 +103,8 @@ int ms_parse_time_arg(const char *s, int64_t now, int64_t *out)
 		if (n != len || ts.kind != MS_TS_ISO)
 			return -1;
 	}
+	if (!real_day(&ts))
+		return -1;
 	if (ts.has_offset) {
 		*out = ms_timegm(ts.year, ts.mon, ts.mday, ts.hour, ts.min, ts.sec) - ts.offset;
 	} else {
