@@ -115,6 +115,30 @@ int ms_parse_time_arg(const char *s, int64_t now, int64_t *out)
 	return 0;
 }
 
+int ms_parse_now(const char *s, int64_t *out)
+{
+	ms_stamp ts;
+	size_t len = strlen(s), i;
+	for (i = 0; i < len && s[i] >= '0' && s[i] <= '9'; i++)
+		;
+	if (len > 0 && i == len) {
+		/* epoch seconds: digits only (no sign, no fraction), up to the end of year 9999 */
+		if (len > 12)
+			return -1;
+		long long v = strtoll(s, NULL, 10);
+		if (v > 253402300799LL)
+			return -1;
+		*out = v;
+		return 0;
+	}
+	/* RFC 3339: a date, a time and the offset that makes it one instant */
+	if (ms_stamp_parse(ms_sv_make(s, len), &ts) != len || ts.kind != MS_TS_ISO || !ts.has_offset ||
+	    !real_day(&ts))
+		return -1;
+	*out = ms_timegm(ts.year, ts.mon, ts.mday, ts.hour, ts.min, ts.sec) - ts.offset;
+	return 0;
+}
+
 int ms_set_tz(const char *zone)
 {
 	static const char *const dirs[] = { "/usr/share/zoneinfo/", "/usr/lib/zoneinfo/", "/usr/share/lib/zoneinfo/" };

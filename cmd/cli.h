@@ -44,6 +44,7 @@ void ms_opts_help(FILE *f, const char *usage, const char *summary, const ms_optd
 
 int ms_parse_time_arg(const char *s, int64_t now, int64_t *out);   /* RFC 3339, date, or 24h/7d/30m */
 int ms_parse_duration(const char *s, int64_t *secs);               /* 10m, 1h, 1d, 90s, 2w */
+int ms_parse_now(const char *s, int64_t *out);                      /* MAILSLEUTH_NOW: RFC 3339 or epoch seconds */
 int ms_set_tz(const char *zone);                                    /* setenv TZ; -1 if unknown */
 void ms_err(ms_cli *cli, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -6,8 +6,6 @@
 #include <unistd.h>
 #include <sqlite3.h>
 #include "cli.h"
-#include "../parser/syslog.h"
-#include "../parser/clock.h"
 
 #ifndef MS_VERSION
 #define MS_VERSION "0.1.0"
@@ -40,22 +38,21 @@ static void usage(FILE *f)
 		   "Environment: TZ (zone of log times without an offset), NO_COLOR, MAILSLEUTH_NOW (fixed \"now\").\n");
 }
 
-static int64_t get_now(void)
+/* MAILSLEUTH_NOW, or the clock when it is unset or empty; -1 after saying
+ * why the value cannot be read (a typo must not silently move "now") */
+static int get_now(ms_cli *cli)
 {
 	const char *e = getenv("MAILSLEUTH_NOW");
-	if (e && *e) {
-		char *end;
-		long long v = strtoll(e, &end, 10);
-		if (*end == 0 && end != e)
-			return v;
-		ms_stamp ts;
-		size_t n = ms_stamp_parse(ms_sv_cstr(e), &ts);
-		if (n == strlen(e) && ts.kind == MS_TS_ISO) {
-			int64_t t = ms_timegm(ts.year, ts.mon, ts.mday, ts.hour, ts.min, ts.sec);
-			return ts.has_offset ? t - ts.offset : t;
-		}
+	if (!e || !*e) {
+		cli->now = (int64_t)time(NULL);
+		return 0;
 	}
-	return (int64_t)time(NULL);
+	if (ms_parse_now(e, &cli->now) != 0) {
+		ms_err(cli, "MAILSLEUTH_NOW: cannot read time '%s' (RFC 3339 such as 2026-11-23T12:00:00Z, "
+			    "or epoch seconds)", e);
+		return -1;
+	}
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -69,7 +66,7 @@ int main(int argc, char **argv)
 	cli.out_tty = isatty(1);
 	cli.err_tty = isatty(2);
 	cli.color = cli.out_tty && !(nc && *nc);
-	cli.now = get_now();
+	cli.now = (int64_t)time(NULL);
 	tzset();
 	/* no global allocation statistics: they take a mutex on every SQLite
 	 * malloc (2 % of the writer thread); nothing reads them.  Must precede
@@ -101,7 +98,7 @@ int main(int argc, char **argv)
 	}
 	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
 		if (!strcmp(argv[1], commands[i].name))
-			return commands[i].fn(&cli, argc - 1, argv + 1);
+			return get_now(&cli) == 0 ? commands[i].fn(&cli, argc - 1, argv + 1) : MS_EXIT_USAGE;
 	ms_err(&cli, "unknown command '%s' (see 'mailsleuth --help')", argv[1]);
 	return MS_EXIT_USAGE;
 }
