@@ -188,9 +188,28 @@ int ms_opt_tz(ms_cli *cli, const char *arg)
 	return 0;
 }
 
+/* a file with bytes that do not start with SQLite's magic: opened read-only,
+ * SQLite reports no tables, which the store takes for an empty database */
+static int not_sqlite(const char *path)
+{
+	static const char magic[16] = "SQLite format 3"; /* and its NUL */
+	unsigned char h[sizeof magic];
+	size_t n;
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return 0; /* the store says why it cannot be opened */
+	n = fread(h, 1, sizeof h, f);
+	fclose(f);
+	return n > 0 && (n < sizeof h || memcmp(h, magic, sizeof h) != 0);
+}
+
 ms_store *ms_open_read(ms_cli *cli, const char *db)
 {
 	char err[512];
+	if (not_sqlite(db)) {
+		ms_err(cli, "%s: file is not a database", db); /* as ingest says */
+		return NULL;
+	}
 	ms_store *st = ms_store_open(db, MS_OPEN_READ, err, sizeof err);
 	if (!st)
 		ms_err(cli, "%s: %s", db, err);
