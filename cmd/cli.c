@@ -9,15 +9,24 @@
 #include "../store/store.h"
 #include "../parser/clock.h"
 #include "../parser/syslog.h"
+#include "../report/escape.h"
 
 void ms_err(ms_cli *cli, const char *fmt, ...)
 {
 	va_list ap;
-	fprintf(cli->err, "%s: ", cli->prog);
+	char *msg = NULL;
+	int n;
 	va_start(ap, fmt);
-	vfprintf(cli->err, fmt, ap);
+	n = vasprintf(&msg, fmt, ap);
 	va_end(ap);
+	fprintf(cli->err, "%s: ", cli->prog);
+	/* file and archive member names are anyone's: escaped as on stdout */
+	if (n >= 0)
+		ms_esc_text(cli->err, msg, (size_t)n);
+	else
+		fputs("(out of memory)", cli->err);
 	fputc('\n', cli->err);
+	free(msg);
 }
 
 void ms_opts_build(const ms_optdef *defs, int n, struct option *longs, char *shorts, size_t cap)

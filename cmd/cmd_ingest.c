@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include "cli.h"
 #include "../ingest/ingest.h"
+#include "../report/escape.h"
 
 enum { O_DB = 'd', O_YEAR = 'y', O_TZ = 'z', O_VERBOSE = 'v', O_QUIET = 'q', O_HELP = 'h',
        O_NOSORT = 1000, O_REJECTS, O_PLESKWIN };
@@ -34,14 +35,19 @@ static void report_cb(void *ctx, int level, const char *msg)
 	ms_cli *cli = rc->cli;
 	if (rc->quiet && (level == 3 || level == 4))
 		return; /* --quiet (cron mails any output): nothing that needs no action */
+	/* the messages name files and archive members, whose names are anyone's:
+	 * escaped as on stdout */
 	if (level == 3) {
-		fprintf(cli->err, "\r\033[K%s", msg);
+		fputs("\r\033[K", cli->err);
+		ms_esc_text(cli->err, msg, strlen(msg));
 		fflush(cli->err);
 		return;
 	}
 	if (cli->err_tty)
 		fputs("\r\033[K", cli->err);
-	fprintf(cli->err, "%s: %s\n", cli->prog, msg);
+	fprintf(cli->err, "%s: ", cli->prog);
+	ms_esc_text(cli->err, msg, strlen(msg));
+	fputc('\n', cli->err);
 }
 
 int ms_run_ingest(ms_cli *cli, const char *db, const ms_ingest_cli *ic, char **files, int nfiles, void *result_out)
