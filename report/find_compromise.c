@@ -57,6 +57,7 @@ typedef struct {
 	int pi;                 /* its pair */
 	int acct, ip;
 	int64_t acct_id, login, on_u, unnamed, others, history;
+	int login_at;           /* the login's place in by_ip */
 	const char *attack;
 	int target;
 	int sprayed;            /* the login's password was sprayed */
@@ -73,7 +74,7 @@ typedef struct {
 	int ntargets;
 	int32_t *stamp;         /* per account: the pair (+ 1) that counted it last */
 	int32_t *ostamp;        /* per account: other_failure()'s call that set the two below */
-	int64_t *o_login;       /* its first login from the address */
+	int64_t *o_login;       /* the place of its first login from the address */
 	int32_t *o_before;      /* its failures from the address before that login */
 	int64_t *sess;          /* room for the sessions of one address's rows */
 	int nstamp;             /* the last stamp given */
@@ -89,8 +90,13 @@ static const char *attack_of(const ms_strmap *attackers, const char *ip)
 	return ms_strmap_get(attackers, ip, strlen(ip), &t) ? ms_ftype_name((ms_ftype)t) : NULL;
 }
 
-/* for each row r of address k (in id order) */
-#define ROWS_OF(d, k) for (int i_ = (d)->ip_start[k], r; i_ < (d)->ip_start[(k) + 1] && (r = (d)->by_ip[i_], 1); i_++)
+/*
+ * For each row r of address k, in log order (ms_fdata_load()): its place
+ * `at` in by_ip is the order of the address's lines, so "before" is a
+ * smaller at (SEMANTICS: a login after a failure; lines of the same second
+ * keep the order syslog wrote them in).  Rows with no time come last.
+ */
+#define ROWS_OF(d, k) for (int at = (d)->ip_start[k], r; at < (d)->ip_start[(k) + 1] && (r = (d)->by_ip[at], 1); at++)
 
 /* did X fail on an account under distributed attack (a foreign failure)?
  * *first: the first such failure */
@@ -120,54 +126,66 @@ static int counts_for(const ms_fdata *d, int r, int acct)
 }
 
 /* the first failure from X that counts against U, before the end of the range
- * (no start): 0 when none */
-static int first_failure(const ms_fdata *d, int acct, int ip, int64_t until, int64_t *ff)
+ * (no start): its place *ff, 0 when none */
+static int first_failure(const ms_fdata *d, int acct, int ip, int64_t until, int *ff)
 {
-	int any = 0;
 	ROWS_OF(d, ip) {
-		if (d->kind[r] == 1 && (d->flag[r] & MS_EV_TS) && d->ts[r] < until && counts_for(d, r, acct) &&
-		    (!any || d->ts[r] < *ff)) {
-			*ff = d->ts[r];
-			any = 1;
+		if (d->kind[r] == 1 && (d->flag[r] & MS_EV_TS) && d->ts[r] < until && counts_for(d, r, acct)) {
+			*ff = at;
+			return 1;
 		}
 	}
-	return any;
+	return 0;
 }
 
-/* the first success of (U, X) in the range at or after t: 0 when none */
-static int first_success_after(const ms_fdata *d, int acct, int ip, int64_t t, int64_t *login)
+/* the place of X's first row at or after time t (the end of X's rows when none) */
+static int first_at(const ms_fdata *d, int ip, int64_t t)
 {
-	int any = 0;
 	ROWS_OF(d, ip) {
-		if (d->kind[r] == 4 && d->acct[r] == acct && (d->flag[r] & MS_EV_IN) && d->ts[r] >= t &&
-		    (!any || d->ts[r] < *login)) {
-			*login = d->ts[r];
-			any = 1;
+		if (!(d->flag[r] & MS_EV_TS) || d->ts[r] >= t)
+			return at;
+	}
+	return d->ip_start[ip + 1];
+}
+
+/* the first success of (U, X) in the range at or after place from: its place *login, 0 when none */
+static int first_success_after(const ms_fdata *d, int acct, int ip, int from, int *login)
+{
+	ROWS_OF(d, ip) {
+		if (at >= from && d->kind[r] == 4 && d->acct[r] == acct && (d->flag[r] & MS_EV_IN)) {
+			*login = at;
+			return 1;
 		}
 	}
-	return any;
+	return 0;
 }
 
 /*
- * The failures from X at or before the login that count: on U, on no named
- * account, or foreign on another account (an office's own typos behind one
- * NAT address do not make an attacker).
+ * The failures from X before the login (the place of its line) that count:
+ * on U, on no named account, or foreign on another account (an office's own
+ * typos behind one NAT address do not make an attacker).  first: the time
+ * of the first of them, first_at its place.
  */
 typedef struct {
 	int64_t nb, on_u, unnamed, others, first, sess;
+	int first_at;
 } before;
 
-static int failures_before(cctx *c, int acct, int ip, int64_t login, before *b)
+static int failures_before(cctx *c, int acct, int ip, int login, before *b)
 {
 	const ms_fdata *d = c->d;
 	int ns = 0, stamp = ++c->nstamp;
 	memset(b, 0, sizeof *b);
 	ROWS_OF(d, ip) {
 		int a = d->acct[r];
-		if (d->kind[r] != 1 || !(d->flag[r] & MS_EV_TS) || d->ts[r] > login || !counts_for(d, r, acct))
+		if (at >= login)
+			break;
+		if (d->kind[r] != 1 || !(d->flag[r] & MS_EV_TS) || !counts_for(d, r, acct))
 			continue;
-		if (b->nb == 0 || d->ts[r] < b->first)
+		if (b->nb == 0) {
 			b->first = d->ts[r];
+			b->first_at = at;
+		}
 		b->nb++;
 		b->on_u += acct >= 0 && a == acct;
 		b->unnamed += a < 0;
@@ -182,24 +200,24 @@ static int failures_before(cctx *c, int acct, int ip, int64_t login, before *b)
 	return ns; /* c->sess[0, ns): those sessions, for successes_from() */
 }
 
-/* successes of (U, X) at any time before t */
-static int64_t history_before(const ms_fdata *d, int acct, int ip, int64_t t)
+/* successes of (U, X) at any time before place t */
+static int64_t history_before(const ms_fdata *d, int acct, int ip, int t)
 {
 	int64_t n = 0;
 	ROWS_OF(d, ip) {
-		n += d->kind[r] == 4 && d->acct[r] == acct && (d->flag[r] & MS_EV_TS) && d->ts[r] < t;
+		n += at < t && d->kind[r] == 4 && d->acct[r] == acct && (d->flag[r] & MS_EV_TS);
 	}
 	return n;
 }
 
-/* successes of (U, X) from the login to the end of the range; *nsess: the
+/* successes of (U, X) from the login (its place) to the end of the range; *nsess: the
  * distinct sessions of them and of c->sess[0, ns) (the failures' before) */
-static int64_t successes_from(cctx *c, int acct, int ip, int64_t login, int64_t until, int ns, int64_t *nsess)
+static int64_t successes_from(cctx *c, int acct, int ip, int login, int64_t until, int ns, int64_t *nsess)
 {
 	const ms_fdata *d = c->d;
 	int64_t n = 0;
 	ROWS_OF(d, ip) {
-		if (d->kind[r] == 4 && d->acct[r] == acct && (d->flag[r] & MS_EV_TS) && d->ts[r] >= login &&
+		if (at >= login && d->kind[r] == 4 && d->acct[r] == acct && (d->flag[r] & MS_EV_TS) &&
 		    d->ts[r] < until) {
 			n++;
 			if (d->flag[r] & MS_EV_SESS)
@@ -234,9 +252,10 @@ typedef struct {
 	int64_t spray_t;        /* the login's sprayed password's first failure elsewhere */
 } signals;
 
-/* a login judged: the signals that came before it, its failures and confidence */
+/* a login judged (its time, and its place): the signals that came before it, its failures and confidence */
 typedef struct {
 	int64_t login;
+	int login_at;
 	const char *attack;
 	int target, sprayed;
 	before b;
@@ -245,18 +264,20 @@ typedef struct {
 	ms_confidence conf;
 } verdict;
 
-/* The verdict on U's login from X at `login`: 0 when it is no compromise. */
-static int judge(cctx *c, const pair *p, const signals *sg, int64_t login, verdict *v)
+/* The verdict on U's login from X (the row at place login_at): 0 when it is no compromise. */
+static int judge(cctx *c, const pair *p, const signals *sg, int login_at, verdict *v)
 {
 	const ms_fdata *d = c->d;
 	const ms_find_opts *o = c->o;
+	int64_t login = d->ts[d->by_ip[login_at]];
 	memset(v, 0, sizeof *v);
 	v->login = login;
+	v->login_at = login_at;
 	/* an attack that began after the login says nothing about it */
 	v->attack = sg->attack && sg->attack_t <= login ? sg->attack : NULL;
 	v->target = sg->target_t <= login;
 	v->sprayed = sg->spray_t <= login;
-	v->fsess = failures_before(c, p->acct, p->ip, login, &v->b);
+	v->fsess = failures_before(c, p->acct, p->ip, login_at, &v->b);
 	/* SEMANTICS: after a failure from X for U or for an unknown account, or
 	 * after X took part in an attack on other accounts.  Failures on other
 	 * named accounts alone are no attack (one site's typo on localhost, then
@@ -266,7 +287,7 @@ static int judge(cctx *c, const pair *p, const signals *sg, int64_t login, verdi
 		return 0;
 	/* for a login naming no account: earlier such logins from X (a phone
 	 * that only checks in) make X a known location as named ones do */
-	v->history = history_before(d, p->acct, p->ip, v->b.nb ? v->b.first : login);
+	v->history = history_before(d, p->acct, p->ip, v->b.nb ? v->b.first_at : login_at);
 	/* docs/findings.md.  An address with an attack finding of its own, or
 	 * 10+ failures on U, is an attacker even where U had logged in before;
 	 * at such a known location the weaker signs (one failure on an account
@@ -304,18 +325,16 @@ static int other_failure(cctx *c, int acct, int ip, int64_t *t)
 		int a = d->acct[r];
 		if (d->kind[r] != 4 || a < 0 || !(d->flag[r] & MS_EV_TS))
 			continue;
-		if (c->ostamp[a] != stamp) {
+		if (c->ostamp[a] != stamp) { /* the first, in log order */
 			c->ostamp[a] = stamp;
-			c->o_login[a] = d->ts[r];
+			c->o_login[a] = at;
 			c->o_before[a] = 0;
-		} else if (d->ts[r] < c->o_login[a]) {
-			c->o_login[a] = d->ts[r];
 		}
 	}
 	ROWS_OF(d, ip) {
 		int a = d->acct[r];
 		if (d->kind[r] == 1 && a >= 0 && c->ostamp[a] == stamp && (d->flag[r] & MS_EV_TS) &&
-		    d->ts[r] < c->o_login[a])
+		    at < c->o_login[a])
 			c->o_before[a]++;
 	}
 	ROWS_OF(d, ip) {
@@ -323,7 +342,7 @@ static int other_failure(cctx *c, int acct, int ip, int64_t *t)
 		if (d->kind[r] != 1 || !(d->flag[r] & MS_EV_TS) || (acct >= 0 && a == acct))
 			continue;
 		if (a >= 0 && (!(d->flag[r] & MS_EV_FOREIGN) ||
-			       (c->ostamp[a] == stamp && d->ts[r] < c->o_login[a] && c->o_before[a] <= 2)))
+			       (c->ostamp[a] == stamp && at < c->o_login[a] && c->o_before[a] <= 2)))
 			continue; /* a typo */
 		if (!any || d->ts[r] < *t) {
 			*t = d->ts[r];
@@ -345,7 +364,8 @@ static int assess(cctx *c, const pair *p, int pi)
 {
 	const ms_fdata *d = c->d;
 	const ms_find_opts *o = c->o;
-	int64_t ff = 0, login = 0, until = ms_q_until(d->q), t = 0;
+	int64_t until = ms_q_until(d->q), t = 0, login = 0;
+	int ff = 0, login_at = 0;
 	char ip[64];
 	snprintf(ip, sizeof ip, "%s", p->ip_text);
 	signals sg = { .attack = attack_of(c->attackers, ip), .attack_t = INT64_MAX, .target_t = INT64_MAX,
@@ -365,8 +385,10 @@ static int assess(cctx *c, const pair *p, int pi)
 		sg.spray_t = INT64_MAX;
 
 	verdict v, v2;
-	int have = first_failure(d, p->acct, p->ip, until, &ff) && first_success_after(d, p->acct, p->ip, ff, &login);
-	int ok = have && judge(c, p, &sg, login, &v);
+	int have = first_failure(d, p->acct, p->ip, until, &ff) && first_success_after(d, p->acct, p->ip, ff, &login_at);
+	int ok = have && judge(c, p, &sg, login_at, &v);
+	if (have)
+		login = d->ts[d->by_ip[login_at]];
 	/* the earliest sign that came after that login (or at all, without one) */
 	int64_t later = INT64_MAX;
 	if (sg.attack_t < later && (!have || sg.attack_t > login))
@@ -375,15 +397,16 @@ static int assess(cctx *c, const pair *p, int pi)
 		later = sg.target_t;
 	if (sg.spray_t < later && (!have || sg.spray_t > login))
 		later = sg.spray_t;
-	int64_t l2;
-	if (later != INT64_MAX && first_success_after(d, p->acct, p->ip, later, &l2) && judge(c, p, &sg, l2, &v2) &&
-	    (!ok || v2.conf > v.conf)) {
-		login = l2;
+	int l2;
+	if (later != INT64_MAX && first_success_after(d, p->acct, p->ip, first_at(d, p->ip, later), &l2) &&
+	    judge(c, p, &sg, l2, &v2) && (!ok || v2.conf > v.conf)) {
+		login_at = l2;
+		login = v2.login;
 		ok = 1;
 	}
 	if (!ok)
 		return 0;
-	judge(c, p, &sg, login, &v); /* again: failures_before() left c->sess for successes_from() */
+	judge(c, p, &sg, login_at, &v); /* again: failures_before() left c->sess for successes_from() */
 	if (v.conf == MS_CONF_LOW && !o->include_low)
 		return 0;
 	const char *attack = v.attack;
@@ -409,11 +432,12 @@ static int assess(cctx *c, const pair *p, int pi)
 	f->ips = 1;
 	f->first = b.nb ? b.first : login;
 	int64_t nsess = 0;
-	f->successes = successes_from(c, p->acct, p->ip, login, until, fsess, &nsess);
+	f->successes = successes_from(c, p->acct, p->ip, login_at, until, fsess, &nsess);
 	f->sessions = nsess; /* a failure and the login in one session are one session */
 	f->last = login;
 	c->pend[c->npend++] = (pending){ .fi = c->out->n - 1, .pi = pi, .acct = p->acct, .ip = p->ip,
 					 .acct_id = p->acct >= 0 ? ms_fkeys_id(&d->accts, p->acct) : 0, .login = login,
+					 .login_at = login_at,
 					 .on_u = b.on_u,
 					 .unnamed = b.unnamed, .others = b.others, .history = history,
 					 .attack = attack, .target = target, .sprayed = sprayed };
@@ -530,7 +554,7 @@ static int evidence(cctx *c, ms_finding *f, const pending *p)
 	ROWS_OF(d, p->ip) {
 		if (d->kind[r] == 4 && d->acct[r] == p->acct && (d->flag[r] & MS_EV_IN))
 			ms_fev_keep(ok, &nok, 3, d->ts[r], r, 0);
-		else if (d->kind[r] == 1 && (d->flag[r] & MS_EV_TS) && d->ts[r] <= p->login)
+		else if (d->kind[r] == 1 && (d->flag[r] & MS_EV_TS) && at < p->login_at)
 			ms_fev_keep(fail, &nfail, MS_F_EVIDENCE_MAX + 1, d->ts[r], r, 1);
 	}
 	if (ms_fdata_evidence(d, f, ok, nok, c->err, c->errlen) ||

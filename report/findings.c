@@ -308,7 +308,22 @@ static const char *sql_auth_bounds = "SELECT (SELECT min(id) FROM auth_events), 
  * rowid; an aggregate cannot ask for ORDER BY id) */
 static const char *sql_auth_all =
 	"SELECT count(ms_row(id, session_id, ts, ip_id, account_id, kind, account_src, user_unknown, pw_len,"
-	" decode_truncated, pw_hmac)) FROM auth_events NOT INDEXED";
+	" decode_truncated, pw_hmac, source_id, line)) FROM auth_events NOT INDEXED";
+
+/*
+ * Where an event's line is in the log, for the order of lines of the same
+ * second: (source_id, line) in one integer (docs/schema.md promises no
+ * order of the ids); 0 when either is NULL.
+ */
+static int64_t log_pos(sqlite3_value *src, sqlite3_value *line)
+{
+	int64_t s = sqlite3_value_int64(src), l = sqlite3_value_int64(line);
+	if (sqlite3_value_type(src) == SQLITE_NULL || sqlite3_value_type(line) == SQLITE_NULL)
+		return 0;
+	s = s < 0 ? 0 : s > (INT64_C(1) << 22) - 1 ? (INT64_C(1) << 22) - 1 : s;
+	l = l < 0 ? 0 : l > (INT64_C(1) << 40) - 1 ? (INT64_C(1) << 40) - 1 : l;
+	return s << 40 | l;
+}
 
 static int rows_grow(ms_fdata *d, int cap)
 {
@@ -377,6 +392,7 @@ typedef struct {
 	int cap, pwcap;
 	id_col ipc, acc;
 	int64_t since, until;
+	int64_t *pos;           /* per row: log_pos(), until group_by_ip() has used it */
 } auth_scan;
 
 /* one row of sql_auth_all (its values a) into the arrays */
@@ -431,7 +447,10 @@ static void auth_scan_row(sqlite3_context *cx, void *user, int argc, sqlite3_val
 	ms_fdata *d = a->d;
 	(void)argc;
 	if (d->n == a->cap) {
-		if (a->cap > INT32_MAX / 2 || rows_grow(d, a->cap * 2)) {
+		int64_t *np = a->cap > INT32_MAX / 2 ? NULL : realloc(a->pos, (size_t)a->cap * 2 * sizeof *np);
+		if (np)
+			a->pos = np;
+		if (!np || rows_grow(d, a->cap * 2)) {
 			sqlite3_result_error_nomem(cx);
 			return;
 		}
@@ -441,10 +460,11 @@ static void auth_scan_row(sqlite3_context *cx, void *user, int argc, sqlite3_val
 		sqlite3_result_error_nomem(cx);
 		return;
 	}
+	a->pos[d->n] = log_pos(v[11], v[12]);
 	d->n++;
 }
 
-static int scan_auth(ms_fdata *d, char *err, size_t errlen)
+static int scan_auth(ms_fdata *d, int64_t **pos, char *err, size_t errlen)
 {
 	auth_scan a = { .d = d, .ipc = { .max = -1 }, .acc = { .max = -1 } };
 	int rc;
@@ -453,11 +473,14 @@ static int scan_auth(ms_fdata *d, char *err, size_t errlen)
 	a.until = ms_q_until(d->q);
 	if (a.cap < 0)
 		return -1;
-	if (rows_grow(d, a.cap)) {
+	a.pos = malloc((size_t)a.cap * sizeof *a.pos);
+	*pos = a.pos;
+	if (!a.pos || rows_grow(d, a.cap)) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
 	rc = ms_q_scan_rows(d->q->db, d->q, sql_auth_all, NULL, auth_scan_row, &a, err, errlen);
+	*pos = a.pos;
 	if (rc == 0 && (ids_finish(&a.ipc, d->ip, d->n, &d->ips) || ids_finish(&a.acc, d->acct, d->n, &d->accts))) {
 		snprintf(err, errlen, "out of memory");
 		rc = -1;
@@ -469,10 +492,52 @@ static int scan_auth(ms_fdata *d, char *err, size_t errlen)
 	return rc;
 }
 
-/* the rows of each address together, in id order (a counting sort) */
-static int group_by_ip(ms_fdata *d)
+/* an address's row in log order: (time, place in the log, id); no time last */
+typedef struct {
+	int64_t ts, pos;
+	int32_t row;
+	uint8_t no_ts;
+} log_key;
+
+static int cmp_log_key(const void *pa, const void *pb)
+{
+	const log_key *a = pa, *b = pb;
+	if (a->no_ts != b->no_ts)
+		return a->no_ts ? 1 : -1;
+	if (!a->no_ts && a->ts != b->ts)
+		return a->ts < b->ts ? -1 : 1;
+	if (!a->no_ts && a->pos != b->pos)
+		return a->pos < b->pos ? -1 : 1;
+	return (a->row > b->row) - (a->row < b->row);
+}
+
+/*
+ * One address's rows rows[0 .. nr) (in id order) into log order: "before"
+ * in the detectors is this order (docs/semantics.md: lines of the same
+ * second keep the order syslog wrote them in).  Nearly
+ * every address is in that order already: checked first.
+ */
+static void log_order(const ms_fdata *d, const int64_t *pos, int32_t *rows, int nr, log_key *tmp)
+{
+	int sorted = 1;
+	for (int i = 0; i < nr; i++) {
+		int r = rows[i];
+		tmp[i] = (log_key){ d->ts[r], pos[r], r, !(d->flag[r] & MS_EV_TS) };
+		if (i && cmp_log_key(&tmp[i - 1], &tmp[i]) > 0)
+			sorted = 0;
+	}
+	if (sorted)
+		return;
+	qsort(tmp, (size_t)nr, sizeof *tmp, cmp_log_key);
+	for (int i = 0; i < nr; i++)
+		rows[i] = tmp[i].row;
+}
+
+/* the rows of each address together (a counting sort), each address's in log order */
+static int group_by_ip(ms_fdata *d, const int64_t *pos)
 {
 	int nip = d->ips.n;
+	log_key *tmp;
 	d->ip_start = calloc((size_t)nip + 2, sizeof *d->ip_start);
 	d->by_ip = malloc((size_t)(d->n ? d->n : 1) * sizeof *d->by_ip);
 	if (!d->ip_start || !d->by_ip)
@@ -490,26 +555,27 @@ static int group_by_ip(ms_fdata *d)
 	for (int r = 0; r < d->n; r++)
 		if (d->ip[r] >= 0)
 			d->by_ip[d->ip_start[d->ip[r] + 1]++] = r;
+	tmp = malloc((size_t)(d->ip_max_rows ? d->ip_max_rows : 1) * sizeof *tmp);
+	if (!tmp)
+		return -1;
+	for (int k = 0; k < nip; k++)
+		log_order(d, pos, d->by_ip + d->ip_start[k], d->ip_start[k + 1] - d->ip_start[k], tmp);
+	free(tmp);
 	return 0;
 }
 
 /*
  * MS_EV_FOREIGN: a failure that no earlier success of the same (address,
- * account) explains, at any time: NOT EXISTS (a success of ip_id and
- * account_id with k.ts < e.ts).  Unnamed accounts, no address and a NULL
- * time are foreign (the comparison is never true).  Per address, the first
- * success of each account, then the failures against it.
+ * account) explains, at any time: no success of ip_id and account_id
+ * before it in the log (an address's rows are in log order).  Unnamed
+ * accounts, no address and a NULL time are foreign.
  */
 static int mark_foreign(ms_fdata *d)
 {
 	int na = d->accts.n ? d->accts.n : 1;
 	int32_t *stamp = calloc((size_t)na, sizeof *stamp);
-	int64_t *first = malloc((size_t)na * sizeof *first);
-	if (!stamp || !first) {
-		free(stamp);
-		free(first);
+	if (!stamp)
 		return -1;
-	}
 	for (int r = 0; r < d->n; r++)
 		if (d->kind[r] == 1 && d->ip[r] < 0)
 			d->flag[r] |= MS_EV_FOREIGN;
@@ -518,21 +584,17 @@ static int mark_foreign(ms_fdata *d)
 		int nr = d->ip_start[k + 1] - d->ip_start[k];
 		for (int i = 0; i < nr; i++) {
 			int r = rows[i], a = d->acct[r];
-			if (d->kind[r] != 4 || a < 0 || !(d->flag[r] & MS_EV_TS))
-				continue;
-			if (stamp[a] != k + 1 || d->ts[r] < first[a])
-				first[a] = d->ts[r];
-			stamp[a] = k + 1;
-		}
-		for (int i = 0; i < nr; i++) {
-			int r = rows[i], a = d->acct[r];
-			if (d->kind[r] == 1 &&
-			    (a < 0 || stamp[a] != k + 1 || !(d->flag[r] & MS_EV_TS) || first[a] >= d->ts[r]))
+			if (!(d->flag[r] & MS_EV_TS)) {
+				if (d->kind[r] == 1)
+					d->flag[r] |= MS_EV_FOREIGN;
+			} else if (d->kind[r] == 4 && a >= 0) {
+				stamp[a] = k + 1;
+			} else if (d->kind[r] == 1 && (a < 0 || stamp[a] != k + 1)) {
 				d->flag[r] |= MS_EV_FOREIGN;
+			}
 		}
 	}
 	free(stamp);
-	free(first);
 	return 0;
 }
 
@@ -582,19 +644,23 @@ void ms_fdata_free(ms_fdata *d)
 
 int ms_fdata_load(ms_fdata *d, const ms_query *q, char *err, size_t errlen)
 {
+	int64_t *pos = NULL;
+	int rc;
 	memset(d, 0, sizeof *d);
 	d->q = q;
-	if (scan_auth(d, err, errlen) || account_names(d, err, errlen) ||
+	if (scan_auth(d, &pos, err, errlen) || account_names(d, err, errlen) ||
 	    ms_q_prepare(q->db,
 			 "SELECT src.path, e.line FROM auth_events e LEFT JOIN sources src ON src.id = e.source_id"
 			 " WHERE e.id = ?1", &d->ev_line, err, errlen) ||
-	    ms_q_prepare(q->db, "SELECT ip FROM ips WHERE id = ?1", &d->ip_text, err, errlen))
-		return -1;
-	if (group_by_ip(d) || mark_foreign(d)) {
-		snprintf(err, errlen, "out of memory");
+	    ms_q_prepare(q->db, "SELECT ip FROM ips WHERE id = ?1", &d->ip_text, err, errlen)) {
+		free(pos);
 		return -1;
 	}
-	return 0;
+	rc = group_by_ip(d, pos) || mark_foreign(d) ? -1 : 0;
+	free(pos);
+	if (rc)
+		snprintf(err, errlen, "out of memory");
+	return rc;
 }
 
 int ms_fdata_ip_text(ms_fdata *d, int64_t ip_id, char *buf, size_t cap, char *err, size_t errlen)

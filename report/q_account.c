@@ -797,38 +797,64 @@ static const ms_col scols[S__N] = {
 
 /*
  * One row per success s (kind 4) in range whose ip is a row of ips and had a
- * failure f with f.ts <= s.ts, ordered by s.ts, s.id.  Failures are those of
- * all time, whatever the range (and those with a NULL ts compare with nothing):
- *   failures_before_from_ip     failures of s's ip with f.ts <= s.ts AND f.id < s.id
- *   failures_before_on_account  failures naming s's account with f.ts <= s.ts (0 if s names none)
+ * failure f before it, ordered by s.ts, then log order.  "Before" is log
+ * order, as in findings: (ts, log_pos()), lines of the same second in the
+ * order syslog wrote them (docs/schema.md promises no order of the ids).
+ * Failures are those of all time, whatever the range (and those with a
+ * NULL ts compare with nothing):
+ *   failures_before_from_ip     failures of s's ip before s
+ *   failures_before_on_account  failures naming s's account before s (0 if s names none)
  *   first_failure               the earliest failure of s's ip
  *   session_id                  NULL shown as 0
  * The successes are read first (few) and put in that order; then the
  * failures stream by, and only those from the successes' addresses are kept.
  */
 typedef struct {
-	int64_t ts, id, session;
+	int64_t ts, pos, id, session;
 	int ip, acct, mech;         /* dense indexes of login_report's maps, ID_NULL for NULL */
 	int64_t prior_ip, prior_acct;
 } login;
 
-/* the earliest failure from an address (ts only: "EXISTS ... f.ts <= s.ts", min(f.ts)) */
+/* the earliest failure from an address, in log order */
 typedef struct {
-	int64_t ts;
+	int64_t ts, pos;
 	int any;
 } ip_first;
 
 /* a failure from an address with logins */
 typedef struct {
-	int64_t ts, id;
+	int64_t ts, pos;
 	int ip;
 } ip_fail;
 
-/* a login in a group (by account or ip), with its ts at hand for binary searches */
+/* a login in a group (by account or ip), with its place in the log at hand for binary searches */
 typedef struct {
-	int64_t ts;
+	int64_t ts, pos;
 	size_t login;               /* index into login_report.v */
 } login_ref;
+
+/*
+ * Where an event's line is in the log, for the order of lines of the same
+ * second: (source_id, line) in one integer; 0 when either is NULL (as
+ * report/findings.c orders them).
+ */
+static int64_t log_pos(sqlite3_value *src, sqlite3_value *line)
+{
+	int64_t s = sqlite3_value_int64(src), l = sqlite3_value_int64(line);
+	if (sqlite3_value_type(src) == SQLITE_NULL || sqlite3_value_type(line) == SQLITE_NULL)
+		return 0;
+	s = s < 0 ? 0 : s > (INT64_C(1) << 22) - 1 ? (INT64_C(1) << 22) - 1 : s;
+	l = l < 0 ? 0 : l > (INT64_C(1) << 40) - 1 ? (INT64_C(1) << 40) - 1 : l;
+	return s << 40 | l;
+}
+
+/* (ts, pos) order */
+static int cmp_at(int64_t ts1, int64_t pos1, int64_t ts2, int64_t pos2)
+{
+	if (ts1 != ts2)
+		return ts1 < ts2 ? -1 : 1;
+	return (pos1 > pos2) - (pos1 < pos2);
+}
 
 typedef struct {
 	idmap ips, accts, mechs;    /* of the in-range successes */
@@ -859,7 +885,8 @@ static void login_report_release(login_report *lr)
 }
 
 static const char *sql_successes =
-	"SELECT count(ms_row(id, ts, ip_id, account_id, session_id, mech_id)) FROM auth_events WHERE +kind = 4";
+	"SELECT count(ms_row(id, ts, ip_id, account_id, session_id, mech_id, source_id, line)) FROM auth_events"
+	" WHERE +kind = 4";
 
 /* the in-range successes with an ip; the unary + keeps SQLite on a plain scan whatever the indexes */
 /* what the logins report's ms_row() needs */
@@ -868,7 +895,7 @@ typedef struct {
 	login_report *lr;
 } login_scan;
 
-/* ms_row(id, ts, ip_id, account_id, session_id, mech_id) */
+/* ms_row(id, ts, ip_id, account_id, session_id, mech_id, source_id, line) */
 static void success_fn(sqlite3_context *cx, void *user, int argc, sqlite3_value **v)
 {
 	login_scan *a = user;
@@ -882,7 +909,8 @@ static void success_fn(sqlite3_context *cx, void *user, int argc, sqlite3_value 
 		return;
 	}
 	l = &lr->v[lr->n];
-	*l = (login){ sqlite3_value_int64(v[1]), sqlite3_value_int64(v[0]), sqlite3_value_int64(v[4]),
+	*l = (login){ sqlite3_value_int64(v[1]), log_pos(v[6], v[7]), sqlite3_value_int64(v[0]),
+	              sqlite3_value_int64(v[4]),
 	              col_index(v[2], &lr->ips, (void **)&lr->first, &lr->first_cap, sizeof *lr->first),
 	              col_index(v[3], &lr->accts, NULL, NULL, 0), col_index(v[5], &lr->mechs, NULL, NULL, 0), 0, 0 };
 	if (l->ip == ID_NOMEM || l->acct == ID_NOMEM || l->mech == ID_NOMEM) {
@@ -898,13 +926,12 @@ static int scan_successes(const ms_query *q, login_report *lr, char *err, size_t
 	return ms_q_scan_rows(q->db, q, sql_successes, NULL, success_fn, &a, err, errlen);
 }
 
-/* ORDER BY s.ts, s.id */
+/* ORDER BY s.ts, its place in the log, s.id */
 static int cmp_login_time(const void *pa, const void *pb)
 {
 	const login *a = pa, *b = pb;
-	if (a->ts != b->ts)
-		return a->ts < b->ts ? -1 : 1;
-	return (a->id > b->id) - (a->id < b->id);
+	int c = cmp_at(a->ts, a->pos, b->ts, b->pos);
+	return c ? c : (a->id > b->id) - (a->id < b->id);
 }
 
 /* the scan went in rowid order, nearly always time order already: sort only if it is not */
@@ -945,24 +972,24 @@ static login_ref *group_logins(const login_report *lr, int by_ip, size_t **start
 	for (size_t i = 0; i < lr->n; i++) {
 		int k = by_ip ? lr->v[i].ip : lr->v[i].acct;
 		if (k >= 0)
-			refs[pos[k]++] = (login_ref){ lr->v[i].ts, i };
+			refs[pos[k]++] = (login_ref){ lr->v[i].ts, lr->v[i].pos, i };
 	}
 	free(pos);
 	return refs;
 }
 
 /*
- * failures_before_on_account: a failure at ts counts for the logins on its
- * account at or after ts, a suffix of the account's logins in time order: it
+ * failures_before_on_account: a failure at (ts, pos) counts for the logins
+ * on its account after it, a suffix of the account's logins in log order: it
  * adds one at the first of them (prior_acct is a difference array until
  * sum_prior_on_account()).
  */
-static void fail_on_account(login_report *lr, int acct, int64_t ts)
+static void fail_on_account(login_report *lr, int acct, int64_t ts, int64_t pos)
 {
 	size_t lo = lr->acct_start[acct], hi = lr->acct_start[acct + 1];
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		if (lr->by_acct[mid].ts < ts)
+		if (cmp_at(lr->by_acct[mid].ts, lr->by_acct[mid].pos, ts, pos) < 0)
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -984,30 +1011,30 @@ static void sum_prior_on_account(login_report *lr)
 }
 
 static const char *sql_failures =
-	"SELECT count(ms_row(id, ts, ip_id, account_id)) FROM auth_events WHERE +kind = 1";
+	"SELECT count(ms_row(id, ts, ip_id, account_id, source_id, line)) FROM auth_events WHERE +kind = 1";
 
 /* one failure (with a ts): for the logins on its account, and kept if from one of their addresses */
 static int failure_row(login_report *lr, sqlite3_value **v)
 {
-	int64_t ts = sqlite3_value_int64(v[1]);
+	int64_t ts = sqlite3_value_int64(v[1]), pos = log_pos(v[4], v[5]);
 	int ip = -1, acct = -1;
 	if (sqlite3_value_type(v[3]) != SQLITE_NULL)
 		acct = idmap_find(&lr->accts, sqlite3_value_int64(v[3]));
 	if (acct >= 0)
-		fail_on_account(lr, acct, ts);
+		fail_on_account(lr, acct, ts, pos);
 	if (sqlite3_value_type(v[2]) != SQLITE_NULL)
 		ip = idmap_find(&lr->ips, sqlite3_value_int64(v[2]));
 	if (ip < 0)
 		return 0;
-	if (!lr->first[ip].any || ts < lr->first[ip].ts)
-		lr->first[ip] = (ip_first){ ts, 1 };
+	if (!lr->first[ip].any || cmp_at(ts, pos, lr->first[ip].ts, lr->first[ip].pos) < 0)
+		lr->first[ip] = (ip_first){ ts, pos, 1 };
 	if (reserve((void **)&lr->fails, lr->nfails, &lr->fails_cap, sizeof *lr->fails))
 		return -1;
-	lr->fails[lr->nfails++] = (ip_fail){ ts, sqlite3_value_int64(v[0]), ip };
+	lr->fails[lr->nfails++] = (ip_fail){ ts, pos, ip };
 	return 0;
 }
 
-/* ms_row(id, ts, ip_id, account_id) */
+/* ms_row(id, ts, ip_id, account_id, source_id, line) */
 static void failure_fn(sqlite3_context *cx, void *user, int argc, sqlite3_value **v)
 {
 	login_report *lr = user;
@@ -1024,7 +1051,7 @@ static int scan_failures(const ms_query *q, login_report *lr, char *err, size_t 
 	return 0;
 }
 
-/* keeps (in order) the logins from an address with a failure at or before them that is a row of ips */
+/* keeps (in order) the logins from an address with a failure before them that is a row of ips */
 static int keep_logins(const ms_query *q, login_report *lr, char *err, size_t errlen)
 {
 	unsigned char *want = zalloc((size_t)lr->ips.n, 1);
@@ -1042,7 +1069,8 @@ static int keep_logins(const ms_query *q, login_report *lr, char *err, size_t er
 	free(want);
 	for (size_t i = 0; i < lr->n; i++) {
 		const login *l = &lr->v[i];
-		if (lr->first[l->ip].any && lr->first[l->ip].ts <= l->ts && name_of(&lr->ip_names, l->ip))
+		const ip_first *f = &lr->first[l->ip];
+		if (f->any && cmp_at(f->ts, f->pos, l->ts, l->pos) <= 0 && name_of(&lr->ip_names, l->ip))
 			lr->v[n++] = *l;
 	}
 	lr->n = n;
@@ -1073,33 +1101,22 @@ out:
 	return rc;
 }
 
+/* by ip, then log order */
 static int cmp_ip_fail(const void *pa, const void *pb)
 {
 	const ip_fail *a = pa, *b = pb;
 	if (a->ip != b->ip)
 		return a->ip < b->ip ? -1 : 1;
-	return (a->id > b->id) - (a->id < b->id);
+	return cmp_at(a->ts, a->pos, b->ts, b->pos);
 }
 
-/* a failure's ts and its rank by id among its address's failures */
-typedef struct {
-	int64_t ts;
-	size_t rank;
-} ts_rank;
-
-static int cmp_ts_rank(const void *pa, const void *pb)
-{
-	const ts_rank *a = pa, *b = pb;
-	return (a->ts > b->ts) - (a->ts < b->ts);
-}
-
-/* how many of f[0..n), sorted by id, have an id below id */
-static size_t count_id_lt(const ip_fail *f, size_t n, int64_t id)
+/* how many of f[0..n), in log order, are at or before (ts, pos): before it (a login is no failure line) */
+static size_t count_before(const ip_fail *f, size_t n, int64_t ts, int64_t pos)
 {
 	size_t lo = 0, hi = n;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		if (f[mid].id < id)
+		if (cmp_at(f[mid].ts, f[mid].pos, ts, pos) <= 0)
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -1107,54 +1124,15 @@ static size_t count_id_lt(const ip_fail *f, size_t n, int64_t id)
 	return lo;
 }
 
-/* Fenwick tree bit[1..n] over ranks 0..n-1: add one at a rank; how many were added below rank r */
-static void bit_add(size_t *bit, size_t n, size_t rank)
-{
-	for (size_t i = rank + 1; i <= n; i += i & -i)
-		bit[i]++;
-}
-
-static size_t bit_count(const size_t *bit, size_t r)
-{
-	size_t c = 0;
-	for (size_t i = r; i > 0; i -= i & -i)
-		c += bit[i];
-	return c;
-}
-
-/*
- * failures_before_from_ip for the logins l[0..nl) of one ip, in time order,
- * from its failures f[0..nf) in id order.  It counts the failures with
- * f.ts <= s.ts AND f.id < s.id: both conditions, which is not (ts, id) order,
- * as a failure logged earlier may have a higher id.  A sweep in ts order adds
- * each failure with f.ts <= s.ts to a Fenwick tree at its rank by id, then
- * counts those added with a rank below the first id >= s.id.
- */
-static void prior_from_ip_one(login *v, const login_ref *l, size_t nl, const ip_fail *f, size_t nf, ts_rank *by_ts,
-                              size_t *bit)
-{
-	size_t added = 0;
-	for (size_t x = 0; x < nf; x++)
-		by_ts[x] = (ts_rank){ f[x].ts, x };
-	qsort(by_ts, nf, sizeof *by_ts, cmp_ts_rank);
-	memset(bit, 0, (nf + 1) * sizeof *bit);
-	for (size_t i = 0; i < nl; i++) {
-		login *s = &v[l[i].login];
-		while (added < nf && by_ts[added].ts <= s->ts)
-			bit_add(bit, nf, by_ts[added++].rank);
-		s->prior_ip = (int64_t)bit_count(bit, count_id_lt(f, nf, s->id));
-	}
-}
-
+/* failures_before_from_ip of every login, from the failures of its address in log order */
 static int prior_from_ip(login_report *lr)
 {
 	size_t *start = NULL, f = 0;
 	login_ref *by_ip = group_logins(lr, 1, &start);
-	ts_rank *by_ts = zalloc(lr->nfails, sizeof *by_ts);
-	size_t *bit = zalloc(lr->nfails + 1, sizeof *bit);
-	int rc = -1;
-	if (!by_ip || !by_ts || !bit)
-		goto out;
+	if (!by_ip) {
+		free(start);
+		return -1;
+	}
 	if (lr->nfails > 1)
 		qsort(lr->fails, lr->nfails, sizeof *lr->fails, cmp_ip_fail);
 	for (int k = 0; k < lr->ips.n; k++) {
@@ -1163,20 +1141,15 @@ static int prior_from_ip(login_report *lr)
 			f++;
 		for (f1 = f; f1 < lr->nfails && lr->fails[f1].ip == k; f1++)
 			;
-		if (f1 > f) /* lr->fails is NULL when there are none */
-			prior_from_ip_one(lr->v, by_ip + start[k], start[k + 1] - start[k], lr->fails + f, f1 - f, by_ts,
-			                  bit);
-		else
-			for (size_t i = start[k]; i < start[k + 1]; i++)
-				lr->v[by_ip[i].login].prior_ip = 0;
+		for (size_t i = start[k]; i < start[k + 1]; i++) {
+			login *s1 = &lr->v[by_ip[i].login];
+			/* lr->fails is NULL when there are none */
+			s1->prior_ip = f1 > f ? (int64_t)count_before(lr->fails + f, f1 - f, s1->ts, s1->pos) : 0;
+		}
 	}
-	rc = 0;
-out:
 	free(start);
 	free(by_ip);
-	free(by_ts);
-	free(bit);
-	return rc;
+	return 0;
 }
 
 static void fill_login_row(ms_table *t, int r, const login_report *lr, const login *l)
