@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "report.h"
+#include "findings.h"
 
 enum { K_FAIL = 1, K_OK = 4 };                  /* auth_events.kind: failure, success */
 enum { ID_NULL = -1, ID_NOMEM = -2 };           /* col_index() besides an index */
@@ -361,8 +362,10 @@ enum { TOP_IPS = 10 };
 /*
  * auth_failures counts smtpd failure lines only (SEMANTICS); plesk_saslauthd /
  * Dovecot lines that could not be joined to one are shown apart as
- * backend_failures.  compromised: a success (in range) from an address that
- * had failed before it, on this or any account (SEMANTICS "compromise").
+ * backend_failures.  compromised: `findings` (its default options) has a
+ * compromise finding on the account, of any confidence: the one rule of
+ * SEMANTICS "compromise" (a failure for it or for an unknown account, or
+ * the address's part in an attack), not a second reading of it.
  * exists: a success for the account was ever seen (whatever the range).
  *
  * An account is listed if it has an in-range failure or success (kind 1 or
@@ -377,16 +380,10 @@ typedef struct {
 	int64_t dov_auth, dov_login; /* in-range Dovecot failures: auth-process lines, login-process attempts */
 	int last;               /* its latest attempt with an ip: acct_report.att[last - 1], 0 = none */
 	int listed;             /* any in-range failure, success or backend failure */
-	int comp;               /* an in-range success (ip not NULL) after a failure from its ip */
+	int comp;               /* a compromise finding names it */
 	int exists;             /* any success ever */
 	unsigned learned;       /* learned_bit()s of its in-range auth and backend rows, any kind */
 } acct_agg;
-
-/* the earliest failure from one address, (ts, id) order: of all time, whatever the account */
-typedef struct {
-	int64_t ts, id;
-	int any;
-} first_fail;
 
 /* an in-range failure or success with an ip, chained to the previous one of its account */
 typedef struct {
@@ -394,19 +391,11 @@ typedef struct {
 	int prev;               /* as acct_agg.last */
 } attempt;
 
-/* a success not (yet) seen to follow a failure from its ip: checked again after the scan */
-typedef struct {
-	int64_t ts, id;
-	int acct, ip;
-} pending;
-
 typedef struct {
 	idmap ips, accts;
-	first_fail *ff;         /* per ip */
 	acct_agg *agg;          /* per account */
 	attempt *att;           /* for ip_count and top_ips, 8 bytes each: less than any map of (account, ip) */
-	pending *pend;
-	size_t ff_cap, agg_cap, natt, att_cap, npend, pend_cap;
+	size_t agg_cap, natt, att_cap;
 	names acct_names, ip_names;
 } acct_report;
 
@@ -414,10 +403,8 @@ static void acct_report_release(acct_report *ar)
 {
 	idmap_release(&ar->ips);
 	idmap_release(&ar->accts);
-	free(ar->ff);
 	free(ar->agg);
 	free(ar->att);
-	free(ar->pend);
 	names_release(&ar->acct_names);
 	names_release(&ar->ip_names);
 }
@@ -439,35 +426,12 @@ static unsigned learned_bit(int is_null, int64_t src)
 	return 1u << src;
 }
 
-/* "EXISTS a failure f of the ip with (f.ts < ts OR (f.ts = ts AND f.id < id))" */
-static int fails_before(const first_fail *f, int64_t ts, int64_t id)
-{
-	return f->any && (f->ts < ts || (f->ts == ts && f->id < id));
-}
-
 static int add_ip_attempt(acct_report *ar, int acct, int ip)
 {
 	if (ar->natt == INT32_MAX || reserve((void **)&ar->att, ar->natt, &ar->att_cap, sizeof *ar->att))
 		return -1;
 	ar->att[ar->natt++] = (attempt){ ip, ar->agg[acct].last };
 	ar->agg[acct].last = (int)ar->natt;
-	return 0;
-}
-
-/*
- * compromised, as the rows stream by: a failure only ever makes an ip's
- * first failure earlier, so a success already after it stays so; the others
- * wait for the end of the scan.
- */
-static int check_compromise(acct_report *ar, int acct, int ip, int64_t ts, int64_t id)
-{
-	if (ar->agg[acct].comp || fails_before(&ar->ff[ip], ts, id)) {
-		ar->agg[acct].comp = 1;
-		return 0;
-	}
-	if (reserve((void **)&ar->pend, ar->npend, &ar->pend_cap, sizeof *ar->pend))
-		return -1;
-	ar->pend[ar->npend++] = (pending){ ts, id, acct, ip };
 	return 0;
 }
 
@@ -488,30 +452,20 @@ static int add_attempt(acct_report *ar, sqlite3_value **v, int kind, int acct, i
 	} else {
 		g->ok++;
 	}
-	if (ip < 0)
-		return 0;
-	if (add_ip_attempt(ar, acct, ip))
-		return -1;
-	return kind == K_OK ? check_compromise(ar, acct, ip, ts, sqlite3_value_int64(v[0])) : 0;
+	return ip < 0 ? 0 : add_ip_attempt(ar, acct, ip);
 }
 
 static const char *sql_auth_acct =
 	"SELECT count(ms_row(id, ts, kind, ip_id, account_id, account_src, user_unknown)) FROM auth_events";
 
-/* one auth_events row: first failures per ip (all of them), then what concerns its account */
+/* one auth_events row: what concerns its account */
 static int auth_row(const ms_query *q, acct_report *ar, sqlite3_value **v)
 {
 	int64_t kind = sqlite3_value_int64(v[2]);
-	int ip = col_index(v[3], &ar->ips, (void **)&ar->ff, &ar->ff_cap, sizeof *ar->ff);
 	int acct = col_index(v[4], &ar->accts, (void **)&ar->agg, &ar->agg_cap, sizeof *ar->agg);
+	int ip = acct < 0 ? ID_NULL : col_index(v[3], &ar->ips, NULL, NULL, 0);
 	if (ip == ID_NOMEM || acct == ID_NOMEM)
 		return -1;
-	if (kind == K_FAIL && ip >= 0 && sqlite3_value_type(v[1]) != SQLITE_NULL) {
-		first_fail *f = &ar->ff[ip];
-		int64_t ts = sqlite3_value_int64(v[1]), id = sqlite3_value_int64(v[0]);
-		if (!fails_before(f, ts, id))
-			*f = (first_fail){ ts, id, 1 };
-	}
 	if (acct < 0)
 		return 0;
 	if (kind == K_OK)
@@ -539,12 +493,38 @@ static void auth_fn(sqlite3_context *cx, void *user, int argc, sqlite3_value **v
 static int scan_auth(const ms_query *q, acct_report *ar, char *err, size_t errlen)
 {
 	acct_scan a = { q, ar };
-	if (ms_q_scan_rows(q->db, q, sql_auth_acct, NULL, auth_fn, &a, err, errlen))
+	return ms_q_scan_rows(q->db, q, sql_auth_acct, NULL, auth_fn, &a, err, errlen);
+}
+
+/*
+ * compromised: the accounts of the compromise findings, found as `findings`
+ * finds them (its default thresholds, every confidence), by name: the
+ * findings' accounts are names of the accounts table, as the rows' are.
+ */
+static int mark_compromised(const ms_query *q, acct_report *ar, char *err, size_t errlen)
+{
+	ms_find_opts o;
+	ms_findings f;
+	ms_strmap comp;
+	int rc = 0;
+	int64_t v;
+	ms_find_opts_default(&o);
+	if (ms_findings_run(q, &o, &f, err, errlen))
 		return -1;
-	for (size_t i = 0; i < ar->npend; i++)
-		if (fails_before(&ar->ff[ar->pend[i].ip], ar->pend[i].ts, ar->pend[i].id))
-			ar->agg[ar->pend[i].acct].comp = 1;
-	return 0;
+	ms_strmap_init(&comp);
+	for (int i = 0; i < f.n && !rc; i++)
+		if (f.v[i].type == MS_F_COMPROMISE && f.v[i].account)
+			rc = ms_strmap_put(&comp, f.v[i].account, strlen(f.v[i].account), 1);
+	for (int k = 0; k < ar->accts.n && !rc && comp.n; k++) {
+		const char *name = ar->agg[k].listed ? name_of(&ar->acct_names, k) : NULL;
+		if (name)
+			ar->agg[k].comp = ms_strmap_get(&comp, name, (size_t)ar->acct_names.nlen[k], &v);
+	}
+	if (rc)
+		snprintf(err, errlen, "out of memory");
+	ms_strmap_release(&comp);
+	ms_findings_free(&f);
+	return rc;
 }
 
 static const char *sql_backend =
@@ -770,7 +750,7 @@ ms_table *ms_report_by_account(const ms_query *q, char *err, size_t errlen)
 	acct_report ar = { 0 };
 	ms_table *t = NULL;
 	if (scan_auth(q, &ar, err, errlen) || scan_backend(q, &ar, err, errlen)
-	    || load_acct_names(q, &ar, err, errlen))
+	    || load_acct_names(q, &ar, err, errlen) || mark_compromised(q, &ar, err, errlen))
 		goto out;
 	t = acct_table(&ar);
 	if (!t)
