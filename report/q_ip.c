@@ -48,6 +48,12 @@ static const char *sql_auth =
 	"SELECT count(ms_row(ip_id, kind, ts, account_id, account_src, mech_id)) FROM auth_events";
 static const char *sql_postscreen = "SELECT count(ms_row(ip_id, start_ts, end_ts)) FROM postscreen";
 static const char *sql_rejects = "SELECT count(ms_row(ip_id, ts, ts)) FROM rejects";
+/* sessions and postscreen conversations that began before --since and ended in the
+ * range (ms_q_scan_rows() adds the range on end_ts; ?1 is --since) */
+static const char *sql_sessions_tail =
+	"SELECT count(ms_row(ip_id, end_ts, end_ts)) FROM sessions WHERE +start_ts < ?1";
+static const char *sql_postscreen_tail =
+	"SELECT count(ms_row(ip_id, end_ts, end_ts)) FROM postscreen WHERE +start_ts < ?1";
 
 typedef struct {
 	int64_t sess, orphan, fail, ok, err, rej, ps;
@@ -244,7 +250,9 @@ static int v_null(sqlite3_value *v) { return sqlite3_value_type(v) == SQLITE_NUL
 /* An address was seen from first until last (if not NULL).  A session or
  * postscreen conversation that started in the range but ended after it was
  * last seen in the range at its start, as far as the table knows (the
- * range holds only events in [since, until), reports.md). */
+ * range holds only events in [since, until), reports.md); one that began
+ * before the range and ended in it, at its end (its last line: the tail
+ * scans pass it as both). */
 static void widen(int *seen, int64_t *first, int64_t *last, int64_t from, sqlite3_value *last_v, int64_t until)
 {
 	*seen = 1;
@@ -325,10 +333,27 @@ static void sess_rej_row(sqlite3_context *cx, void *user, int argc, sqlite3_valu
 	g->rej++;
 }
 
-/* sessions, then rejects: the two scans of this thread (the other has auth events and postscreen) */
+/* ms_row(ip_id, end_ts, end_ts) of a session that began before --since and ended in the range:
+ * its end is a line of the address in the range (first_seen, last_seen), nothing else of it counts */
+static void sess_tail_row(sqlite3_context *cx, void *user, int argc, sqlite3_value **v)
+{
+	sess_job *j = user;
+	(void)cx;
+	(void)argc;
+	int ip = ref_of(&j->c->ips, v[0]);
+	if (ip < 0 || v_null(v[1]))
+		return;
+	sess_agg *g = &j->agg[ip];
+	widen(&g->seen, &g->first, &g->last, sqlite3_value_int64(v[1]), v[2], ms_q_until(j->c->q));
+}
+
+/* sessions (and with --since, the ends of those that began before it), then rejects: the
+ * scans of this thread (the other has auth events and postscreen) */
 static int scan_sessions(sess_job *j)
 {
 	return ms_q_scan_rows(j->db, j->c->q, sql_sessions, "start_ts", sess_row, j, j->err, sizeof j->err) ||
+	       (j->c->q->since > 0 &&
+		ms_q_scan_rows(j->db, j->c->q, sql_sessions_tail, "end_ts", sess_tail_row, j, j->err, sizeof j->err)) ||
 	       ms_q_scan_rows(j->db, j->c->q, sql_rejects, "ts", sess_rej_row, j, j->err, sizeof j->err);
 }
 
@@ -395,6 +420,20 @@ static void ps_row(sqlite3_context *cx, void *user, int argc, sqlite3_value **v)
 	ip_agg *g = &c->agg[ip];
 	widen(&g->seen, &g->first, &g->last, sqlite3_value_int64(v[1]), v[2], ms_q_until(c->q));
 	g->ps++;
+}
+
+/* ms_row(ip_id, end_ts, end_ts) of a postscreen conversation that began before --since and
+ * ended in the range: as sess_tail_row() */
+static void ps_tail_row(sqlite3_context *cx, void *user, int argc, sqlite3_value **v)
+{
+	ip_ctx *c = user;
+	(void)cx;
+	(void)argc;
+	int ip = ref_of(&c->ips, v[0]);
+	if (ip < 0 || v_null(v[1]))
+		return;
+	ip_agg *g = &c->agg[ip];
+	widen(&g->seen, &g->first, &g->last, sqlite3_value_int64(v[1]), v[2], ms_q_until(c->q));
 }
 
 
@@ -908,7 +947,9 @@ static int scan_all(ip_ctx *c, char *err, size_t errlen)
 		j.rc = j.scan_rc != 0 ? j.scan_rc : sess_lists(&j);
 	}
 	rc = ms_q_scan_rows(c->q->db, c->q, sql_auth, "ts", auth_row, c, err, errlen) ||
-	     ms_q_scan_rows(c->q->db, c->q, sql_postscreen, "start_ts", ps_row, c, err, errlen);
+	     ms_q_scan_rows(c->q->db, c->q, sql_postscreen, "start_ts", ps_row, c, err, errlen) ||
+	     (c->q->since > 0 &&
+	      ms_q_scan_rows(c->q->db, c->q, sql_postscreen_tail, "end_ts", ps_tail_row, c, err, errlen));
 	ms_q_cache_restore(c->q->db, cache);
 	if (rc == 0 && auth_lists(c) != 0) {
 		snprintf(err, errlen, "out of memory");
