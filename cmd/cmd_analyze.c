@@ -174,10 +174,13 @@ static void summary(ms_cli *cli, sqlite3 *db, int top)
 		av, 6);
 	int64_t sess = sv[0], orph = sv[1], unterm = sv[2], open = sv[3], tls = sv[4], dec = sv[5];
 	int64_t fails = av[0], errs = av[1], oks = av[2], ips = av[3], accts = av[4], inferred = av[5];
+	/* Dovecot logs one attempt twice (its auth process: 0 attempts; its login process: N),
+	 * either may be missing: the larger of the two per (account, address), so that
+	 * failures of two addresses naming no account stay two (as report --by account) */
 	int64_t backend = scalar(db, "SELECT coalesce(sum(n), 0) FROM (SELECT sum(CASE WHEN d THEN 0 ELSE attempts END)"
 				     " + max(sum(d AND attempts = 0), sum(CASE WHEN d AND attempts > 0 THEN attempts ELSE 0 END)) n"
-				     " FROM (SELECT account_id, attempts, coalesce(backend_id = (SELECT id FROM strings WHERE s = 'dovecot'), 0) d"
-				     " FROM backend_events WHERE fail = 1) GROUP BY account_id)");
+				     " FROM (SELECT account_id, ip_id, attempts, coalesce(backend_id = (SELECT id FROM strings WHERE s = 'dovecot'), 0) d"
+				     " FROM backend_events WHERE fail = 1) GROUP BY account_id, ip_id)");
 	fprintf(o, "  smtpd sessions      %lld", (long long)sess);
 	if (orph || unterm || open)
 		fprintf(o, "  (+%lld orphan; %lld unterminated; %lld still open)", (long long)orph, (long long)unterm,

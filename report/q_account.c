@@ -376,8 +376,7 @@ typedef struct {
 	int64_t fail, ok;       /* in-range failures, successes */
 	int64_t ff, lf;         /* min, max ts of those failures (when fail > 0) */
 	int64_t uu;             /* max(0, user_unknown of those and of its backend failures) */
-	int64_t backend;        /* attempts of in-range plesk_saslauthd/saslauthd failures (none joined to smtpd) */
-	int64_t dov_auth, dov_login; /* in-range Dovecot failures: auth-process lines, login-process attempts */
+	int64_t backend;        /* attempts of in-range back-end failures (none joined to smtpd): see backend_fn() */
 	int last;               /* its latest attempt with an ip: acct_report.att[last - 1], 0 = none */
 	int listed;             /* any in-range failure, success or backend failure */
 	int comp;               /* a compromise finding names it */
@@ -391,11 +390,18 @@ typedef struct {
 	int prev;               /* as acct_agg.last */
 } attempt;
 
+/* an in-range Dovecot failure of an account: its address (ip_id, null) and attempts */
+typedef struct {
+	int64_t ip, attempts;
+	int acct, ip_null;
+} dov_fail;
+
 typedef struct {
 	idmap ips, accts;
 	acct_agg *agg;          /* per account */
 	attempt *att;           /* for ip_count and top_ips, 8 bytes each: less than any map of (account, ip) */
-	size_t agg_cap, natt, att_cap;
+	dov_fail *dov;
+	size_t agg_cap, natt, att_cap, ndov, dov_cap;
 	names acct_names, ip_names;
 } acct_report;
 
@@ -405,6 +411,7 @@ static void acct_report_release(acct_report *ar)
 	idmap_release(&ar->accts);
 	free(ar->agg);
 	free(ar->att);
+	free(ar->dov);
 	names_release(&ar->acct_names);
 	names_release(&ar->ip_names);
 }
@@ -529,7 +536,7 @@ static int mark_compromised(const ms_query *q, acct_report *ar, char *err, size_
 
 static const char *sql_backend =
 	"SELECT count(ms_row(ts, account_id, fail, user_unknown, attempts,"
-	" backend_id = (SELECT id FROM strings WHERE s = 'dovecot'))) FROM backend_events";
+	" backend_id = (SELECT id FROM strings WHERE s = 'dovecot'), ip_id)) FROM backend_events";
 
 /*
  * backend_events: any in-range row teaches the account's name ("inferred");
@@ -541,9 +548,10 @@ static const char *sql_backend =
  * "auth failed, N attempts" (N), and either may be missing (a typo before a
  * login in the same connection has only the first; without auth_verbose
  * there is only the second), so an account's Dovecot attempts are the
- * larger of the two counts.
+ * larger of the two counts from each address (the attempts of two addresses
+ * are not one attempt logged twice): dovecot_attempts().
  */
-/* ms_row(ts, account_id, fail, user_unknown, attempts, is_dovecot) */
+/* ms_row(ts, account_id, fail, user_unknown, attempts, is_dovecot, ip_id) */
 static void backend_fn(sqlite3_context *cx, void *user, int argc, sqlite3_value **v)
 {
 	acct_scan *a = user;
@@ -562,21 +570,55 @@ static void backend_fn(sqlite3_context *cx, void *user, int argc, sqlite3_value 
 	if (sqlite3_value_int64(v[2]) == 1) {
 		g->listed = 1;
 		int64_t n = sqlite3_value_int64(v[4]);
-		if (!sqlite3_value_int64(v[5]))
+		if (!sqlite3_value_int64(v[5])) {
 			g->backend += n;
-		else if (n == 0)
-			g->dov_auth++;
-		else
-			g->dov_login += n;
+		} else if (reserve((void **)&ar->dov, ar->ndov, &ar->dov_cap, sizeof *ar->dov)) {
+			sqlite3_result_error_nomem(cx);
+			return;
+		} else {
+			ar->dov[ar->ndov++] = (dov_fail){ sqlite3_value_int64(v[6]), n, k, sqlite3_value_type(v[6]) == SQLITE_NULL };
+		}
 		if (sqlite3_value_int64(v[3]) > g->uu)
 			g->uu = sqlite3_value_int64(v[3]);
+	}
+}
+
+/* by account, then address (no address first) */
+static int cmp_dov(const void *pa, const void *pb)
+{
+	const dov_fail *a = pa, *b = pb;
+	if (a->acct != b->acct)
+		return a->acct < b->acct ? -1 : 1;
+	if (a->ip_null != b->ip_null)
+		return a->ip_null ? -1 : 1;
+	return (a->ip > b->ip) - (a->ip < b->ip);
+}
+
+/* the Dovecot attempts into backend: per (account, address), the larger of the auth
+ * process's lines and the login process's attempts */
+static void dovecot_attempts(acct_report *ar)
+{
+	if (ar->ndov > 1)
+		qsort(ar->dov, ar->ndov, sizeof *ar->dov, cmp_dov);
+	for (size_t i = 0, j; i < ar->ndov; i = j) {
+		int64_t auth = 0, login = 0;
+		for (j = i; j < ar->ndov && cmp_dov(&ar->dov[i], &ar->dov[j]) == 0; j++) {
+			if (ar->dov[j].attempts == 0)
+				auth++;
+			else
+				login += ar->dov[j].attempts;
+		}
+		ar->agg[ar->dov[i].acct].backend += auth > login ? auth : login;
 	}
 }
 
 static int scan_backend(const ms_query *q, acct_report *ar, char *err, size_t errlen)
 {
 	acct_scan a = { q, ar };
-	return ms_q_scan_rows(q->db, q, sql_backend, NULL, backend_fn, &a, err, errlen);
+	if (ms_q_scan_rows(q->db, q, sql_backend, NULL, backend_fn, &a, err, errlen))
+		return -1;
+	dovecot_attempts(ar);
+	return 0;
 }
 
 /* the names of the listed accounts, and of every address an account was used from */
@@ -703,7 +745,7 @@ static void fill_acct_row(ms_table *t, int r, const acct_report *ar, const acct_
 	ms_cell_bool(ms_table_cell(t, r, A_EXISTS), g->exists);
 	/* the SQL's max() was read with sqlite3_column_int(): its low 32 bits */
 	ms_cell_bool(ms_table_cell(t, r, A_UNKNOWN), (uint32_t)g->uu != 0);
-	ms_cell_int(ms_table_cell(t, r, A_BACKEND), g->backend + (g->dov_auth > g->dov_login ? g->dov_auth : g->dov_login));
+	ms_cell_int(ms_table_cell(t, r, A_BACKEND), g->backend);
 	for (int b = 0; b < LEARNED_POSITIONS; b++)
 		if (g->learned & 1u << b)
 			ms_cell_list_add(learned, ms_src_name(b));
