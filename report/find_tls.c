@@ -446,9 +446,10 @@ static int distinct_names(const char **v, int n, int max, char *buf, size_t cap)
 /*
  * What auth event row r in the range says of the decoded sessions (sid,
  * sorted): 2 it reveals a user name and password (a decoded AUTH attempt,
- * account_src = 2, or a login of a decoded session with a decoded password
- * whose name a client= line logged first), 1 it is another event of such a
- * session, 0 neither.
+ * account_src = 2, or a failure or login of a decoded session with a
+ * decoded password whose name the smtpd line logged first: a client= line,
+ * or Postfix 3.9+'s sasl_username= on a failure), 1 it is another event of
+ * such a session, 0 neither.
  */
 static int cred_row(const ms_fdata *d, int r, const int64_t *sid, int nsid)
 {
@@ -458,7 +459,9 @@ static int cred_row(const ms_fdata *d, int r, const int64_t *sid, int nsid)
 		return 2;
 	if (!(d->flag[r] & MS_EV_SESS) || !nsid || !bsearch(&d->sess[r], sid, (size_t)nsid, sizeof *sid, cmp_int64))
 		return 0;
-	return d->kind[r] == 4 && (d->flag[r] & MS_EV_PW) ? 2 : 1;
+	/* a failure or login of a decoded session with a password length: its AUTH was
+	 * decoded, also where the line's own sasl_username= (Postfix 3.9+) named the user */
+	return (d->kind[r] == 4 || d->kind[r] == 1) && (d->flag[r] & MS_EV_PW) ? 2 : 1;
 }
 
 /*
@@ -634,7 +637,8 @@ static int credentials(tls_ctx *c, ms_findings *out)
 		 "(possibly partial) password%s.%s%s%s%s%s%s%s%s",
 		 (long long)attempts, attempts == 1 ? "" : "s", (long long)nsess, nsess == 1 ? "" : "s", t1, t2,
 		 (long long)e.nacct, e.nacct == 1 ? "" : "s", (long long)e.npw, e.npw == 1 ? "" : "s",
-		 *names ? " User names tried: " : "", names, *addrs ? "; from: " : "", addrs, *names || *addrs ? "." : "",
+		 *names ? " User names tried: " : "", names, !*addrs ? "" : *names ? "; from: " : " From: ", addrs,
+		 *names || *addrs ? "." : "",
 		 *okaccts ? " Working passwords are in the log for: "
 			  : nok ? " Working passwords are in the log (for accounts the log does not name)"
 				: " None of these sessions logged in.",
