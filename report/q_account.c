@@ -420,9 +420,12 @@ static void acct_report_release(acct_report *ar)
  * The learned list came from SELECT DISTINCT account_src ... ORDER BY it,
  * each named by ms_src_name(): NULL and values below 1 sort first (named
  * "unknown"), then 1, 2, 3, then larger values ("unknown" again, which the
- * list drops as a duplicate).  One bit per position, in that order.
+ * list drops as a duplicate).  One bit per position, in that order; then
+ * "backend": a plesk_saslauthd, saslauthd or Dovecot line joined to no
+ * smtpd failure named it (not "inferred", which is a name joined to a
+ * failure by time).
  */
-enum { LEARNED_POSITIONS = 5 };
+enum { LEARNED_POSITIONS = 5, LEARNED_BACKEND = LEARNED_POSITIONS };
 
 static unsigned learned_bit(int is_null, int64_t src)
 {
@@ -539,7 +542,7 @@ static const char *sql_backend =
 	" backend_id = (SELECT id FROM strings WHERE s = 'dovecot'), ip_id)) FROM backend_events";
 
 /*
- * backend_events: any in-range row teaches the account's name ("inferred");
+ * backend_events: any in-range row teaches the account's name ("backend");
  * an in-range one with fail = 1 is a back-end failure (the table holds only
  * lines not joined to an smtpd failure), and its user_unknown counts for
  * backend_says_unknown.  The attempts: a plesk_saslauthd or saslauthd line
@@ -566,7 +569,7 @@ static void backend_fn(sqlite3_context *cx, void *user, int argc, sqlite3_value 
 	if (k < 0 || !in_range(a->q, v[0]))
 		return;
 	g = &ar->agg[k];
-	g->learned |= learned_bit(0, 3);
+	g->learned |= 1u << LEARNED_BACKEND;
 	if (sqlite3_value_int64(v[2]) == 1) {
 		g->listed = 1;
 		int64_t n = sqlite3_value_int64(v[4]);
@@ -749,6 +752,8 @@ static void fill_acct_row(ms_table *t, int r, const acct_report *ar, const acct_
 	for (int b = 0; b < LEARNED_POSITIONS; b++)
 		if (g->learned & 1u << b)
 			ms_cell_list_add(learned, ms_src_name(b));
+	if (g->learned & 1u << LEARNED_BACKEND)
+		ms_cell_list_add(learned, "backend");
 	learned->null = 0;
 }
 
