@@ -858,7 +858,8 @@ int ms_findings_run(const ms_query *q, const ms_find_opts *o, ms_findings *out, 
 			rc = -1;
 		widen_range(&d, 0);
 	}
-	if (rc == 0 && (ms_find_compromise(&d, o, out, &before, err, errlen) || ms_find_tls(&d, o, out, err, errlen)))
+	if (rc == 0 && (ms_find_compromise(&d, o, out, &before, err, errlen) ||
+			(!o->no_tls && ms_find_tls(&d, o, out, err, errlen))))
 		rc = -1;
 	ms_findings_free(&before);
 	ms_fdata_free(&d);

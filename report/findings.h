@@ -63,6 +63,7 @@ typedef struct {
 	int high_failures;      /* compromise: failures before success that make confidence high (default 10) */
 	int include_low;        /* keep low-confidence compromises (typo then success) (default 1) */
 	int no_compromise;      /* the caller keeps no compromise finding: skip the work only they need (default 0) */
+	int no_tls;             /* the caller keeps no weak_tls / credentials_in_log finding: skip them (default 0) */
 } ms_find_opts;
 
 typedef struct {
@@ -148,7 +149,7 @@ typedef struct {
 	uint8_t *kind;          /* 1 failure, 4 success, 0 anything else */
 	uint8_t *flag;          /* MS_EV_* */
 	ms_fkeys ips, accts;
-	int *ip_start;          /* the rows of address k: by_ip[ip_start[k] .. ip_start[k + 1]), in id order */
+	int *ip_start;          /* the rows of address k: by_ip[ip_start[k] .. ip_start[k + 1]), in log order (findings.c) */
 	int32_t *by_ip;
 	int ip_max_rows;        /* the most rows of one address */
 	ms_ids accounts;        /* the accounts table */

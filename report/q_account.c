@@ -519,6 +519,7 @@ static int mark_compromised(const ms_query *q, acct_report *ar, char *err, size_
 	int rc = 0;
 	int64_t v;
 	ms_find_opts_default(&o);
+	o.no_tls = 1; /* only the compromises are wanted */
 	if (ms_findings_run(q, &o, &f, err, errlen))
 		return -1;
 	ms_strmap_init(&comp);
