@@ -593,20 +593,37 @@ static int credentials(tls_ctx *c, ms_findings *out)
 	cred_events e;
 	if (nsess == 0)
 		return 0;
+	int64_t *sid = malloc((size_t)c->cred.n * sizeof *sid);
+	uint8_t *pw_ok = calloc((size_t)c->cred.n, 1);
+	if (!sid || !pw_ok || cred_events_of(c->d, &c->cred, sid_sorted(&c->cred, sid), &e)) {
+		free(sid);
+		free(pw_ok);
+		snprintf(c->err, c->errlen, "out of memory");
+		return -1;
+	}
+	/* a session logged in with the password its dialogue shows when its
+	 * login carries the decoded password's length (the tracker gives it
+	 * only the AUTH decoded for it): a CRAM-MD5 login after a decoded
+	 * PLAIN attempt that failed shows no working password */
+	for (int r = 0; r < c->d->n; r++) {
+		const ms_fdata *d = c->d;
+		if (d->kind[r] != 4 || !(d->flag[r] & MS_EV_PW) || !(d->flag[r] & MS_EV_SESS))
+			continue;
+		const int64_t *k = bsearch(&d->sess[r], sid, (size_t)c->cred.n, sizeof *sid, cmp_int64);
+		if (k)
+			pw_ok[k - sid] = 1;
+	}
 	for (int i = 0; i < c->cred.n; i++) {
-		const sess *s = &c->cred.v[i];
+		sess *s = &c->cred.v[i];
+		const int64_t *k = bsearch(&s->id, sid, (size_t)c->cred.n, sizeof *sid, cmp_int64);
+		s->ok = s->ok && k && pw_ok[k - sid];
 		if (i == 0 || s->ts < first)
 			first = s->ts;
 		if (i == 0 || s->ts > last)
 			last = s->ts;
 		nok += s->ok;
 	}
-	int64_t *sid = malloc((size_t)c->cred.n * sizeof *sid);
-	if (!sid || cred_events_of(c->d, &c->cred, sid_sorted(&c->cred, sid), &e)) {
-		free(sid);
-		snprintf(c->err, c->errlen, "out of memory");
-		return -1;
-	}
+	free(pw_ok);
 	int lists = cred_lists(c, sid, okaccts, names, addrs);
 	free(sid);
 	if (lists)
