@@ -1504,7 +1504,7 @@ static void dec_plain(ms_tracker *t, t_sess *s, ms_sv b64, int cut)
 	memset(&s->dec, 0, sizeof s->dec);
 	snprintf(s->dec.mech, sizeof s->dec.mech, "PLAIN");
 	set_dec_user(s, ap.user, ap.user_len, ap.user_complete);
-	s->dec.have_pw = ap.have_password;
+	s->dec.have_pw = ap.have_password || ap.password_complete; /* an empty password, shown whole: length 0 */
 	s->dec.pw_exact = ap.password_complete;
 	s->dec.pw_len = (int)ap.password_len;
 	s->dec.truncated = ap.truncated || cut;
