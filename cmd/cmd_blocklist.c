@@ -7,7 +7,7 @@
 #include "../store/store.h"
 
 enum { O_DB = 'd', O_FORMAT = 'f', O_SINCE = 's', O_UNTIL = 'u', O_TZ = 'z', O_HELP = 'h', O_MIN = 'm',
-       O_EXCL = 1000, O_NOFIND };
+       O_EXCL = 1000, O_NOFIND, O_LOCAL };
 
 static const ms_optdef opts[] = {
 	{ { "db", required_argument, NULL, O_DB }, "FILE", "database file (default ./mailsleuth.db)" },
@@ -17,6 +17,8 @@ static const ms_optdef opts[] = {
 	{ { "until", required_argument, NULL, O_UNTIL }, "TIME", "only failures before TIME" },
 	{ { "exclude-succeeded", no_argument, NULL, O_EXCL }, NULL, "leave out addresses that also logged in successfully" },
 	{ { "no-findings", no_argument, NULL, O_NOFIND }, NULL, "do not add addresses of attack findings below --min-failures" },
+	{ { "include-local", no_argument, NULL, O_LOCAL }, NULL,
+	  "also list loopback, private (RFC 1918, fc00::/7) and link-local addresses" },
 	{ { "tz", required_argument, NULL, O_TZ }, "ZONE", "time zone for csv/json times (default: TZ)" },
 	{ { "help", no_argument, NULL, O_HELP }, NULL, "show this help" },
 };
@@ -27,7 +29,7 @@ int cmd_blocklist(ms_cli *cli, int argc, char **argv)
 	struct option longs[NOPTS + 1];
 	char shorts[64], err[512];
 	const char *db = "mailsleuth.db";
-	ms_block_opts bo = { 1, 1, 0 };
+	ms_block_opts bo = { .min_failures = 1, .use_findings = 1 };
 	ms_block_format bf = MS_BL_PLAIN;
 	ms_format tf = MS_FMT_CSV;
 	int table_fmt = 0, c;
@@ -78,6 +80,7 @@ int cmd_blocklist(ms_cli *cli, int argc, char **argv)
 			break;
 		case O_EXCL: bo.exclude_succeeded = 1; break;
 		case O_NOFIND: bo.use_findings = 0; break;
+		case O_LOCAL: bo.include_local = 1; break;
 		default:
 			return MS_EXIT_USAGE;
 		}
@@ -96,6 +99,9 @@ int cmd_blocklist(ms_cli *cli, int argc, char **argv)
 		ms_store_close(st);
 		return MS_EXIT_DB;
 	}
+	if (bo.local_left_out)
+		fprintf(cli->err, "mailsleuth: left out %d loopback, private or link-local address%s (--include-local lists %s)\n",
+			bo.local_left_out, bo.local_left_out == 1 ? "" : "es", bo.local_left_out == 1 ? "it" : "them");
 	if (table_fmt) {
 		ms_render_opts ro;
 		memset(&ro, 0, sizeof ro);

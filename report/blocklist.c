@@ -50,6 +50,23 @@ static int bl_family(const char *ip)
 	return 0;
 }
 
+int ms_block_is_local(const char *ip)
+{
+	unsigned char b[16];
+	if (!ip)
+		return 0;
+	if (inet_pton(AF_INET, ip, b) == 1)
+		return b[0] == 127 || b[0] == 10 || (b[0] == 0 && !b[1] && !b[2] && !b[3]) ||
+		       (b[0] == 172 && (b[1] & 0xf0) == 16) || (b[0] == 192 && b[1] == 168) ||
+		       (b[0] == 169 && b[1] == 254);
+	if (inet_pton(AF_INET6, ip, b) != 1)
+		return 0;
+	static const unsigned char zero[15];
+	if (!memcmp(b, zero, 15) && b[15] <= 1) /* :: and ::1 */
+		return 1;
+	return (b[0] & 0xfe) == 0xfc || (b[0] == 0xfe && (b[1] & 0xc0) == 0x80);
+}
+
 static int is_attack(ms_ftype t)
 {
 	return t == MS_F_BRUTE_FORCE || t == MS_F_PASSWORD_SPRAY || t == MS_F_DISTRIBUTED || t == MS_F_USER_ENUM ||
@@ -126,7 +143,7 @@ static int collect_findings(const ms_query *q, why_map *m, char *err, size_t err
 	return 0;
 }
 
-ms_table *ms_blocklist(const ms_query *q, const ms_block_opts *o, char *err, size_t errlen)
+ms_table *ms_blocklist(const ms_query *q, ms_block_opts *o, char *err, size_t errlen)
 {
 	sqlite3_stmt *st;
 	why_map m;
@@ -157,6 +174,12 @@ ms_table *ms_blocklist(const ms_query *q, const ms_block_opts *o, char *err, siz
 			continue;
 		if (o->exclude_succeeded && oks > 0)
 			continue;
+		if (!o->include_local && ms_block_is_local(ip)) {
+			/* blocking the server's own side (webmail through
+			 * 127.0.0.1, an office's LAN) locks out its users */
+			o->local_left_out++;
+			continue;
+		}
 		int r = ms_table_add_row(t);
 		if (r < 0)
 			break;

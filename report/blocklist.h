@@ -15,11 +15,18 @@ typedef struct {
 	int min_failures;       /* listed with at least this many failures (default 1) */
 	int use_findings;       /* also list addresses of attack findings (default 1) */
 	int exclude_succeeded;  /* drop addresses that ever logged in (in range) */
+	int include_local;      /* also list loopback, private and link-local addresses (default 0) */
+	int local_left_out;     /* out: how many such addresses were left out */
 } ms_block_opts;
+
+/* 1 for an address no firewall of the server should block by default:
+ * loopback (127/8, ::1), unspecified, RFC 1918 private (10/8, 172.16/12,
+ * 192.168/16), link-local (169.254/16, fe80::/10), unique local (fc00::/7) */
+int ms_block_is_local(const char *ip);
 
 typedef enum { MS_BL_PLAIN, MS_BL_NFT, MS_BL_IPSET } ms_block_format;
 
-ms_table *ms_blocklist(const ms_query *q, const ms_block_opts *o, char *err, size_t errlen);
+ms_table *ms_blocklist(const ms_query *q, ms_block_opts *o, char *err, size_t errlen);
 /* header: one line for the comment at the top of nft/ipset output */
 void ms_blocklist_render(const ms_table *t, ms_block_format fmt, FILE *f, const char *header);
 int ms_block_format_parse(const char *s, ms_block_format *out);
