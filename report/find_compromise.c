@@ -10,14 +10,17 @@
  * password_spray saw tried on other accounts: a login before the attack
  * began is no sign of it).  One finding per (U, X): the first such
  * success (at or after X's first failure that counts against U: another
- * user's own typo from a shared address does not).  Confidence, in this order (docs/findings.md):
- *   high    X has an attack finding of its own, or >= high_failures
- *           failures on U came from X before the login;
+ * user's own typo from a shared address does not), or a later one (assess()).
+ * Confidence, in this order (docs/findings.md):
+ *   high    X has an attack finding of its own, or the password was sprayed;
+ *   high    >= high_failures failures on U came from X before the login
+ *           (medium at a known or shared location with no other account's);
  *   low     U had logged in from X before X's first failure that counts
  *           against U (a known location);
  *   high    X failed on an account under distributed attack, or
  *           >= high_failures failures from X, or X failed on 2+ other accounts;
- *   low     at most 2 failures before it, all on U or unnamed (a typo);
+ *   low     at most 2 failures before it, all on U or unnamed (a typo), or
+ *           only U's at a shared address;
  *   medium  everything else.
  * Blast radius: messages (and their recipients) submitted by U from the
  * login on.
@@ -138,6 +141,19 @@ static int first_failure(const ms_fdata *d, int acct, int ip, int64_t until, int
 	return 0;
 }
 
+/* the first failure from X on U (or on no named account) at or after place from, in the range */
+static int failure_for_u_after(const ms_fdata *d, int acct, int ip, int from, int *f)
+{
+	ROWS_OF(d, ip) {
+		int a = d->acct[r];
+		if (at >= from && d->kind[r] == 1 && (d->flag[r] & MS_EV_TS) && (a < 0 || a == acct)) {
+			*f = at;
+			return 1;
+		}
+	}
+	return 0;
+}
+
 /* the place of X's first row at or after time t (the end of X's rows when none) */
 static int first_at(const ms_fdata *d, int ip, int64_t t)
 {
@@ -206,6 +222,24 @@ static int64_t history_before(const ms_fdata *d, int acct, int ip, int t)
 	int64_t n = 0;
 	ROWS_OF(d, ip) {
 		n += at < t && d->kind[r] == 4 && d->acct[r] == acct && (d->flag[r] & MS_EV_TS);
+	}
+	return n;
+}
+
+/* how many other accounts logged in from X before place t (a shared address:
+ * an office's NAT, a webmail's 127.0.0.1), counted up to 3 */
+static int shared_before(cctx *c, int acct, int ip, int t)
+{
+	const ms_fdata *d = c->d;
+	int n = 0, stamp = ++c->nstamp;
+	ROWS_OF(d, ip) {
+		int a = d->acct[r];
+		if (at >= t || n >= 3)
+			break;
+		if (d->kind[r] == 4 && a >= 0 && a != acct && (d->flag[r] & MS_EV_TS) && c->stamp[a] != stamp) {
+			c->stamp[a] = stamp;
+			n++;
+		}
 	}
 	return n;
 }
@@ -296,14 +330,21 @@ static int judge(cctx *c, const pair *p, const signals *sg, int login_at, verdic
 	/* a login naming no account may be any of the accounts X failed on:
 	 * one of them is no "other" account, and may be the typo's */
 	v->others = p->acct < 0 && v->b.others > 0 ? v->b.others - 1 : v->b.others;
-	if (v->attack || v->sprayed || v->b.on_u >= o->high_failures)
+	/* where U had logged in before, or 3 other users had (a shared address),
+	 * with failures on no other account: many of them are a stale saved
+	 * password (an old phone) or a site's plugin as likely as a guesser */
+	int shared = p->acct >= 0 && shared_before(c, p->acct, p->ip, login_at) >= 3;
+	int own = (v->history || shared) && v->others == 0 && !v->target;
+	if (v->attack || v->sprayed)
 		v->conf = MS_CONF_HIGH;
+	else if (v->b.on_u >= o->high_failures)
+		v->conf = own ? MS_CONF_MEDIUM : MS_CONF_HIGH;
 	else if (v->history)
 		v->conf = MS_CONF_LOW;     /* a known location: the user, most likely */
 	else if (v->target || v->b.nb >= o->high_failures || v->others >= 2)
 		v->conf = MS_CONF_HIGH;
-	else if (v->b.nb <= 2 && v->others == 0)
-		v->conf = MS_CONF_LOW;
+	else if ((v->b.nb <= 2 || shared) && v->others == 0)
+		v->conf = MS_CONF_LOW;     /* a typo, or a new user behind an office's address */
 	else
 		v->conf = MS_CONF_MEDIUM;
 	return 1;
@@ -402,7 +443,23 @@ static int assess(cctx *c, const pair *p, int pi)
 	    judge(c, p, &sg, l2, &v2) && (!ok || v2.conf > v.conf)) {
 		login_at = l2;
 		login = v2.login;
+		v = v2;
 		ok = 1;
+	}
+	/* a later run of failures on U (or unnamed) from X and the first login
+	 * after it: U logged in, then X guessed at U, then got in (the first
+	 * login judged alone would pass over it) */
+	for (int from = have ? login_at + 1 : 0, k = 0; have && k < 16 && (!ok || v.conf < MS_CONF_HIGH); k++) {
+		int f2 = 0, l3;
+		if (!failure_for_u_after(d, p->acct, p->ip, from, &f2) || !first_success_after(d, p->acct, p->ip, f2, &l3))
+			break;
+		if (judge(c, p, &sg, l3, &v2) && (!ok || v2.conf > v.conf)) {
+			login_at = l3;
+			login = v2.login;
+			v = v2;
+			ok = 1;
+		}
+		from = l3 + 1;
 	}
 	if (!ok)
 		return 0;
