@@ -310,12 +310,7 @@ static const char *sql_auth_all =
 	"SELECT count(ms_row(id, session_id, ts, ip_id, account_id, kind, account_src, user_unknown, pw_len,"
 	" decode_truncated, pw_hmac, source_id, line)) FROM auth_events NOT INDEXED";
 
-/*
- * Where an event's line is in the log, for the order of lines of the same
- * second: (source_id, line) in one integer (docs/schema.md promises no
- * order of the ids); 0 when either is NULL.
- */
-static int64_t log_pos(sqlite3_value *src, sqlite3_value *line)
+int64_t ms_log_pos(sqlite3_value *src, sqlite3_value *line)
 {
 	int64_t s = sqlite3_value_int64(src), l = sqlite3_value_int64(line);
 	if (sqlite3_value_type(src) == SQLITE_NULL || sqlite3_value_type(line) == SQLITE_NULL)
@@ -392,7 +387,7 @@ typedef struct {
 	int cap, pwcap;
 	id_col ipc, acc;
 	int64_t since, until;
-	int64_t *pos;           /* per row: log_pos(), until group_by_ip() has used it */
+	int64_t *pos;           /* per row: ms_log_pos(), until group_by_ip() has used it */
 } auth_scan;
 
 /* one row of sql_auth_all (its values a) into the arrays */
@@ -460,7 +455,7 @@ static void auth_scan_row(sqlite3_context *cx, void *user, int argc, sqlite3_val
 		sqlite3_result_error_nomem(cx);
 		return;
 	}
-	a->pos[d->n] = log_pos(v[11], v[12]);
+	a->pos[d->n] = ms_log_pos(v[11], v[12]);
 	d->n++;
 }
 

@@ -74,6 +74,12 @@ typedef struct {
 void ms_find_opts_default(ms_find_opts *o);
 /* Run every detector; findings sorted by severity, type, size.  0 or -1 (err set). */
 int ms_findings_run(const ms_query *q, const ms_find_opts *o, ms_findings *out, char *err, size_t errlen);
+
+/* Where an event's line is in the log, for the order of lines of the same
+ * second: (source_id, line) in one integer (docs/schema.md promises no order
+ * of the ids); 0 when either is NULL.  Findings and report --by logins and
+ * --by account order "before" by (ts, this). */
+int64_t ms_log_pos(sqlite3_value *src, sqlite3_value *line);
 void ms_findings_free(ms_findings *f);
 /* keep findings with severity >= min and (types == 0 or type bit set) */
 void ms_findings_filter(ms_findings *f, ms_severity min, unsigned types);

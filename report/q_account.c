@@ -826,7 +826,7 @@ static const ms_col scols[S__N] = {
 /*
  * One row per success s (kind 4) in range whose ip is a row of ips and had a
  * failure f before it, ordered by s.ts, then log order.  "Before" is log
- * order, as in findings: (ts, log_pos()), lines of the same second in the
+ * order, as in findings: (ts, ms_log_pos()), lines of the same second in the
  * order syslog wrote them (docs/schema.md promises no order of the ids).
  * Failures are those of all time, whatever the range (and those with a
  * NULL ts compare with nothing):
@@ -860,21 +860,6 @@ typedef struct {
 	int64_t ts, pos;
 	size_t login;               /* index into login_report.v */
 } login_ref;
-
-/*
- * Where an event's line is in the log, for the order of lines of the same
- * second: (source_id, line) in one integer; 0 when either is NULL (as
- * report/findings.c orders them).
- */
-static int64_t log_pos(sqlite3_value *src, sqlite3_value *line)
-{
-	int64_t s = sqlite3_value_int64(src), l = sqlite3_value_int64(line);
-	if (sqlite3_value_type(src) == SQLITE_NULL || sqlite3_value_type(line) == SQLITE_NULL)
-		return 0;
-	s = s < 0 ? 0 : s > (INT64_C(1) << 22) - 1 ? (INT64_C(1) << 22) - 1 : s;
-	l = l < 0 ? 0 : l > (INT64_C(1) << 40) - 1 ? (INT64_C(1) << 40) - 1 : l;
-	return s << 40 | l;
-}
 
 /* (ts, pos) order */
 static int cmp_at(int64_t ts1, int64_t pos1, int64_t ts2, int64_t pos2)
@@ -937,7 +922,7 @@ static void success_fn(sqlite3_context *cx, void *user, int argc, sqlite3_value 
 		return;
 	}
 	l = &lr->v[lr->n];
-	*l = (login){ sqlite3_value_int64(v[1]), log_pos(v[6], v[7]), sqlite3_value_int64(v[0]),
+	*l = (login){ sqlite3_value_int64(v[1]), ms_log_pos(v[6], v[7]), sqlite3_value_int64(v[0]),
 	              sqlite3_value_int64(v[4]),
 	              col_index(v[2], &lr->ips, (void **)&lr->first, &lr->first_cap, sizeof *lr->first),
 	              col_index(v[3], &lr->accts, NULL, NULL, 0), col_index(v[5], &lr->mechs, NULL, NULL, 0), 0, 0 };
@@ -1044,7 +1029,7 @@ static const char *sql_failures =
 /* one failure (with a ts): for the logins on its account, and kept if from one of their addresses */
 static int failure_row(login_report *lr, sqlite3_value **v)
 {
-	int64_t ts = sqlite3_value_int64(v[1]), pos = log_pos(v[4], v[5]);
+	int64_t ts = sqlite3_value_int64(v[1]), pos = ms_log_pos(v[4], v[5]);
 	int ip = -1, acct = -1;
 	if (sqlite3_value_type(v[3]) != SQLITE_NULL)
 		acct = idmap_find(&lr->accts, sqlite3_value_int64(v[3]));
