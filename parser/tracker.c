@@ -1615,17 +1615,27 @@ static void dialogue_read(ms_tracker *t, t_sess *s, const ms_event *ev)
 			continue; /* an empty line between or after commands */
 		n++;
 		if (s->dlg & DLG_OPEN) {
-			/* the rest of an answer the last read began: what was decoded
-			 * of it is not all of it, and this part alone is nothing */
-			s->dlg &= DLG_STATE;
-			if (s->have_dec) {
+			/* what the last read began goes on here: a line end alone
+			 * (the client sent CR LF in a read of its own) leaves it
+			 * whole; more text means what was decoded is not all of it,
+			 * and this part alone is nothing */
+			int open = s->dlg & DLG_OPEN;
+			s->dlg &= ~DLG_OPEN;
+			if (c.n == 0)
+				continue;
+			if (s->have_dec && (open & DLG_OPEN_USER)) {
 				s->dec.user_complete = 0;
+				s->dec.truncated = 1;
+			}
+			if (s->have_dec && (open & DLG_OPEN_PW)) {
+				s->dec.pw_exact = 0;
 				s->dec.truncated = 1;
 			}
 			continue;
 		}
 		/* a command without its line end: cut by the logger (fewer bytes
-		 * shown than read), or the client sent the rest in a later read */
+		 * shown than read), or one the client goes on with in a later read
+		 * (decoded as it is, and marked cut if a later read goes on) */
 		logger_cut = !eol && ev->num >= 0 && (long)ev->text.n < ev->num;
 		int before = s->dlg & DLG_STATE, answer = before >= 1 && before <= 3;
 		if (!answer && ms_sv_starts_nocase(c, "AUTH ")) {
@@ -1633,9 +1643,9 @@ static void dialogue_read(ms_tracker *t, t_sess *s, const ms_event *ev)
 			answer = ms_sv_chr(a, ' ') > 0; /* an initial response */
 		}
 		int open = !eol && !logger_cut && answer && c.n > 0;
-		dialogue_cmd(t, s, c, logger_cut || open);
-		if (open && (s->dlg & DLG_STATE) != DLG_DONE)
-			s->dlg |= DLG_OPEN;
+		dialogue_cmd(t, s, c, logger_cut);
+		if (open && (s->dlg & DLG_STATE) != DLG_DONE && s->have_dec)
+			s->dlg |= before == 2 || (before != 1 && s->dec.user_complete) ? DLG_OPEN_PW : DLG_OPEN_USER;
 		if (ms_sv_eq_nocase(c, MS_SV_LIT("DATA")) || ms_sv_starts_nocase(c, "BDAT "))
 			break; /* what follows in this read is the message, not commands */
 	}

@@ -14,8 +14,10 @@
 #define T_USERLEN 128
 #define T_SMALL 32
 #define DLG_DONE 4 /* t_sess.dlg: logged in, the dialogue names no one else */
-#define DLG_STATE 7 /* t_sess.dlg: the state; and a flag: */
-#define DLG_OPEN 8  /* the last read ended inside an answer: the next read goes on with it */
+#define DLG_STATE 7    /* t_sess.dlg: the state; and flags: the last read ended inside an */
+#define DLG_OPEN_USER 8 /* answer whose user name the next read may go on with */
+#define DLG_OPEN_PW 16  /* answer whose password the next read may go on with */
+#define DLG_OPEN (DLG_OPEN_USER | DLG_OPEN_PW)
 #define T_MAXNAMES 4096
 #define T_RDNS_N 256             /* recent connects whose reverse name did not match */
 #define T_NOUSER_N 64            /* recent "unknown user" lines */
