@@ -54,6 +54,7 @@ typedef struct {
 		size_t n;
 		ms_yearstate ys;
 		uint64_t used;
+		int64_t last;   /* UTC time of its last stamp */
 	} yh[YEAR_HOSTS];
 	int yh_n, yh_cur;
 	uint64_t yh_tick;
@@ -300,13 +301,18 @@ static void year_host(ing_ctx *c, ms_sv host)
 		if (c->yh[k].used < c->yh[lru].used)
 			lru = k;
 	}
-	if (k == c->yh_n) {
+	int fresh = k == c->yh_n;
+	if (fresh) {
 		if (c->yh_n < YEAR_HOSTS)
 			k = c->yh_n++;
 		else
 			k = lru;
 		memcpy(c->yh[k].name, host.p, n);
 		c->yh[k].n = n;
+	} else if (c->utc - c->yh[k].last > NEW_HOST_AHEAD) {
+		fresh = 2; /* silent for half a year while others logged: anchored again, as a new host */
+	}
+	if (fresh) {
 		if (k > 0 || c->yh_n > 1) {
 			/* not the set's first host: anchored on the last time resolved */
 			ms_year_init(&c->yh[k].ys);
@@ -326,9 +332,13 @@ static void year_host(ing_ctx *c, ms_sv host)
 /* The line's stamp in UTC, by its host's year state when it has no year. */
 static int stamp_utc(ing_ctx *c, const ms_syslog *sl, int64_t *ts)
 {
-	if (sl->ts.kind == MS_TS_3164)
-		year_host(c, sl->host);
-	return ms_stamp_to_utc(&c->tz, &c->year, &sl->ts, ts);
+	if (sl->ts.kind != MS_TS_3164)
+		return ms_stamp_to_utc(&c->tz, &c->year, &sl->ts, ts);
+	year_host(c, sl->host);
+	int rc = ms_stamp_to_utc(&c->tz, &c->year, &sl->ts, ts);
+	if (rc == 0)
+		c->yh[c->yh_cur].last = *ts;
+	return rc;
 }
 
 static void do_line(ing_ctx *c, src_state *s, const char *line, size_t len)
