@@ -21,6 +21,10 @@
 #ifndef MS_TRACKER_H
 #define MS_TRACKER_H
 
+/* Host and service names are kept (and stored) to this many bytes: a longer
+ * one is cut there. */
+#define MS_TRACKER_NAME_MAX 63
+
 #include "record.h"
 #include "syslog.h"
 #include "grammar.h"

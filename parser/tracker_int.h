@@ -7,7 +7,7 @@
 
 #include "tracker.h"
 
-#define T_HOSTLEN 64
+#define T_HOSTLEN (MS_TRACKER_NAME_MAX + 1)
 #define T_NAME_MEMO 4
 #define T_IPLEN 48
 #define T_NAMELEN 128

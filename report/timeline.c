@@ -17,6 +17,7 @@
 #include "export_jw.h"
 #include "../parser/redact.h"
 #include "../parser/syslog.h"
+#include "../parser/tracker.h"
 
 typedef struct {
 	int64_t ts;
@@ -158,14 +159,23 @@ typedef struct {
 	int nq;
 } tl_match;
 
+/* a line's host or service against the stored one, which the tracker cut at
+ * MS_TRACKER_NAME_MAX bytes */
+static int name_eq(ms_sv line, ms_sv stored)
+{
+	if (line.n > MS_TRACKER_NAME_MAX && stored.n == MS_TRACKER_NAME_MAX)
+		line.n = MS_TRACKER_NAME_MAX;
+	return ms_sv_eq(line, stored);
+}
+
 static int line_wanted(const char *line, size_t n, const tl_match *m)
 {
 	ms_syslog sl;
 	/* the header is read as ingest read it: a tag or host inside the
 	 * message text (attacker-chosen) does not count */
-	if (ms_syslog_parse(line, n, &sl) != MS_LINE_OK || sl.repeat_last || !ms_sv_eq(sl.host, m->host))
+	if (ms_syslog_parse(line, n, &sl) != MS_LINE_OK || sl.repeat_last || !name_eq(sl.host, m->host))
 		return 0;
-	if (ms_sv_eq_lit(sl.daemon, "smtpd") && ms_sv_eq(sl.service, m->service) && sl.pid == m->pid)
+	if (ms_sv_eq_lit(sl.daemon, "smtpd") && name_eq(sl.service, m->service) && sl.pid == m->pid)
 		return 1;
 	for (int i = 0; i < m->nq; i++)
 		if (m->qids[i] && *m->qids[i] && sl.msg.n && memmem(sl.msg.p, sl.msg.n, m->qids[i], strlen(m->qids[i])))
