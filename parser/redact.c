@@ -329,6 +329,29 @@ size_t ms_redact_text(const char *s, size_t n, char *out, size_t cap)
  * A lone word counts when it holds a digit, '+', '/' or '=' (a daemon's
  * "Reloading" is no answer; "UFd1bnJlYzQ=" is).
  */
+/* s starts with a SASL mechanism name: one of the usual ones in any case, or
+ * a name in RFC 4422's upper case (A-Z 0-9 - _, up to 20), then its end or a
+ * blank ("auth failed for user" in a daemon's prose is none) */
+static int sasl_mech(ms_sv s)
+{
+	static const char *const known[] = { "PLAIN", "LOGIN", "CRAM-MD5", "DIGEST-MD5", "XOAUTH2", "OAUTHBEARER",
+					     "NTLM", "GSSAPI", "EXTERNAL", "ANONYMOUS", "SCRAM-SHA-1", "SCRAM-SHA-256" };
+	size_t e = 0;
+	int upper = 1;
+	while (e < s.n && s.p[e] != ' ' && s.p[e] != '\t') {
+		char c = s.p[e];
+		if (!((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_'))
+			upper = 0;
+		e++;
+	}
+	if (e == 0)
+		return 0;
+	for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+		if (e == strlen(known[i]) && ms_sv_starts_nocase(s, known[i]))
+			return 1;
+	return upper && e >= 4 && e <= 20;
+}
+
 static long unknown_dlg_at(const char *line, size_t n, const ms_syslog *sl)
 {
 	ms_sv m = sl && sl->msg.p ? sl->msg : ms_sv_make(line, n);
@@ -336,11 +359,8 @@ static long unknown_dlg_at(const char *line, size_t n, const ms_syslog *sl)
 	for (size_t i = 0; i + 5 <= m.n; i++) {
 		char b = i ? m.p[i - 1] : ' ';
 		if ((b == ' ' || b == '\t' || b == ':' || b == '>' || b == '-' || b == '"') &&
-		    ms_sv_starts_nocase(ms_sv_skip(m, i), "AUTH ")) {
-			ms_sv mech = ms_sv_trim(ms_sv_skip(m, i + 5));
-			if (mech.n)
-				return (long)(base + i);
-		}
+		    ms_sv_starts_nocase(ms_sv_skip(m, i), "AUTH ") && sasl_mech(ms_sv_trim(ms_sv_skip(m, i + 5))))
+			return (long)(base + i);
 	}
 	ms_sv t = ms_sv_trim(m);
 	if (t.n < 8)

@@ -169,6 +169,10 @@ UT_TEST(redact_unknown_lines)
 		{ "Mar  3 13:30:03 mail weirdd[4]: Reloading", "Mar  3 13:30:03 mail weirdd[4]: Reloading" },
 		{ "Mar  3 13:30:03 mail weirdd[4]: client said auth login", "Mar  3 13:30:03 mail weirdd[4]: client said auth login" },
 		{ "Mar  3 13:30:03 mail weirdd[4]: author: AUTH", "Mar  3 13:30:03 mail weirdd[4]: author: AUTH" },
+		/* a daemon's prose is no AUTH command */
+		{ "Mar  3 13:30:03 mail foo[1]: session closed: auth failed for user bob from 192.0.2.9 after 3 tries",
+		  "Mar  3 13:30:03 mail foo[1]: session closed: auth failed for user bob from 192.0.2.9 after 3 tries" },
+		{ "Mar  3 13:30:03 mail foo[1]: C: AUTH XYZZY-2 c2VjcmV0", "Mar  3 13:30:03 mail foo[1]: C: AUTH XYZZY-2 [redacted]" },
 		{ "Mar  3 13:30:03 mail weirdd[4]: 1234", "Mar  3 13:30:03 mail weirdd[4]: 1234" },
 		/* no header: the whole line is the message */
 		{ "S: 334 VXNlcm5hbWU6 C: AUTH PLAIN AGFi", "S: 334 VXNlcm5hbWU6 C: AUTH PLAIN [redacted]" },
