@@ -593,11 +593,25 @@ static int64_t ip_id(ms_store *s, const char *ip)
 	uint32_t a;
 	if (!ip || !ms_ipv4_parse(ip, strlen(ip), &a)) {
 		/* IPv6: one text per address (parser/addr.h); a mapped IPv4
-		 * address in hex is its IPv4 address */
+		 * address in hex is its IPv4 address.  The text as logged is
+		 * looked up first (Postfix logs the canonical form; another
+		 * form, once resolved, is remembered as an alias) */
 		char canon[64];
-		if (ip && strchr(ip, ':') && ms_ip_canon(ms_sv_make(ip, strlen(ip)), canon, sizeof canon) &&
-		    strcmp(canon, ip) != 0)
-			return ip_id(s, canon);
+		int64_t id;
+		size_t n;
+		if (ip && strchr(ip, ':')) {
+			n = strlen(ip);
+			if (!s->ips.loaded)
+				intern_load(s, &s->ips, "SELECT id, ip FROM ips");
+			if (intern_find(s, &s->ips, ip, n, &id))
+				return id;
+			if (ms_ip_canon(ms_sv_make(ip, n), canon, sizeof canon) && strcmp(canon, ip) != 0) {
+				id = ip_id(s, canon);
+				if (id > 0 && !s->failed)
+					intern_remember(s, &s->ips, ip, n, id);
+				return id;
+			}
+		}
 		return intern(s, &s->ips, ST_IP_INS, "SELECT id, ip FROM ips", ip);
 	}
 	if (!s->v4 && !s->v4_tried) { /* at the first IPv4 address */
