@@ -823,10 +823,14 @@ static int process_stream(ing_ctx *c, const ms_stream_spec *spec, ms_file_result
 		 * copy of the file is read on from the last complete line. */
 		if (rc != 0) {
 			/* dropped */
-		} else if (fill > start && !overlong && c->opts->defer_partial && info->seekable) {
-			/* a plain file that may still grow: its last line is not
-			 * finished yet.  It is neither parsed nor consumed: the
-			 * next run reads it whole. */
+		} else if (fill > start && !overlong && c->opts->defer_partial && info->comp == MS_COMP_NONE &&
+			   !info->is_archive_member) {
+			/* a plain file or stream that may still grow (a live log,
+			 * "ssh host cat maillog |" taken while a line is written):
+			 * its last line is not finished yet.  It is neither parsed
+			 * nor consumed: the next run, fed the grown file or stream,
+			 * reads it whole (read now and resumed after it, its rest
+			 * would be a line of its own and the line lost). */
 			say(c, 4, "%s: the last line has no newline yet: left for the next run", fr->display);
 		} else if (fill > start && !overlong) {
 			size_t len = fill - start;
