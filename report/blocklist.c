@@ -124,7 +124,9 @@ static int collect_findings(const ms_query *q, why_map *m, char *err, size_t err
 	}
 	for (int i = 0; i < fs.n; i++) {
 		const ms_finding *f = &fs.v[i];
-		if (!is_attack(f->type))
+		/* a low-confidence finding is most likely the users' own (a typo,
+		 * an office's shared address): it lends no address */
+		if (!is_attack(f->type) || f->confidence == MS_CONF_LOW)
 			continue;
 		if (f->ip) {
 			why_add(m, f->ip, ms_ftype_name(f->type));
