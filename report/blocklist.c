@@ -3,9 +3,10 @@
  * blocklist.c - addresses to block, and their nftables / ipset / plain
  * renderings.  An address is listed when it has at least one auth failure
  * in the range and either min_failures of them or a part in an attack
- * finding (brute_force, password_spray, distributed, user_enum,
- * compromise).  An address with no failure is never listed, whatever it
- * did; exclude_succeeded also drops every address that logged in.
+ * finding of medium or high confidence (brute_force, password_spray,
+ * distributed, user_enum, compromise).  An address with no failure is
+ * listed only when such a finding names it (a login with a sprayed
+ * password); exclude_succeeded also drops every address that logged in.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,7 +34,7 @@ static const char *sql_ips =
 	"SELECT i.id, i.ip, sum(e.kind = 1), sum(e.kind = 4), count(DISTINCT CASE WHEN e.kind = 1 THEN e.account_id END),"
 	" min(CASE WHEN e.kind = 1 THEN e.ts END), max(CASE WHEN e.kind = 1 THEN e.ts END)"
 	" FROM auth_events e JOIN ips i ON i.id = e.ip_id WHERE e.kind IN (1, 4) AND e.ts >= ?1 AND e.ts < ?2"
-	" GROUP BY i.id HAVING sum(e.kind = 1) > 0 ORDER BY i.ip LIKE '%:%', 3 DESC, i.ip";
+	" GROUP BY i.id ORDER BY i.ip LIKE '%:%', 3 DESC, i.ip";
 
 static const char *sql_sess_ip =
 	"SELECT i.ip FROM sessions s JOIN ips i ON i.id = s.ip_id WHERE s.id = ?1";
@@ -170,8 +171,10 @@ ms_table *ms_blocklist(const ms_query *q, ms_block_opts *o, char *err, size_t er
 		int64_t fails = sqlite3_column_int64(st, 2), oks = sqlite3_column_int64(st, 3), wi;
 		int fam = bl_family(ip);
 		int in_finding = ms_strmap_get(&m.idx, ip, strlen(ip), &wi);
-		if (!fam || fails <= 0)
+		if (!fam)
 			continue;       /* not an address (never printed into a firewall rule) */
+		if (fails <= 0 && !in_finding)
+			continue;       /* only logged in: a compromise finding (a sprayed password) names it */
 		if (fails < o->min_failures && !in_finding)
 			continue;
 		if (o->exclude_succeeded && oks > 0)
