@@ -141,13 +141,12 @@ static int first_failure(const ms_fdata *d, int acct, int ip, int64_t until, int
 	return 0;
 }
 
-/* the first failure from X on U (or on an unknown account) at or after place from, in the range */
+/* the first failure from X on U (or on no named account) at or after place from, in the range */
 static int failure_for_u_after(const ms_fdata *d, int acct, int ip, int from, int *f)
 {
 	ROWS_OF(d, ip) {
 		int a = d->acct[r];
-		if (at >= from && d->kind[r] == 1 && (d->flag[r] & MS_EV_TS) &&
-		    (a < 0 || a == acct || (d->flag[r] & MS_EV_UNKNOWN))) {
+		if (at >= from && d->kind[r] == 1 && (d->flag[r] & MS_EV_TS) && (a < 0 || a == acct)) {
 			*f = at;
 			return 1;
 		}
@@ -205,12 +204,8 @@ static int failures_before(cctx *c, int acct, int ip, int login, before *b)
 		}
 		b->nb++;
 		b->on_u += acct >= 0 && a == acct;
-		/* SEMANTICS' "unknown account": none named, or one the server
-		 * says does not exist (plesk "No such user", Dovecot "unknown
-		 * user"): no other user's typo, maybe U's own */
-		int unknown = a < 0 || (a != acct && (d->flag[r] & MS_EV_UNKNOWN));
-		b->unnamed += unknown;
-		if (a >= 0 && a != acct && !unknown && c->stamp[a] != stamp) {
+		b->unnamed += a < 0;
+		if (a >= 0 && a != acct && c->stamp[a] != stamp) {
 			c->stamp[a] = stamp;
 			b->others++;
 		}
