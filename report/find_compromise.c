@@ -187,7 +187,7 @@ typedef struct {
 	int first_at;
 } before;
 
-static int failures_before(cctx *c, int acct, int ip, int login, before *b)
+static int failures_before(cctx *c, int acct, int ip, int from, int login, before *b)
 {
 	const ms_fdata *d = c->d;
 	int ns = 0, stamp = ++c->nstamp;
@@ -196,7 +196,7 @@ static int failures_before(cctx *c, int acct, int ip, int login, before *b)
 		int a = d->acct[r];
 		if (at >= login)
 			break;
-		if (d->kind[r] != 1 || !(d->flag[r] & MS_EV_TS) || !counts_for(d, r, acct))
+		if (at < from || d->kind[r] != 1 || !(d->flag[r] & MS_EV_TS) || !counts_for(d, r, acct))
 			continue;
 		if (b->nb == 0) {
 			b->first = d->ts[r];
@@ -299,7 +299,7 @@ typedef struct {
 } verdict;
 
 /* The verdict on U's login from X (the row at place login_at): 0 when it is no compromise. */
-static int judge(cctx *c, const pair *p, const signals *sg, int login_at, verdict *v)
+static int judge(cctx *c, const pair *p, const signals *sg, int from, int login_at, verdict *v)
 {
 	const ms_fdata *d = c->d;
 	const ms_find_opts *o = c->o;
@@ -311,7 +311,7 @@ static int judge(cctx *c, const pair *p, const signals *sg, int login_at, verdic
 	v->attack = sg->attack && sg->attack_t <= login ? sg->attack : NULL;
 	v->target = sg->target_t <= login;
 	v->sprayed = sg->spray_t <= login;
-	v->fsess = failures_before(c, p->acct, p->ip, login_at, &v->b);
+	v->fsess = failures_before(c, p->acct, p->ip, from, login_at, &v->b);
 	/* SEMANTICS: after a failure from X for U or for an unknown account, or
 	 * after X took part in an attack on other accounts.  Failures on other
 	 * named accounts alone are no attack (one site's typo on localhost, then
@@ -427,7 +427,7 @@ static int assess(cctx *c, const pair *p, int pi)
 
 	verdict v, v2;
 	int have = first_failure(d, p->acct, p->ip, until, &ff) && first_success_after(d, p->acct, p->ip, ff, &login_at);
-	int ok = have && judge(c, p, &sg, login_at, &v);
+	int ok = have && judge(c, p, &sg, 0, login_at, &v), from_at = 0;
 	if (have)
 		login = d->ts[d->by_ip[login_at]];
 	/* the earliest sign that came after that login (or at all, without one) */
@@ -440,7 +440,7 @@ static int assess(cctx *c, const pair *p, int pi)
 		later = sg.spray_t;
 	int l2;
 	if (later != INT64_MAX && first_success_after(d, p->acct, p->ip, first_at(d, p->ip, later), &l2) &&
-	    judge(c, p, &sg, l2, &v2) && (!ok || v2.conf > v.conf)) {
+	    judge(c, p, &sg, 0, l2, &v2) && (!ok || v2.conf > v.conf)) {
 		login_at = l2;
 		login = v2.login;
 		v = v2;
@@ -448,14 +448,17 @@ static int assess(cctx *c, const pair *p, int pi)
 	}
 	/* a later run of failures on U (or unnamed) from X and the first login
 	 * after it: U logged in, then X guessed at U, then got in (the first
-	 * login judged alone would pass over it) */
+	 * login judged alone would pass over it).  Such a run is judged by its
+	 * own failures, those since U's login before it, which makes X a known
+	 * location: a user's later typos there stay the user's */
 	for (int from = have ? login_at + 1 : 0, k = 0; have && k < 16 && (!ok || v.conf < MS_CONF_HIGH); k++) {
 		int f2 = 0, l3;
 		if (!failure_for_u_after(d, p->acct, p->ip, from, &f2) || !first_success_after(d, p->acct, p->ip, f2, &l3))
 			break;
-		if (judge(c, p, &sg, l3, &v2) && (!ok || v2.conf > v.conf)) {
+		if (judge(c, p, &sg, from, l3, &v2) && (!ok || v2.conf > v.conf)) {
 			login_at = l3;
 			login = v2.login;
+			from_at = from;
 			v = v2;
 			ok = 1;
 		}
@@ -463,7 +466,7 @@ static int assess(cctx *c, const pair *p, int pi)
 	}
 	if (!ok)
 		return 0;
-	judge(c, p, &sg, login_at, &v); /* again: failures_before() left c->sess for successes_from() */
+	judge(c, p, &sg, from_at, login_at, &v); /* again: failures_before() left c->sess for successes_from() */
 	if (v.conf == MS_CONF_LOW && !o->include_low)
 		return 0;
 	const char *attack = v.attack;
