@@ -250,17 +250,20 @@ static void put(obuf *o, const char *s, size_t n)
 static const struct {
 	const char *s;
 	size_t n;
+	int dovecot;    /* a Dovecot marker: also in a line with a header, outside Postfix's */
 } secret_mk[] = {
 	/* Postfix -v, both sides of SASL (xsasl_cyrus_server.c, xsasl_cyrus_client.c,
 	 * xsasl_dovecot_server.c, smtp_sasl_glue.c): decoded answers, the initial PLAIN
 	 * response, the smtp client's own relay password */
-	{ ": decoded initial response ", 27 },
-	{ ": decoded response: ", 20 },
-	{ ", init_response ", 16 },
-	{ ": uncoded initial reply: ", 25 },
-	{ " uncoded client response ", 25 },
-	/* Dovecot auth_verbose_passwords=plain */
-	{ "(given password: ", 17 },
+	{ ": decoded initial response ", 27, 0 },
+	{ ": decoded response: ", 20, 0 },
+	{ ", init_response ", 16, 0 },
+	{ ": uncoded initial reply: ", 25, 0 },
+	{ " uncoded client response ", 25, 0 },
+	/* Dovecot auth_verbose_passwords=plain, =sha1 ("(SHA1 of given password: 123abc)":
+	 * an unsalted hash, as good as the password to a cracker) */
+	{ "(given password: ", 17, 1 },
+	{ " of given password: ", 20, 1 },
 };
 
 /* The offset in s from which it is a secret (s.n: nothing is), the start of
@@ -277,8 +280,8 @@ static size_t secret_at(ms_sv s, ms_sv m, int postfix)
 {
 	size_t best = s.n;
 	for (size_t i = 0; i < sizeof secret_mk / sizeof secret_mk[0]; i++) {
-		if (m.p && (postfix || i + 1 < sizeof secret_mk / sizeof secret_mk[0]))
-			continue; /* with a header: only Dovecot's marker, outside Postfix */
+		if (m.p && (postfix || !secret_mk[i].dovecot))
+			continue; /* with a header: only Dovecot's markers, outside Postfix */
 		long k = ms_sv_find(s, secret_mk[i].s, secret_mk[i].n);
 		if (k >= 0 && (size_t)k + secret_mk[i].n < best)
 			best = (size_t)k + secret_mk[i].n;

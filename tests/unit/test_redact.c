@@ -88,6 +88,9 @@ UT_TEST(redact_tls_debug_lines)
 		/* Dovecot auth_verbose_passwords / auth_debug_passwords */
 		{ "Feb 23 10:00:01 mx dovecot: auth: passwd-file(u,192.0.2.1): Password mismatch (given password: PW)",
 		  "Feb 23 10:00:01 mx dovecot: auth: passwd-file(u,192.0.2.1): Password mismatch (given password: [redacted]" },
+		/* auth_verbose_passwords=sha1: an unsalted hash of the password */
+		{ "Sep  8 07:16:29 canyon dovecot: auth: sql(u8@example.com,192.0.2.18,<s>): Password mismatch (SHA1 of given password: 123abc)",
+		  "Sep  8 07:16:29 canyon dovecot: auth: sql(u8@example.com,192.0.2.18,<s>): Password mismatch (SHA1 of given password: [redacted]" },
 		{ "Feb 23 10:00:01 mx dovecot: auth: Debug: passwd-file(u,192.0.2.1,<s>): SHA512-CRYPT(PW) != '$6$x'",
 		  "Feb 23 10:00:01 mx dovecot: auth: Debug: passwd-file(u,192.0.2.1,<s>): SHA512-CRYPT([redacted]" },
 		/* odd templates: two blanks or none after the tag, journald JSON, message-only */
