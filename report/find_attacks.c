@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "findings.h"
+#include "blocklist.h"
 
 /*
  * How: every count below is aggregated in C from the auth events loaded
@@ -53,6 +54,28 @@ static void scratch_free(ip_scratch *sc)
 	free(sc->cnt);
 	free(sc->top);
 	free(sc->sess);
+}
+
+/* The advice to block ip; for the server's own or a private address (webmail
+ * through 127.0.0.1, a LAN host) or one its users log in from (shared), to
+ * find the client behind it: blocking it would lock the users out
+ * (mailsleuth blocklist leaves the first kind out).  *keep: not to block. */
+static const char *block_advice(const char *ip, int shared, char *buf, size_t cap, int *keep)
+{
+	*keep = 1;
+	if (ms_block_is_local(ip))
+		snprintf(buf, cap,
+			 "Do not block %s, the server's own or a private address (its webmail, a LAN host): find "
+			 "the client behind it in that service's log and stop it there", ip);
+	else if (shared)
+		snprintf(buf, cap,
+			 "Do not block %s before checking it: your users log in from it (an office, a carrier's "
+			 "NAT); find out who failed there", ip);
+	else {
+		*keep = 0;
+		snprintf(buf, cap, "Block %s (mailsleuth blocklist)", ip);
+	}
+	return buf;
 }
 
 static int scratch_init(ip_scratch *sc, const ms_fdata *d)
@@ -187,7 +210,8 @@ static void ip_evidence(const ms_fdata *d, ip_scratch *sc, int k)
 static int ip_findings(ms_fdata *d, ip_scratch *sc, const ms_find_opts *o, ms_findings *out, int k, const char *ip,
 		       const ip_stats *s, char *err, size_t errlen)
 {
-	char rng[128], accts[512], text[1400];
+	char rng[128], accts[512], text[1400], adv[512];
+	int keep;
 	int64_t fl = s->fl, ok = s->ok, nacct = s->nacct, unk = s->unk, nenum = s->nenum, ff = s->ff, lf = s->lf;
 	int64_t nsess = s->nsess, okacct = s->okacct;
 	/* an address many accounts log in from (an office, a NAT) with failures it cannot
@@ -215,9 +239,10 @@ static int ip_findings(ms_fdata *d, ip_scratch *sc, const ms_find_opts *o, ms_fi
 			 sharednote);
 		ms_finding_set(&f->explanation, text);
 		snprintf(text, sizeof text,
-			 "Block %s (mailsleuth blocklist). The attacker has a list of your addresses: make sure "
+			 "%s. The attacker has a list of your addresses: make sure "
 			 "the listed accounts have strong, unique passwords, and limit AUTH attempts "
-			 "(smtpd_client_auth_rate_limit, fail2ban postfix-sasl jail).", ip);
+			 "(smtpd_client_auth_rate_limit, fail2ban postfix-sasl jail).",
+			 block_advice(ip, shared, adv, sizeof adv, &keep));
 		ms_finding_set(&f->action, text);
 	} else if (fl >= o->bf_failures) {
 		f = ms_findings_add(out, MS_F_BRUTE_FORCE);
@@ -237,10 +262,10 @@ static int ip_findings(ms_fdata *d, ip_scratch *sc, const ms_find_opts *o, ms_fi
 			snprintf(text + l, sizeof text - l, "%s", sharednote);
 		}
 		ms_finding_set(&f->explanation, text);
-		snprintf(text, sizeof text,
-			 "Block %s (mailsleuth blocklist) and let fail2ban's postfix-sasl jail or "
-			 "smtpd_client_auth_rate_limit stop the next one; check the targeted account%s for "
-			 "weak passwords.", ip, na == 1 ? "" : "s");
+		block_advice(ip, shared, adv, sizeof adv, &keep);
+		snprintf(text, sizeof text, "%s%s; check the targeted account%s for weak passwords.", adv,
+			 keep ? "" : " and let fail2ban's postfix-sasl jail or smtpd_client_auth_rate_limit stop the next one",
+			 na == 1 ? "" : "s");
 		ms_finding_set(&f->action, text);
 	}
 	if (f && shared) {
@@ -268,11 +293,18 @@ static int ip_findings(ms_fdata *d, ip_scratch *sc, const ms_find_opts *o, ms_fi
 		ip_accounts(d, sc, k, 1, accts, sizeof accts);
 		snprintf(text, sizeof text,
 			 "%s tried %lld account names that do not exist on this server (for example %s) %s: "
-			 "it is guessing which addresses exist.", ip, (long long)nenum, accts, rng);
+			 "it is guessing which addresses exist.%s", ip, (long long)nenum, accts, rng, sharednote);
 		ms_finding_set(&f->explanation, text);
+		if (shared) {
+			/* an office's address: its users' typos in their names, a
+			 * printer's old account, as likely as a guesser */
+			f->severity = MS_SEV_LOW;
+			f->confidence = MS_CONF_LOW;
+		}
 		snprintf(text, sizeof text,
-			 "Block %s; make failed logins for unknown and known users look the same to clients "
-			 "(they do in Postfix) and do not publish the address list.", ip);
+			 "%s; make failed logins for unknown and known users look the same to clients "
+			 "(they do in Postfix) and do not publish the address list.",
+			 block_advice(ip, shared, adv, sizeof adv, &keep));
 		ms_finding_set(&f->action, text);
 		ms_finding_set(&f->ip, ip);
 		f->first = ff;

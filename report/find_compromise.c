@@ -29,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "findings.h"
+#include "blocklist.h"
 #include "../util/strmap.h"
 
 /*
@@ -678,7 +679,10 @@ static int put_in_words(cctx *c, const pending *p, const pair *pr)
 		snprintf(text, sizeof text,
 			 "Find out which account logged in from %s at %s (the SASL back-end's own log): %s", ip, when,
 			 f->confidence == MS_CONF_LOW ? "probably its owner mistyping the password, confirm with them."
-						       : "treat it as compromised, change its password and block the address.");
+						       : ms_block_is_local(ip)
+							 ? "treat it as compromised, change its password and find the client behind "
+							   "the address (the server's own or a private one: its webmail, a LAN host)."
+							 : "treat it as compromised, change its password and block the address.");
 		ms_finding_set(&f->action, text);
 		return evidence(c, f, p);
 	}
@@ -692,7 +696,9 @@ static int put_in_words(cctx *c, const pending *p, const pair *pr)
 	else
 		snprintf(text, sizeof text,
 			 "Treat %s as compromised: change its password now, end its sessions, check what it sent and "
-			 "its forwarding rules, block %s, and check other accounts for the same password.", acct, ip);
+			 "its forwarding rules, %s %s%s, and check other accounts for the same password.", acct,
+			 ms_block_is_local(ip) ? "find the client behind" : "block", ip,
+			 ms_block_is_local(ip) ? " (the server's own or a private address: its webmail, a LAN host)" : "");
 	ms_finding_set(&f->action, text);
 	return evidence(c, f, p);
 }
