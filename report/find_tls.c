@@ -9,8 +9,9 @@
 #include <strings.h>
 #include "findings.h"
 
-/* one rule for what is weak: the tokens of --by cipher (q_cipher.c), said in words */
-const char *ms_tls_weakness(const char *protocol, const char *cipher, int bits)
+/* one rule for what is weak: the tokens of --by cipher (q_cipher.c), said in
+ * words, every one of them ("TLS 1.0 is deprecated (RFC 8996); RC4 is broken") */
+const char *ms_tls_weakness(const char *protocol, const char *cipher, int bits, char *buf, size_t cap)
 {
 	static const struct { const char *tok, *why; } words[] = {
 		{ "SSLv2", "SSL 2 is broken (DROWN)" },
@@ -29,12 +30,21 @@ const char *ms_tls_weakness(const char *protocol, const char *cipher, int bits)
 	};
 	const char *tok[8];
 	int n = ms_tls_weak_reasons(protocol, cipher, bits, tok, 8);
-	if (n <= 0)
+	size_t len = 0;
+	if (n <= 0 || !buf || cap == 0)
 		return NULL;
-	for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
-		if (!strcmp(words[i].tok, tok[0]))
-			return words[i].why;
-	return tok[0];
+	buf[0] = 0;
+	for (int k = 0; k < n && k < 8; k++) {
+		const char *w = tok[k];
+		for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+			if (!strcmp(words[i].tok, tok[k]))
+				w = words[i].why;
+		int m = snprintf(buf + len, cap - len, "%s%s", k ? "; " : "", w);
+		if (m < 0 || (size_t)m >= cap - len)
+			break;
+		len += (size_t)m;
+	}
+	return buf;
 }
 
 /*
@@ -60,7 +70,7 @@ typedef struct {
 	int64_t id;
 	char *proto, *cipher;   /* NULL as in the table */
 	int bits;
-	const char *why;        /* weakness, NULL when fine */
+	char why[256];          /* weakness, "" when fine */
 	int64_t n, nip, fail, ok, first, last;
 	int64_t failures;       /* the failed logins in them (fail: the sessions with one) */
 	int fi;                 /* its finding in out->v, -1 when none */
@@ -131,7 +141,7 @@ static int load_params(tls_ctx *c)
 		t->cipher = ci ? strdup(ci) : NULL;
 		if ((p && !t->proto) || (ci && !t->cipher))
 			break;
-		t->why = ms_tls_weakness(t->proto, t->cipher, t->bits);
+		ms_tls_weakness(t->proto, t->cipher, t->bits, t->why, sizeof t->why);
 	}
 	/* stopped on a row: an allocation failed */
 	return ms_q_scan_end(c->d->q->db, st, rc, rc == SQLITE_ROW, c->err, c->errlen);
@@ -176,7 +186,7 @@ static int scan_one(tls_ctx *c, sqlite3_value **a, int64_t since, int64_t until)
 			x->failures += sqlite3_value_int64(a[2]);
 		x->ok += s.ok;
 	}
-	int weak = s.set >= 0 && c->set[s.set].why;
+	int weak = s.set >= 0 && c->set[s.set].why[0];
 	v = a[4];
 	int decoded = ms_val_gt0(v);
 	if (!weak && !decoded)
@@ -276,7 +286,7 @@ static int weak_ips(tls_ctx *c)
 		return -1;
 	for (int t = 0; t < c->nset; t++) {
 		int m = 0;
-		if (!c->set[t].why)
+		if (!c->set[t].why[0])
 			continue;
 		for (int i = 0; i < c->weak.n; i++)
 			if (c->weak.v[i].set == t && c->weak.v[i].has_ip)
@@ -309,7 +319,7 @@ static int weak_order(tls_ctx *c, tls_set **order)
 	if (n > 1)
 		qsort(order, (size_t)n, sizeof *order, cmp_set_ptr);
 	for (int i = 0; i < n && nw < 64; i++)
-		if (order[i]->why)
+		if (order[i]->why[0])
 			order[nw++] = order[i];
 	return nw;
 }

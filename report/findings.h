@@ -209,7 +209,8 @@ int ms_find_sprayed_logins(const ms_fdata *d, const ms_find_opts *o, ms_strmap *
 int ms_find_compromise(ms_fdata *d, const ms_find_opts *o, ms_findings *out, const ms_findings *earlier, char *err,
 		       size_t errlen);
 int ms_find_tls(ms_fdata *d, const ms_find_opts *o, ms_findings *out, char *err, size_t errlen);
-/* weakness of negotiated TLS parameters: NULL if fine, else a short reason */
-const char *ms_tls_weakness(const char *protocol, const char *cipher, int bits);
+/* weakness of negotiated TLS parameters: NULL if fine, else buf holding every
+ * reason in words, "; " between them */
+const char *ms_tls_weakness(const char *protocol, const char *cipher, int bits, char *buf, size_t cap);
 
 #endif

@@ -7,25 +7,31 @@
 
 UT_TEST(tls_weakness_flags_broken_parameters)
 {
-	UT_ASSERT(ms_tls_weakness("TLSv1.2", "RC4-SHA", 128) != NULL);
-	UT_ASSERT(ms_tls_weakness("TLSv1", "AES128-SHA", 128) != NULL);
-	UT_ASSERT(ms_tls_weakness("TLSv1.1", "AES256-SHA", 256) != NULL);
-	UT_ASSERT(ms_tls_weakness("SSLv3", "AES256-SHA", 256) != NULL);
-	UT_ASSERT(ms_tls_weakness("TLSv1.2", "DES-CBC3-SHA", 112) != NULL);
-	UT_ASSERT(ms_tls_weakness("TLSv1.2", "ADH-AES256-GCM-SHA384", 256) != NULL);
-	UT_ASSERT(ms_tls_weakness("TLSv1.2", "EXP-RC2-CBC-MD5", 40) != NULL);
-	UT_ASSERT(ms_tls_weakness("TLSv1.2", "NULL-SHA256", 0) != NULL);
-	UT_ASSERT(ms_tls_weakness("TLSv1.2", "SOMETHING", 56) != NULL);
+	char wb[256];
+	UT_ASSERT(ms_tls_weakness("TLSv1.2", "RC4-SHA", 128, wb, sizeof wb) != NULL);
+	UT_ASSERT(ms_tls_weakness("TLSv1", "AES128-SHA", 128, wb, sizeof wb) != NULL);
+	UT_ASSERT(ms_tls_weakness("TLSv1.1", "AES256-SHA", 256, wb, sizeof wb) != NULL);
+	UT_ASSERT(ms_tls_weakness("SSLv3", "AES256-SHA", 256, wb, sizeof wb) != NULL);
+	UT_ASSERT(ms_tls_weakness("TLSv1.2", "DES-CBC3-SHA", 112, wb, sizeof wb) != NULL);
+	UT_ASSERT(ms_tls_weakness("TLSv1.2", "ADH-AES256-GCM-SHA384", 256, wb, sizeof wb) != NULL);
+	UT_ASSERT(ms_tls_weakness("TLSv1.2", "EXP-RC2-CBC-MD5", 40, wb, sizeof wb) != NULL);
+	UT_ASSERT(ms_tls_weakness("TLSv1.2", "NULL-SHA256", 0, wb, sizeof wb) != NULL);
+	UT_ASSERT(ms_tls_weakness("TLSv1.2", "SOMETHING", 56, wb, sizeof wb) != NULL);
+	/* every reason, not the first alone */
+	UT_EQ_STR(ms_tls_weakness("TLSv1", "RC4-SHA", 128, wb, sizeof wb), "TLS 1.0 is deprecated (RFC 8996); RC4 is broken");
+	UT_EQ_STR(ms_tls_weakness("TLSv1", "DES-CBC3-SHA", 112, wb, sizeof wb),
+		  "TLS 1.0 is deprecated (RFC 8996); 3DES (Sweet32); key shorter than 128 bits");
 }
 
 UT_TEST(tls_weakness_accepts_modern_parameters)
 {
-	UT_ASSERT(ms_tls_weakness("TLSv1.3", "TLS_AES_256_GCM_SHA384", 256) == NULL);
-	UT_ASSERT(ms_tls_weakness("TLSv1.2", "ECDHE-RSA-AES256-GCM-SHA384", 256) == NULL);
-	UT_ASSERT(ms_tls_weakness("TLSv1.2", "ECDHE-ECDSA-CHACHA20-POLY1305", 256) == NULL);
-	UT_ASSERT(ms_tls_weakness(NULL, NULL, 0) == NULL); /* nothing logged */
+	char wb[256];
+	UT_ASSERT(ms_tls_weakness("TLSv1.3", "TLS_AES_256_GCM_SHA384", 256, wb, sizeof wb) == NULL);
+	UT_ASSERT(ms_tls_weakness("TLSv1.2", "ECDHE-RSA-AES256-GCM-SHA384", 256, wb, sizeof wb) == NULL);
+	UT_ASSERT(ms_tls_weakness("TLSv1.2", "ECDHE-ECDSA-CHACHA20-POLY1305", 256, wb, sizeof wb) == NULL);
+	UT_ASSERT(ms_tls_weakness(NULL, NULL, 0, wb, sizeof wb) == NULL); /* nothing logged */
 	/* a line cut before "(256/256 bits)" stores 0 bits: not a weakness */
-	UT_ASSERT(ms_tls_weakness("TLSv1.3", "TLS_AES_256_GCM_SHA384", 0) == NULL);
+	UT_ASSERT(ms_tls_weakness("TLSv1.3", "TLS_AES_256_GCM_SHA384", 0, wb, sizeof wb) == NULL);
 }
 
 /* a NULL (no encryption) cipher has no key bits: below 128 (reports.md) */
