@@ -154,6 +154,7 @@ static void summary(ms_cli *cli, sqlite3 *db, int top)
 			fro.color = cli->color;
 			fro.limit = top;
 			fro.generated_at = cli->now;
+			fro.more_hint = "use --top N, or --db FILE and then mailsleuth findings --db FILE";
 			ms_findings_render(&fs, MS_FMT_TEXT, o, &fro);
 			ms_findings_free(&fs);
 		} else {

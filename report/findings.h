@@ -97,6 +97,7 @@ typedef struct {
 	int color;
 	int limit;              /* <= 0: all */
 	int64_t total;          /* for "N more" notes */
+	const char *more_hint;  /* what the "N more" note suggests (NULL: "use --top or --format json") */
 } ms_frender_opts;
 
 void ms_findings_render(const ms_findings *f, ms_format fmt, FILE *out, const ms_frender_opts *o);

@@ -174,7 +174,8 @@ static void render_text(const ms_findings *fs, FILE *o, const ms_frender_opts *r
 		}
 	}
 	if (shown < fs->n)
-		fprintf(o, "\n  ... and %d more (use --top or --format json)\n", fs->n - shown);
+		fprintf(o, "\n  ... and %d more (%s)\n", fs->n - shown,
+			ro && ro->more_hint ? ro->more_hint : "use --top or --format json");
 }
 
 static void json_kv_str(FILE *o, const char *k, const char *v, int *first)
