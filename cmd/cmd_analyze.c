@@ -124,6 +124,7 @@ static void summary(ms_cli *cli, sqlite3 *db, int top)
 	ro.color = cli->color;
 	ro.limit = top;
 	ro.generated_at = cli->now;
+	ro.more_hint = "use --top N, or --db FILE and then mailsleuth report --db FILE";
 
 	heading(cli, "Input");
 	t = ms_report_sources(&q, err, sizeof err);

@@ -880,7 +880,8 @@ static void render_text(const ms_table *t, FILE *f, const ms_render_opts *o)
 		fputc('\n', f);
 	}
 	if (n < t->nrows)
-		fprintf(f, "  ... %d more (use --top N or --format json)\n", t->nrows - n);
+		fprintf(f, "  ... %d more (%s)\n", t->nrows - n,
+			o && o->more_hint ? o->more_hint : "use --top N or --format json");
 	free(w);
 }
 

@@ -85,6 +85,7 @@ typedef struct {
 	int limit;          /* rows to print (<= 0: all) */
 	const char *title;  /* text/html heading */
 	const char *extra_json; /* extra top-level members for JSON, e.g. "\"kind\":\"ip\"" (no braces) */
+	const char *more_hint;  /* text: what the "N more" note suggests (NULL: "use --top N or --format json") */
 } ms_render_opts;
 
 void ms_table_render(const ms_table *t, ms_format fmt, FILE *f, const ms_render_opts *o);
