@@ -356,6 +356,14 @@ static void emit_session(ms_tracker *t, const t_sess *s, int state)
 		t->sink.session(t->sink.ctx, &r);
 }
 
+/* a reject line's action refused the client (reject, milter-reject, defer):
+ * warn, reject_warning, hold, discard, filter and redirect lines are kept with
+ * their action but refused nothing */
+static int refusal(ms_sv action)
+{
+	return ms_sv_eq_lit(action, "reject") || ms_sv_eq_lit(action, "milter-reject") || ms_sv_eq_lit(action, "defer");
+}
+
 /* one account (semantics.md): the local part exact, the domain part in any case */
 static int same_account(const char *a, const char *b)
 {
@@ -1881,7 +1889,7 @@ static void queue_reject(ms_tracker *t, int host, const ms_event *ev, const ms_l
 		emit_reject(t, host, ev, ref, 0, ip, name, 0);
 		return;
 	}
-	t->sess[found].rejects++;
+	t->sess[found].rejects += refusal(ev->what);
 	emit_reject(t, host, ev, ref, t->sess[found].id, ip, t->sess[found].client_name, 0);
 }
 
@@ -2103,7 +2111,7 @@ void ms_tracker_feed(ms_tracker *t, const ms_syslog *sl, const ms_event *ev, con
 		}
 		return;
 	case EV_REJECT: {
-		s->rejects++;
+		s->rejects += refusal(ev->what);
 		emit_reject(t, host, ev, ref, s->id, client_ip(t, s), s->client_name, 0);
 		if (ev->user.n && !s->auth_successes) {
 			/* 3.10+ names the login of an authenticated session on its rejects:

@@ -47,7 +47,9 @@ static const char *sql_sessions =
 static const char *sql_auth =
 	"SELECT count(ms_row(ip_id, kind, ts, account_id, account_src, mech_id)) FROM auth_events";
 static const char *sql_postscreen = "SELECT count(ms_row(ip_id, start_ts, end_ts)) FROM postscreen";
-static const char *sql_rejects = "SELECT count(ms_row(ip_id, ts, ts)) FROM rejects";
+/* refusals only: warn, hold, discard, filter, redirect lines refused nothing (schema.md) */
+static const char *sql_rejects = "SELECT count(ms_row(ip_id, ts, ts)) FROM rejects WHERE action_id IN"
+				 " (SELECT id FROM strings WHERE s IN ('reject', 'milter-reject', 'defer'))";
 /* sessions and postscreen conversations that began before --since and ended in the
  * range (ms_q_scan_rows() adds the range on end_ts; ?1 is --since).  Sessions of up
  * to a day: through the start_ts index, not a second scan of the table */
