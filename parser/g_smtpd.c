@@ -513,8 +513,10 @@ static void parse_warning(ms_sv w, ms_event *ev)
 	size_t n;
 	long f;
 	ev->type = EV_UNKNOWN;
-	/* "NAMADDR: SASL ..." and other client-scoped warnings */
-	if ((n = namaddr_colon(w, ev)) != 0) {
+	/* "NAMADDR: SASL ..." and other client-scoped warnings; "unknown[unknown]:"
+	 * when smtpd had lost the client's address */
+	if ((n = namaddr_colon(w, ev)) != 0 ||
+	    ((n = unknown_unknown(w, ev)) != 0 && n + 1 < w.n && w.p[n] == ':' && w.p[n + 1] == ' ' && (n += 2))) {
 		ms_sv rest = ms_sv_skip(w, n);
 		if (ms_sv_starts(rest, "SASL ")) {
 			parse_sasl(rest, ev);

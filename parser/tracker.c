@@ -1727,7 +1727,10 @@ static void auth_failure(ms_tracker *t, t_sess *s, int idx_host, const ms_event 
 		memset(&a, 0, sizeof a);
 		cpy(mech, sizeof mech, ev->mech);
 		cpy(reason, sizeof reason, ev->reason);
-		cpy(ip, sizeof ip, ev->ip);
+		if (ev->ip.n)
+			cpy(ip, sizeof ip, ev->ip);
+		else
+			snprintf(ip, sizeof ip, "%s", client_ip(t, s));
 		a.id = t->ids.auth++;
 		a.session_id = s->id;
 		a.ts = ref->ts;
@@ -1755,7 +1758,10 @@ static void auth_failure(ms_tracker *t, t_sess *s, int idx_host, const ms_event 
 	f.ts = ref->ts;
 	f.host = idx_host;
 	f.svc = s->svc;
-	cpy(f.ip, sizeof f.ip, ev->ip);
+	if (ev->ip.n)
+		cpy(f.ip, sizeof f.ip, ev->ip);
+	else /* "unknown[unknown]": smtpd had lost the address the connect gave */
+		snprintf(f.ip, sizeof f.ip, "%s", client_ip(t, s));
 	memcpy(f.client_name, s->client_name, sizeof f.client_name);
 	cpy(f.mech, sizeof f.mech, ev->mech);
 	cpy(f.reason, sizeof f.reason, ev->reason);
@@ -2042,7 +2048,7 @@ void ms_tracker_feed(ms_tracker *t, const ms_syslog *sl, const ms_event *ev, con
 		t->line_sess = strcmp(t->line_ip, t->sess[idx].ip) != 0 ? t->sess[idx].id : -1;
 	}
 	if (idx < 0) {
-		if (!has_client(ev))
+		if (!has_client(ev) && ev->type != EV_AUTH_FAIL)
 			return; /* nothing to attach it to (TLS debug of an unknown session) */
 		idx = sess_open(t, host, svc, sl->pid, ev, ref, 1);
 		if (idx < 0)
