@@ -94,6 +94,9 @@ typedef struct {
 	ms_fdata *d;
 	tls_set *set;
 	int nset;
+	int64_t *pid;           /* tls_params ids, ascending ... */
+	int *pset;              /* ... and the set of each: one per protocol + cipher + bits */
+	int npar;
 	sess_vec weak, cred;
 	int64_t cred_attempts;
 	sqlite3_stmt *line;
@@ -115,47 +118,74 @@ static int sess_push(sess_vec *v, const sess *s)
 	return 0;
 }
 
+static int same_text(const char *a, const char *b)
+{
+	return a && b ? !strcmp(a, b) : a == b;
+}
+
+/* The TLS parameter sets: one per negotiated protocol + cipher + bits (rows
+ * of tls_params that differ only in the trust or key exchange logged are
+ * one finding, docs/findings.md), and the set of each row by its id. */
 static int load_params(tls_ctx *c)
 {
 	sqlite3_stmt *st;
-	int cap = 0, rc;
+	int cap = 0, pcap = 0, rc;
 	if (ms_q_prepare(c->d->q->db, sql_params, &st, c->err, c->errlen))
 		return -1;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (c->nset == cap) {
-			int nc = cap ? cap * 2 : 64;
-			tls_set *nv = realloc(c->set, (size_t)nc * sizeof *nv);
-			if (!nv)
-				break;
-			c->set = nv;
-			cap = nc;
-		}
-		tls_set *t = &c->set[c->nset++];
 		const char *p = (const char *)sqlite3_column_text(st, 1);
 		const char *ci = (const char *)sqlite3_column_text(st, 2);
-		memset(t, 0, sizeof *t);
-		t->id = sqlite3_column_int64(st, 0);
-		t->bits = sqlite3_column_int(st, 3);
-		t->fi = -1;
-		t->proto = p ? strdup(p) : NULL;
-		t->cipher = ci ? strdup(ci) : NULL;
-		if ((p && !t->proto) || (ci && !t->cipher))
-			break;
-		ms_tls_weakness(t->proto, t->cipher, t->bits, t->why, sizeof t->why);
+		int bits = sqlite3_column_int(st, 3), k;
+		if (c->npar == pcap) {
+			int nc = pcap ? pcap * 2 : 64;
+			int64_t *np = realloc(c->pid, (size_t)nc * sizeof *np);
+			if (np)
+				c->pid = np;
+			int *ns = np ? realloc(c->pset, (size_t)nc * sizeof *ns) : NULL;
+			if (!ns)
+				break;
+			c->pset = ns;
+			pcap = nc;
+		}
+		for (k = 0; k < c->nset; k++)
+			if (c->set[k].bits == bits && same_text(c->set[k].proto, p) && same_text(c->set[k].cipher, ci))
+				break;
+		if (k == c->nset) {
+			if (c->nset == cap) {
+				int nc = cap ? cap * 2 : 64;
+				tls_set *nv = realloc(c->set, (size_t)nc * sizeof *nv);
+				if (!nv)
+					break;
+				c->set = nv;
+				cap = nc;
+			}
+			tls_set *t = &c->set[c->nset++];
+			memset(t, 0, sizeof *t);
+			t->id = sqlite3_column_int64(st, 0);
+			t->bits = bits;
+			t->fi = -1;
+			t->proto = p ? strdup(p) : NULL;
+			t->cipher = ci ? strdup(ci) : NULL;
+			if ((p && !t->proto) || (ci && !t->cipher))
+				break;
+			ms_tls_weakness(t->proto, t->cipher, t->bits, t->why, sizeof t->why);
+		}
+		c->pid[c->npar] = sqlite3_column_int64(st, 0);
+		c->pset[c->npar++] = k;
 	}
 	/* stopped on a row: an allocation failed */
 	return ms_q_scan_end(c->d->q->db, st, rc, rc == SQLITE_ROW, c->err, c->errlen);
 }
 
-/* the index of tls_id among the sets (sorted by id), or -1 (the JOIN dropped it) */
+/* the set of tls_id (the rows are sorted by id), or -1 (the JOIN dropped it) */
 static int set_of(const tls_ctx *c, int64_t id)
 {
-	int lo = 0, hi = c->nset - 1;
+	int lo = 0, hi = c->npar - 1;
 	while (lo <= hi) {
 		int mid = lo + (hi - lo) / 2;
-		if (c->set[mid].id == id)
-			return mid;
-		if (c->set[mid].id < id)
+		if (c->pid[mid] == id)
+			return c->pset[mid];
+		if (c->pid[mid] < id)
 			lo = mid + 1;
 		else
 			hi = mid - 1;
@@ -705,6 +735,8 @@ int ms_find_tls(ms_fdata *d, const ms_find_opts *o, ms_findings *out, char *err,
 		free(c.set[i].cipher);
 	}
 	free(c.set);
+	free(c.pid);
+	free(c.pset);
 	free(c.weak.v);
 	free(c.cred.v);
 	sqlite3_finalize(c.line);
