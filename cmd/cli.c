@@ -188,6 +188,15 @@ int ms_opt_time(ms_cli *cli, const char *opt, const char *arg, int64_t *out)
 	return 0;
 }
 
+int ms_opt_range(ms_cli *cli, int64_t since, int64_t until)
+{
+	if (since && until && since >= until) {
+		ms_err(cli, "--since is not before --until: the range is empty");
+		return -1;
+	}
+	return 0;
+}
+
 int ms_opt_tz(ms_cli *cli, const char *arg)
 {
 	if (ms_set_tz(arg) != 0) {

@@ -51,6 +51,8 @@ void ms_err(ms_cli *cli, const char *fmt, ...) __attribute__((format(printf, 2, 
 /* The options every reading command shares.  Each reports its own error and
  * returns -1 on a bad value (the caller exits MS_EXIT_USAGE), 0 when done. */
 int ms_opt_time(ms_cli *cli, const char *opt, const char *arg, int64_t *out);  /* --since / --until */
+/* --since at or after --until is an empty range the user did not mean: -1 with a message */
+int ms_opt_range(ms_cli *cli, int64_t since, int64_t until);
 int ms_opt_tz(ms_cli *cli, const char *arg);                                   /* --tz */
 /* open the database read-only; NULL after reporting the error (exit MS_EXIT_DB) */
 struct ms_store *ms_open_read(ms_cli *cli, const char *db);

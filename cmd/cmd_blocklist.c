@@ -90,6 +90,8 @@ int cmd_blocklist(ms_cli *cli, int argc, char **argv)
 		ms_err(cli, "blocklist: unexpected argument '%s'", argv[optind]);
 		return MS_EXIT_USAGE;
 	}
+	if (ms_opt_range(cli, q.since, q.until))
+		return MS_EXIT_USAGE;
 	ms_store *st = ms_open_read(cli, db);
 	if (!st)
 		return MS_EXIT_DB;

@@ -198,6 +198,8 @@ int cmd_report(ms_cli *cli, int argc, char **argv)
 		ms_err(cli, "report: unexpected argument '%s'", argv[optind]);
 		return MS_EXIT_USAGE;
 	}
+	if (ms_opt_range(cli, q.since, q.until))
+		return MS_EXIT_USAGE;
 	if (all && fmt != MS_FMT_HTML) {
 		ms_err(cli, "report: --all needs --format html");
 		return MS_EXIT_USAGE;

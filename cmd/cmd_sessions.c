@@ -97,6 +97,8 @@ int cmd_sessions(ms_cli *cli, int argc, char **argv)
 		ms_err(cli, "sessions: unexpected argument '%s'", argv[optind]);
 		return MS_EXIT_USAGE;
 	}
+	if (ms_opt_range(cli, q.since, q.until))
+		return MS_EXIT_USAGE;
 	if (!to.ip && !to.account && !to.id) {
 		ms_err(cli, "sessions: say which: --ip IP, --account USER or --id N");
 		return MS_EXIT_USAGE;
