@@ -120,7 +120,7 @@ static size_t client_tail(ms_sv m)
 	static const char *const pre[] = { "improper command pipelining after ", "PREGREET ", "COMMAND PIPELINING from " };
 	ms_sv t = MS_SV_NULL;
 	for (size_t i = 0; i < sizeof pre / sizeof pre[0] && !t.p; i++)
-		if (ms_sv_starts(m, pre[i]))
+		if (ms_sv_starts_(m, pre[i], strlen(pre[i])))
 			t = ms_sv_skip(m, strlen(pre[i]));
 	if (!t.p && ms_sv_starts(m, "warning: ")) {
 		long k = ms_sv_find_lit(m, ": request longer than ");

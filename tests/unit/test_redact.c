@@ -144,6 +144,9 @@ UT_TEST(redact_client_tails)
 		  "Jun  8 23:14:28 mx postfix/postscreen[473]: PREGREET 40 after 0.1 from [192.0.2.77]:3608: EHLO x\\r\\nAUTH PLAIN [redacted]" },
 		{ "Jun  8 23:14:28 mx postfix/postscreen[473]: COMMAND PIPELINING from [2001:db8::7]:3608 after EHLO: AUTH LOGIN YWRtaW4=\\r\\n",
 		  "Jun  8 23:14:28 mx postfix/postscreen[473]: COMMAND PIPELINING from [2001:db8::7]:3608 after EHLO: AUTH LOGIN [redacted]" },
+		/* postscreen's other COMMAND lines are not pipelined input */
+		{ "Jun  8 23:14:28 mx postfix/postscreen[473]: COMMAND TIME LIMIT from [192.0.2.77]:3608 after CONNECT: x y",
+		  "Jun  8 23:14:28 mx postfix/postscreen[473]: COMMAND TIME LIMIT from [192.0.2.77]:3608 after CONNECT: x y" },
 		/* another program's text is not Postfix's */
 		{ "Jun  8 23:14:28 mx other[1]: PREGREET 1 after 0 from [192.0.2.77]:3608: c2VjcmV0",
 		  "Jun  8 23:14:28 mx other[1]: PREGREET 1 after 0 from [192.0.2.77]:3608: c2VjcmV0" },
