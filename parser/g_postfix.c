@@ -5,6 +5,7 @@
  * agents to=/status=, qmgr removed), outbound TLS, and operational lines.
  */
 #include "grammar.h"
+#include "grammar_int.h"
 #include "redact.h"
 #include "addr.h"
 
@@ -14,6 +15,54 @@ static int is_delivery_agent(ms_sv d)
 	       ms_sv_eq_lit(d, "virtual") || ms_sv_eq_lit(d, "pipe") || ms_sv_eq_lit(d, "error") ||
 	       ms_sv_eq_lit(d, "discard") || ms_sv_eq_lit(d, "relay") || ms_sv_eq_lit(d, "retry") ||
 	       ms_sv_eq_lit(d, "bounce") || ms_sv_eq_lit(d, "defer") || ms_sv_eq_lit(d, "trace");
+}
+
+/*
+ * The end of cleanup's reject, after the client (cleanup.c cleanup_act()):
+ * a milter's "milter-reject: END-OF-MESSAGE from NAMADDR: 5.7.1 text; from=<S>
+ * to=<R> proto=P helo=<H>", or header/body checks' "reject: header TEXT from
+ * NAMADDR; from=<S> to=<R> proto=P helo=<H>: 550 5.7.1 text".  The stage of
+ * the second is its class ("header", "body"): what follows it is the matched
+ * content, the client's.  The reply's code when it has one.
+ */
+static void cleanup_reject_tail(ms_sv t, ms_event *ev)
+{
+	uint64_t code;
+	static const char *const check_class[] = { "header ", "body ", "mime-header ", "nested-header " };
+	for (size_t i = 0; i < sizeof check_class / sizeof check_class[0]; i++)
+		if (ev->where.p && ms_sv_starts_(ev->where, check_class[i], strlen(check_class[i]))) {
+			ev->where.n = strlen(check_class[i]) - 1;
+			break;
+		}
+	if (ms_sv_starts(t, ": ")) {
+		ms_sv r = ms_sv_skip(t, 2);
+		long sc = ms_sv_find_lit(r, "; from=<");
+		if (sc < 0)
+			sc = ms_sv_find_lit(r, "; to=<");
+		ev->reason = sc >= 0 ? ms_sv_head(r, (size_t)sc) : r;
+		if (sc >= 0)
+			ms_reject_tail(ms_sv_skip(r, (size_t)sc + 2), ev);
+	} else if (ms_sv_starts(t, "; ")) {
+		/* the reply follows the last ">: ": the helo, before it, is the
+		 * client's and may hold one too; the reply text is the admin's */
+		ms_sv kv = ms_sv_skip(t, 2);
+		long e = -1;
+		for (long k = ms_sv_find_lit(kv, ">: "); k >= 0;) {
+			e = k;
+			long nx = ms_sv_find_lit(ms_sv_skip(kv, (size_t)k + 1), ">: ");
+			k = nx < 0 ? -1 : k + 1 + nx;
+		}
+		if (e >= 0) {
+			ev->reason = ms_sv_skip(kv, (size_t)e + 3);
+			ms_reject_tail(ms_sv_head(kv, (size_t)e + 1), ev);
+		} else {
+			ms_reject_tail(kv, ev);
+		}
+	} else {
+		ev->reason = t;
+	}
+	if (ev->reason.p && ms_sv_u64(ev->reason, &code) == 3)
+		ev->num = (long)code;
 }
 
 void ms_parse_postfix_other(ms_sv d, ms_sv m, ms_event *ev)
@@ -65,10 +114,7 @@ void ms_parse_postfix_other(ms_sv d, ms_sv m, ms_event *ev)
 					ev->what = ms_sv_head(rest, (size_t)c);
 					/* "reject: from ..." has no stage between ": " and " from " */
 					ev->where = f >= c + 2 ? ms_sv_make(rest.p + c + 2, (size_t)(f - c - 2)) : MS_SV_NULL;
-					ev->reason = ms_sv_skip(after, n + 2);
-					static const char *const keys[] = { "from", "to", "helo" };
-					ms_sv *const vals[] = { &ev->from, &ev->to, &ev->helo };
-					ms_kv_get_n(after, keys, vals, 3);
+					cleanup_reject_tail(ms_sv_skip(after, n), ev);
 					ev->type = EV_REJECT;
 					return;
 				}

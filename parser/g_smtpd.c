@@ -5,6 +5,7 @@
  * tls_server.c, tls_misc.c, tls_stream.c; see docs/log-formats.md.
  */
 #include "grammar.h"
+#include "grammar_int.h"
 #include "addr.h"
 
 static int hexd(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
@@ -431,6 +432,12 @@ static void reject_fields(ms_sv kv, ms_event *ev)
 	}
 }
 
+void ms_reject_tail(ms_sv kv, ms_event *ev)
+{
+	reject_fields(kv, ev);
+	reject_sasl(kv, ev);
+}
+
 /* "reject: RCPT from NAMADDR: 554 5.7.1 <x>: text; from=<a> to=<b> proto=ESMTP helo=<h>" */
 static int parse_reject(ms_sv m, ms_event *ev)
 {
@@ -469,8 +476,7 @@ static int parse_reject(ms_sv m, ms_event *ev)
 		if (sc >= 0) {
 			ms_sv kv = ms_sv_skip(rest, (size_t)sc + 2);
 			ev->reason = ms_sv_head(rest, (size_t)sc);
-			reject_fields(kv, ev);
-			reject_sasl(kv, ev);
+			ms_reject_tail(kv, ev);
 		}
 	}
 	ev->type = EV_REJECT;
