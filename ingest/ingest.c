@@ -285,6 +285,8 @@ static void prev_before(ing_ctx *c, ms_input *in, const char *buf, size_t fill, 
  */
 static void year_host(ing_ctx *c, ms_sv host)
 {
+	if (!host.p)
+		host = MS_SV_LIT(""); /* a line without a host ("Jan 29 13:54:06 auth-worker(22401): ...") */
 	size_t n = host.n < sizeof c->yh[0].name ? host.n : sizeof c->yh[0].name - 1;
 	c->yh_tick++;
 	if (c->yh_n > 0) {
