@@ -65,6 +65,7 @@ typedef struct {
 	const char *attack;
 	int target;
 	int sprayed;            /* the login's password was sprayed */
+	int shared;             /* 3 other accounts had logged in from X before the login */
 } pending;
 
 typedef struct {
@@ -82,6 +83,7 @@ typedef struct {
 	int32_t *o_before;      /* its failures from the address before that login */
 	int64_t *sess;          /* room for the sessions of one address's rows */
 	int nstamp;             /* the last stamp given */
+	int ff_at;              /* the pair being judged: X's first failure counting against U (-1 none) */
 	pending *pend;
 	int npend, cappend;
 	char *err;
@@ -296,6 +298,7 @@ typedef struct {
 	before b;
 	int fsess;
 	int64_t history, others;
+	int shared;
 	ms_confidence conf;
 } verdict;
 
@@ -322,7 +325,10 @@ static int judge(cctx *c, const pair *p, const signals *sg, int from, int login_
 		return 0;
 	/* for a login naming no account: earlier such logins from X (a phone
 	 * that only checks in) make X a known location as named ones do */
-	v->history = history_before(d, p->acct, p->ip, v->b.nb ? v->b.first_at : login_at);
+	/* before X's first failure that counts against U: for a later run too
+	 * (counted from U's login before it), a login between the runs may
+	 * itself have been the attacker's */
+	v->history = history_before(d, p->acct, p->ip, from > 0 && c->ff_at >= 0 ? c->ff_at : v->b.nb ? v->b.first_at : login_at);
 	/* docs/findings.md.  An address with an attack finding of its own, or
 	 * 10+ failures on U, is an attacker even where U had logged in before;
 	 * at such a known location the weaker signs (one failure on an account
@@ -335,6 +341,7 @@ static int judge(cctx *c, const pair *p, const signals *sg, int from, int login_
 	 * with failures on no other account: many of them are a stale saved
 	 * password (an old phone) or a site's plugin as likely as a guesser */
 	int shared = p->acct >= 0 && shared_before(c, p->acct, p->ip, login_at) >= 3;
+	v->shared = shared;
 	int own = (v->history || shared) && v->others == 0 && !v->target;
 	if (v->attack || v->sprayed)
 		v->conf = MS_CONF_HIGH;
@@ -428,6 +435,7 @@ static int assess(cctx *c, const pair *p, int pi)
 
 	verdict v, v2;
 	int have = first_failure(d, p->acct, p->ip, until, &ff) && first_success_after(d, p->acct, p->ip, ff, &login_at);
+	c->ff_at = have ? ff : -1;
 	int ok = have && judge(c, p, &sg, 0, login_at, &v), from_at = 0;
 	if (have)
 		login = d->ts[d->by_ip[login_at]];
@@ -501,7 +509,7 @@ static int assess(cctx *c, const pair *p, int pi)
 					 .login_at = login_at,
 					 .on_u = b.on_u,
 					 .unnamed = b.unnamed, .others = b.others, .history = history,
-					 .attack = attack, .target = target, .sprayed = sprayed };
+					 .attack = attack, .target = target, .sprayed = sprayed, .shared = v.shared };
 	return 0;
 }
 
@@ -697,8 +705,10 @@ static int put_in_words(cctx *c, const pending *p, const pair *pr)
 		snprintf(text, sizeof text,
 			 "Treat %s as compromised: change its password now, end its sessions, check what it sent and "
 			 "its forwarding rules, %s %s%s, and check other accounts for the same password.", acct,
-			 ms_block_is_local(ip) ? "find the client behind" : "block", ip,
-			 ms_block_is_local(ip) ? " (the server's own or a private address: its webmail, a LAN host)" : "");
+			 ms_block_is_local(ip) ? "find the client behind" : p->shared ? "find out who logged in from" : "block",
+			 ip,
+			 ms_block_is_local(ip) ? " (the server's own or a private address: its webmail, a LAN host)"
+			 : p->shared ? " (your users log in from it: do not block it before checking)" : "");
 	ms_finding_set(&f->action, text);
 	return evidence(c, f, p);
 }
