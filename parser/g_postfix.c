@@ -52,9 +52,16 @@ static void cleanup_reject_tail(ms_sv t, ms_event *ev)
 			long nx = ms_sv_find_lit(ms_sv_skip(kv, (size_t)k + 1), ">: ");
 			k = nx < 0 ? -1 : k + 1 + nx;
 		}
+		long pr = ms_sv_find_lit(kv, "proto=");
+		long pc = pr < 0 ? -1 : ms_sv_find_lit(ms_sv_skip(kv, (size_t)pr), ": ");
 		if (e >= 0) {
 			ev->reason = ms_sv_skip(kv, (size_t)e + 3);
 			ms_reject_tail(ms_sv_head(kv, (size_t)e + 1), ev);
+		} else if (pc >= 0 && ms_sv_chr(ms_sv_make(kv.p + pr, (size_t)pc), ' ') < 0) {
+			/* no helo (the client never said HELO): the reply follows
+			 * proto=P, the server's word */
+			ev->reason = ms_sv_skip(kv, (size_t)(pr + pc) + 2);
+			ms_reject_tail(ms_sv_head(kv, (size_t)(pr + pc)), ev);
 		} else {
 			ms_reject_tail(kv, ev);
 		}
