@@ -323,19 +323,19 @@ static int judge(cctx *c, const pair *p, const signals *sg, int from, int login_
 	int64_t for_u = p->acct < 0 ? v->b.nb : v->b.on_u + v->b.unnamed; /* an unnamed login may be any */
 	if (for_u == 0 && !v->attack && !v->target && !v->sprayed)
 		return 0;
-	/* for a login naming no account: earlier such logins from X (a phone
-	 * that only checks in) make X a known location as named ones do */
-	/* before X's first failure that counts against U: for a later run too
-	 * (counted from U's login before it), a login between the runs may
-	 * itself have been the attacker's */
-	v->history = history_before(d, p->acct, p->ip, from > 0 && c->ff_at >= 0 ? c->ff_at : v->b.nb ? v->b.first_at : login_at);
-	/* docs/findings.md.  An address with an attack finding of its own, or
-	 * 10+ failures on U, is an attacker even where U had logged in before;
-	 * at such a known location the weaker signs (one failure on an account
-	 * under distributed attack, failures of other users) are the office's
-	 * own typos behind one address */
-	/* a login naming no account may be any of the accounts X failed on:
-	 * one of them is no "other" account, and may be the typo's */
+	/* U's logins from X before X's first failure that counts against U make
+	 * X a known location, for a later run too (counted from U's login
+	 * before it: a login between the runs may have been the attacker's).
+	 * For a login naming no account, earlier such logins from X (a phone
+	 * that only checks in) count as named ones do. */
+	int hist_at = from > 0 && c->ff_at >= 0 ? c->ff_at : v->b.nb ? v->b.first_at : login_at;
+	v->history = history_before(d, p->acct, p->ip, hist_at);
+	/* docs/findings.md.  An address with an attack finding of its own is an
+	 * attacker even where U had logged in before; at such a known location
+	 * the weaker signs (one failure on an account under distributed attack,
+	 * failures of other users) are the office's own typos behind one
+	 * address.  A login naming no account may be any of the accounts X
+	 * failed on: one of them is no "other" account, and may be the typo's */
 	v->others = p->acct < 0 && v->b.others > 0 ? v->b.others - 1 : v->b.others;
 	/* where U had logged in before, or 3 other users had (a shared address),
 	 * with failures on no other account: many of them are a stale saved
