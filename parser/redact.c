@@ -133,6 +133,21 @@ static size_t client_tail(ms_sv m)
 	return c < 0 ? 0 : (size_t)(t.p - m.p) + (size_t)c + 2;
 }
 
+/* t is one base64 word (A-Z a-z 0-9 + / =, at least a byte); *mark: it
+ * holds one of 0-9 + / = (a plain word does not) */
+static int b64_word(ms_sv t, int *mark)
+{
+	*mark = 0;
+	for (size_t q = 0; q < t.n; q++) {
+		char c = t.p[q];
+		if ((c >= '0' && c <= '9') || c == '+' || c == '/' || c == '=')
+			*mark = 1;
+		else if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')))
+			return 0;
+	}
+	return t.n > 0;
+}
+
 /* Where the dialogue text of line starts, or -1; sl: its parsed syslog
  * header, NULL when it has none we know. */
 static long dlg_text_at(const char *line, size_t n, const ms_syslog *sl)
@@ -173,17 +188,10 @@ static long dlg_text_at(const char *line, size_t n, const ms_syslog *sl)
 	if (ms_sv_starts_nocase(t, "AUTH ") || ms_sv_starts_nocase(t, "AUTH\t"))
 		return (long)b0;
 	size_t e = t.n;
+	int mark;
 	while (e && (t.p[e - 1] == ' ' || t.p[e - 1] == '\t' || t.p[e - 1] == '?'))
 		e--;
-	if (e >= 4) {
-		size_t q = 0;
-		while (q < e && ((t.p[q] >= 'A' && t.p[q] <= 'Z') || (t.p[q] >= 'a' && t.p[q] <= 'z') ||
-				 (t.p[q] >= '0' && t.p[q] <= '9') || t.p[q] == '+' || t.p[q] == '/' || t.p[q] == '='))
-			q++;
-		if (q == e)
-			return (long)b0;
-	}
-	return -1;
+	return e >= 4 && b64_word(ms_sv_head(t, e), &mark) ? (long)b0 : -1;
 }
 
 static int ieq_prefix(ms_sv s, const char *w)
@@ -366,17 +374,8 @@ static long unknown_dlg_at(const char *line, size_t n, const ms_syslog *sl)
 			return (long)(base + i);
 	}
 	ms_sv t = ms_sv_trim(m);
-	if (t.n < 8)
-		return -1;
-	int mark = 0;
-	for (size_t q = 0; q < t.n; q++) {
-		char c = t.p[q];
-		if ((c >= '0' && c <= '9') || c == '+' || c == '/' || c == '=')
-			mark = 1;
-		else if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')))
-			return -1;
-	}
-	return mark ? (long)(t.p - line) : -1;
+	int mark;
+	return t.n >= 8 && b64_word(t, &mark) && mark ? (long)(t.p - line) : -1;
 }
 
 static size_t redact(const char *line, size_t n, char *out, size_t cap, int unknown);
