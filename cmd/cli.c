@@ -9,6 +9,7 @@
 #include "../store/store.h"
 #include "../parser/clock.h"
 #include "../parser/syslog.h"
+#include "../input/source.h"
 #include "../report/escape.h"
 
 void ms_err(ms_cli *cli, const char *fmt, ...)
@@ -210,15 +211,14 @@ int ms_opt_tz(ms_cli *cli, const char *arg)
  * SQLite reports no tables, which the store takes for an empty database */
 static int not_sqlite(const char *path)
 {
-	static const char magic[16] = "SQLite format 3"; /* and its NUL */
-	unsigned char h[sizeof magic];
+	unsigned char h[sizeof ms_sqlite_magic];
 	size_t n;
 	FILE *f = fopen(path, "rb");
 	if (!f)
 		return 0; /* the store says why it cannot be opened */
 	n = fread(h, 1, sizeof h, f);
 	fclose(f);
-	return n > 0 && (n < sizeof h || memcmp(h, magic, sizeof h) != 0);
+	return n > 0 && (n < sizeof h || memcmp(h, ms_sqlite_magic, sizeof h) != 0);
 }
 
 ms_store *ms_open_read(ms_cli *cli, const char *db)

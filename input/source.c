@@ -1311,7 +1311,7 @@ static int is_own(const ms_expand_opts *o, const char *path, const struct stat *
 	return 0;
 }
 
-static const char sqlite_magic[16] = "SQLite format 3"; /* and its NUL */
+const char ms_sqlite_magic[16] = "SQLite format 3"; /* and its NUL */
 
 /*
  * A regular file: its members if it is a (possibly compressed) tar archive,
@@ -1341,7 +1341,7 @@ static int expand_file(const char *path, const struct stat *st, int lenient, con
 			}
 			close(fd);
 		}
-		if (lenient && n >= (ssize_t)sizeof sqlite_magic && !memcmp(head, sqlite_magic, sizeof sqlite_magic)) {
+		if (lenient && n >= (ssize_t)sizeof ms_sqlite_magic && !memcmp(head, ms_sqlite_magic, sizeof ms_sqlite_magic)) {
 			/* a database (ours, another run's): its bytes are no log, and
 			 * they hold the HMAC key */
 			note(o, 0, "%s: an SQLite database: not read (name it to read it)", path);

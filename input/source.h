@@ -31,6 +31,9 @@ typedef enum {
 
 const char *ms_compression_name(ms_compression c); /* "plain", "gzip", ... */
 
+/* The first 16 bytes of an SQLite database file ("SQLite format 3" and its NUL). */
+extern const char ms_sqlite_magic[16];
+
 /* One readable stream: a file, stdin, or one member of an archive. */
 typedef struct ms_input ms_input;
 
