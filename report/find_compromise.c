@@ -678,6 +678,12 @@ static int put_in_words(cctx *c, const pending *p, const pair *pr)
 			 f->recipients == 1 ? "" : "s");
 	else
 		snprintf(blast, sizeof blast, " No message submitted by the account since then is in the log.");
+	/* the server's own or a private address (webmail through 127.0.0.1, a
+	 * LAN host), or one the users log in from: found behind, not blocked */
+	int local = ms_block_is_local(ip);
+	const char *act = local ? "find the client behind" : p->shared ? "find out who logged in from" : "block";
+	const char *note = local ? " (the server's own or a private address: its webmail, a LAN host)"
+			   : p->shared ? " (your users log in from it: do not block it before checking)" : "";
 	if (!pr->name) {
 		/* known only from the disconnect's auth=S/T: the log names no account */
 		snprintf(text, sizeof text,
@@ -687,7 +693,7 @@ static int put_in_words(cctx *c, const pending *p, const pair *pr)
 		snprintf(text, sizeof text,
 			 "Find out which account logged in from %s at %s (the SASL back-end's own log): %s", ip, when,
 			 f->confidence == MS_CONF_LOW ? "probably its owner mistyping the password, confirm with them."
-						       : ms_block_is_local(ip)
+						       : local
 							 ? "treat it as compromised, change its password and find the client behind "
 							   "the address (the server's own or a private one: its webmail, a LAN host)."
 							 : "treat it as compromised, change its password and block the address.");
@@ -704,11 +710,8 @@ static int put_in_words(cctx *c, const pending *p, const pair *pr)
 	else
 		snprintf(text, sizeof text,
 			 "Treat %s as compromised: change its password now, end its sessions, check what it sent and "
-			 "its forwarding rules, %s %s%s, and check other accounts for the same password.", acct,
-			 ms_block_is_local(ip) ? "find the client behind" : p->shared ? "find out who logged in from" : "block",
-			 ip,
-			 ms_block_is_local(ip) ? " (the server's own or a private address: its webmail, a LAN host)"
-			 : p->shared ? " (your users log in from it: do not block it before checking)" : "");
+			 "its forwarding rules, %s %s%s, and check other accounts for the same password.", acct, act, ip,
+			 note);
 	ms_finding_set(&f->action, text);
 	return evidence(c, f, p);
 }
