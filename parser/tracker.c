@@ -523,6 +523,16 @@ static int age_oldest(t_age *a, int n, int k)
 	return k;
 }
 
+/* An eviction queue (sessions', postscreen's) filled anew: the idlest 1/64 of
+ * a table of cap entries, from the n in t->age, oldest first. */
+static void evq_fill(ms_tracker *t, int n, int cap, t_age *q, int *qn, int *qpos)
+{
+	n = age_oldest(t->age, n, evict_batch(cap));
+	memcpy(q, t->age, (size_t)n * sizeof *q);
+	*qn = n;
+	*qpos = 0;
+}
+
 /*
  * The table is full: evict its least recently active session (semantics.md).
  * One pass finds the least recently active 1/64, kept in order; each eviction
@@ -547,10 +557,7 @@ static int sess_evict_oldest(ms_tracker *t)
 		for (int i = 0; i < t->sess_hi; i++)
 			if (t->sess[i].used)
 				t->age[n++] = (t_age){ t->sess[i].last_ts, t->sess[i].id, i };
-		n = age_oldest(t->age, n, evict_batch(t->cfg.max_open));
-		memcpy(t->sess_evq, t->age, (size_t)n * sizeof *t->age);
-		t->sess_evq_n = n;
-		t->sess_evq_pos = 0;
+		evq_fill(t, n, t->cfg.max_open, t->sess_evq, &t->sess_evq_n, &t->sess_evq_pos);
 	}
 	return -1;
 }
@@ -1354,10 +1361,7 @@ static void ps_evict_oldest(ms_tracker *t)
 		for (int i = 0; i < t->ps_hi; i++)
 			if (t->ps[i].used)
 				t->age[n++] = (t_age){ t->ps[i].end_ts, t->ps[i].id, i };
-		n = age_oldest(t->age, n, evict_batch(t->cfg.max_postscreen));
-		memcpy(t->ps_evq, t->age, (size_t)n * sizeof *t->age);
-		t->ps_evq_n = n;
-		t->ps_evq_pos = 0;
+		evq_fill(t, n, t->cfg.max_postscreen, t->ps_evq, &t->ps_evq_n, &t->ps_evq_pos);
 	}
 }
 
