@@ -25,7 +25,7 @@ static int is_delivery_agent(ms_sv d)
  * the second is its class ("header", "body"): what follows it is the matched
  * content, the client's.  The reply's code when it has one.
  */
-static void cleanup_reject_tail(ms_sv t, ms_event *ev)
+void ms_cleanup_reject_tail(ms_sv t, ms_event *ev)
 {
 	uint64_t code;
 	static const char *const check_class[] = { "header ", "body ", "mime-header ", "nested-header " };
@@ -72,6 +72,21 @@ static void cleanup_reject_tail(ms_sv t, ms_event *ev)
 		ev->num = (long)code;
 }
 
+size_t ms_cleanup_client_next(ms_sv s, ms_sv *name, ms_sv *ip)
+{
+	long port;
+	for (size_t off = 0;;) {
+		long k = ms_sv_find_lit(ms_sv_skip(s, off), " from ");
+		if (k < 0)
+			return 0;
+		off += (size_t)k + 6;
+		ms_sv after = ms_sv_skip(s, off);
+		size_t n = ms_namaddr_parse(after, name, ip, &port);
+		if (n && n < after.n && (after.p[n] == ':' || after.p[n] == ';'))
+			return off + n;
+	}
+}
+
 void ms_parse_postfix_other(ms_sv d, ms_sv m, ms_event *ev)
 {
 	size_t q = ms_queue_id_len(m);
@@ -109,22 +124,38 @@ void ms_parse_postfix_other(ms_sv d, ms_sv m, ms_event *ev)
 			return;
 		}
 		if (ms_sv_starts(rest, "milter-reject: ") || ms_sv_starts(rest, "reject: ")) {
-			/* cleanup/smtpd-side content rejects naming the client: keep as reject */
-			long f = ms_sv_find_lit(rest, " from ");
-			ms_sv name;
-			if (f > 0) {
-				ms_sv after = ms_sv_skip(rest, (size_t)f + 6);
-				size_t n = ms_namaddr_parse(after, &name, &ev->ip, &ev->port);
-				if (n) {
-					ev->name = name;
-					long c = ms_sv_find_lit(rest, ": ");
-					ev->what = ms_sv_head(rest, (size_t)c);
-					/* "reject: from ..." has no stage between ": " and " from " */
-					ev->where = f >= c + 2 ? ms_sv_make(rest.p + c + 2, (size_t)(f - c - 2)) : MS_SV_NULL;
-					cleanup_reject_tail(ms_sv_skip(after, n), ev);
-					ev->type = EV_REJECT;
-					return;
-				}
+			/* cleanup/smtpd-side content rejects naming the client: keep as
+			 * reject.  A header check's matched text comes before the client
+			 * and may hold " from " (and a whole " from NAME[IP];"): the
+			 * client is the first " from NAME[IP]" followed by ':' or ';' */
+			ms_sv name, after;
+			size_t n = 0;
+			long f = -1;
+			for (size_t off = 0;;) {
+				long k = ms_sv_find_lit(ms_sv_skip(rest, off), " from ");
+				if (k < 0)
+					break;
+				f = (long)off + k;
+				after = ms_sv_skip(rest, (size_t)f + 6);
+				n = ms_namaddr_parse(after, &name, &ev->ip, &ev->port);
+				if (n && n < after.n && (after.p[n] == ':' || after.p[n] == ';'))
+					break;
+				n = 0;
+				off = (size_t)f + 1;
+			}
+			if (n) {
+				ev->name = name;
+				long c = ms_sv_find_lit(rest, ": ");
+				ev->what = ms_sv_head(rest, (size_t)c);
+				/* "reject: from ..." has no stage between ": " and " from " */
+				ev->where = f >= c + 2 ? ms_sv_make(rest.p + c + 2, (size_t)(f - c - 2)) : MS_SV_NULL;
+				ms_cleanup_reject_tail(ms_sv_skip(after, n), ev);
+				/* another client-like text after it: the tracker chooses
+				 * (ms_cleanup_client_next) */
+				if (ms_cleanup_client_next(ms_sv_skip(after, n), &name, &name))
+					ev->text = ms_sv_skip(rest, (size_t)f);
+				ev->type = EV_REJECT;
+				return;
 			}
 		}
 		/* all other queue-id lines (uid=, sender notifications, header checks,

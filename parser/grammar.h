@@ -41,6 +41,11 @@ ms_family ms_grammar_classify(ms_grammar *g, const ms_syslog *sl, ms_event *ev);
 void ms_parse_smtpd(ms_sv msg, ms_event *ev);
 void ms_parse_postscreen(ms_sv msg, ms_event *ev);
 void ms_parse_postfix_other(ms_sv daemon, ms_sv msg, ms_event *ev);
+/* The next " from NAME[IP]" followed by ':' or ';' in s (a cleanup reject's
+ * text from its first client on): the offset just after it, 0 when none. */
+size_t ms_cleanup_client_next(ms_sv s, ms_sv *name, ms_sv *ip);
+/* A cleanup reject's fields after its client (reason, code, sender ...). */
+void ms_cleanup_reject_tail(ms_sv t, ms_event *ev);
 void ms_parse_plesk(ms_sv msg, ms_event *ev);
 void ms_parse_saslauthd(ms_grammar *g, ms_sv msg, ms_event *ev);
 void ms_parse_dovecot(ms_grammar *g, ms_sv msg, ms_event *ev);

@@ -1882,18 +1882,62 @@ static int has_client(const ms_event *ev) { return ev->ip.n > 0; }
  * and client (the most recently active, if several), else to none.  A scan
  * of the open sessions, for a line much rarer than smtpd's.
  */
-static void queue_reject(ms_tracker *t, int host, const ms_event *ev, const ms_lineref *ref)
+/*
+ * A reject logged by cleanup (a milter's, a header or body check's) names its
+ * client after text the client chose: a header check's matched header comes
+ * first and may hold " from NAME[IP];" itself.  The queue id's client=
+ * line, smtpd's own, is the trusted word: when the message is tracked its
+ * session and address are taken, the parsed client only otherwise.
+ */
+/* The most recent open session of host whose client is ip, or -1. */
+static int open_session_at(const ms_tracker *t, int host, const char *ip)
 {
-	char ip[T_IPLEN], name[T_NAMELEN];
 	int found = -1;
-	cpy(ip, sizeof ip, ev->ip);
-	cpy(name, sizeof name, ev->name);
 	for (int i = 0; i < t->sess_hi; i++) {
 		const t_sess *s = &t->sess[i];
 		if (s->used && s->host == host && !strcmp(client_ip(t, s), ip) &&
 		    (found < 0 || s->last_ts > t->sess[found].last_ts ||
 		     (s->last_ts == t->sess[found].last_ts && s->id > t->sess[found].id)))
 			found = i;
+	}
+	return found;
+}
+
+static void queue_reject(ms_tracker *t, int host, const ms_event *ev0, const ms_lineref *ref)
+{
+	char ip[T_IPLEN], name[T_NAMELEN];
+	ms_event e = *ev0, *ev = &e;
+	int found = -1, mslot = ev->queue_id.n && t->nmsg ? msg_find(t, host, ev->queue_id) : -1;
+	int64_t sid = mslot >= 0 ? t->msg[mslot].session_id : 0;
+	cpy(ip, sizeof ip, ev->ip);
+	cpy(name, sizeof name, ev->name);
+	if (mslot >= 0 && t->msg[mslot].ip[0] && strcmp(ip, t->msg[mslot].ip)) {
+		snprintf(ip, sizeof ip, "%s", t->msg[mslot].ip);
+		name[0] = 0; /* the parsed name went with the parsed address */
+	} else if (mslot < 0 && ev->text.p) {
+		/* several client-like texts: the first whose address has a
+		 * session open on this host (cleanup works while smtpd's client
+		 * sends), else the first */
+		ms_sv rest = ev->text, cn, ci;
+		for (size_t k; (k = ms_cleanup_client_next(rest, &cn, &ci)) > 0; rest = ms_sv_skip(rest, k)) {
+			char c[T_IPLEN];
+			cpy(c, sizeof c, ci);
+			if (open_session_at(t, host, c) >= 0) {
+				memcpy(ip, c, sizeof ip);
+				cpy(name, sizeof name, cn);
+				/* its envelope and reply follow it */
+				e.from = e.to = e.helo = MS_SV_NULL;
+				ms_cleanup_reject_tail(ms_sv_skip(rest, k), &e);
+				break;
+			}
+		}
+	}
+	if (sid > 0) {
+		for (int i = 0; i < t->sess_hi && found < 0; i++)
+			if (t->sess[i].used && t->sess[i].host == host && t->sess[i].id == sid)
+				found = i;
+	} else {
+		found = open_session_at(t, host, ip);
 	}
 	if (found < 0) {
 		emit_reject(t, host, ev, ref, 0, ip, name, 0);
