@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* q_ip.c - report --by ip: one row per client address. */
+#include <arpa/inet.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -91,7 +92,7 @@ typedef struct {
 /* the sort key of a row, copied out of the aggregate so comparisons stay in one array */
 typedef struct {
 	int64_t fail, ok, sess;
-	uint64_t prefix; /* the address's first 8 bytes, big-endian: most ties end here */
+	uint64_t prefix; /* ip_key(): numeric order, most ties end here */
 	const char *ip_text; /* "" for NULL */
 	int ip;
 } ip_ref;
@@ -440,12 +441,21 @@ static void ps_tail_row(sqlite3_context *cx, void *user, int argc, sqlite3_value
 }
 
 
-static uint64_t prefix8(const char *s)
+/* The address's order as a number: IPv4 addresses by value (10.0.0.9
+ * before 10.0.0.10), then IPv6 ones by their first 63 bits; most ties end
+ * here, the text breaks the rest. */
+static uint64_t ip_key(const char *s)
 {
-	uint64_t k = 0;
-	for (int i = 0; i < 8 && s[i]; i++)
-		k |= (uint64_t)(unsigned char)s[i] << (56 - 8 * i);
-	return k;
+	unsigned char b[16];
+	if (inet_pton(AF_INET, s, b) == 1)
+		return (uint64_t)b[0] << 24 | (uint64_t)b[1] << 16 | (uint64_t)b[2] << 8 | b[3];
+	if (inet_pton(AF_INET6, s, b) == 1) {
+		uint64_t k = 0;
+		for (int i = 0; i < 8; i++)
+			k = k << 8 | b[i];
+		return 1ULL << 63 | k >> 1;
+	}
+	return UINT64_MAX;
 }
 
 static int cmp_rows(const void *pa, const void *pb)
@@ -513,7 +523,7 @@ static int order_rows(ip_ctx *c)
 	for (int i = 0; i < c->ips.n; i++)
 		if (c->agg[i].seen) {
 			const char *ip = c->ips.text[i] ? c->ips.text[i] : "";
-			order[n++] = (ip_ref){ c->agg[i].fail, c->agg[i].ok, c->agg[i].sess, prefix8(ip), ip, i };
+			order[n++] = (ip_ref){ c->agg[i].fail, c->agg[i].ok, c->agg[i].sess, ip_key(ip), ip, i };
 		}
 	qsort(order, (size_t)n, sizeof *order, cmp_rows);
 	c->order = order;
