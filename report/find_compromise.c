@@ -81,9 +81,11 @@ typedef struct {
 	int32_t *ostamp;        /* per account: other_failure()'s call that set the two below */
 	int64_t *o_login;       /* the place of its first login from the address */
 	int32_t *o_before;      /* its failures from the address before that login */
+	uint8_t *typo;          /* per auth event row: a failure that is its user's own typo (mark_typos()) */
 	int64_t *sess;          /* room for the sessions of one address's rows */
 	int nstamp;             /* the last stamp given */
 	int ff_at;              /* the pair being judged: X's first failure counting against U (-1 none) */
+	int trust_at;           /* U's logins from X before this place were the user's (a later run; -1 none) */
 	pending *pend;
 	int npend, cappend;
 	char *err;
@@ -123,20 +125,61 @@ static int failed_on_target(const cctx *c, int ip, int64_t *first)
 	return any;
 }
 
-/* a failure from X that counts against U: on U, on no named account, or
- * foreign on another account (not that user's own typo where it had logged in) */
-static int counts_for(const ms_fdata *d, int r, int acct)
+/*
+ * The failures findings.md passes over as their users' own typos: on an
+ * account V from X, at most 2 of them before V's first login from X (an
+ * office user's mistake, then the right password).  One pass per address
+ * over all rows; the flags say it per row.
+ */
+static int mark_typos(cctx *c)
 {
+	const ms_fdata *d = c->d;
+	c->typo = calloc((size_t)(d->n ? d->n : 1), 1);
+	if (!c->typo)
+		return -1;
+	for (int k = 0; k < d->ips.n; k++) {
+		int stamp = ++c->nstamp;
+		ROWS_OF(d, k) {
+			int a = d->acct[r];
+			if (d->kind[r] != 4 || a < 0 || !(d->flag[r] & MS_EV_TS) || c->ostamp[a] == stamp)
+				continue;
+			c->ostamp[a] = stamp; /* the first, in log order */
+			c->o_login[a] = at;
+			c->o_before[a] = 0;
+		}
+		ROWS_OF(d, k) {
+			int a = d->acct[r];
+			if (d->kind[r] == 1 && a >= 0 && c->ostamp[a] == stamp && (d->flag[r] & MS_EV_TS) &&
+			    at < c->o_login[a])
+				c->o_before[a]++;
+		}
+		ROWS_OF(d, k) {
+			int a = d->acct[r];
+			if (d->kind[r] == 1 && a >= 0 && c->ostamp[a] == stamp && (d->flag[r] & MS_EV_TS) &&
+			    at < c->o_login[a] && c->o_before[a] <= 2)
+				c->typo[r] = 1;
+		}
+	}
+	return 0;
+}
+
+/* a failure from X that counts against U: on U, on no named account, or
+ * foreign on another account (not that user's own typo where it had logged
+ * in, nor where it logged in right after) */
+static int counts_for(const cctx *c, int r, int acct)
+{
+	const ms_fdata *d = c->d;
 	int a = d->acct[r];
-	return a < 0 || a == acct || (d->flag[r] & MS_EV_FOREIGN);
+	return a < 0 || a == acct || ((d->flag[r] & MS_EV_FOREIGN) && !c->typo[r]);
 }
 
 /* the first failure from X that counts against U, before the end of the range
  * (no start): its place *ff, 0 when none */
-static int first_failure(const ms_fdata *d, int acct, int ip, int64_t until, int *ff)
+static int first_failure(const cctx *c, int acct, int ip, int64_t until, int *ff)
 {
+	const ms_fdata *d = c->d;
 	ROWS_OF(d, ip) {
-		if (d->kind[r] == 1 && (d->flag[r] & MS_EV_TS) && d->ts[r] < until && counts_for(d, r, acct)) {
+		if (d->kind[r] == 1 && (d->flag[r] & MS_EV_TS) && d->ts[r] < until && counts_for(c, r, acct)) {
 			*ff = at;
 			return 1;
 		}
@@ -199,7 +242,7 @@ static int failures_before(cctx *c, int acct, int ip, int from, int login, befor
 		int a = d->acct[r];
 		if (at >= login)
 			break;
-		if (at < from || d->kind[r] != 1 || !(d->flag[r] & MS_EV_TS) || !counts_for(d, r, acct))
+		if (at < from || d->kind[r] != 1 || !(d->flag[r] & MS_EV_TS) || !counts_for(c, r, acct))
 			continue;
 		if (b->nb == 0) {
 			b->first = d->ts[r];
@@ -311,17 +354,30 @@ static int judge(cctx *c, const pair *p, const signals *sg, int from, int login_
 	memset(v, 0, sizeof *v);
 	v->login = login;
 	v->login_at = login_at;
+	/* where 3 other users had logged in before (a shared address: an
+	 * office's NAT, a webmail's 127.0.0.1), or the server's own side */
+	int shared = p->acct >= 0 && shared_before(c, p->acct, p->ip, login_at) >= 3;
+	int local = ms_block_is_local(p->ip_text);
 	/* an attack that began after the login says nothing about it */
 	v->attack = sg->attack && sg->attack_t <= login ? sg->attack : NULL;
-	v->target = sg->target_t <= login;
+	/* a failure on an account under distributed attack is a part in it
+	 * only from an address of the attack's kind: at a shared or local one
+	 * it is a user's own (a webmail user mistyping on the account the
+	 * scanners try) */
+	v->target = sg->target_t <= login && !shared && !local;
 	v->sprayed = sg->spray_t <= login;
 	v->fsess = failures_before(c, p->acct, p->ip, from, login_at, &v->b);
 	/* SEMANTICS: after a failure from X for U or for an unknown account, or
 	 * after X took part in an attack on other accounts.  Failures on other
-	 * named accounts alone are no attack (one site's typo on localhost, then
-	 * a webmail user's login): they only weigh on the confidence */
+	 * named accounts alone are no attack at a shared or local address (one
+	 * site's typo on localhost, then a webmail user's login): there they
+	 * only weigh on the confidence.  Elsewhere, failures on 2 or more
+	 * other accounts (none its users' typos) and then a login to U where
+	 * U had not logged in before are credential stuffing */
 	int64_t for_u = p->acct < 0 ? v->b.nb : v->b.on_u + v->b.unnamed; /* an unnamed login may be any */
-	if (for_u == 0 && !v->attack && !v->target && !v->sprayed)
+	int stuffing = v->b.others >= 2 + (p->acct < 0) && !shared && !local &&
+		       history_before(d, p->acct, p->ip, v->b.first_at) == 0;
+	if (for_u == 0 && !v->attack && !v->target && !v->sprayed && !stuffing)
 		return 0;
 	/* U's logins from X before X's first failure that counts against U make
 	 * X a known location, for a later run too (counted from U's login
@@ -340,9 +396,14 @@ static int judge(cctx *c, const pair *p, const signals *sg, int from, int login_
 	/* where U had logged in before, or 3 other users had (a shared address),
 	 * with failures on no other account: many of them are a stale saved
 	 * password (an old phone) or a site's plugin as likely as a guesser */
-	int shared = p->acct >= 0 && shared_before(c, p->acct, p->ip, login_at) >= 3;
 	v->shared = shared;
-	int own = (v->history || shared) && v->others == 0 && !v->target;
+	/* a later run after logins that were no more than a typo's: X is U's
+	 * place too (a stale password on an old phone failing since before the
+	 * log began), enough for medium, not for low */
+	int64_t known = v->history;
+	if (from > 0 && c->trust_at > hist_at)
+		known = history_before(d, p->acct, p->ip, c->trust_at);
+	int own = (known || shared) && v->others == 0 && !v->target;
 	if (v->attack || v->sprayed)
 		v->conf = MS_CONF_HIGH;
 	else if (v->b.on_u >= o->high_failures)
@@ -369,29 +430,12 @@ static int judge(cctx *c, const pair *p, const signals *sg, int from, int login_
 static int other_failure(cctx *c, int acct, int ip, int64_t *t)
 {
 	const ms_fdata *d = c->d;
-	int any = 0, stamp = ++c->nstamp;
-	ROWS_OF(d, ip) {
-		int a = d->acct[r];
-		if (d->kind[r] != 4 || a < 0 || !(d->flag[r] & MS_EV_TS))
-			continue;
-		if (c->ostamp[a] != stamp) { /* the first, in log order */
-			c->ostamp[a] = stamp;
-			c->o_login[a] = at;
-			c->o_before[a] = 0;
-		}
-	}
-	ROWS_OF(d, ip) {
-		int a = d->acct[r];
-		if (d->kind[r] == 1 && a >= 0 && c->ostamp[a] == stamp && (d->flag[r] & MS_EV_TS) &&
-		    at < c->o_login[a])
-			c->o_before[a]++;
-	}
+	int any = 0;
 	ROWS_OF(d, ip) {
 		int a = d->acct[r];
 		if (d->kind[r] != 1 || !(d->flag[r] & MS_EV_TS) || (acct >= 0 && a == acct))
 			continue;
-		if (a >= 0 && (!(d->flag[r] & MS_EV_FOREIGN) ||
-			       (c->ostamp[a] == stamp && at < c->o_login[a] && c->o_before[a] <= 2)))
+		if (a >= 0 && (!(d->flag[r] & MS_EV_FOREIGN) || c->typo[r]))
 			continue; /* a typo */
 		if (!any || d->ts[r] < *t) {
 			*t = d->ts[r];
@@ -434,7 +478,7 @@ static int assess(cctx *c, const pair *p, int pi)
 		sg.spray_t = INT64_MAX;
 
 	verdict v, v2;
-	int have = first_failure(d, p->acct, p->ip, until, &ff) && first_success_after(d, p->acct, p->ip, ff, &login_at);
+	int have = first_failure(c, p->acct, p->ip, until, &ff) && first_success_after(d, p->acct, p->ip, ff, &login_at);
 	c->ff_at = have ? ff : -1;
 	int ok = have && judge(c, p, &sg, 0, login_at, &v), from_at = 0;
 	if (have)
@@ -460,21 +504,28 @@ static int assess(cctx *c, const pair *p, int pi)
 	 * login judged alone would pass over it).  Such a run is judged by its
 	 * own failures, those since U's login before it, which makes X a known
 	 * location: a user's later typos there stay the user's */
+	int trust_v = -1; /* the c->trust_at v was judged with */
+	c->trust_at = -1;
 	for (int from = have ? login_at + 1 : 0, k = 0; have && k < 16 && (!ok || v.conf < MS_CONF_HIGH); k++) {
 		int f2 = 0, l3;
 		if (!failure_for_u_after(d, p->acct, p->ip, from, &f2) || !first_success_after(d, p->acct, p->ip, f2, &l3))
 			break;
+		/* the logins before this run were the user's when the ones judged
+		 * were no more than a typo's */
+		c->trust_at = ok && v.conf == MS_CONF_LOW ? from : -1;
 		if (judge(c, p, &sg, from, l3, &v2) && (!ok || v2.conf > v.conf)) {
 			login_at = l3;
 			login = v2.login;
 			from_at = from;
 			v = v2;
 			ok = 1;
+			trust_v = c->trust_at;
 		}
 		from = l3 + 1;
 	}
 	if (!ok)
 		return 0;
+	c->trust_at = trust_v;
 	judge(c, p, &sg, from_at, login_at, &v); /* again: failures_before() left c->sess for successes_from() */
 	if (v.conf == MS_CONF_LOW && !o->include_low)
 		return 0;
@@ -621,9 +672,9 @@ static int evidence(cctx *c, ms_finding *f, const pending *p)
 	ms_fev ok[3], fail[MS_F_EVIDENCE_MAX + 1];
 	int nok = 0, nfail = 0;
 	ROWS_OF(d, p->ip) {
-		if (d->kind[r] == 4 && d->acct[r] == p->acct && (d->flag[r] & MS_EV_IN))
-			ms_fev_keep(ok, &nok, 3, d->ts[r], r, 0);
-		else if (d->kind[r] == 1 && (d->flag[r] & MS_EV_TS) && at < p->login_at)
+		if (d->kind[r] == 4 && d->acct[r] == p->acct && (d->flag[r] & MS_EV_IN) && at >= p->login_at)
+			ms_fev_keep(ok, &nok, 3, d->ts[r], r, 0); /* the login judged first */
+		else if (d->kind[r] == 1 && (d->flag[r] & MS_EV_TS) && at < p->login_at && counts_for(c, r, p->acct))
 			ms_fev_keep(fail, &nfail, MS_F_EVIDENCE_MAX + 1, d->ts[r], r, 1);
 	}
 	if (ms_fdata_evidence(d, f, ok, nok, c->err, c->errlen) ||
@@ -846,6 +897,10 @@ static int run(cctx *c, const ms_strmap *targets)
 	np = success_pairs(c, &pairs);
 	if (np < 0)
 		return -1;
+	if (np && mark_typos(c)) {
+		snprintf(c->err, c->errlen, "out of memory");
+		goto done;
+	}
 	for (int i = 0; i < np; i++)
 		if (assess(c, &pairs[i], i))
 			goto done;
@@ -901,6 +956,7 @@ done:
 	free(c.ostamp);
 	free(c.o_login);
 	free(c.o_before);
+	free(c.typo);
 	free(c.sess);
 	free(c.pend);
 	ms_strmap_release(&targets);
