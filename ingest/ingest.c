@@ -707,12 +707,25 @@ static int process_stream(ing_ctx *c, const ms_stream_spec *spec, ms_file_result
 		} else {
 			int64_t rest = skip_bytes - (int64_t)fill;
 			fill = 0;
-			if (ms_input_skip(in, (uint64_t)rest) != 0) {
-				/* shorter than before: the file was replaced or truncated */
+			int sk = ms_input_skip(in, (uint64_t)rest);
+			if (sk == -2) {
+				/* it ends, whole, before what was read of it: an older,
+				 * shorter copy of a source (its head is that source's),
+				 * whose lines are all in the database already */
+				ms_store_rollback(c->st);
+				fr->status = 1;
+				say(c, 1, "%s: an older, shorter copy of a source already ingested (%lld bytes of it): "
+					  "nothing new", fr->display, (long long)skip_bytes);
+				ms_input_close(in);
+				free(buf);
+				return 0;
+			}
+			if (sk != 0) {
+				/* a read error on the way: damaged */
 				ms_store_rollback(c->st);
 				fr->status = 2;
-				snprintf(fr->error, sizeof fr->error, "shorter than the %lld bytes already ingested (%s)",
-					 (long long)skip_bytes, ms_input_error(in));
+				snprintf(fr->error, sizeof fr->error, "%s after 0 lines (while skipping the %lld bytes already "
+					 "ingested)", ms_input_error(in), (long long)skip_bytes);
 				ms_input_close(in);
 				free(buf);
 				return -1;
@@ -981,7 +994,11 @@ int ms_ingest_run(ms_store *st, char *const *args, int nargs, const ms_ingest_op
 			if (fr->display)
 				snprintf(fr->display, l, "%s:%s", all[i].path, all[i].member);
 		} else {
-			fr->display = strdup(strcmp(all[i].path, "-") ? all[i].path : "(stdin)");
+			/* "(stdin)" names standard input in the sources table: a
+			 * file of that name is recorded as "./(stdin)" */
+			fr->display = strdup(!strcmp(all[i].path, "-")	      ? "(stdin)"
+					     : !strcmp(all[i].path, "(stdin)") ? "./(stdin)"
+									       : all[i].path);
 		}
 		if (!fr->display)
 			break;

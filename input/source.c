@@ -1082,7 +1082,7 @@ int ms_input_skip(ms_input *in, uint64_t n)
 			       (long long)st.st_size, (unsigned long long)((uint64_t)cur + n));
 			lseek(in->fs.fd, 0, SEEK_END);
 			in->failed = 1;
-			return -1;
+			return -2;
 		}
 		if (lseek(in->fs.fd, (off_t)n, SEEK_CUR) < 0) {
 			seterrno(in->err, sizeof in->err, errno);
@@ -1103,7 +1103,7 @@ int ms_input_skip(ms_input *in, uint64_t n)
 			       (unsigned long long)in->pos,
 			       (unsigned long long)(in->pos + left));
 			in->failed = 1;
-			return -1;
+			return -2;
 		}
 		left -= (uint64_t)r;
 	}

@@ -122,8 +122,8 @@ ssize_t ms_input_read(ms_input *in, void *buf, size_t cap);
 /*
  * Skip n decompressed bytes from the current position (used to resume a
  * source that was partly ingested).  For seekable plain files this is a seek.
- * Returns 0, or -1 (error or the stream is shorter than n: then
- * ms_input_error() says which, and the input is unusable from then on).
+ * Returns 0, -1 on an error, or -2 when the stream ended, whole, before n
+ * bytes (ms_input_error() says which; the input is unusable from then on).
  */
 int ms_input_skip(ms_input *in, uint64_t n);
 

@@ -232,7 +232,13 @@ static void print_lines(FILE *f, jw *w, const char *path, int64_t first, int64_t
 	size_t acc_n = 0, acc_cap = 0, red_cap = 0;
 	int64_t lineno = 0;
 	int shown = 0, done = 0;
-	ms_input *in = open_source(path, err, sizeof err);
+	/* standard input cannot be read again, and a file named "(stdin)" here
+	 * is not what was read */
+	ms_input *in = NULL;
+	if (!strcmp(path, "(stdin)"))
+		snprintf(err, sizeof err, "it was read from standard input");
+	else
+		in = open_source(path, err, sizeof err);
 	if (!in) {
 		if (w) {
 			jw_str(w, "lines_error", err);

@@ -633,7 +633,7 @@ static int skip_too_far(const char *path, uint64_t skip)
 	unsigned char b[4];
 	if (!in)
 		return 0;
-	ok = ms_input_skip(in, skip) == -1 && strstr(ms_input_error(in), "shorter") != NULL &&
+	ok = ms_input_skip(in, skip) == -2 && strstr(ms_input_error(in), "shorter") != NULL &&
 	     ms_input_read(in, b, sizeof b) == -1;
 	ms_input_close(in);
 	return ok;
