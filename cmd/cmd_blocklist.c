@@ -44,7 +44,8 @@ int cmd_blocklist(ms_cli *cli, int argc, char **argv)
 			ms_opts_help(cli->out, "mailsleuth blocklist [options]",
 				     "Addresses to block: every address with at least --min-failures SMTP AUTH\n"
 				     "failures, or taking part in an attack finding of medium or high confidence\n"
-				     "(an address that never failed only when a compromise finding names it;\n"
+				     "(an address that never failed, or also logged in, only when such a\n"
+				     "finding names it;\n"
 				     "loopback and private ones only with --include-local).\nnft and ipset output keep IPv4 and IPv6 in separate sets.", opts, NOPTS);
 			return MS_EXIT_OK;
 		case O_DB: db = optarg; break;

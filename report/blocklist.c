@@ -127,7 +127,7 @@ static int collect_findings(const ms_query *q, why_map *m, char *err, size_t err
 		const ms_finding *f = &fs.v[i];
 		/* a low-confidence finding is most likely the users' own (a typo,
 		 * an office's shared address): it lends no address */
-		if (!is_attack(f->type) || f->confidence == MS_CONF_LOW)
+		if (!is_attack(f->type) || f->confidence == MS_CONF_LOW || f->no_block)
 			continue;
 		if (f->ip) {
 			why_add(m, f->ip, ms_ftype_name(f->type));
@@ -176,6 +176,11 @@ ms_table *ms_blocklist(const ms_query *q, ms_block_opts *o, char *err, size_t er
 		if (fails <= 0 && !in_finding)
 			continue;       /* only logged in: a compromise finding (a sprayed password) names it */
 		if (fails < o->min_failures && !in_finding)
+			continue;
+		/* an address that logged in is the users' (an office, a home,
+		 * a phone with an old password) unless a finding says otherwise:
+		 * its own typos list no one */
+		if (o->use_findings && oks > 0 && !in_finding)
 			continue;
 		if (o->exclude_succeeded && oks > 0)
 			continue;

@@ -66,6 +66,7 @@ typedef struct {
 	int target;
 	int sprayed;            /* the login's password was sprayed */
 	int shared;             /* 3 other accounts had logged in from X before the login */
+	int own;                /* X is U's own place or shared, and no other account failed there */
 } pending;
 
 typedef struct {
@@ -341,7 +342,7 @@ typedef struct {
 	before b;
 	int fsess;
 	int64_t history, others;
-	int shared;
+	int shared, own;
 	ms_confidence conf;
 } verdict;
 
@@ -404,6 +405,7 @@ static int judge(cctx *c, const pair *p, const signals *sg, int from, int login_
 	if (from > 0 && c->trust_at > hist_at)
 		known = history_before(d, p->acct, p->ip, c->trust_at);
 	int own = (known || shared) && v->others == 0 && !v->target;
+	v->own = own;
 	if (v->attack || v->sprayed)
 		v->conf = MS_CONF_HIGH;
 	else if (v->b.on_u >= o->high_failures)
@@ -560,7 +562,8 @@ static int assess(cctx *c, const pair *p, int pi)
 					 .login_at = login_at,
 					 .on_u = b.on_u,
 					 .unnamed = b.unnamed, .others = b.others, .history = history,
-					 .attack = attack, .target = target, .sprayed = sprayed, .shared = v.shared };
+					 .attack = attack, .target = target, .sprayed = sprayed, .shared = v.shared,
+					 .own = v.own && !attack && !sprayed };
 	return 0;
 }
 
@@ -732,9 +735,13 @@ static int put_in_words(cctx *c, const pending *p, const pair *pr)
 	/* the server's own or a private address (webmail through 127.0.0.1, a
 	 * LAN host), or one the users log in from: found behind, not blocked */
 	int local = ms_block_is_local(ip);
-	const char *act = local ? "find the client behind" : p->shared ? "find out who logged in from" : "block";
-	const char *note = local ? " (the server's own or a private address: its webmail, a LAN host)"
-			   : p->shared ? " (your users log in from it: do not block it before checking)" : "";
+	const char *act = local ? "find the client behind" : p->shared || p->own ? "find out who logged in from" : "block";
+	const char *note = local	 ? " (the server's own or a private address: its webmail, a LAN host)"
+			   : p->shared ? " (your users log in from it: do not block it before checking)"
+			   : p->own    ? " (the account had logged in from it: do not block it before checking)"
+				       : "";
+	/* blocklist: such an address is not one to block unseen */
+	f->no_block = local || p->shared || p->own;
 	if (!pr->name) {
 		/* known only from the disconnect's auth=S/T: the log names no account */
 		snprintf(text, sizeof text,

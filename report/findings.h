@@ -51,6 +51,7 @@ typedef struct {
 	char *ev_lines[MS_F_EVIDENCE_MAX];        /* "path:line" of the first events */
 	int nev_lines;
 	int evidence_truncated;
+	int no_block;           /* its address is the users' own (local, shared, the account's place): no blocklist entry */
 } ms_finding;
 
 typedef struct {
