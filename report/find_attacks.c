@@ -631,7 +631,9 @@ int ms_find_sprayed_logins(const ms_fdata *d, const ms_find_opts *o, ms_strmap *
 
 typedef struct {
 	int64_t acct_id, nip, n, ff, lf, sess;
+	int64_t unknown;        /* of them, failures the server said were for no such user */
 	int acct;               /* its index */
+	int logged_in;          /* the account logged in at any time: it exists */
 	const char *name;
 } dist_row;
 
@@ -736,8 +738,12 @@ static int dist_rows(const ms_fdata *d, const dist_fails *df, dist_row **out)
 	dist_row *rows = NULL;
 	int32_t *stamp = calloc((size_t)(d->ips.n ? d->ips.n : 1), sizeof *stamp);
 	int64_t *sess = malloc((size_t)(d->n ? d->n : 1) * sizeof *sess);
-	if (!stamp || !sess)
+	uint8_t *ok = calloc((size_t)(d->accts.n ? d->accts.n : 1), 1);
+	if (!stamp || !sess || !ok)
 		goto done;
+	for (int r = 0; r < d->n; r++)
+		if (d->kind[r] == 4 && d->acct[r] >= 0)
+			ok[d->acct[r]] = 1;
 	for (int a = 0; a < d->accts.n; a++) {
 		dist_row x = { .acct = a, .acct_id = ms_fkeys_id(&d->accts, a) };
 		int ns = 0;
@@ -752,11 +758,13 @@ static int dist_rows(const ms_fdata *d, const dist_fails *df, dist_row **out)
 			if (x.n == 0 || d->ts[r] > x.lf)
 				x.lf = d->ts[r];
 			x.n++;
+			x.unknown += (d->flag[r] & MS_EV_UNKNOWN) != 0;
 			if (d->flag[r] & MS_EV_SESS)
 				sess[ns++] = d->sess[r];
 		}
 		if (x.nip < 1)
 			continue;
+		x.logged_in = ok[a];
 		x.sess = ms_count_distinct(sess, ns);
 		x.name = d->acct_name[a] ? d->acct_name[a] : "";
 		if (n == cap) {
@@ -773,6 +781,7 @@ static int dist_rows(const ms_fdata *d, const dist_fails *df, dist_row **out)
 done:
 	free(stamp);
 	free(sess);
+	free(ok);
 	if (rc < 0)
 		free(rows);
 	else
@@ -811,7 +820,10 @@ static int dist_finding(ms_fdata *d, const ms_find_opts *o, ms_findings *out, co
 		return -1;
 	}
 	range_text(rng, sizeof rng, r->ff, r->lf);
-	f->severity = r->nip >= 4 * bar ? MS_SEV_HIGH : MS_SEV_MEDIUM;
+	/* an account the server says does not exist, which never logged in:
+	 * there is nothing to break into (the addresses guess names) */
+	int nonexistent = r->unknown > 0 && !r->logged_in;
+	f->severity = nonexistent ? MS_SEV_LOW : r->nip >= 4 * bar ? MS_SEV_HIGH : MS_SEV_MEDIUM;
 	f->confidence = r->nip >= 2 * bar ? MS_CONF_HIGH : MS_CONF_MEDIUM;
 	ms_finding_set(&f->account, r->name);
 	f->first = r->ff;
@@ -831,11 +843,22 @@ static int dist_finding(ms_fdata *d, const ms_find_opts *o, ms_findings *out, co
 			 " (On this server an account typically sees such addresses; the bar was %lld.)",
 			 (long long)bar);
 	}
+	if (nonexistent) {
+		size_t l = strlen(text);
+		snprintf(text + l, sizeof text - l, " The server says %s does not exist, and it never logged in.",
+			 r->name);
+	}
 	ms_finding_set(&f->explanation, text);
-	snprintf(text, sizeof text,
-		 "Give %s a strong, unique password (or disable SMTP AUTH for it if it does not send "
-		 "mail); consider per-account limits or two-factor/app passwords; blocking single "
-		 "addresses will not help much.", r->name);
+	if (nonexistent)
+		snprintf(text, sizeof text,
+			 "Nothing to protect on %s (no such account): the addresses are guessing names. Make "
+			 "sure no account is created under that name, and limit AUTH attempts per client "
+			 "(smtpd_client_auth_rate_limit).", r->name);
+	else
+		snprintf(text, sizeof text,
+			 "Give %s a strong, unique password (or disable SMTP AUTH for it if it does not send "
+			 "mail); consider per-account limits or two-factor/app passwords; blocking single "
+			 "addresses will not help much.", r->name);
 	ms_finding_set(&f->action, text);
 	return dist_evidence(d, f, df, r->acct, ev, err, errlen);
 }

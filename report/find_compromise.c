@@ -938,7 +938,9 @@ int ms_find_compromise(ms_fdata *d, const ms_find_opts *o, ms_findings *out, con
 	int nout = out->n, nall = nout + (earlier ? earlier->n : 0);
 	for (int i = 0; i < nall; i++) {
 		const ms_finding *a = i < nout ? &out->v[i] : &earlier->v[i - nout];
-		if (a->type == MS_F_DISTRIBUTED && a->account &&
+		/* an account that does not exist (a low distributed finding) can
+		 * be no target of a break-in */
+		if (a->type == MS_F_DISTRIBUTED && a->account && a->severity > MS_SEV_LOW &&
 		    ms_strmap_put(&targets, a->account, strlen(a->account), 1))
 			goto oom;
 		/* the first (strongest) IP-level finding names the attack; the
