@@ -1919,7 +1919,11 @@ static void queue_reject(ms_tracker *t, int host, const ms_event *ev0, const ms_
 		 * session open on this host (cleanup works while smtpd's client
 		 * sends), else the first */
 		ms_sv rest = ev->text, cn, ci;
-		for (size_t k; (k = ms_cleanup_client_next(rest, &cn, &ci)) > 0; rest = ms_sv_skip(rest, k)) {
+		size_t k;
+		/* at most 8: each looks through the open sessions, and the line is
+		 * the client's to fill with candidates */
+		for (int tries = 0; tries < 8 && (k = ms_cleanup_client_next(rest, &cn, &ci)) > 0;
+		     tries++, rest = ms_sv_skip(rest, k)) {
 			char c[T_IPLEN];
 			cpy(c, sizeof c, ci);
 			if (open_session_at(t, host, c) >= 0) {
