@@ -92,7 +92,8 @@ typedef struct {
 /* the sort key of a row, copied out of the aggregate so comparisons stay in one array */
 typedef struct {
 	int64_t fail, ok, sess;
-	uint64_t prefix; /* ip_key(): numeric order, most ties end here */
+	int fam;             /* ip_key(): numeric order (0 IPv4, 1 IPv6, 2 other), then hi, lo */
+	uint64_t hi, lo;
 	const char *ip_text; /* "" for NULL */
 	int ip;
 } ip_ref;
@@ -442,20 +443,23 @@ static void ps_tail_row(sqlite3_context *cx, void *user, int argc, sqlite3_value
 
 
 /* The address's order as a number: IPv4 addresses by value (10.0.0.9
- * before 10.0.0.10), then IPv6 ones by their first 63 bits; most ties end
- * here, the text breaks the rest. */
-static uint64_t ip_key(const char *s)
+ * before 10.0.0.10), then IPv6 ones by their 128 bits (hi, lo); the text
+ * breaks the ties of what is no address. */
+static void ip_key(const char *s, ip_ref *r)
 {
 	unsigned char b[16];
-	if (inet_pton(AF_INET, s, b) == 1)
-		return (uint64_t)b[0] << 24 | (uint64_t)b[1] << 16 | (uint64_t)b[2] << 8 | b[3];
-	if (inet_pton(AF_INET6, s, b) == 1) {
-		uint64_t k = 0;
-		for (int i = 0; i < 8; i++)
-			k = k << 8 | b[i];
-		return 1ULL << 63 | k >> 1;
+	r->fam = 2;
+	r->hi = r->lo = 0;
+	if (inet_pton(AF_INET, s, b) == 1) {
+		r->fam = 0;
+		r->lo = (uint64_t)b[0] << 24 | (uint64_t)b[1] << 16 | (uint64_t)b[2] << 8 | b[3];
+	} else if (inet_pton(AF_INET6, s, b) == 1) {
+		r->fam = 1;
+		for (int i = 0; i < 8; i++) {
+			r->hi = r->hi << 8 | b[i];
+			r->lo = r->lo << 8 | b[i + 8];
+		}
 	}
-	return UINT64_MAX;
 }
 
 static int cmp_rows(const void *pa, const void *pb)
@@ -467,8 +471,12 @@ static int cmp_rows(const void *pa, const void *pb)
 		return a->ok > b->ok ? -1 : 1;
 	if (a->sess != b->sess)
 		return a->sess > b->sess ? -1 : 1;
-	if (a->prefix != b->prefix)
-		return a->prefix < b->prefix ? -1 : 1;
+	if (a->fam != b->fam)
+		return a->fam < b->fam ? -1 : 1;
+	if (a->hi != b->hi)
+		return a->hi < b->hi ? -1 : 1;
+	if (a->lo != b->lo)
+		return a->lo < b->lo ? -1 : 1;
 	return strcmp(a->ip_text, b->ip_text);
 }
 
@@ -523,7 +531,9 @@ static int order_rows(ip_ctx *c)
 	for (int i = 0; i < c->ips.n; i++)
 		if (c->agg[i].seen) {
 			const char *ip = c->ips.text[i] ? c->ips.text[i] : "";
-			order[n++] = (ip_ref){ c->agg[i].fail, c->agg[i].ok, c->agg[i].sess, ip_key(ip), ip, i };
+			order[n] = (ip_ref){ .fail = c->agg[i].fail, .ok = c->agg[i].ok, .sess = c->agg[i].sess,
+					     .ip_text = ip, .ip = i };
+			ip_key(ip, &order[n++]);
 		}
 	qsort(order, (size_t)n, sizeof *order, cmp_rows);
 	c->order = order;
