@@ -822,7 +822,7 @@ static int dist_finding(ms_fdata *d, const ms_find_opts *o, ms_findings *out, co
 	range_text(rng, sizeof rng, r->ff, r->lf);
 	/* an account the server says does not exist, which never logged in:
 	 * there is nothing to break into (the addresses guess names) */
-	int nonexistent = r->unknown > 0 && !r->logged_in;
+	int nonexistent = r->unknown * 10 >= r->n * 9 && r->unknown > 0 && !r->logged_in; /* 9 in 10 said so */
 	f->severity = nonexistent ? MS_SEV_LOW : r->nip >= 4 * bar ? MS_SEV_HIGH : MS_SEV_MEDIUM;
 	f->confidence = r->nip >= 2 * bar ? MS_CONF_HIGH : MS_CONF_MEDIUM;
 	ms_finding_set(&f->account, r->name);

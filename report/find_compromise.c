@@ -67,6 +67,7 @@ typedef struct {
 	int sprayed;            /* the login's password was sprayed */
 	int shared;             /* 3 other accounts had logged in from X before the login */
 	int own;                /* X is U's own place or shared, and no other account failed there */
+	int habit;              /* U logged in from X again after later runs of its own failures there */
 } pending;
 
 typedef struct {
@@ -79,10 +80,13 @@ typedef struct {
 	uint8_t *is_target;     /* per account index: under distributed attack */
 	int ntargets;
 	int32_t *stamp;         /* per account: the pair (+ 1) that counted it last */
-	int32_t *ostamp;        /* per account: other_failure()'s call that set the two below */
+	int32_t *ostamp;        /* per account: the stamp of mark_typos()'s address (o_login, o_before valid), or of failures_before()'s recent count */
+	int64_t *target_first;  /* per account under distributed attack: the attack's first failure */
 	int64_t *o_login;       /* the place of its first login from the address */
 	int32_t *o_before;      /* its failures from the address before that login */
 	uint8_t *typo;          /* per auth event row: a failure that is its user's own typo (mark_typos()) */
+	int64_t *o_ff;          /* per account: its first failure from the address before its first login */
+	int64_t *crack_t;       /* per address: when its burst of guessed-then-logged-in accounts began, or INT64_MAX */
 	int64_t *sess;          /* room for the sessions of one address's rows */
 	int nstamp;             /* the last stamp given */
 	int ff_at;              /* the pair being judged: X's first failure counting against U (-1 none) */
@@ -117,8 +121,9 @@ static int failed_on_target(const cctx *c, int ip, int64_t *first)
 		return 0;
 	ROWS_OF(d, ip) {
 		int a = d->acct[r];
+		/* a failure before the campaign began is no part in it */
 		if (d->kind[r] == 1 && a >= 0 && c->is_target[a] && (d->flag[r] & MS_EV_FOREIGN) &&
-		    (d->flag[r] & MS_EV_TS) && (!any || d->ts[r] < *first)) {
+		    (d->flag[r] & MS_EV_TS) && d->ts[r] >= c->target_first[a] && (!any || d->ts[r] < *first)) {
 			*first = d->ts[r];
 			any = 1;
 		}
@@ -132,14 +137,60 @@ static int failed_on_target(const cctx *c, int ip, int64_t *first)
  * office user's mistake, then the right password).  One pass per address
  * over all rows; the flags say it per row.
  */
+typedef struct {
+	int64_t t;              /* an account's first login from the address */
+	int64_t ff;             /* its first failure there before it (failed), else its login */
+	int failed;             /* failures on it from the address came before that login */
+} first_login;
+
+static int cmp_first_login(const void *a, const void *b)
+{
+	const first_login *x = a, *y = b;
+	return (x->t > y->t) - (x->t < y->t);
+}
+
+/*
+ * A burst of break-ins from one address: within an hour, 3 or more accounts
+ * log in there for the first time after failing there, and they are 2 in 3
+ * of the accounts that first logged in there in that hour (an office's
+ * morning, with a few typos among many clean logins, is no such burst).
+ * Their failures are an attacker's guesses, not typos.  When it began (the
+ * first failure of the burst's accounts), INT64_MAX when none.
+ */
+static int64_t guess_burst(first_login *v, int n)
+{
+	int64_t began = INT64_MAX;
+	if (n < 3)
+		return began;
+	qsort(v, (size_t)n, sizeof *v, cmp_first_login);
+	int lo = 0, nf = 0;
+	for (int hi = 0; hi < n; hi++) {
+		nf += v[hi].failed;
+		while (v[hi].t - v[lo].t > 3600)
+			nf -= v[lo++].failed;
+		if (nf >= 3 && 3 * nf >= 2 * (hi - lo + 1))
+			for (int i = lo; i <= hi; i++)
+				if (v[i].failed && v[i].ff < began)
+					began = v[i].ff;
+	}
+	return began;
+}
+
 static int mark_typos(cctx *c)
 {
 	const ms_fdata *d = c->d;
+	size_t na = (size_t)(d->accts.n ? d->accts.n : 1);
 	c->typo = calloc((size_t)(d->n ? d->n : 1), 1);
-	if (!c->typo)
+	c->o_ff = malloc(na * sizeof *c->o_ff);
+	c->crack_t = malloc((size_t)(d->ips.n ? d->ips.n : 1) * sizeof *c->crack_t);
+	first_login *fl = malloc(na * sizeof *fl);
+	if (!c->typo || !c->o_ff || !c->crack_t || !fl) {
+		free(fl);
 		return -1;
+	}
 	for (int k = 0; k < d->ips.n; k++) {
-		int stamp = ++c->nstamp;
+		int stamp = ++c->nstamp, nfl = 0;
+		c->crack_t[k] = INT64_MAX;
 		ROWS_OF(d, k) {
 			int a = d->acct[r];
 			if (d->kind[r] != 4 || a < 0 || !(d->flag[r] & MS_EV_TS) || c->ostamp[a] == stamp)
@@ -147,13 +198,23 @@ static int mark_typos(cctx *c)
 			c->ostamp[a] = stamp; /* the first, in log order */
 			c->o_login[a] = at;
 			c->o_before[a] = 0;
+			c->o_ff[a] = d->ts[r];
 		}
 		ROWS_OF(d, k) {
 			int a = d->acct[r];
 			if (d->kind[r] == 1 && a >= 0 && c->ostamp[a] == stamp && (d->flag[r] & MS_EV_TS) &&
-			    at < c->o_login[a])
-				c->o_before[a]++;
+			    at < c->o_login[a] && c->o_before[a]++ == 0)
+				c->o_ff[a] = d->ts[r];
 		}
+		/* the accounts' first logins there (the row at o_login: once each) */
+		ROWS_OF(d, k) {
+			int a = d->acct[r];
+			if (d->kind[r] == 4 && a >= 0 && c->ostamp[a] == stamp && c->o_login[a] == at)
+				fl[nfl++] = (first_login){ .t = d->ts[r], .ff = c->o_ff[a], .failed = c->o_before[a] > 0 };
+		}
+		c->crack_t[k] = guess_burst(fl, nfl);
+		if (c->crack_t[k] != INT64_MAX)
+			continue; /* no typos there: guesses */
 		ROWS_OF(d, k) {
 			int a = d->acct[r];
 			if (d->kind[r] == 1 && a >= 0 && c->ostamp[a] == stamp && (d->flag[r] & MS_EV_TS) &&
@@ -161,6 +222,7 @@ static int mark_typos(cctx *c)
 				c->typo[r] = 1;
 		}
 	}
+	free(fl);
 	return 0;
 }
 
@@ -231,13 +293,15 @@ static int first_success_after(const ms_fdata *d, int acct, int ip, int from, in
  */
 typedef struct {
 	int64_t nb, on_u, unnamed, others, first, sess;
+	int64_t others_recent;  /* other accounts among them that failed in the hour before the login */
 	int first_at;
 } before;
 
 static int failures_before(cctx *c, int acct, int ip, int from, int login, before *b)
 {
 	const ms_fdata *d = c->d;
-	int ns = 0, stamp = ++c->nstamp;
+	int ns = 0, stamp = ++c->nstamp, rstamp = ++c->nstamp;
+	int64_t recent = d->ts[d->by_ip[login]] - 3600;
 	memset(b, 0, sizeof *b);
 	ROWS_OF(d, ip) {
 		int a = d->acct[r];
@@ -255,6 +319,10 @@ static int failures_before(cctx *c, int acct, int ip, int from, int login, befor
 		if (a >= 0 && a != acct && c->stamp[a] != stamp) {
 			c->stamp[a] = stamp;
 			b->others++;
+		}
+		if (a >= 0 && a != acct && d->ts[r] >= recent && c->ostamp[a] != rstamp) {
+			c->ostamp[a] = rstamp;
+			b->others_recent++;
 		}
 		if (d->flag[r] & MS_EV_SESS)
 			c->sess[ns++] = d->sess[r];
@@ -343,8 +411,15 @@ typedef struct {
 	int fsess;
 	int64_t history, others;
 	int shared, own;
+	int retries;            /* its failures came a minute or more apart on average */
 	ms_confidence conf;
 } verdict;
+
+/* the verdict rests on U's own failures alone (no other account's, no attack) */
+static int own_only(const verdict *v)
+{
+	return v->others == 0 && !v->attack && !v->target && !v->sprayed;
+}
 
 /* The verdict on U's login from X (the row at place login_at): 0 when it is no compromise. */
 static int judge(cctx *c, const pair *p, const signals *sg, int from, int login_at, verdict *v)
@@ -357,7 +432,7 @@ static int judge(cctx *c, const pair *p, const signals *sg, int from, int login_
 	v->login_at = login_at;
 	/* where 3 other users had logged in before (a shared address: an
 	 * office's NAT, a webmail's 127.0.0.1), or the server's own side */
-	int shared = p->acct >= 0 && shared_before(c, p->acct, p->ip, login_at) >= 3;
+	int shared = p->acct >= 0 && c->crack_t[p->ip] > login && shared_before(c, p->acct, p->ip, login_at) >= 3;
 	int local = ms_block_is_local(p->ip_text);
 	/* an attack that began after the login says nothing about it */
 	v->attack = sg->attack && sg->attack_t <= login ? sg->attack : NULL;
@@ -376,7 +451,7 @@ static int judge(cctx *c, const pair *p, const signals *sg, int from, int login_
 	 * other accounts (none its users' typos) and then a login to U where
 	 * U had not logged in before are credential stuffing */
 	int64_t for_u = p->acct < 0 ? v->b.nb : v->b.on_u + v->b.unnamed; /* an unnamed login may be any */
-	int stuffing = v->b.others >= 2 + (p->acct < 0) && !shared && !local &&
+	int stuffing = v->b.others_recent >= 2 + (p->acct < 0) && !shared && !local &&
 		       history_before(d, p->acct, p->ip, v->b.first_at) == 0;
 	if (for_u == 0 && !v->attack && !v->target && !v->sprayed && !stuffing)
 		return 0;
@@ -402,10 +477,15 @@ static int judge(cctx *c, const pair *p, const signals *sg, int from, int login_
 	 * place too (a stale password on an old phone failing since before the
 	 * log began), enough for medium, not for low */
 	int64_t known = v->history;
-	if (from > 0 && c->trust_at > hist_at)
+	/* a device's retries come minutes apart, a guesser's in a burst */
+	v->retries = v->b.nb <= 2 || login - v->b.first >= 60 * v->b.nb;
+	if (from > 0 && c->trust_at > hist_at && v->retries)
 		known = history_before(d, p->acct, p->ip, c->trust_at);
 	int own = (known || shared) && v->others == 0 && !v->target;
-	v->own = own;
+	/* own place for the advice (not for the confidence): also where
+	 * another account had logged in before (a household's PC, a small
+	 * office) and the failures are U's own */
+	v->own = own || (p->acct >= 0 && own_only(v) && shared_before(c, p->acct, p->ip, login_at) >= 1);
 	if (v->attack || v->sprayed)
 		v->conf = MS_CONF_HIGH;
 	else if (v->b.on_u >= o->high_failures)
@@ -473,6 +553,11 @@ static int assess(cctx *c, const pair *p, int pi)
 		sg.attack_t = t;
 	if (!sg.attack)
 		sg.attack_t = INT64_MAX;
+	if (!sg.attack && c->crack_t[p->ip] != INT64_MAX) {
+		/* a burst of accounts guessed at, then logged in to (guess_burst()) */
+		sg.attack = "credential stuffing";
+		sg.attack_t = c->crack_t[p->ip];
+	}
 	if (!failed_on_target(c, p->ip, &sg.target_t))
 		sg.target_t = INT64_MAX;
 	int32_t key[2] = { p->acct, p->ip };
@@ -507,21 +592,27 @@ static int assess(cctx *c, const pair *p, int pi)
 	 * own failures, those since U's login before it, which makes X a known
 	 * location: a user's later typos there stay the user's */
 	int trust_v = -1; /* the c->trust_at v was judged with */
+	int habit = 0;    /* a later run of U's own failures at X, then U's login again */
 	c->trust_at = -1;
-	for (int from = have ? login_at + 1 : 0, k = 0; have && k < 16 && (!ok || v.conf < MS_CONF_HIGH); k++) {
+	for (int from = have ? login_at + 1 : 0, k = 0;
+	     have && k < 16 && (!ok || v.conf < MS_CONF_HIGH || (own_only(&v) && !habit)); k++) {
 		int f2 = 0, l3;
 		if (!failure_for_u_after(d, p->acct, p->ip, from, &f2) || !first_success_after(d, p->acct, p->ip, f2, &l3))
 			break;
-		/* the logins before this run were the user's when the ones judged
-		 * were no more than a typo's */
-		c->trust_at = ok && v.conf == MS_CONF_LOW ? from : -1;
-		if (judge(c, p, &sg, from, l3, &v2) && (!ok || v2.conf > v.conf)) {
-			login_at = l3;
-			login = v2.login;
-			from_at = from;
-			v = v2;
-			ok = 1;
-			trust_v = c->trust_at;
+		/* the logins before this run were the user's when the verdicts on
+		 * them rest on U's own failures alone (a typo, an old phone) */
+		int trust = ok && own_only(&v);
+		c->trust_at = trust ? from : -1;
+		if (judge(c, p, &sg, from, l3, &v2)) {
+			habit |= trust && own_only(&v2) && v2.retries;
+			if (!ok || v2.conf > v.conf) {
+				login_at = l3;
+				login = v2.login;
+				from_at = from;
+				v = v2;
+				ok = 1;
+				trust_v = c->trust_at;
+			}
 		}
 		from = l3 + 1;
 	}
@@ -529,6 +620,16 @@ static int assess(cctx *c, const pair *p, int pi)
 		return 0;
 	c->trust_at = trust_v;
 	judge(c, p, &sg, from_at, login_at, &v); /* again: failures_before() left c->sess for successes_from() */
+	if (habit && own_only(&v)) {
+		/* U logs in from X, X fails on U again and again, U logs in again:
+		 * a device with an old password beside one with the right one (a
+		 * stale phone failing since before the log began), more likely than
+		 * a guesser who got in and kept guessing: medium at most, and X is
+		 * U's own place */
+		if (v.conf == MS_CONF_HIGH)
+			v.conf = MS_CONF_MEDIUM;
+		v.own = 1;
+	}
 	if (v.conf == MS_CONF_LOW && !o->include_low)
 		return 0;
 	const char *attack = v.attack;
@@ -563,7 +664,7 @@ static int assess(cctx *c, const pair *p, int pi)
 					 .on_u = b.on_u,
 					 .unnamed = b.unnamed, .others = b.others, .history = history,
 					 .attack = attack, .target = target, .sprayed = sprayed, .shared = v.shared,
-					 .own = v.own && !attack && !sprayed };
+					 .own = v.own && !attack && !sprayed, .habit = habit && own_only(&v) };
 	return 0;
 }
 
@@ -738,7 +839,8 @@ static int put_in_words(cctx *c, const pending *p, const pair *pr)
 	const char *act = local ? "find the client behind" : p->shared || p->own ? "find out who logged in from" : "block";
 	const char *note = local	 ? " (the server's own or a private address: its webmail, a LAN host)"
 			   : p->shared ? " (your users log in from it: do not block it before checking)"
-			   : p->own    ? " (the account had logged in from it: do not block it before checking)"
+			   : p->own    ? " (the account or another one had logged in from it: do not block it before "
+					 "checking)"
 				       : "";
 	/* blocklist: such an address is not one to block unseen */
 	f->no_block = local || p->shared || p->own;
@@ -758,8 +860,10 @@ static int put_in_words(cctx *c, const pending *p, const pair *pr)
 		ms_finding_set(&f->action, text);
 		return evidence(c, f, p);
 	}
-	snprintf(text, sizeof text, "%s logged in from %s at %s%s.%s%s", acct, ip, when, because, blast,
-		 p->history ? " The account had logged in from this address before." : "");
+	snprintf(text, sizeof text, "%s logged in from %s at %s%s.%s%s%s", acct, ip, when, because, blast,
+		 p->history ? " The account had logged in from this address before." : "",
+		 p->habit ? " It logged in from this address again after later runs of failures there: a device "
+			    "with an old saved password beside one with the right one is likely." : "");
 	ms_finding_set(&f->explanation, text);
 	if (f->confidence == MS_CONF_LOW)
 		snprintf(text, sizeof text,
@@ -875,13 +979,15 @@ static int mark_targets(cctx *c, const ms_strmap *targets)
 {
 	const ms_fdata *d = c->d;
 	c->is_target = calloc((size_t)(d->accts.n ? d->accts.n : 1), 1);
-	if (!c->is_target)
+	c->target_first = calloc((size_t)(d->accts.n ? d->accts.n : 1), sizeof *c->target_first);
+	if (!c->is_target || !c->target_first)
 		return -1;
 	c->ntargets = (int)targets->n;
 	for (int a = 0; targets->n && a < d->accts.n; a++) {
 		int64_t v;
 		const char *nm = d->acct_name[a];
 		c->is_target[a] = d->acct_known[a] && nm && ms_strmap_get(targets, nm, strlen(nm), &v);
+		c->target_first[a] = c->is_target[a] ? v : 0;
 	}
 	return 0;
 }
@@ -941,7 +1047,7 @@ int ms_find_compromise(ms_fdata *d, const ms_find_opts *o, ms_findings *out, con
 		/* an account that does not exist (a low distributed finding) can
 		 * be no target of a break-in */
 		if (a->type == MS_F_DISTRIBUTED && a->account && a->severity > MS_SEV_LOW &&
-		    ms_strmap_put(&targets, a->account, strlen(a->account), 1))
+		    ms_strmap_put(&targets, a->account, strlen(a->account), a->first))
 			goto oom;
 		/* the first (strongest) IP-level finding names the attack; the
 		 * earliest of them says when X's attack began */
@@ -961,11 +1067,14 @@ oom:
 	snprintf(err, errlen, "out of memory");
 done:
 	free(c.is_target);
+	free(c.target_first);
 	free(c.stamp);
 	free(c.ostamp);
 	free(c.o_login);
 	free(c.o_before);
 	free(c.typo);
+	free(c.o_ff);
+	free(c.crack_t);
 	free(c.sess);
 	free(c.pend);
 	ms_strmap_release(&targets);
