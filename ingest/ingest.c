@@ -708,6 +708,10 @@ static int process_stream(ing_ctx *c, const ms_stream_spec *spec, ms_file_result
 			int64_t rest = skip_bytes - (int64_t)fill;
 			fill = 0;
 			int sk = ms_input_skip(in, (uint64_t)rest);
+			/* under the path it was read from, it shrank in place
+			 * (rewritten, lines cut out): damaged, not an old copy */
+			if (sk == -2 && ms_store_source_path_is(c->st, s.row.id, fr->display))
+				sk = -3;
 			if (sk == -2) {
 				/* it ends, whole, before what was read of it: an older,
 				 * shorter copy of a source (its head is that source's),
@@ -721,11 +725,17 @@ static int process_stream(ing_ctx *c, const ms_stream_spec *spec, ms_file_result
 				return 0;
 			}
 			if (sk != 0) {
-				/* a read error on the way: damaged */
+				/* a read error on the way, or shrunk in place: damaged */
 				ms_store_rollback(c->st);
 				fr->status = 2;
-				snprintf(fr->error, sizeof fr->error, "%s after 0 lines (while skipping the %lld bytes already "
-					 "ingested)", ms_input_error(in), (long long)skip_bytes);
+				if (sk == -3)
+					snprintf(fr->error, sizeof fr->error,
+						 "shorter than the %lld bytes already ingested from it: truncated or "
+						 "rewritten in place", (long long)skip_bytes);
+				else
+					snprintf(fr->error, sizeof fr->error,
+						 "%s after 0 lines (while skipping the %lld bytes already ingested)",
+						 ms_input_error(in), (long long)skip_bytes);
 				ms_input_close(in);
 				free(buf);
 				return -1;

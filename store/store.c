@@ -1241,6 +1241,19 @@ int ms_store_file_seen(ms_store *s, const char *path, int64_t size, int64_t mtim
 	return found;
 }
 
+int ms_store_source_path_is(ms_store *s, int64_t id, const char *path)
+{
+	sqlite3_stmt *q;
+	int same = 0;
+	if (sqlite3_prepare_v2(s->db, "SELECT 1 FROM sources WHERE id=? AND path=?", -1, &q, NULL) != SQLITE_OK)
+		return 0;
+	sqlite3_bind_int64(q, 1, id);
+	sqlite3_bind_text(q, 2, path, -1, SQLITE_STATIC);
+	same = sqlite3_step(q) == SQLITE_ROW;
+	sqlite3_finalize(q);
+	return same;
+}
+
 int ms_store_file_mark(ms_store *s, const char *path, int64_t size, int64_t mtime, int64_t source_id)
 {
 	sqlite3_stmt *q;

@@ -69,6 +69,8 @@ int ms_store_source_find(ms_store *s, const char *fingerprint, ms_source_row *ou
 int64_t ms_store_source_insert(ms_store *s, const char *path, const char *fingerprint, int64_t head_len,
 			       int64_t file_size, int64_t mtime, const char *compression);
 int ms_store_source_update(ms_store *s, const ms_source_row *r, const char *path, const char *error);
+/* Was source id last read under this path? */
+int ms_store_source_path_is(ms_store *s, int64_t id, const char *path);
 /* quick skip cache: (path, size, mtime, fingerprint) seen complete */
 int ms_store_file_seen(ms_store *s, const char *path, int64_t size, int64_t mtime, int64_t *source_id);
 int ms_store_file_mark(ms_store *s, const char *path, int64_t size, int64_t mtime, int64_t source_id);
