@@ -337,7 +337,7 @@ struct ms_input {
 	/* raw source */
 	fdsrc fs;             /* fd; buf only allocated for tar members */
 	int own_fd;
-	int is_stdin;         /* its first bytes are checked for a tar header */
+	int is_stdin;
 	int direct;           /* regular file: head peeked with pread, read(2) from 0 */
 	struct archive *outer;/* tar reader positioned at the member data, or NULL */
 	blkrd member;         /* member data of outer */
@@ -367,6 +367,10 @@ struct ms_input {
 	int src_failed;       /* the raw source failed: err already says why */
 	int pend_zerr;        /* zstd/gzip error deferred behind returned output */
 	uint64_t pos;         /* decompressed bytes consumed (read + skipped) */
+	/* the first decompressed bytes of a stream checked for a tar header at
+	 * open (stdin, a FIFO, a member), replayed by ms_input_read() */
+	unsigned char dhead[MS_HEAD];
+	size_t dhead_len, dhead_pos;
 	char err[MS_ERRLEN];
 };
 
@@ -600,6 +604,8 @@ static int open_member(ms_input *in, const ms_stream_spec *spec, char *err, size
 	return 0;
 }
 
+static int refuse_tar(ms_input *in, const ms_stream_spec *spec, char *err, size_t errlen);
+
 ms_input *ms_input_open(const ms_stream_spec *spec, char *err, size_t errlen)
 {
 	ms_input *in;
@@ -677,6 +683,8 @@ ms_input *ms_input_open(const ms_stream_spec *spec, char *err, size_t errlen)
 	if (!spec->member)
 		in->info.comp = in->dcomp;
 	in->info.seekable = in->direct && in->dec == DEC_PLAIN;
+	if (!in->direct && refuse_tar(in, spec, err, errlen) != 0)
+		goto fail;
 	return in;
 fail:
 	ms_input_close(in);
@@ -988,19 +996,13 @@ static ssize_t zstd_read(ms_input *in, void *buf, size_t cap)
 	}
 }
 
-ssize_t ms_input_read(ms_input *in, void *buf, size_t cap)
+/* Decoded bytes of the stream (without the replayed dhead); -1 sets failed. */
+static ssize_t dec_read(ms_input *in, void *buf, size_t cap)
 {
 	ssize_t r;
 
-	if (!in)
-		return -1;
 	if (in->failed)
 		return -1;
-	if (cap == 0)
-		return 0;
-	if (cap > ((size_t)1 << 30))
-		cap = (size_t)1 << 30;
-
 	switch (in->dec) {
 	case DEC_PLAIN:
 		r = src_read(in, buf, cap);
@@ -1029,15 +1031,58 @@ ssize_t ms_input_read(ms_input *in, void *buf, size_t cap)
 		in->failed = 1;
 		return -1;
 	}
-	if (in->is_stdin && in->pos == 0 && r >= 512 && looks_like_tar(buf, (size_t)r)) {
-		/* a tar stream read as text would be its headers and members run
-		 * together: an error, not lines */
-		seterr(in->err, sizeof in->err,
-		       "standard input is a tar archive: give it as a file to read its members");
-		in->failed = 1;
-		return -1;
+	return r;
+}
+
+/*
+ * A stream that is not a regular file of its own (standard input, a FIFO, a
+ * device, an archive member) holding a tar archive: read as text it would be
+ * its headers and members run together.  Its first decompressed bytes are
+ * read here (and replayed by ms_input_read()); a tar header refuses it.  A
+ * data error on the way is left for ms_input_read() to report.
+ */
+static int refuse_tar(ms_input *in, const ms_stream_spec *spec, char *err, size_t errlen)
+{
+	while (in->dhead_len < sizeof in->dhead) {
+		ssize_t r = dec_read(in, in->dhead + in->dhead_len, sizeof in->dhead - in->dhead_len);
+		if (r <= 0)
+			break;
+		in->dhead_len += (size_t)r;
 	}
-	in->pos += (uint64_t)r;
+	if (!looks_like_tar(in->dhead, in->dhead_len))
+		return 0;
+	if (in->is_stdin)
+		seterr(err, errlen, "standard input is a tar archive: give it as a file to read its members");
+	else if (spec->member)
+		seterr(err, errlen, "a tar archive inside a tar archive: not read (extract it to read its members)");
+	else
+		seterr(err, errlen, "a tar archive, but not a regular file: give it as a file to read its members");
+	return -1;
+}
+
+ssize_t ms_input_read(ms_input *in, void *buf, size_t cap)
+{
+	ssize_t r;
+
+	if (!in)
+		return -1;
+	if (cap == 0)
+		return in->failed && in->dhead_pos == in->dhead_len ? -1 : 0;
+	if (in->dhead_pos < in->dhead_len) {
+		/* the bytes checked at open come first, before any error after them */
+		size_t k = in->dhead_len - in->dhead_pos;
+		if (k > cap)
+			k = cap;
+		memcpy(buf, in->dhead + in->dhead_pos, k);
+		in->dhead_pos += k;
+		in->pos += (uint64_t)k;
+		return (ssize_t)k;
+	}
+	if (cap > ((size_t)1 << 30))
+		cap = (size_t)1 << 30;
+	r = dec_read(in, buf, cap);
+	if (r > 0)
+		in->pos += (uint64_t)r;
 	return r;
 }
 
@@ -1064,7 +1109,7 @@ int ms_input_skip(ms_input *in, uint64_t n)
 	unsigned char tmp[64 * 1024];
 	uint64_t left = n;
 
-	if (!in || in->failed)
+	if (!in || (in->failed && in->dhead_pos == in->dhead_len))
 		return -1;
 	if (n == 0)
 		return 0;

@@ -103,7 +103,9 @@ void ms_stream_specs_free(ms_stream_spec *specs, size_t n);
  * or archive member cannot be opened).  Damaged compressed data is not an
  * open error: it is reported by ms_input_read().  A member is found by name
  * (the first regular member with that name); opening it reads the archive
- * up to it.
+ * up to it.  A tar archive that cannot be listed member by member (standard
+ * input, a FIFO or device, a member of another archive) is refused: its
+ * headers and members run together would be read as lines.
  */
 ms_input *ms_input_open(const ms_stream_spec *spec, char *err, size_t errlen);
 
