@@ -748,7 +748,8 @@ static int process_stream(ing_ctx *c, const ms_stream_spec *spec, ms_file_result
 	 * starting the thread costs more than it saves (500 files of 8 KiB:
 	 * +5 %), and not a pipe (size unknown): a read from it may block for
 	 * good, and stopping early (a failed commit) joins the thread */
-	if (info->comp != MS_COMP_NONE && info->file_size >= PREFETCH_MIN_SIZE && (pf = ms_prefetch_start(in)) != NULL)
+	if ((info->comp != MS_COMP_NONE || info->archive_comp != MS_COMP_NONE) && info->file_size >= PREFETCH_MIN_SIZE &&
+	    (pf = ms_prefetch_start(in)) != NULL)
 		c->prefetched++;
 
 	/* main loop: split lines; lines longer than LINE_MAX_LEN are cut and counted */

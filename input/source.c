@@ -579,7 +579,7 @@ static int open_member(ms_input *in, const ms_stream_spec *spec, char *err, size
 	in->outer = tar_open(&in->fs, err, errlen);
 	if (!in->outer)
 		return -1;
-	in->info.comp = comp_from_filter(archive_filter_code(in->outer, 0));
+	in->info.archive_comp = comp_from_filter(archive_filter_code(in->outer, 0));
 	for (;;) {
 		int r = archive_read_next_header(in->outer, &e);
 		if (r == ARCHIVE_EOF) {
@@ -680,8 +680,7 @@ ms_input *ms_input_open(const ms_stream_spec *spec, char *err, size_t errlen)
 		seterrno(err, errlen, ENOMEM);
 		goto fail;
 	}
-	if (!spec->member)
-		in->info.comp = in->dcomp;
+	in->info.comp = in->dcomp;
 	in->info.seekable = in->direct && in->dec == DEC_PLAIN;
 	if (!in->direct && refuse_tar(in, spec, err, errlen) != 0)
 		goto fail;

@@ -39,7 +39,8 @@ typedef struct ms_input ms_input;
 
 typedef struct {
 	char *display;        /* "maillog.2.gz", "logs.tar.gz:maillog.1" or "(stdin)" (owned) */
-	ms_compression comp;  /* outer compression of the file (of the archive for a member) */
+	ms_compression comp;  /* compression of this stream's bytes (of the member itself for a member) */
+	ms_compression archive_comp; /* for a member: compression of its archive (MS_COMP_NONE otherwise) */
 	int is_archive_member;
 	int seekable;         /* plain regular file: offsets are file offsets */
 	int64_t file_size;    /* size on disk (compressed size); member size for a member; -1 if unknown */

@@ -831,7 +831,8 @@ UT_TEST(source_tar_archives)
 		UT_EQ_INT(r.info.is_archive_member, 1);
 		UT_EQ_INT(r.info.seekable, 0);
 		UT_EQ_INT(r.info.mtime, 1700000000);
-		UT_EQ_INT(r.info.comp, arc[i].comp);
+		UT_EQ_INT(r.info.comp, MS_COMP_NONE); /* the member's own */
+		UT_EQ_INT(r.info.archive_comp, arc[i].comp);
 		snprintf(disp, sizeof disp, "%s:m1.log", p);
 		UT_EQ_STR(r.info.display, disp);
 		free(r.data);
@@ -840,6 +841,8 @@ UT_TEST(source_tar_archives)
 		if (r.last != 0)
 			printf("    %s: %s\n", arc[i].name, r.err);
 		UT_EQ_INT(r.last, 0);
+		UT_EQ_INT(r.info.comp, MS_COMP_GZIP);
+		UT_EQ_INT(r.info.archive_comp, arc[i].comp);
 		UT_ASSERT(same(&r, t2, l2));
 		free(r.data);
 
