@@ -427,8 +427,14 @@ int cmd_parse(ms_cli *cli, int argc, char **argv)
 					fputs("}\n", c.out);
 				}
 			}
-			if (parse_stream(&c, cli, &specs[k]) != 0)
+			if (parse_stream(&c, cli, &specs[k]) != 0) {
+				rc = MS_EXIT_INPUT; /* (a member cut by its archive's damage says so) */
+			} else if (specs[k].list_error) {
+				/* an archive damaged after this member: the members before were read */
+				ms_err(cli, "%s: %s after its member %s: no later member could be read", specs[k].path,
+				       specs[k].list_error, specs[k].member ? specs[k].member : "");
 				rc = MS_EXIT_INPUT;
+			}
 		}
 		ms_stream_specs_free(specs, n);
 	}

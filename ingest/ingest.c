@@ -728,6 +728,7 @@ static int process_stream(ing_ctx *c, const ms_stream_spec *spec, ms_file_result
 				/* a read error on the way, or shrunk in place: damaged */
 				ms_store_rollback(c->st);
 				fr->status = 2;
+				fr->archive_damaged = ms_input_archive_damaged(in);
 				if (sk == -3)
 					snprintf(fr->error, sizeof fr->error,
 						 "shorter than the %lld bytes already ingested from it: truncated or "
@@ -839,6 +840,7 @@ static int process_stream(ing_ctx *c, const ms_stream_spec *spec, ms_file_result
 		if (r < 0) {
 			/* corrupt or truncated input: keep what was read, report it */
 			fr->status = 2;
+			fr->archive_damaged = ms_input_archive_damaged(in);
 			snprintf(fr->error, sizeof fr->error, "%s after %lld lines", ms_input_error(in),
 				 (long long)s.row.lines);
 			rc = -1;
@@ -914,6 +916,27 @@ out:
 	ms_input_close(in);
 	free(buf);
 	return rc;
+}
+
+/*
+ * The last member that could be listed of a damaged archive was read: when
+ * its own read did not stop at that damage (it lies after the member), the
+ * damage is reported for the archive, since the members after it are lost.
+ */
+static void archive_damage(ing_ctx *c, const ms_stream_spec *spec, ms_ingest_result *res)
+{
+	ms_file_result *nf = realloc(res->files, (res->nfiles + 1) * sizeof *nf);
+	if (!nf)
+		return;
+	res->files = nf;
+	ms_file_result *fr = &res->files[res->nfiles++];
+	memset(fr, 0, sizeof *fr);
+	fr->display = strdup(spec->path);
+	fr->status = 2;
+	snprintf(fr->error, sizeof fr->error, "%s after its member %s: no later member could be read",
+		 spec->list_error, spec->member ? spec->member : "");
+	res->errors++;
+	say(c, 2, "%s: %s", spec->path, fr->error);
 }
 
 int ms_ingest_run(ms_store *st, char *const *args, int nargs, const ms_ingest_opts *opts, ms_ingest_result *res)
@@ -1026,6 +1049,8 @@ int ms_ingest_run(ms_store *st, char *const *args, int nargs, const ms_ingest_op
 			if (ms_store_failed(st))
 				break; /* the database itself failed: stop */
 		}
+		if (all[i].list_error && !fr->archive_damaged)
+			archive_damage(&c, &all[i], res); /* (may move res->files: fr is not used after it) */
 	}
 	if (opts->final && c.tr && c.started && !ms_store_failed(st)) {
 		/* the input is all there is: a back-end line still waiting a few

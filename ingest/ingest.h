@@ -30,6 +30,7 @@ typedef struct {
 	int64_t bytes;
 	int64_t new_lines;      /* lines read in this run */
 	int status;             /* 0 ingested, 1 already ingested (nothing new), 2 error */
+	int archive_damaged;    /* an archive member whose read stopped at damage in the archive */
 	char error[256];
 	int64_t first_ts, last_ts;
 } ms_file_result;

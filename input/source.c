@@ -1159,6 +1159,11 @@ const ms_input_info *ms_input_get_info(const ms_input *in)
 	return in ? &in->info : NULL;
 }
 
+int ms_input_archive_damaged(const ms_input *in)
+{
+	return in && in->outer && in->failed && in->src_failed;
+}
+
 const char *ms_input_error(const ms_input *in)
 {
 	return in ? in->err : "";
@@ -1237,6 +1242,7 @@ static int specs_push(speclist *l, const char *path, const char *member, int64_t
 	s->member = member ? strdup(member) : NULL;
 	s->mtime = mtime;
 	s->size = size;
+	s->list_error = NULL;
 	if (!s->path || (member && !s->member)) {
 		free(s->path);
 		free(s->member);
@@ -1253,16 +1259,23 @@ void ms_stream_specs_free(ms_stream_spec *specs, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		free(specs[i].path);
 		free(specs[i].member);
+		free(specs[i].list_error);
 	}
 	free(specs);
 }
 
-/* One entry per regular member of the tar archive at path. */
+/*
+ * One entry per regular member of the tar archive at path.  An archive
+ * damaged after some of its members gives those members, the last one
+ * carrying the damage in list_error (they are read, the damage reported);
+ * damaged before its first member, it is an error.
+ */
 static int list_members(const char *path, speclist *l, char *err, size_t errlen)
 {
 	fdsrc fs = { -1, 1, NULL };
 	struct archive *a = NULL;
 	struct archive_entry *e;
+	size_t first = l->n;
 	int rc = -1;
 
 	fs.fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -1284,7 +1297,15 @@ static int list_members(const char *path, speclist *l, char *err, size_t errlen)
 			break;
 		if (r < ARCHIVE_WARN) {
 			const char *m = archive_error_string(a);
-			seterr(err, errlen, "%s", m ? m : "cannot read archive");
+			if (l->n > first) {
+				ms_stream_spec *last = &l->v[l->n - 1];
+				if (!(last->list_error = strdup(m && *m ? m : "cannot read archive"))) {
+					seterrno(err, errlen, ENOMEM);
+					goto out;
+				}
+				break;
+			}
+			seterr(err, errlen, "%s", m && *m ? m : "cannot read archive");
 			goto out;
 		}
 		if (archive_entry_filetype(e) != AE_IFREG || archive_entry_hardlink(e) ||
@@ -1372,7 +1393,7 @@ static int expand_file(const char *path, const struct stat *st, int lenient, con
 
 	if (S_ISREG(st->st_mode)) {
 		unsigned char head[512];
-		ms_stream_spec probe = { (char *)path, NULL, mtime, size };
+		ms_stream_spec probe = { (char *)path, NULL, mtime, size, NULL };
 		char perr[MS_ERRLEN];
 		ssize_t n = ms_input_peek(&probe, head, sizeof head, perr, sizeof perr);
 		if (n < 0 && !lenient) {
@@ -1431,7 +1452,7 @@ static int repeated_set(const char *base)
 /* the base name of a directory entry's rotated set ("mail.warn" for "mail.warn.2.gz") */
 static void set_base(const char *name, char *buf, size_t cap)
 {
-	ms_stream_spec sp = { (char *)name, NULL, -1, -1 };
+	ms_stream_spec sp = { (char *)name, NULL, -1, -1, NULL };
 	ms_rotate_set_key(&sp, buf, cap);
 }
 

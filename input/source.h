@@ -55,15 +55,19 @@ typedef struct {
  * Only regular files are probed for tar content (probing a FIFO would eat it).
  * *specs is a heap array of *n entries (free with ms_stream_specs_free).
  * Returns 0, or -1 with the reason in err: strerror() text such as "No such
- * file or directory" for an unusable argument, libarchive's message for a
- * damaged archive listing.  A file inside a directory that cannot be opened
- * is still listed; ms_input_open() then reports it.
+ * file or directory" for an unusable argument, libarchive's message for an
+ * archive so damaged that not one member could be listed.  An archive
+ * damaged after some members gives those members, the last of them with
+ * list_error set.  A file inside a directory that cannot be opened is still
+ * listed; ms_input_open() then reports it.
  */
 typedef struct {
 	char *path;    /* file path, or "-" */
 	char *member;  /* archive member name, or NULL */
 	int64_t mtime; /* -1 if unknown */
 	int64_t size;  /* on-disk size (compressed); member size for a member; -1 if unknown */
+	char *list_error; /* the last member listed of a damaged archive: why no later
+			   * member could be listed (libarchive's message, owned); else NULL */
 } ms_stream_spec;
 
 int ms_expand_arg(const char *arg, ms_stream_spec **specs, size_t *n, char *err, size_t errlen);
@@ -138,6 +142,9 @@ int ms_input_skip(ms_input *in, uint64_t n);
 ssize_t ms_input_pread(ms_input *in, void *buf, size_t cap, uint64_t off);
 
 const ms_input_info *ms_input_get_info(const ms_input *in);
+/* 1 when reading an archive member stopped at damage in the archive itself
+ * (not in the member's own compressed data) */
+int ms_input_archive_damaged(const ms_input *in);
 const char *ms_input_error(const ms_input *in);
 void ms_input_close(ms_input *in);
 

@@ -18,6 +18,7 @@ static void mk_specs(ms_stream_spec *s, const char *const *names, const int64_t 
 		}
 		s[i].mtime = mtimes ? mtimes[i] : -1;
 		s[i].size = -1;
+		s[i].list_error = NULL;
 	}
 }
 
@@ -178,7 +179,7 @@ UT_TEST(rotate_archive_members)
 UT_TEST(rotate_describe)
 {
 	char b[64];
-	ms_stream_spec s = { (char *)"/var/log/maillog-20260101.gz", NULL, -1, -1 };
+	ms_stream_spec s = { (char *)"/var/log/maillog-20260101.gz", NULL, -1, -1, NULL };
 	ms_rotate_describe(&s, b, sizeof b);
 	UT_EQ_STR(b, "date 20260101");
 	s.path = (char *)"maillog-2026-01-02.gz";

@@ -176,7 +176,7 @@ static void read_spec(const ms_stream_spec *spec, readres *r)
 
 static void read_path(const char *path, readres *r)
 {
-	ms_stream_spec s = { (char *)path, NULL, -1, -1 };
+	ms_stream_spec s = { (char *)path, NULL, -1, -1, NULL };
 	read_spec(&s, r);
 }
 
@@ -602,7 +602,7 @@ UT_TEST(source_trailing_garbage_after_zstd)
 static int skip_then_read(const char *path, uint64_t skip, const char *want, size_t wlen,
 			  int expect_seekable)
 {
-	ms_stream_spec s = { (char *)path, NULL, -1, -1 };
+	ms_stream_spec s = { (char *)path, NULL, -1, -1, NULL };
 	char err[256];
 	ms_input *in = ms_input_open(&s, err, sizeof err);
 	unsigned char *buf;
@@ -626,7 +626,7 @@ static int skip_then_read(const char *path, uint64_t skip, const char *want, siz
 
 static int skip_too_far(const char *path, uint64_t skip)
 {
-	ms_stream_spec s = { (char *)path, NULL, -1, -1 };
+	ms_stream_spec s = { (char *)path, NULL, -1, -1, NULL };
 	char err[256];
 	ms_input *in = ms_input_open(&s, err, sizeof err);
 	int ok;
@@ -665,7 +665,7 @@ UT_TEST(source_skip)
 UT_TEST(source_peek)
 {
 	char buf[100], err[256];
-	ms_stream_spec s = { NULL, NULL, -1, -1 };
+	ms_stream_spec s = { NULL, NULL, -1, -1, NULL };
 	char p[600];
 	UT_ASSERT(fx_text() == 0);
 	s.path = g_text_path;
@@ -689,7 +689,7 @@ UT_TEST(source_nonexistent_path)
 	ms_stream_spec *specs = (ms_stream_spec *)1;
 	size_t n = 99;
 	char err[256] = "";
-	ms_stream_spec s = { (char *)"/nonexistent/ms_ut/maillog", NULL, -1, -1 };
+	ms_stream_spec s = { (char *)"/nonexistent/ms_ut/maillog", NULL, -1, -1, NULL };
 	UT_EQ_INT(ms_expand_arg("/nonexistent/ms_ut/maillog", &specs, &n, err, sizeof err), -1);
 	UT_EQ_STR(err, "No such file or directory");
 	UT_EQ_INT(n, 0);
@@ -859,7 +859,7 @@ UT_TEST(source_tar_archives)
 		}
 		/* a member that is not there */
 		{
-			ms_stream_spec bad = { p, (char *)"nope.log", -1, -1 };
+			ms_stream_spec bad = { p, (char *)"nope.log", -1, -1, NULL };
 			char e2[256] = "";
 			UT_ASSERT(ms_input_open(&bad, e2, sizeof e2) == NULL);
 			UT_ASSERT(strstr(e2, "nope.log") != NULL);
@@ -902,6 +902,8 @@ UT_TEST(source_truncated_tar_gz)
 	if (ms_expand_arg(p, &specs, &n, err, sizeof err) == 0) {
 		readres r;
 		UT_EQ_INT(n, 1);
+		/* the listing stopped after it: the damage is on the member */
+		UT_ASSERT(specs[0].list_error != NULL);
 		read_spec(&specs[0], &r);
 		UT_EQ_INT(r.last, -1);
 		UT_ASSERT(r.err[0] != 0);
@@ -968,7 +970,7 @@ static unsigned char *slurp(const char *path, size_t *len)
 
 UT_TEST(source_stdin)
 {
-	ms_stream_spec s = { (char *)"-", NULL, -1, -1 };
+	ms_stream_spec s = { (char *)"-", NULL, -1, -1, NULL };
 	readres r;
 	char p[600];
 	UT_ASSERT(fx_text() == 0);
@@ -1016,7 +1018,7 @@ UT_TEST(source_compression_names)
 
 UT_TEST(source_directory_as_stream_is_error)
 {
-	ms_stream_spec s = { NULL, NULL, -1, -1 };
+	ms_stream_spec s = { NULL, NULL, -1, -1, NULL };
 	char err[256] = "";
 	UT_ASSERT(fx_dir() != NULL);
 	s.path = (char *)fx_dir();
