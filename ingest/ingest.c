@@ -521,18 +521,40 @@ static void year_from_source(ing_ctx *c, const ms_source_row *row)
 	}
 }
 
-/* An empty stream has no fingerprint to find it by: was it recorded under this name? */
+/* An empty stream has no fingerprint to find it by: was it recorded under this name?
+ * (not as a damaged stream that gave nothing: that one is recorded with its error) */
 static int empty_source_seen(ing_ctx *c, const char *path)
 {
 	sqlite3_stmt *q;
 	int found = 0;
-	if (sqlite3_prepare_v2(ms_store_db(c->st), "SELECT 1 FROM sources WHERE head_len = 0 AND path = ?", -1, &q,
+	if (sqlite3_prepare_v2(ms_store_db(c->st),
+			       "SELECT 1 FROM sources WHERE head_len = 0 AND path = ? AND error IS NULL", -1, &q,
 			       NULL) != SQLITE_OK)
 		return 0;
 	sqlite3_bind_text(q, 1, path, -1, SQLITE_STATIC);
 	found = sqlite3_step(q) == SQLITE_ROW;
 	sqlite3_finalize(q);
 	return found;
+}
+
+/*
+ * A damaged stream that gave nothing is recorded under its name, with its
+ * error, without a fingerprint to find it by (head_len 0): whatever is read
+ * under that name next (the damaged file again, a good copy of it) takes
+ * its place.  Returns 0, or -1 on a database error.
+ */
+static int forget_damaged_empty(ing_ctx *c, const char *path)
+{
+	sqlite3_stmt *q;
+	int rc;
+	if (sqlite3_prepare_v2(ms_store_db(c->st),
+			       "DELETE FROM sources WHERE path = ? AND head_len = 0 AND lines = 0 AND error IS NOT NULL",
+			       -1, &q, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(q, 1, path, -1, SQLITE_STATIC);
+	rc = sqlite3_step(q) == SQLITE_DONE ? 0 : -1;
+	sqlite3_finalize(q);
+	return rc;
 }
 
 /*
@@ -633,15 +655,11 @@ static int process_stream(ing_ctx *c, const ms_stream_spec *spec, ms_file_result
 			break;
 		fill += (size_t)r;
 	}
-	if (fill == 0 && r < 0) {
-		fr->status = 2;
-		snprintf(fr->error, sizeof fr->error, "%s after 0 lines", ms_input_error(in));
-		ms_input_close(in);
-		free(buf);
-		return -1;
-	}
+	/* damaged before its first byte: recorded all the same (with its
+	 * error, below), so that the sources table shows it */
+	int damaged_empty = fill == 0 && r < 0;
 	size_t headn = fill < HEAD_LEN ? fill : HEAD_LEN;
-	if (fill == 0 && empty_source_seen(c, fr->display)) {
+	if (fill == 0 && !damaged_empty && empty_source_seen(c, fr->display)) {
 		/* still empty (a live file just after rotation): nothing to add */
 		fr->status = 1;
 		say(c, 0, "%s: already ingested (empty)", fr->display);
@@ -653,6 +671,14 @@ static int process_stream(ing_ctx *c, const ms_stream_spec *spec, ms_file_result
 	if (ms_store_begin(c->st) != 0) {
 		fr->status = 2;
 		snprintf(fr->error, sizeof fr->error, "%s", ms_store_errmsg(c->st));
+		ms_input_close(in);
+		free(buf);
+		return -1;
+	}
+	if (forget_damaged_empty(c, fr->display) != 0) {
+		ms_store_rollback(c->st);
+		fr->status = 2;
+		snprintf(fr->error, sizeof fr->error, "%s", sqlite3_errmsg(ms_store_db(c->st)));
 		ms_input_close(in);
 		free(buf);
 		return -1;
@@ -683,7 +709,11 @@ static int process_stream(ing_ctx *c, const ms_stream_spec *spec, ms_file_result
 		s.row.head_len = (int64_t)headn;
 		snprintf(s.row.fingerprint, sizeof s.row.fingerprint, "%s", fp);
 		s.row.year_last_key = -1;
-		if (new_set || !c->year_set_started) {
+		if (damaged_empty) {
+			/* no line to anchor: the set starts with its next file */
+			if (new_set)
+				c->year_set_started = 0;
+		} else if (new_set || !c->year_set_started) {
 			int64_t anchor = info->mtime > 0 ? info->mtime : c->opts->now;
 			/* each set starts afresh: --year is the year of its
 			 * first line, else the first line is anchored */
