@@ -654,6 +654,7 @@ static int process_stream(ing_ctx *c, const ms_stream_spec *spec, ms_file_result
 		if (r <= 0)
 			break;
 		fill += (size_t)r;
+		c->total_bytes += r; /* as every later read is counted */
 	}
 	/* damaged before its first byte: recorded all the same (with its
 	 * error, below), so that the sources table shows it */
