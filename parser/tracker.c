@@ -1905,16 +1905,44 @@ static int open_session_at(const ms_tracker *t, int host, const char *ip)
 
 static void queue_reject(ms_tracker *t, int host, const ms_event *ev0, const ms_lineref *ref)
 {
-	char ip[T_IPLEN], name[T_NAMELEN];
+	char ip[T_IPLEN], name[T_NAMELEN], qid[24];
 	ms_event e = *ev0, *ev = &e;
-	int found = -1, mslot = ev->queue_id.n && t->nmsg ? msg_find(t, host, ev->queue_id) : -1;
-	int64_t sid = mslot >= 0 ? t->msg[mslot].session_id : 0;
+	int found = -1, mslot = -1;
+	int64_t sid = 0;
+	const char *known_ip = NULL;
 	cpy(ip, sizeof ip, ev->ip);
 	cpy(name, sizeof name, ev->name);
-	if (mslot >= 0 && t->msg[mslot].ip[0] && strcmp(ip, t->msg[mslot].ip)) {
-		snprintf(ip, sizeof ip, "%s", t->msg[mslot].ip);
+	cpy(qid, sizeof qid, ev->queue_id);
+	/* smtpd's client= line of this queue id, the most recent first */
+	for (int k = 1; qid[0] && k <= T_QID_N && k <= t->qid_next; k++) {
+		int q = (t->qid_next - k) % T_QID_N;
+		if (t->qids[q].host == host && !strcmp(t->qids[q].qid, qid)) {
+			sid = t->qids[q].sid;
+			known_ip = t->qids[q].ip;
+			break;
+		}
+	}
+	if (!sid && ev->queue_id.n && t->nmsg && (mslot = msg_find(t, host, ev->queue_id)) >= 0) {
+		sid = t->msg[mslot].session_id;
+		known_ip = t->msg[mslot].ip;
+	}
+	if (known_ip && known_ip[0] && strcmp(ip, known_ip)) {
+		snprintf(ip, sizeof ip, "%s", known_ip);
 		name[0] = 0; /* the parsed name went with the parsed address */
-	} else if (mslot < 0 && ev->text.p) {
+		/* the envelope and reply follow the known client's text, when
+		 * one of the candidates is it */
+		ms_sv rest = ev->text, cn, ci;
+		size_t k;
+		for (int tries = 0; ev->text.p && tries < 8 && (k = ms_cleanup_client_next(rest, &cn, &ci)) > 0;
+		     tries++, rest = ms_sv_skip(rest, k)) {
+			if (ci.n == strlen(known_ip) && !memcmp(ci.p, known_ip, ci.n)) {
+				cpy(name, sizeof name, cn);
+				e.from = e.to = e.helo = MS_SV_NULL;
+				ms_cleanup_reject_tail(ms_sv_skip(rest, k), &e);
+				break;
+			}
+		}
+	} else if (!known_ip && ev->text.p) {
 		/* several client-like texts: the first whose address has a
 		 * session open on this host (cleanup works while smtpd's client
 		 * sends), else the first */
@@ -2156,6 +2184,13 @@ void ms_tracker_feed(ms_tracker *t, const ms_syslog *sl, const ms_event *ev, con
 		return;
 	case EV_CLIENT:
 		s->messages++;
+		if (ev->queue_id.n) {
+			int q = t->qid_next++ % T_QID_N;
+			t->qids[q].host = host;
+			t->qids[q].sid = s->id;
+			cpy(t->qids[q].qid, sizeof t->qids[q].qid, ev->queue_id);
+			snprintf(t->qids[q].ip, sizeof t->qids[q].ip, "%s", client_ip(t, s));
+		}
 		if (ev->user.n) {
 			if (!s->auth_successes) {
 				cpy_user(s->auth_user, sizeof s->auth_user, ev->user);

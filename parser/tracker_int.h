@@ -20,6 +20,7 @@
 #define DLG_OPEN (DLG_OPEN_USER | DLG_OPEN_PW)
 #define T_MAXNAMES 4096
 #define T_RDNS_N 256             /* recent connects whose reverse name did not match */
+#define T_QID_N 256              /* recent smtpd client= lines: a cleanup reject's session */
 #define T_NOUSER_N 64            /* recent "unknown user" lines */
 
 typedef struct {
@@ -200,6 +201,17 @@ struct ms_tracker {
 	 * idlest first, evicted one at a time (those active since are skipped) */
 	t_age *sess_evq, *ps_evq;
 	int sess_evq_n, sess_evq_pos, ps_evq_n, ps_evq_pos;
+
+	/* the queue ids of the last T_QID_N smtpd "QID: client=" lines with
+	 * their session and client: cleanup logs its rejects by queue id, and
+	 * its client text may be forged (not in the saved state: cleanup
+	 * rejects within seconds of the client= line) */
+	struct {
+		int host;
+		int64_t sid;
+		char qid[24], ip[T_IPLEN];
+	} qids[T_QID_N];
+	int qid_next;
 
 	t_rdns rdns[T_RDNS_N];
 	int rdns_next;
