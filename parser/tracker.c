@@ -1914,8 +1914,8 @@ static void queue_reject(ms_tracker *t, int host, const ms_event *ev0, const ms_
 	cpy(name, sizeof name, ev->name);
 	cpy(qid, sizeof qid, ev->queue_id);
 	/* smtpd's client= line of this queue id, the most recent first */
-	for (int k = 1; qid[0] && k <= T_QID_N && k <= t->qid_next; k++) {
-		int q = (t->qid_next - k) % T_QID_N;
+	for (unsigned k = 1; qid[0] && k <= T_QID_N && k <= t->qid_next; k++) {
+		unsigned q = (t->qid_next - k) % T_QID_N;
 		if (t->qids[q].host == host && !strcmp(t->qids[q].qid, qid)) {
 			sid = t->qids[q].sid;
 			known_ip = t->qids[q].ip;
@@ -2185,7 +2185,7 @@ void ms_tracker_feed(ms_tracker *t, const ms_syslog *sl, const ms_event *ev, con
 	case EV_CLIENT:
 		s->messages++;
 		if (ev->queue_id.n) {
-			int q = t->qid_next++ % T_QID_N;
+			unsigned q = t->qid_next++ % T_QID_N;
 			t->qids[q].host = host;
 			t->qids[q].sid = s->id;
 			cpy(t->qids[q].qid, sizeof t->qids[q].qid, ev->queue_id);

@@ -211,7 +211,7 @@ struct ms_tracker {
 		int64_t sid;
 		char qid[24], ip[T_IPLEN];
 	} qids[T_QID_N];
-	int qid_next;
+	unsigned qid_next;      /* wraps: only its value modulo T_QID_N (a power of 2) and "more than T_QID_N" matter */
 
 	t_rdns rdns[T_RDNS_N];
 	int rdns_next;
