@@ -733,6 +733,8 @@ static int process_stream(ing_ctx *c, const ms_stream_spec *spec, ms_file_result
 	/* skip what an earlier run consumed */
 	prev_before(c, in, buf, fill, skip_bytes);
 	if (skip_bytes > 0) {
+		/* the bytes counted are the new ones (--verbose) */
+		c->total_bytes -= (int64_t)fill < skip_bytes ? (int64_t)fill : skip_bytes;
 		if ((int64_t)fill >= skip_bytes) {
 			start = (size_t)skip_bytes;
 		} else {
@@ -741,8 +743,9 @@ static int process_stream(ing_ctx *c, const ms_stream_spec *spec, ms_file_result
 			int sk = ms_input_skip(in, (uint64_t)rest);
 			/* under the path it was read from, it shrank in place
 			 * (rewritten, lines cut out): damaged, not an old copy */
-			if (sk == -2 && ms_store_source_path_is(c->st, s.row.id, fr->display))
-				sk = -3;
+			if (sk == -2 && !spec->member && strcmp(fr->display, "(stdin)") &&
+			    ms_store_source_path_is(c->st, s.row.id, fr->display))
+				sk = -3; /* (a file: standard input and members reuse their names) */
 			if (sk == -2) {
 				/* it ends, whole, before what was read of it: an older,
 				 * shorter copy of a source (its head is that source's),

@@ -1933,15 +1933,19 @@ static void queue_reject(ms_tracker *t, int host, const ms_event *ev0, const ms_
 		 * one of the candidates is it */
 		ms_sv rest = ev->text, cn, ci;
 		size_t k;
-		for (int tries = 0; ev->text.p && tries < 8 && (k = ms_cleanup_client_next(rest, &cn, &ci)) > 0;
-		     tries++, rest = ms_sv_skip(rest, k)) {
+		int seen = 0;
+		/* (a comparison each: no cap needed) */
+		for (; ev->text.p && (k = ms_cleanup_client_next(rest, &cn, &ci)) > 0; rest = ms_sv_skip(rest, k)) {
 			if (ci.n == strlen(known_ip) && !memcmp(ci.p, known_ip, ci.n)) {
 				cpy(name, sizeof name, cn);
 				e.from = e.to = e.helo = MS_SV_NULL;
 				ms_cleanup_reject_tail(ms_sv_skip(rest, k), &e);
+				seen = 1;
 				break;
 			}
 		}
+		if (!seen) /* the envelope read went with a client that is not this one */
+			e.from = e.to = e.helo = MS_SV_NULL;
 	} else if (!known_ip && ev->text.p) {
 		/* several client-like texts: the first whose address has a
 		 * session open on this host (cleanup works while smtpd's client

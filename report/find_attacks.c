@@ -102,6 +102,8 @@ static int scratch_init(ip_scratch *sc, const ms_fdata *d)
  */
 typedef struct {
 	int64_t fl, ok, nacct, unk, nenum, ff, lf, nsess, okacct;
+	int64_t fl_known;       /* failures (in the range) of accounts that had logged in from it before */
+	int ok_a;               /* an account that logged in from it (the last seen) */
 } ip_stats;
 
 static void ip_stats_of(const ms_fdata *d, ip_scratch *sc, int k, ip_stats *s)
@@ -119,9 +121,12 @@ static void ip_stats_of(const ms_fdata *d, ip_scratch *sc, int k, ip_stats *s)
 			if (a >= 0 && sc->seen_ok[a] != stamp) {
 				sc->seen_ok[a] = stamp;
 				s->okacct++;
+				s->ok_a = a;
 			}
 			continue;
 		}
+		if (d->kind[r] == 1 && !(fl & MS_EV_FOREIGN))
+			s->fl_known++;
 		if (d->kind[r] != 1 || !(fl & MS_EV_FOREIGN))
 			continue;
 		if (s->fl == 0 || d->ts[r] < s->ff)
@@ -206,6 +211,32 @@ static void ip_evidence(const ms_fdata *d, ip_scratch *sc, int k)
 	}
 }
 
+/*
+ * A brute force that is one device's retries: a single account failed from
+ * the address, that account logged in from it too, it kept failing there
+ * after it had logged in (2 or more failures), and the failures came a
+ * minute or more apart on average (a guesser bursts).
+ */
+static int stale_device(const ms_fdata *d, int k, const ip_stats *s)
+{
+	if (s->nacct != 1 || s->unk || s->okacct != 1 || s->fl_known < 2)
+		return 0;
+	int64_t n = 0, first = 0, last = 0;
+	for (int i = d->ip_start[k]; i < d->ip_start[k + 1]; i++) {
+		int r = d->by_ip[i];
+		if (d->kind[r] != 1 || !(d->flag[r] & MS_EV_IN))
+			continue;
+		if (d->acct[r] != s->ok_a)
+			return 0; /* the failed account is not the one that logs in */
+		if (n == 0 || d->ts[r] < first)
+			first = d->ts[r];
+		if (n == 0 || d->ts[r] > last)
+			last = d->ts[r];
+		n++;
+	}
+	return n >= 2 && last - first >= 60 * (n - 1);
+}
+
 /* the findings of one address: brute_force or password_spray, and user_enum */
 static int ip_findings(ms_fdata *d, ip_scratch *sc, const ms_find_opts *o, ms_findings *out, int k, const char *ip,
 		       const ip_stats *s, char *err, size_t errlen)
@@ -271,6 +302,20 @@ static int ip_findings(ms_fdata *d, ip_scratch *sc, const ms_find_opts *o, ms_fi
 	if (f && shared) {
 		f->severity = MS_SEV_LOW;
 		f->confidence = MS_CONF_LOW;
+	}
+	if (f && f->type == MS_F_BRUTE_FORCE && !shared && stale_device(d, k, s)) {
+		/* one account, which also logs in from here, failing minutes
+		 * apart before and after its logins: a device with an old saved
+		 * password beside one with the right one */
+		f->severity = MS_SEV_LOW;
+		f->confidence = MS_CONF_LOW;
+		snprintf(text, sizeof text, "%s The account also logs in from this address, and its failures, "
+			 "minutes apart, go on after its logins: a device with an old saved password is likely.",
+			 f->explanation ? f->explanation : "");
+		ms_finding_set(&f->explanation, text);
+		snprintf(text, sizeof text, "Do not block %s before checking it: ask the owner of %s to update the "
+			 "password saved on their devices (a phone, a second mail client).", ip, accts);
+		ms_finding_set(&f->action, text);
 	}
 	if (f) {
 		ms_finding_set(&f->ip, ip);

@@ -86,6 +86,7 @@ typedef struct {
 	int32_t *o_before;      /* its failures from the address before that login */
 	uint8_t *typo;          /* per auth event row: a failure that is its user's own typo (mark_typos()) */
 	int64_t *o_ff;          /* per account: its first failure from the address before its first login */
+	int32_t *o_last;        /* per account: its entry in mark_typos()'s first logins of the address */
 	int64_t *crack_t;       /* per address: when its burst of guessed-then-logged-in accounts began, or INT64_MAX */
 	int64_t *sess;          /* room for the sessions of one address's rows */
 	int nstamp;             /* the last stamp given */
@@ -140,6 +141,7 @@ static int failed_on_target(const cctx *c, int ip, int64_t *first)
 typedef struct {
 	int64_t t;              /* an account's first login from the address */
 	int64_t ff;             /* its first failure there before it (failed), else its login */
+	int64_t last;           /* its last login from the address */
 	int failed;             /* failures on it from the address came before that login */
 } first_login;
 
@@ -150,11 +152,14 @@ static int cmp_first_login(const void *a, const void *b)
 }
 
 /*
- * A burst of break-ins from one address: within an hour, 3 or more accounts
- * log in there for the first time after failing there, and they are 2 in 3
- * of the accounts that first logged in there in that hour (an office's
- * morning, with a few typos among many clean logins, is no such burst).
- * Their failures are an attacker's guesses, not typos.  When it began (the
+ * A burst of break-ins from one address: within 5 minutes, 3 or more
+ * accounts log in there for the first time after failing there, and they
+ * are 2 in 3 of all the accounts that first logged in there in those
+ * minutes (an office's morning, with a few typos among many clean logins,
+ * is no such burst; people arrive minutes apart, a bot's list is tried in
+ * seconds), and fewer than 2 of them log in there again half a day later
+ * (a family's or an office's users come back; a bot moves on).  Their
+ * failures are an attacker's guesses, not typos.  When it began (the
  * first failure of the burst's accounts), INT64_MAX when none.
  */
 static int64_t guess_burst(first_login *v, int n)
@@ -163,15 +168,24 @@ static int64_t guess_burst(first_login *v, int n)
 	if (n < 3)
 		return began;
 	qsort(v, (size_t)n, sizeof *v, cmp_first_login);
-	int lo = 0, nf = 0;
-	for (int hi = 0; hi < n; hi++) {
-		nf += v[hi].failed;
-		while (v[hi].t - v[lo].t > 3600)
-			nf -= v[lo++].failed;
-		if (nf >= 3 && 3 * nf >= 2 * (hi - lo + 1))
-			for (int i = lo; i <= hi; i++)
-				if (v[i].failed && v[i].ff < began)
-					began = v[i].ff;
+	/* every window of 5 minutes from a first login on, whole */
+	for (int lo = 0, hi = 0, nf = 0; lo < n; nf -= v[lo++].failed) {
+		if (hi < lo) {
+			hi = lo;
+			nf = 0;
+		}
+		while (hi < n && v[hi].t - v[lo].t <= 300)
+			nf += v[hi++].failed;
+		if (nf < 3 || 3 * nf < 2 * (hi - lo))
+			continue;
+		int back = 0;
+		for (int i = lo; i < hi; i++)
+			back += v[i].failed && v[i].last > v[hi - 1].t + 43200;
+		if (back >= 2)
+			continue;
+		for (int i = lo; i < hi; i++)
+			if (v[i].failed && v[i].ff < began)
+				began = v[i].ff;
 	}
 	return began;
 }
@@ -182,9 +196,10 @@ static int mark_typos(cctx *c)
 	size_t na = (size_t)(d->accts.n ? d->accts.n : 1);
 	c->typo = calloc((size_t)(d->n ? d->n : 1), 1);
 	c->o_ff = malloc(na * sizeof *c->o_ff);
+	c->o_last = malloc(na * sizeof *c->o_last);
 	c->crack_t = malloc((size_t)(d->ips.n ? d->ips.n : 1) * sizeof *c->crack_t);
 	first_login *fl = malloc(na * sizeof *fl);
-	if (!c->typo || !c->o_ff || !c->crack_t || !fl) {
+	if (!c->typo || !c->o_ff || !c->o_last || !c->crack_t || !fl) {
 		free(fl);
 		return -1;
 	}
@@ -209,8 +224,17 @@ static int mark_typos(cctx *c)
 		/* the accounts' first logins there (the row at o_login: once each) */
 		ROWS_OF(d, k) {
 			int a = d->acct[r];
-			if (d->kind[r] == 4 && a >= 0 && c->ostamp[a] == stamp && c->o_login[a] == at)
-				fl[nfl++] = (first_login){ .t = d->ts[r], .ff = c->o_ff[a], .failed = c->o_before[a] > 0 };
+			if (d->kind[r] == 4 && a >= 0 && c->ostamp[a] == stamp && c->o_login[a] == at) {
+				c->o_last[a] = nfl; /* its entry, for the last login below */
+				fl[nfl++] = (first_login){ .t = d->ts[r], .ff = c->o_ff[a], .last = d->ts[r],
+							   .failed = c->o_before[a] > 0 };
+			}
+		}
+		ROWS_OF(d, k) {
+			int a = d->acct[r];
+			if (d->kind[r] == 4 && a >= 0 && c->ostamp[a] == stamp && (d->flag[r] & MS_EV_TS) &&
+			    d->ts[r] > fl[c->o_last[a]].last)
+				fl[c->o_last[a]].last = d->ts[r];
 		}
 		c->crack_t[k] = guess_burst(fl, nfl);
 		if (c->crack_t[k] != INT64_MAX)
@@ -621,13 +645,12 @@ static int assess(cctx *c, const pair *p, int pi)
 	c->trust_at = trust_v;
 	judge(c, p, &sg, from_at, login_at, &v); /* again: failures_before() left c->sess for successes_from() */
 	if (habit && own_only(&v)) {
-		/* U logs in from X, X fails on U again and again, U logs in again:
-		 * a device with an old password beside one with the right one (a
-		 * stale phone failing since before the log began), more likely than
-		 * a guesser who got in and kept guessing: medium at most, and X is
-		 * U's own place */
-		if (v.conf == MS_CONF_HIGH)
-			v.conf = MS_CONF_MEDIUM;
+		/* U logs in from X, X fails on U again and again, minutes apart,
+		 * U logs in again: a device with an old password beside one with
+		 * the right one (a stale phone failing since before the log
+		 * began), far more likely than a guesser who got in and kept
+		 * guessing: low, and X is U's own place */
+		v.conf = MS_CONF_LOW;
 		v.own = 1;
 	}
 	if (v.conf == MS_CONF_LOW && !o->include_low)
@@ -865,7 +888,11 @@ static int put_in_words(cctx *c, const pending *p, const pair *pr)
 		 p->habit ? " It logged in from this address again after later runs of failures there: a device "
 			    "with an old saved password beside one with the right one is likely." : "");
 	ms_finding_set(&f->explanation, text);
-	if (f->confidence == MS_CONF_LOW)
+	if (f->confidence == MS_CONF_LOW && p->habit)
+		snprintf(text, sizeof text,
+			 "Probably a device with an old saved password (a phone, a second mail client); ask the owner "
+			 "of %s to update it, and confirm that they logged in from %s at %s.", acct, ip, when);
+	else if (f->confidence == MS_CONF_LOW)
 		snprintf(text, sizeof text,
 			 "Probably the user mistyping the password; confirm with the owner of %s that they logged in "
 			 "from %s at %s.", acct, ip, when);
@@ -1074,6 +1101,7 @@ done:
 	free(c.o_before);
 	free(c.typo);
 	free(c.o_ff);
+	free(c.o_last);
 	free(c.crack_t);
 	free(c.sess);
 	free(c.pend);
