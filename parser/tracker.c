@@ -2193,7 +2193,8 @@ void ms_tracker_feed(ms_tracker *t, const ms_syslog *sl, const ms_event *ev, con
 			t->qids[q].host = host;
 			t->qids[q].sid = s->id;
 			cpy(t->qids[q].qid, sizeof t->qids[q].qid, ev->queue_id);
-			snprintf(t->qids[q].ip, sizeof t->qids[q].ip, "%s", client_ip(t, s));
+			const char *ci = client_ip(t, s);
+			cpy(t->qids[q].ip, sizeof t->qids[q].ip, ms_sv_make(ci, strlen(ci)));
 		}
 		if (ev->user.n) {
 			if (!s->auth_successes) {
