@@ -214,27 +214,38 @@ static void ip_evidence(const ms_fdata *d, ip_scratch *sc, int k)
 /*
  * A brute force that is one device's retries: a single account failed from
  * the address, that account logged in from it too, it kept failing there
- * after it had logged in (2 or more failures), and the failures came a
- * minute or more apart on average (a guesser bursts).
+ * after its first login (3 or more failures), and the failures before and
+ * after that login each came 5 minutes or more apart on average (a mail
+ * client's send or sync interval; a guesser is faster).
  */
 static int stale_device(const ms_fdata *d, int k, const ip_stats *s)
 {
-	if (s->nacct != 1 || s->unk || s->okacct != 1 || s->fl_known < 2)
+	if (s->nacct != 1 || s->unk || s->okacct != 1 || s->fl_known < 3)
 		return 0;
-	int64_t n = 0, first = 0, last = 0;
+	int64_t login = INT64_MAX;
+	for (int i = d->ip_start[k]; i < d->ip_start[k + 1]; i++) {
+		int r = d->by_ip[i];
+		if (d->kind[r] == 4 && d->acct[r] == s->ok_a && (d->flag[r] & MS_EV_TS) && d->ts[r] < login)
+			login = d->ts[r];
+	}
+	int64_t n[2] = { 0, 0 }, first[2] = { 0, 0 }, last[2] = { 0, 0 };
 	for (int i = d->ip_start[k]; i < d->ip_start[k + 1]; i++) {
 		int r = d->by_ip[i];
 		if (d->kind[r] != 1 || !(d->flag[r] & MS_EV_IN))
 			continue;
 		if (d->acct[r] != s->ok_a)
 			return 0; /* the failed account is not the one that logs in */
-		if (n == 0 || d->ts[r] < first)
-			first = d->ts[r];
-		if (n == 0 || d->ts[r] > last)
-			last = d->ts[r];
-		n++;
+		int p = d->ts[r] >= login; /* before or after the first login */
+		if (n[p] == 0 || d->ts[r] < first[p])
+			first[p] = d->ts[r];
+		if (n[p] == 0 || d->ts[r] > last[p])
+			last[p] = d->ts[r];
+		n[p]++;
 	}
-	return n >= 2 && last - first >= 60 * (n - 1);
+	for (int p = 0; p < 2; p++)
+		if (n[p] >= 2 && last[p] - first[p] < 300 * (n[p] - 1))
+			return 0;
+	return n[1] >= 3;
 }
 
 /* the findings of one address: brute_force or password_spray, and user_enum */

@@ -84,9 +84,11 @@ typedef struct {
 	int64_t *target_first;  /* per account under distributed attack: the attack's first failure */
 	int64_t *o_login;       /* the place of its first login from the address */
 	int32_t *o_before;      /* its failures from the address before that login */
-	uint8_t *typo;          /* per auth event row: a failure that is its user's own typo (mark_typos()) */
+	uint8_t *typo;          /* per auth event row: 1 a failure that is its user's own typo (mark_typos()),
+				 * 2 a login of an account that came in like credential stuffing (mark_stuffed()) */
 	int64_t *o_ff;          /* per account: its first failure from the address before its first login */
-	int32_t *o_last;        /* per account: its entry in mark_typos()'s first logins of the address */
+	int32_t *o_susp;        /* per account: the stamp of the address where its first login looked stuffed */
+	int32_t *fails;         /* room for one address's failures that are no typo (rows) */
 	int64_t *crack_t;       /* per address: when its burst of guessed-then-logged-in accounts began, or INT64_MAX */
 	int64_t *sess;          /* room for the sessions of one address's rows */
 	int nstamp;             /* the last stamp given */
@@ -141,7 +143,6 @@ static int failed_on_target(const cctx *c, int ip, int64_t *first)
 typedef struct {
 	int64_t t;              /* an account's first login from the address */
 	int64_t ff;             /* its first failure there before it (failed), else its login */
-	int64_t last;           /* its last login from the address */
 	int failed;             /* failures on it from the address came before that login */
 } first_login;
 
@@ -157,10 +158,8 @@ static int cmp_first_login(const void *a, const void *b)
  * are 2 in 3 of all the accounts that first logged in there in those
  * minutes (an office's morning, with a few typos among many clean logins,
  * is no such burst; people arrive minutes apart, a bot's list is tried in
- * seconds), and fewer than 2 of them log in there again half a day later
- * (a family's or an office's users come back; a bot moves on).  Their
- * failures are an attacker's guesses, not typos.  When it began (the
- * first failure of the burst's accounts), INT64_MAX when none.
+ * seconds).  Their failures are an attacker's guesses, not typos.  When it
+ * began (the first failure of the burst's accounts), INT64_MAX when none.
  */
 static int64_t guess_burst(first_login *v, int n)
 {
@@ -178,16 +177,62 @@ static int64_t guess_burst(first_login *v, int n)
 			nf += v[hi++].failed;
 		if (nf < 3 || 3 * nf < 2 * (hi - lo))
 			continue;
-		int back = 0;
-		for (int i = lo; i < hi; i++)
-			back += v[i].failed && v[i].last > v[hi - 1].t + 43200;
-		if (back >= 2)
-			continue;
 		for (int i = lo; i < hi; i++)
 			if (v[i].failed && v[i].ff < began)
 				began = v[i].ff;
 	}
 	return began;
+}
+
+/*
+ * The logins of accounts whose first login from address k followed
+ * failures there, no typos, on 2 or more other accounts in the hour
+ * before (credential stuffing's pattern): such an account is no user
+ * "sharing" the address (shared_before()), or a bot's break-ins would make
+ * its address look like an office.  Marked with bit 2 of c->typo.  stamp:
+ * mark_typos()'s for k (o_login valid).
+ */
+static void mark_stuffed(cctx *c, int k, int stamp)
+{
+	const ms_fdata *d = c->d;
+	int nf = 0, j = 0, any = 0;
+	int32_t *fa = c->fails;
+	ROWS_OF(d, k) {
+		if (d->kind[r] == 1 && d->acct[r] >= 0 && (d->flag[r] & (MS_EV_TS | MS_EV_FOREIGN)) ==
+		    (MS_EV_TS | MS_EV_FOREIGN) && !(c->typo[r] & 1))
+			fa[nf++] = at; /* places, in log order */
+	}
+	if (nf < 2)
+		return;
+	ROWS_OF(d, k) {
+		int a = d->acct[r];
+		if (d->kind[r] != 4 || a < 0 || c->ostamp[a] != stamp || c->o_login[a] != at)
+			continue;
+		while (j < nf && fa[j] < at)
+			j++;
+		/* back over at most 64 failures of the hour before: 2 other accounts? */
+		int s2 = ++c->nstamp, n = 0;
+		for (int i = j - 1; i >= 0 && i >= j - 64 && n < 2; i--) {
+			int fr = d->by_ip[fa[i]], b = d->acct[fr];
+			if (d->ts[fr] < d->ts[r] - 3600)
+				break;
+			if (b != a && c->stamp[b] != s2) {
+				c->stamp[b] = s2;
+				n++;
+			}
+		}
+		if (n >= 2) {
+			c->o_susp[a] = stamp;
+			any = 1;
+		}
+	}
+	if (!any)
+		return;
+	ROWS_OF(d, k) {
+		int a = d->acct[r];
+		if (d->kind[r] == 4 && a >= 0 && c->o_susp[a] == stamp)
+			c->typo[r] |= 2;
+	}
 }
 
 static int mark_typos(cctx *c)
@@ -196,10 +241,11 @@ static int mark_typos(cctx *c)
 	size_t na = (size_t)(d->accts.n ? d->accts.n : 1);
 	c->typo = calloc((size_t)(d->n ? d->n : 1), 1);
 	c->o_ff = malloc(na * sizeof *c->o_ff);
-	c->o_last = malloc(na * sizeof *c->o_last);
+	c->o_susp = calloc(na, sizeof *c->o_susp);
+	c->fails = malloc((size_t)(d->ip_max_rows ? d->ip_max_rows : 1) * sizeof *c->fails);
 	c->crack_t = malloc((size_t)(d->ips.n ? d->ips.n : 1) * sizeof *c->crack_t);
 	first_login *fl = malloc(na * sizeof *fl);
-	if (!c->typo || !c->o_ff || !c->o_last || !c->crack_t || !fl) {
+	if (!c->typo || !c->o_ff || !c->o_susp || !c->fails || !c->crack_t || !fl) {
 		free(fl);
 		return -1;
 	}
@@ -224,27 +270,17 @@ static int mark_typos(cctx *c)
 		/* the accounts' first logins there (the row at o_login: once each) */
 		ROWS_OF(d, k) {
 			int a = d->acct[r];
-			if (d->kind[r] == 4 && a >= 0 && c->ostamp[a] == stamp && c->o_login[a] == at) {
-				c->o_last[a] = nfl; /* its entry, for the last login below */
-				fl[nfl++] = (first_login){ .t = d->ts[r], .ff = c->o_ff[a], .last = d->ts[r],
-							   .failed = c->o_before[a] > 0 };
-			}
-		}
-		ROWS_OF(d, k) {
-			int a = d->acct[r];
-			if (d->kind[r] == 4 && a >= 0 && c->ostamp[a] == stamp && (d->flag[r] & MS_EV_TS) &&
-			    d->ts[r] > fl[c->o_last[a]].last)
-				fl[c->o_last[a]].last = d->ts[r];
+			if (d->kind[r] == 4 && a >= 0 && c->ostamp[a] == stamp && c->o_login[a] == at)
+				fl[nfl++] = (first_login){ .t = d->ts[r], .ff = c->o_ff[a], .failed = c->o_before[a] > 0 };
 		}
 		c->crack_t[k] = guess_burst(fl, nfl);
-		if (c->crack_t[k] != INT64_MAX)
-			continue; /* no typos there: guesses */
-		ROWS_OF(d, k) {
+		ROWS_OF(d, k) { /* no typos in a burst of guesses */
 			int a = d->acct[r];
-			if (d->kind[r] == 1 && a >= 0 && c->ostamp[a] == stamp && (d->flag[r] & MS_EV_TS) &&
-			    at < c->o_login[a] && c->o_before[a] <= 2)
+			if (c->crack_t[k] == INT64_MAX && d->kind[r] == 1 && a >= 0 && c->ostamp[a] == stamp &&
+			    (d->flag[r] & MS_EV_TS) && at < c->o_login[a] && c->o_before[a] <= 2)
 				c->typo[r] = 1;
 		}
+		mark_stuffed(c, k, stamp);
 	}
 	free(fl);
 	return 0;
@@ -257,7 +293,7 @@ static int counts_for(const cctx *c, int r, int acct)
 {
 	const ms_fdata *d = c->d;
 	int a = d->acct[r];
-	return a < 0 || a == acct || ((d->flag[r] & MS_EV_FOREIGN) && !c->typo[r]);
+	return a < 0 || a == acct || ((d->flag[r] & MS_EV_FOREIGN) && !(c->typo[r] & 1));
 }
 
 /* the first failure from X that counts against U, before the end of the range
@@ -375,7 +411,8 @@ static int shared_before(cctx *c, int acct, int ip, int t)
 		int a = d->acct[r];
 		if (at >= t || n >= 3)
 			break;
-		if (d->kind[r] == 4 && a >= 0 && a != acct && (d->flag[r] & MS_EV_TS) && c->stamp[a] != stamp) {
+		if (d->kind[r] == 4 && a >= 0 && a != acct && (d->flag[r] & MS_EV_TS) && !(c->typo[r] & 2) &&
+		    c->stamp[a] != stamp) {
 			c->stamp[a] = stamp;
 			n++;
 		}
@@ -435,7 +472,7 @@ typedef struct {
 	int fsess;
 	int64_t history, others;
 	int shared, own;
-	int retries;            /* its failures came a minute or more apart on average */
+	int retries;            /* its failures came 5 minutes or more apart on average (or were 2 or fewer) */
 	ms_confidence conf;
 } verdict;
 
@@ -501,8 +538,9 @@ static int judge(cctx *c, const pair *p, const signals *sg, int from, int login_
 	 * place too (a stale password on an old phone failing since before the
 	 * log began), enough for medium, not for low */
 	int64_t known = v->history;
-	/* a device's retries come minutes apart, a guesser's in a burst */
-	v->retries = v->b.nb <= 2 || login - v->b.first >= 60 * v->b.nb;
+	/* a device's retries come minutes apart (5 or more on average: a mail
+	 * client's send or sync interval), a guesser's faster */
+	v->retries = v->b.nb <= 2 || login - v->b.first >= 300 * v->b.nb;
 	if (from > 0 && c->trust_at > hist_at && v->retries)
 		known = history_before(d, p->acct, p->ip, c->trust_at);
 	int own = (known || shared) && v->others == 0 && !v->target;
@@ -541,7 +579,7 @@ static int other_failure(cctx *c, int acct, int ip, int64_t *t)
 		int a = d->acct[r];
 		if (d->kind[r] != 1 || !(d->flag[r] & MS_EV_TS) || (acct >= 0 && a == acct))
 			continue;
-		if (a >= 0 && (!(d->flag[r] & MS_EV_FOREIGN) || c->typo[r]))
+		if (a >= 0 && (!(d->flag[r] & MS_EV_FOREIGN) || (c->typo[r] & 1)))
 			continue; /* a typo */
 		if (!any || d->ts[r] < *t) {
 			*t = d->ts[r];
@@ -628,7 +666,9 @@ static int assess(cctx *c, const pair *p, int pi)
 		int trust = ok && own_only(&v);
 		c->trust_at = trust ? from : -1;
 		if (judge(c, p, &sg, from, l3, &v2)) {
-			habit |= trust && own_only(&v2) && v2.retries;
+			/* a device keeps failing: a later run of 3 or more, both
+			 * runs at a device's pace */
+			habit |= trust && own_only(&v2) && v.retries && v2.retries && v2.b.nb >= 3;
 			if (!ok || v2.conf > v.conf) {
 				login_at = l3;
 				login = v2.login;
@@ -1101,7 +1141,8 @@ done:
 	free(c.o_before);
 	free(c.typo);
 	free(c.o_ff);
-	free(c.o_last);
+	free(c.o_susp);
+	free(c.fails);
 	free(c.crack_t);
 	free(c.sess);
 	free(c.pend);
