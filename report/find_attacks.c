@@ -40,6 +40,7 @@ static void range_text(char *buf, size_t cap, int64_t a, int64_t b)
 typedef struct {
 	int32_t *seen_f, *seen_e, *seen_ok;     /* per account: the address (+ 1) that counted it last */
 	int64_t *cnt;                           /* per account: failures, for ip_accounts() */
+	int64_t *ok_total;                      /* per account: its logins in the range, from any address */
 	struct acct_count { int64_t n; const char *name; int acct; } *top;
 	int64_t *sess;                          /* sessions of one address's foreign failures */
 	ms_fev ev[MS_F_EVIDENCE_MAX + 1];       /* its first foreign failures in the range */
@@ -52,6 +53,7 @@ static void scratch_free(ip_scratch *sc)
 	free(sc->seen_e);
 	free(sc->seen_ok);
 	free(sc->cnt);
+	free(sc->ok_total);
 	free(sc->top);
 	free(sc->sess);
 }
@@ -86,10 +88,15 @@ static int scratch_init(ip_scratch *sc, const ms_fdata *d)
 	sc->seen_e = calloc(na, sizeof *sc->seen_e);
 	sc->seen_ok = calloc(na, sizeof *sc->seen_ok);
 	sc->cnt = calloc(na, sizeof *sc->cnt);
+	sc->ok_total = calloc(na, sizeof *sc->ok_total);
 	sc->top = malloc(na * sizeof *sc->top);
 	sc->sess = malloc(nr * sizeof *sc->sess);
-	if (sc->seen_f && sc->seen_e && sc->seen_ok && sc->cnt && sc->top && sc->sess)
+	if (sc->seen_f && sc->seen_e && sc->seen_ok && sc->cnt && sc->ok_total && sc->top && sc->sess) {
+		for (int r = 0; r < d->n; r++)
+			if (d->kind[r] == 4 && d->acct[r] >= 0 && (d->flag[r] & MS_EV_IN))
+				sc->ok_total[d->acct[r]]++;
 		return 0;
+	}
 	scratch_free(sc);
 	return -1;
 }
@@ -213,21 +220,27 @@ static void ip_evidence(const ms_fdata *d, ip_scratch *sc, int k)
 
 /*
  * A brute force that is one device's retries: a single account failed from
- * the address, that account logged in from it too, it kept failing there
- * after its first login (3 or more failures), and the failures before and
- * after that login each came 5 minutes or more apart on average (a mail
- * client's send or sync interval; a guesser is faster).
+ * the address, that account logged in from it too, most of its
+ * logins are from there (the user's own place, not an address it was
+ * stolen from), it kept failing there after its first login (3 or more
+ * failures), and the failures before and after that login each came a
+ * minute or more apart on average (a guesser's run is faster).
  */
-static int stale_device(const ms_fdata *d, int k, const ip_stats *s)
+static int stale_device(const ms_fdata *d, const ip_scratch *sc, int k, const ip_stats *s)
 {
 	if (s->nacct != 1 || s->unk || s->okacct != 1 || s->fl_known < 3)
 		return 0;
-	int64_t login = INT64_MAX;
+	int64_t login = INT64_MAX, here = 0;
 	for (int i = d->ip_start[k]; i < d->ip_start[k + 1]; i++) {
 		int r = d->by_ip[i];
-		if (d->kind[r] == 4 && d->acct[r] == s->ok_a && (d->flag[r] & MS_EV_TS) && d->ts[r] < login)
+		if (d->kind[r] != 4 || d->acct[r] != s->ok_a || !(d->flag[r] & MS_EV_TS))
+			continue;
+		here += (d->flag[r] & MS_EV_IN) != 0;
+		if (d->ts[r] < login)
 			login = d->ts[r];
 	}
+	if (2 * here <= sc->ok_total[s->ok_a])
+		return 0;
 	int64_t n[2] = { 0, 0 }, first[2] = { 0, 0 }, last[2] = { 0, 0 };
 	for (int i = d->ip_start[k]; i < d->ip_start[k + 1]; i++) {
 		int r = d->by_ip[i];
@@ -243,7 +256,7 @@ static int stale_device(const ms_fdata *d, int k, const ip_stats *s)
 		n[p]++;
 	}
 	for (int p = 0; p < 2; p++)
-		if (n[p] >= 2 && last[p] - first[p] < 300 * (n[p] - 1))
+		if (n[p] >= 2 && last[p] - first[p] < 60 * (n[p] - 1))
 			return 0;
 	return n[1] >= 3;
 }
@@ -314,7 +327,7 @@ static int ip_findings(ms_fdata *d, ip_scratch *sc, const ms_find_opts *o, ms_fi
 		f->severity = MS_SEV_LOW;
 		f->confidence = MS_CONF_LOW;
 	}
-	if (f && f->type == MS_F_BRUTE_FORCE && !shared && stale_device(d, k, s)) {
+	if (f && f->type == MS_F_BRUTE_FORCE && !shared && stale_device(d, sc, k, s)) {
 		/* one account, which also logs in from here, failing minutes
 		 * apart before and after its logins: a device with an old saved
 		 * password beside one with the right one */

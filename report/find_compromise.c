@@ -28,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include "findings.h"
 #include "blocklist.h"
 #include "../util/strmap.h"
@@ -85,10 +86,16 @@ typedef struct {
 	int64_t *o_login;       /* the place of its first login from the address */
 	int32_t *o_before;      /* its failures from the address before that login */
 	uint8_t *typo;          /* per auth event row: 1 a failure that is its user's own typo (mark_typos()),
-				 * 2 a login of an account that came in like credential stuffing (mark_stuffed()) */
+				 * 2 a login of an account that came in like credential stuffing (mark_stuffed()),
+				 * 4 a failure of an account that keeps failing there (mark_persistent()) */
 	int64_t *o_ff;          /* per account: its first failure from the address before its first login */
 	int32_t *o_susp;        /* per account: the stamp of the address where its first login looked stuffed */
+	int32_t *o_fl;          /* per account: its entry in mark_typos()'s first logins of the address */
+	int64_t *ok_total;      /* per account: its logins in the range, from any address */
+	int32_t *pf_stamp;      /* per account: mark_persistent()'s stamp for the two below */
+	int64_t *pf_first, *pf_last; /* its failures from the address: the first's and the last's time */
 	int32_t *fails;         /* room for one address's failures that are no typo (rows) */
+	int32_t *rc_n;          /* per account: its failures counted by failures_before() or mark_stuffed() */
 	int64_t *crack_t;       /* per address: when its burst of guessed-then-logged-in accounts began, or INT64_MAX */
 	int64_t *sess;          /* room for the sessions of one address's rows */
 	int nstamp;             /* the last stamp given */
@@ -143,8 +150,16 @@ static int failed_on_target(const cctx *c, int ip, int64_t *first)
 typedef struct {
 	int64_t t;              /* an account's first login from the address */
 	int64_t ff;             /* its first failure there before it (failed), else its login */
+	int64_t last;           /* its last login from the address */
+	const char *domain;     /* its name's domain part ("" when none) */
 	int failed;             /* failures on it from the address came before that login */
 } first_login;
+
+static const char *domain_of(const char *name)
+{
+	const char *at = name ? strrchr(name, '@') : NULL;
+	return at ? at + 1 : "";
+}
 
 static int cmp_first_login(const void *a, const void *b)
 {
@@ -158,7 +173,8 @@ static int cmp_first_login(const void *a, const void *b)
  * are 2 in 3 of all the accounts that first logged in there in those
  * minutes (an office's morning, with a few typos among many clean logins,
  * is no such burst; people arrive minutes apart, a bot's list is tried in
- * seconds).  Their failures are an attacker's guesses, not typos.  When it
+ * seconds), unless they are one domain's users who come back half a day
+ * later.  Their failures are an attacker's guesses, not typos.  When it
  * began (the first failure of the burst's accounts), INT64_MAX when none.
  */
 static int64_t guess_burst(first_login *v, int n)
@@ -177,6 +193,16 @@ static int64_t guess_burst(first_login *v, int n)
 			nf += v[hi++].failed;
 		if (nf < 3 || 3 * nf < 2 * (hi - lo))
 			continue;
+		/* an office's Monday morning: one domain's users, who come back
+		 * (2 or more log in there again half a day later); a bot's list
+		 * spans domains, and coming back does not clear it then */
+		int back = 0, one_domain = 1;
+		for (int i = lo; i < hi; i++) {
+			back += v[i].failed && v[i].last > v[hi - 1].t + 43200;
+			one_domain &= strcasecmp(v[i].domain, v[lo].domain) == 0;
+		}
+		if (one_domain && back >= 2)
+			continue;
 		for (int i = lo; i < hi; i++)
 			if (v[i].failed && v[i].ff < began)
 				began = v[i].ff;
@@ -185,9 +211,53 @@ static int64_t guess_burst(first_login *v, int n)
 }
 
 /*
+ * The failures of accounts that keep failing from address k, over more than
+ * an hour (a scanner or printer with an old password, a mail client's dead
+ * account).  A stuffing bot tries each account within minutes and moves
+ * on: such failures are no sign of stuffing (bit 4 of c->typo).
+ */
+static void mark_persistent(cctx *c, int k)
+{
+	const ms_fdata *d = c->d;
+	int stamp = ++c->nstamp, any = 0;
+	ROWS_OF(d, k) {
+		int a = d->acct[r];
+		if (d->kind[r] != 1 || a < 0 || !(d->flag[r] & MS_EV_TS))
+			continue;
+		if (c->pf_stamp[a] != stamp) {
+			c->pf_stamp[a] = stamp;
+			c->pf_first[a] = c->pf_last[a] = d->ts[r];
+		}
+		if (d->ts[r] < c->pf_first[a])
+			c->pf_first[a] = d->ts[r];
+		if (d->ts[r] > c->pf_last[a])
+			c->pf_last[a] = d->ts[r];
+		any |= c->pf_last[a] - c->pf_first[a] > 3600;
+	}
+	if (!any)
+		return;
+	ROWS_OF(d, k) {
+		int a = d->acct[r];
+		if (d->kind[r] == 1 && a >= 0 && c->pf_stamp[a] == stamp && c->pf_last[a] - c->pf_first[a] > 3600)
+			c->typo[r] |= 4;
+	}
+}
+
+/*
+ * Failures on other accounts in the hour before a login that make it look
+ * like credential stuffing: 3 or more accounts, or 2 tried twice or more
+ * each (a webmail's two misspelt addresses, once each, are not).  n: the
+ * accounts, n2: those tried twice or more.
+ */
+static int stuffed_pattern(int64_t n, int64_t n2)
+{
+	return n >= 3 || n2 >= 2;
+}
+
+/*
  * The logins of accounts whose first login from address k followed
- * failures there, no typos, on 2 or more other accounts in the hour
- * before (credential stuffing's pattern): such an account is no user
+ * failures there, no typos, on other accounts in the hour before, in
+ * credential stuffing's pattern (stuffed_pattern()): such an account is no user
  * "sharing" the address (shared_before()), or a bot's break-ins would make
  * its address look like an office.  Marked with bit 2 of c->typo.  stamp:
  * mark_typos()'s for k (o_login valid).
@@ -199,8 +269,8 @@ static void mark_stuffed(cctx *c, int k, int stamp)
 	int32_t *fa = c->fails;
 	ROWS_OF(d, k) {
 		if (d->kind[r] == 1 && d->acct[r] >= 0 && (d->flag[r] & (MS_EV_TS | MS_EV_FOREIGN)) ==
-		    (MS_EV_TS | MS_EV_FOREIGN) && !(c->typo[r] & 1))
-			fa[nf++] = at; /* places, in log order */
+		    (MS_EV_TS | MS_EV_FOREIGN) && !(c->typo[r] & 5))
+			fa[nf++] = at; /* places, in log order: no typos, no persistent failers */
 	}
 	if (nf < 2)
 		return;
@@ -210,18 +280,22 @@ static void mark_stuffed(cctx *c, int k, int stamp)
 			continue;
 		while (j < nf && fa[j] < at)
 			j++;
-		/* back over at most 64 failures of the hour before: 2 other accounts? */
-		int s2 = ++c->nstamp, n = 0;
-		for (int i = j - 1; i >= 0 && i >= j - 64 && n < 2; i--) {
+		/* back over at most 64 failures of the hour before */
+		int s2 = ++c->nstamp, n = 0, n2 = 0;
+		for (int i = j - 1; i >= 0 && i >= j - 64 && !stuffed_pattern(n, n2); i--) {
 			int fr = d->by_ip[fa[i]], b = d->acct[fr];
 			if (d->ts[fr] < d->ts[r] - 3600)
 				break;
-			if (b != a && c->stamp[b] != s2) {
+			if (b == a)
+				continue;
+			if (c->stamp[b] != s2) {
 				c->stamp[b] = s2;
+				c->rc_n[b] = 0;
 				n++;
 			}
+			n2 += ++c->rc_n[b] == 2;
 		}
-		if (n >= 2) {
+		if (stuffed_pattern(n, n2)) {
 			c->o_susp[a] = stamp;
 			any = 1;
 		}
@@ -242,13 +316,23 @@ static int mark_typos(cctx *c)
 	c->typo = calloc((size_t)(d->n ? d->n : 1), 1);
 	c->o_ff = malloc(na * sizeof *c->o_ff);
 	c->o_susp = calloc(na, sizeof *c->o_susp);
+	c->o_fl = malloc(na * sizeof *c->o_fl);
+	c->rc_n = calloc(na, sizeof *c->rc_n);
+	c->ok_total = calloc(na, sizeof *c->ok_total);
+	c->pf_stamp = calloc(na, sizeof *c->pf_stamp);
+	c->pf_first = malloc(na * sizeof *c->pf_first);
+	c->pf_last = malloc(na * sizeof *c->pf_last);
 	c->fails = malloc((size_t)(d->ip_max_rows ? d->ip_max_rows : 1) * sizeof *c->fails);
 	c->crack_t = malloc((size_t)(d->ips.n ? d->ips.n : 1) * sizeof *c->crack_t);
 	first_login *fl = malloc(na * sizeof *fl);
-	if (!c->typo || !c->o_ff || !c->o_susp || !c->fails || !c->crack_t || !fl) {
+	if (!c->typo || !c->o_ff || !c->o_susp || !c->o_fl || !c->rc_n || !c->ok_total || !c->pf_stamp || !c->pf_first ||
+	    !c->pf_last || !c->fails || !c->crack_t || !fl) {
 		free(fl);
 		return -1;
 	}
+	for (int r = 0; r < d->n; r++)
+		if (d->kind[r] == 4 && d->acct[r] >= 0 && (d->flag[r] & MS_EV_IN))
+			c->ok_total[d->acct[r]]++;
 	for (int k = 0; k < d->ips.n; k++) {
 		int stamp = ++c->nstamp, nfl = 0;
 		c->crack_t[k] = INT64_MAX;
@@ -270,8 +354,18 @@ static int mark_typos(cctx *c)
 		/* the accounts' first logins there (the row at o_login: once each) */
 		ROWS_OF(d, k) {
 			int a = d->acct[r];
-			if (d->kind[r] == 4 && a >= 0 && c->ostamp[a] == stamp && c->o_login[a] == at)
-				fl[nfl++] = (first_login){ .t = d->ts[r], .ff = c->o_ff[a], .failed = c->o_before[a] > 0 };
+			if (d->kind[r] == 4 && a >= 0 && c->ostamp[a] == stamp && c->o_login[a] == at) {
+				c->o_fl[a] = nfl; /* its entry, for its last login below */
+				fl[nfl++] = (first_login){ .t = d->ts[r], .ff = c->o_ff[a], .last = d->ts[r],
+							   .domain = domain_of(d->acct_name[a]),
+							   .failed = c->o_before[a] > 0 };
+			}
+		}
+		ROWS_OF(d, k) {
+			int a = d->acct[r];
+			if (d->kind[r] == 4 && a >= 0 && c->ostamp[a] == stamp && (d->flag[r] & MS_EV_TS) &&
+			    d->ts[r] > fl[c->o_fl[a]].last)
+				fl[c->o_fl[a]].last = d->ts[r];
 		}
 		c->crack_t[k] = guess_burst(fl, nfl);
 		ROWS_OF(d, k) { /* no typos in a burst of guesses */
@@ -280,6 +374,7 @@ static int mark_typos(cctx *c)
 			    (d->flag[r] & MS_EV_TS) && at < c->o_login[a] && c->o_before[a] <= 2)
 				c->typo[r] = 1;
 		}
+		mark_persistent(c, k);
 		mark_stuffed(c, k, stamp);
 	}
 	free(fl);
@@ -353,7 +448,9 @@ static int first_success_after(const ms_fdata *d, int acct, int ip, int from, in
  */
 typedef struct {
 	int64_t nb, on_u, unnamed, others, first, sess;
-	int64_t others_recent;  /* other accounts among them that failed in the hour before the login */
+	int64_t others_recent;  /* other accounts among them that failed in the hour before the login
+				 * (and do not keep failing there: mark_persistent()) */
+	int64_t others_recent2; /* of those, accounts that failed there twice or more in that hour */
 	int first_at;
 } before;
 
@@ -380,9 +477,13 @@ static int failures_before(cctx *c, int acct, int ip, int from, int login, befor
 			c->stamp[a] = stamp;
 			b->others++;
 		}
-		if (a >= 0 && a != acct && d->ts[r] >= recent && c->ostamp[a] != rstamp) {
-			c->ostamp[a] = rstamp;
-			b->others_recent++;
+		if (a >= 0 && a != acct && d->ts[r] >= recent && !(c->typo[r] & 4)) {
+			if (c->ostamp[a] != rstamp) {
+				c->ostamp[a] = rstamp;
+				c->rc_n[a] = 0;
+				b->others_recent++;
+			}
+			b->others_recent2 += ++c->rc_n[a] == 2;
 		}
 		if (d->flag[r] & MS_EV_SESS)
 			c->sess[ns++] = d->sess[r];
@@ -472,7 +573,7 @@ typedef struct {
 	int fsess;
 	int64_t history, others;
 	int shared, own;
-	int retries;            /* its failures came 5 minutes or more apart on average (or were 2 or fewer) */
+	int retries;            /* its failures came a minute or more apart on average (or were 2 or fewer) */
 	ms_confidence conf;
 } verdict;
 
@@ -512,8 +613,8 @@ static int judge(cctx *c, const pair *p, const signals *sg, int from, int login_
 	 * other accounts (none its users' typos) and then a login to U where
 	 * U had not logged in before are credential stuffing */
 	int64_t for_u = p->acct < 0 ? v->b.nb : v->b.on_u + v->b.unnamed; /* an unnamed login may be any */
-	int stuffing = v->b.others_recent >= 2 + (p->acct < 0) && !shared && !local &&
-		       history_before(d, p->acct, p->ip, v->b.first_at) == 0;
+	int stuffing = stuffed_pattern(v->b.others_recent - (p->acct < 0), v->b.others_recent2) && !shared &&
+		       !local && history_before(d, p->acct, p->ip, v->b.first_at) == 0;
 	if (for_u == 0 && !v->attack && !v->target && !v->sprayed && !stuffing)
 		return 0;
 	/* U's logins from X before X's first failure that counts against U make
@@ -538,9 +639,9 @@ static int judge(cctx *c, const pair *p, const signals *sg, int from, int login_
 	 * place too (a stale password on an old phone failing since before the
 	 * log began), enough for medium, not for low */
 	int64_t known = v->history;
-	/* a device's retries come minutes apart (5 or more on average: a mail
-	 * client's send or sync interval), a guesser's faster */
-	v->retries = v->b.nb <= 2 || login - v->b.first >= 300 * v->b.nb;
+	/* a device's retries come a minute or more apart on average, a
+	 * guesser's run faster */
+	v->retries = v->b.nb <= 2 || login - v->b.first >= 60 * v->b.nb;
 	if (from > 0 && c->trust_at > hist_at && v->retries)
 		known = history_before(d, p->acct, p->ip, c->trust_at);
 	int own = (known || shared) && v->others == 0 && !v->target;
@@ -684,6 +785,17 @@ static int assess(cctx *c, const pair *p, int pi)
 		return 0;
 	c->trust_at = trust_v;
 	judge(c, p, &sg, from_at, login_at, &v); /* again: failures_before() left c->sess for successes_from() */
+	if (p->acct < 0)
+		habit = 0;
+	if (habit && own_only(&v)) {
+		/* ... at the user's own place: most of U's logins are from X
+		 * (an address U's account was stolen from is not where U logs in) */
+		int64_t here = 0;
+		ROWS_OF(d, p->ip) {
+			here += d->kind[r] == 4 && d->acct[r] == p->acct && (d->flag[r] & MS_EV_IN);
+		}
+		habit = 2 * here > c->ok_total[p->acct];
+	}
 	if (habit && own_only(&v)) {
 		/* U logs in from X, X fails on U again and again, minutes apart,
 		 * U logs in again: a device with an old password beside one with
@@ -1142,6 +1254,12 @@ done:
 	free(c.typo);
 	free(c.o_ff);
 	free(c.o_susp);
+	free(c.o_fl);
+	free(c.rc_n);
+	free(c.ok_total);
+	free(c.pf_stamp);
+	free(c.pf_first);
+	free(c.pf_last);
 	free(c.fails);
 	free(c.crack_t);
 	free(c.sess);
