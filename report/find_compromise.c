@@ -92,8 +92,9 @@ typedef struct {
 	int32_t *o_susp;        /* per account: the stamp of the address where its first login looked stuffed */
 	int32_t *o_fl;          /* per account: its entry in mark_typos()'s first logins of the address */
 	int64_t *ok_total;      /* per account: its logins in the range, from any address */
-	int32_t *pf_stamp;      /* per account: mark_persistent()'s stamp for the two below */
-	int64_t *pf_first, *pf_last; /* its failures from the address: the first's and the last's time */
+	int64_t *first_any;     /* per account: the time of its first login from any address */
+	int32_t *pf_stamp;      /* per account: mark_persistent()'s stamp for the three below */
+	int64_t *pf_first, *pf_last, *pf_n; /* its failures from the address: first and last time, how many */
 	int32_t *fails;         /* room for one address's failures that are no typo (rows) */
 	int32_t *rc_n;          /* per account: its failures counted by failures_before() or mark_stuffed() */
 	int64_t *crack_t;       /* per address: when its burst of guessed-then-logged-in accounts began, or INT64_MAX */
@@ -153,6 +154,7 @@ typedef struct {
 	int64_t last;           /* its last login from the address */
 	const char *domain;     /* its name's domain part ("" when none) */
 	int failed;             /* failures on it from the address came before that login */
+	int elsewhere;          /* it had logged in from another address before */
 } first_login;
 
 static const char *domain_of(const char *name)
@@ -194,14 +196,17 @@ static int64_t guess_burst(first_login *v, int n)
 		if (nf < 3 || 3 * nf < 2 * (hi - lo))
 			continue;
 		/* an office's Monday morning: one domain's users, who come back
-		 * (2 or more log in there again half a day later); a bot's list
-		 * spans domains, and coming back does not clear it then */
-		int back = 0, one_domain = 1;
+		 * (2 or more log in there again half a day later) and had logged
+		 * in nowhere else before; a bot's list spans domains, or its
+		 * victims have their own places, and coming back does not clear
+		 * it then */
+		int back = 0, one_domain = 1, elsewhere = 0;
 		for (int i = lo; i < hi; i++) {
 			back += v[i].failed && v[i].last > v[hi - 1].t + 43200;
 			one_domain &= strcasecmp(v[i].domain, v[lo].domain) == 0;
+			elsewhere += v[i].failed && v[i].elsewhere;
 		}
-		if (one_domain && back >= 2)
+		if (one_domain && back >= 2 && !elsewhere)
 			continue;
 		for (int i = lo; i < hi; i++)
 			if (v[i].failed && v[i].ff < began)
@@ -211,10 +216,12 @@ static int64_t guess_burst(first_login *v, int n)
 }
 
 /*
- * The failures of accounts that keep failing from address k, over more than
- * an hour (a scanner or printer with an old password, a mail client's dead
- * account).  A stuffing bot tries each account within minutes and moves
- * on: such failures are no sign of stuffing (bit 4 of c->typo).
+ * The failures of accounts that keep failing from address k: 4 or more,
+ * over more than an hour (a scanner or printer with an old password, a
+ * mail client's dead account).  A stuffing bot tries each account within
+ * minutes and moves on (a second pass over its list later is 2 tries, not
+ * a steady retry): such failures count against no other account (bit 4 of
+ * c->typo).
  */
 static void mark_persistent(cctx *c, int k)
 {
@@ -227,18 +234,20 @@ static void mark_persistent(cctx *c, int k)
 		if (c->pf_stamp[a] != stamp) {
 			c->pf_stamp[a] = stamp;
 			c->pf_first[a] = c->pf_last[a] = d->ts[r];
+			c->pf_n[a] = 0;
 		}
 		if (d->ts[r] < c->pf_first[a])
 			c->pf_first[a] = d->ts[r];
 		if (d->ts[r] > c->pf_last[a])
 			c->pf_last[a] = d->ts[r];
-		any |= c->pf_last[a] - c->pf_first[a] > 3600;
+		any |= ++c->pf_n[a] >= 4 && c->pf_last[a] - c->pf_first[a] > 3600;
 	}
 	if (!any)
 		return;
 	ROWS_OF(d, k) {
 		int a = d->acct[r];
-		if (d->kind[r] == 1 && a >= 0 && c->pf_stamp[a] == stamp && c->pf_last[a] - c->pf_first[a] > 3600)
+		if (d->kind[r] == 1 && a >= 0 && c->pf_stamp[a] == stamp && c->pf_n[a] >= 4 &&
+		    c->pf_last[a] - c->pf_first[a] > 3600)
 			c->typo[r] |= 4;
 	}
 }
@@ -319,20 +328,29 @@ static int mark_typos(cctx *c)
 	c->o_fl = malloc(na * sizeof *c->o_fl);
 	c->rc_n = calloc(na, sizeof *c->rc_n);
 	c->ok_total = calloc(na, sizeof *c->ok_total);
+	c->first_any = malloc(na * sizeof *c->first_any);
 	c->pf_stamp = calloc(na, sizeof *c->pf_stamp);
 	c->pf_first = malloc(na * sizeof *c->pf_first);
 	c->pf_last = malloc(na * sizeof *c->pf_last);
+	c->pf_n = malloc(na * sizeof *c->pf_n);
 	c->fails = malloc((size_t)(d->ip_max_rows ? d->ip_max_rows : 1) * sizeof *c->fails);
 	c->crack_t = malloc((size_t)(d->ips.n ? d->ips.n : 1) * sizeof *c->crack_t);
 	first_login *fl = malloc(na * sizeof *fl);
-	if (!c->typo || !c->o_ff || !c->o_susp || !c->o_fl || !c->rc_n || !c->ok_total || !c->pf_stamp || !c->pf_first ||
-	    !c->pf_last || !c->fails || !c->crack_t || !fl) {
+	if (!c->typo || !c->o_ff || !c->o_susp || !c->o_fl || !c->rc_n || !c->first_any || !c->ok_total || !c->pf_stamp || !c->pf_first ||
+	    !c->pf_last || !c->pf_n || !c->fails || !c->crack_t || !fl) {
 		free(fl);
 		return -1;
 	}
-	for (int r = 0; r < d->n; r++)
-		if (d->kind[r] == 4 && d->acct[r] >= 0 && (d->flag[r] & MS_EV_IN))
-			c->ok_total[d->acct[r]]++;
+	for (size_t a = 0; a < na; a++)
+		c->first_any[a] = INT64_MAX;
+	for (int r = 0; r < d->n; r++) {
+		int a = d->acct[r];
+		if (d->kind[r] != 4 || a < 0 || !(d->flag[r] & MS_EV_TS))
+			continue;
+		c->ok_total[a] += (d->flag[r] & MS_EV_IN) != 0;
+		if (d->ts[r] < c->first_any[a])
+			c->first_any[a] = d->ts[r];
+	}
 	for (int k = 0; k < d->ips.n; k++) {
 		int stamp = ++c->nstamp, nfl = 0;
 		c->crack_t[k] = INT64_MAX;
@@ -358,7 +376,8 @@ static int mark_typos(cctx *c)
 				c->o_fl[a] = nfl; /* its entry, for its last login below */
 				fl[nfl++] = (first_login){ .t = d->ts[r], .ff = c->o_ff[a], .last = d->ts[r],
 							   .domain = domain_of(d->acct_name[a]),
-							   .failed = c->o_before[a] > 0 };
+							   .failed = c->o_before[a] > 0,
+							   .elsewhere = c->first_any[a] < d->ts[r] };
 			}
 		}
 		ROWS_OF(d, k) {
@@ -383,12 +402,13 @@ static int mark_typos(cctx *c)
 
 /* a failure from X that counts against U: on U, on no named account, or
  * foreign on another account (not that user's own typo where it had logged
- * in, nor where it logged in right after) */
+ * in, nor where it logged in right after, nor an account that keeps failing
+ * there: mark_persistent()) */
 static int counts_for(const cctx *c, int r, int acct)
 {
 	const ms_fdata *d = c->d;
 	int a = d->acct[r];
-	return a < 0 || a == acct || ((d->flag[r] & MS_EV_FOREIGN) && !(c->typo[r] & 1));
+	return a < 0 || a == acct || ((d->flag[r] & MS_EV_FOREIGN) && !(c->typo[r] & 5));
 }
 
 /* the first failure from X that counts against U, before the end of the range
@@ -680,8 +700,8 @@ static int other_failure(cctx *c, int acct, int ip, int64_t *t)
 		int a = d->acct[r];
 		if (d->kind[r] != 1 || !(d->flag[r] & MS_EV_TS) || (acct >= 0 && a == acct))
 			continue;
-		if (a >= 0 && (!(d->flag[r] & MS_EV_FOREIGN) || (c->typo[r] & 1)))
-			continue; /* a typo */
+		if (a >= 0 && (!(d->flag[r] & MS_EV_FOREIGN) || (c->typo[r] & 5)))
+			continue; /* a typo, or an account that keeps failing there */
 		if (!any || d->ts[r] < *t) {
 			*t = d->ts[r];
 			any = 1;
@@ -1257,9 +1277,11 @@ done:
 	free(c.o_fl);
 	free(c.rc_n);
 	free(c.ok_total);
+	free(c.first_any);
 	free(c.pf_stamp);
 	free(c.pf_first);
 	free(c.pf_last);
+	free(c.pf_n);
 	free(c.fails);
 	free(c.crack_t);
 	free(c.sess);
