@@ -472,6 +472,7 @@ typedef struct {
 				 * (and do not keep failing there: mark_persistent()) */
 	int64_t others_recent2; /* of those, accounts that failed there twice or more in that hour */
 	int first_at;
+	int rstamp;             /* the stamp (c->ostamp) of the accounts counted in others_recent */
 } before;
 
 static int failures_before(cctx *c, int acct, int ip, int from, int login, before *b)
@@ -480,6 +481,7 @@ static int failures_before(cctx *c, int acct, int ip, int from, int login, befor
 	int ns = 0, stamp = ++c->nstamp, rstamp = ++c->nstamp;
 	int64_t recent = d->ts[d->by_ip[login]] - 3600;
 	memset(b, 0, sizeof *b);
+	b->rstamp = rstamp;
 	ROWS_OF(d, ip) {
 		int a = d->acct[r];
 		if (at >= login)
@@ -510,6 +512,29 @@ static int failures_before(cctx *c, int acct, int ip, int from, int login, befor
 	}
 	b->sess = ms_count_distinct(c->sess, ns);
 	return ns; /* c->sess[0, ns): those sessions, for successes_from() */
+}
+
+/* other accounts, not yet counted in the failures before the login (their
+ * c->ostamp is rstamp), that failed from X in the hour after the login at
+ * place login (no typos, no accounts that keep failing there), up to 2 */
+static int others_after(cctx *c, int acct, int ip, int login, int rstamp)
+{
+	const ms_fdata *d = c->d;
+	int n = 0;
+	int64_t until = d->ts[d->by_ip[login]] + 3600;
+	ROWS_OF(d, ip) {
+		int a = d->acct[r];
+		if (at <= login || n >= 2)
+			continue;
+		if (!(d->flag[r] & MS_EV_TS) || d->ts[r] > until)
+			break;
+		if (d->kind[r] == 1 && a >= 0 && a != acct && (d->flag[r] & MS_EV_FOREIGN) && !(c->typo[r] & 5) &&
+		    c->ostamp[a] != rstamp) {
+			c->ostamp[a] = rstamp;
+			n++;
+		}
+	}
+	return n;
 }
 
 /* successes of (U, X) at any time before place t */
@@ -633,8 +658,14 @@ static int judge(cctx *c, const pair *p, const signals *sg, int from, int login_
 	 * other accounts (none its users' typos) and then a login to U where
 	 * U had not logged in before are credential stuffing */
 	int64_t for_u = p->acct < 0 ? v->b.nb : v->b.on_u + v->b.unnamed; /* an unnamed login may be any */
-	int stuffing = stuffed_pattern(v->b.others_recent - (p->acct < 0), v->b.others_recent2) && !shared &&
-		       !local && history_before(d, p->acct, p->ip, v->b.first_at) == 0;
+	int64_t nrec = v->b.others_recent - (p->acct < 0);
+	/* 2 accounts tried once each before, as a webmail's misspelt addresses
+	 * are: stuffing when the address goes on to try 2 or more other new
+	 * accounts within the hour after the login (a bot's list) */
+	int stuffing = !shared && !local && nrec >= 2 &&
+		       (stuffed_pattern(nrec, v->b.others_recent2) ||
+			(nrec == 2 && others_after(c, p->acct, p->ip, login_at, v->b.rstamp) >= 2)) &&
+		       history_before(d, p->acct, p->ip, v->b.first_at) == 0;
 	if (for_u == 0 && !v->attack && !v->target && !v->sprayed && !stuffing)
 		return 0;
 	/* U's logins from X before X's first failure that counts against U make
