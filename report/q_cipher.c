@@ -17,13 +17,13 @@ enum { C_PROTO, C_CIPHER, C_BITS, C_ALGBITS, C_TRUST, C_SESS, C_IPS, C_FSESS, C_
 
 static const ms_col cols[C__N] = {
 	[C_PROTO] = { "protocol", "PROTOCOL", MS_COL_STR, 8, 0 },
-	[C_CIPHER] = { "cipher", "CIPHER", MS_COL_STR, 24, 0 },
+	[C_CIPHER] = { "cipher", "CIPHER", MS_COL_STR, 20, 0 },
 	[C_BITS] = { "bits", "BITS", MS_COL_INT, 0, 1 },
 	[C_ALGBITS] = { "alg_bits", NULL, MS_COL_INT, 0, 0 },
-	[C_TRUST] = { "trust", NULL, MS_COL_STR, 0, 0 },
+	[C_TRUST] = { "trust", "TRUST", MS_COL_STR, 9, 0 },
 	[C_SESS] = { "sessions", "SESS", MS_COL_INT, 0, 1 },
 	[C_IPS] = { "ips", "IPS", MS_COL_INT, 0, 1 },
-	[C_FSESS] = { "sessions_with_failures", "F.SESS", MS_COL_INT, 0, 1 },
+	[C_FSESS] = { "sessions_with_failures", NULL, MS_COL_INT, 0, 1 },
 	[C_FAIL] = { "auth_failures", "FAIL", MS_COL_INT, 0, 1 },
 	[C_OKSESS] = { "sessions_with_successes", NULL, MS_COL_INT, 0, 0 },
 	[C_WEAK] = { "weak", NULL, MS_COL_BOOL, 0, 0 },
