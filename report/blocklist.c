@@ -4,9 +4,11 @@
  * renderings.  An address is listed when it has at least one auth failure
  * in the range and either min_failures of them or a part in an attack
  * finding of medium or high confidence (brute_force, password_spray,
- * distributed, user_enum, compromise).  An address with no failure is
- * listed only when such a finding names it (a login with a sprayed
- * password); exclude_succeeded also drops every address that logged in.
+ * distributed, user_enum, compromise; not one whose address is the users'
+ * own: ms_finding.no_block).  An address with no failure, or one that also
+ * logged in, is listed only when such a finding names it (a login with a
+ * sprayed password; an attacker who got in); exclude_succeeded also drops
+ * every address that logged in.
  */
 #include <stdio.h>
 #include <stdlib.h>
