@@ -230,14 +230,15 @@ static int stale_device(const ms_fdata *d, const ip_scratch *sc, int k, const ip
 {
 	if (s->nacct != 1 || s->unk || s->okacct != 1 || s->fl_known < 3)
 		return 0;
-	int64_t login = INT64_MAX, here = 0;
+	int64_t here = 0;
+	int login_at = d->ip_start[k + 1]; /* the first login's place: the rows are in log order */
 	for (int i = d->ip_start[k]; i < d->ip_start[k + 1]; i++) {
 		int r = d->by_ip[i];
 		if (d->kind[r] != 4 || d->acct[r] != s->ok_a || !(d->flag[r] & MS_EV_TS))
 			continue;
 		here += (d->flag[r] & MS_EV_IN) != 0;
-		if (d->ts[r] < login)
-			login = d->ts[r];
+		if (i < login_at)
+			login_at = i;
 	}
 	if (2 * here <= sc->ok_total[s->ok_a])
 		return 0;
@@ -248,7 +249,7 @@ static int stale_device(const ms_fdata *d, const ip_scratch *sc, int k, const ip
 			continue;
 		if (d->acct[r] != s->ok_a)
 			return 0; /* the failed account is not the one that logs in */
-		int p = d->ts[r] >= login; /* before or after the first login */
+		int p = i > login_at; /* before or after the first login, in log order */
 		if (n[p] == 0 || d->ts[r] < first[p])
 			first[p] = d->ts[r];
 		if (n[p] == 0 || d->ts[r] > last[p])

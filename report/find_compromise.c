@@ -304,6 +304,17 @@ static void mark_stuffed(cctx *c, int k, int stamp)
 			}
 			n2 += ++c->rc_n[b] == 2;
 		}
+		/* two single failures before: the hour after decides, as in judge() */
+		for (int i = j, m = 0; n == 2 && n2 < 2 && i < nf && m < 2; i++) {
+			int fr = d->by_ip[fa[i]], b = d->acct[fr];
+			if (d->ts[fr] > d->ts[r] + 3600)
+				break;
+			if (b != a && c->stamp[b] != s2) {
+				c->stamp[b] = s2;
+				if (++m == 2)
+					n = 3;
+			}
+		}
 		if (stuffed_pattern(n, n2)) {
 			c->o_susp[a] = stamp;
 			any = 1;
@@ -467,7 +478,7 @@ static int first_success_after(const ms_fdata *d, int acct, int ip, int from, in
  * of the first of them, first_at its place.
  */
 typedef struct {
-	int64_t nb, on_u, unnamed, others, first, sess;
+	int64_t nb, on_u, unnamed, others, first, last, sess;
 	int64_t others_recent;  /* other accounts among them that failed in the hour before the login
 				 * (and do not keep failing there: mark_persistent()) */
 	int64_t others_recent2; /* of those, accounts that failed there twice or more in that hour */
@@ -492,6 +503,7 @@ static int failures_before(cctx *c, int acct, int ip, int from, int login, befor
 			b->first = d->ts[r];
 			b->first_at = at;
 		}
+		b->last = d->ts[r];
 		b->nb++;
 		b->on_u += acct >= 0 && a == acct;
 		b->unnamed += a < 0;
@@ -692,7 +704,7 @@ static int judge(cctx *c, const pair *p, const signals *sg, int from, int login_
 	int64_t known = v->history;
 	/* a device's retries come a minute or more apart on average, a
 	 * guesser's run faster */
-	v->retries = v->b.nb <= 2 || login - v->b.first >= 60 * v->b.nb;
+	v->retries = v->b.nb <= 2 || v->b.last - v->b.first >= 60 * (v->b.nb - 1);
 	if (from > 0 && c->trust_at > hist_at && v->retries)
 		known = history_before(d, p->acct, p->ip, c->trust_at);
 	int own = (known || shared) && v->others == 0 && !v->target;
@@ -731,8 +743,8 @@ static int other_failure(cctx *c, int acct, int ip, int64_t *t)
 		int a = d->acct[r];
 		if (d->kind[r] != 1 || !(d->flag[r] & MS_EV_TS) || (acct >= 0 && a == acct))
 			continue;
-		if (a >= 0 && (!(d->flag[r] & MS_EV_FOREIGN) || (c->typo[r] & 5)))
-			continue; /* a typo, or an account that keeps failing there */
+		if (a >= 0 && (!(d->flag[r] & MS_EV_FOREIGN) || (c->typo[r] & 1)))
+			continue; /* a typo (a brute force's target keeps failing: it counts) */
 		if (!any || d->ts[r] < *t) {
 			*t = d->ts[r];
 			any = 1;
