@@ -650,7 +650,9 @@ static int judge(cctx *c, const pair *p, const signals *sg, int from, int login_
 	v->login = login;
 	v->login_at = login_at;
 	/* where 3 other users had logged in before (a shared address: an
-	 * office's NAT, a webmail's 127.0.0.1), or the server's own side */
+	 * office's NAT, a webmail's 127.0.0.1; not counting logins that came in
+	 * like credential stuffing, and never at an address with a burst of
+	 * guesses before the login), or the server's own side */
 	int shared = p->acct >= 0 && c->crack_t[p->ip] > login && shared_before(c, p->acct, p->ip, login_at) >= 3;
 	int local = ms_block_is_local(p->ip_text);
 	/* an attack that began after the login says nothing about it */
@@ -666,9 +668,10 @@ static int judge(cctx *c, const pair *p, const signals *sg, int from, int login_
 	 * after X took part in an attack on other accounts.  Failures on other
 	 * named accounts alone are no attack at a shared or local address (one
 	 * site's typo on localhost, then a webmail user's login): there they
-	 * only weigh on the confidence.  Elsewhere, failures on 2 or more
-	 * other accounts (none its users' typos) and then a login to U where
-	 * U had not logged in before are credential stuffing */
+	 * only weigh on the confidence.  Elsewhere, failures on other accounts
+	 * in stuffing's pattern (stuffed_pattern(); no typos, no accounts that
+	 * keep failing there) and then a login to U where U had not logged in
+	 * before are credential stuffing */
 	int64_t for_u = p->acct < 0 ? v->b.nb : v->b.on_u + v->b.unnamed; /* an unnamed login may be any */
 	int64_t nrec = v->b.others_recent - (p->acct < 0);
 	/* 2 accounts tried once each before, as a webmail's misspelt addresses
@@ -698,9 +701,10 @@ static int judge(cctx *c, const pair *p, const signals *sg, int from, int login_
 	 * with failures on no other account: many of them are a stale saved
 	 * password (an old phone) or a site's plugin as likely as a guesser */
 	v->shared = shared;
-	/* a later run after logins that were no more than a typo's: X is U's
-	 * place too (a stale password on an old phone failing since before the
-	 * log began), enough for medium, not for low */
+	/* a later run after logins whose verdicts rest on U's own failures
+	 * (c->trust_at, assess()): X is U's place too when this run's failures
+	 * came at a device's pace (a stale password on an old phone failing
+	 * since before the log began), enough for medium, not for low */
 	int64_t known = v->history;
 	/* a device's retries come a minute or more apart on average, a
 	 * guesser's run faster */
