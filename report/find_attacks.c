@@ -40,7 +40,6 @@ static void range_text(char *buf, size_t cap, int64_t a, int64_t b)
 typedef struct {
 	int32_t *seen_f, *seen_e, *seen_ok;     /* per account: the address (+ 1) that counted it last */
 	int64_t *cnt;                           /* per account: failures, for ip_accounts() */
-	int64_t *ok_total;                      /* per account: its logins in the range, from any address */
 	struct acct_count { int64_t n; const char *name; int acct; } *top;
 	int64_t *sess;                          /* sessions of one address's foreign failures */
 	ms_fev ev[MS_F_EVIDENCE_MAX + 1];       /* its first foreign failures in the range */
@@ -53,7 +52,6 @@ static void scratch_free(ip_scratch *sc)
 	free(sc->seen_e);
 	free(sc->seen_ok);
 	free(sc->cnt);
-	free(sc->ok_total);
 	free(sc->top);
 	free(sc->sess);
 }
@@ -88,15 +86,10 @@ static int scratch_init(ip_scratch *sc, const ms_fdata *d)
 	sc->seen_e = calloc(na, sizeof *sc->seen_e);
 	sc->seen_ok = calloc(na, sizeof *sc->seen_ok);
 	sc->cnt = calloc(na, sizeof *sc->cnt);
-	sc->ok_total = calloc(na, sizeof *sc->ok_total);
 	sc->top = malloc(na * sizeof *sc->top);
 	sc->sess = malloc(nr * sizeof *sc->sess);
-	if (sc->seen_f && sc->seen_e && sc->seen_ok && sc->cnt && sc->ok_total && sc->top && sc->sess) {
-		for (int r = 0; r < d->n; r++)
-			if (d->kind[r] == 4 && d->acct[r] >= 0 && (d->flag[r] & MS_EV_IN))
-				sc->ok_total[d->acct[r]]++;
+	if (sc->seen_f && sc->seen_e && sc->seen_ok && sc->cnt && sc->top && sc->sess)
 		return 0;
-	}
 	scratch_free(sc);
 	return -1;
 }
@@ -226,7 +219,7 @@ static void ip_evidence(const ms_fdata *d, ip_scratch *sc, int k)
  * failures), and the failures before and after that login each came a
  * minute or more apart on average (a guesser's run is faster).
  */
-static int stale_device(const ms_fdata *d, const ip_scratch *sc, int k, const ip_stats *s)
+static int stale_device(const ms_fdata *d, int k, const ip_stats *s)
 {
 	if (s->nacct != 1 || s->unk || s->okacct != 1 || s->fl_known < 3)
 		return 0;
@@ -240,7 +233,7 @@ static int stale_device(const ms_fdata *d, const ip_scratch *sc, int k, const ip
 		if (i < login_at)
 			login_at = i;
 	}
-	if (2 * here <= sc->ok_total[s->ok_a])
+	if (2 * here <= d->acct_ok[s->ok_a])
 		return 0;
 	int64_t n[2] = { 0, 0 }, first[2] = { 0, 0 }, last[2] = { 0, 0 };
 	for (int i = d->ip_start[k]; i < d->ip_start[k + 1]; i++) {
@@ -328,7 +321,7 @@ static int ip_findings(ms_fdata *d, ip_scratch *sc, const ms_find_opts *o, ms_fi
 		f->severity = MS_SEV_LOW;
 		f->confidence = MS_CONF_LOW;
 	}
-	if (f && f->type == MS_F_BRUTE_FORCE && !shared && stale_device(d, sc, k, s)) {
+	if (f && f->type == MS_F_BRUTE_FORCE && !shared && stale_device(d, k, s)) {
 		/* one account, which also logs in from here, failing minutes
 		 * apart before and after its logins: a device with an old saved
 		 * password beside one with the right one */

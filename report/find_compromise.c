@@ -91,7 +91,6 @@ typedef struct {
 	int64_t *o_ff;          /* per account: its first failure from the address before its first login */
 	int32_t *o_susp;        /* per account: the stamp of the address where its first login looked stuffed */
 	int32_t *o_fl;          /* per account: its entry in mark_typos()'s first logins of the address */
-	int64_t *ok_total;      /* per account: its logins in the range, from any address */
 	int64_t *first_any;     /* per account: the time of its first login from any address */
 	int32_t *pf_stamp;      /* per account: mark_persistent()'s stamp for the three below */
 	int64_t *pf_first, *pf_last, *pf_n; /* its failures from the address: first and last time, how many */
@@ -253,14 +252,17 @@ static void mark_persistent(cctx *c, int k)
 }
 
 /*
- * Failures on other accounts in the hour before a login that make it look
- * like credential stuffing: 3 or more accounts, or 2 tried twice or more
- * each (a webmail's two misspelt addresses, once each, are not).  n: the
- * accounts, n2: those tried twice or more.
+ * Failures on other accounts around a login that make it look like
+ * credential stuffing: in the hour before, 3 or more accounts, or 2 tried
+ * twice or more each, or 2 tried once each when the address goes on to try
+ * 2 or more new accounts in the hour after (a webmail's two misspelt
+ * addresses, once each, are not).  n: the accounts before, n2: those tried
+ * twice or more, after: the new accounts after (only needed when n is 2
+ * and n2 below 2).
  */
-static int stuffed_pattern(int64_t n, int64_t n2)
+static int stuffed_pattern(int64_t n, int64_t n2, int64_t after)
 {
-	return n >= 3 || n2 >= 2;
+	return n >= 3 || n2 >= 2 || (n == 2 && after >= 2);
 }
 
 /*
@@ -291,7 +293,7 @@ static void mark_stuffed(cctx *c, int k, int stamp)
 			j++;
 		/* back over at most 64 failures of the hour before */
 		int s2 = ++c->nstamp, n = 0, n2 = 0;
-		for (int i = j - 1; i >= 0 && i >= j - 64 && !stuffed_pattern(n, n2); i--) {
+		for (int i = j - 1; i >= 0 && i >= j - 64 && !stuffed_pattern(n, n2, 0); i--) {
 			int fr = d->by_ip[fa[i]], b = d->acct[fr];
 			if (d->ts[fr] < d->ts[r] - 3600)
 				break;
@@ -305,17 +307,17 @@ static void mark_stuffed(cctx *c, int k, int stamp)
 			n2 += ++c->rc_n[b] == 2;
 		}
 		/* two single failures before: the hour after decides, as in judge() */
-		for (int i = j, m = 0; n == 2 && n2 < 2 && i < nf && m < 2; i++) {
+		int after = 0;
+		for (int i = j; n == 2 && n2 < 2 && i < nf && after < 2; i++) {
 			int fr = d->by_ip[fa[i]], b = d->acct[fr];
 			if (d->ts[fr] > d->ts[r] + 3600)
 				break;
 			if (b != a && c->stamp[b] != s2) {
 				c->stamp[b] = s2;
-				if (++m == 2)
-					n = 3;
+				after++;
 			}
 		}
-		if (stuffed_pattern(n, n2)) {
+		if (stuffed_pattern(n, n2, after)) {
 			c->o_susp[a] = stamp;
 			any = 1;
 		}
@@ -338,7 +340,6 @@ static int mark_typos(cctx *c)
 	c->o_susp = calloc(na, sizeof *c->o_susp);
 	c->o_fl = malloc(na * sizeof *c->o_fl);
 	c->rc_n = calloc(na, sizeof *c->rc_n);
-	c->ok_total = calloc(na, sizeof *c->ok_total);
 	c->first_any = malloc(na * sizeof *c->first_any);
 	c->pf_stamp = calloc(na, sizeof *c->pf_stamp);
 	c->pf_first = malloc(na * sizeof *c->pf_first);
@@ -347,7 +348,7 @@ static int mark_typos(cctx *c)
 	c->fails = malloc((size_t)(d->ip_max_rows ? d->ip_max_rows : 1) * sizeof *c->fails);
 	c->crack_t = malloc((size_t)(d->ips.n ? d->ips.n : 1) * sizeof *c->crack_t);
 	first_login *fl = malloc(na * sizeof *fl);
-	if (!c->typo || !c->o_ff || !c->o_susp || !c->o_fl || !c->rc_n || !c->first_any || !c->ok_total || !c->pf_stamp || !c->pf_first ||
+	if (!c->typo || !c->o_ff || !c->o_susp || !c->o_fl || !c->rc_n || !c->first_any || !c->pf_stamp || !c->pf_first ||
 	    !c->pf_last || !c->pf_n || !c->fails || !c->crack_t || !fl) {
 		free(fl);
 		return -1;
@@ -358,13 +359,11 @@ static int mark_typos(cctx *c)
 		int a = d->acct[r];
 		if (d->kind[r] != 4 || a < 0 || !(d->flag[r] & MS_EV_TS))
 			continue;
-		c->ok_total[a] += (d->flag[r] & MS_EV_IN) != 0;
 		if (d->ts[r] < c->first_any[a])
 			c->first_any[a] = d->ts[r];
 	}
 	for (int k = 0; k < d->ips.n; k++) {
 		int stamp = ++c->nstamp, nfl = 0;
-		c->crack_t[k] = INT64_MAX;
 		ROWS_OF(d, k) {
 			int a = d->acct[r];
 			if (d->kind[r] != 4 || a < 0 || !(d->flag[r] & MS_EV_TS) || c->ostamp[a] == stamp)
@@ -678,8 +677,10 @@ static int judge(cctx *c, const pair *p, const signals *sg, int from, int login_
 	 * are: stuffing when the address goes on to try 2 or more other new
 	 * accounts within the hour after the login (a bot's list) */
 	int stuffing = !shared && !local && nrec >= 2 &&
-		       (stuffed_pattern(nrec, v->b.others_recent2) ||
-			(nrec == 2 && others_after(c, p->acct, p->ip, login_at, v->b.rstamp) >= 2)) &&
+		       stuffed_pattern(nrec, v->b.others_recent2,
+				       nrec == 2 && v->b.others_recent2 < 2
+					       ? others_after(c, p->acct, p->ip, login_at, v->b.rstamp)
+					       : 0) &&
 		       history_before(d, p->acct, p->ip, v->b.first_at) == 0;
 	if (for_u == 0 && !v->attack && !v->target && !v->sprayed && !stuffing)
 		return 0;
@@ -861,7 +862,7 @@ static int assess(cctx *c, const pair *p, int pi)
 		ROWS_OF(d, p->ip) {
 			here += d->kind[r] == 4 && d->acct[r] == p->acct && (d->flag[r] & MS_EV_IN);
 		}
-		habit = 2 * here > c->ok_total[p->acct];
+		habit = 2 * here > d->acct_ok[p->acct];
 	}
 	if (habit && own_only(&v)) {
 		/* U logs in from X, X fails on U again and again, minutes apart,
@@ -1323,7 +1324,6 @@ done:
 	free(c.o_susp);
 	free(c.o_fl);
 	free(c.rc_n);
-	free(c.ok_total);
 	free(c.first_any);
 	free(c.pf_stamp);
 	free(c.pf_first);

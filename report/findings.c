@@ -593,7 +593,8 @@ static int mark_foreign(ms_fdata *d)
 	return 0;
 }
 
-/* names of the account indexes, and whether the accounts table has them */
+/* names of the account indexes, whether the accounts table has them, and
+ * their logins in the range */
 static int account_names(ms_fdata *d, char *err, size_t errlen)
 {
 	int na = d->accts.n ? d->accts.n : 1;
@@ -601,7 +602,8 @@ static int account_names(ms_fdata *d, char *err, size_t errlen)
 		return -1;
 	d->acct_name = calloc((size_t)na, sizeof *d->acct_name);
 	d->acct_known = calloc((size_t)na, sizeof *d->acct_known);
-	if (!d->acct_name || !d->acct_known) {
+	d->acct_ok = calloc((size_t)na, sizeof *d->acct_ok);
+	if (!d->acct_name || !d->acct_known || !d->acct_ok) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
@@ -612,6 +614,9 @@ static int account_names(ms_fdata *d, char *err, size_t errlen)
 			d->acct_known[k] = 1;
 		}
 	}
+	for (int r = 0; r < d->n; r++)
+		if (d->kind[r] == 4 && d->acct[r] >= 0 && (d->flag[r] & MS_EV_IN))
+			d->acct_ok[d->acct[r]]++;
 	return 0;
 }
 
@@ -631,6 +636,7 @@ void ms_fdata_free(ms_fdata *d)
 	ms_ids_free(&d->accounts);
 	free(d->acct_name);
 	free(d->acct_known);
+	free(d->acct_ok);
 	free(d->pw);
 	sqlite3_finalize(d->ev_line);
 	sqlite3_finalize(d->ip_text);

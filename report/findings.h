@@ -163,6 +163,7 @@ typedef struct {
 	ms_ids accounts;        /* the accounts table */
 	const char **acct_name; /* per account index: its name (NULL when not in the accounts table) */
 	uint8_t *acct_known;    /* per account index: in the accounts table (what a JOIN keeps) */
+	int64_t *acct_ok;       /* per account index: its logins in the range, from any address */
 	ms_fpw *pw;             /* in id order */
 	int npw;
 	sqlite3_stmt *ev_line, *ip_text;
