@@ -72,19 +72,28 @@ void ms_cleanup_reject_tail(ms_sv t, ms_event *ev)
 		ev->num = (long)code;
 }
 
-size_t ms_cleanup_client_next(ms_sv s, ms_sv *name, ms_sv *ip)
+/* The first " from NAME[IP]" followed by ':' or ';' in s: the offset just
+ * after it (0 when none), *from the offset of its " from ". */
+static size_t client_at(ms_sv s, size_t *from, ms_sv *name, ms_sv *ip, long *port)
 {
-	long port;
 	for (size_t off = 0;;) {
 		long k = ms_sv_find_lit(ms_sv_skip(s, off), " from ");
 		if (k < 0)
 			return 0;
-		off += (size_t)k + 6;
-		ms_sv after = ms_sv_skip(s, off);
-		size_t n = ms_namaddr_parse(after, name, ip, &port);
+		*from = off + (size_t)k;
+		ms_sv after = ms_sv_skip(s, *from + 6);
+		size_t n = ms_namaddr_parse(after, name, ip, port);
 		if (n && n < after.n && (after.p[n] == ':' || after.p[n] == ';'))
-			return off + n;
+			return *from + 6 + n;
+		off = *from + 1; /* " from from NAME[IP];": the next may share its space */
 	}
+}
+
+size_t ms_cleanup_client_next(ms_sv s, ms_sv *name, ms_sv *ip)
+{
+	size_t from;
+	long port;
+	return client_at(s, &from, name, ip, &port);
 }
 
 void ms_parse_postfix_other(ms_sv d, ms_sv m, ms_event *ev)
@@ -128,32 +137,23 @@ void ms_parse_postfix_other(ms_sv d, ms_sv m, ms_event *ev)
 			 * reject.  A header check's matched text comes before the client
 			 * and may hold " from " (and a whole " from NAME[IP];"): the
 			 * client is the first " from NAME[IP]" followed by ':' or ';' */
-			ms_sv name, after;
-			size_t n = 0;
-			long f = -1;
-			for (size_t off = 0;;) {
-				long k = ms_sv_find_lit(ms_sv_skip(rest, off), " from ");
-				if (k < 0)
-					break;
-				f = (long)off + k;
-				after = ms_sv_skip(rest, (size_t)f + 6);
-				n = ms_namaddr_parse(after, &name, &ev->ip, &ev->port);
-				if (n && n < after.n && (after.p[n] == ':' || after.p[n] == ';'))
-					break;
-				n = 0;
-				off = (size_t)f + 1;
-			}
-			if (n) {
+			ms_sv name, ip;
+			long port;
+			size_t fa = 0, end = client_at(rest, &fa, &name, &ip, &port);
+			if (end) {
+				long f = (long)fa;
 				ev->name = name;
+				ev->ip = ip;
+				ev->port = port;
 				long c = ms_sv_find_lit(rest, ": ");
 				ev->what = ms_sv_head(rest, (size_t)c);
 				/* "reject: from ..." has no stage between ": " and " from " */
 				ev->where = f >= c + 2 ? ms_sv_make(rest.p + c + 2, (size_t)(f - c - 2)) : MS_SV_NULL;
-				ms_cleanup_reject_tail(ms_sv_skip(after, n), ev);
+				ms_cleanup_reject_tail(ms_sv_skip(rest, end), ev);
 				/* another client-like text after it: the tracker chooses
 				 * (ms_cleanup_client_next) */
-				if (ms_cleanup_client_next(ms_sv_skip(after, n), &name, &name))
-					ev->text = ms_sv_skip(rest, (size_t)f);
+				if (ms_cleanup_client_next(ms_sv_skip(rest, end), &name, &ip))
+					ev->text = ms_sv_skip(rest, fa);
 				ev->type = EV_REJECT;
 				return;
 			}

@@ -1882,13 +1882,6 @@ static int has_client(const ms_event *ev) { return ev->ip.n > 0; }
  * and client (the most recently active, if several), else to none.  A scan
  * of the open sessions, for a line much rarer than smtpd's.
  */
-/*
- * A reject logged by cleanup (a milter's, a header or body check's) names its
- * client after text the client chose: a header check's matched header comes
- * first and may hold " from NAME[IP];" itself.  The queue id's client=
- * line, smtpd's own, is the trusted word: when the message is tracked its
- * session and address are taken, the parsed client only otherwise.
- */
 /* The most recent open session of host whose client is ip, or -1. */
 static int open_session_at(const ms_tracker *t, int host, const char *ip)
 {
@@ -1903,6 +1896,23 @@ static int open_session_at(const ms_tracker *t, int host, const char *ip)
 	return found;
 }
 
+/* A cleanup reject's client is the candidate named cn: its name, and the
+ * envelope and reply that follow its text (tail), replace the first's. */
+static void take_client(ms_event *e, char *name, size_t cap, ms_sv cn, ms_sv tail)
+{
+	cpy(name, cap, cn);
+	e->from = e->to = e->helo = MS_SV_NULL;
+	ms_cleanup_reject_tail(tail, e);
+}
+
+/*
+ * A reject logged by cleanup (a milter's, a header or body check's) names its
+ * client after text the client chose: a header check's matched header comes
+ * first and may hold " from NAME[IP];" itself.  The queue id's client=
+ * line, smtpd's own, is the trusted word: its session and address (from the
+ * ring of recent client= lines, or a tracked message) are taken; without
+ * one, the first candidate with a session open on the host, else the first.
+ */
 static void queue_reject(ms_tracker *t, int host, const ms_event *ev0, const ms_lineref *ref)
 {
 	char ip[T_IPLEN], name[T_NAMELEN], qid[24];
@@ -1937,9 +1947,7 @@ static void queue_reject(ms_tracker *t, int host, const ms_event *ev0, const ms_
 		/* (a comparison each: no cap needed) */
 		for (; ev->text.p && (k = ms_cleanup_client_next(rest, &cn, &ci)) > 0; rest = ms_sv_skip(rest, k)) {
 			if (ci.n == strlen(known_ip) && !memcmp(ci.p, known_ip, ci.n)) {
-				cpy(name, sizeof name, cn);
-				e.from = e.to = e.helo = MS_SV_NULL;
-				ms_cleanup_reject_tail(ms_sv_skip(rest, k), &e);
+				take_client(&e, name, sizeof name, cn, ms_sv_skip(rest, k));
 				seen = 1;
 				break;
 			}
@@ -1960,10 +1968,7 @@ static void queue_reject(ms_tracker *t, int host, const ms_event *ev0, const ms_
 			cpy(c, sizeof c, ci);
 			if (open_session_at(t, host, c) >= 0) {
 				memcpy(ip, c, sizeof ip);
-				cpy(name, sizeof name, cn);
-				/* its envelope and reply follow it */
-				e.from = e.to = e.helo = MS_SV_NULL;
-				ms_cleanup_reject_tail(ms_sv_skip(rest, k), &e);
+				take_client(&e, name, sizeof name, cn, ms_sv_skip(rest, k));
 				break;
 			}
 		}
