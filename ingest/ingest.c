@@ -538,26 +538,6 @@ static int empty_source_seen(ing_ctx *c, const char *path)
 }
 
 /*
- * A damaged stream that gave nothing is recorded under its name, with its
- * error, without a fingerprint to find it by (head_len 0): whatever is read
- * under that name next (the damaged file again, a good copy of it) takes
- * its place.  Returns 0, or -1 on a database error.
- */
-static int forget_damaged_empty(ing_ctx *c, const char *path)
-{
-	sqlite3_stmt *q;
-	int rc;
-	if (sqlite3_prepare_v2(ms_store_db(c->st),
-			       "DELETE FROM sources WHERE path = ? AND head_len = 0 AND lines = 0 AND error IS NOT NULL",
-			       -1, &q, NULL) != SQLITE_OK)
-		return -1;
-	sqlite3_bind_text(q, 1, path, -1, SQLITE_STATIC);
-	rc = sqlite3_step(q) == SQLITE_DONE ? 0 : -1;
-	sqlite3_finalize(q);
-	return rc;
-}
-
-/*
  * Set up the tracker, the writer thread and the saved tracker state when the
  * first stream is actually read (a run where every file is unchanged needs
  * none of it).  Returns 0, or -1 (out of memory).
@@ -676,7 +656,9 @@ static int process_stream(ing_ctx *c, const ms_stream_spec *spec, ms_file_result
 		free(buf);
 		return -1;
 	}
-	if (forget_damaged_empty(c, fr->display) != 0) {
+	/* a damaged stream that gave nothing was recorded under its name:
+	 * whatever is read under that name now takes its place */
+	if (ms_store_source_forget_damaged_empty(c->st, fr->display) != 0) {
 		ms_store_rollback(c->st);
 		fr->status = 2;
 		snprintf(fr->error, sizeof fr->error, "%s", sqlite3_errmsg(ms_store_db(c->st)));

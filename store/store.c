@@ -1241,6 +1241,20 @@ int ms_store_file_seen(ms_store *s, const char *path, int64_t size, int64_t mtim
 	return found;
 }
 
+int ms_store_source_forget_damaged_empty(ms_store *s, const char *path)
+{
+	sqlite3_stmt *q;
+	int rc;
+	if (sqlite3_prepare_v2(s->db,
+			       "DELETE FROM sources WHERE path = ? AND head_len = 0 AND lines = 0 AND error IS NOT NULL",
+			       -1, &q, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(q, 1, path, -1, SQLITE_STATIC);
+	rc = sqlite3_step(q) == SQLITE_DONE ? 0 : -1;
+	sqlite3_finalize(q);
+	return rc;
+}
+
 int ms_store_source_path_is(ms_store *s, int64_t id, const char *path)
 {
 	sqlite3_stmt *q;
