@@ -112,7 +112,7 @@ void ms_parse_postfix_other(ms_sv d, ms_sv m, ms_event *ev)
 			ev->type = EV_Q_REMOVED;
 			return;
 		}
-		if (ms_sv_starts(rest, "from=<") && ms_sv_eq_lit(d, "qmgr")) {
+		if (ms_sv_starts(rest, "from=<") && (ms_sv_eq_lit(d, "qmgr") || !d.n)) {
 			static const char *const keys[] = { "from", "size", "nrcpt" };
 			ms_sv size, nrcpt;
 			ms_sv *const vals[] = { &ev->from, &size, &nrcpt };
@@ -125,7 +125,7 @@ void ms_parse_postfix_other(ms_sv d, ms_sv m, ms_event *ev)
 			ev->type = ev->num2 >= 0 ? EV_Q_FROM : EV_NOISE;
 			return;
 		}
-		if (ms_sv_starts(rest, "to=<") && is_delivery_agent(d)) {
+		if (ms_sv_starts(rest, "to=<") && (is_delivery_agent(d) || !d.n)) {
 			static const char *const keys[] = { "to", "status", "relay" };
 			ms_sv *const vals[] = { &ev->to, &ev->what, &ev->text };
 			ms_kv_get_n(rest, keys, vals, 3);

@@ -658,6 +658,12 @@ static void parse_warning(ms_sv w, ms_event *ev)
 	    ms_sv_find_lit(w, "database") >= 0 || ms_sv_starts(w, "SASL: Connect to") ||
 	    ms_sv_starts(w, "process ") || ms_sv_find_lit(w, "milter ") >= 0)
 		ev->type = EV_NOISE;
+	/* the rest of smtpd's own warnings that name no client (keys, certificates,
+	 * SASL set-up, TLS library problems, configuration): operational noise.
+	 * Not a line cut short ("warning: unkno", a 10 MB line's first part): a
+	 * client warning's start has no space before its "NAME[IP]". */
+	else if (ev->type == EV_UNKNOWN && w.n < 1024 && ms_sv_chr(w, '[') < 0 && ms_sv_chr(w, ' ') > 0)
+		ev->type = EV_NOISE;
 }
 
 void ms_parse_smtpd(ms_sv m, ms_event *ev)

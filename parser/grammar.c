@@ -3,6 +3,7 @@
 #include <pcre2.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include "grammar.h"
 #include "grammar_int.h"
 
@@ -93,13 +94,58 @@ static int is_dovecot(ms_sv d)
 	       ms_sv_eq_lit(d, "dovecot-auth") || ms_sv_ends(d, "-login");
 }
 
-ms_family ms_grammar_classify(ms_grammar *g, const ms_syslog *sl, ms_event *ev)
+static void ev_reset(ms_event *ev)
 {
-	ms_sv d = sl->daemon;
 	memset(ev, 0, sizeof *ev);
 	ev->port = -1;
 	ev->num = -1;
 	ev->num2 = -1;
+}
+
+/*
+ * A Postfix line whose tag lost its "/daemon": rsyslog's RFC 5424 APP-NAME and
+ * its programname stop at the first '/' (unless parser.permitSlashInProgramName
+ * is on), so "postfix/smtpd[1003]" arrives as "postfix 1003" or "postfix[1003]".
+ * The daemon is told by the text: a queue id line other than "QID: client=" is
+ * left to the other daemons' grammar (cleanup's and smtpd's queue-file rejects
+ * both reach their session through the queue id), then postscreen's and
+ * smtpd's grammars are tried.  The program name becomes the service, so that
+ * the session key (host, service, pid) is the same for every line of a process.
+ */
+static ms_family bare_postfix(ms_syslog *sl, ms_event *ev)
+{
+	ms_sv m = sl->msg;
+	size_t q = ms_queue_id_len(m);
+	sl->service = sl->prog;
+	if (q && !(q == 7 && ms_sv_starts(m, "NOQUEUE"))) {
+		if (ms_sv_starts(ms_sv_skip(m, q + 2), "client=")) {
+			sl->daemon = MS_SV_LIT("smtpd");
+			ms_parse_smtpd(m, ev);
+			return MS_FAM_SMTPD;
+		}
+		ms_parse_postfix_other(MS_SV_NULL, m, ev);
+		return MS_FAM_POSTFIX;
+	}
+	ms_parse_postscreen(m, ev);
+	if (ev->type >= EV_PS_CONNECT && ev->type <= EV_PS_REJECT) {
+		sl->daemon = MS_SV_LIT("postscreen");
+		return MS_FAM_POSTSCREEN;
+	}
+	ev_reset(ev);
+	ms_parse_smtpd(m, ev);
+	if (ev->type != EV_UNKNOWN) {
+		sl->daemon = MS_SV_LIT("smtpd");
+		return MS_FAM_SMTPD;
+	}
+	ev_reset(ev);
+	ms_parse_postfix_other(MS_SV_NULL, m, ev);
+	return MS_FAM_POSTFIX;
+}
+
+ms_family ms_grammar_classify(ms_grammar *g, ms_syslog *sl, ms_event *ev)
+{
+	ms_sv d = sl->daemon;
+	ev_reset(ev);
 
 	if (ms_sv_eq_lit(d, "smtpd")) {
 		ms_parse_smtpd(sl->msg, ev);
@@ -126,6 +172,8 @@ ms_family ms_grammar_classify(ms_grammar *g, const ms_syslog *sl, ms_event *ev)
 		return MS_FAM_DOVECOT;
 	}
 	if (ms_sv_starts(sl->prog, "postfix")) {
+		if (!sl->service.n)
+			return bare_postfix(sl, ev);
 		ms_parse_postfix_other(d, sl->msg, ev);
 		return MS_FAM_POSTFIX;
 	}
@@ -176,6 +224,12 @@ size_t ms_queue_id_len(ms_sv s)
 	}
 	if (i < 5 || i + 1 >= s.n || s.p[i] != ':' || s.p[i + 1] != ' ')
 		return 0;
+	/* a word such as "warning", "fatal", "error", "panic", "statistics": short
+	 * queue ids are upper-case hex, long ones leave out the vowels */
+	if ((unsigned char)s.p[0] >= 'a')
+		for (size_t k = 0; k < i; k++)
+			if (strchr("aeiou", s.p[k]))
+				return 0;
 	/* "NOQUEUE" is the no-queue-id marker, accepted as a queue id slot */
 	return i;
 }

@@ -35,11 +35,12 @@ ms_grammar *ms_grammar_new(char *err, size_t errlen);
 void ms_grammar_free(ms_grammar *g);
 
 /* Classify; always fills ev (EV_UNKNOWN when nothing matched). */
-ms_family ms_grammar_classify(ms_grammar *g, const ms_syslog *sl, ms_event *ev);
+ms_family ms_grammar_classify(ms_grammar *g, ms_syslog *sl, ms_event *ev);
 
 /* Per-family parsers (exposed for unit tests and fuzzing). */
 void ms_parse_smtpd(ms_sv msg, ms_event *ev);
 void ms_parse_postscreen(ms_sv msg, ms_event *ev);
+/* daemon empty: not known (a tag that lost its "/daemon"), any daemon's lines are taken */
 void ms_parse_postfix_other(ms_sv daemon, ms_sv msg, ms_event *ev);
 /* The next " from NAME[IP]" followed by ':' or ';' in s (a cleanup reject's
  * text from its first client on): the offset just after it, 0 when none. */

@@ -234,6 +234,50 @@ static int split_tag(ms_sv tok, ms_syslog *out)
 	return 1;
 }
 
+/* "mail.info", "local0.warn": a facility.priority token (busybox syslogd writes one
+ * between the host and the tag) */
+static int is_facility_priority(ms_sv t)
+{
+	static const char *const fac[] = { "kern", "user", "mail", "daemon", "auth", "syslog", "lpr", "news",
+					   "uucp", "cron", "authpriv", "ftp", "local0", "local1", "local2",
+					   "local3", "local4", "local5", "local6", "local7" };
+	static const char *const pri[] = { "emerg", "alert", "crit", "err", "error", "warn", "warning",
+					   "notice", "info", "debug", "panic" };
+	long dot = ms_sv_chr(t, '.');
+	if (dot <= 0 || t.n > 20)
+		return 0;
+	ms_sv f = ms_sv_head(t, (size_t)dot), p = ms_sv_skip(t, (size_t)dot + 1);
+	int ok = 0;
+	for (size_t i = 0; i < sizeof fac / sizeof *fac && !ok; i++)
+		ok = f.n == strlen(fac[i]) && memcmp(f.p, fac[i], f.n) == 0;
+	if (!ok)
+		return 0;
+	for (size_t i = 0; i < sizeof pri / sizeof *pri; i++)
+		if (p.n == strlen(pri[i]) && memcmp(p.p, pri[i], p.n) == 0)
+			return 1;
+	return 0;
+}
+
+/* A tag cut at 32 bytes by rsyslog's "%syslogtag:1:32%", with all of the pid
+ * but the "]:": "postfix/submission/smtpd[2634372".  Only with 7 digits or more
+ * (Linux pids have at most 7): a pid cut short would merge processes. */
+static int cut_tag(ms_sv tok, ms_syslog *out)
+{
+	long lb = ms_sv_rchr(tok, '[');
+	size_t d, end = tok.n;
+	uint64_t v;
+	if (tok.n != 32 || lb <= 0 || (size_t)lb + 1 >= tok.n)
+		return 0;
+	int closed = tok.p[tok.n - 1] == ']'; /* "...smtpd[263437]": only the ':' was cut */
+	end -= (size_t)closed;
+	d = ms_sv_u64(ms_sv_make(tok.p + lb + 1, end - (size_t)lb - 1), &v);
+	if (d != end - (size_t)lb - 1 || d == 0 || (!closed && d < 7) || d > 10)
+		return 0;
+	out->prog = ms_sv_head(tok, (size_t)lb);
+	out->pid = (long)v;
+	return 1;
+}
+
 static void split_daemon(ms_syslog *out)
 {
 	long sl = ms_sv_rchr(out->prog, '/');
@@ -512,10 +556,19 @@ ms_line_status ms_syslog_parse_memo(const char *line, size_t len, ms_syslog *out
 					return MS_LINE_OK;
 				}
 			}
-			/* a program name with one space and a pid (Plesk's
-			 * "greylisting filter[29663]: ...") */
+			/* busybox syslogd: "HOST mail.info prog[pid]: ..." */
 			size_t p2 = pos;
 			ms_sv t2 = token(s, &p2);
+			if (is_facility_priority(tok) && split_tag(t2, out)) {
+				pos = p2;
+				goto tagged;
+			}
+			/* rsyslog's forwarding templates cut the tag at 32 bytes
+			 * ("%syslogtag:1:32%"): "postfix/submission/smtpd[2634372 msg" */
+			if (cut_tag(tok, out))
+				goto tagged;
+			/* a program name with one space and a pid (Plesk's
+			 * "greylisting filter[29663]: ...") */
 			if (!tok.n || t2.n < 3 || t2.p[t2.n - 2] != ']' || t2.p[t2.n - 1] != ':' ||
 			    !split_tag(ms_sv_make(tok.p, (size_t)(t2.p + t2.n - tok.p)), out) || out->pid < 0)
 				return MS_LINE_BAD;
@@ -523,7 +576,12 @@ ms_line_status ms_syslog_parse_memo(const char *line, size_t len, ms_syslog *out
 			pos = p2;
 		}
 	}
+tagged:
 	split_daemon(out);
+	/* a template's "%syslogtag% %msg%" with msg keeping the space after the tag's ':'
+	 * (no program's message starts with a space) */
+	while (pos < s.n && s.p[pos] == ' ')
+		pos++;
 	out->msg = ms_sv_skip(s, pos);
 
 	/* Forwarded wrapper: "systemd[1]: plesk_saslauthd[6896]: msg" */

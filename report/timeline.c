@@ -271,6 +271,8 @@ static void print_lines(FILE *f, jw *w, const char *path, int64_t first, int64_t
 				continue;
 			}
 			lineno++;
+			if (acc_n && acc[acc_n - 1] == '\r')
+				acc_n--; /* a CRLF log's line end, as the ingest reads it */
 			if (acc)
 				acc[acc_n] = 0;
 			if (lineno >= first && (last < first || lineno <= last) && acc && line_wanted(acc, acc_n, m)) {
