@@ -204,6 +204,12 @@ static int init_schema(ms_store *s, int mode)
 			set_err(s, "database is locked (another process is writing it?)");
 			return -1;
 		}
+		if ((rc & 0xff) == SQLITE_READONLY) {
+			set_err(s, "an interrupted ingest left its rollback journal, which only a writer can undo: "
+				   "run 'mailsleuth ingest' on the database (or give this user write access to it "
+				   "and its directory)");
+			return -1;
+		}
 	}
 	have_meta = table_exists(s, "meta");
 	if (have_meta) {
@@ -280,6 +286,30 @@ fail:
 	return -1;
 }
 
+/*
+ * An ingest killed mid-transaction leaves its rollback journal.  A read-only
+ * connection cannot play it back (SQLITE_READONLY_ROLLBACK), so every report
+ * would fail until the next ingest: a read-write connection that reads once
+ * rolls it back first (SQLite does so only for a journal no live writer
+ * holds: an ingest still running keeps its lock, and this read just waits
+ * for or sees its last commit).  Without write access nothing happens here and
+ * init_schema() says what to do.
+ */
+static void roll_back_hot_journal(const char *path)
+{
+	char j[4096];
+	struct stat st;
+	sqlite3 *db = NULL;
+	if (snprintf(j, sizeof j, "%s-journal", path) >= (int)sizeof j || stat(j, &st) != 0 || st.st_size == 0)
+		return;
+	if (access(path, W_OK) == 0 &&
+	    sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) == SQLITE_OK) {
+		sqlite3_busy_timeout(db, 2000);
+		sqlite3_exec(db, "SELECT count(*) FROM sqlite_master", NULL, NULL, NULL);
+	}
+	sqlite3_close(db);
+}
+
 ms_store *ms_store_open(const char *path, int mode, char *err, size_t errlen)
 {
 	ms_store *s = calloc(1, sizeof *s);
@@ -312,6 +342,7 @@ ms_store *ms_store_open(const char *path, int mode, char *err, size_t errlen)
 			return NULL;
 		}
 		flags = SQLITE_OPEN_READONLY;
+		roll_back_hot_journal(path);
 	}
 	if (sqlite3_open_v2(path, &s->db, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
 		snprintf(err, errlen, "%s", s->db ? sqlite3_errmsg(s->db) : "cannot open database");
