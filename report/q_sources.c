@@ -19,10 +19,32 @@ static const ms_col fcols[F__N] = {
 	[F_ERR] = { "error", NULL, MS_COL_STR, 0, 0 },
 };
 
+/* the same with the error shown in text, when some source has one (after an exit 3) */
+static const ms_col fcols_err[F__N] = {
+	[F_PATH] = { "path", "FILE", MS_COL_STR, 40, 0 },
+	[F_LINES] = { "lines", "LINES", MS_COL_INT, 0, 1 },
+	[F_REC] = { "recognised", "RECOGNISED", MS_COL_INT, 0, 1 },
+	[F_UNREC] = { "unrecognised", "UNRECOGNISED", MS_COL_INT, 0, 1 },
+	[F_MAL] = { "malformed", NULL, MS_COL_INT, 0, 0 },
+	[F_SKIP] = { "skipped", NULL, MS_COL_INT, 0, 0 },
+	[F_LONG] = { "overlong", NULL, MS_COL_INT, 0, 0 },
+	[F_FIRST] = { "first_ts", NULL, MS_COL_TIME, 0, 0 },
+	[F_LAST] = { "last_ts", NULL, MS_COL_TIME, 0, 0 },
+	[F_COMP] = { "compression", NULL, MS_COL_STR, 0, 0 },
+	[F_ERR] = { "error", "ERROR", MS_COL_STR, 60, 0 },
+};
+
 ms_table *ms_report_sources(const ms_query *q, char *err, size_t errlen)
 {
 	sqlite3_stmt *st;
-	ms_table *t = ms_table_new(fcols, F__N);
+	int damaged = 0;
+	if (ms_q_prepare(q->db, "SELECT EXISTS (SELECT 1 FROM sources WHERE error IS NOT NULL AND error != '')", &st,
+			 err, errlen))
+		return NULL;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		damaged = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	ms_table *t = ms_table_new(damaged ? fcols_err : fcols, F__N);
 	if (!t)
 		return NULL;
 	if (ms_q_prepare(q->db,
