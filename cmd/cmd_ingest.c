@@ -56,7 +56,7 @@ int ms_run_ingest(ms_cli *cli, const char *db, const ms_ingest_cli *ic, char **f
 	ms_ingest_opts o;
 	ms_ingest_result res, *resp = result_out ? result_out : &res;
 	FILE *rej = NULL;
-	int rc;
+	int rc, rej_failed = 0;
 	ms_file_id own[2];
 	size_t nown = 0;
 	struct stat sb;
@@ -114,8 +114,14 @@ int ms_run_ingest(ms_cli *cli, const char *db, const ms_ingest_cli *ic, char **f
 	if (ic->verbose)
 		ms_err(cli, "%lld lines, %.1f MB in %.2f s", (long long)resp->total_lines, (double)resp->total_bytes / 1e6,
 		       resp->seconds);
-	if (rej)
-		fclose(rej);
+	if (rej && (fflush(rej) != 0 || ferror(rej))) {
+		ms_err(cli, "%s: cannot write the rejected lines: %s", ic->rejects, strerror(errno));
+		rej_failed = 1;
+	}
+	if (rej && fclose(rej) != 0 && !rej_failed) {
+		ms_err(cli, "%s: cannot write the rejected lines: %s", ic->rejects, strerror(errno));
+		rej_failed = 1;
+	}
 	int dbfail = ms_store_failed(st);
 	if (dbfail) /* the input was fine: say that the database is at fault */
 		ms_err(cli, "%s: cannot write the database: %s; the last batch was rolled back, run again to finish",
@@ -123,7 +129,7 @@ int ms_run_ingest(ms_cli *cli, const char *db, const ms_ingest_cli *ic, char **f
 	ms_store_close(st);
 	if (!result_out)
 		ms_ingest_result_free(&res);
-	if (rc < 0 || dbfail)
+	if (rc < 0 || dbfail || rej_failed)
 		return MS_EXIT_DB;
 	return rc > 0 ? MS_EXIT_INPUT : MS_EXIT_OK;
 }

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* main.c - the command table and the process-wide setup (time zone, "now", colour). */
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -55,6 +57,19 @@ static int get_now(ms_cli *cli)
 	return 0;
 }
 
+/* What a command printed must all have been written: a blocklist cut short by
+ * a full disk (`> set.nft && nft -f set.nft`) must not exit 0.  Short outputs
+ * sit in stdio's buffer until here, so the commands' own ferror() tests cannot
+ * see their failure. */
+static int out_flushed(ms_cli *cli)
+{
+	errno = 0;
+	if (fflush(cli->out) == 0 && !ferror(cli->out))
+		return 0;
+	ms_err(cli, "cannot write the output: %s", errno ? strerror(errno) : "write error");
+	return -1;
+}
+
 int main(int argc, char **argv)
 {
 	ms_cli cli;
@@ -97,8 +112,12 @@ int main(int argc, char **argv)
 			(void)ms_set_tz(z);
 	}
 	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-		if (!strcmp(argv[1], commands[i].name))
-			return get_now(&cli) == 0 ? commands[i].fn(&cli, argc - 1, argv + 1) : MS_EXIT_USAGE;
+		if (!strcmp(argv[1], commands[i].name)) {
+			if (get_now(&cli) != 0)
+				return MS_EXIT_USAGE;
+			int rc = commands[i].fn(&cli, argc - 1, argv + 1);
+			return out_flushed(&cli) == 0 ? rc : MS_EXIT_DB;
+		}
 	ms_err(&cli, "unknown command '%s' (see 'mailsleuth --help')", argv[1]);
 	return MS_EXIT_USAGE;
 }
