@@ -16,6 +16,7 @@
 #include "../input/source.h"
 #include "export_jw.h"
 #include "../parser/redact.h"
+#include "../parser/sha256.h"
 #include "../parser/syslog.h"
 #include "../parser/tracker.h"
 
@@ -95,7 +96,8 @@ static const char *sql_sessions =
 	" t.protocol, t.cipher, t.bits, t.alg_bits, t.trust, s.auth_failures, s.auth_successes, s.messages,"
 	" s.rejects, er.s, ea.s, src.path, s.first_line, s.last_line, s.c_present, s.c_helo, s.c_ehlo,"
 	" s.c_starttls, s.c_auth_ok, s.c_auth_total, s.c_mail, s.c_rcpt_ok, s.c_rcpt_total, s.c_data, s.c_rset,"
-	" s.c_quit, s.c_unknown_total, s.c_commands_ok, s.c_commands_total, s.tls_setup, s.source_id, s.port"
+	" s.c_quit, s.c_unknown_total, s.c_commands_ok, s.c_commands_total, s.tls_setup, s.source_id, s.port,"
+	" src.fingerprint, src.head_len"
 	" FROM sessions s LEFT JOIN hosts h ON h.id = s.host_id LEFT JOIN strings sv ON sv.id = s.service_id"
 	" LEFT JOIN ips i ON i.id = s.ip_id LEFT JOIN strings cn ON cn.id = s.client_name_id"
 	" LEFT JOIN tls_params t ON t.id = s.tls_id LEFT JOIN strings er ON er.id = s.end_reason_id"
@@ -225,7 +227,39 @@ static ms_input *open_source(const char *path, char *err, size_t errlen)
 	return ms_input_open(&spec, err, errlen);
 }
 
-static void print_lines(FILE *f, jw *w, const char *path, int64_t first, int64_t last, const tl_match *m)
+/*
+ * Is the file at path still the one ingested: its first head_len bytes
+ * (decompressed) have the recorded fingerprint?  After a rotation the name
+ * holds another file, whose lines of the same pid are no evidence.
+ */
+static int same_source(const char *path, const char *fp, int64_t head_len, char *err, size_t errlen)
+{
+	char head[4096], hex[2 * MS_SHA256_LEN + 1];
+	uint8_t h[MS_SHA256_LEN];
+	size_t n = 0;
+	if (!fp || head_len <= 0 || head_len > (int64_t)sizeof head)
+		return 1; /* nothing recorded to compare with */
+	ms_input *in = open_source(path, err, errlen);
+	if (!in)
+		return 0;
+	while (n < (size_t)head_len) {
+		ssize_t r = ms_input_read(in, head + n, (size_t)head_len - n);
+		if (r <= 0)
+			break;
+		n += (size_t)r;
+	}
+	ms_input_close(in);
+	ms_sha256_buf(head, n, h);
+	ms_hex(h, MS_SHA256_LEN, hex);
+	if (n == (size_t)head_len && !strcmp(hex, fp))
+		return 1;
+	snprintf(err, errlen, "the file is no longer the one ingested (its first %lld bytes differ: rotated or "
+			      "rewritten since?)", (long long)head_len);
+	return 0;
+}
+
+static void print_lines(FILE *f, jw *w, const char *path, const char *fp, int64_t head_len, int64_t first,
+			int64_t last, const tl_match *m)
 {
 	char err[256], buf[65536];
 	char *acc = NULL, *red = NULL;
@@ -237,7 +271,7 @@ static void print_lines(FILE *f, jw *w, const char *path, int64_t first, int64_t
 	ms_input *in = NULL;
 	if (!strcmp(path, "(stdin)"))
 		snprintf(err, sizeof err, "it was read from standard input");
-	else
+	else if (same_source(path, fp, head_len, err, sizeof err))
 		in = open_source(path, err, sizeof err);
 	if (!in) {
 		if (w) {
@@ -476,7 +510,8 @@ static int timeline_json(const ms_query *q, const ms_timeline_opts *o, FILE *f, 
 			if (o->lines) {
 				tl_match m;
 				match_init(&m, ss, qids, nq);
-				print_lines(f, &w, txt(ss, 21), sqlite3_column_int64(ss, 22), sqlite3_column_int64(ss, 23), &m);
+				print_lines(f, &w, txt(ss, 21), txt(ss, 42), sqlite3_column_int64(ss, 43),
+					    sqlite3_column_int64(ss, 22), sqlite3_column_int64(ss, 23), &m);
 			}
 		}
 		for (int i = 0; i < nq; i++)
@@ -650,7 +685,8 @@ int ms_timeline(const ms_query *q, const ms_timeline_opts *o, FILE *f, char *err
 			if (o->lines) {
 				tl_match m;
 				match_init(&m, ss, qids, nq);
-				print_lines(f, NULL, path, fl, ll, &m);
+				print_lines(f, NULL, path, (const char *)sqlite3_column_text(ss, 42),
+					    sqlite3_column_int64(ss, 43), fl, ll, &m);
 			}
 		}
 		for (int i = 0; i < nq; i++)
