@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* cmd_analyze.c - mailsleuth analyze [--db FILE] FILE...: ingest, then the incident summary. */
 #include <errno.h>
+#include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -240,6 +242,36 @@ static void summary(ms_cli *cli, sqlite3 *db, int top)
 		histogram(cli, db, &q);
 }
 
+/*
+ * The temporary database holds user names and password HMACs: a Ctrl-C, a
+ * kill or a hang-up must not leave it (and its journal) in TMPDIR.  A signal
+ * handler can only reach its paths through a file-scope variable (set once,
+ * before the ingest starts, then only read); unlink() is async-signal-safe.
+ */
+static char rm_db[4096], rm_journal[4200];
+
+static void on_signal(int sig)
+{
+	unlink(rm_db);
+	unlink(rm_journal);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void remove_on_signal(const char *db)
+{
+	struct sigaction sa;
+	snprintf(rm_db, sizeof rm_db, "%s", db);
+	snprintf(rm_journal, sizeof rm_journal, "%s-journal", db);
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGPIPE, &sa, NULL);
+}
+
 int cmd_analyze(ms_cli *cli, int argc, char **argv)
 {
 	struct option longs[NOPTS + 1];
@@ -290,6 +322,7 @@ int cmd_analyze(ms_cli *cli, int argc, char **argv)
 		db = tmpl;
 		temp = 1;
 		ic.final = 1;
+		remove_on_signal(tmpl);
 	} else {
 		/* a database that lives on: a later ingest reads on from here, so an
 		 * unfinished last line waits for it as under ingest (read now, its
