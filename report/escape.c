@@ -33,6 +33,35 @@ int ms_utf8_len(const unsigned char *s, size_t n)
 static const char hexd[] = "0123456789abcdef";
 
 /*
+ * Valid UTF-8 that a reader cannot see or that moves what follows: the
+ * bidirectional controls (U+061C, U+200E-U+200F, U+202A-U+202E,
+ * U+2066-U+2069: a right-to-left override makes "moc.elpmaxe@nimda" read as
+ * another account), zero-width characters (U+200B-U+200D, U+2060-U+2064,
+ * U+FEFF) and the line and paragraph separators (U+2028, U+2029: a line end
+ * to some readers of a one-record-per-line file).  An attacker writes the
+ * client's part of a line: these are shown escaped, like a control byte.
+ */
+static int invisible(const unsigned char *u, int l)
+{
+	if (l == 2)
+		return u[0] == 0xD8 && u[1] == 0x9C;
+	if (l != 3)
+		return 0;
+	if (u[0] == 0xE2 && u[1] == 0x80)
+		return (u[2] >= 0x8B && u[2] <= 0x8F) || (u[2] >= 0xA8 && u[2] <= 0xAE);
+	if (u[0] == 0xE2 && u[1] == 0x81)
+		return (u[2] >= 0xA0 && u[2] <= 0xA4) || (u[2] >= 0xA6 && u[2] <= 0xA9);
+	return u[0] == 0xEF && u[1] == 0xBB && u[2] == 0xBF;
+}
+
+/* the code point of a valid 2- or 3-byte sequence */
+static unsigned cp_of(const unsigned char *u, int l)
+{
+	return l == 2 ? ((u[0] & 0x1Fu) << 6) | (u[1] & 0x3Fu)
+		      : ((u[0] & 0x0Fu) << 12) | ((u[1] & 0x3Fu) << 6) | (u[2] & 0x3Fu);
+}
+
+/*
  * The text escape of s[0..n) into buf (cap >= 1, NUL-terminated, whole
  * sequences only); bs: a backslash is doubled (text, CSV), or kept as it
  * is (JSON text in a CSV cell: its escapes are JSON's).  Returns the
@@ -54,10 +83,18 @@ static size_t esc_text_buf(char *buf, size_t cap, const char *s, size_t n, int b
 		} else if (l == 1 && u[i] == '\\') {
 			tmp[0] = tmp[1] = '\\';
 			tl = wid = bs ? 2 : 1;
-		} else if (l >= 2 && !(l == 2 && u[i] == 0xC2 && u[i + 1] < 0xA0)) {
+		} else if (l >= 2 && !(l == 2 && u[i] == 0xC2 && u[i + 1] < 0xA0) && !invisible(u + i, l)) {
 			memcpy(tmp, u + i, (size_t)l);
 			tl = take = (size_t)l;
 			wid = 1;
+		} else if (l >= 2 && invisible(u + i, l)) {
+			/* "\u202e": seen, and never mistaken for the bytes' \xNN */
+			unsigned c = cp_of(u + i, l);
+			tmp[0] = '\\'; tmp[1] = 'u';
+			tmp[2] = hexd[(c >> 12) & 15]; tmp[3] = hexd[(c >> 8) & 15];
+			tmp[4] = hexd[(c >> 4) & 15]; tmp[5] = hexd[c & 15];
+			tl = wid = 6;
+			take = (size_t)l;
 		} else {
 			/* C0 control, DEL, C1 control (U+0080..U+009F: both bytes
 			 * shown, one after the other) or a byte of invalid UTF-8 */
@@ -146,6 +183,17 @@ size_t ms_esc_json_some(char *dst, size_t room, const char *s, size_t n, size_t 
 			/* C1 control (U+0080..U+009F): valid JSON raw, but a terminal acts on it */
 			o += json_u(dst + o, u[i + 1]);
 			i += 2;
+		} else if (l > 1 && invisible(u + i, l)) {
+			/* "\u202e": the same string once decoded, and no raw U+2028 to
+			 * end a line of NDJSON for a reader that splits on it */
+			unsigned cp = cp_of(u + i, l);
+			dst[o++] = '\\';
+			dst[o++] = 'u';
+			dst[o++] = hexd[(cp >> 12) & 15];
+			dst[o++] = hexd[(cp >> 8) & 15];
+			dst[o++] = hexd[(cp >> 4) & 15];
+			dst[o++] = hexd[cp & 15];
+			i += (size_t)l;
 		} else if (l > 1) {
 			memcpy(dst + o, u + i, (size_t)l);
 			o += (size_t)l;
@@ -223,6 +271,11 @@ void ms_esc_html(FILE *f, const char *s, size_t n)
 		if (l == 2 && u[i] == 0xC2 && u[i + 1] < 0xA0) {
 			fputs("&#xFFFD;", f); /* C1 control */
 			i += 2;
+			continue;
+		}
+		if (l > 1 && invisible(u + i, l)) {
+			fprintf(f, "\\u%04x", cp_of(u + i, l)); /* shown, not obeyed */
+			i += (size_t)l;
 			continue;
 		}
 		if (l > 1) {
