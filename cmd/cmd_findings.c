@@ -20,7 +20,7 @@ static const ms_optdef opts[] = {
 	{ { "min-severity", required_argument, NULL, O_MINSEV }, "SEV", "info | low | medium | high | critical (default low)" },
 	{ { "type", required_argument, NULL, O_TYPE }, "TYPE", "only this type (repeatable): compromise, credentials_in_log,\n"
 		"password_spray, brute_force, distributed, user_enum, weak_tls" },
-	{ { "top", required_argument, NULL, O_TOP }, "N", "print at most N findings (default: all)" },
+	{ { "top", required_argument, NULL, O_TOP }, "N", "print at most N findings (default and 0: all)" },
 	{ { "tz", required_argument, NULL, O_TZ }, "ZONE", "time zone for printed times (default: TZ)" },
 	{ { "brute-force-failures", required_argument, NULL, O_BF }, "N", "brute_force: failures from one address (10)" },
 	{ { "spray-accounts", required_argument, NULL, O_SPRAY }, "N", "password_spray: accounts tried by one address (5)" },
@@ -79,9 +79,11 @@ int cmd_findings(ms_cli *cli, int argc, char **argv)
 				return MS_EXIT_USAGE;
 			}
 			break;
-		case O_TOP:
-			if (num(cli, "top", optarg, &top))
+		case O_TOP: /* 0: all, as for report --top */
+			if (strcmp(optarg, "0") != 0 && num(cli, "top", optarg, &top))
 				return MS_EXIT_USAGE;
+			if (!strcmp(optarg, "0"))
+				top = 0;
 			break;
 		case O_SINCE:
 			if (ms_opt_time(cli, "since", optarg, &q.since))
