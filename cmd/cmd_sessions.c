@@ -52,7 +52,11 @@ int cmd_sessions(ms_cli *cli, int argc, char **argv)
 			return MS_EXIT_OK;
 		case O_DB: db = optarg; break;
 		case O_IP: /* stored in one text per address ("::ffff:a.b.c.d" as a.b.c.d) */
-			to.ip = ms_ip_canon(ms_sv_make(optarg, strlen(optarg)), ipbuf, sizeof ipbuf) ? ipbuf : optarg;
+			if (!ms_ip_canon(ms_sv_make(optarg, strlen(optarg)), ipbuf, sizeof ipbuf)) {
+				ms_err(cli, "--ip: not an IPv4 or IPv6 address: '%s'", optarg);
+				return MS_EXIT_USAGE;
+			}
+			to.ip = ipbuf;
 			break;
 		case O_ACCT: to.account = optarg; break;
 		case O_LINES: to.lines = 1; break;
