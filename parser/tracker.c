@@ -1721,6 +1721,22 @@ static int rdns_take(ms_tracker *t, int host, long pid, const char *ip, int64_t 
 	return 0;
 }
 
+/*
+ * A failure whose reason says the back end was never asked: no
+ * plesk_saslauthd, saslauthd or Dovecot line can follow (or come first),
+ * so it waits for none.  Postfix or the Cyrus library refused the attempt
+ * before any password check: a mechanism the server does not offer
+ * (Postfix's "Invalid authentication mechanism", Cyrus's SASL_NOMECH),
+ * data the mechanism could not read (SASL_BADPROT, also what a bad base64
+ * answer gives), a plaintext mechanism without TLS (SASL_ENCRYPT).  Were it
+ * to wait, it would take the next failure's name and shift every later one.
+ */
+static int reason_no_backend(const char *r)
+{
+	return !strcmp(r, "Invalid authentication mechanism") || !strcmp(r, "no mechanism available") ||
+	       !strcmp(r, "bad protocol / cancel") || !strcmp(r, "encryption needed to use mechanism");
+}
+
 static void auth_failure(ms_tracker *t, t_sess *s, int idx_host, const ms_event *ev, const ms_lineref *ref)
 {
 	t_pfail f;
@@ -1780,6 +1796,10 @@ static void auth_failure(ms_tracker *t, t_sess *s, int idx_host, const ms_event 
 	}
 	f.source_id = ref->source_id;
 	f.line = ref->line;
+	if (reason_no_backend(f.reason)) {
+		emit_pfail(t, &f, NULL, 0, 0);
+		return;
+	}
 	failure_line(t, &f);
 }
 
