@@ -63,6 +63,22 @@ static ms_sv saslauthd_remote(ms_sv r)
 	return ms_ip_valid(ip) ? ip : MS_SV_NULL;
 }
 
+/*
+ * The "[realm=R]" that follows "[service=S]" (s: the service, a view into m):
+ * R, empty when the realm is, NULL when there is none or the line was cut in it.
+ */
+static ms_sv saslauthd_realm(ms_sv m, ms_sv s)
+{
+	if (!s.p || s.p < m.p || s.p + s.n > m.p + m.n)
+		return MS_SV_NULL;
+	ms_sv r = ms_sv_skip(m, (size_t)(s.p + s.n - m.p));
+	if (!ms_sv_starts(r, "] [realm="))
+		return MS_SV_NULL;
+	r = ms_sv_skip(r, 9);
+	long e = ms_sv_chr(r, ']');
+	return e >= 0 ? ms_sv_head(r, (size_t)e) : MS_SV_NULL;
+}
+
 /* "pam_unix(smtp:auth): …", "pam_sss(…": a PAM module's own line */
 static int pam_module_line(ms_sv m)
 {
@@ -81,6 +97,7 @@ void ms_parse_saslauthd(ms_grammar *g, ms_sv m, ms_event *ev)
 		ev->ip = cap[2].n ? saslauthd_remote(cap[2]) : MS_SV_NULL;
 		ev->mech = cap[3];
 		ev->reason = cap[4];
+		ev->text = saslauthd_realm(m, cap[1]);
 		ev->type = EV_SASLAUTHD_FAIL;
 		return;
 	}

@@ -1803,6 +1803,29 @@ static void auth_failure(ms_tracker *t, t_sess *s, int idx_host, const ms_event 
 	failure_line(t, &f);
 }
 
+/*
+ * The account of a saslauthd line with a realm: the Cyrus library splits
+ * the name the client gave at its last '@' and sends user and realm apart
+ * (an smtpd_sasl_local_domain is the realm of a name without one), and the
+ * success line names "user@realm".  saslauthd -r has joined them already.
+ */
+static void saslauthd_user(char *dst, size_t cap, ms_sv user, ms_sv realm)
+{
+	char buf[1024];
+	if (!user.n)
+		return;
+	if (user.n > realm.n && user.p[user.n - realm.n - 1] == '@' &&
+	    !strncasecmp(user.p + user.n - realm.n, realm.p, realm.n))
+		return; /* already user@realm */
+	size_t un = user.n < sizeof buf / 2 ? user.n : sizeof buf / 2;
+	size_t rn = realm.n < sizeof buf / 2 - 1 ? realm.n : sizeof buf / 2 - 1;
+	if (un)
+		memcpy(buf, user.p, un);
+	buf[un] = '@';
+	memcpy(buf + un + 1, realm.p, rn);
+	cpy_user(dst, cap, ms_sv_make(buf, un + 1 + rn));
+}
+
 static void backend_event(ms_tracker *t, int host, const ms_event *ev, const ms_lineref *ref)
 {
 	t_pback b;
@@ -1839,6 +1862,8 @@ static void backend_event(ms_tracker *t, int host, const ms_event *ev, const ms_
 		break;
 	case EV_SASLAUTHD_FAIL:
 		b.kind = 2;
+		if (ev->text.n)
+			saslauthd_user(b.user, sizeof b.user, ev->user, ev->text);
 		cpy(b.service, sizeof b.service, ev->what);
 		cpy(b.ip, sizeof b.ip, ev->ip); /* "[remote=…]", when logged */
 		if (ev->what.n && !ms_sv_eq_lit(ev->what, "smtp") && !ms_sv_eq_lit(ev->what, "smtpd")) {
