@@ -218,8 +218,29 @@ void ms_parse_dovecot_prefixed(ms_sv prog, ms_sv m, ms_event *ev)
 		}
 	}
 	ev->text = m;
+	if ((size_t)rp + 1 < prog.n && prog.p[rp + 1] == '<')
+		ev->where = ms_sv_skip(prog, (size_t)rp + 1); /* "<session>": a login process's request */
 	ev->fail = dovecot_result_fails(m);
 	ev->type = ev->fail && ev->ip.n ? EV_DOVECOT_AUTH : EV_NOISE;
+}
+
+/*
+ * The ",<session>" after the address of "backend(user,ip,<session>)" (ip: the
+ * address, a view into m): "<session>", else NULL.  Dovecot's login
+ * processes (imap-login, pop3-login, submission-login) send a session id
+ * with each request and it logs it there; Postfix's client
+ * (xsasl_dovecot_server.c) sends none.
+ */
+static ms_sv dovecot_session(ms_sv m, ms_sv ip)
+{
+	if (!ip.p || ip.p < m.p || ip.p + ip.n > m.p + m.n)
+		return MS_SV_NULL;
+	ms_sv r = ms_sv_skip(m, (size_t)(ip.p + ip.n - m.p));
+	if (!ms_sv_starts(r, ",<"))
+		return MS_SV_NULL;
+	r = ms_sv_skip(r, 1);
+	long e = ms_sv_chr(r, '>');
+	return e > 0 ? ms_sv_head(r, (size_t)e + 1) : MS_SV_NULL;
 }
 
 void ms_parse_dovecot(ms_grammar *g, ms_sv m, ms_event *ev)
@@ -258,6 +279,8 @@ void ms_parse_dovecot(ms_grammar *g, ms_sv m, ms_event *ev)
 			ev->ip = MS_SV_NULL;
 		}
 		ev->fail = dovecot_result_fails(cap[3]);
+		if (ev->fail)
+			ev->where = dovecot_session(m, cap[2]);
 		ev->type = ev->fail ? EV_DOVECOT_AUTH : EV_NOISE;
 		return;
 	}
