@@ -886,9 +886,18 @@ static int compatible(const ms_tracker *t, const t_pfail *f, const t_pback *b)
 	if (f->matched || f->host != b->host)
 		return 0;
 	if (b->kind == 3) { /* dovecot: same IP, close in time */
-		if (strcmp(f->ip, b->ip) != 0)
+		if (strcmp(f->ip, b->ip) != 0 || gap < -t->cfg.dovecot_window || gap > t->cfg.dovecot_window)
 			return 0;
-		return gap >= -t->cfg.dovecot_window && gap <= t->cfg.dovecot_window;
+		/* and no name it contradicts, as below; in any case, since Dovecot
+		 * logs the name after its auth_username_format ("%Lu", lower
+		 * case, by default) */
+		if (f->user[0] && strcasecmp(f->user, b->user) != 0)
+			return 0;
+		if (f->have_dec && f->dec.user_complete && strcasecmp(f->dec.user, b->user) != 0)
+			return 0;
+		if (f->have_dec && !f->dec.user_complete && strncasecmp(f->dec.user, b->user, strlen(f->dec.user)) != 0)
+			return 0;
+		return 1;
 	}
 	if (gap < -t->cfg.plesk_lead || gap > t->cfg.plesk_window)
 		return 0;
