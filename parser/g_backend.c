@@ -298,7 +298,7 @@ void ms_parse_dovecot(ms_grammar *g, ms_sv m, ms_event *ev)
 				ev->user = ue < 0 ? uv : ms_sv_head(uv, (size_t)ue);
 			}
 			if (ms_ip_valid(ev->ip)) {
-				ev->what = MS_SV_LIT("pam");
+				ev->what = MS_SV_LIT("pam_unix");
 				ev->fail = 1;
 				ev->type = EV_DOVECOT_AUTH;
 				return;

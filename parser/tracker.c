@@ -937,13 +937,14 @@ static void match(ms_tracker *t, t_pfail *f, t_pback *b, int candidates)
 /* a new back-end line: find the earliest compatible unmatched failure */
 static int drop_take(ms_tracker *t, const t_pback *b);
 
-static void backend_line(ms_tracker *t, t_pback *nb)
+/* returns the id of the waiting line it became, 0 when it explained a failure or was written */
+static int64_t backend_line(ms_tracker *t, t_pback *nb)
 {
 	int found = -1, others = 0;
 	if (t->drop_count && drop_take(t, nb)) {
 		/* its failure was written without it: kept as unmatched evidence */
 		emit_pback(t, nb);
-		return;
+		return 0;
 	}
 	for (int k = 0; k < t->pf_count; k++) {
 		t_pfail *f = pf_at(t, k);
@@ -958,7 +959,7 @@ static void backend_line(ms_tracker *t, t_pback *nb)
 		t_pback tmp = *nb;
 		tmp.used = 1;
 		match(t, pf_at(t, found), &tmp, 1 + others);
-		return;
+		return 0;
 	}
 	/* hold it: its failure may still be logged */
 	if (!pb_room(t))
@@ -969,6 +970,7 @@ static void backend_line(ms_tracker *t, t_pback *nb)
 	slot->written = 0;
 	slot->id = t->ids.backend++; /* stable: a checkpoint may write it before its fate is known */
 	t->pb_count++;
+	return slot->id;
 }
 
 /* ---------- failures dropped from the full ring ---------- */
@@ -1835,6 +1837,51 @@ static void saslauthd_user(char *dst, size_t cap, ms_sv user, ms_sv realm)
 	cpy_user(dst, cap, ms_sv_make(buf, un + 1 + rn));
 }
 
+/*
+ * One attempt of Dovecot's PAM passdb can give two lines a second apart:
+ * the auth-worker's "pam(u,IP): pam_authenticate() failed …" (with
+ * auth_verbose) and PAM's own "pam_unix(dovecot:auth): authentication
+ * failure; … rhost=IP user=u" (no user= when there is no such user).  b is
+ * one of them (unix_line: the pam_unix one): when the other line of its
+ * attempt (same host and address, a second apart at most, the same user or
+ * one without) was seen, b is that attempt's second line: 1, and b is
+ * dropped, except that an auth-worker line gives its user and its "unknown
+ * user" to the pam_unix line still waiting for its failure.  Otherwise 0,
+ * with *slot where to note b.
+ */
+static int pam_second(ms_tracker *t, const t_pback *b, int unix_line, int *slot)
+{
+	for (int i = 0; i < T_PAM_N; i++) {
+		t_pam *e = &t->pam[i];
+		if (!e->used || e->host != b->host || e->unix_line == unix_line || strcmp(e->ip, b->ip) != 0 ||
+		    b->ts - e->ts > 1 || e->ts - b->ts > 1 || (e->user[0] && b->user[0] && strcmp(e->user, b->user) != 0))
+			continue;
+		e->used = 0;
+		if (!unix_line && e->pb_id) {
+			for (int k = 0; k < t->pb_count; k++) {
+				t_pback *w = pb_at(t, k);
+				if (w->used == 1 && w->id == e->pb_id) {
+					if (b->user[0])
+						memcpy(w->user, b->user, sizeof w->user);
+					w->user_unknown |= b->user_unknown;
+					break;
+				}
+			}
+		}
+		return 1;
+	}
+	*slot = (int)(t->pam_next++ % T_PAM_N);
+	t_pam *e = &t->pam[*slot];
+	e->used = 1;
+	e->host = b->host;
+	e->unix_line = unix_line;
+	e->ts = b->ts;
+	e->pb_id = 0;
+	memcpy(e->user, b->user, sizeof e->user);
+	memcpy(e->ip, b->ip, sizeof e->ip);
+	return 0;
+}
+
 static void backend_event(ms_tracker *t, int host, const ms_event *ev, const ms_lineref *ref)
 {
 	t_pback b;
@@ -1895,11 +1942,20 @@ static void backend_event(ms_tracker *t, int host, const ms_event *ev, const ms_
 			emit_pback(t, &b);
 			return;
 		}
+		if (ms_sv_eq_lit(ev->what, "pam") || ms_sv_eq_lit(ev->what, "pam_unix")) {
+			int slot = -1;
+			if (pam_second(t, &b, ms_sv_eq_lit(ev->what, "pam_unix"), &slot)) {
+				t->st.backend_lines--; /* counted with the other line of its attempt */
+				return;
+			}
+			t->pam[slot].pb_id = backend_line(t, &b);
+			return;
+		}
 		break;
 	default:
 		return;
 	}
-	backend_line(t, &b);
+	(void)backend_line(t, &b);
 }
 
 static void dovecot_login(ms_tracker *t, int host, const ms_event *ev, const ms_lineref *ref)

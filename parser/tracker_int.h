@@ -22,6 +22,7 @@
 #define T_RDNS_N 256             /* recent connects whose reverse name did not match */
 #define T_QID_N 256              /* recent smtpd client= lines: a cleanup reject's session */
 #define T_NOUSER_N 64            /* recent "unknown user" lines */
+#define T_PAM_N 32               /* recent Dovecot PAM lines (pam(u,IP) and its pam_unix companion) */
 
 typedef struct {
 	char s[T_HOSTLEN];
@@ -142,6 +143,13 @@ typedef struct {
 	char user[T_USERLEN];
 } t_nouser;
 
+/* a Dovecot PAM line not yet paired with the other line of its attempt */
+typedef struct {
+	int used, host, unix_line;   /* unix_line: pam_unix(dovecot:auth)'s, else auth-worker's pam(u,IP) */
+	int64_t ts, pb_id;           /* pb_id: the waiting back-end line it became, 0 when none */
+	char user[T_USERLEN], ip[T_IPLEN];
+} t_pam;
+
 struct ms_tracker {
 	ms_tracker_cfg cfg;
 	ms_sink sink;
@@ -218,6 +226,12 @@ struct ms_tracker {
 	int rdns_used;         /* entries with used set: connects skip the scan when 0 */
 	t_nouser nouser[T_NOUSER_N];
 	int nouser_next;
+	/* Dovecot's auth-worker logs "pam(u,IP): pam_authenticate() failed" and
+	 * pam_unix logs "pam_unix(dovecot:auth): authentication failure ...
+	 * rhost=IP user=u" about the same attempt (not in the saved state: the
+	 * two are a second apart) */
+	t_pam pam[T_PAM_N];
+	unsigned pam_next;
 };
 
 /* tracker.c internals used by tracker_state.c */
