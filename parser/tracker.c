@@ -937,6 +937,8 @@ static void match(ms_tracker *t, t_pfail *f, t_pback *b, int candidates)
 /* a new back-end line: find the earliest compatible unmatched failure */
 static int drop_take(ms_tracker *t, const t_pback *b);
 
+#define CAND_MAX 255 /* infer_candidates counts at most 1 + CAND_MAX addresses */
+
 /* returns the id of the waiting line it became, 0 when it explained a failure or was written */
 static int64_t backend_line(ms_tracker *t, t_pback *nb)
 {
@@ -946,14 +948,29 @@ static int64_t backend_line(ms_tracker *t, t_pback *nb)
 		emit_pback(t, nb);
 		return 0;
 	}
+	/* the other addresses with a compatible failure waiting, each once:
+	 * their hashes in a small table, counted up to CAND_MAX */
+	uint64_t seen[2 * CAND_MAX];
+	int nseen = 0;
 	for (int k = 0; k < t->pf_count; k++) {
 		t_pfail *f = pf_at(t, k);
 		if (!compatible(t, f, nb))
 			continue;
-		if (found < 0)
+		if (found < 0) {
 			found = k;
-		else if (strcmp(f->ip, pf_at(t, found)->ip) != 0)
-			others++;
+		} else if (nseen < CAND_MAX && strcmp(f->ip, pf_at(t, found)->ip) != 0) {
+			uint64_t h = hash_bytes(f->ip, strlen(f->ip), 0xcbf29ce484222325ULL) | 1;
+			size_t i = (size_t)h % (2 * CAND_MAX);
+			if (!nseen)
+				memset(seen, 0, sizeof seen);
+			while (seen[i] && seen[i] != h)
+				i = (i + 1) % (2 * CAND_MAX);
+			if (!seen[i]) {
+				seen[i] = h;
+				nseen++;
+				others++;
+			}
+		}
 	}
 	if (found >= 0) {
 		t_pback tmp = *nb;
