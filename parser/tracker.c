@@ -1756,13 +1756,17 @@ static int rdns_take(ms_tracker *t, int host, long pid, const char *ip, int64_t 
  * before any password check: a mechanism the server does not offer
  * (Postfix's "Invalid authentication mechanism", Cyrus's SASL_NOMECH),
  * data the mechanism could not read (SASL_BADPROT, also what a bad base64
- * answer gives), a plaintext mechanism without TLS (SASL_ENCRYPT).  Were it
- * to wait, it would take the next failure's name and shift every later one.
+ * answer gives), a plaintext mechanism without TLS (SASL_ENCRYPT), base64
+ * that Postfix's Dovecot client would not pass on (xsasl_dovecot_server.c).
+ * Were it to wait, it would take the next failure's name and shift every
+ * later one.
  */
 static int reason_no_backend(const char *r)
 {
 	return !strcmp(r, "Invalid authentication mechanism") || !strcmp(r, "no mechanism available") ||
-	       !strcmp(r, "bad protocol / cancel") || !strcmp(r, "encryption needed to use mechanism");
+	       !strcmp(r, "bad protocol / cancel") || !strcmp(r, "encryption needed to use mechanism") ||
+	       !strcmp(r, "Invalid base64 data in initial response") ||
+	       !strcmp(r, "Invalid base64 data in continued response");
 }
 
 static void auth_failure(ms_tracker *t, t_sess *s, int idx_host, const ms_event *ev, const ms_lineref *ref)
