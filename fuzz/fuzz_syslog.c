@@ -45,7 +45,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			int64_t t2;
 			int r2 = ms_stamp_to_utc(&tz, &ys, &sl.ts, &t2);
 			if (r1 == 0 && (r2 != 0 || t2 != ts || y1.year != ys.year || y1.last_key != ys.last_key ||
-					y1.rollovers != ys.rollovers || y1.fixed != ys.fixed || y1.anchor != ys.anchor))
+					y1.rollovers != ys.rollovers || y1.fixed != ys.fixed || y1.anchor != ys.anchor ||
+					y1.last != ys.last || y1.fold != ys.fold))
 				abort();
 		}
 		ms_year_init(&ys);

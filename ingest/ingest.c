@@ -53,8 +53,7 @@ typedef struct {
 		char name[64];
 		size_t n;
 		ms_yearstate ys;
-		uint64_t used;
-		int64_t last;   /* UTC time of its last stamp */
+		uint64_t used;  /* (ys.last: the UTC time of its last stamp) */
 	} yh[YEAR_HOSTS];
 	int yh_n, yh_cur;
 	uint64_t yh_tick;
@@ -311,7 +310,7 @@ static void year_host(ing_ctx *c, ms_sv host)
 			k = lru;
 		memcpy(c->yh[k].name, host.p, n);
 		c->yh[k].n = n;
-	} else if (c->utc - c->yh[k].last > NEW_HOST_AHEAD) {
+	} else if (c->utc - c->yh[k].ys.last > NEW_HOST_AHEAD) {
 		fresh = 2; /* silent for half a year while others logged: anchored again, as a new host */
 	}
 	if (fresh) {
@@ -331,16 +330,12 @@ static void year_host(ing_ctx *c, ms_sv host)
 	c->yh_cur = k;
 }
 
-/* The line's stamp in UTC, by its host's year state when it has no year. */
+/* The line's stamp in UTC, by its host's year state and clock: the year of an
+ * RFC 3164 stamp, the reading of a local time that occurs twice. */
 static int stamp_utc(ing_ctx *c, const ms_syslog *sl, int64_t *ts)
 {
-	if (sl->ts.kind != MS_TS_3164)
-		return ms_stamp_to_utc(&c->tz, &c->year, &sl->ts, ts);
 	year_host(c, sl->host);
-	int rc = ms_stamp_to_utc(&c->tz, &c->year, &sl->ts, ts);
-	if (rc == 0)
-		c->yh[c->yh_cur].last = *ts;
-	return rc;
+	return ms_stamp_to_utc(&c->tz, &c->year, &sl->ts, ts);
 }
 
 static void do_line(ing_ctx *c, src_state *s, const char *line, size_t len)
@@ -516,6 +511,7 @@ static void year_from_source(ing_ctx *c, const ms_source_row *row)
 	if (row->year > 0) {
 		c->year.year = row->year;
 		c->year.last_key = row->year_last_key;
+		c->year.last = row->last_ts; /* its clock: the repeated hour goes on across runs */
 		c->year_set_started = 1;
 		c->yh_n = 0; /* the first host goes on with it */
 	}

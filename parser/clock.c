@@ -7,6 +7,19 @@
 #define ANCHOR_SLACK_S (86400LL)
 #define YEAR_KEY_S (12LL * 31 * 86400) /* length of the year_key() grid */
 #define STRAGGLER_S (86400LL)          /* how far a line may lag across Dec -> Jan */
+#define DST_BACK_S (1800LL)            /* a step back this long is no reordering: the repeated hour */
+
+/* how far clocks go back at the end of summer time (Lord Howe: 30 min; Troll: 2 h) */
+static const int dst_shift[] = { 3600, 1800, 7200 };
+
+static int same_wall(time_t a, time_t b)
+{
+	struct tm x, y;
+	if (!localtime_r(&a, &x) || !localtime_r(&b, &y))
+		return 0;
+	return x.tm_sec == y.tm_sec && x.tm_min == y.tm_min && x.tm_hour == y.tm_hour && x.tm_mday == y.tm_mday &&
+	       x.tm_mon == y.tm_mon && x.tm_year == y.tm_year;
+}
 
 int64_t ms_days_from_civil(int64_t y, unsigned m, unsigned d)
 {
@@ -59,8 +72,17 @@ int64_t ms_local_to_utc(ms_tzcache *c, int year, int mon, int mday, int hour, in
 		tm.tm_hour = hour;
 		tm.tm_isdst = -1;
 		time_t t = mktime(&tm);
-		if (t == (time_t)-1) /* fall back to UTC */
+		if (t == (time_t)-1) { /* fall back to UTC */
 			t = (time_t)ms_timegm(year, mon, mday, hour, 0, 0);
+		} else {
+			/* the hour that occurs twice: mktime() gives either reading
+			 * (glibc: by the calls before it), this always the earlier */
+			for (size_t i = 0; i < sizeof dst_shift / sizeof dst_shift[0]; i++)
+				if (same_wall(t, t - dst_shift[i])) {
+					t -= dst_shift[i];
+					break;
+				}
+		}
 		s->key = key;
 		s->base = (int64_t)t;
 	}
@@ -80,6 +102,37 @@ void ms_year_begin(ms_yearstate *y, int year, int64_t anchor)
 	y->anchor = anchor;
 	y->last_key = -1;
 	y->rollovers = 0;
+	y->last = 0;
+	y->fold = 0;
+}
+
+/*
+ * A local time t (the earlier reading) that goes back by more than
+ * DST_BACK_S from the stream's last time, or that is before a later reading
+ * taken already: the later reading of the same wall time, when there is one
+ * that does not go back that far (the second pass of the repeated hour after
+ * clocks go back, and once in it, every stamp of that hour); else t.  Only on
+ * the rare path: the common one is the comparison in local_reading().
+ */
+static int64_t later_reading(ms_yearstate *y, int64_t t)
+{
+	for (size_t i = 0; i < sizeof dst_shift / sizeof dst_shift[0]; i++) {
+		int64_t t2 = t + dst_shift[i];
+		if (t2 >= y->last - DST_BACK_S && same_wall((time_t)t, (time_t)t2)) {
+			if (t2 > y->fold)
+				y->fold = t2;
+			return t2;
+		}
+	}
+	return t;
+}
+
+static inline int64_t local_reading(ms_tzcache *c, ms_yearstate *y, int year, const ms_stamp *ts)
+{
+	int64_t t = ms_local_to_utc(c, year, ts->mon, ts->mday, ts->hour, ts->min, ts->sec);
+	if (t < y->last - DST_BACK_S || t < y->fold)
+		t = later_reading(y, t);
+	return t;
 }
 
 static int64_t year_key(const ms_stamp *ts)
@@ -108,12 +161,14 @@ int ms_stamp_to_utc(ms_tzcache *c, ms_yearstate *y, const ms_stamp *ts, int64_t 
 	switch (ts->kind) {
 	case MS_TS_EPOCH:
 		*out = ts->epoch;
+		y->last = *out;
 		return 0;
 	case MS_TS_ISO:
 		if (ts->has_offset)
 			*out = ms_timegm(ts->year, ts->mon, ts->mday, ts->hour, ts->min, ts->sec) - ts->offset;
 		else
-			*out = ms_local_to_utc(c, ts->year, ts->mon, ts->mday, ts->hour, ts->min, ts->sec);
+			*out = local_reading(c, y, ts->year, ts);
+		y->last = *out;
 		return 0;
 	case MS_TS_3164: {
 		int64_t k = year_key(ts);
@@ -127,6 +182,7 @@ int ms_stamp_to_utc(ms_tzcache *c, ms_yearstate *y, const ms_stamp *ts, int64_t 
 			}
 		}
 		year = y->year;
+		int straggler = 0;
 		if (y->last_key >= 0 && k > y->last_key + HALF_YEAR_S &&
 		    y->last_key + YEAR_KEY_S - k <= STRAGGLER_S) {
 			/* a straggler from just before the rollover ("Dec 31 23:59:59"
@@ -134,12 +190,15 @@ int ms_stamp_to_utc(ms_tzcache *c, ms_yearstate *y, const ms_stamp *ts, int64_t 
 			 * A forward jump that is not next to the year boundary is a
 			 * gap in the log (a sparse or filtered log), same year. */
 			year = y->year - 1;
+			straggler = 1;
 		} else {
 			y->last_key = k;
 		}
 		if (ts->mon == 2 && ts->mday == 29 && !((year % 4 == 0 && year % 100 != 0) || year % 400 == 0))
 			return -1;
-		*out = ms_local_to_utc(c, year, ts->mon, ts->mday, ts->hour, ts->min, ts->sec);
+		*out = local_reading(c, y, year, ts);
+		if (!straggler) /* a year-old time is no clock to read the next stamp by */
+			y->last = *out;
 		return 0;
 	}
 	default:

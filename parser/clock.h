@@ -17,6 +17,14 @@
  *     (--year) or derived from an anchor time (the file's mtime, or now for
  *     stdin) as the latest year that does not put the line after the anchor
  *     (plus one day of tolerance for clock and zone skew).
+ *
+ * The hour that occurs twice when clocks go back (a local time with two
+ * readings): ms_local_to_utc() always gives the earlier reading; a stream's
+ * stamp that would go back by more than 30 minutes from its last one takes the
+ * later reading of the same wall time when there is one that does not (the
+ * second pass of the repeated hour, read in log order); from then on, every
+ * stamp of that hour that does not go back by more than 30 minutes from the
+ * stream's last time takes its later reading too.
  */
 #ifndef MS_CLOCK_H
 #define MS_CLOCK_H
@@ -35,7 +43,7 @@ typedef struct {
 
 void ms_tzcache_init(ms_tzcache *c);
 
-/* Local wall time -> UTC seconds. */
+/* Local wall time -> UTC seconds (a wall time that occurs twice: the earlier reading). */
 int64_t ms_local_to_utc(ms_tzcache *c, int year, int mon, int mday, int hour, int min, int sec);
 
 /* Civil date -> days since 1970-01-01 (proleptic Gregorian). */
@@ -49,6 +57,8 @@ typedef struct {
 	int64_t last_key;  /* month/day/time of the last 3164 line as seconds-in-year; -1 none */
 	int rollovers;
 	int64_t anchor;    /* UTC upper bound for the first guess (0 = none) */
+	int64_t last;      /* UTC time of the last stamp resolved (0 = none): the stream's clock */
+	int64_t fold;      /* the latest later reading of a repeated hour taken (0 = none) */
 } ms_yearstate;
 
 void ms_year_init(ms_yearstate *y);

@@ -146,3 +146,26 @@ UT_TEST(clock_zone_and_dst)
 	UT_EQ_INT(t, 1770110101);
 	utc();
 }
+
+UT_TEST(clock_repeated_hour_in_log_order)
+{
+	/* Europe/Berlin 2026-10-25: 03:00 CEST -> 02:00 CET.  The earlier
+	 * reading whatever mktime() was asked before (glibc's answer for an
+	 * ambiguous time depends on it); the later one once the stamp goes
+	 * back by more than 30 minutes, and for the rest of that hour */
+	static const char *const s[] = { "Oct 25 02:50:00", "Oct 25 02:59:59", "Oct 25 02:05:00",
+					 "Oct 25 02:40:00", "Oct 25 02:39:58", "Oct 25 03:00:01" };
+	static const int64_t want[] = { 1792889400, 1792889999, 1792890300, 1792892400, 1792892398, 1792893601 };
+	ms_yearstate y;
+	int64_t t[6];
+	setenv("TZ", "Europe/Berlin", 1);
+	tzset();
+	struct tm tm = { .tm_year = 126, .tm_mon = 11, .tm_mday = 1, .tm_isdst = -1 };
+	(void)mktime(&tm);
+	ms_year_init(&y);
+	ms_year_begin(&y, 2026, 0);
+	UT_EQ_INT(feed(&y, s, 6, t), 0);
+	for (int i = 0; i < 6; i++)
+		UT_EQ_INT(t[i], want[i]);
+	utc();
+}
