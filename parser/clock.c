@@ -164,6 +164,10 @@ int ms_stamp_to_utc(ms_tzcache *c, ms_yearstate *y, const ms_stamp *ts, int64_t 
 		y->last = *out;
 		return 0;
 	case MS_TS_ISO:
+		/* it states its year: the stream's next RFC 3164 stamps carry on
+		 * from it (a file whose mtime is far from its content, copied) */
+		y->year = ts->year;
+		y->last_key = year_key(ts);
 		if (ts->has_offset)
 			*out = ms_timegm(ts->year, ts->mon, ts->mday, ts->hour, ts->min, ts->sec) - ts->offset;
 		else

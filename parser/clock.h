@@ -13,6 +13,8 @@
  *     before the rollover point belongs to the previous year (a late
  *     "Dec 31" line after "Jan  1"); any other forward jump is a gap in the
  *     log and keeps the year;
+ *   - a stamp that states its year (ISO: RFC 3339, RFC 5424, short-iso) sets
+ *     the year and the point the next RFC 3164 stamps turn it from;
  *   - the first line's year is set by ms_year_begin(): either given
  *     (--year) or derived from an anchor time (the file's mtime, or now for
  *     stdin) as the latest year that does not put the line after the anchor
