@@ -692,10 +692,12 @@ static int process_stream(ing_ctx *c, const ms_stream_spec *spec, ms_file_result
 			/* no line to anchor: the set starts with its next file */
 			if (new_set)
 				c->year_set_started = 0;
-		} else if (new_set || !c->year_set_started) {
+		} else if (new_set || !c->year_set_started || (c->opts->year <= 0 && c->year.year == 0)) {
 			int64_t anchor = info->mtime > 0 ? info->mtime : c->opts->now;
 			/* each set starts afresh: --year is the year of its
-			 * first line, else the first line is anchored */
+			 * first line, else the first line is anchored, on the
+			 * first file that gives a year (an empty maillog.1
+			 * written a rotation before maillog's lines is none) */
 			if (c->opts->year > 0)
 				ms_year_begin(&c->year, c->opts->year, 0);
 			else
