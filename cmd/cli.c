@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 #include "cli.h"
@@ -149,18 +150,159 @@ int ms_parse_now(const char *s, int64_t *out)
 	return 0;
 }
 
-int ms_set_tz(const char *zone)
+/* POSIX TZ strings: std offset [dst [offset] [,start[/time],end[/time]]] */
+static const char *tz_name(const char *p)
+{
+	const char *q = p;
+	if (*p == '<') {
+		for (q = p + 1; isalnum((unsigned char)*q) || *q == '+' || *q == '-'; q++)
+			;
+		return *q == '>' && q - p - 1 >= 3 ? q + 1 : NULL;
+	}
+	while (isalpha((unsigned char)*q))
+		q++;
+	return q - p >= 3 ? q : NULL;
+}
+
+/* [+-]hh[:mm[:ss]], hh at most maxh; *secs (if given) signed as written */
+static const char *tz_hms(const char *p, int maxh, int *secs)
+{
+	int neg = 0, h = 0, m = 0, sec = 0, n = 0;
+	if (*p == '+' || *p == '-')
+		neg = *p++ == '-';
+	while (isdigit((unsigned char)*p) && n < 3) {
+		h = h * 10 + (*p++ - '0');
+		n++;
+	}
+	if (n == 0 || isdigit((unsigned char)*p) || h > maxh)
+		return NULL;
+	for (int part = 0; part < 2 && *p == ':'; part++) {
+		if (!isdigit((unsigned char)p[1]) || !isdigit((unsigned char)p[2]))
+			return NULL;
+		int v = (p[1] - '0') * 10 + (p[2] - '0');
+		if (v > 59)
+			return NULL;
+		if (part == 0)
+			m = v;
+		else
+			sec = v;
+		p += 3;
+	}
+	if (secs)
+		*secs = (neg ? -1 : 1) * (h * 3600 + m * 60 + sec);
+	return p;
+}
+
+static const char *tz_num(const char *p, int lo, int hi)
+{
+	int v = 0, n = 0;
+	while (isdigit((unsigned char)*p) && n < 4) {
+		v = v * 10 + (*p++ - '0');
+		n++;
+	}
+	return n && v >= lo && v <= hi ? p : NULL;
+}
+
+static const char *tz_rule(const char *p)
+{
+	if (*p == 'J')
+		p = tz_num(p + 1, 1, 365);
+	else if (*p == 'M') {
+		if ((p = tz_num(p + 1, 1, 12)) && *p == '.' && (p = tz_num(p + 1, 1, 5)) && *p == '.')
+			p = tz_num(p + 1, 0, 6);
+		else
+			p = NULL;
+	} else
+		p = tz_num(p, 0, 365);
+	if (p && *p == '/')
+		p = tz_hms(p + 1, 167, NULL);
+	return p;
+}
+
+/* 1 if z is a POSIX TZ string (*std_off: its standard offset, seconds west of UTC) */
+static int posix_tz(const char *z, int *std_off)
+{
+	const char *p = tz_name(z);
+	if (!p || !(p = tz_hms(p, 24, std_off)))
+		return 0;
+	if (!*p)
+		return 1;
+	if (!(p = tz_name(p)))
+		return 0;
+	if (*p && *p != ',' && !(p = tz_hms(p, 24, NULL)))
+		return 0;
+	if (!*p)
+		return 1;
+	if (*p != ',' || !(p = tz_rule(p + 1)) || *p != ',' || !(p = tz_rule(p + 1)))
+		return 0;
+	return !*p;
+}
+
+/* "+03:00", "+0300", "+03", "-5": seconds east of UTC; 0 if not such an offset */
+static int fixed_offset(const char *z, int *east)
+{
+	int h = 0, m = 0, n = 0;
+	const char *p = z + 1;
+	if (z[0] != '+' && z[0] != '-')
+		return 0;
+	while (isdigit((unsigned char)*p) && n < 4) {
+		n++;
+		p++;
+	}
+	if (n == 1 || n == 2) {
+		h = atoi(z + 1);
+		if (*p == ':') {
+			if (!isdigit((unsigned char)p[1]) || !isdigit((unsigned char)p[2]) || p[3])
+				return 0;
+			m = (p[1] - '0') * 10 + (p[2] - '0');
+		} else if (*p) {
+			return 0;
+		}
+	} else if (n == 4 && !*p) {
+		h = (z[1] - '0') * 10 + (z[2] - '0');
+		m = (z[3] - '0') * 10 + (z[4] - '0');
+	} else {
+		return 0;
+	}
+	if (h > 24 || m > 59)
+		return 0;
+	*east = (z[0] == '-' ? -1 : 1) * (h * 3600 + m * 60);
+	return 1;
+}
+
+int ms_set_tz(const char *zone, char *note, size_t cap)
 {
 	static const char *const dirs[] = { "/usr/share/zoneinfo/", "/usr/lib/zoneinfo/", "/usr/share/lib/zoneinfo/" };
-	int ok = 0;
+	int ok = 0, off = 0;
+	char posix[64];
+	if (note && cap)
+		note[0] = 0;
 	if (!zone || !*zone || strstr(zone, ".."))
 		return -1;
 	if (!strcmp(zone, "UTC") || !strcmp(zone, "Z") || !strcmp(zone, "GMT") || zone[0] == ':') {
 		ok = 1;
 		if (!strcmp(zone, "Z"))
 			zone = "UTC";
-	} else if (strpbrk(zone, "0123456789") && !strchr(zone, '/')) {
+	} else if (fixed_offset(zone, &off)) {
+		/* an ISO 8601 offset, east of UTC: POSIX's sign is the other way */
+		int a = off < 0 ? -off : off;
+		snprintf(posix, sizeof posix, "<%c%02d%02d>%c%02d:%02d", off < 0 ? '-' : '+', a / 3600, a / 60 % 60,
+			 off < 0 ? '+' : '-', a / 3600, a / 60 % 60);
+		zone = posix;
+		ok = 1;
+	} else if (posix_tz(zone, &off)) {
 		ok = 1; /* POSIX TZ string such as CET-1CEST,M3.5.0,M10.5.0/3 or UTC0 */
+		if (off && note && cap && (!strncasecmp(zone, "UTC", 3) || !strncasecmp(zone, "GMT", 3))) {
+			int a = off < 0 ? -off : off;
+			snprintf(note, cap,
+				 "'%s' is a POSIX TZ string, whose sign is the other way round: it means "
+				 "UTC%c%02d:%02d, %02d:%02d %s UTC (for %s UTC write %c%02d:%02d)",
+				 zone, off > 0 ? '-' : '+', a / 3600, a / 60 % 60, a / 3600, a / 60 % 60,
+				 off > 0 ? "behind" : "ahead of", off > 0 ? "ahead of" : "behind", off > 0 ? '+' : '-',
+				 a / 3600, a / 60 % 60);
+		}
+	} else if (zone[0] == '/') {
+		ok = access(zone, R_OK) == 0;
 	} else {
 		const char *tzdir = getenv("TZDIR");
 		char path[512];
@@ -200,10 +342,14 @@ int ms_opt_range(ms_cli *cli, int64_t since, int64_t until)
 
 int ms_opt_tz(ms_cli *cli, const char *arg)
 {
-	if (ms_set_tz(arg) != 0) {
-		ms_err(cli, "--tz: unknown time zone '%s'", arg);
+	char note[256];
+	if (ms_set_tz(arg, note, sizeof note) != 0) {
+		ms_err(cli, "--tz: unknown time zone '%s' (an IANA name such as Europe/Berlin, an offset such as "
+			    "+03:00, or a POSIX TZ string)", arg);
 		return -1;
 	}
+	if (note[0])
+		ms_err(cli, "warning: --tz: %s", note);
 	return 0;
 }
 

@@ -45,7 +45,9 @@ void ms_opts_help(FILE *f, const char *usage, const char *summary, const ms_optd
 int ms_parse_time_arg(const char *s, int64_t now, int64_t *out);   /* RFC 3339, date, or 24h/7d/30m */
 int ms_parse_duration(const char *s, int64_t *secs);               /* 10m, 1h, 1d, 90s, 2w */
 int ms_parse_now(const char *s, int64_t *out);                      /* MAILSLEUTH_NOW: RFC 3339 or epoch seconds */
-int ms_set_tz(const char *zone);                                    /* setenv TZ; -1 if unknown */
+/* setenv TZ: an IANA name, UTC/Z/GMT, an offset ("+03:00", "+0300", "-05"), a POSIX TZ
+ * string or ":..."; -1 if unknown.  note (if given) gets a warning, or "" */
+int ms_set_tz(const char *zone, char *note, size_t cap);
 void ms_err(ms_cli *cli, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* The options every reading command shares.  Each reports its own error and

@@ -102,14 +102,31 @@ int main(int argc, char **argv)
 	}
 	/* --tz applies to every time on the command line, wherever it stands: set it
 	 * before the command reads --since/--until (an unknown zone is reported there) */
+	int tz_opt = 0;
 	for (int i = 2; i < argc && strcmp(argv[i], "--"); i++) {
 		const char *z = NULL;
 		if (!strcmp(argv[i], "--tz") && i + 1 < argc)
 			z = argv[i + 1];
 		else if (!strncmp(argv[i], "--tz=", 5))
 			z = argv[i] + 5;
-		if (z)
-			(void)ms_set_tz(z);
+		if (z) {
+			(void)ms_set_tz(z, NULL, 0);
+			tz_opt = 1;
+		}
+	}
+	/* TZ as --tz reads it (an offset such as +03:00 too): an unknown zone,
+	 * which the C library would take for UTC in silence, is UTC with a warning */
+	const char *env_tz = getenv("TZ");
+	if (!tz_opt && env_tz && *env_tz) {
+		char note[256], zone[256];
+		snprintf(zone, sizeof zone, "%s", env_tz);
+		if (ms_set_tz(zone, note, sizeof note) != 0) {
+			ms_err(&cli, "warning: TZ: unknown time zone '%s': times are read and printed in UTC", zone);
+			setenv("TZ", "UTC", 1);
+			tzset();
+		} else if (note[0]) {
+			ms_err(&cli, "warning: TZ: %s", note);
+		}
 	}
 	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
 		if (!strcmp(argv[1], commands[i].name)) {
