@@ -691,6 +691,11 @@ static int process_stream(ing_ctx *c, const ms_stream_spec *spec, ms_file_result
 		free(buf);
 		return -1;
 	}
+	/* the year state before this stream: an older, shorter copy of a source
+	 * leaves it as it found it (the source's row holds the year at its own
+	 * end, not at the copy's) */
+	ms_yearstate year_before = c->year;
+	int set_started_before = c->year_set_started, yh_n_before = c->yh_n, yh_cur_before = c->yh_cur;
 	if (headn > 0 && find_source(c, buf, headn, &s.row)) {
 		skip_bytes = s.row.bytes;
 		if (s.row.head_len < (int64_t)headn) {
@@ -763,6 +768,13 @@ static int process_stream(ing_ctx *c, const ms_stream_spec *spec, ms_file_result
 				 * whose lines are all in the database already */
 				ms_store_rollback(c->st);
 				fr->status = 1;
+				/* its lines are placed as the source placed them; the next
+				 * file carries on as if it were not there (the first of a
+				 * set: the next file anchors the set) */
+				c->year = year_before;
+				c->year_set_started = new_set ? 0 : set_started_before;
+				c->yh_n = yh_n_before;
+				c->yh_cur = yh_cur_before;
 				say(c, 1, "%s: an older, shorter copy of a source already ingested (%lld bytes of it): "
 					  "nothing new", fr->display, (long long)skip_bytes);
 				ms_input_close(in);
