@@ -46,6 +46,7 @@ typedef struct {
 	uint64_t utc_id;        /* stamp_id of the last stamp resolved to UTC (0: none)... */
 	int64_t utc;            /* ...and its UTC time: same stamp, same year state, same time */
 	int year_set_started;
+	int32_t iso_day;        /* date of the last ISO stamp that set its host's year (0: none) */
 	/* A year state per syslog host (a central log: one host's wrong clock or
 	 * late "Dec 31" line must not turn the others' year).  c->year is the
 	 * state of host yh[yh_cur]; the others wait in yh[]. */
@@ -334,8 +335,28 @@ static void year_host(ing_ctx *c, ms_sv host)
  * RFC 3164 stamp, the reading of a local time that occurs twice. */
 static int stamp_utc(ing_ctx *c, const ms_syslog *sl, int64_t *ts)
 {
+	const ms_stamp *st = &sl->ts;
+	if (st->kind == MS_TS_EPOCH) {
+		*ts = st->epoch;
+		return 0;
+	}
+	if (st->kind == MS_TS_ISO) {
+		/* a stamp with its year: its host's state learns only the year
+		 * (for the RFC 3164 lines after it) at the first such line of each
+		 * date, and the host's clock (a local time that occurs twice) is
+		 * kept on every line only on a local date of a clock change; the
+		 * common path of an RFC 3339 log is the conversion alone
+		 * (year_host() on every line: +1.5 % instructions) */
+		int32_t day = (st->year * 16 + st->mon) * 32 + st->mday;
+		if (day == c->iso_day) {
+			*ts = st->has_offset ? ms_timegm(st->year, st->mon, st->mday, st->hour, st->min, st->sec) - st->offset
+					     : ms_local_to_utc(&c->tz, st->year, st->mon, st->mday, st->hour, st->min, st->sec);
+			return 0;
+		}
+		c->iso_day = st->has_offset || ms_local_day_len(&c->tz, st->year, st->mon, st->mday) == 86400 ? day : 0;
+	}
 	year_host(c, sl->host);
-	return ms_stamp_to_utc(&c->tz, &c->year, &sl->ts, ts);
+	return ms_stamp_to_utc(&c->tz, &c->year, st, ts);
 }
 
 static void do_line(ing_ctx *c, src_state *s, const char *line, size_t len)
@@ -744,6 +765,7 @@ static int process_stream(ing_ctx *c, const ms_stream_spec *spec, ms_file_result
 	}
 	s.path_for_db = fr->display;
 	c->utc_id = 0; /* the year state starts afresh or from the source's row */
+	c->iso_day = 0;
 	s.row.compression = ms_compression_name(info->comp); /* maillog.1 may be maillog.2.gz now */
 
 	/* skip what an earlier run consumed */

@@ -96,6 +96,13 @@ int64_t ms_local_to_utc(ms_tzcache *c, int year, int mon, int mday, int hour, in
 	return s->base + min * 60 + sec;
 }
 
+int64_t ms_local_day_len(ms_tzcache *c, int year, int mon, int mday)
+{
+	int y2, m2, d2;
+	ms_civil_from_days(ms_days_from_civil(year, (unsigned)mon, (unsigned)mday) + 1, &y2, &m2, &d2);
+	return ms_local_to_utc(c, y2, m2, d2, 0, 0, 0) - ms_local_to_utc(c, year, mon, mday, 0, 0, 0);
+}
+
 void ms_year_init(ms_yearstate *y)
 {
 	memset(y, 0, sizeof *y);

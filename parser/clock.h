@@ -49,6 +49,9 @@ void ms_tzcache_init(ms_tzcache *c);
 /* Local wall time -> UTC seconds (a wall time that occurs twice: the earlier reading). */
 int64_t ms_local_to_utc(ms_tzcache *c, int year, int mon, int mday, int hour, int min, int sec);
 
+/* Length in seconds of a local day (86400 unless the clocks change on it). */
+int64_t ms_local_day_len(ms_tzcache *c, int year, int mon, int mday);
+
 /* Civil date -> days since 1970-01-01 (proleptic Gregorian). */
 int64_t ms_days_from_civil(int64_t y, unsigned m, unsigned d);
 void ms_civil_from_days(int64_t z, int *y, int *m, int *d);
