@@ -125,7 +125,11 @@ void ms_parse_postfix_other(ms_sv d, ms_sv m, ms_event *ev)
 			ev->type = ev->num2 >= 0 ? EV_Q_FROM : EV_NOISE;
 			return;
 		}
-		if (ms_sv_starts(rest, "to=<") && (is_delivery_agent(d) || !d.n)) {
+		/* daemon unknown (a bare "postfix" tag): not qmgr's own to= lines, a
+		 * dead destination's deferrals and expiries */
+		if (ms_sv_starts(rest, "to=<") &&
+		    (is_delivery_agent(d) || (!d.n && ms_sv_find_lit(rest, "delivery temporarily suspended") < 0 &&
+					       ms_sv_find_lit(rest, "status=expired") < 0))) {
 			static const char *const keys[] = { "to", "status", "relay" };
 			ms_sv *const vals[] = { &ev->to, &ev->what, &ev->text };
 			ms_kv_get_n(rest, keys, vals, 3);

@@ -106,19 +106,41 @@ static void ev_reset(ms_event *ev)
  * A Postfix line whose tag lost its "/daemon": rsyslog's RFC 5424 APP-NAME and
  * its programname stop at the first '/' (unless parser.permitSlashInProgramName
  * is on), so "postfix/smtpd[1003]" arrives as "postfix 1003" or "postfix[1003]".
- * The daemon is told by the text: a queue id line other than "QID: client=" is
- * left to the other daemons' grammar (cleanup's and smtpd's queue-file rejects
- * both reach their session through the queue id), then postscreen's and
- * smtpd's grammars are tried.  The program name becomes the service, so that
- * the session key (host, service, pid) is the same for every line of a process.
+ * The daemon is told by the text, and only what names a client goes to smtpd
+ * or postscreen: tlsproxy ("CONNECT from [IP]:PORT" without " to", a TLS
+ * line with a bare "[IP]:PORT") and the smtp client (its -v dialogue
+ * "< NAME[IP]:25: ...", its "SASL authentication failed: server said") log
+ * look-alike lines (tlsproxy's "DISCONNECT [IP]:PORT" is still postscreen's).  The program name becomes the service, so
+ * that the session key (host, service, pid) is the same for every line of a
+ * process.  What stays ambiguous is left to the other daemons' grammar or
+ * unrecognised, never counted as a client's.
  */
+static int smtpd_queue_line(ms_sv rest)
+{
+	static const char *const act[] = { "reject: ", "hold: ", "discard: ", "filter: ", "warn: ", "redirect: ",
+					   "reject_warning: ", "bcc: " };
+	if (ms_sv_starts(rest, "client=") || ms_sv_starts(rest, "lost connection after ") ||
+	    ms_sv_starts(rest, "timeout after ") || ms_sv_starts(rest, "too many errors after ") ||
+	    ms_sv_starts(rest, "abort: TLS from ") || ms_sv_starts(rest, "bare <LF> received after "))
+		return 1;
+	/* smtpd's "ACTION: STAGE from NAME[IP]: ..."; cleanup's "ACTION: header|body ..." */
+	for (size_t i = 0; i < sizeof act / sizeof *act; i++) {
+		size_t n = strlen(act[i]);
+		if (rest.n > n && memcmp(rest.p, act[i], n) == 0) {
+			ms_sv st = ms_sv_skip(rest, n);
+			return !ms_sv_starts(st, "header ") && !ms_sv_starts(st, "body ");
+		}
+	}
+	return 0;
+}
+
 static ms_family bare_postfix(ms_syslog *sl, ms_event *ev)
 {
 	ms_sv m = sl->msg;
 	size_t q = ms_queue_id_len(m);
 	sl->service = sl->prog;
 	if (q && !(q == 7 && ms_sv_starts(m, "NOQUEUE"))) {
-		if (ms_sv_starts(ms_sv_skip(m, q + 2), "client=")) {
+		if (smtpd_queue_line(ms_sv_skip(m, q + 2))) {
 			sl->daemon = MS_SV_LIT("smtpd");
 			ms_parse_smtpd(m, ev);
 			return MS_FAM_SMTPD;
@@ -126,17 +148,32 @@ static ms_family bare_postfix(ms_syslog *sl, ms_event *ev)
 		ms_parse_postfix_other(MS_SV_NULL, m, ev);
 		return MS_FAM_POSTFIX;
 	}
-	ms_parse_postscreen(m, ev);
-	if (ev->type >= EV_PS_CONNECT && ev->type <= EV_PS_REJECT) {
-		sl->daemon = MS_SV_LIT("postscreen");
-		return MS_FAM_POSTSCREEN;
+	/* postscreen's CONNECT names its own end too (from 2.9): tlsproxy's does not */
+	if (!ms_sv_starts(m, "CONNECT from [") || ms_sv_find_lit(m, " to [") > 0) {
+		ms_parse_postscreen(m, ev);
+		if (ev->type >= EV_PS_CONNECT && ev->type <= EV_PS_REJECT) {
+			sl->daemon = MS_SV_LIT("postscreen");
+			return MS_FAM_POSTSCREEN;
+		}
+		ev_reset(ev);
 	}
-	ev_reset(ev);
 	ms_parse_smtpd(m, ev);
-	if (ev->type != EV_UNKNOWN) {
+	/* a client's line: it names one (smtpd's NAME[IP], never tlsproxy's bare [IP]) */
+	if (ev->type != EV_UNKNOWN && ev->type != EV_NOISE && ev->ip.n && ev->name.n && m.p[0] != '<' &&
+	    m.p[0] != '>' && ms_sv_find_lit(m, ": SASL authentication failed: server said") < 0) {
 		sl->daemon = MS_SV_LIT("smtpd");
 		return MS_FAM_SMTPD;
 	}
+	/* smtpd's own noise (as with the full tag) */
+	if (ev->type == EV_NOISE) {
+		sl->daemon = MS_SV_LIT("smtpd");
+		return MS_FAM_SMTPD;
+	}
+	/* a connect or disconnect smtpd could not read stays unrecognised, as with
+	 * the full tag (the other daemons' grammar would call it noise) */
+	if (ev->type == EV_UNKNOWN && (ms_sv_starts(m, "connect from ") || ms_sv_starts(m, "disconnect from ") ||
+				       (ms_sv_starts(m, "warning: ") && ms_sv_chr(m, '[') > 0)))
+		return MS_FAM_SMTPD;
 	ev_reset(ev);
 	ms_parse_postfix_other(MS_SV_NULL, m, ev);
 	return MS_FAM_POSTFIX;
