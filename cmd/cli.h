@@ -30,6 +30,7 @@ typedef struct {
 	int64_t now;            /* MAILSLEUTH_NOW or time(NULL) */
 	int out_tty, err_tty;
 	int color;              /* stdout is a TTY and NO_COLOR is unset */
+	int rejects_failed;     /* ingest --rejects FILE could not be written (exit 4 at the end) */
 } ms_cli;
 
 typedef struct {

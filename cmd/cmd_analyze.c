@@ -339,6 +339,8 @@ int cmd_analyze(ms_cli *cli, int argc, char **argv)
 			ms_store_close(st);
 		}
 	}
+	if (cli->rejects_failed)
+		rc = MS_EXIT_DB;
 	if (temp) {
 		unlink(db);
 		char j[4200];

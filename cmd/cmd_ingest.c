@@ -129,7 +129,8 @@ int ms_run_ingest(ms_cli *cli, const char *db, const ms_ingest_cli *ic, char **f
 	ms_store_close(st);
 	if (!result_out)
 		ms_ingest_result_free(&res);
-	if (rc < 0 || dbfail || rej_failed)
+	cli->rejects_failed |= rej_failed; /* the caller's exit status: analyze prints its summary first */
+	if (rc < 0 || dbfail)
 		return MS_EXIT_DB;
 	return rc > 0 ? MS_EXIT_INPUT : MS_EXIT_OK;
 }
@@ -197,5 +198,6 @@ int cmd_ingest(ms_cli *cli, int argc, char **argv)
 		ms_err(cli, "ingest: no input files (use - for standard input)");
 		return MS_EXIT_USAGE;
 	}
-	return ms_run_ingest(cli, ic.db, &ic, argv + optind, argc - optind, NULL);
+	int rc = ms_run_ingest(cli, ic.db, &ic, argv + optind, argc - optind, NULL);
+	return cli->rejects_failed ? MS_EXIT_DB : rc;
 }
