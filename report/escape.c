@@ -36,29 +36,56 @@ static const char hexd[] = "0123456789abcdef";
  * Valid UTF-8 that a reader cannot see or that moves what follows: the
  * bidirectional controls (U+061C, U+200E-U+200F, U+202A-U+202E,
  * U+2066-U+2069: a right-to-left override makes "moc.elpmaxe@nimda" read as
- * another account), zero-width characters (U+200B-U+200D, U+2060-U+2064,
- * U+FEFF) and the line and paragraph separators (U+2028, U+2029: a line end
- * to some readers of a one-record-per-line file).  An attacker writes the
- * client's part of a line: these are shown escaped, like a control byte.
+ * another account), characters shown as nothing (U+00AD soft hyphen, U+180E,
+ * U+200B-U+200D, U+2060-U+2064, U+206A-U+206F, U+3164 and U+FFA0 Hangul
+ * fillers, the variation selectors U+FE00-U+FE0F, U+FEFF, and the tag
+ * characters U+E0000-U+E007F) and the line and paragraph separators (U+2028,
+ * U+2029: a line end to some readers of a one-record-per-line file).  An
+ * attacker writes the client's part of a line: these are shown escaped.
  */
 static int invisible(const unsigned char *u, int l)
 {
 	if (l == 2)
-		return u[0] == 0xD8 && u[1] == 0x9C;
+		return (u[0] == 0xD8 && u[1] == 0x9C) || (u[0] == 0xC2 && u[1] == 0xAD);
+	if (l == 4) /* U+E0000-U+E007F: F3 A0 80-81 xx */
+		return u[0] == 0xF3 && u[1] == 0xA0 && (u[2] == 0x80 || u[2] == 0x81);
 	if (l != 3)
 		return 0;
 	if (u[0] == 0xE2 && u[1] == 0x80)
 		return (u[2] >= 0x8B && u[2] <= 0x8F) || (u[2] >= 0xA8 && u[2] <= 0xAE);
 	if (u[0] == 0xE2 && u[1] == 0x81)
-		return (u[2] >= 0xA0 && u[2] <= 0xA4) || (u[2] >= 0xA6 && u[2] <= 0xA9);
+		return (u[2] >= 0xA0 && u[2] <= 0xA4) || u[2] >= 0xA6;
+	if (u[0] == 0xE1 && u[1] == 0xA0 && u[2] == 0x8E) /* U+180E */
+		return 1;
+	if (u[0] == 0xE3 && u[1] == 0x85 && u[2] == 0xA4) /* U+3164 */
+		return 1;
+	if (u[0] == 0xEF && u[1] == 0xB8 && u[2] <= 0x8F) /* U+FE00-U+FE0F */
+		return 1;
+	if (u[0] == 0xEF && u[1] == 0xBE && u[2] == 0xA0) /* U+FFA0 */
+		return 1;
 	return u[0] == 0xEF && u[1] == 0xBB && u[2] == 0xBF;
 }
 
-/* the code point of a valid 2- or 3-byte sequence */
+/* the code point of a valid 2-, 3- or 4-byte sequence */
 static unsigned cp_of(const unsigned char *u, int l)
 {
-	return l == 2 ? ((u[0] & 0x1Fu) << 6) | (u[1] & 0x3Fu)
-		      : ((u[0] & 0x0Fu) << 12) | ((u[1] & 0x3Fu) << 6) | (u[2] & 0x3Fu);
+	if (l == 2)
+		return ((u[0] & 0x1Fu) << 6) | (u[1] & 0x3Fu);
+	if (l == 3)
+		return ((u[0] & 0x0Fu) << 12) | ((u[1] & 0x3Fu) << 6) | (u[2] & 0x3Fu);
+	return ((u[0] & 0x07u) << 18) | ((u[1] & 0x3Fu) << 12) | ((u[2] & 0x3Fu) << 6) | (u[3] & 0x3Fu);
+}
+
+/* "\u202e", or "\U000e0041" beyond U+FFFF, into d (room for 10 bytes): its length */
+static size_t u_escape(char *d, unsigned c)
+{
+	size_t n = 0;
+	int top = c > 0xFFFF ? 28 : 12;
+	d[n++] = '\\';
+	d[n++] = c > 0xFFFF ? 'U' : 'u';
+	for (int sh = top; sh >= 0; sh -= 4)
+		d[n++] = hexd[(c >> sh) & 15];
+	return n;
 }
 
 /*
@@ -75,7 +102,7 @@ static size_t esc_text_buf(char *buf, size_t cap, const char *s, size_t n, int b
 		return 0;
 	for (size_t i = 0; i < n;) {
 		int l = ms_utf8_len(u + i, n - i);
-		char tmp[8];
+		char tmp[12];
 		size_t tl, take = 1, wid;
 		if (l == 1 && u[i] >= 0x20 && u[i] != 0x7f && u[i] != '\\') {
 			tmp[0] = (char)u[i];
@@ -89,11 +116,7 @@ static size_t esc_text_buf(char *buf, size_t cap, const char *s, size_t n, int b
 			wid = 1;
 		} else if (l >= 2 && invisible(u + i, l)) {
 			/* "\u202e": seen, and never mistaken for the bytes' \xNN */
-			unsigned c = cp_of(u + i, l);
-			tmp[0] = '\\'; tmp[1] = 'u';
-			tmp[2] = hexd[(c >> 12) & 15]; tmp[3] = hexd[(c >> 8) & 15];
-			tmp[4] = hexd[(c >> 4) & 15]; tmp[5] = hexd[c & 15];
-			tl = wid = 6;
+			tl = wid = u_escape(tmp, cp_of(u + i, l));
 			take = (size_t)l;
 		} else {
 			/* C0 control, DEL, C1 control (U+0080..U+009F: both bytes
@@ -187,12 +210,12 @@ size_t ms_esc_json_some(char *dst, size_t room, const char *s, size_t n, size_t 
 			/* "\u202e": the same string once decoded, and no raw U+2028 to
 			 * end a line of NDJSON for a reader that splits on it */
 			unsigned cp = cp_of(u + i, l);
-			dst[o++] = '\\';
-			dst[o++] = 'u';
-			dst[o++] = hexd[(cp >> 12) & 15];
-			dst[o++] = hexd[(cp >> 8) & 15];
-			dst[o++] = hexd[(cp >> 4) & 15];
-			dst[o++] = hexd[cp & 15];
+			if (cp > 0xFFFF) { /* a tag character: its UTF-16 surrogate pair */
+				o += u_escape(dst + o, 0xD800 + ((cp - 0x10000) >> 10));
+				o += u_escape(dst + o, 0xDC00 + ((cp - 0x10000) & 0x3FF));
+			} else {
+				o += u_escape(dst + o, cp);
+			}
 			i += (size_t)l;
 		} else if (l > 1) {
 			memcpy(dst + o, u + i, (size_t)l);
@@ -274,7 +297,8 @@ void ms_esc_html(FILE *f, const char *s, size_t n)
 			continue;
 		}
 		if (l > 1 && invisible(u + i, l)) {
-			fprintf(f, "\\u%04x", cp_of(u + i, l)); /* shown, not obeyed */
+			char e[12];
+			fwrite(e, 1, u_escape(e, cp_of(u + i, l)), f); /* shown, not obeyed */
 			i += (size_t)l;
 			continue;
 		}
@@ -289,6 +313,7 @@ void ms_esc_html(FILE *f, const char *s, size_t n)
 		case '>': fputs("&gt;", f); break;
 		case '"': fputs("&quot;", f); break;
 		case '\'': fputs("&#39;", f); break;
+		case '\\': fputs("\\\\", f); break; /* as in text: a "\u202e" shown was never written */
 		default:
 			if (u[i] >= 0x20 && u[i] != 0x7f)
 				fputc(u[i], f);

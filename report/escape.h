@@ -23,7 +23,7 @@ void ms_esc_text(FILE *f, const char *s, size_t n);
 size_t ms_esc_text_buf(char *buf, size_t cap, const char *s, size_t n);
 void ms_esc_json(FILE *f, const char *s, size_t n);      /* writes the quotes too */
 /* the longest escape of one input sequence */
-#define MS_ESC_JSON_MAX 6
+#define MS_ESC_JSON_MAX 12 /* a tag character: two \uXXXX */
 /* The JSON escape of a prefix of s[0..n) (no quotes) into dst, whole
  * sequences only, while at least MS_ESC_JSON_MAX bytes of room are left:
  * returns the bytes written and sets *used to the input bytes taken (at
