@@ -79,11 +79,11 @@ int cmd_findings(ms_cli *cli, int argc, char **argv)
 				return MS_EXIT_USAGE;
 			}
 			break;
-		case O_TOP: /* 0: all, as for report --top */
-			if (strcmp(optarg, "0") != 0 && num(cli, "top", optarg, &top))
-				return MS_EXIT_USAGE;
-			if (!strcmp(optarg, "0"))
+		case O_TOP: /* 0 (00, ...): all, as for report --top */
+			if (strspn(optarg, "0") == strlen(optarg) && *optarg)
 				top = 0;
+			else if (num(cli, "top", optarg, &top))
+				return MS_EXIT_USAGE;
 			break;
 		case O_SINCE:
 			if (ms_opt_time(cli, "since", optarg, &q.since))
