@@ -320,7 +320,7 @@ static void emit_session(ms_tracker *t, const t_sess *s, int state)
 	r.pid = s->pid;
 	r.port = s->port;
 	r.start_ts = s->start_ts;
-	r.end_ts = s->last_ts;
+	r.end_ts = s->seen_ts > s->start_ts ? s->seen_ts : s->start_ts;
 	r.state = state;
 	r.orphan = s->orphan;
 	r.end_reason = nz(s->end_reason);
@@ -579,7 +579,7 @@ static int sess_open(ms_tracker *t, int host, int svc, long pid, const ms_event 
 	s->svc = svc;
 	s->pid = pid;
 	s->id = t->ids.session++;
-	s->start_ts = s->last_ts = ref->ts;
+	s->start_ts = s->last_ts = s->seen_ts = ref->ts;
 	s->orphan = orphan;
 	cpy(s->ip, sizeof s->ip, ev->ip);
 	cpy(s->client_name, sizeof s->client_name, ev->name);
@@ -2278,6 +2278,8 @@ void ms_tracker_feed(ms_tracker *t, const ms_syslog *sl, const ms_event *ev, con
 	}
 	s = &t->sess[idx];
 	s->last_ts = ref->ts > s->last_ts ? ref->ts : s->last_ts;
+	if (has_client(ev) && ref->ts > s->seen_ts)
+		s->seen_ts = ref->ts;
 	s->last_line = ref->line;
 	if (!s->client_name[0] && ev->name.n)
 		cpy(s->client_name, sizeof s->client_name, ev->name);

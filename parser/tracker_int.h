@@ -44,6 +44,9 @@ typedef struct {
 	int host, svc;           /* name indices */
 	long pid;
 	int64_t id, start_ts, last_ts;
+	int64_t seen_ts;         /* its last line naming the client: where a session no
+				  * disconnect ends ends (SEMANTICS' last_seen), not at a
+				  * TLS-debug line after it */
 	int orphan;
 	char ip[T_IPLEN], client_name[T_NAMELEN];
 	long port;

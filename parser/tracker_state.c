@@ -167,7 +167,7 @@ static int section_ok(const char **p, size_t n, size_t size, const size_t *off, 
 /* 1 when every time of the blob's entries is in range (p: just past the header) */
 static int times_ok(const char *p, const blob_hdr *h)
 {
-	static const size_t sess[] = { offsetof(t_sess, start_ts), offsetof(t_sess, last_ts) };
+	static const size_t sess[] = { offsetof(t_sess, start_ts), offsetof(t_sess, last_ts), offsetof(t_sess, seen_ts) };
 	static const size_t pf[] = { offsetof(t_pfail, ts) }, pb[] = { offsetof(t_pback, ts) };
 	static const size_t msg[] = { offsetof(t_msg, ts), offsetof(t_msg, last_ts) };
 	static const size_t ps[] = { offsetof(t_ps, start_ts), offsetof(t_ps, end_ts) };
