@@ -63,15 +63,21 @@ static ms_sv saslauthd_remote(ms_sv r)
 	return ms_ip_valid(ip) ? ip : MS_SV_NULL;
 }
 
+/* what follows the view v inside m (empty when v is none or not in m) */
+static ms_sv text_after(ms_sv m, ms_sv v)
+{
+	if (!v.p || v.p < m.p || v.p + v.n > m.p + m.n)
+		return MS_SV_NULL;
+	return ms_sv_skip(m, (size_t)(v.p + v.n - m.p));
+}
+
 /*
  * The "[realm=R]" that follows "[service=S]" (s: the service, a view into m):
  * R, empty when the realm is, NULL when there is none or the line was cut in it.
  */
 static ms_sv saslauthd_realm(ms_sv m, ms_sv s)
 {
-	if (!s.p || s.p < m.p || s.p + s.n > m.p + m.n)
-		return MS_SV_NULL;
-	ms_sv r = ms_sv_skip(m, (size_t)(s.p + s.n - m.p));
+	ms_sv r = text_after(m, s);
 	if (!ms_sv_starts(r, "] [realm="))
 		return MS_SV_NULL;
 	r = ms_sv_skip(r, 9);
@@ -233,9 +239,7 @@ void ms_parse_dovecot_prefixed(ms_sv prog, ms_sv m, ms_event *ev)
  */
 static ms_sv dovecot_session(ms_sv m, ms_sv ip)
 {
-	if (!ip.p || ip.p < m.p || ip.p + ip.n > m.p + m.n)
-		return MS_SV_NULL;
-	ms_sv r = ms_sv_skip(m, (size_t)(ip.p + ip.n - m.p));
+	ms_sv r = text_after(m, ip);
 	if (!ms_sv_starts(r, ",<"))
 		return MS_SV_NULL;
 	r = ms_sv_skip(r, 1);

@@ -5,34 +5,23 @@
 
 enum { F_PATH, F_LINES, F_REC, F_UNREC, F_MAL, F_SKIP, F_LONG, F_FIRST, F_LAST, F_COMP, F_ERR, F__N };
 
-static const ms_col fcols[F__N] = {
-	[F_PATH] = { "path", "FILE", MS_COL_STR, 40, 0 },
-	[F_LINES] = { "lines", "LINES", MS_COL_INT, 0, 1 },
-	[F_REC] = { "recognised", "RECOGNISED", MS_COL_INT, 0, 1 },
-	[F_UNREC] = { "unrecognised", "UNRECOGNISED", MS_COL_INT, 0, 1 },
-	[F_MAL] = { "malformed", NULL, MS_COL_INT, 0, 0 },
-	[F_SKIP] = { "skipped", NULL, MS_COL_INT, 0, 0 },
-	[F_LONG] = { "overlong", NULL, MS_COL_INT, 0, 0 },
-	[F_FIRST] = { "first_ts", NULL, MS_COL_TIME, 0, 0 },
-	[F_LAST] = { "last_ts", NULL, MS_COL_TIME, 0, 0 },
-	[F_COMP] = { "compression", NULL, MS_COL_STR, 0, 0 },
-	[F_ERR] = { "error", NULL, MS_COL_STR, 0, 0 },
-};
-
-/* the same with the error shown in text, when some source has one (after an exit 3) */
-static const ms_col fcols_err[F__N] = {
-	[F_PATH] = { "path", "FILE", MS_COL_STR, 40, 0 },
-	[F_LINES] = { "lines", "LINES", MS_COL_INT, 0, 1 },
-	[F_REC] = { "recognised", "RECOGNISED", MS_COL_INT, 0, 1 },
-	[F_UNREC] = { "unrecognised", "UNRECOGNISED", MS_COL_INT, 0, 1 },
-	[F_MAL] = { "malformed", NULL, MS_COL_INT, 0, 0 },
-	[F_SKIP] = { "skipped", NULL, MS_COL_INT, 0, 0 },
-	[F_LONG] = { "overlong", NULL, MS_COL_INT, 0, 0 },
-	[F_FIRST] = { "first_ts", NULL, MS_COL_TIME, 0, 0 },
-	[F_LAST] = { "last_ts", NULL, MS_COL_TIME, 0, 0 },
-	[F_COMP] = { "compression", NULL, MS_COL_STR, 0, 0 },
-	[F_ERR] = { "error", "ERROR", MS_COL_STR, 60, 0 },
-};
+/* the error shown in text only when some source has one (after an exit 3) */
+#define SOURCE_COLS(err_title)                                                   \
+	{                                                                        \
+		[F_PATH] = { "path", "FILE", MS_COL_STR, 40, 0 },                \
+		[F_LINES] = { "lines", "LINES", MS_COL_INT, 0, 1 },              \
+		[F_REC] = { "recognised", "RECOGNISED", MS_COL_INT, 0, 1 },      \
+		[F_UNREC] = { "unrecognised", "UNRECOGNISED", MS_COL_INT, 0, 1 }, \
+		[F_MAL] = { "malformed", NULL, MS_COL_INT, 0, 0 },               \
+		[F_SKIP] = { "skipped", NULL, MS_COL_INT, 0, 0 },                \
+		[F_LONG] = { "overlong", NULL, MS_COL_INT, 0, 0 },               \
+		[F_FIRST] = { "first_ts", NULL, MS_COL_TIME, 0, 0 },             \
+		[F_LAST] = { "last_ts", NULL, MS_COL_TIME, 0, 0 },               \
+		[F_COMP] = { "compression", NULL, MS_COL_STR, 0, 0 },            \
+		[F_ERR] = { "error", err_title, MS_COL_STR, 60, 0 },             \
+	}
+static const ms_col fcols[F__N] = SOURCE_COLS(NULL);
+static const ms_col fcols_err[F__N] = SOURCE_COLS("ERROR");
 
 ms_table *ms_report_sources(const ms_query *q, char *err, size_t errlen)
 {
