@@ -538,35 +538,6 @@ static void year_from_source(ing_ctx *c, const ms_source_row *row)
 	}
 }
 
-/* A plain file's last RFC 3164 stamp (read ahead from its end) for the
- * anchoring of its first line: a file spanning about a year (ms_year_end_hint()) */
-static void year_end_hint(ing_ctx *c, ms_input *in, const ms_input_info *info)
-{
-	char tail[8192];
-	if (!info->seekable || info->file_size <= 0)
-		return;
-	size_t n = info->file_size < (int64_t)sizeof tail ? (size_t)info->file_size : sizeof tail;
-	ssize_t r = ms_input_pread(in, tail, n, (uint64_t)(info->file_size - (int64_t)n));
-	if (r <= 0)
-		return;
-	size_t end = (size_t)r;
-	while (end > 0) {
-		while (end > 0 && (tail[end - 1] == '\n' || tail[end - 1] == '\r'))
-			end--;
-		size_t b = end;
-		while (b > 0 && tail[b - 1] != '\n')
-			b--;
-		if (b == 0 && (int64_t)n < info->file_size)
-			return; /* only part of a line */
-		ms_syslog sl;
-		if (end > b && ms_syslog_parse(tail + b, end - b, &sl) == MS_LINE_OK) {
-			ms_year_end_hint(&c->year, &sl.ts); /* the last line with a stamp: RFC 3164 or not */
-			return;
-		}
-		end = b;
-	}
-}
-
 /* An empty stream has no fingerprint to find it by: was it recorded under this name?
  * (not as a damaged stream that gave nothing: that one is recorded with its error) */
 static int empty_source_seen(ing_ctx *c, const char *path)
@@ -755,10 +726,8 @@ static int process_stream(ing_ctx *c, const ms_stream_spec *spec, ms_file_result
 			 * written a rotation before maillog's lines is none) */
 			if (c->opts->year > 0)
 				ms_year_begin(&c->year, c->opts->year, 0);
-			else {
+			else
 				ms_year_begin(&c->year, 0, anchor);
-				year_end_hint(c, in, info);
-			}
 			c->year_set_started = 1;
 			c->yh_n = 0; /* the hosts start afresh with the set */
 		}

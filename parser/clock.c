@@ -7,7 +7,6 @@
 #define ANCHOR_SLACK_S (86400LL)
 #define YEAR_KEY_S (12LL * 31 * 86400) /* length of the year_key() grid */
 #define STRAGGLER_S (86400LL)          /* how far a line may lag across Dec -> Jan */
-#define REORDER_S (60LL)               /* a last line this little before the first is out of order */
 #define DST_BACK_S (1800LL)            /* a step back this long is no reordering: the repeated hour */
 
 /* how far clocks go back at the end of summer time (Lord Howe: 30 min; Troll: 2 h) */
@@ -20,12 +19,6 @@ static int same_wall(time_t a, time_t b)
 		return 0;
 	return x.tm_sec == y.tm_sec && x.tm_min == y.tm_min && x.tm_hour == y.tm_hour && x.tm_mday == y.tm_mday &&
 	       x.tm_mon == y.tm_mon && x.tm_year == y.tm_year;
-}
-
-static int64_t year_key(const ms_stamp *ts)
-{
-	/* month/day position in a 31-day-month grid, good enough for ordering */
-	return ((((int64_t)(ts->mon - 1) * 31 + (ts->mday - 1)) * 24 + ts->hour) * 60 + ts->min) * 60 + ts->sec;
 }
 
 int64_t ms_days_from_civil(int64_t y, unsigned m, unsigned d)
@@ -118,46 +111,6 @@ void ms_year_begin(ms_yearstate *y, int year, int64_t anchor)
 	y->rollovers = 0;
 	y->last = 0;
 	y->fold = 0;
-	y->end.kind = MS_TS_NONE;
-}
-
-void ms_year_end_hint(ms_yearstate *y, const ms_stamp *last)
-{
-	if (last->kind == MS_TS_3164)
-		y->end = *last;
-}
-
-static int feb29_ok(int year, const ms_stamp *ts)
-{
-	return !(ts->mon == 2 && ts->mday == 29) || ((year % 4 == 0 && year % 100 != 0) || year % 400 == 0);
-}
-
-/*
- * The first line's year y->year was just anchored on a: the stream's last line
- * (y->end), read on from it, must not be after a (plus the slack) where the
- * year before puts it nearer a.  It is read on in the first line's year when
- * its wall time is not before the first's, else (the calendar wrapped) a year
- * on, but only for a first line that the slack alone put at the anchor's year
- * and a last line more than REORDER_S before it (a last line a little before
- * the first is a line out of order, not a year).  See ms_year_end_hint().
- */
-static void year_end_check(ms_tzcache *c, ms_yearstate *y, const ms_stamp *ts, int64_t a)
-{
-	int yf = y->year, ly;
-	const ms_stamp *e = &y->end;
-	if (year_key(e) >= year_key(ts))
-		ly = yf;
-	else if (year_key(e) + REORDER_S < year_key(ts) &&
-		 ms_local_to_utc(c, yf, ts->mon, ts->mday, ts->hour, ts->min, ts->sec) > a)
-		ly = yf + 1;
-	else
-		return;
-	if (!feb29_ok(yf - 1, ts) || !feb29_ok(ly, e) || !feb29_ok(ly - 1, e))
-		return;
-	int64_t t1 = ms_local_to_utc(c, ly, e->mon, e->mday, e->hour, e->min, e->sec);
-	int64_t t0 = ms_local_to_utc(c, ly - 1, e->mon, e->mday, e->hour, e->min, e->sec);
-	if (t1 > a + ANCHOR_SLACK_S && a - t0 < t1 - a)
-		y->year = yf - 1;
 }
 
 /*
@@ -187,6 +140,12 @@ static inline int64_t local_reading(ms_tzcache *c, ms_yearstate *y, int year, co
 	if (t < y->last - DST_BACK_S || t < y->fold)
 		t = later_reading(y, t);
 	return t;
+}
+
+static int64_t year_key(const ms_stamp *ts)
+{
+	/* month/day position in a 31-day-month grid, good enough for ordering */
+	return ((((int64_t)(ts->mon - 1) * 31 + (ts->mday - 1)) * 24 + ts->hour) * 60 + ts->min) * 60 + ts->sec;
 }
 
 int ms_year_for_anchor(ms_tzcache *c, const ms_stamp *ts, int64_t anchor)
@@ -225,12 +184,8 @@ int ms_stamp_to_utc(ms_tzcache *c, ms_yearstate *y, const ms_stamp *ts, int64_t 
 	case MS_TS_3164: {
 		int64_t k = year_key(ts);
 		if (y->year == 0) {
-			int64_t a = y->anchor ? y->anchor : (int64_t)time(NULL);
-			y->year = ms_year_for_anchor(c, ts, a);
-			if (y->end.kind == MS_TS_3164) {
-				year_end_check(c, y, ts, a);
-				y->end.kind = MS_TS_NONE;
-			}
+			y->year = y->anchor ? ms_year_for_anchor(c, ts, y->anchor)
+					    : ms_year_for_anchor(c, ts, (int64_t)time(NULL));
 		} else if (y->last_key >= 0) {
 			if (k + HALF_YEAR_S < y->last_key) {
 				y->year++;

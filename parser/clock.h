@@ -18,8 +18,7 @@
  *   - the first line's year is set by ms_year_begin(): either given
  *     (--year) or derived from an anchor time (the file's mtime, or now for
  *     stdin) as the latest year that does not put the line after the anchor
- *     (plus one day of tolerance for clock and zone skew; see
- *     ms_year_end_hint() for a file that spans about a year).
+ *     (plus one day of tolerance for clock and zone skew).
  *
  * The hour that occurs twice when clocks go back (a local time with two
  * readings): ms_local_to_utc() always gives the earlier reading; a stream's
@@ -65,23 +64,11 @@ typedef struct {
 	int64_t anchor;    /* UTC upper bound for the first guess (0 = none) */
 	int64_t last;      /* UTC time of the last stamp resolved (0 = none): the stream's clock */
 	int64_t fold;      /* the latest later reading of a repeated hour taken (0 = none) */
-	ms_stamp end;      /* the stream's last RFC 3164 stamp, when known (kind MS_TS_NONE: not) */
 } ms_yearstate;
 
 void ms_year_init(ms_yearstate *y);
 /* Start a stream: year > 0 fixes the first line's year; else anchor (UTC secs) bounds it. */
 void ms_year_begin(ms_yearstate *y, int year, int64_t anchor);
-
-/*
- * The stream's last RFC 3164 stamp, read ahead (a plain file's last line), for
- * the first line's anchoring: when the anchored year puts the last line after
- * the anchor (plus the slack), and the year before puts it nearer the anchor,
- * the first line takes the year before.  A file rotated yearly ("Jan  2" to
- * "Dec 25", or "Jan  1 06:25:30" to "Jan  1 06:20:00" a year on, last written
- * just after its last line) is placed so that its last line is not after its
- * modification time.  Set after ms_year_begin(); used once.
- */
-void ms_year_end_hint(ms_yearstate *y, const ms_stamp *last);
 
 /* Resolve a stamp to UTC seconds, updating the year state.  Returns 0 ok, -1 invalid date. */
 int ms_stamp_to_utc(ms_tzcache *c, ms_yearstate *y, const ms_stamp *ts, int64_t *out);
