@@ -105,10 +105,12 @@ int main(int argc, char **argv)
 	int tz_opt = 0;
 	for (int i = 2; i < argc && strcmp(argv[i], "--"); i++) {
 		const char *z = NULL;
-		if (!strcmp(argv[i], "--tz") && i + 1 < argc)
+		if ((!strcmp(argv[i], "--tz") || !strcmp(argv[i], "-z")) && i + 1 < argc)
 			z = argv[i + 1];
 		else if (!strncmp(argv[i], "--tz=", 5))
 			z = argv[i] + 5;
+		else if (!strncmp(argv[i], "-z", 2) && argv[i][2])
+			z = argv[i] + 2;
 		if (z) {
 			(void)ms_set_tz(z, NULL, 0);
 			tz_opt = 1;

@@ -880,6 +880,25 @@ static int mech_plaintext(const char *m)
 }
 
 /* Can back-end line b explain failure f? gap = b.ts - f.ts */
+/* u, a name without a domain, is bu's local part: "bob" and saslauthd's
+ * "bob@example.com" (the realm smtpd_sasl_local_domain gave) */
+static int realm_of(const char *u, const char *bu)
+{
+	size_t n = strlen(u);
+	return n && !strchr(u, '@') && strncmp(u, bu, n) == 0 && bu[n] == '@';
+}
+
+/* a failure's name and a Dovecot line's: the same in any case (Dovecot logs
+ * the name after auth_username_format, "%Lu" by default), or the line's is
+ * the local part alone ("%n") */
+static int dovecot_same(const char *fu, const char *bu)
+{
+	if (!strcasecmp(fu, bu))
+		return 1;
+	const char *at = strchr(fu, '@');
+	return at && !strchr(bu, '@') && strlen(bu) == (size_t)(at - fu) && !strncasecmp(fu, bu, (size_t)(at - fu));
+}
+
 static int compatible(const ms_tracker *t, const t_pfail *f, const t_pback *b)
 {
 	int64_t gap = b->ts - f->ts;
@@ -891,9 +910,11 @@ static int compatible(const ms_tracker *t, const t_pfail *f, const t_pback *b)
 		/* and no name it contradicts, as below; in any case, since Dovecot
 		 * logs the name after its auth_username_format ("%Lu", lower
 		 * case, by default) */
-		if (f->user[0] && strcasecmp(f->user, b->user) != 0)
+		if (!b->user[0]) /* pam_unix names no user that does not exist */
+			return 1;
+		if (f->user[0] && !dovecot_same(f->user, b->user))
 			return 0;
-		if (f->have_dec && f->dec.user_complete && strcasecmp(f->dec.user, b->user) != 0)
+		if (f->have_dec && f->dec.user_complete && !dovecot_same(f->dec.user, b->user))
 			return 0;
 		if (f->have_dec && !f->dec.user_complete && strncasecmp(f->dec.user, b->user, strlen(f->dec.user)) != 0)
 			return 0;
@@ -905,10 +926,13 @@ static int compatible(const ms_tracker *t, const t_pfail *f, const t_pback *b)
 		return 0;
 	if (b->ip[0] && strcmp(f->ip, b->ip) != 0) /* saslauthd's "[remote=…]" */
 		return 0;
-	/* one account: the local part exact, the domain in any case (SEMANTICS) */
-	if (f->user[0] && !same_account(f->user, b->user))
+	/* one account: the local part exact, the domain in any case (SEMANTICS);
+	 * or the name the client gave without a domain, which saslauthd logs
+	 * with smtpd_sasl_local_domain's realm */
+	if (f->user[0] && !same_account(f->user, b->user) && !realm_of(f->user, b->user))
 		return 0;
-	if (f->have_dec && f->dec.user_complete && !same_account(f->dec.user, b->user))
+	if (f->have_dec && f->dec.user_complete && !same_account(f->dec.user, b->user) &&
+	    !realm_of(f->dec.user, b->user))
 		return 0;
 	if (f->have_dec && !f->dec.user_complete && !account_prefix(f->dec.user, b->user))
 		return 0;

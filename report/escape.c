@@ -54,7 +54,7 @@ static int invisible(const unsigned char *u, int l)
 	if (u[0] == 0xE2 && u[1] == 0x80)
 		return (u[2] >= 0x8B && u[2] <= 0x8F) || (u[2] >= 0xA8 && u[2] <= 0xAE);
 	if (u[0] == 0xE2 && u[1] == 0x81)
-		return (u[2] >= 0xA0 && u[2] <= 0xA4) || u[2] >= 0xA6;
+		return (u[2] >= 0xA0 && u[2] <= 0xA4) || (u[2] >= 0xA6 && u[2] <= 0xAF); /* not U+2070.. */
 	if (u[0] == 0xE1 && u[1] == 0xA0 && u[2] == 0x8E) /* U+180E */
 		return 1;
 	if (u[0] == 0xE3 && u[1] == 0x85 && u[2] == 0xA4) /* U+3164 */
