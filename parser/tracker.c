@@ -1981,9 +1981,10 @@ static void backend_event(ms_tracker *t, int host, const ms_event *ev, const ms_
 		 * there is no such user.  The result only: with auth_verbose_passwords
 		 * the rest of the text is the client's password */
 		b.user_unknown = ms_sv_starts(ev->text, "unknown user");
-		/* a request with a session id is a Dovecot login process's (IMAP,
-		 * POP3): Postfix sends none, so it explains no SMTP failure */
-		if (!b.ip[0] || ev->where.n) {
+		/* a session id ("<id>") does not tell an IMAP/POP login's request
+		 * from Postfix's: the lines the Postfix SASL back end is documented
+		 * with carry one (log-formats.md §6), so such a line is joined too */
+		if (!b.ip[0]) {
 			emit_pback(t, &b);
 			return;
 		}
