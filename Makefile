@@ -89,7 +89,7 @@ deps:
 	apt-get update
 	apt-get install -y --no-install-recommends build-essential pkg-config \
 	    libpcre2-dev libzstd-dev libarchive-dev libcjson-dev libsqlite3-dev zlib1g-dev liblzma-dev libbz2-dev \
-	    sqlite3 zstd xz-utils bzip2 lz4 gzip time python3
+	    sqlite3 zstd xz-utils bzip2 lz4 gzip time python3 tzdata
 
 # optional: tests/golden/report-html-chromium renders the HTML report headless
 deps-browser:
