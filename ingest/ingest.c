@@ -46,7 +46,8 @@ typedef struct {
 	uint64_t utc_id;        /* stamp_id of the last stamp resolved to UTC (0: none)... */
 	int64_t utc;            /* ...and its UTC time: same stamp, same year state, same time */
 	int year_set_started;
-	int32_t iso_day;        /* date of the last ISO stamp that set its host's year (0: none) */
+	int32_t iso_day;        /* date of the last ISO stamp that set its host's year (0: none); that
+				 * host is the current year host until another's line resolves */
 	/* A year state per syslog host (a central log: one host's wrong clock or
 	 * late "Dec 31" line must not turn the others' year).  c->year is the
 	 * state of host yh[yh_cur]; the others wait in yh[]. */
@@ -283,19 +284,34 @@ static void prev_before(ing_ctx *c, ms_input *in, const char *buf, size_t fill, 
  * takes the year that puts its first stamp within about half a year of the last
  * time resolved (the other hosts' lines around it), then carries on alone.
  */
-static void year_host(ing_ctx *c, ms_sv host)
+/* host as a year state's name (a line without a host: "") and its length */
+static ms_sv year_host_name(const ing_ctx *c, ms_sv host)
 {
 	if (!host.p)
 		host = MS_SV_LIT(""); /* a line without a host ("Jan 29 13:54:06 auth-worker(22401): ...") */
-	size_t n = host.n < sizeof c->yh[0].name ? host.n : sizeof c->yh[0].name - 1;
+	if (host.n >= sizeof c->yh[0].name)
+		host.n = sizeof c->yh[0].name - 1;
+	return host;
+}
+
+/* Is host the one whose year state c->year is? */
+static int year_host_is_cur(const ing_ctx *c, ms_sv host)
+{
+	host = year_host_name(c, host);
+	return c->yh_n > 0 && c->yh[c->yh_cur].n == host.n && !memcmp(c->yh[c->yh_cur].name, host.p, host.n);
+}
+
+static void year_host(ing_ctx *c, ms_sv host)
+{
+	host = year_host_name(c, host);
+	size_t n = host.n;
 	c->yh_tick++;
-	if (c->yh_n > 0) {
-		if (c->yh[c->yh_cur].n == n && !memcmp(c->yh[c->yh_cur].name, host.p, n)) {
-			c->yh[c->yh_cur].used = c->yh_tick;
-			return;
-		}
-		c->yh[c->yh_cur].ys = c->year;
+	if (year_host_is_cur(c, host)) {
+		c->yh[c->yh_cur].used = c->yh_tick;
+		return;
 	}
+	if (c->yh_n > 0)
+		c->yh[c->yh_cur].ys = c->year;
 	int k, lru = 0;
 	for (k = 0; k < c->yh_n; k++) {
 		if (c->yh[k].n == n && !memcmp(c->yh[k].name, host.p, n))
@@ -343,12 +359,12 @@ static int stamp_utc(ing_ctx *c, const ms_syslog *sl, int64_t *ts)
 	if (st->kind == MS_TS_ISO) {
 		/* a stamp with its year: its host's state learns only the year
 		 * (for the RFC 3164 lines after it) at the first such line of each
-		 * date, and the host's clock (a local time that occurs twice) is
-		 * kept on every line only on a local date of a clock change; the
-		 * common path of an RFC 3339 log is the conversion alone
-		 * (year_host() on every line: +1.5 % instructions) */
+		 * date and host, and the host's clock (a local time that occurs
+		 * twice) is kept on every line only on a local date of a clock
+		 * change; the common path of an RFC 3339 log is the conversion
+		 * alone (year_host() on every line: +1.5 % instructions) */
 		int32_t day = (st->year * 16 + st->mon) * 32 + st->mday;
-		if (day == c->iso_day) {
+		if (day == c->iso_day && year_host_is_cur(c, sl->host)) {
 			*ts = st->has_offset ? ms_timegm(st->year, st->mon, st->mday, st->hour, st->min, st->sec) - st->offset
 					     : ms_local_to_utc(&c->tz, st->year, st->mon, st->mday, st->hour, st->min, st->sec);
 			return 0;
