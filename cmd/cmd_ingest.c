@@ -114,13 +114,15 @@ int ms_run_ingest(ms_cli *cli, const char *db, const ms_ingest_cli *ic, char **f
 	if (ic->verbose)
 		ms_err(cli, "%lld lines, %.1f MB in %.2f s", (long long)resp->total_lines, (double)resp->total_bytes / 1e6,
 		       resp->seconds);
-	if (rej && (fflush(rej) != 0 || ferror(rej))) {
-		ms_err(cli, "%s: cannot write the rejected lines: %s", ic->rejects, strerror(errno));
-		rej_failed = 1;
-	}
-	if (rej && fclose(rej) != 0 && !rej_failed) {
-		ms_err(cli, "%s: cannot write the rejected lines: %s", ic->rejects, strerror(errno));
-		rej_failed = 1;
+	if (rej) {
+		rej_failed = fflush(rej) != 0 || ferror(rej);
+		int e = errno;
+		if (fclose(rej) != 0 && !rej_failed) {
+			rej_failed = 1;
+			e = errno;
+		}
+		if (rej_failed)
+			ms_err(cli, "%s: cannot write the rejected lines: %s", ic->rejects, strerror(e));
 	}
 	int dbfail = ms_store_failed(st);
 	if (dbfail) /* the input was fine: say that the database is at fault */

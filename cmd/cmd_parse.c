@@ -431,8 +431,9 @@ int cmd_parse(ms_cli *cli, int argc, char **argv)
 				rc = MS_EXIT_INPUT; /* (a member cut by its archive's damage says so) */
 			} else if (specs[k].list_error) {
 				/* an archive damaged after this member: the members before were read */
-				ms_err(cli, "%s: %s after its member %s: no later member could be read", specs[k].path,
-				       specs[k].list_error, specs[k].member ? specs[k].member : "");
+				char dmg[512];
+				ms_stream_spec_damage(&specs[k], dmg, sizeof dmg);
+				ms_err(cli, "%s: %s", specs[k].path, dmg);
 				rc = MS_EXIT_INPUT;
 			}
 		}

@@ -997,8 +997,7 @@ static void archive_damage(ing_ctx *c, const ms_stream_spec *spec, ms_ingest_res
 	memset(fr, 0, sizeof *fr);
 	fr->display = strdup(spec->path);
 	fr->status = 2;
-	snprintf(fr->error, sizeof fr->error, "%s after its member %s: no later member could be read",
-		 spec->list_error, spec->member ? spec->member : "");
+	ms_stream_spec_damage(spec, fr->error, sizeof fr->error);
 	res->errors++;
 	say(c, 2, "%s: %s", spec->path, fr->error);
 }

@@ -1264,6 +1264,16 @@ void ms_stream_specs_free(ms_stream_spec *specs, size_t n)
 	free(specs);
 }
 
+void ms_stream_spec_damage(const ms_stream_spec *s, char *buf, size_t cap)
+{
+	if (!cap)
+		return;
+	buf[0] = 0;
+	if (s->list_error)
+		snprintf(buf, cap, "%s after its member %s: no later member could be read", s->list_error,
+			 s->member ? s->member : "");
+}
+
 /*
  * One entry per regular member of the tar archive at path.  An archive
  * damaged after some of its members gives those members, the last one

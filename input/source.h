@@ -102,6 +102,9 @@ typedef struct {
 int ms_expand_arg_opts(const char *arg, const ms_expand_opts *o, ms_stream_spec **specs, size_t *n,
 		       char *err, size_t errlen);
 void ms_stream_specs_free(ms_stream_spec *specs, size_t n);
+/* What a spec's list_error means for its archive ("DAMAGE after its member M:
+ * no later member could be read") into buf; "" without one. */
+void ms_stream_spec_damage(const ms_stream_spec *s, char *buf, size_t cap);
 
 /*
  * Open one stream.  Returns NULL with a message in err on failure (the file
