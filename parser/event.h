@@ -55,8 +55,8 @@ typedef enum {
 	EV_PLESK_FAIL,      /* user, num = password len (-1 unknown) */
 	EV_PLESK_NOUSER,    /* user */
 	EV_SASLAUTHD_FAIL,  /* user, mech, reason, service(what), text = realm (none when not logged) */
-	EV_DOVECOT_AUTH,    /* user, ip, what = backend, text = result, where = "<session>" id
-			     * (a login process's request; none from Postfix); fail flag */
+	EV_DOVECOT_AUTH,    /* user, ip, what = backend, text = result, where = the request's
+			     * "<session>" id when logged (shown by parse); fail flag */
 	EV_DOVECOT_LOGIN,   /* user, ip, what = service (imap-login...), num = attempts, fail flag */
 
 	EV__COUNT

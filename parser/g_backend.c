@@ -225,17 +225,15 @@ void ms_parse_dovecot_prefixed(ms_sv prog, ms_sv m, ms_event *ev)
 	}
 	ev->text = m;
 	if ((size_t)rp + 1 < prog.n && prog.p[rp + 1] == '<')
-		ev->where = ms_sv_skip(prog, (size_t)rp + 1); /* "<session>": a login process's request */
+		ev->where = ms_sv_skip(prog, (size_t)rp + 1); /* "<session>" */
 	ev->fail = dovecot_result_fails(m);
 	ev->type = ev->fail && ev->ip.n ? EV_DOVECOT_AUTH : EV_NOISE;
 }
 
 /*
  * The ",<session>" after the address of "backend(user,ip,<session>)" (ip: the
- * address, a view into m): "<session>", else NULL.  Dovecot's login
- * processes (imap-login, pop3-login, submission-login) send a session id
- * with each request and it logs it there; Postfix's client
- * (xsasl_dovecot_server.c) sends none.
+ * address, a view into m): "<session>", else NULL.  Kept for parse only: the
+ * line is joined with or without one (docs/semantics.md).
  */
 static ms_sv dovecot_session(ms_sv m, ms_sv ip)
 {

@@ -110,9 +110,9 @@ static void ev_reset(ms_event *ev)
  * or postscreen: tlsproxy ("CONNECT from [IP]:PORT" without " to", a TLS
  * line with a bare "[IP]:PORT") and the smtp client (its -v dialogue
  * "< NAME[IP]:25: ...", its "SASL authentication failed: server said") log
- * look-alike lines (tlsproxy's "DISCONNECT [IP]:PORT" is still postscreen's).  The program name becomes the service, so
- * that the session key (host, service, pid) is the same for every line of a
- * process.  What stays ambiguous is left to the other daemons' grammar or
+ * look-alike lines (tlsproxy's "DISCONNECT [IP]:PORT" is still postscreen's).
+ * The program name becomes the service, so that the session key (host,
+ * service, pid) is the same for every line of a process.  What stays ambiguous is left to the other daemons' grammar or
  * unrecognised, never counted as a client's.
  */
 static int smtpd_queue_line(ms_sv rest)

@@ -1981,9 +1981,10 @@ static void backend_event(ms_tracker *t, int host, const ms_event *ev, const ms_
 		 * there is no such user.  The result only: with auth_verbose_passwords
 		 * the rest of the text is the client's password */
 		b.user_unknown = ms_sv_starts(ev->text, "unknown user");
-		/* a session id ("<id>") does not tell an IMAP/POP login's request
-		 * from Postfix's: the lines the Postfix SASL back end is documented
-		 * with carry one (log-formats.md §6), so such a line is joined too */
+		/* no address: it names no failure (kept as unmatched evidence).  A
+		 * session id ("<id>", ev->where) does not tell an IMAP/POP login's
+		 * request from Postfix's (the Postfix back end's lines are
+		 * documented with one, log-formats.md §6): no test on it */
 		if (!b.ip[0]) {
 			emit_pback(t, &b);
 			return;
