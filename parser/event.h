@@ -57,7 +57,8 @@ typedef enum {
 	EV_SASLAUTHD_FAIL,  /* user, mech, reason, service(what), text = realm (none when not logged) */
 	EV_DOVECOT_AUTH,    /* user, ip, what = backend, text = result, where = the request's
 			     * "<session>" id when logged (shown by parse); fail flag */
-	EV_DOVECOT_LOGIN,   /* user, ip, what = service (imap-login...), num = attempts, fail flag */
+	EV_DOVECOT_LOGIN,   /* user, ip, what = service (imap-login...), num = attempts, fail flag,
+			     * where = "session=<id>" when logged */
 
 	EV__COUNT
 } ms_ev_type;

@@ -152,6 +152,7 @@ void ms_parse_dovecot_login(ms_sv service, ms_sv rest, ms_event *ev)
 	ev->ip = rip;
 	ev->user = field(rest, "user");
 	ev->mech = field(rest, "method");
+	ev->where = field(rest, "session"); /* "<id>": its auth requests' id */
 	if (ms_sv_find_lit(rest, "(auth failed") >= 0 || ms_sv_find_lit(rest, "plaintext auth") >= 0 ||
 	    ms_sv_find_lit(rest, "proxy dest auth failed") >= 0 || ms_sv_find_lit(rest, "(tried to use disallowed") >= 0) {
 		long a = ms_sv_find_lit(rest, " attempts");

@@ -820,7 +820,7 @@ static void pf_sweep(ms_tracker *t, int maxw)
 	int w = 0, n = t->pf_count;
 	for (int k = 0; k < n; k++) {
 		t_pfail *f = pf_at(t, k);
-		if (f->matched || f->ts + maxw < host_clock(t, f->host)) {
+		if (f->matched == 1 || f->ts + maxw < host_clock(t, f->host)) {
 			if (!f->matched)
 				emit_pfail(t, f, NULL, 0, 0);
 			f->used = 0;
@@ -861,7 +861,7 @@ static void expire_pending(ms_tracker *t)
 {
 	int maxw = t->cfg.plesk_window > t->cfg.dovecot_window ? t->cfg.plesk_window : t->cfg.dovecot_window;
 	/* host_clock() <= t->now: an entry not done by t->now is not done */
-	while (t->pf_count && (pf_at(t, 0)->matched || (pf_at(t, 0)->ts + maxw < t->now &&
+	while (t->pf_count && (pf_at(t, 0)->matched == 1 || (pf_at(t, 0)->ts + maxw < t->now &&
 							 pf_at(t, 0)->ts + maxw < host_clock(t, pf_at(t, 0)->host))))
 		pf_pop(t);
 	if (t->pf_count >= t->pf_sweep_at)
@@ -872,6 +872,18 @@ static void expire_pending(ms_tracker *t)
 		pb_pop(t);
 	if (t->pb_count >= t->pb_sweep_at)
 		pb_sweep(t, lead);
+}
+
+/* a Dovecot session id, "<id>" or "id", without its angle brackets */
+static void sid_copy(char *dst, size_t cap, ms_sv s)
+{
+	if (s.n && s.p[0] == '<')
+		s = ms_sv_skip(s, 1);
+	if (s.n && s.p[s.n - 1] == '>')
+		s.n--;
+	if (s.n >= cap) /* not one Dovecot makes: no id rather than a cut one */
+		s.n = 0;
+	cpy(dst, cap, s);
 }
 
 static int mech_plaintext(const char *m)
@@ -902,9 +914,15 @@ static int dovecot_same(const char *fu, const char *bu)
 static int compatible(const ms_tracker *t, const t_pfail *f, const t_pback *b)
 {
 	int64_t gap = b->ts - f->ts;
-	if (f->matched || f->host != b->host)
+	if (f->matched == 1 || f->host != b->host)
 		return 0;
 	if (b->kind == 3) { /* dovecot: same IP, close in time */
+		/* not on a host whose Postfix asks saslauthd (Plesk: Dovecot
+		 * serves IMAP and POP only), nor a request of an IMAP/POP login */
+		if (f->matched || b->not_smtp || t->names[f->host].saslauthd)
+			return 0;
+		if (b->mech[0] && f->mech[0] && strcasecmp(b->mech, f->mech) != 0)
+			return 0;
 		if (strcmp(f->ip, b->ip) != 0 || gap < -t->cfg.dovecot_window || gap > t->cfg.dovecot_window)
 			return 0;
 		/* and no name it contradicts, as below; in any case, since Dovecot
@@ -943,7 +961,13 @@ static int compatible(const ms_tracker *t, const t_pfail *f, const t_pback *b)
 
 static void match(ms_tracker *t, t_pfail *f, t_pback *b, int candidates)
 {
-	f->matched = 1;
+	if (f->matched == 2) {
+		/* a saslauthd line of its host: the Dovecot line that named it
+		 * was an IMAP/POP login's request (compatible()) */
+		t->st.backend_matched--;
+		emit_pback(t, &f->dv);
+	}
+	f->matched = b->kind == 3 ? 2 : 1;
 	b->used = 2; /* consumed */
 	if (b->written && t->sink.backend) {
 		/* a checkpoint wrote it as unmatched: it explains a failure after all */
@@ -954,6 +978,8 @@ static void match(ms_tracker *t, t_pfail *f, t_pback *b, int candidates)
 		t->sink.backend(t->sink.ctx, &r);
 		b->written = 0;
 	}
+	if (b->kind == 3)
+		f->dv = *b;
 	t->st.backend_matched++;
 	emit_pfail(t, f, b, (int)(b->ts - f->ts), candidates);
 }
@@ -1115,22 +1141,30 @@ static int drop_take(ms_tracker *t, const t_pback *b)
 	return 0;
 }
 
-/* a new failure: a back-end line that came first may explain it */
-static void failure_line(ms_tracker *t, t_pfail *nf)
+/* the earliest waiting back-end line failure f can explain, or -1; the
+ * others it could also explain make the choice one by order (*others:
+ * infer_candidates - 1, as several addresses' failures waiting for one
+ * line do) */
+static int waiting_line(ms_tracker *t, const t_pfail *f, int *others)
 {
-	/* the earliest waiting back-end line it can explain; the others it could
-	 * also explain make the choice one by order (infer_candidates > 1, as
-	 * several addresses' failures waiting for one line do) */
-	int found = -1, others = 0;
+	int found = -1;
+	*others = 0;
 	for (int k = 0; k < t->pb_count; k++) {
 		t_pback *b = pb_at(t, k);
-		if (b->used == 1 && compatible(t, nf, b)) {
+		if (b->used == 1 && compatible(t, f, b)) {
 			if (found < 0)
 				found = k;
 			else
-				others++;
+				(*others)++;
 		}
 	}
+	return found;
+}
+
+/* a new failure: a back-end line that came first may explain it */
+static void failure_line(ms_tracker *t, t_pfail *nf)
+{
+	int others, found = waiting_line(t, nf, &others);
 	if (found >= 0) {
 		pf_make_room(t);
 		t_pfail *slot = pf_at(t, t->pf_count);
@@ -1950,6 +1984,7 @@ static void backend_event(ms_tracker *t, int host, const ms_event *ev, const ms_
 	}
 	case EV_PLESK_FAIL:
 		b.kind = 1;
+		t->names[host].saslauthd = 1;
 		b.pw_len = (int)ev->num;
 		for (int i = 0; i < 64; i++) {
 			t_nouser *n = &t->nouser[i];
@@ -1972,19 +2007,23 @@ static void backend_event(ms_tracker *t, int host, const ms_event *ev, const ms_
 			emit_pback(t, &b);
 			return;
 		}
+		t->names[host].saslauthd = 1;
 		break;
 	case EV_DOVECOT_AUTH:
 		b.kind = 3;
 		cpy(b.ip, sizeof b.ip, ev->ip);
+		sid_copy(b.sid, sizeof b.sid, ev->where);
+		cpy(b.mech, sizeof b.mech, ev->mech);
 		cpy(b.service, sizeof b.service, ev->what);
 		/* "passwd-file(bob@example.com,IP): unknown user": the back end says
 		 * there is no such user.  The result only: with auth_verbose_passwords
 		 * the rest of the text is the client's password */
 		b.user_unknown = ms_sv_starts(ev->text, "unknown user");
 		/* no address: it names no failure (kept as unmatched evidence).  A
-		 * session id ("<id>", ev->where) does not tell an IMAP/POP login's
-		 * request from Postfix's (the Postfix back end's lines are
-		 * documented with one, log-formats.md §6): no test on it */
+		 * session id ("<id>", ev->where) alone does not tell an IMAP/POP
+		 * login's request from Postfix's (the Postfix back end's lines are
+		 * documented with one, log-formats.md §6); the login process's line
+		 * with the same id does (login_session()) */
 		if (!b.ip[0]) {
 			emit_pback(t, &b);
 			return;
@@ -2003,6 +2042,38 @@ static void backend_event(ms_tracker *t, int host, const ms_event *ev, const ms_
 		return;
 	}
 	(void)backend_line(t, &b);
+}
+
+/*
+ * A login process's line with its session id: the auth process's lines of
+ * that id were an IMAP/POP login's requests, not Postfix's.  One still
+ * waiting names no failure; a failure one named is written again without
+ * it (the row is replaced), and a waiting Dovecot line may name it instead.
+ */
+static void login_session(ms_tracker *t, int host, ms_sv session)
+{
+	char sid[T_SMALL];
+	sid_copy(sid, sizeof sid, session);
+	if (!sid[0])
+		return;
+	for (int k = 0; k < t->pb_count; k++) {
+		t_pback *b = pb_at(t, k);
+		if (b->used == 1 && b->kind == 3 && b->host == host && !strcmp(b->sid, sid))
+			b->not_smtp = 1;
+	}
+	for (int k = 0; k < t->pf_count; k++) {
+		t_pfail *f = pf_at(t, k);
+		if (f->matched != 2 || f->host != host || strcmp(f->dv.sid, sid) != 0)
+			continue;
+		f->matched = 0;
+		t->st.backend_matched--;
+		emit_pback(t, &f->dv);
+		int others, found = waiting_line(t, f, &others);
+		if (found >= 0)
+			match(t, f, pb_at(t, found), 1 + others);
+		else
+			emit_pfail(t, f, NULL, 0, 0);
+	}
 }
 
 static void dovecot_login(ms_tracker *t, int host, const ms_event *ev, const ms_lineref *ref)
@@ -2029,6 +2100,8 @@ static void dovecot_login(ms_tracker *t, int host, const ms_event *ev, const ms_
 	r.line = ref->line;
 	if (t->sink.backend)
 		t->sink.backend(t->sink.ctx, &r);
+	if (ev->where.n)
+		login_session(t, host, ev->where);
 }
 
 static int has_client(const ms_event *ev) { return ev->ip.n > 0; }

@@ -30,6 +30,9 @@ typedef struct {
 	 * tracker's "now" when it last logged; host: it is a host's name */
 	int64_t now, seen;
 	int host;
+	/* as a host: it has logged a plesk_saslauthd or saslauthd (smtp) line,
+	 * so its Postfix asks saslauthd and its Dovecot lines are IMAP/POP's */
+	int saslauthd;
 } t_name;
 
 typedef struct {
@@ -69,6 +72,22 @@ typedef struct {
 } t_sess;
 
 typedef struct {
+	int used, kind;           /* kind: 1 plesk, 2 saslauthd, 3 dovecot */
+	int written;              /* a checkpoint wrote it as unmatched (backend_events row id) */
+	int64_t id, ts;           /* id: its backend_events row, given when it is held */
+	int host;
+	char user[T_USERLEN], ip[T_IPLEN], service[T_SMALL];
+	char sid[T_SMALL];        /* Dovecot: the request's "<session>" id, when logged */
+	char mech[T_SMALL];       /* Dovecot 2.4: the request's mechanism ("sasl:plain"), when logged */
+	int not_smtp;             /* Dovecot: its session's login line (IMAP, POP) was seen */
+	int pw_len, user_unknown;
+	int64_t source_id, line;
+} t_pback;
+
+/* matched: 0 waiting; 1 explained; 2 named by a Dovecot line (dv), which a
+ * saslauthd line of its host still replaces while the failure waits, and its
+ * session's IMAP/POP login line undoes */
+typedef struct {
 	int used, matched, written;
 	int64_t auth_id, session_id, ts;
 	int host, svc;
@@ -78,6 +97,7 @@ typedef struct {
 	int have_dec;
 	t_decoded dec;
 	int64_t source_id, line;
+	t_pback dv;
 } t_pfail;
 
 #define T_DROP_MAX 8192
@@ -92,15 +112,6 @@ typedef struct t_drop {
 	uint8_t has_user, used;
 } t_drop;
 
-typedef struct {
-	int used, kind;           /* kind: 1 plesk, 2 saslauthd, 3 dovecot */
-	int written;              /* a checkpoint wrote it as unmatched (backend_events row id) */
-	int64_t id, ts;           /* id: its backend_events row, given when it is held */
-	int host;
-	char user[T_USERLEN], ip[T_IPLEN], service[T_SMALL];
-	int pw_len, user_unknown;
-	int64_t source_id, line;
-} t_pback;
 
 typedef struct {
 	int used;

@@ -242,6 +242,7 @@ int ms_tracker_load(ms_tracker *t, const void *blob, size_t len)
 	for (int i = 0; i < t->nnames; i++) {
 		term(t->names[i].s, sizeof t->names[i].s);
 		t->names[i].host = t->names[i].host != 0;
+		t->names[i].saslauthd = t->names[i].saslauthd != 0;
 		t->nhosts += t->names[i].host;
 		if (t->names[i].host) { /* the one host so far, or several */
 			t->host0_n = strlen(t->names[i].s) + 1;
