@@ -145,6 +145,21 @@ static void summary(ms_cli *cli, sqlite3 *db, int top)
 			ms_table_free(t);
 		}
 	}
+	int64_t loss[2];
+	scalars(db, "SELECT count(*), coalesce(sum(lost), 0) FROM log_loss", loss, 2);
+	if (loss[0]) {
+		t = ms_report_log_loss(&q, err, sizeof err);
+		if (t) {
+			fprintf(o, "  the syslog daemon dropped lines (%lld notices, %lld lines said): counts near\n"
+				   "  them are lower bounds, and a user name joined by time after a loss may\n"
+				   "  be another failure's (see report --by loss):\n",
+				(long long)loss[0], (long long)loss[1]);
+			ro.limit = 5;
+			ms_table_render(t, MS_FMT_TEXT, o, &ro);
+			ro.limit = top;
+			ms_table_free(t);
+		}
+	}
 
 	heading(cli, "Findings");
 	{

@@ -12,7 +12,7 @@ enum { O_DB = 'd', O_BY = 'b', O_FORMAT = 'f', O_TOP = 'n', O_SINCE = 's', O_UNT
        O_WINDOW = 'w', O_ALL = 'A' };
 
 static const ms_optdef opts[] = {
-	{ { "by", required_argument, NULL, O_BY }, "KIND", "ip | account | cipher | window | logins (successes after failures) | sources | unrecognised" },
+	{ { "by", required_argument, NULL, O_BY }, "KIND", "ip | account | cipher | window | logins (successes after failures) | sources | unrecognised | loss (lines the syslog daemon dropped)" },
 	{ { "window", required_argument, NULL, O_WINDOW }, "DUR", "--by window: bucket length, e.g. 10m, 1h, 1d (default 1h)" },
 	{ { "all", no_argument, NULL, O_ALL }, NULL, "with --format html: findings and every report in one page" },
 	{ { "db", required_argument, NULL, O_DB }, "FILE", "database file (default ./mailsleuth.db)" },
@@ -39,6 +39,7 @@ static const report_kind kinds[] = {
 	{ "logins", ms_report_success_after_failure, "Successful logins after failures" },
 	{ "sources", ms_report_sources, "Inputs" },
 	{ "unrecognised", ms_report_unrecognised, "Unrecognised lines by program" },
+	{ "loss", ms_report_log_loss, "Lines the syslog daemon dropped" },
 };
 
 /* one kind as an HTML section: a chart where one helps, then the table */
@@ -119,7 +120,7 @@ static int html_page(ms_cli *cli, const report_kind *k, ms_query *q, int limit, 
 		else
 			ms_findings_html_fragment(&fs, cli->out, 0);
 		ms_findings_free(&fs);
-		static const char *const order[] = { "window", "ip", "account", "logins", "cipher", "sources", "unrecognised" };
+		static const char *const order[] = { "window", "ip", "account", "logins", "cipher", "sources", "unrecognised", "loss" };
 		for (size_t i = 0; i < sizeof order / sizeof order[0]; i++)
 			for (size_t j = 0; j < sizeof kinds / sizeof kinds[0]; j++)
 				if (!strcmp(kinds[j].name, order[i]) && html_kind(cli, &kinds[j], q, limit, 1, err, errlen))
@@ -207,7 +208,7 @@ int cmd_report(ms_cli *cli, int argc, char **argv)
 	if (all && !by)
 		by = "ip";
 	if (!by) {
-		ms_err(cli, "report: --by is required (ip, account, cipher, window, logins, sources, unrecognised)");
+		ms_err(cli, "report: --by is required (ip, account, cipher, window, logins, sources, unrecognised, loss)");
 		return MS_EXIT_USAGE;
 	}
 	const report_kind *k = NULL;
@@ -215,7 +216,7 @@ int cmd_report(ms_cli *cli, int argc, char **argv)
 		if (!strcmp(by, kinds[i].name))
 			k = &kinds[i];
 	if (!k) {
-		ms_err(cli, "--by: unknown report '%s' (ip, account, cipher, window, logins, sources, unrecognised)", by);
+		ms_err(cli, "--by: unknown report '%s' (ip, account, cipher, window, logins, sources, unrecognised, loss)", by);
 		return MS_EXIT_USAGE;
 	}
 	ms_store *st = ms_open_read(cli, db);

@@ -60,6 +60,11 @@ typedef enum {
 	EV_DOVECOT_LOGIN,   /* user, ip, what = service (imap-login...), num = attempts, fail flag,
 			     * where = "session=<id>" when logged */
 
+	/* the log itself */
+	EV_LOG_LOSS,        /* the syslog daemon dropped lines: num = how many (-1: not said yet),
+			     * num2 = the pid whose lines they were (-1: not said), what = the
+			     * rate limit (imuxsock, imjournal) or journald's unit */
+
 	EV__COUNT
 } ms_ev_type;
 

@@ -13,7 +13,7 @@ static const char *const ev_names[EV__COUNT] = {
 	"tls_established", "tls_outbound", "tls_error", "tls_read", "tls_write", "ps_connect",
 	"ps_pass", "ps_event", "ps_disconnect", "ps_reject", "q_msgid", "q_from", "q_delivery",
 	"q_removed", "plesk_fail", "plesk_nouser", "saslauthd_fail", "dovecot_auth",
-	"dovecot_login",
+	"dovecot_login", "log_loss",
 };
 
 const char *ms_ev_name(ms_ev_type t)
@@ -236,6 +236,10 @@ ms_family ms_grammar_classify(ms_grammar *g, ms_syslog *sl, ms_event *ev)
 	    ms_sv_eq_lit(sl->prog, "anacron")) {
 		ev->what = MS_SV_LIT("cron");
 		ev->type = EV_NOISE;
+		return MS_FAM_SYSTEM;
+	}
+	if (ms_is_syslogd(sl->prog)) {
+		ms_parse_syslogd(sl->msg, ev);
 		return MS_FAM_SYSTEM;
 	}
 	if (ms_sv_eq_lit(sl->prog, "systemd")) {

@@ -54,6 +54,9 @@ void ms_parse_dovecot(ms_grammar *g, ms_sv msg, ms_event *ev);
 void ms_parse_dovecot_login(ms_sv service, ms_sv rest, ms_event *ev);
 /* Dovecot 2.4 "auth(user,ip,sasl:mech)<session>: msg" (prog = the prefix) */
 void ms_parse_dovecot_prefixed(ms_sv prog, ms_sv msg, ms_event *ev);
+/* the syslog daemon itself (rsyslogd, systemd-journald): log_loss or noise */
+int ms_is_syslogd(ms_sv prog);
+void ms_parse_syslogd(ms_sv msg, ms_event *ev);
 
 /* Helpers shared by the grammars. */
 size_t ms_queue_id_len(ms_sv s);  /* length of a queue id followed by ": ", or 0 */

@@ -2280,6 +2280,7 @@ void ms_tracker_feed(ms_tracker *t, const ms_syslog *sl, const ms_event *ev, con
 	switch (ev->type) {
 	case EV_UNKNOWN:
 	case EV_NOISE:
+	case EV_LOG_LOSS: /* the ingest keeps it (a property of the input) */
 		return;
 	case EV_PLESK_FAIL:
 	case EV_PLESK_NOUSER:

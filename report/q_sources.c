@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* q_sources.c - what was read: per input, and unrecognised lines by program. */
+/* q_sources.c - what was read: per input, unrecognised lines by program, and
+ * the lines the syslog daemon said it dropped. */
 #include <stdio.h>
 #include "report.h"
 
@@ -85,6 +86,69 @@ ms_table *ms_report_unrecognised(const ms_query *q, char *err, size_t errlen)
 		ms_cell_str(ms_table_cell(t, r, U_PROG), (const char *)sqlite3_column_text(st, 0));
 		ms_cell_int(ms_table_cell(t, r, U_LINES), sqlite3_column_int64(st, 1));
 		ms_cell_str(ms_table_cell(t, r, U_SAMPLE), (const char *)sqlite3_column_text(st, 2));
+	}
+	sqlite3_finalize(st);
+	return t;
+}
+
+enum { L_TIME, L_HOST, L_REPORTER, L_WHAT, L_PID, L_LOST, L_NOTICES, L_FILE, L_LINE, L__N };
+
+static const ms_col lcols[L__N] = {
+	[L_TIME] = { "time", "TIME", MS_COL_TIME, 0, 0 },
+	[L_HOST] = { "host", "HOST", MS_COL_STR, 20, 0 },
+	[L_REPORTER] = { "reporter", "REPORTER", MS_COL_STR, 16, 0 },
+	[L_WHAT] = { "what", "WHAT", MS_COL_STR, 24, 0 },
+	[L_PID] = { "pid", "PID", MS_COL_INT, 0, 1 },
+	[L_LOST] = { "lost", "LOST", MS_COL_INT, 0, 1 },
+	[L_NOTICES] = { "notices", NULL, MS_COL_INT, 0, 0 },
+	[L_FILE] = { "file", "FILE", MS_COL_STR, 28, 0 },
+	[L_LINE] = { "line", "LINE", MS_COL_INT, 0, 1 },
+};
+
+/* 1 when the database has the table (one made before it was added has not) */
+static int has_table(sqlite3 *db, const char *name)
+{
+	sqlite3_stmt *st;
+	int found = 0;
+	if (sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", -1, &st, NULL) !=
+	    SQLITE_OK)
+		return 0;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	found = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	return found;
+}
+
+/* the syslog daemon's notices that it dropped lines, in time order */
+ms_table *ms_report_log_loss(const ms_query *q, char *err, size_t errlen)
+{
+	sqlite3_stmt *st;
+	ms_table *t = ms_table_new(lcols, L__N);
+	if (!t || !has_table(q->db, "log_loss"))
+		return t;
+	if (ms_q_prepare(q->db,
+			 "SELECT l.ts, h.name, l.reporter, l.what, l.pid, l.lost, l.notices, s.path, l.line"
+			 " FROM log_loss l LEFT JOIN hosts h ON h.id = l.host_id LEFT JOIN sources s ON s.id = l.source_id"
+			 " WHERE l.ts >= ?1 AND l.ts < ?2 ORDER BY l.ts, l.source_id, l.line",
+			 &st, err, errlen)) {
+		ms_table_free(t);
+		return NULL;
+	}
+	ms_q_bind_range(st, q, 1);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		int r = ms_table_add_row(t);
+		if (r < 0)
+			break;
+		ms_cell_time(ms_table_cell(t, r, L_TIME), sqlite3_column_int64(st, 0));
+		for (int i = L_HOST; i <= L_WHAT; i++)
+			if (sqlite3_column_type(st, i) != SQLITE_NULL)
+				ms_cell_str(ms_table_cell(t, r, i), (const char *)sqlite3_column_text(st, i));
+		for (int i = L_PID; i <= L_NOTICES; i++)
+			if (sqlite3_column_type(st, i) != SQLITE_NULL)
+				ms_cell_int(ms_table_cell(t, r, i), sqlite3_column_int64(st, i));
+		if (sqlite3_column_type(st, 7) != SQLITE_NULL)
+			ms_cell_str(ms_table_cell(t, r, L_FILE), (const char *)sqlite3_column_text(st, 7));
+		ms_cell_int(ms_table_cell(t, r, L_LINE), sqlite3_column_int64(st, 8));
 	}
 	sqlite3_finalize(st);
 	return t;

@@ -30,6 +30,8 @@ ms_table *ms_report_success_after_failure(const ms_query *q, char *err, size_t e
 ms_table *ms_report_sources(const ms_query *q, char *err, size_t errlen);
 /* unrecognised lines by program */
 ms_table *ms_report_unrecognised(const ms_query *q, char *err, size_t errlen);
+/* the syslog daemon's notices that it dropped lines (rate limits) */
+ms_table *ms_report_log_loss(const ms_query *q, char *err, size_t errlen);
 /* one row per negotiated TLS parameter set (and one for no TLS), weak ones flagged */
 ms_table *ms_report_by_cipher(const ms_query *q, char *err, size_t errlen);
 /* activity per q->window seconds (default 1h), buckets aligned in the TZ zone;

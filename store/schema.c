@@ -2,6 +2,18 @@
 /* schema.c - the database schema, version MS_SCHEMA_VERSION (see docs/schema.md). */
 #include "schema.h"
 
+/*
+ * Tables added to schema version 1 since its first databases: created on a
+ * new database with the rest, and on an older one when it is opened for
+ * writing (readers check that they exist).
+ */
+#define MS_SCHEMA_ADDED                                                                                  \
+	"CREATE TABLE IF NOT EXISTS log_loss(source_id INTEGER NOT NULL, line INTEGER NOT NULL, ts INTEGER," \
+	" host_id INTEGER, reporter TEXT NOT NULL, what TEXT, pid INTEGER, lost INTEGER,"                  \
+	" notices INTEGER NOT NULL DEFAULT 1, PRIMARY KEY(source_id, line));\n"
+
+const char ms_schema_added_sql[] = MS_SCHEMA_ADDED;
+
 const char ms_schema_sql[] =
 	"CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);\n"
 	"CREATE TABLE IF NOT EXISTS hosts(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);\n"
@@ -22,6 +34,7 @@ const char ms_schema_sql[] =
 	" source_id INTEGER NOT NULL, PRIMARY KEY(path, file_size, mtime));\n"
 	"CREATE TABLE IF NOT EXISTS unrecognised(source_id INTEGER NOT NULL, program TEXT NOT NULL,"
 	" lines INTEGER NOT NULL, sample TEXT, PRIMARY KEY(source_id, program));\n"
+	MS_SCHEMA_ADDED
 	"CREATE TABLE IF NOT EXISTS sessions(id INTEGER PRIMARY KEY, host_id INTEGER, service_id INTEGER,"
 	" pid INTEGER, ip_id INTEGER, port INTEGER, client_name_id INTEGER, start_ts INTEGER, end_ts INTEGER,"
 	" state INTEGER, orphan INTEGER, end_reason_id INTEGER, end_after_id INTEGER, rdns_mismatch INTEGER,"

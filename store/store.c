@@ -226,6 +226,8 @@ static int init_schema(ms_store *s, int mode)
 					   "place; re-ingest the logs into a new database", ver, MS_SCHEMA_VERSION);
 				return -1;
 			}
+			if (mode != MS_OPEN_READ && exec(s, ms_schema_added_sql) != 0)
+				return -1;
 			return 0;
 		}
 		set_err(s, "not a mailsleuth database (no schema version)");
@@ -1328,6 +1330,34 @@ int ms_store_unrecognised_add(ms_store *s, int64_t source_id, const char *progra
 	sqlite3_bind_int64(q, 3, lines);
 	bind_text(q, 4, sample);
 	rc = sqlite3_step(q);
+	sqlite3_finalize(q);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int ms_store_log_loss_add(ms_store *s, int64_t source_id, const ms_log_loss *l)
+{
+	sqlite3_stmt *q;
+	int rc;
+	if (sqlite3_prepare_v2(s->db,
+			       "INSERT OR REPLACE INTO log_loss(source_id, line, ts, host_id, reporter, what, pid, lost,"
+			       " notices) VALUES(?,?,?,?,?,?,?,?,?)", -1, &q, NULL) != SQLITE_OK) {
+		set_err(s, "log_loss: %s", sqlite3_errmsg(s->db));
+		return -1;
+	}
+	sqlite3_bind_int64(q, 1, source_id);
+	sqlite3_bind_int64(q, 2, l->line);
+	sqlite3_bind_int64(q, 3, l->ts);
+	sqlite3_bind_int64(q, 4, host_id(s, l->host));
+	sqlite3_bind_text(q, 5, l->reporter, -1, SQLITE_STATIC);
+	bind_text(q, 6, l->what);
+	if (l->pid > 0)
+		sqlite3_bind_int64(q, 7, l->pid);
+	if (l->lost >= 0)
+		sqlite3_bind_int64(q, 8, l->lost);
+	sqlite3_bind_int(q, 9, l->notices);
+	rc = sqlite3_step(q);
+	if (rc != SQLITE_DONE)
+		set_err(s, "log_loss: %s", sqlite3_errmsg(s->db));
 	sqlite3_finalize(q);
 	return rc == SQLITE_DONE ? 0 : -1;
 }

@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * g_syslogd.c - the syslog daemon's own lines that say the log is missing
+ * lines: rsyslog's rate limits (imuxsock per sending process, imjournal) and
+ * journald's.  Under an attack a busy process (plesk_saslauthd, smtpd) is the
+ * first whose lines are dropped, and then counts are lower bounds and names
+ * joined by time can be shifted: the reports say so.
+ *
+ *   rsyslogd: imuxsock[4434]: begin to drop messages due to rate-limiting
+ *   rsyslogd: imuxsock[4434]: 153 messages lost due to rate-limiting (200 allowed within 5 seconds)
+ *   rsyslogd-2177: imuxsock begins to drop messages from pid 4434 due to rate-limiting
+ *   rsyslogd-2177: imuxsock lost 153 messages from pid 4434 due to rate-limiting
+ *   rsyslogd: imjournal: 1234 messages lost due to rate-limiting (20000 allowed within 600 seconds)
+ *   systemd-journald[345]: Suppressed 1234 messages from plesk_saslauthd.service
+ *   systemd-journald[345]: Forwarding to syslog missed 12 messages.
+ */
+#include "grammar.h"
+
+int ms_is_syslogd(ms_sv prog)
+{
+	return ms_sv_eq_lit(prog, "rsyslogd") || ms_sv_starts(prog, "rsyslogd-") ||
+	       ms_sv_eq_lit(prog, "systemd-journald") || ms_sv_eq_lit(prog, "journald");
+}
+
+/* the number that starts s (at most 10 digits), or -1 */
+static long number_at(ms_sv s)
+{
+	uint64_t v;
+	size_t n = ms_sv_u64(s, &v);
+	return n && n <= 10 && v <= 0x7fffffffu ? (long)v : -1;
+}
+
+/* the number just before offset at in m ("153 messages"), or -1 */
+static long number_before(ms_sv m, long at)
+{
+	long b = at;
+	while (b > 0 && m.p[b - 1] >= '0' && m.p[b - 1] <= '9')
+		b--;
+	return b < at ? number_at(ms_sv_skip(m, (size_t)b)) : -1;
+}
+
+/* the process whose lines were lost: "imuxsock[P]" or "from pid P", else -1 */
+static long lost_pid(ms_sv m)
+{
+	long k = ms_sv_find_lit(m, "imuxsock[");
+	if (k >= 0) {
+		long p = number_at(ms_sv_skip(m, (size_t)k + 9));
+		if (p > 0)
+			return p;
+	}
+	k = ms_sv_find_lit(m, "from pid ");
+	if (k >= 0) {
+		long p = number_at(ms_sv_skip(m, (size_t)k + 9));
+		if (p > 0)
+			return p;
+	}
+	return -1;
+}
+
+void ms_parse_syslogd(ms_sv m, ms_event *ev)
+{
+	long k, n;
+	ev->type = EV_NOISE; /* its other lines: start, HUP, actions */
+	if (ms_sv_starts(m, "Suppressed ") && (k = ms_sv_find_lit(m, " messages from ")) > 0) {
+		if ((n = number_before(m, k)) < 0)
+			return;
+		ev->what = ms_sv_trim(ms_sv_skip(m, (size_t)k + 15));
+	} else if (ms_sv_starts(m, "Forwarding to syslog missed ") && (k = ms_sv_find_lit(m, " messages")) > 0) {
+		if ((n = number_before(m, k)) < 0)
+			return;
+		ev->what = MS_SV_LIT("forwarding to syslog");
+	} else if (ms_sv_find_lit(m, "due to rate-limiting") >= 0 || ms_sv_find_lit(m, "due to rate limiting") >= 0) {
+		if ((k = ms_sv_find_lit(m, " messages lost")) > 0)
+			n = number_before(m, k);
+		else if ((k = ms_sv_find_lit(m, "lost ")) >= 0)
+			n = number_at(ms_sv_skip(m, (size_t)k + 5));
+		else if (ms_sv_find_lit(m, "begin to drop") >= 0 || ms_sv_find_lit(m, "begins to drop") >= 0)
+			n = -1; /* the count comes in a later line */
+		else
+			return;
+		if (n < 0 && k >= 0)
+			return; /* "lost" with no count */
+		ev->num2 = lost_pid(m);
+		ev->what = ms_sv_find_lit(m, "imjournal") >= 0 ? MS_SV_LIT("imjournal") : MS_SV_LIT("imuxsock");
+	} else {
+		return;
+	}
+	ev->num = n;
+	ev->type = EV_LOG_LOSS;
+}
