@@ -820,7 +820,7 @@ static void pf_sweep(ms_tracker *t, int maxw)
 	int w = 0, n = t->pf_count;
 	for (int k = 0; k < n; k++) {
 		t_pfail *f = pf_at(t, k);
-		if (f->matched == 1 || f->ts + maxw < host_clock(t, f->host)) {
+		if (f->matched || f->ts + maxw < host_clock(t, f->host)) {
 			if (!f->matched)
 				emit_pfail(t, f, NULL, 0, 0);
 			f->used = 0;
@@ -861,7 +861,7 @@ static void expire_pending(ms_tracker *t)
 {
 	int maxw = t->cfg.plesk_window > t->cfg.dovecot_window ? t->cfg.plesk_window : t->cfg.dovecot_window;
 	/* host_clock() <= t->now: an entry not done by t->now is not done */
-	while (t->pf_count && (pf_at(t, 0)->matched == 1 || (pf_at(t, 0)->ts + maxw < t->now &&
+	while (t->pf_count && (pf_at(t, 0)->matched || (pf_at(t, 0)->ts + maxw < t->now &&
 							 pf_at(t, 0)->ts + maxw < host_clock(t, pf_at(t, 0)->host))))
 		pf_pop(t);
 	if (t->pf_count >= t->pf_sweep_at)
@@ -872,6 +872,16 @@ static void expire_pending(ms_tracker *t)
 		pb_pop(t);
 	if (t->pb_count >= t->pb_sweep_at)
 		pb_sweep(t, lead);
+	/* named failures: kept the plesk window, by their host's clock */
+	while (t->pn_count) {
+		t_pnamed *n = &t->pn[t->pn_head];
+		if (n->f.used && (n->f.ts + t->cfg.plesk_window >= t->now ||
+				  n->f.ts + t->cfg.plesk_window >= host_clock(t, n->f.host)))
+			break;
+		n->f.used = 0;
+		t->pn_head = (t->pn_head + 1) % t->pn_cap;
+		t->pn_count--;
+	}
 }
 
 /* a Dovecot session id, "<id>" or "id", without its angle brackets */
@@ -914,12 +924,12 @@ static int dovecot_same(const char *fu, const char *bu)
 static int compatible(const ms_tracker *t, const t_pfail *f, const t_pback *b)
 {
 	int64_t gap = b->ts - f->ts;
-	if (f->matched == 1 || f->host != b->host)
+	if (f->matched || f->host != b->host)
 		return 0;
 	if (b->kind == 3) { /* dovecot: same IP, close in time */
 		/* not on a host whose Postfix asks saslauthd (Plesk: Dovecot
 		 * serves IMAP and POP only), nor a request of an IMAP/POP login */
-		if (f->matched || b->not_smtp || t->names[f->host].saslauthd)
+		if (b->not_smtp || t->names[f->host].saslauthd)
 			return 0;
 		if (b->mech[0] && f->mech[0] && strcasecmp(b->mech, f->mech) != 0)
 			return 0;
@@ -959,15 +969,11 @@ static int compatible(const ms_tracker *t, const t_pfail *f, const t_pback *b)
 	return 1;
 }
 
+static void pn_push(ms_tracker *t, const t_pfail *f, const t_pback *dv);
+
 static void match(ms_tracker *t, t_pfail *f, t_pback *b, int candidates)
 {
-	if (f->matched == 2) {
-		/* a saslauthd line of its host: the Dovecot line that named it
-		 * was an IMAP/POP login's request (compatible()) */
-		t->st.backend_matched--;
-		emit_pback(t, &f->dv);
-	}
-	f->matched = b->kind == 3 ? 2 : 1;
+	f->matched = 1;
 	b->used = 2; /* consumed */
 	if (b->written && t->sink.backend) {
 		/* a checkpoint wrote it as unmatched: it explains a failure after all */
@@ -978,10 +984,104 @@ static void match(ms_tracker *t, t_pfail *f, t_pback *b, int candidates)
 		t->sink.backend(t->sink.ctx, &r);
 		b->written = 0;
 	}
-	if (b->kind == 3)
-		f->dv = *b;
 	t->st.backend_matched++;
 	emit_pfail(t, f, b, (int)(b->ts - f->ts), candidates);
+	if (b->kind == 3)
+		pn_push(t, f, b);
+}
+
+/* ---------- failures named by Dovecot lines ---------- */
+
+static t_pnamed *pn_at(ms_tracker *t, int k) { return &t->pn[(t->pn_head + k) % t->pn_cap]; }
+
+/* f was just named by Dovecot line dv (written so): keep both a while */
+static void pn_push(ms_tracker *t, const t_pfail *f, const t_pback *dv)
+{
+	if (t->names[f->host].saslauthd)
+		return; /* nothing can take it back */
+	if (!t->pn_cap) {
+		t->pn = malloc(RING_START * sizeof *t->pn);
+		if (!t->pn)
+			return;
+		t->pn_cap = RING_START;
+	}
+	t_pnamed *r = ring_room(t->pn, &t->pn_head, t->pn_count, &t->pn_cap, T_PN_MAX, sizeof *t->pn);
+	if (!r) { /* at its cap: the oldest stays as written */
+		t->pn_head = (t->pn_head + 1) % t->pn_cap;
+		t->pn_count--;
+	} else if (r != t->pn) {
+		free(t->pn);
+		t->pn = r;
+	}
+	t_pnamed *n = pn_at(t, t->pn_count++);
+	n->f = *f;
+	n->f.used = 1;
+	n->f.matched = 0; /* for compatible(): a saslauthd line may take it */
+	n->dv = *dv;
+	n->dv.used = 2;
+	n->dv.written = 0;
+	n->sid_h = dv->sid[0] ? pn_sid_hash(dv->sid) : 0;
+	n->disowned = 0;
+}
+
+/* n's Dovecot line did not name it after all: written as a back-end line
+ * that explains no failure; the failure, a copy, is the caller's to write */
+static t_pfail pn_take(ms_tracker *t, t_pnamed *n)
+{
+	t_pfail f = n->f;
+	t_pback dv = n->dv;
+	n->f.used = 0;
+	if (!n->disowned) {
+		t->st.backend_matched--;
+		emit_pback(t, &dv);
+	}
+	return f;
+}
+
+/*
+ * Host h logged its first saslauthd line: its Postfix asks saslauthd, and
+ * the Dovecot lines that named its failures were IMAP/POP attempts'.  Those
+ * failures are written again without the name; a saslauthd line may still
+ * name them (pn_saslauthd()).
+ */
+static void pn_disown(ms_tracker *t, int h)
+{
+	for (int k = 0; k < t->pn_count; k++) {
+		t_pnamed *n = pn_at(t, k);
+		if (!n->f.used || n->disowned || n->f.host != h)
+			continue;
+		t_pfail f = pn_take(t, n);
+		n->f.used = 1; /* still waiting for a saslauthd line */
+		n->disowned = 1;
+		emit_pfail(t, &f, NULL, 0, 0);
+	}
+}
+
+/*
+ * A saslauthd line that no waiting failure qualifies for: the earliest
+ * failure a Dovecot line named that it qualifies for is its (that host's
+ * Postfix asks saslauthd: the Dovecot line was an IMAP/POP attempt's).
+ * 1 when it took one.
+ */
+static int pn_saslauthd(ms_tracker *t, const t_pback *b)
+{
+	int found = -1, others = 0;
+	for (int k = 0; k < t->pn_count; k++) {
+		t_pnamed *n = pn_at(t, k);
+		if (n->f.used && compatible(t, &n->f, b)) {
+			if (found < 0)
+				found = k;
+			else
+				others++;
+		}
+	}
+	if (found < 0)
+		return 0;
+	t_pfail f = pn_take(t, pn_at(t, found));
+	t_pback tmp = *b;
+	tmp.used = 1;
+	match(t, &f, &tmp, 1 + others);
+	return 1;
 }
 
 /* a new back-end line: find the earliest compatible unmatched failure */
@@ -989,8 +1089,9 @@ static int drop_take(ms_tracker *t, const t_pback *b);
 
 #define CAND_MAX 255 /* infer_candidates counts at most 1 + CAND_MAX addresses */
 
-/* returns the id of the waiting line it became, 0 when it explained a failure or was written */
-static int64_t backend_line(ms_tracker *t, t_pback *nb)
+/* returns the id of the waiting line it became, 0 when it explained a failure
+ * (*named: that failure's auth id, when named is not NULL) or was written */
+static int64_t backend_line(ms_tracker *t, t_pback *nb, int64_t *named)
 {
 	int found = -1, others = 0;
 	if (t->drop_count && drop_take(t, nb)) {
@@ -1025,9 +1126,13 @@ static int64_t backend_line(ms_tracker *t, t_pback *nb)
 	if (found >= 0) {
 		t_pback tmp = *nb;
 		tmp.used = 1;
+		if (named)
+			*named = pf_at(t, found)->auth_id;
 		match(t, pf_at(t, found), &tmp, 1 + others);
 		return 0;
 	}
+	if (nb->kind != 3 && t->pn_count && pn_saslauthd(t, nb))
+		return 0;
 	/* hold it: its failure may still be logged */
 	if (!pb_room(t))
 		pb_pop(t);
@@ -1943,6 +2048,17 @@ static int pam_second(ms_tracker *t, const t_pback *b, int unix_line, int *slot)
 					if (b->user[0])
 						memcpy(w->user, b->user, sizeof w->user);
 					w->user_unknown |= b->user_unknown;
+					memcpy(w->sid, b->sid, sizeof w->sid);
+					break;
+				}
+			}
+		} else if (!unix_line && e->auth_id && b->sid[0]) {
+			/* the pam_unix line named a failure: its session id is this line's */
+			for (int k = 0; k < t->pn_count; k++) {
+				t_pnamed *n = pn_at(t, k);
+				if (n->f.used && n->f.auth_id == e->auth_id && !n->dv.sid[0]) {
+					memcpy(n->dv.sid, b->sid, sizeof n->dv.sid);
+					n->sid_h = pn_sid_hash(n->dv.sid);
 					break;
 				}
 			}
@@ -1956,6 +2072,7 @@ static int pam_second(ms_tracker *t, const t_pback *b, int unix_line, int *slot)
 	e->unix_line = unix_line;
 	e->ts = b->ts;
 	e->pb_id = 0;
+	e->auth_id = 0;
 	memcpy(e->user, b->user, sizeof e->user);
 	memcpy(e->ip, b->ip, sizeof e->ip);
 	return 0;
@@ -1984,7 +2101,10 @@ static void backend_event(ms_tracker *t, int host, const ms_event *ev, const ms_
 	}
 	case EV_PLESK_FAIL:
 		b.kind = 1;
-		t->names[host].saslauthd = 1;
+		if (!t->names[host].saslauthd) {
+			t->names[host].saslauthd = 1;
+			pn_disown(t, host);
+		}
 		b.pw_len = (int)ev->num;
 		for (int i = 0; i < 64; i++) {
 			t_nouser *n = &t->nouser[i];
@@ -2007,7 +2127,10 @@ static void backend_event(ms_tracker *t, int host, const ms_event *ev, const ms_
 			emit_pback(t, &b);
 			return;
 		}
-		t->names[host].saslauthd = 1;
+		if (!t->names[host].saslauthd) {
+			t->names[host].saslauthd = 1;
+			pn_disown(t, host);
+		}
 		break;
 	case EV_DOVECOT_AUTH:
 		b.kind = 3;
@@ -2034,23 +2157,25 @@ static void backend_event(ms_tracker *t, int host, const ms_event *ev, const ms_
 				t->st.backend_lines--; /* counted with the other line of its attempt */
 				return;
 			}
-			t->pam[slot].pb_id = backend_line(t, &b);
+			t->pam[slot].pb_id = backend_line(t, &b, &t->pam[slot].auth_id);
 			return;
 		}
 		break;
 	default:
 		return;
 	}
-	(void)backend_line(t, &b);
+	(void)backend_line(t, &b, NULL);
 }
 
 /*
  * A login process's line with its session id: the auth process's lines of
  * that id were an IMAP/POP login's requests, not Postfix's.  One still
- * waiting names no failure; a failure one named is written again without
- * it (the row is replaced), and a waiting Dovecot line may name it instead.
+ * waiting names no failure; a failure one named in the plesk window before
+ * is written again without it (the row is replaced), or with the next
+ * waiting Dovecot line of its address that qualifies.
  */
-static void login_session(ms_tracker *t, int host, ms_sv session)
+#define LOGIN_UNDO_MAX 8 /* named failures one login line undoes (one session's requests) */
+static void login_session(ms_tracker *t, int host, ms_sv session, int64_t ts)
 {
 	char sid[T_SMALL];
 	sid_copy(sid, sizeof sid, session);
@@ -2061,18 +2186,23 @@ static void login_session(ms_tracker *t, int host, ms_sv session)
 		if (b->used == 1 && b->kind == 3 && b->host == host && !strcmp(b->sid, sid))
 			b->not_smtp = 1;
 	}
-	for (int k = 0; k < t->pf_count; k++) {
-		t_pfail *f = pf_at(t, k);
-		if (f->matched != 2 || f->host != host || strcmp(f->dv.sid, sid) != 0)
+	/* taken out first: a match below may add to the ring */
+	t_pfail undo[LOGIN_UNDO_MAX];
+	int nundo = 0;
+	uint32_t h = pn_sid_hash(sid);
+	for (int k = 0; k < t->pn_count && nundo < LOGIN_UNDO_MAX; k++) {
+		t_pnamed *n = pn_at(t, k);
+		if (!n->f.used || n->disowned || n->sid_h != h || n->f.host != host || strcmp(n->dv.sid, sid) != 0 ||
+		    ts - n->f.ts > t->cfg.plesk_window)
 			continue;
-		f->matched = 0;
-		t->st.backend_matched--;
-		emit_pback(t, &f->dv);
-		int others, found = waiting_line(t, f, &others);
+		undo[nundo++] = pn_take(t, n);
+	}
+	for (int i = 0; i < nundo; i++) {
+		int others, found = waiting_line(t, &undo[i], &others);
 		if (found >= 0)
-			match(t, f, pb_at(t, found), 1 + others);
+			match(t, &undo[i], pb_at(t, found), 1 + others);
 		else
-			emit_pfail(t, f, NULL, 0, 0);
+			emit_pfail(t, &undo[i], NULL, 0, 0);
 	}
 }
 
@@ -2101,7 +2231,7 @@ static void dovecot_login(ms_tracker *t, int host, const ms_event *ev, const ms_
 	if (t->sink.backend)
 		t->sink.backend(t->sink.ctx, &r);
 	if (ev->where.n)
-		login_session(t, host, ev->where);
+		login_session(t, host, ev->where, ref->ts);
 }
 
 static int has_client(const ms_event *ev) { return ev->ip.n > 0; }
@@ -2532,6 +2662,7 @@ void ms_tracker_finish(ms_tracker *t)
 		pf_pop(t);
 	while (t->pb_count)
 		pb_pop(t);
+	t->pn_head = t->pn_count = 0; /* written as they stand */
 	for (int i = 0; i < t->ps_hi; i++)
 		if (t->ps[i].used) {
 			emit_ps(t, &t->ps[i], "dropped");
@@ -2630,6 +2761,7 @@ void ms_tracker_free(ms_tracker *t)
 	free(t->pf);
 	free(t->pb);
 	free(t->drop);
+	free(t->pn);
 	free(t->sess_evq);
 	free(t->ps_evq);
 	free(t->msg);

@@ -84,9 +84,6 @@ typedef struct {
 	int64_t source_id, line;
 } t_pback;
 
-/* matched: 0 waiting; 1 explained; 2 named by a Dovecot line (dv), which a
- * saslauthd line of its host still replaces while the failure waits, and its
- * session's IMAP/POP login line undoes */
 typedef struct {
 	int used, matched, written;
 	int64_t auth_id, session_id, ts;
@@ -97,8 +94,28 @@ typedef struct {
 	int have_dec;
 	t_decoded dec;
 	int64_t source_id, line;
-	t_pback dv;
 } t_pfail;
+
+/* a failure a Dovecot line named (written so): a saslauthd line of its host
+ * still takes it, and the login line of the Dovecot line's session undoes
+ * the naming, within the plesk window (login_session()) */
+typedef struct {
+	t_pfail f;               /* f.used: the entry is live; f.matched 0 */
+	t_pback dv;              /* the Dovecot line */
+	uint32_t sid_h;          /* hash of dv.sid, 0 when it has none */
+	int disowned;            /* its host's first saslauthd line came: dv written unmatched, f unnamed */
+} t_pnamed;
+
+#define T_PN_MAX 1024
+
+/* t_pnamed.sid_h of a session id */
+static inline uint32_t pn_sid_hash(const char *s)
+{
+	uint32_t h = 2166136261u;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h | 1u; /* never 0 */
+}
 
 #define T_DROP_MAX 8192
 
@@ -161,6 +178,7 @@ typedef struct {
 typedef struct {
 	int used, host, unix_line;   /* unix_line: pam_unix(dovecot:auth)'s, else auth-worker's pam(u,IP) */
 	int64_t ts, pb_id;           /* pb_id: the waiting back-end line it became, 0 when none */
+	int64_t auth_id;             /* the failure it named, 0 when none */
 	char user[T_USERLEN], ip[T_IPLEN];
 } t_pam;
 
@@ -206,6 +224,8 @@ struct ms_tracker {
 	 * earliest, instead of shifting every later name by one (t_drop) */
 	struct t_drop *drop;
 	int drop_head, drop_count, drop_cap;
+	t_pnamed *pn;            /* failures named by Dovecot lines: ring of pn_cap slots, at most T_PN_MAX */
+	int pn_head, pn_count, pn_cap;
 	t_pback *pb;             /* ring of pb_cap slots */
 	int pb_head, pb_count, pb_cap; /* caps: doubled when full, up to cfg.max_pending */
 	int pf_sweep_at, pb_sweep_at;  /* counts at which every done entry goes (pf_sweep()) */

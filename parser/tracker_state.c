@@ -16,15 +16,20 @@
 /*
  * An optional section after the others (a state saved before it existed
  * has none, and loads as before): the failures dropped from the full
- * pending ring (t_drop, still waiting for their back-end lines) and the
- * first syslog host while there has been only one.
+ * pending ring (t_drop, still waiting for their back-end lines), the
+ * first syslog host while there has been only one, the failures Dovecot
+ * lines named (t_pnamed) and the Dovecot PAM lines waiting for the other
+ * line of their attempt (t_pam).
  */
-#define EXT_MAGIC "MSX1"
+#define EXT_MAGIC "MSX2"
 typedef struct {
 	char magic[4];
 	int32_t ndrop, multi_host;
 	uint32_t sz_drop, host0_n;
 	char host0[T_HOSTLEN];
+	int32_t npn;             /* failures named by Dovecot lines (t_pnamed), after the drops */
+	uint32_t sz_pn;
+	uint32_t sz_pam, pam_next; /* Dovecot PAM lines waiting for their pair: T_PAM_N, after those */
 } ext_hdr;
 
 typedef struct {
@@ -111,10 +116,19 @@ void *ms_tracker_save(const ms_tracker *t, size_t *len)
 	x.sz_drop = sizeof(t_drop);
 	x.host0_n = (uint32_t)t->host0_n;
 	memcpy(x.host0, t->host0, sizeof x.host0);
+	for (int k = 0; k < t->pn_count; k++)
+		x.npn += t->pn[(t->pn_head + k) % t->pn_cap].f.used != 0;
+	x.sz_pn = sizeof(t_pnamed);
+	x.sz_pam = sizeof(t_pam);
+	x.pam_next = t->pam_next;
 	put(&w, &x, sizeof x);
 	for (int k = 0; k < t->drop_count; k++)
 		if (t->drop[(t->drop_head + k) % t->drop_cap].used)
 			put(&w, &t->drop[(t->drop_head + k) % t->drop_cap], sizeof(t_drop));
+	for (int k = 0; k < t->pn_count; k++)
+		if (t->pn[(t->pn_head + k) % t->pn_cap].f.used)
+			put(&w, &t->pn[(t->pn_head + k) % t->pn_cap], sizeof(t_pnamed));
+	put(&w, t->pam, sizeof t->pam);
 	if (w.err) {
 		free(w.p);
 		return NULL;
@@ -124,6 +138,39 @@ void *ms_tracker_save(const ms_tracker *t, size_t *len)
 }
 
 static void term(char *s, size_t n) { s[n - 1] = 0; }
+
+/*
+ * Times and ids read back must stay in the range the tracker computes with:
+ * it adds windows to times, subtracts times and increments ids, and a
+ * damaged database must not make that overflow (a saved "now" of INT64_MAX
+ * with a last sweep of INT64_MIN did).  Times within +-2^60 s (log times
+ * end with year 9999, or a year a file's mtime gives: far inside; sums and
+ * differences of two such stay far from overflow), ids below 2^62.
+ */
+#define TS_LIM ((int64_t)1 << 60)
+static int ts_ok(int64_t v) { return v >= -TS_LIM && v <= TS_LIM; }
+static int id_ok(int64_t v) { return v >= 0 && v < ((int64_t)1 << 62); }
+
+static void fix_pfail(t_pfail *f, int nnames)
+{
+	term(f->ip, sizeof f->ip); term(f->client_name, sizeof f->client_name); term(f->mech, sizeof f->mech);
+	term(f->reason, sizeof f->reason); term(f->user, sizeof f->user); term(f->dec.user, sizeof f->dec.user);
+	term(f->dec.mech, sizeof f->dec.mech);
+	if (f->host < 0 || f->host >= nnames) f->host = 0;
+	if (f->svc < 0 || f->svc >= nnames) f->svc = 0;
+	f->used = 1;
+}
+
+static void fix_pback(t_pback *b, int nnames)
+{
+	term(b->user, sizeof b->user); term(b->ip, sizeof b->ip); term(b->service, sizeof b->service);
+	term(b->sid, sizeof b->sid); term(b->mech, sizeof b->mech);
+	if (b->host < 0 || b->host >= nnames) b->host = 0;
+	if (b->used != 1 && b->used != 2) b->used = 2;
+	if (!id_ok(b->id)) b->id = 0; /* written with a new id */
+	b->written = b->written != 0 && b->id != 0;
+	b->not_smtp = b->not_smtp != 0;
+}
 
 static void fix_sess(t_sess *s, int nnames)
 {
@@ -138,18 +185,6 @@ static void fix_sess(t_sess *s, int nnames)
 	if (s->svc < 0 || s->svc >= nnames) s->svc = 0;
 	s->used = 1;
 }
-
-/*
- * Times and ids read back must stay in the range the tracker computes with:
- * it adds windows to times, subtracts times and increments ids, and a
- * damaged database must not make that overflow (a saved "now" of INT64_MAX
- * with a last sweep of INT64_MIN did).  Times within +-2^60 s (log times
- * end with year 9999, or a year a file's mtime gives: far inside; sums and
- * differences of two such stay far from overflow), ids below 2^62.
- */
-#define TS_LIM ((int64_t)1 << 60)
-static int ts_ok(int64_t v) { return v >= -TS_LIM && v <= TS_LIM; }
-static int id_ok(int64_t v) { return v >= 0 && v < ((int64_t)1 << 62); }
 
 /* n entries of size bytes from *p (which ends past them), each with times at the offsets off[]: all in range */
 static int section_ok(const char **p, size_t n, size_t size, const size_t *off, size_t noff)
@@ -207,14 +242,17 @@ int ms_tracker_load(ms_tracker *t, const void *blob, size_t len)
 		      sizeof(t_ps) * (size_t)h.nps + sizeof t->rdns + sizeof t->nouser;
 	ext_hdr x;
 	int has_ext = 0;
+	memset(&x, 0, sizeof x);
 	if ((size_t)(end - p) != need) {
 		/* the optional section: whole, or the blob is refused */
 		if ((size_t)(end - p) < need + sizeof x)
 			return -1;
 		memcpy(&x, p + need, sizeof x);
 		if (memcmp(x.magic, EXT_MAGIC, 4) || x.sz_drop != sizeof(t_drop) || x.ndrop < 0 ||
-		    x.ndrop > T_DROP_MAX || x.host0_n > T_HOSTLEN ||
-		    (size_t)(end - p) != need + sizeof x + sizeof(t_drop) * (size_t)x.ndrop)
+		    x.ndrop > T_DROP_MAX || x.host0_n > T_HOSTLEN || x.sz_pn != sizeof(t_pnamed) || x.npn < 0 ||
+		    x.npn > T_PN_MAX || x.sz_pam != sizeof(t_pam) ||
+		    (size_t)(end - p) != need + sizeof x + sizeof(t_drop) * (size_t)x.ndrop +
+						 sizeof(t_pnamed) * (size_t)x.npn + sizeof t->pam)
 			return -1;
 		has_ext = 1;
 	}
@@ -225,10 +263,16 @@ int ms_tracker_load(ms_tracker *t, const void *blob, size_t len)
 		return -1;
 	/* the only steps that can fail, so before anything changes: rings sized for what they will hold */
 	t_drop *drops = NULL;
+	t_pnamed *pn = NULL;
 	if (has_ext && x.ndrop > 0 && !(drops = malloc(sizeof *drops * (size_t)(x.ndrop < 64 ? 64 : x.ndrop))))
 		return -1;
+	if (has_ext && x.npn > 0 && !(pn = malloc(sizeof *pn * (size_t)(x.npn < 64 ? 64 : x.npn)))) {
+		free(drops);
+		return -1;
+	}
 	if (ms_tracker_rings_reset(t, h.npf, h.npb) != 0) {
 		free(drops);
+		free(pn);
 		return -1;
 	}
 
@@ -264,12 +308,7 @@ int ms_tracker_load(ms_tracker *t, const void *blob, size_t len)
 		t_pfail *f = &t->pf[i];
 		memcpy(f, p, sizeof *f);
 		p += sizeof *f;
-		term(f->ip, sizeof f->ip); term(f->client_name, sizeof f->client_name); term(f->mech, sizeof f->mech);
-		term(f->reason, sizeof f->reason); term(f->user, sizeof f->user); term(f->dec.user, sizeof f->dec.user);
-		term(f->dec.mech, sizeof f->dec.mech);
-		if (f->host < 0 || f->host >= t->nnames) f->host = 0;
-		if (f->svc < 0 || f->svc >= t->nnames) f->svc = 0;
-		f->used = 1;
+		fix_pfail(f, t->nnames);
 	}
 	t->pf_head = 0;
 	t->pf_count = h.npf;
@@ -277,11 +316,7 @@ int ms_tracker_load(ms_tracker *t, const void *blob, size_t len)
 		t_pback *b = &t->pb[i];
 		memcpy(b, p, sizeof *b);
 		p += sizeof *b;
-		term(b->user, sizeof b->user); term(b->ip, sizeof b->ip); term(b->service, sizeof b->service);
-		if (b->host < 0 || b->host >= t->nnames) b->host = 0;
-		if (b->used != 1 && b->used != 2) b->used = 2;
-		if (!id_ok(b->id)) b->id = 0; /* written with a new id */
-		b->written = b->written != 0 && b->id != 0;
+		fix_pback(b, t->nnames);
 	}
 	t->pb_head = 0;
 	t->pb_count = h.npb;
@@ -344,6 +379,40 @@ int ms_tracker_load(ms_tracker *t, const void *blob, size_t len)
 			t->drop_cap = x.ndrop < 64 ? 64 : x.ndrop;
 			t->drop_count = x.ndrop;
 		}
+		for (int i = 0; i < x.npn; i++) {
+			t_pnamed *n = &pn[i];
+			memcpy(n, p, sizeof *n);
+			p += sizeof *n;
+			fix_pfail(&n->f, t->nnames);
+			fix_pback(&n->dv, t->nnames);
+			n->f.matched = 0;
+			n->dv.used = 2;
+			n->dv.written = 0;
+			n->disowned = n->disowned != 0;
+			n->sid_h = n->dv.sid[0] ? pn_sid_hash(n->dv.sid) : 0;
+			if (!ts_ok(n->f.ts) || !ts_ok(n->dv.ts) || !id_ok(n->f.auth_id) || !id_ok(n->f.session_id))
+				n->f.used = 0; /* dropped: its row stays as written */
+		}
+		memcpy(t->pam, p, sizeof t->pam);
+		p += sizeof t->pam;
+		t->pam_next = x.pam_next;
+		for (int i = 0; i < T_PAM_N; i++) {
+			t_pam *e = &t->pam[i];
+			term(e->user, sizeof e->user); term(e->ip, sizeof e->ip);
+			e->used = e->used != 0 && e->host >= 0 && e->host < t->nnames && ts_ok(e->ts);
+			e->unix_line = e->unix_line != 0;
+			if (!id_ok(e->pb_id)) e->pb_id = 0;
+			if (!id_ok(e->auth_id)) e->auth_id = 0;
+		}
+	} else {
+		memset(t->pam, 0, sizeof t->pam);
+	}
+	free(t->pn);
+	t->pn = pn;
+	t->pn_head = 0;
+	t->pn_count = pn ? x.npn : 0; /* x.npn is 0 without the section */
+	t->pn_cap = pn ? (x.npn < 64 ? 64 : x.npn) : 0;
+	if (has_ext) {
 		/* the one host so far, as saved (a run of other programs' lines only
 		 * marks no name a host) */
 		t->multi_host = x.multi_host != 0 || t->nhosts > 1;
