@@ -135,6 +135,22 @@ static int dovecot_result_fails(ms_sv r)
 }
 
 /*
+ * Dovecot's own trouble, not the client's: a line it logs at error level
+ * (level: the text before the passdb's name, "Error: " in syslog and in its
+ * own file) or a result that is a failed lookup rather than a refusal
+ * ("Password query failed: Not connected to database", "open(/etc/dovecot/
+ * users) failed: Permission denied").  Such a line names no failure and is
+ * no back-end failure (SEMANTICS: the server's fault is never evidence
+ * against the client).
+ */
+static int dovecot_server_fault(ms_sv level, ms_sv r)
+{
+	return ms_sv_find_lit(level, "Error: ") >= 0 || ms_sv_find_lit(level, "Fatal: ") >= 0 ||
+	       ms_sv_find_lit(level, "Panic: ") >= 0 || ms_sv_find_lit(r, "query failed") >= 0 ||
+	       ms_sv_starts(r, "open(") || ms_sv_find_lit(r, "Not connected") >= 0;
+}
+
+/*
  * IMAP/POP/submission/managesieve login process:
  * "[Info: ]Disconnected (auth failed, N attempts[ in S secs]): user=<u>, method=M, rip=IP, lip=IP, ..."
  * service is "imap-login" etc.; rest is the text after "imap-login: ".
@@ -212,8 +228,13 @@ void ms_parse_dovecot_prefixed(ms_sv prog, ms_sv m, ms_event *ev)
 		ev->type = EV_NOISE;
 		return;
 	}
-	if (ms_sv_starts(m, "Info: "))
-		m = ms_sv_skip(m, 6);
+	/* the level Dovecot's own file and syslog put first ("Info: ", "Error: ") */
+	ms_sv level = m;
+	long lv = ms_sv_find_lit(m, ": ");
+	if (lv > 3 && lv <= 7 && m.p[0] >= 'A' && m.p[0] <= 'Z' && ms_sv_chr(ms_sv_head(m, (size_t)lv), ' ') < 0 &&
+	    ms_sv_chr(ms_sv_head(m, (size_t)lv), '(') < 0)
+		m = ms_sv_skip(m, (size_t)lv + 2);
+	level.n = (size_t)(m.p - level.p);
 	{
 		/* "sql: Password mismatch": the passdb driver, then the result */
 		long c = ms_sv_find_lit(m, ": ");
@@ -227,7 +248,7 @@ void ms_parse_dovecot_prefixed(ms_sv prog, ms_sv m, ms_event *ev)
 	ev->text = m;
 	if ((size_t)rp + 1 < prog.n && prog.p[rp + 1] == '<')
 		ev->where = ms_sv_skip(prog, (size_t)rp + 1); /* "<session>" */
-	ev->fail = dovecot_result_fails(m);
+	ev->fail = dovecot_result_fails(m) && !dovecot_server_fault(level, m);
 	ev->type = ev->fail && ev->ip.n ? EV_DOVECOT_AUTH : EV_NOISE;
 }
 
@@ -281,7 +302,8 @@ void ms_parse_dovecot(ms_grammar *g, ms_sv m, ms_event *ev)
 		if (!ms_ip_valid(ev->ip)) {
 			ev->ip = MS_SV_NULL;
 		}
-		ev->fail = dovecot_result_fails(cap[3]);
+		ev->fail = dovecot_result_fails(cap[3]) &&
+			   !dovecot_server_fault(ms_sv_head(m, (size_t)(cap[0].p - m.p)), cap[3]);
 		if (ev->fail)
 			ev->where = dovecot_session(m, cap[2]);
 		ev->type = ev->fail ? EV_DOVECOT_AUTH : EV_NOISE;
