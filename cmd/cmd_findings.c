@@ -18,8 +18,8 @@ static const ms_optdef opts[] = {
 	{ { "since", required_argument, NULL, O_SINCE }, "TIME", "only events at or after TIME (RFC 3339, YYYY-MM-DD, or 1h/7d ago)" },
 	{ { "until", required_argument, NULL, O_UNTIL }, "TIME", "only events before TIME" },
 	{ { "min-severity", required_argument, NULL, O_MINSEV }, "SEV", "info | low | medium | high | critical (default low)" },
-	{ { "type", required_argument, NULL, O_TYPE }, "TYPE", "only this type (repeatable): compromise, credentials_in_log,\n"
-		"password_spray, brute_force, distributed, user_enum, weak_tls" },
+	{ { "type", required_argument, NULL, O_TYPE }, "TYPE", "only this type (repeatable): compromise, mailbox_access,\n"
+		"credentials_in_log, password_spray, brute_force, distributed, user_enum, weak_tls" },
 	{ { "top", required_argument, NULL, O_TOP }, "N", "print at most N findings (default and 0: all)" },
 	{ { "tz", required_argument, NULL, O_TZ }, "ZONE", "time zone for printed times (default: TZ)" },
 	{ { "brute-force-failures", required_argument, NULL, O_BF }, "N", "brute_force: failures from one address (10)" },
@@ -133,7 +133,7 @@ int cmd_findings(ms_cli *cli, int argc, char **argv)
 		return MS_EXIT_DB;
 	q.db = ms_store_db(st);
 	ms_findings fs;
-	if (types && !(types & (1u << MS_F_COMPROMISE)))
+	if (types && !(types & (1u << MS_F_COMPROMISE)) && !(types & (1u << MS_F_MAILBOX_ACCESS)))
 		fo.no_compromise = 1;
 	if (ms_findings_run(&q, &fo, &fs, err, sizeof err)) {
 		ms_err(cli, "%s", err);

@@ -73,7 +73,7 @@ int ms_block_is_local(const char *ip)
 static int is_attack(ms_ftype t)
 {
 	return t == MS_F_BRUTE_FORCE || t == MS_F_PASSWORD_SPRAY || t == MS_F_DISTRIBUTED || t == MS_F_USER_ENUM ||
-	       t == MS_F_COMPROMISE;
+	       t == MS_F_COMPROMISE || t == MS_F_MAILBOX_ACCESS;
 }
 
 /* ip -> list of finding type names (in a strmap of ip -> index into names) */

@@ -8,6 +8,7 @@
 
 static const char *const type_names[MS_F__N] = {
 	[MS_F_COMPROMISE] = "compromise",
+	[MS_F_MAILBOX_ACCESS] = "mailbox_access",
 	[MS_F_CREDENTIALS_IN_LOG] = "credentials_in_log",
 	[MS_F_PASSWORD_SPRAY] = "password_spray",
 	[MS_F_BRUTE_FORCE] = "brute_force",
@@ -859,7 +860,8 @@ int ms_findings_run(const ms_query *q, const ms_find_opts *o, ms_findings *out, 
 			rc = -1;
 		widen_range(&d, 0);
 	}
-	if (rc == 0 && (ms_find_compromise(&d, o, out, &before, err, errlen) ||
+	if (rc == 0 && (ms_find_mailbox(&d, o, out, err, errlen) ||
+			ms_find_compromise(&d, o, out, &before, err, errlen) ||
 			(!o->no_tls && ms_find_tls(&d, o, out, err, errlen))))
 		rc = -1;
 	ms_findings_free(&before);

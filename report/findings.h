@@ -18,6 +18,7 @@
 
 typedef enum {
 	MS_F_COMPROMISE,
+	MS_F_MAILBOX_ACCESS,
 	MS_F_CREDENTIALS_IN_LOG,
 	MS_F_PASSWORD_SPRAY,
 	MS_F_BRUTE_FORCE,
@@ -212,6 +213,8 @@ int ms_find_sprayed_logins(const ms_fdata *d, const ms_find_opts *o, ms_strmap *
 int ms_find_compromise(ms_fdata *d, const ms_find_opts *o, ms_findings *out, const ms_findings *earlier, char *err,
 		       size_t errlen);
 int ms_find_tls(ms_fdata *d, const ms_find_opts *o, ms_findings *out, char *err, size_t errlen);
+/* mailbox_access: an attacking address's IMAP/POP login (after ms_find_attacks(): it reads out's attacks) */
+int ms_find_mailbox(ms_fdata *d, const ms_find_opts *o, ms_findings *out, char *err, size_t errlen);
 /* weakness of negotiated TLS parameters: NULL if fine, else buf holding every
  * reason in words, "; " between them */
 const char *ms_tls_weakness(const char *protocol, const char *cipher, int bits, char *buf, size_t cap);

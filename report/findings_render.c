@@ -199,7 +199,7 @@ void ms_finding_ecs(const ms_finding *f, FILE *o)
 	fprintf(o, ",\"event\":{\"kind\":\"alert\",\"category\":[\"%s\"],\"action\":\"%s\",\"outcome\":\"%s\","
 		   "\"severity\":%d",
 		ms_ftype_category(f->type), ms_ftype_name(f->type),
-		f->type == MS_F_COMPROMISE ? "success" : f->failures ? "failure" : "unknown", (int)f->severity);
+		f->type == MS_F_COMPROMISE || f->type == MS_F_MAILBOX_ACCESS ? "success" : f->failures ? "failure" : "unknown", (int)f->severity);
 	ms_fmt_time_utc(f->first, t, sizeof t);
 	fprintf(o, ",\"start\":\"%s\"", t);
 	ms_fmt_time_utc(f->last, t, sizeof t);
