@@ -179,6 +179,30 @@ static ms_family bare_postfix(ms_syslog *sl, ms_event *ev)
 	return MS_FAM_POSTFIX;
 }
 
+/*
+ * Programs that share a mail server's log and whose lines are no evidence of
+ * SMTP AUTH (content filters, milters, policy servers, list managers,
+ * Plesk's): known noise, counted by program in parse --summary, so that
+ * report --by unrecognised shows what the grammars missed.  Matched on the
+ * name after a path ("/usr/lib/plesk-9.0/psa-pc-remote").
+ */
+static int mail_companion(ms_sv prog)
+{
+	static const char *const names[] = {
+		"amavis", "amavisd", "amavisd-new", "amavisd-milter", "spamd", "spamc", "spamass-milter",
+		"opendkim", "opendmarc", "openarc", "dkimpy-milter", "policyd-spf", "policyd-spf-perl",
+		"policyd-weight", "postgrey", "postfwd", "postfwd2", "sqlgrey", "clamd", "freshclam",
+		"clamav-milter", "milter-greylist", "rspamd", "rspamc", "psa-pc-remote", "greylisting filter",
+		"mailman", "sympa", "fetchmail", "procmail", "maildrop", "dspam", "bogofilter",
+	};
+	long sl = ms_sv_rchr(prog, '/');
+	ms_sv base = sl >= 0 ? ms_sv_skip(prog, (size_t)sl + 1) : prog;
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (base.n == strlen(names[i]) && !memcmp(base.p, names[i], base.n))
+			return 1;
+	return 0;
+}
+
 ms_family ms_grammar_classify(ms_grammar *g, ms_syslog *sl, ms_event *ev)
 {
 	ms_sv d = sl->daemon;
@@ -235,6 +259,11 @@ ms_family ms_grammar_classify(ms_grammar *g, ms_syslog *sl, ms_event *ev)
 	if (ms_sv_eq_lit(sl->prog, "CRON") || ms_sv_eq_lit(sl->prog, "cron") || ms_sv_eq_lit(sl->prog, "crond") ||
 	    ms_sv_eq_lit(sl->prog, "anacron")) {
 		ev->what = MS_SV_LIT("cron");
+		ev->type = EV_NOISE;
+		return MS_FAM_SYSTEM;
+	}
+	if (mail_companion(sl->prog)) {
+		ev->what = sl->prog;
 		ev->type = EV_NOISE;
 		return MS_FAM_SYSTEM;
 	}
