@@ -366,7 +366,8 @@ enum { TOP_IPS = 10 };
  * compromise finding on the account, of any confidence: the one rule of
  * SEMANTICS "compromise" (a failure for it or for an unknown account, or
  * the address's part in an attack), not a second reading of it.
- * exists: a success for the account was ever seen (whatever the range).
+ * exists: a success for the account was ever seen (whatever the range): an
+ * smtpd login, or a back end's (Dovecot's IMAP/POP "Login:").
  *
  * An account is listed if it has an in-range failure or success (kind 1 or
  * 4) or an in-range backend failure, and is a row of accounts; the list is
@@ -567,9 +568,13 @@ static void backend_fn(sqlite3_context *cx, void *user, int argc, sqlite3_value 
 		sqlite3_result_error_nomem(cx);
 		return;
 	}
-	if (k < 0 || !in_range(a->q, v[0]))
+	if (k < 0)
 		return;
 	g = &ar->agg[k];
+	if (sqlite3_value_int64(v[2]) == 0)
+		g->exists = 1; /* a back end's login (Dovecot's IMAP/POP "Login:"), whenever */
+	if (!in_range(a->q, v[0]))
+		return;
 	g->learned |= 1u << LEARNED_BACKEND;
 	if (sqlite3_value_int64(v[2]) == 1) {
 		g->listed = 1;
