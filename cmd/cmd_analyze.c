@@ -150,9 +150,9 @@ static void summary(ms_cli *cli, sqlite3 *db, int top)
 	if (loss[0]) {
 		t = ms_report_log_loss(&q, err, sizeof err);
 		if (t) {
-			fprintf(o, "  the syslog daemon dropped lines (%lld notices, %lld lines said): counts near\n"
-				   "  them are lower bounds, and a user name joined by time after a loss may\n"
-				   "  be another failure's (see report --by loss):\n",
+			fprintf(o, "  the syslog daemon dropped lines (report --by loss): counts near them are lower\n"
+				   "  bounds, and a user name joined by time after a loss may be another failure's;\n"
+				   "  %lld notices, %lld lines said:\n",
 				(long long)loss[0], (long long)loss[1]);
 			ro.limit = 5;
 			ms_table_render(t, MS_FMT_TEXT, o, &ro);

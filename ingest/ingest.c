@@ -28,16 +28,6 @@ typedef struct {
 	char sample[200];
 } prog_count;
 
-/* the syslog daemon's notices that it dropped lines, kept until the next
- * commit; more than LOSS_MAX in that span are added to the last one */
-#define LOSS_MAX 64
-typedef struct {
-	int64_t line, ts;
-	long pid, lost;
-	int notices;
-	char host[64], reporter[32], what[64];
-} loss_note;
-
 #define NEW_HOST_AHEAD (180LL * 86400) /* how far ahead of the last time a new host's first stamp may be */
 #define YEAR_HOSTS 32 /* hosts with a year state of their own; more share the least recently used */
 
@@ -73,8 +63,6 @@ typedef struct {
 	ms_strmap progs;
 	prog_count *pc;
 	size_t npc;
-	loss_note loss[LOSS_MAX]; /* log loss notices, flushed at each commit */
-	int nloss;
 	double t0;
 	int64_t total_lines, total_bytes;
 	double prefetch_cpu;    /* CPU seconds of the decompressing threads (ingest -v) */
@@ -140,52 +128,6 @@ static void count_unrecognised(ing_ctx *c, ms_sv prog, const char *line, size_t 
 		}
 	}
 	c->pc[idx].lines++;
-}
-
-static void sv_copy(char *dst, size_t cap, ms_sv v)
-{
-	size_t n = v.n < cap - 1 ? v.n : cap - 1;
-	if (n)
-		memcpy(dst, v.p, n);
-	dst[n] = 0;
-	for (size_t i = 0; i < n; i++) /* evidence text: no NULs */
-		if (!dst[i])
-			dst[i] = '?';
-}
-
-/* a notice of the syslog daemon that it dropped lines (EV_LOG_LOSS) */
-static void note_loss(ing_ctx *c, const ms_syslog *sl, const ms_event *ev, int64_t line, int64_t ts)
-{
-	if (c->nloss == LOSS_MAX) {
-		loss_note *l = &c->loss[LOSS_MAX - 1];
-		l->notices++;
-		if (ev->num >= 0)
-			l->lost = (l->lost > 0 ? l->lost : 0) + ev->num;
-		return;
-	}
-	loss_note *l = &c->loss[c->nloss++];
-	l->line = line;
-	l->ts = ts;
-	l->pid = ev->num2;
-	l->lost = ev->num;
-	l->notices = 1;
-	sv_copy(l->host, sizeof l->host, sl->host);
-	sv_copy(l->reporter, sizeof l->reporter, sl->prog);
-	sv_copy(l->what, sizeof l->what, ev->what);
-}
-
-static int flush_loss(ing_ctx *c, int64_t source_id)
-{
-	int rc = 0;
-	for (int i = 0; i < c->nloss && rc == 0; i++) {
-		const loss_note *n = &c->loss[i];
-		ms_log_loss l = { .line = n->line, .ts = n->ts, .host = n->host, .reporter = n->reporter,
-				  .what = n->what[0] ? n->what : NULL, .pid = n->pid, .lost = n->lost,
-				  .notices = n->notices };
-		rc = ms_store_log_loss_add(c->st, source_id, &l);
-	}
-	c->nloss = 0;
-	return rc;
 }
 
 typedef struct {
@@ -481,8 +423,6 @@ static void do_line(ing_ctx *c, src_state *s, const char *line, size_t len)
 			write_reject(c, line, len);
 	} else {
 		s->row.recognised++;
-		if (ev.type == EV_LOG_LOSS)
-			note_loss(c, &sl, &ev, s->row.lines, ts);
 	}
 	row_times(s, ts);
 	ref.ts = ts;
@@ -503,8 +443,6 @@ static int commit_point(ing_ctx *c, src_state *s, int complete, int more, const 
 	ms_tracker_checkpoint(c->tr);
 	ms_pipe_drain(c->pipe); /* every record is written: the store is ours until the next line */
 	flush_unrecognised(c, s->row.id);
-	if (flush_loss(c, s->row.id) != 0)
-		return -1;
 	if (s->tail_n > 0 || !s->row.tail_hash[0]) { /* nothing new read: keep the recorded tail */
 		ms_sha256_buf(s->tail, s->tail_n, h);
 		ms_hex(h, 32, s->row.tail_hash);

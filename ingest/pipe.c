@@ -16,16 +16,17 @@
  * build stops until it is.
  */
 #if UINTPTR_MAX == 0xFFFFFFFFFFFFFFFFu
-_Static_assert(sizeof(ms_sink) == 7 * sizeof(void *), "ms_sink changed: update ingest/pipe.c");
+_Static_assert(sizeof(ms_sink) == 8 * sizeof(void *), "ms_sink changed: update ingest/pipe.c");
 _Static_assert(sizeof(ms_session_rec) == 328, "ms_session_rec changed: update ingest/pipe.c");
 _Static_assert(sizeof(ms_auth_rec) == 144, "ms_auth_rec changed: update ingest/pipe.c");
 _Static_assert(sizeof(ms_message_rec) == 112, "ms_message_rec changed: update ingest/pipe.c");
 _Static_assert(sizeof(ms_reject_rec) == 120, "ms_reject_rec changed: update ingest/pipe.c");
 _Static_assert(sizeof(ms_postscreen_rec) == 88, "ms_postscreen_rec changed: update ingest/pipe.c");
 _Static_assert(sizeof(ms_backend_rec) == 104, "ms_backend_rec changed: update ingest/pipe.c");
+_Static_assert(sizeof(ms_loss_rec) == 64, "ms_loss_rec changed: update ingest/pipe.c");
 #endif
 
-enum { R_SESSION, R_AUTH, R_MESSAGE, R_REJECT, R_POSTSCREEN, R_BACKEND };
+enum { R_SESSION, R_AUTH, R_MESSAGE, R_REJECT, R_POSTSCREEN, R_BACKEND, R_LOSS };
 
 #define S(T, f) offsetof(T, f)
 static const size_t sess_str[] = {
@@ -53,6 +54,7 @@ static const size_t be_str[] = {
 	S(ms_backend_rec, host), S(ms_backend_rec, ip), S(ms_backend_rec, account),
 	S(ms_backend_rec, backend), S(ms_backend_rec, service), S(ms_backend_rec, detail),
 };
+static const size_t loss_str[] = { S(ms_loss_rec, host), S(ms_loss_rec, reporter), S(ms_loss_rec, what) };
 #undef S
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -113,6 +115,7 @@ static void replay(const ms_sink *k, const batch *b)
 		case R_REJECT: if (k->reject) k->reject(k->ctx, rec); break;
 		case R_POSTSCREEN: if (k->postscreen) k->postscreen(k->ctx, rec); break;
 		case R_BACKEND: if (k->backend) k->backend(k->ctx, rec); break;
+		case R_LOSS: if (k->loss) k->loss(k->ctx, rec); break;
 		default: break;
 		}
 		off += size;
@@ -216,6 +219,7 @@ static void put(ms_pipe *p, uint32_t type, const void *rec, size_t rsz, const si
 		case R_MESSAGE: p->real.message(p->real.ctx, rec); break;
 		case R_REJECT: p->real.reject(p->real.ctx, rec); break;
 		case R_POSTSCREEN: p->real.postscreen(p->real.ctx, rec); break;
+		case R_LOSS: if (p->real.loss) p->real.loss(p->real.ctx, rec); break;
 		default: p->real.backend(p->real.ctx, rec); break;
 		}
 		return;
@@ -262,10 +266,11 @@ static void k_postscreen(void *c, const ms_postscreen_rec *r)
 	put(c, R_POSTSCREEN, r, sizeof *r, ps_str, N(ps_str), SIZE_MAX);
 }
 static void k_backend(void *c, const ms_backend_rec *r) { put(c, R_BACKEND, r, sizeof *r, be_str, N(be_str), SIZE_MAX); }
+static void k_loss(void *c, const ms_loss_rec *r) { put(c, R_LOSS, r, sizeof *r, loss_str, N(loss_str), SIZE_MAX); }
 
 ms_sink ms_pipe_sink(ms_pipe *p)
 {
-	ms_sink k = { p, k_session, k_auth, k_message, k_reject, k_postscreen, k_backend };
+	ms_sink k = { p, k_session, k_auth, k_message, k_reject, k_postscreen, k_backend, k_loss };
 	return k;
 }
 

@@ -8,10 +8,12 @@
  *
  *   rsyslogd: imuxsock[4434]: begin to drop messages due to rate-limiting
  *   rsyslogd: imuxsock[4434]: 153 messages lost due to rate-limiting (200 allowed within 5 seconds)
+ *   rsyslogd: imuxsock[pid: 4434, name: /usr/sbin/plesk_saslauthd]: 153 messages lost due to rate-limiting
  *   rsyslogd-2177: imuxsock begins to drop messages from pid 4434 due to rate-limiting
  *   rsyslogd-2177: imuxsock lost 153 messages from pid 4434 due to rate-limiting
  *   rsyslogd: imjournal: 1234 messages lost due to rate-limiting (20000 allowed within 600 seconds)
  *   systemd-journald[345]: Suppressed 1234 messages from plesk_saslauthd.service
+ *   systemd-journal[345]: Suppressed 1234 messages from /system.slice/plesk...   (CentOS 7: the name cut)
  *   systemd-journald[345]: Forwarding to syslog missed 12 messages.
  */
 #include "grammar.h"
@@ -19,15 +21,18 @@
 int ms_is_syslogd(ms_sv prog)
 {
 	return ms_sv_eq_lit(prog, "rsyslogd") || ms_sv_starts(prog, "rsyslogd-") ||
-	       ms_sv_eq_lit(prog, "systemd-journald") || ms_sv_eq_lit(prog, "journald");
+	       ms_sv_eq_lit(prog, "systemd-journald") || ms_sv_eq_lit(prog, "systemd-journal") ||
+	       ms_sv_eq_lit(prog, "journald");
 }
 
-/* the number that starts s (at most 10 digits), or -1 */
+/* the number that starts s (capped: rsyslog prints an unsigned count), or -1 */
 static long number_at(ms_sv s)
 {
 	uint64_t v;
 	size_t n = ms_sv_u64(s, &v);
-	return n && n <= 10 && v <= 0x7fffffffu ? (long)v : -1;
+	if (!n)
+		return -1;
+	return n > 10 || v > 0x7fffffffu ? 0x7fffffffL : (long)v;
 }
 
 /* the number just before offset at in m ("153 messages"), or -1 */
@@ -39,12 +44,16 @@ static long number_before(ms_sv m, long at)
 	return b < at ? number_at(ms_sv_skip(m, (size_t)b)) : -1;
 }
 
-/* the process whose lines were lost: "imuxsock[P]" or "from pid P", else -1 */
+/* the process whose lines were lost: "imuxsock[P]", rsyslog 8's
+ * "imuxsock[pid: P, name: N]" or "from pid P", else -1 */
 static long lost_pid(ms_sv m)
 {
 	long k = ms_sv_find_lit(m, "imuxsock[");
 	if (k >= 0) {
-		long p = number_at(ms_sv_skip(m, (size_t)k + 9));
+		ms_sv r = ms_sv_skip(m, (size_t)k + 9);
+		if (ms_sv_starts(r, "pid: "))
+			r = ms_sv_skip(r, 5);
+		long p = number_at(r);
 		if (p > 0)
 			return p;
 	}
@@ -82,6 +91,14 @@ void ms_parse_syslogd(ms_sv m, ms_event *ev)
 			return; /* "lost" with no count */
 		ev->num2 = lost_pid(m);
 		ev->what = ms_sv_find_lit(m, "imjournal") >= 0 ? MS_SV_LIT("imjournal") : MS_SV_LIT("imuxsock");
+		/* rsyslog 8 names the process: "imuxsock[pid: P, name: /usr/sbin/prog]" */
+		long nm = ms_sv_find_lit(m, ", name: ");
+		if (nm > 0 && ms_sv_find_lit(ms_sv_head(m, (size_t)nm), "imuxsock[pid: ") >= 0) {
+			ms_sv name = ms_sv_skip(m, (size_t)nm + 8);
+			long e = ms_sv_chr(name, ']');
+			if (e > 0)
+				ev->what = ms_sv_head(name, (size_t)e);
+		}
 	} else {
 		return;
 	}

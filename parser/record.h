@@ -91,6 +91,14 @@ typedef struct {
 	int64_t source_id, line;
 } ms_backend_rec;
 
+/* a notice of the syslog daemon that it dropped lines (rate limits) */
+typedef struct {
+	int64_t ts;
+	const char *host, *reporter, *what;
+	long pid, lost;       /* < 0: not said */
+	int64_t source_id, line;
+} ms_loss_rec;
+
 typedef struct ms_sink {
 	void *ctx;
 	void (*session)(void *ctx, const ms_session_rec *r);
@@ -99,6 +107,7 @@ typedef struct ms_sink {
 	void (*reject)(void *ctx, const ms_reject_rec *r);
 	void (*postscreen)(void *ctx, const ms_postscreen_rec *r);
 	void (*backend)(void *ctx, const ms_backend_rec *r);
+	void (*loss)(void *ctx, const ms_loss_rec *r);
 } ms_sink;
 
 #endif

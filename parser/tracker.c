@@ -2234,6 +2234,39 @@ static void dovecot_login(ms_tracker *t, int host, const ms_event *ev, const ms_
 		login_session(t, host, ev->where, ref->ts);
 }
 
+/* s into dst (cap bytes), cut before a UTF-8 character the cap would split */
+static void cpy_cut(char *dst, size_t cap, ms_sv s)
+{
+	if (s.n >= cap) {
+		size_t n = cap - 1;
+		while (n > 0 && ((unsigned char)s.p[n] & 0xC0) == 0x80)
+			n--; /* s.p[n] starts the character that would be cut */
+		s.n = n;
+	}
+	cpy(dst, cap, s);
+}
+
+/* the syslog daemon says it dropped lines: written as it is (a property of the input) */
+static void loss_event(ms_tracker *t, const ms_syslog *sl, const ms_event *ev, const ms_lineref *ref)
+{
+	char host[T_HOSTLEN], reporter[T_SMALL], what[T_NAMELEN];
+	ms_loss_rec r;
+	cpy_cut(host, sizeof host, sl->host);
+	cpy_cut(reporter, sizeof reporter, sl->prog);
+	cpy_cut(what, sizeof what, ev->what);
+	memset(&r, 0, sizeof r);
+	r.ts = ref->ts;
+	r.host = host;
+	r.reporter = reporter;
+	r.what = nz(what);
+	r.pid = ev->num2 > 0 ? ev->num2 : -1;
+	r.lost = ev->num >= 0 ? ev->num : -1;
+	r.source_id = ref->source_id;
+	r.line = ref->line;
+	if (t->sink.loss)
+		t->sink.loss(t->sink.ctx, &r);
+}
+
 static int has_client(const ms_event *ev) { return ev->ip.n > 0; }
 
 /*
@@ -2389,7 +2422,7 @@ void ms_tracker_feed(ms_tracker *t, const ms_syslog *sl, const ms_event *ev, con
 	 * clocks are read (other programs' lines need not: with one host its
 	 * clock is t->now, and with several each logs smtpd lines often enough) */
 	switch (ev->type) {
-	case EV_UNKNOWN: case EV_NOISE: case EV_TLS_OUTBOUND:
+	case EV_UNKNOWN: case EV_NOISE: case EV_TLS_OUTBOUND: case EV_LOG_LOSS:
 	case EV_Q_MSGID: case EV_Q_FROM: case EV_Q_DELIVERY: case EV_Q_REMOVED:
 		host = -1;
 		break;
@@ -2410,7 +2443,9 @@ void ms_tracker_feed(ms_tracker *t, const ms_syslog *sl, const ms_event *ev, con
 	switch (ev->type) {
 	case EV_UNKNOWN:
 	case EV_NOISE:
-	case EV_LOG_LOSS: /* the ingest keeps it (a property of the input) */
+		return;
+	case EV_LOG_LOSS:
+		loss_event(t, sl, ev, ref);
 		return;
 	case EV_PLESK_FAIL:
 	case EV_PLESK_NOUSER:

@@ -91,7 +91,7 @@ ms_table *ms_report_unrecognised(const ms_query *q, char *err, size_t errlen)
 	return t;
 }
 
-enum { L_TIME, L_HOST, L_REPORTER, L_WHAT, L_PID, L_LOST, L_NOTICES, L_FILE, L_LINE, L__N };
+enum { L_TIME, L_HOST, L_REPORTER, L_WHAT, L_PID, L_LOST, L_FILE, L_LINE, L__N };
 
 static const ms_col lcols[L__N] = {
 	[L_TIME] = { "time", "TIME", MS_COL_TIME, 0, 0 },
@@ -100,7 +100,6 @@ static const ms_col lcols[L__N] = {
 	[L_WHAT] = { "what", "WHAT", MS_COL_STR, 24, 0 },
 	[L_PID] = { "pid", "PID", MS_COL_INT, 0, 1 },
 	[L_LOST] = { "lost", "LOST", MS_COL_INT, 0, 1 },
-	[L_NOTICES] = { "notices", NULL, MS_COL_INT, 0, 0 },
 	[L_FILE] = { "file", "FILE", MS_COL_STR, 28, 0 },
 	[L_LINE] = { "line", "LINE", MS_COL_INT, 0, 1 },
 };
@@ -127,7 +126,7 @@ ms_table *ms_report_log_loss(const ms_query *q, char *err, size_t errlen)
 	if (!t || !has_table(q->db, "log_loss"))
 		return t;
 	if (ms_q_prepare(q->db,
-			 "SELECT l.ts, h.name, l.reporter, l.what, l.pid, l.lost, l.notices, s.path, l.line"
+			 "SELECT l.ts, h.name, l.reporter, l.what, l.pid, l.lost, s.path, l.line"
 			 " FROM log_loss l LEFT JOIN hosts h ON h.id = l.host_id LEFT JOIN sources s ON s.id = l.source_id"
 			 " WHERE l.ts >= ?1 AND l.ts < ?2 ORDER BY l.ts, l.source_id, l.line",
 			 &st, err, errlen)) {
@@ -143,12 +142,12 @@ ms_table *ms_report_log_loss(const ms_query *q, char *err, size_t errlen)
 		for (int i = L_HOST; i <= L_WHAT; i++)
 			if (sqlite3_column_type(st, i) != SQLITE_NULL)
 				ms_cell_str(ms_table_cell(t, r, i), (const char *)sqlite3_column_text(st, i));
-		for (int i = L_PID; i <= L_NOTICES; i++)
+		for (int i = L_PID; i <= L_LOST; i++)
 			if (sqlite3_column_type(st, i) != SQLITE_NULL)
 				ms_cell_int(ms_table_cell(t, r, i), sqlite3_column_int64(st, i));
-		if (sqlite3_column_type(st, 7) != SQLITE_NULL)
-			ms_cell_str(ms_table_cell(t, r, L_FILE), (const char *)sqlite3_column_text(st, 7));
-		ms_cell_int(ms_table_cell(t, r, L_LINE), sqlite3_column_int64(st, 8));
+		if (sqlite3_column_type(st, L_FILE) != SQLITE_NULL)
+			ms_cell_str(ms_table_cell(t, r, L_FILE), (const char *)sqlite3_column_text(st, L_FILE));
+		ms_cell_int(ms_table_cell(t, r, L_LINE), sqlite3_column_int64(st, L_LINE));
 	}
 	sqlite3_finalize(st);
 	return t;

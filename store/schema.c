@@ -10,7 +10,7 @@
 #define MS_SCHEMA_ADDED                                                                                  \
 	"CREATE TABLE IF NOT EXISTS log_loss(source_id INTEGER NOT NULL, line INTEGER NOT NULL, ts INTEGER," \
 	" host_id INTEGER, reporter TEXT NOT NULL, what TEXT, pid INTEGER, lost INTEGER,"                  \
-	" notices INTEGER NOT NULL DEFAULT 1, PRIMARY KEY(source_id, line));\n"
+	" PRIMARY KEY(source_id, line));\n"
 
 const char ms_schema_added_sql[] = MS_SCHEMA_ADDED;
 

@@ -16,7 +16,7 @@
 #include "../parser/sha256.h"
 #include "../util/strmap.h"
 
-enum { ST_IP_INS, ST_ACCT_INS, ST_HOST_INS, ST_STR_INS, ST_TLS_INS, ST_BACKEND_DEL, ST__N };
+enum { ST_IP_INS, ST_ACCT_INS, ST_HOST_INS, ST_STR_INS, ST_TLS_INS, ST_BACKEND_DEL, ST_LOSS_INS, ST__N };
 
 static const char *const stmt_sql[ST__N] = {
 	[ST_IP_INS] = "INSERT INTO ips(id, ip, family) VALUES(?,?,?)",
@@ -25,6 +25,8 @@ static const char *const stmt_sql[ST__N] = {
 	[ST_STR_INS] = "INSERT INTO strings(id, s) VALUES(?,?)",
 	[ST_TLS_INS] = "INSERT INTO tls_params(id, protocol, cipher, bits, alg_bits, trust, kex, key) VALUES(?,?,?,?,?,?,?,?)",
 	[ST_BACKEND_DEL] = "DELETE FROM backend_events WHERE id = ?",
+	[ST_LOSS_INS] = ("INSERT OR REPLACE INTO log_loss(source_id, line, ts, host_id, reporter, what, pid, lost)"
+			 " VALUES(?,?,?,?,?,?,?,?)"),
 };
 
 /*
@@ -1075,6 +1077,34 @@ static void retract_backend(ms_store *s, int64_t id)
 	sqlite3_reset(q);
 }
 
+/* the syslog daemon's notice that it dropped lines: rare, one statement each */
+static void w_loss(void *ctx, const ms_loss_rec *r)
+{
+	ms_store *s = ctx;
+	sqlite3_stmt *q = s->st[ST_LOSS_INS];
+	if (s->failed)
+		return;
+	sqlite3_bind_int64(q, 1, r->source_id);
+	sqlite3_bind_int64(q, 2, r->line);
+	sqlite3_bind_int64(q, 3, r->ts);
+	sqlite3_bind_int64(q, 4, host_memo(s, r->host));
+	bind_text(q, 5, r->reporter ? r->reporter : "");
+	bind_text(q, 6, r->what);
+	if (r->pid > 0)
+		sqlite3_bind_int64(q, 7, r->pid);
+	else
+		sqlite3_bind_null(q, 7);
+	if (r->lost >= 0)
+		sqlite3_bind_int64(q, 8, r->lost);
+	else
+		sqlite3_bind_null(q, 8);
+	if (sqlite3_step(q) != SQLITE_DONE) {
+		s->failed = 1;
+		set_err(s, "log_loss: %s", sqlite3_errmsg(s->db));
+	}
+	sqlite3_reset(q);
+}
+
 static void w_backend(void *ctx, const ms_backend_rec *r)
 {
 	ms_store *s = ctx;
@@ -1105,7 +1135,7 @@ static void w_backend(void *ctx, const ms_backend_rec *r)
 
 ms_sink ms_store_sink(ms_store *s)
 {
-	ms_sink k = { s, w_session, w_auth, w_message, w_reject, w_postscreen, w_backend };
+	ms_sink k = { s, w_session, w_auth, w_message, w_reject, w_postscreen, w_backend, w_loss };
 	return k;
 }
 
@@ -1330,34 +1360,6 @@ int ms_store_unrecognised_add(ms_store *s, int64_t source_id, const char *progra
 	sqlite3_bind_int64(q, 3, lines);
 	bind_text(q, 4, sample);
 	rc = sqlite3_step(q);
-	sqlite3_finalize(q);
-	return rc == SQLITE_DONE ? 0 : -1;
-}
-
-int ms_store_log_loss_add(ms_store *s, int64_t source_id, const ms_log_loss *l)
-{
-	sqlite3_stmt *q;
-	int rc;
-	if (sqlite3_prepare_v2(s->db,
-			       "INSERT OR REPLACE INTO log_loss(source_id, line, ts, host_id, reporter, what, pid, lost,"
-			       " notices) VALUES(?,?,?,?,?,?,?,?,?)", -1, &q, NULL) != SQLITE_OK) {
-		set_err(s, "log_loss: %s", sqlite3_errmsg(s->db));
-		return -1;
-	}
-	sqlite3_bind_int64(q, 1, source_id);
-	sqlite3_bind_int64(q, 2, l->line);
-	sqlite3_bind_int64(q, 3, l->ts);
-	sqlite3_bind_int64(q, 4, host_id(s, l->host));
-	sqlite3_bind_text(q, 5, l->reporter, -1, SQLITE_STATIC);
-	bind_text(q, 6, l->what);
-	if (l->pid > 0)
-		sqlite3_bind_int64(q, 7, l->pid);
-	if (l->lost >= 0)
-		sqlite3_bind_int64(q, 8, l->lost);
-	sqlite3_bind_int(q, 9, l->notices);
-	rc = sqlite3_step(q);
-	if (rc != SQLITE_DONE)
-		set_err(s, "log_loss: %s", sqlite3_errmsg(s->db));
 	sqlite3_finalize(q);
 	return rc == SQLITE_DONE ? 0 : -1;
 }

@@ -83,16 +83,6 @@ int ms_store_file_mark(ms_store *s, const char *path, int64_t size, int64_t mtim
 int ms_store_unrecognised_add(ms_store *s, int64_t source_id, const char *program, int64_t lines,
 			      const char *sample);
 
-/* a notice of the syslog daemon that it dropped lines (EV_LOG_LOSS): lost
- * and pid < 0 when not said; notices > 1 for several merged into one row */
-typedef struct {
-	int64_t line, ts;
-	const char *host, *reporter, *what;
-	long pid, lost;
-	int notices;
-} ms_log_loss;
-int ms_store_log_loss_add(ms_store *s, int64_t source_id, const ms_log_loss *l);
-
 int ms_store_state_save(ms_store *s, const void *blob, size_t len);
 /* returns heap blob (caller frees) or NULL when none */
 void *ms_store_state_load(ms_store *s, size_t *len);
