@@ -141,13 +141,15 @@ static int dovecot_result_fails(ms_sv r)
  * ("Password query failed: Not connected to database", "open(/etc/dovecot/
  * users) failed: Permission denied").  Such a line names no failure and is
  * no back-end failure (SEMANTICS: the server's fault is never evidence
- * against the client).
+ * against the client).  The result is read from its start only: with
+ * auth_verbose_passwords the client's password follows it ("Password
+ * mismatch (given password: query failed)").
  */
 static int dovecot_server_fault(ms_sv level, ms_sv r)
 {
 	return ms_sv_find_lit(level, "Error: ") >= 0 || ms_sv_find_lit(level, "Fatal: ") >= 0 ||
-	       ms_sv_find_lit(level, "Panic: ") >= 0 || ms_sv_find_lit(r, "query failed") >= 0 ||
-	       ms_sv_starts(r, "open(") || ms_sv_find_lit(r, "Not connected") >= 0;
+	       ms_sv_find_lit(level, "Panic: ") >= 0 || ms_sv_starts(r, "Password query failed") ||
+	       ms_sv_starts(r, "User query failed") || ms_sv_starts(r, "open(");
 }
 
 /*
