@@ -6,6 +6,10 @@
  * SEMANTICS counts only smtpd logins as auth successes, so such a login is
  * no `compromise`, but the attacker can read the mail.  How it is decided:
  * docs/findings.md.
+ *
+ * One scan of the Dovecot logins (all of them, in time order: a pair's first
+ * login says whether the address was the user's own place), judged against
+ * the address's auth events, which ms_fdata holds grouped by address.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,26 +17,20 @@
 #include "findings.h"
 #include "blocklist.h"
 
-/* the logins: Dovecot "Login:" lines of public addresses with an account, in the range */
+/* every Dovecot "Login:" line with an address and an account, in log order */
 static const char *sql_logins =
 	"SELECT b.ts, i.ip, a.name, b.ip_id, b.account_id, s.path, b.line, sv.s"
 	" FROM backend_events b JOIN ips i ON i.id = b.ip_id JOIN accounts a ON a.id = b.account_id"
 	" JOIN strings k ON k.id = b.backend_id AND k.s = 'dovecot'"
 	" LEFT JOIN strings sv ON sv.id = b.service_id LEFT JOIN sources s ON s.id = b.source_id"
-	" WHERE b.fail = 0 AND b.ts >= ?1 AND b.ts < ?2 ORDER BY b.ts, b.id";
+	" WHERE b.fail = 0 AND b.ts IS NOT NULL ORDER BY b.ts, b.id";
 
-/* a login of the account from the address before t, over SMTP or IMAP/POP */
-static const char *sql_before =
-	"SELECT EXISTS (SELECT 1 FROM auth_events WHERE ip_id = ?1 AND account_id = ?2 AND kind = 4 AND ts < ?3)"
-	" OR EXISTS (SELECT 1 FROM backend_events WHERE ip_id = ?1 AND account_id = ?2 AND fail = 0 AND ts < ?3)";
-
-/* the address's SMTP failures before t: all; on the account, its first and
- * last; the other accounts; and whether it failed on the account after t */
-static const char *sql_fails =
-	"SELECT count(*), coalesce(sum(account_id = ?2), 0), min(CASE WHEN account_id = ?2 THEN ts END),"
-	" max(CASE WHEN account_id = ?2 THEN ts END), count(DISTINCT CASE WHEN account_id != ?2 THEN account_id END),"
-	" EXISTS (SELECT 1 FROM auth_events WHERE ip_id = ?1 AND account_id = ?2 AND kind = 1 AND ts > ?3)"
-	" FROM auth_events WHERE ip_id = ?1 AND kind = 1 AND ts < ?3";
+/* failures on the account again from this long after the login: the
+ * address is no attacker that got in (a bot's connections still in flight
+ * end within seconds; a phone with an old SMTP password keeps failing) */
+#define AFTER_GRACE 300
+/* logins of one (address, account) judged at most: then it is the user's */
+#define JUDGE_MAX 16
 
 static int is_attack(ms_ftype t)
 {
@@ -54,150 +52,184 @@ static int attack_map(const ms_findings *f, ms_strmap *m)
 	return 0;
 }
 
-/* one (address, account) pair judged already: the first login after the attack is the finding */
+/* an (address, account) pair of the logins: 0 open, 1 judged for good; its
+ * first login's time; how many of its logins were judged */
 typedef struct {
-	int64_t ip_id, account_id;
-} pair;
+	int state, judged;
+	int64_t first;
+} pair_st;
 
-static int seen_pair(const pair *v, int n, int64_t ip, int64_t acc)
+typedef struct {
+	int nfail, on_acc, others, after, known;
+	int64_t first_on, last_on;
+} ip_view;
+
+/*
+ * What the address's auth events say about account a and a login at t:
+ * its failures before t (on a, first and last, and on how many other
+ * accounts: mark[] is a scratch array of the accounts, gen its stamp),
+ * whether it failed on a from AFTER_GRACE after t up to until, and whether
+ * a logged in from there over SMTP before the attack began (afirst).
+ */
+static void view_ip(const ms_fdata *d, int ip, int a, int64_t t, int64_t afirst, int64_t until, int *mark, int gen,
+		    ip_view *v)
 {
-	for (int i = 0; i < n; i++)
-		if (v[i].ip_id == ip && v[i].account_id == acc)
-			return 1;
-	return 0;
+	memset(v, 0, sizeof *v);
+	for (int k = d->ip_start[ip]; k < d->ip_start[ip + 1]; k++) {
+		int r = d->by_ip[k];
+		if (!(d->flag[r] & MS_EV_TS))
+			continue;
+		int64_t ts = d->ts[r];
+		if (d->kind[r] == 4 && d->acct[r] == a && ts < afirst)
+			v->known = 1;
+		if (d->kind[r] != 1)
+			continue;
+		if (ts < t) {
+			v->nfail++;
+			if (d->acct[r] == a) {
+				if (!v->on_acc++ || ts < v->first_on)
+					v->first_on = ts;
+				if (ts > v->last_on)
+					v->last_on = ts;
+			} else if (d->acct[r] >= 0 && mark[d->acct[r]] != gen) {
+				mark[d->acct[r]] = gen;
+				v->others++;
+			}
+		} else if (d->acct[r] == a && ts > t + AFTER_GRACE && ts < until) {
+			v->after = 1;
+		}
+	}
 }
 
-static int64_t step_int(sqlite3_stmt *st, int col)
+static void set_texts(ms_finding *f, const char *acc, const char *ip, const char *svc, ms_ftype atype,
+		      const ip_view *v)
 {
-	return sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, col) : 0;
+	char svcname[32], buf[640];
+	snprintf(svcname, sizeof svcname, "%s", svc && *svc ? svc : "imap-login");
+	char *dash = strstr(svcname, "-login");
+	if (dash)
+		*dash = 0;
+	for (char *c = svcname; *c; c++)
+		if (*c >= 'a' && *c <= 'z')
+			*c = (char)(*c - 'a' + 'A');
+	ms_finding_set(&f->detail, svcname);
+	int naccts = v->others + (v->on_acc > 0);
+	snprintf(buf, sizeof buf,
+		 "%s logged in over %s from %s, the address of a %s attack (%d failed SMTP logins on %d "
+		 "account%s before it%s).",
+		 acc, svcname, ip, ms_ftype_name(atype), v->nfail, naccts, naccts == 1 ? "" : "s",
+		 v->on_acc ? ", this one among them: the attacker found its password" : "");
+	ms_finding_set(&f->explanation, buf);
+	snprintf(buf, sizeof buf,
+		 "Treat %s as compromised: change its password now, end its IMAP/POP sessions, check its "
+		 "forwarding and filter rules and what was read or deleted, and block %s.",
+		 acc, ip);
+	ms_finding_set(&f->action, buf);
 }
 
 int ms_find_mailbox(ms_fdata *d, const ms_find_opts *o, ms_findings *out, char *err, size_t errlen)
 {
-	sqlite3 *db = d->q->db;
-	sqlite3_stmt *st = NULL, *before = NULL, *fails = NULL;
-	pair *done = NULL;
-	int ndone = 0, cap = 0, rc = 0;
-	ms_strmap atk;
+	sqlite3_stmt *st = NULL;
+	ms_strmap atk, pairs;
+	pair_st *ps = NULL;
+	int *mark = NULL, gen = 0, nps = 0, cap = 0, rc = 0;
+	int64_t since = ms_q_since(d->q), until = ms_q_until(d->q);
 	if (o->no_compromise) /* the caller keeps neither kind of break-in */
 		return 0;
 	ms_strmap_init(&atk);
-	if (attack_map(out, &atk)) { /* the attack findings, found before this */
-		snprintf(err, errlen, "out of memory");
-		rc = -1;
-		goto out;
-	}
+	ms_strmap_init(&pairs);
+	if (attack_map(out, &atk)) /* the attack findings, found before this */
+		goto oom;
 	if (!atk.n)
-		goto out;
-	if (ms_q_prepare(db, sql_logins, &st, err, errlen) || ms_q_prepare(db, sql_before, &before, err, errlen) ||
-	    ms_q_prepare(db, sql_fails, &fails, err, errlen)) {
+		goto done;
+	if (!(mark = calloc((size_t)(d->accts.n > 0 ? d->accts.n : 1), sizeof *mark)))
+		goto oom;
+	if (ms_q_prepare(d->q->db, sql_logins, &st, err, errlen)) {
 		rc = -1;
-		goto out;
+		goto done;
 	}
-	ms_q_bind_range(st, d->q, 1);
 	while (sqlite3_step(st) == SQLITE_ROW) {
-		int64_t ts = sqlite3_column_int64(st, 0);
+		int64_t ts = sqlite3_column_int64(st, 0), ai, pi;
 		const char *ip = (const char *)sqlite3_column_text(st, 1);
 		const char *acc = (const char *)sqlite3_column_text(st, 2);
-		int64_t ip_id = sqlite3_column_int64(st, 3), acc_id = sqlite3_column_int64(st, 4);
-		int64_t ai;
-		if (!ip || !acc || !ms_strmap_get(&atk, ip, strlen(ip), &ai) || out->v[ai].first > ts ||
-		    ms_block_is_local(ip) || seen_pair(done, ndone, ip_id, acc_id))
+		if (!ip || !acc || !ms_strmap_get(&atk, ip, strlen(ip), &ai))
 			continue;
-		/* out->v moves when a finding is added */
+		char key[48];
+		int kn = snprintf(key, sizeof key, "%lld:%lld", (long long)sqlite3_column_int64(st, 3),
+				  (long long)sqlite3_column_int64(st, 4));
+		if (!ms_strmap_get(&pairs, key, (size_t)kn, &pi)) {
+			/* the pair's first login (the scan is in time order) */
+			if (nps == cap) {
+				int nc = cap ? 2 * cap : 64;
+				pair_st *np = realloc(ps, (size_t)nc * sizeof *np);
+				if (!np)
+					goto oom;
+				ps = np;
+				cap = nc;
+			}
+			pi = nps++;
+			ps[pi] = (pair_st){ 0, 0, ts };
+			if (ms_strmap_put(&pairs, key, (size_t)kn, pi))
+				goto oom;
+		}
+		pair_st *p = &ps[pi];
+		/* out->v moves when a finding is added: copies */
 		ms_ftype atype = out->v[ai].type;
 		int64_t afirst = out->v[ai].first;
-		/* the account's own place: it logged in from there before the attack began */
-		sqlite3_bind_int64(before, 1, ip_id);
-		sqlite3_bind_int64(before, 2, acc_id);
-		sqlite3_bind_int64(before, 3, afirst);
-		int known = (int)step_int(before, 0);
-		sqlite3_reset(before);
-		if (ndone == cap) {
-			int nc = cap ? 2 * cap : 16;
-			pair *np = realloc(done, (size_t)nc * sizeof *np);
-			if (!np) {
-				snprintf(err, errlen, "out of memory");
-				rc = -1;
-				goto out;
-			}
-			done = np;
-			cap = nc;
-		}
-		done[ndone].ip_id = ip_id;
-		done[ndone++].account_id = acc_id;
-		if (known)
+		if (p->state || ts < since || ts >= until || ts < afirst)
 			continue;
-		sqlite3_bind_int64(fails, 1, ip_id);
-		sqlite3_bind_int64(fails, 2, acc_id);
-		sqlite3_bind_int64(fails, 3, ts);
-		int64_t nfail = 0, on_acc = 0, first_on = 0, last_on = 0, others = 0, after = 0;
-		if (sqlite3_step(fails) == SQLITE_ROW) {
-			nfail = sqlite3_column_int64(fails, 0);
-			on_acc = sqlite3_column_int64(fails, 1);
-			first_on = sqlite3_column_int64(fails, 2);
-			last_on = sqlite3_column_int64(fails, 3);
-			others = sqlite3_column_int64(fails, 4);
-			after = sqlite3_column_int64(fails, 5);
+		/* the user's own place: a login from there before the attack began */
+		if (p->first < afirst || ms_block_is_local(ip) || ++p->judged > JUDGE_MAX) {
+			p->state = 1;
+			continue;
 		}
-		sqlite3_reset(fails);
+		int ipx = ms_fkeys_index(&d->ips, sqlite3_column_int64(st, 3));
+		int ax = ms_fkeys_index(&d->accts, sqlite3_column_int64(st, 4));
+		if (ipx < 0)
+			continue; /* no auth event of the address */
+		if (ax < 0)
+			ax = -2; /* no auth event names the account: none is on it (-1 is an unnamed one) */
+		ip_view v;
+		view_ip(d, ipx, ax, ts, afirst, until, mark, ++gen, &v);
+		if (v.known) {
+			p->state = 1;
+			continue;
+		}
 		/* an attacker's login, not a device of the user's with an old SMTP
 		 * password beside the right IMAP one (it fails now and then, before
 		 * and after its logins, on that one account): the address guessed
 		 * at 2 or more other accounts, or ran guesses at this one (3 or
 		 * more, under a minute apart on average) and stopped once in */
-		int multi = others >= 2;
-		int run = on_acc >= 3 && last_on - first_on < 60 * (on_acc - 1) && !after;
+		int multi = v.others >= 2;
+		int run = v.on_acc >= 3 && v.last_on - v.first_on < 60 * (int64_t)(v.on_acc - 1) && !v.after;
 		if (!multi && !run)
-			continue;
-		int64_t naccts = others + (on_acc > 0);
-
+			continue; /* a later login may be judged */
+		p->state = 1;
 		ms_finding *f = ms_findings_add(out, MS_F_MAILBOX_ACCESS);
-		if (!f) {
-			snprintf(err, errlen, "out of memory");
-			rc = -1;
-			goto out;
-		}
+		if (!f)
+			goto oom;
 		f->confidence = MS_CONF_HIGH;
 		f->severity = MS_SEV_CRITICAL;
 		ms_finding_set(&f->ip, ip);
 		ms_finding_set(&f->account, acc);
-		f->first = on_acc && first_on < afirst ? first_on : afirst;
+		f->first = v.on_acc && v.first_on < afirst ? v.first_on : afirst;
 		f->last = ts;
-		f->failures = nfail;
+		f->failures = v.nfail;
 		f->successes = 1;
-		f->accounts = naccts;
+		f->accounts = v.others + (v.on_acc > 0);
 		f->ips = 1;
-		const char *svc = (const char *)sqlite3_column_text(st, 7);
-		char svcname[32];
-		snprintf(svcname, sizeof svcname, "%s", svc && *svc ? svc : "imap-login");
-		char *dash = strstr(svcname, "-login");
-		if (dash)
-			*dash = 0;
-		for (char *c = svcname; *c; c++)
-			if (*c >= 'a' && *c <= 'z')
-				*c = (char)(*c - 'a' + 'A');
-		ms_finding_set(&f->detail, svcname);
-		char buf[640];
-		snprintf(buf, sizeof buf,
-			 "%s logged in over %s from %s, the address of a %s attack (%lld failed SMTP logins on %lld "
-			 "account%s before it%s).",
-			 acc, svcname, ip, ms_ftype_name(atype), (long long)nfail, (long long)naccts,
-			 naccts == 1 ? "" : "s",
-			 on_acc ? ", this one among them: the attacker found its password" : "");
-		ms_finding_set(&f->explanation, buf);
-		snprintf(buf, sizeof buf,
-			 "Treat %s as compromised: change its password now, end its IMAP/POP sessions, check "
-			 "its forwarding and filter rules and what was read or deleted, and block %s.",
-			 acc, ip);
-		ms_finding_set(&f->action, buf);
+		set_texts(f, acc, ip, (const char *)sqlite3_column_text(st, 7), atype, &v);
 		ms_finding_note(f, -1, -1, (const char *)sqlite3_column_text(st, 5), sqlite3_column_int64(st, 6));
 	}
-out:
+	goto done;
+oom:
+	snprintf(err, errlen, "out of memory");
+	rc = -1;
+done:
 	sqlite3_finalize(st);
-	sqlite3_finalize(before);
-	sqlite3_finalize(fails);
-	free(done);
+	free(ps);
+	free(mark);
+	ms_strmap_release(&pairs);
 	ms_strmap_release(&atk);
 	return rc;
 }

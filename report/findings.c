@@ -302,6 +302,16 @@ int64_t ms_fkeys_id(const ms_fkeys *k, int idx)
 	return k->key ? k->key[idx] : idx;
 }
 
+int ms_fkeys_index(const ms_fkeys *k, int64_t id)
+{
+	if (!k->key)
+		return id >= 0 && id < k->n ? (int)id : -1;
+	if (k->n == 0)
+		return -1;
+	int r = rank_of(k->key, k->n, id);
+	return k->key[r] == id ? r : -1;
+}
+
 /* (one min() or max() per query is a b-tree edge; both in one query scan the table) */
 static const char *sql_auth_bounds = "SELECT (SELECT min(id) FROM auth_events), (SELECT max(id) FROM auth_events)";
 /* the conditions the detectors test are evaluated in C (ms_val_*): as SQL expressions they cost more.

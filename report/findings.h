@@ -187,6 +187,8 @@ int ms_val_eq(sqlite3_value *v, int64_t n);
 int ms_val_gt0(sqlite3_value *v);
 /* the id of an index */
 int64_t ms_fkeys_id(const ms_fkeys *k, int idx);
+/* the index of id, or -1 when no row has it */
+int ms_fkeys_index(const ms_fkeys *k, int64_t id);
 /* the text of address ip_id into buf: 1, 0 when not in the ips table (a JOIN drops it), -1 on error */
 int ms_fdata_ip_text(ms_fdata *d, int64_t ip_id, char *buf, size_t cap, char *err, size_t errlen);
 /* note auth event row as evidence (ms_finding_note, with its "path:line" looked up while needed);
