@@ -1132,8 +1132,13 @@ int ms_ingest_run(ms_store *st, char *const *args, int nargs, const ms_ingest_op
 		if (rc)
 			say(&c, 2, "cannot write the end of the input: %s", ms_store_errmsg(st));
 	}
-	if (c.tr)
+	if (c.tr) {
 		res->stats = *ms_tracker_get_stats(c.tr);
+		if (res->stats.names_full)
+			say(&c, 1, "warning: more than %d host and service names: %lld lines of later ones were "
+				   "counted under the first name's sessions", MS_TRACKER_MAX_NAMES,
+			    (long long)res->stats.names_full);
+	}
 	res->total_lines = c.total_lines;
 	res->total_bytes = c.total_bytes;
 	ms_pipe_stats ps;

@@ -81,6 +81,7 @@ static void cpy_user(char *dst, size_t cap, ms_sv s)
 }
 
 static int name_find(ms_tracker *t, ms_sv s);
+static void ix_insert(int32_t *ht, int cap, uint64_t h, int32_t v);
 
 /* the index of a host or service name, added if new */
 static int name_idx(ms_tracker *t, ms_sv s)
@@ -99,17 +100,49 @@ static int name_idx(ms_tracker *t, ms_sv s)
 	return v;
 }
 
+int ms_tracker_names_room(ms_tracker *t, int n)
+{
+	int cap = t->names_cap;
+	while (cap < n && cap < T_MAXNAMES)
+		cap *= 2;
+	if (cap < n)
+		return -1;
+	if (cap == t->names_cap)
+		return 0;
+	t_name *nn = realloc(t->names, (size_t)cap * sizeof *nn);
+	if (!nn)
+		return -1;
+	t->names = nn;
+	memset(nn + t->names_cap, 0, (size_t)(cap - t->names_cap) * sizeof *nn);
+	int32_t *ht = realloc(t->name_ht, 2 * (size_t)cap * sizeof *ht);
+	if (!ht)
+		return -1; /* names grown, the index as it was: still consistent */
+	t->name_ht = ht;
+	t->names_cap = cap;
+	for (int i = 0; i < 2 * cap; i++)
+		t->name_ht[i] = -1;
+	for (int i = 0; i < t->nnames; i++) {
+		size_t n2 = strlen(t->names[i].s);
+		ix_insert(t->name_ht, 2 * cap, hash_bytes(t->names[i].s, n2, 0xcbf29ce484222325ULL), i);
+	}
+	return 0;
+}
+
 static int name_find(ms_tracker *t, ms_sv s)
 {
 	uint64_t h;
-	int cap = 2 * T_MAXNAMES;
+	int cap = 2 * t->names_cap;
 	h = hash_bytes(s.p, s.n, 0xcbf29ce484222325ULL);
 	for (int i = 0; i < cap; i++) {
 		int slot = (int)((h + (uint64_t)i) % (uint64_t)cap);
 		int32_t v = t->name_ht[slot];
 		if (v < 0) {
-			if (t->nnames >= T_MAXNAMES)
+			if (t->nnames >= t->names_cap) {
+				if (ms_tracker_names_room(t, t->nnames + 1) == 0)
+					return name_find(t, s);
+				t->st.names_full++;
 				return 0; /* table full: fold into the first name */
+			}
 			cpy(t->names[t->nnames].s, T_HOSTLEN, s);
 			t->name_ht[slot] = t->nnames;
 			return t->nnames++;
@@ -289,11 +322,11 @@ void ms_tracker_rebuild_index(ms_tracker *t)
 				 ps_hash_of);
 	for (int k = 0; k < T_NAME_MEMO; k++)
 		t->name_memo[k] = -1;
-	for (int i = 0; i < 2 * T_MAXNAMES; i++)
+	for (int i = 0; i < 2 * t->names_cap; i++)
 		t->name_ht[i] = -1;
 	for (int i = 0; i < t->nnames; i++) {
 		size_t n = strlen(t->names[i].s);
-		ix_insert(t->name_ht, 2 * T_MAXNAMES, hash_bytes(t->names[i].s, n, 0xcbf29ce484222325ULL), i);
+		ix_insert(t->name_ht, 2 * t->names_cap, hash_bytes(t->names[i].s, n, 0xcbf29ce484222325ULL), i);
 	}
 }
 
@@ -2747,8 +2780,9 @@ ms_tracker *ms_tracker_new(const ms_tracker_cfg *cfg, const ms_sink *sink, const
 	if (t->ids.reject < 1) t->ids.reject = 1;
 	if (t->ids.postscreen < 1) t->ids.postscreen = 1;
 	if (t->ids.backend < 1) t->ids.backend = 1;
-	t->names = calloc(T_MAXNAMES, sizeof *t->names);
-	t->name_ht = malloc(2 * T_MAXNAMES * sizeof *t->name_ht);
+	t->names_cap = T_NAMES_START;
+	t->names = calloc(T_NAMES_START, sizeof *t->names);
+	t->name_ht = malloc(2 * T_NAMES_START * sizeof *t->name_ht);
 	t->sess = calloc((size_t)t->cfg.max_open, sizeof *t->sess);
 	t->sess_htcap = pow2_at_least(2 * t->cfg.max_open);
 	t->sess_ht = malloc((size_t)t->sess_htcap * sizeof *t->sess_ht);

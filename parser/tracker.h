@@ -51,6 +51,8 @@ typedef struct {
 	int64_t backend_lines, backend_matched, backend_unmatched;
 	int64_t decoded_auth, credential_lines;
 	int64_t tls_outbound;
+	int64_t names_full;      /* lines whose host or service name found the name table full */
+#define MS_TRACKER_MAX_NAMES 65536 /* distinct host and service names the tracker keeps apart */
 } ms_tracker_stats;
 
 typedef struct ms_tracker ms_tracker;

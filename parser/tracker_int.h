@@ -18,7 +18,8 @@
 #define DLG_OPEN_USER 8 /* answer whose user name the next read may go on with */
 #define DLG_OPEN_PW 16  /* answer whose password the next read may go on with */
 #define DLG_OPEN (DLG_OPEN_USER | DLG_OPEN_PW)
-#define T_MAXNAMES 4096
+#define T_NAMES_START 4096      /* host and service names: the table starts so, and doubles */
+#define T_MAXNAMES MS_TRACKER_MAX_NAMES /* up to this (a central log of thousands of hosts) */
 #define T_RDNS_N 256             /* recent connects whose reverse name did not match */
 #define T_QID_N 256              /* recent smtpd client= lines: a cleanup reject's session */
 #define T_NOUSER_N 64            /* recent "unknown user" lines */
@@ -107,6 +108,9 @@ typedef struct {
 } t_pnamed;
 
 #define T_PN_MAX 1024
+
+/* room for n names (the table doubles up to T_MAXNAMES): 0, or -1 */
+int ms_tracker_names_room(ms_tracker *t, int n);
 
 /* t_pnamed.sid_h of a session id */
 static inline uint32_t pn_sid_hash(const char *s)
@@ -203,8 +207,9 @@ struct ms_tracker {
 	int multi_host;
 	size_t host0_n;
 	char host0[T_HOSTLEN];
-	t_name *names;           /* T_MAXNAMES */
-	int32_t *name_ht;        /* 2*T_MAXNAMES */
+	t_name *names;           /* names_cap (T_NAMES_START .. T_MAXNAMES) */
+	int32_t *name_ht;        /* 2*names_cap */
+	int names_cap;
 	int name_memo[T_NAME_MEMO];  /* the last names looked up (hosts, services): most lines repeat them */
 	size_t name_memo_len[T_NAME_MEMO]; /* strlen of those names */
 	unsigned name_memo_next;

@@ -270,7 +270,7 @@ int ms_tracker_load(ms_tracker *t, const void *blob, size_t len)
 		free(drops);
 		return -1;
 	}
-	if (ms_tracker_rings_reset(t, h.npf, h.npb) != 0) {
+	if (ms_tracker_names_room(t, h.nnames) != 0 || ms_tracker_rings_reset(t, h.npf, h.npb) != 0) {
 		free(drops);
 		free(pn);
 		return -1;
