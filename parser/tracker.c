@@ -890,6 +890,8 @@ static void pb_sweep(ms_tracker *t, int lead)
 	t->pb_sweep_at = 2 * w > RING_SWEEP_MIN ? 2 * w : RING_SWEEP_MIN;
 }
 
+static void pn_forget(ms_tracker *t, t_pnamed *n);
+
 static void expire_pending(ms_tracker *t)
 {
 	int maxw = t->cfg.plesk_window > t->cfg.dovecot_window ? t->cfg.plesk_window : t->cfg.dovecot_window;
@@ -911,7 +913,7 @@ static void expire_pending(ms_tracker *t)
 		if (n->f.used && (n->f.ts + t->cfg.plesk_window >= t->now ||
 				  n->f.ts + t->cfg.plesk_window >= host_clock(t, n->f.host)))
 			break;
-		n->f.used = 0;
+		pn_forget(t, n);
 		t->pn_head = (t->pn_head + 1) % t->pn_cap;
 		t->pn_count--;
 	}
@@ -954,6 +956,22 @@ static int dovecot_same(const char *fu, const char *bu)
 	return at && !strchr(bu, '@') && strlen(bu) == (size_t)(at - fu) && !strncasecmp(fu, bu, (size_t)(at - fu));
 }
 
+void ms_tracker_pfail_keys(t_pfail *f)
+{
+	f->plain = f->mech[0] && mech_plaintext(f->mech);
+	f->user_h = f->user[0] ? ms_tracker_acct_hash(f->user) : 0;
+	f->user_bare = f->user[0] && !strchr(f->user, '@');
+	int dc = f->have_dec && f->dec.user_complete && f->dec.user[0];
+	f->dec_h = dc ? ms_tracker_acct_hash(f->dec.user) : 0;
+	f->dec_bare = dc && !strchr(f->dec.user, '@');
+}
+
+void ms_tracker_pback_keys(t_pback *b)
+{
+	b->user_h = ms_tracker_acct_hash(b->user);
+	b->sid_h = b->sid[0] ? pn_sid_hash(b->sid) : 0;
+}
+
 static int compatible(const ms_tracker *t, const t_pfail *f, const t_pback *b)
 {
 	int64_t gap = b->ts - f->ts;
@@ -962,7 +980,8 @@ static int compatible(const ms_tracker *t, const t_pfail *f, const t_pback *b)
 	if (b->kind == 3) { /* dovecot: same IP, close in time */
 		/* not on a host whose Postfix asks saslauthd (Plesk: Dovecot
 		 * serves IMAP and POP only), nor a request of an IMAP/POP login */
-		if (b->not_smtp || t->names[f->host].saslauthd)
+		if (t->names[f->host].saslauthd || (b->sid_h && t->login_sid[b->sid_h % T_SID_BUCKETS].h == b->sid_h &&
+							     t->login_sid[b->sid_h % T_SID_BUCKETS].host == b->host))
 			return 0;
 		if (b->mech[0] && f->mech[0] && strcasecmp(b->mech, f->mech) != 0)
 			return 0;
@@ -983,17 +1002,19 @@ static int compatible(const ms_tracker *t, const t_pfail *f, const t_pback *b)
 	}
 	if (gap < -t->cfg.plesk_lead || gap > t->cfg.plesk_window)
 		return 0;
-	if (!mech_plaintext(f->mech))
+	if (!f->plain)
 		return 0;
 	if (b->ip[0] && strcmp(f->ip, b->ip) != 0) /* saslauthd's "[remote=…]" */
 		return 0;
 	/* one account: the local part exact, the domain in any case (SEMANTICS);
 	 * or the name the client gave without a domain, which saslauthd logs
-	 * with smtpd_sasl_local_domain's realm */
-	if (f->user[0] && !same_account(f->user, b->user) && !realm_of(f->user, b->user))
+	 * with smtpd_sasl_local_domain's realm (hashes first: a spray's waiting
+	 * failures are thousands, and each plesk line is compared with all) */
+	if (f->user[0] && (f->user_h != b->user_h || !same_account(f->user, b->user)) &&
+	    !(f->user_bare && realm_of(f->user, b->user)))
 		return 0;
-	if (f->have_dec && f->dec.user_complete && !same_account(f->dec.user, b->user) &&
-	    !realm_of(f->dec.user, b->user))
+	if (f->dec_h && (f->dec_h != b->user_h || !same_account(f->dec.user, b->user)) &&
+	    !(f->dec_bare && realm_of(f->dec.user, b->user)))
 		return 0;
 	if (f->have_dec && !f->dec.user_complete && !account_prefix(f->dec.user, b->user))
 		return 0;
@@ -1027,6 +1048,27 @@ static void match(ms_tracker *t, t_pfail *f, t_pback *b, int candidates)
 
 static t_pnamed *pn_at(ms_tracker *t, int k) { return &t->pn[(t->pn_head + k) % t->pn_cap]; }
 
+static void pn_forget(ms_tracker *t, t_pnamed *n)
+{
+	if (n->f.used && !n->disowned && n->sid_h && t->pn_sid_count[n->sid_h % T_SID_BUCKETS])
+		t->pn_sid_count[n->sid_h % T_SID_BUCKETS]--;
+	n->f.used = 0;
+}
+
+/* n's session id is set (or was): counted in its bucket */
+static void pn_count_sid(ms_tracker *t, const t_pnamed *n)
+{
+	if (n->f.used && !n->disowned && n->sid_h && t->pn_sid_count[n->sid_h % T_SID_BUCKETS] < UINT16_MAX)
+		t->pn_sid_count[n->sid_h % T_SID_BUCKETS]++;
+}
+
+void ms_tracker_pn_recount(ms_tracker *t)
+{
+	memset(t->pn_sid_count, 0, sizeof t->pn_sid_count);
+	for (int k = 0; k < t->pn_count; k++)
+		pn_count_sid(t, pn_at(t, k));
+}
+
 /* f was just named by Dovecot line dv (written so): keep both a while */
 static void pn_push(ms_tracker *t, const t_pfail *f, const t_pback *dv)
 {
@@ -1040,6 +1082,7 @@ static void pn_push(ms_tracker *t, const t_pfail *f, const t_pback *dv)
 	}
 	t_pnamed *r = ring_room(t->pn, &t->pn_head, t->pn_count, &t->pn_cap, T_PN_MAX, sizeof *t->pn);
 	if (!r) { /* at its cap: the oldest stays as written */
+		pn_forget(t, &t->pn[t->pn_head]);
 		t->pn_head = (t->pn_head + 1) % t->pn_cap;
 		t->pn_count--;
 	} else if (r != t->pn) {
@@ -1055,6 +1098,7 @@ static void pn_push(ms_tracker *t, const t_pfail *f, const t_pback *dv)
 	n->dv.written = 0;
 	n->sid_h = dv->sid[0] ? pn_sid_hash(dv->sid) : 0;
 	n->disowned = 0;
+	pn_count_sid(t, n);
 }
 
 /* n's Dovecot line did not name it after all: written as a back-end line
@@ -1063,7 +1107,7 @@ static t_pfail pn_take(ms_tracker *t, t_pnamed *n)
 {
 	t_pfail f = n->f;
 	t_pback dv = n->dv;
-	n->f.used = 0;
+	pn_forget(t, n);
 	if (!n->disowned) {
 		t->st.backend_matched--;
 		emit_pback(t, &dv);
@@ -1127,6 +1171,7 @@ static int drop_take(ms_tracker *t, const t_pback *b);
 static int64_t backend_line(ms_tracker *t, t_pback *nb, int64_t *named)
 {
 	int found = -1, others = 0;
+	ms_tracker_pback_keys(nb);
 	if (t->drop_count && drop_take(t, nb)) {
 		/* its failure was written without it: kept as unmatched evidence */
 		emit_pback(t, nb);
@@ -2024,6 +2069,7 @@ static void auth_failure(ms_tracker *t, t_sess *s, int idx_host, const ms_event 
 	}
 	f.source_id = ref->source_id;
 	f.line = ref->line;
+	ms_tracker_pfail_keys(&f);
 	if (reason_no_backend(f.reason)) {
 		emit_pfail(t, &f, NULL, 0, 0);
 		return;
@@ -2082,6 +2128,7 @@ static int pam_second(ms_tracker *t, const t_pback *b, int unix_line, int *slot)
 						memcpy(w->user, b->user, sizeof w->user);
 					w->user_unknown |= b->user_unknown;
 					memcpy(w->sid, b->sid, sizeof w->sid);
+					ms_tracker_pback_keys(w);
 					break;
 				}
 			}
@@ -2092,6 +2139,7 @@ static int pam_second(ms_tracker *t, const t_pback *b, int unix_line, int *slot)
 				if (n->f.used && n->f.auth_id == e->auth_id && !n->dv.sid[0]) {
 					memcpy(n->dv.sid, b->sid, sizeof n->dv.sid);
 					n->sid_h = pn_sid_hash(n->dv.sid);
+					pn_count_sid(t, n);
 					break;
 				}
 			}
@@ -2214,15 +2262,15 @@ static void login_session(ms_tracker *t, int host, ms_sv session, int64_t ts)
 	sid_copy(sid, sizeof sid, session);
 	if (!sid[0])
 		return;
-	for (int k = 0; k < t->pb_count; k++) {
-		t_pback *b = pb_at(t, k);
-		if (b->used == 1 && b->kind == 3 && b->host == host && !strcmp(b->sid, sid))
-			b->not_smtp = 1;
-	}
+	uint32_t h = pn_sid_hash(sid);
+	/* the auth lines of this id still to come or waiting name no failure */
+	t->login_sid[h % T_SID_BUCKETS].h = h;
+	t->login_sid[h % T_SID_BUCKETS].host = host;
+	if (!t->pn_sid_count[h % T_SID_BUCKETS])
+		return;
 	/* taken out first: a match below may add to the ring */
 	t_pfail undo[LOGIN_UNDO_MAX];
 	int nundo = 0;
-	uint32_t h = pn_sid_hash(sid);
 	for (int k = 0; k < t->pn_count && nundo < LOGIN_UNDO_MAX; k++) {
 		t_pnamed *n = pn_at(t, k);
 		if (!n->f.used || n->disowned || n->sid_h != h || n->f.host != host || strcmp(n->dv.sid, sid) != 0 ||
@@ -2731,6 +2779,7 @@ void ms_tracker_finish(ms_tracker *t)
 	while (t->pb_count)
 		pb_pop(t);
 	t->pn_head = t->pn_count = 0; /* written as they stand */
+	memset(t->pn_sid_count, 0, sizeof t->pn_sid_count);
 	for (int i = 0; i < t->ps_hi; i++)
 		if (t->ps[i].used) {
 			emit_ps(t, &t->ps[i], "dropped");

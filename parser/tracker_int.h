@@ -6,6 +6,7 @@
 #define MS_TRACKER_INT_H
 
 #include "tracker.h"
+#include <string.h>
 
 #define T_HOSTLEN (MS_TRACKER_NAME_MAX + 1)
 #define T_NAME_MEMO 4
@@ -79,8 +80,8 @@ typedef struct {
 	int host;
 	char user[T_USERLEN], ip[T_IPLEN], service[T_SMALL];
 	char sid[T_SMALL];        /* Dovecot: the request's "<session>" id, when logged */
+	uint32_t sid_h, user_h;   /* pn_sid_hash(sid) (0: none), ms_tracker_acct_hash(user) */
 	char mech[T_SMALL];       /* Dovecot 2.4: the request's mechanism ("sasl:plain"), when logged */
-	int not_smtp;             /* Dovecot: its session's login line (IMAP, POP) was seen */
 	int pw_len, user_unknown;
 	int64_t source_id, line;
 } t_pback;
@@ -95,6 +96,11 @@ typedef struct {
 	int have_dec;
 	t_decoded dec;
 	int64_t source_id, line;
+	/* for compatible(), set with the fields above: the mechanism is LOGIN or
+	 * PLAIN; ms_tracker_acct_hash() of user and of a complete dec.user (0:
+	 * none); those names have no '@' */
+	int plain, user_bare, dec_bare;
+	uint32_t user_h, dec_h;
 } t_pfail;
 
 /* a failure a Dovecot line named (written so): a saslauthd line of its host
@@ -108,6 +114,29 @@ typedef struct {
 } t_pnamed;
 
 #define T_PN_MAX 1024
+#define T_SID_BUCKETS 4096
+
+/* an account's hash: its local part as it is, its domain in lower case (same_account()) */
+static inline uint32_t ms_tracker_acct_hash(const char *u)
+{
+	const char *at = strrchr(u, '@');
+	uint32_t h = 2166136261u;
+	for (const char *c = u; *c; c++) {
+		unsigned char x = (unsigned char)*c;
+		if (at && c > at && x >= 'A' && x <= 'Z')
+			x = (unsigned char)(x + 32);
+		h = (h ^ x) * 16777619u;
+	}
+	return h | 1u; /* never 0 */
+}
+
+/* pn_sid_count from pn (after a load) */
+void ms_tracker_pn_recount(ms_tracker *t);
+
+/* the fields of a failure compatible() reads precomputed (t_pfail) */
+void ms_tracker_pfail_keys(t_pfail *f);
+/* the same for a back-end line (t_pback) */
+void ms_tracker_pback_keys(t_pback *b);
 
 /* room for n names (the table doubles up to T_MAXNAMES): 0, or -1 */
 int ms_tracker_names_room(ms_tracker *t, int n);
@@ -231,6 +260,15 @@ struct ms_tracker {
 	int drop_head, drop_count, drop_cap;
 	t_pnamed *pn;            /* failures named by Dovecot lines: ring of pn_cap slots, at most T_PN_MAX */
 	int pn_head, pn_count, pn_cap;
+	/* how many live entries of pn (not disowned) have a session id of each
+	 * hash bucket: a login line of no bucket scans nothing (rebuilt at a load) */
+	uint16_t pn_sid_count[T_SID_BUCKETS];
+	/* the session ids login lines named lately, by bucket (the last one
+	 * each): a Dovecot auth line of one of them names no failure */
+	struct {
+		uint32_t h;
+		int host;
+	} login_sid[T_SID_BUCKETS];
 	t_pback *pb;             /* ring of pb_cap slots */
 	int pb_head, pb_count, pb_cap; /* caps: doubled when full, up to cfg.max_pending */
 	int pf_sweep_at, pb_sweep_at;  /* counts at which every done entry goes (pf_sweep()) */

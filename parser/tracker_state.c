@@ -30,6 +30,7 @@ typedef struct {
 	int32_t npn;             /* failures named by Dovecot lines (t_pnamed), after the drops */
 	uint32_t sz_pn;
 	uint32_t sz_pam, pam_next; /* Dovecot PAM lines waiting for their pair: T_PAM_N, after those */
+	uint32_t sz_login_sid;     /* the login lines' session ids (login_sid), after those */
 } ext_hdr;
 
 typedef struct {
@@ -120,6 +121,7 @@ void *ms_tracker_save(const ms_tracker *t, size_t *len)
 		x.npn += t->pn[(t->pn_head + k) % t->pn_cap].f.used != 0;
 	x.sz_pn = sizeof(t_pnamed);
 	x.sz_pam = sizeof(t_pam);
+	x.sz_login_sid = sizeof t->login_sid;
 	x.pam_next = t->pam_next;
 	put(&w, &x, sizeof x);
 	for (int k = 0; k < t->drop_count; k++)
@@ -129,6 +131,7 @@ void *ms_tracker_save(const ms_tracker *t, size_t *len)
 		if (t->pn[(t->pn_head + k) % t->pn_cap].f.used)
 			put(&w, &t->pn[(t->pn_head + k) % t->pn_cap], sizeof(t_pnamed));
 	put(&w, t->pam, sizeof t->pam);
+	put(&w, t->login_sid, sizeof t->login_sid);
 	if (w.err) {
 		free(w.p);
 		return NULL;
@@ -159,6 +162,7 @@ static void fix_pfail(t_pfail *f, int nnames)
 	if (f->host < 0 || f->host >= nnames) f->host = 0;
 	if (f->svc < 0 || f->svc >= nnames) f->svc = 0;
 	f->used = 1;
+	ms_tracker_pfail_keys(f);
 }
 
 static void fix_pback(t_pback *b, int nnames)
@@ -169,7 +173,7 @@ static void fix_pback(t_pback *b, int nnames)
 	if (b->used != 1 && b->used != 2) b->used = 2;
 	if (!id_ok(b->id)) b->id = 0; /* written with a new id */
 	b->written = b->written != 0 && b->id != 0;
-	b->not_smtp = b->not_smtp != 0;
+	ms_tracker_pback_keys(b);
 }
 
 static void fix_sess(t_sess *s, int nnames)
@@ -250,9 +254,9 @@ int ms_tracker_load(ms_tracker *t, const void *blob, size_t len)
 		memcpy(&x, p + need, sizeof x);
 		if (memcmp(x.magic, EXT_MAGIC, 4) || x.sz_drop != sizeof(t_drop) || x.ndrop < 0 ||
 		    x.ndrop > T_DROP_MAX || x.host0_n > T_HOSTLEN || x.sz_pn != sizeof(t_pnamed) || x.npn < 0 ||
-		    x.npn > T_PN_MAX || x.sz_pam != sizeof(t_pam) ||
+		    x.npn > T_PN_MAX || x.sz_pam != sizeof(t_pam) || x.sz_login_sid != sizeof t->login_sid ||
 		    (size_t)(end - p) != need + sizeof x + sizeof(t_drop) * (size_t)x.ndrop +
-						 sizeof(t_pnamed) * (size_t)x.npn + sizeof t->pam)
+						 sizeof(t_pnamed) * (size_t)x.npn + sizeof t->pam + sizeof t->login_sid)
 			return -1;
 		has_ext = 1;
 	}
@@ -404,14 +408,18 @@ int ms_tracker_load(ms_tracker *t, const void *blob, size_t len)
 			if (!id_ok(e->pb_id)) e->pb_id = 0;
 			if (!id_ok(e->auth_id)) e->auth_id = 0;
 		}
+		memcpy(t->login_sid, p, sizeof t->login_sid);
+		p += sizeof t->login_sid;
 	} else {
 		memset(t->pam, 0, sizeof t->pam);
+		memset(t->login_sid, 0, sizeof t->login_sid);
 	}
 	free(t->pn);
 	t->pn = pn;
 	t->pn_head = 0;
 	t->pn_count = pn ? x.npn : 0; /* x.npn is 0 without the section */
 	t->pn_cap = pn ? (x.npn < 64 ? 64 : x.npn) : 0;
+	ms_tracker_pn_recount(t);
 	if (has_ext) {
 		/* the one host so far, as saved (a run of other programs' lines only
 		 * marks no name a host) */
