@@ -437,8 +437,6 @@ static void do_line(ing_ctx *c, src_state *s, const char *line, size_t len)
  * this source follows.  complete: the source was read to its clean end. */
 static int commit_point(ing_ctx *c, src_state *s, int complete, int more, const char *error)
 {
-	void *blob;
-	size_t blen = 0;
 	uint8_t h[32];
 	ms_tracker_checkpoint(c->tr);
 	ms_pipe_drain(c->pipe); /* every record is written: the store is ours until the next line */
@@ -452,12 +450,10 @@ static int commit_point(ing_ctx *c, src_state *s, int complete, int more, const 
 	s->row.complete = complete;
 	if (ms_store_source_update(c->st, &s->row, s->path_for_db, error) != 0)
 		return -1;
-	blob = ms_tracker_save(c->tr, &blen);
-	if (!blob || ms_store_state_save(c->st, blob, blen) != 0) {
-		free(blob);
+	/* in pieces: a full session table's state is ~18 MB */
+	ms_state_writer *sw = ms_store_state_begin(c->st, ms_tracker_save_size(c->tr));
+	if (!sw || ms_store_state_end(sw, ms_tracker_save_stream(c->tr, ms_store_state_write, sw) == 0) != 0)
 		return -1;
-	}
-	free(blob);
 	if (ms_store_commit(c->st) != 0)
 		return -1;
 	if (more && ms_store_begin(c->st) != 0)

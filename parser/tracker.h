@@ -92,6 +92,11 @@ void ms_tracker_get_ids(const ms_tracker *t, ms_idgen *ids);
  * ms_tracker_load returns 0, or -1 if the blob is malformed (state unchanged).
  */
 void *ms_tracker_save(const ms_tracker *t, size_t *len);
+/* the same bytes without a buffer of them all (a full session table is
+ * ~18 MB): their length, then handed to out() in pieces in order (out
+ * returns 0, or non-zero to stop: then -1) */
+size_t ms_tracker_save_size(const ms_tracker *t);
+int ms_tracker_save_stream(const ms_tracker *t, int (*out)(void *ctx, const void *d, size_t n), void *ctx);
 int ms_tracker_load(ms_tracker *t, const void *blob, size_t len);
 
 #endif

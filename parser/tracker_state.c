@@ -41,16 +41,25 @@ typedef struct {
 	int64_t now, last_sweep;
 } blob_hdr;
 
+/* where the bytes go: a growing heap buffer, or out() (a counter, the database) */
 typedef struct {
 	char *p;
 	size_t n, cap;
 	int err;
+	int (*out)(void *ctx, const void *d, size_t n);
+	void *octx;
 } wbuf;
 
 static void put(wbuf *w, const void *d, size_t n)
 {
 	if (w->err)
 		return;
+	if (w->out) {
+		if (w->out(w->octx, d, n) != 0)
+			w->err = 1;
+		w->n += n;
+		return;
+	}
 	if (w->n + n > w->cap) {
 		size_t nc = w->cap ? w->cap * 2 : 65536;
 		while (nc < w->n + n)
@@ -67,9 +76,8 @@ static void put(wbuf *w, const void *d, size_t n)
 	w->n += n;
 }
 
-void *ms_tracker_save(const ms_tracker *t, size_t *len)
+static void save_to(const ms_tracker *t, wbuf *wp)
 {
-	wbuf w = { 0 };
 	blob_hdr h;
 	memset(&h, 0, sizeof h);
 	memcpy(h.magic, MAGIC, 8);
@@ -91,23 +99,23 @@ void *ms_tracker_save(const ms_tracker *t, size_t *len)
 	h.ids = t->ids;
 	h.now = t->now;
 	h.last_sweep = t->last_sweep;
-	put(&w, &h, sizeof h);
-	put(&w, t->names, sizeof(t_name) * (size_t)t->nnames);
+	put(wp, &h, sizeof h);
+	put(wp, t->names, sizeof(t_name) * (size_t)t->nnames);
 	for (int i = 0; i < t->sess_hi; i++)
 		if (t->sess[i].used)
-			put(&w, &t->sess[i], sizeof(t_sess));
+			put(wp, &t->sess[i], sizeof(t_sess));
 	for (int k = 0; k < t->pf_count; k++)
-		put(&w, &t->pf[(t->pf_head + k) % t->pf_cap], sizeof(t_pfail));
+		put(wp, &t->pf[(t->pf_head + k) % t->pf_cap], sizeof(t_pfail));
 	for (int k = 0; k < t->pb_count; k++)
-		put(&w, &t->pb[(t->pb_head + k) % t->pb_cap], sizeof(t_pback));
+		put(wp, &t->pb[(t->pb_head + k) % t->pb_cap], sizeof(t_pback));
 	for (int i = 0; i < t->msg_hi; i++)
 		if (t->msg[i].used)
-			put(&w, &t->msg[i], sizeof(t_msg));
+			put(wp, &t->msg[i], sizeof(t_msg));
 	for (int i = 0; i < t->ps_hi; i++)
 		if (t->ps[i].used)
-			put(&w, &t->ps[i], sizeof(t_ps));
-	put(&w, t->rdns, sizeof t->rdns);
-	put(&w, t->nouser, sizeof t->nouser);
+			put(wp, &t->ps[i], sizeof(t_ps));
+	put(wp, t->rdns, sizeof t->rdns);
+	put(wp, t->nouser, sizeof t->nouser);
 	ext_hdr x;
 	memset(&x, 0, sizeof x);
 	memcpy(x.magic, EXT_MAGIC, 4);
@@ -123,21 +131,49 @@ void *ms_tracker_save(const ms_tracker *t, size_t *len)
 	x.sz_pam = sizeof(t_pam);
 	x.sz_login_sid = sizeof t->login_sid;
 	x.pam_next = t->pam_next;
-	put(&w, &x, sizeof x);
+	put(wp, &x, sizeof x);
 	for (int k = 0; k < t->drop_count; k++)
 		if (t->drop[(t->drop_head + k) % t->drop_cap].used)
-			put(&w, &t->drop[(t->drop_head + k) % t->drop_cap], sizeof(t_drop));
+			put(wp, &t->drop[(t->drop_head + k) % t->drop_cap], sizeof(t_drop));
 	for (int k = 0; k < t->pn_count; k++)
 		if (t->pn[(t->pn_head + k) % t->pn_cap].f.used)
-			put(&w, &t->pn[(t->pn_head + k) % t->pn_cap], sizeof(t_pnamed));
-	put(&w, t->pam, sizeof t->pam);
-	put(&w, t->login_sid, sizeof t->login_sid);
+			put(wp, &t->pn[(t->pn_head + k) % t->pn_cap], sizeof(t_pnamed));
+	put(wp, t->pam, sizeof t->pam);
+	put(wp, t->login_sid, sizeof t->login_sid);
+}
+
+void *ms_tracker_save(const ms_tracker *t, size_t *len)
+{
+	wbuf w = { 0 };
+	save_to(t, &w);
 	if (w.err) {
 		free(w.p);
 		return NULL;
 	}
 	*len = w.n;
 	return w.p;
+}
+
+static int count_only(void *ctx, const void *d, size_t n)
+{
+	(void)ctx;
+	(void)d;
+	(void)n;
+	return 0;
+}
+
+size_t ms_tracker_save_size(const ms_tracker *t)
+{
+	wbuf w = { .out = count_only };
+	save_to(t, &w);
+	return w.n;
+}
+
+int ms_tracker_save_stream(const ms_tracker *t, int (*out)(void *ctx, const void *d, size_t n), void *ctx)
+{
+	wbuf w = { .out = out, .octx = ctx };
+	save_to(t, &w);
+	return w.err ? -1 : 0;
 }
 
 static void term(char *s, size_t n) { s[n - 1] = 0; }

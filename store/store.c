@@ -1364,16 +1364,71 @@ int ms_store_unrecognised_add(ms_store *s, int64_t source_id, const char *progra
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
-int ms_store_state_save(ms_store *s, const void *blob, size_t len)
+/*
+ * The state written in pieces: a row of len zero bytes (SQLite writes a
+ * zeroblob without holding it in memory), then each piece at its offset
+ * through an incremental blob handle.  A full session table's state is
+ * ~18 MB: built in memory and bound to an INSERT, it took that twice more
+ * (the buffer and the record SQLite makes of it).
+ */
+struct ms_state_writer {
+	ms_store *s;
+	sqlite3_blob *b;
+	size_t len, off;
+};
+
+ms_state_writer *ms_store_state_begin(ms_store *s, size_t len)
 {
 	sqlite3_stmt *q;
-	int rc;
-	if (sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO state(id, blob) VALUES(1, ?)", -1, &q, NULL) != SQLITE_OK)
-		return -1;
-	sqlite3_bind_blob64(q, 1, blob, len, SQLITE_STATIC);
-	rc = sqlite3_step(q);
+	ms_state_writer *w;
+	if (len > (size_t)INT32_MAX) {
+		set_err(s, "saved state too large (%zu bytes)", len);
+		return NULL;
+	}
+	if (sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO state(id, blob) VALUES(1, zeroblob(?))", -1, &q, NULL) !=
+	    SQLITE_OK) {
+		set_err(s, "state: %s", sqlite3_errmsg(s->db));
+		return NULL;
+	}
+	sqlite3_bind_int64(q, 1, (sqlite3_int64)len);
+	int rc = sqlite3_step(q);
 	sqlite3_finalize(q);
-	return rc == SQLITE_DONE ? 0 : -1;
+	if (rc != SQLITE_DONE || !(w = calloc(1, sizeof *w))) {
+		set_err(s, "state: %s", rc != SQLITE_DONE ? sqlite3_errmsg(s->db) : "out of memory");
+		return NULL;
+	}
+	w->s = s;
+	w->len = len;
+	if (sqlite3_blob_open(s->db, "main", "state", "blob", 1, 1, &w->b) != SQLITE_OK) {
+		set_err(s, "state: %s", sqlite3_errmsg(s->db));
+		free(w);
+		return NULL;
+	}
+	return w;
+}
+
+int ms_store_state_write(void *ctx, const void *p, size_t n)
+{
+	ms_state_writer *w = ctx;
+	if (n > w->len - w->off)
+		return -1; /* more than announced */
+	if (n && sqlite3_blob_write(w->b, p, (int)n, (int)w->off) != SQLITE_OK) {
+		set_err(w->s, "state: %s", sqlite3_errmsg(w->s->db));
+		return -1;
+	}
+	w->off += n;
+	return 0;
+}
+
+int ms_store_state_end(ms_state_writer *w, int ok)
+{
+	int rc = ok && w->off == w->len ? 0 : -1;
+	if (sqlite3_blob_close(w->b) != SQLITE_OK)
+		rc = -1;
+	if (rc && !w->s->err[0])
+		set_err(w->s, "state: written %zu of %zu bytes", w->off, w->len);
+	free(w);
+	return rc;
 }
 
 void *ms_store_state_load(ms_store *s, size_t *len)

@@ -83,7 +83,13 @@ int ms_store_file_mark(ms_store *s, const char *path, int64_t size, int64_t mtim
 int ms_store_unrecognised_add(ms_store *s, int64_t source_id, const char *program, int64_t lines,
 			      const char *sample);
 
-int ms_store_state_save(ms_store *s, const void *blob, size_t len);
+/* the tracker's saved state, in pieces: begin with the whole length, write each piece in
+ * order (ms_store_state_write fits ms_tracker_save_stream's out), end with
+ * ok = whether every piece was handed over; 0 or -1 (error set) */
+typedef struct ms_state_writer ms_state_writer;
+ms_state_writer *ms_store_state_begin(ms_store *s, size_t len);
+int ms_store_state_write(void *w, const void *p, size_t n);
+int ms_store_state_end(ms_state_writer *w, int ok);
 /* returns heap blob (caller frees) or NULL when none */
 void *ms_store_state_load(ms_store *s, size_t *len);
 
