@@ -79,11 +79,13 @@ typedef struct {
 	int64_t id, ts;           /* id: its backend_events row, given when it is held */
 	int host;
 	char user[T_USERLEN], ip[T_IPLEN], service[T_SMALL];
-	char sid[T_SMALL];        /* Dovecot: the request's "<session>" id, when logged */
-	uint32_t sid_h, user_h;   /* pn_sid_hash(sid) (0: none), ms_tracker_acct_hash(user) */
-	char mech[T_SMALL];       /* Dovecot 2.4: the request's mechanism ("sasl:plain"), when logged */
 	int pw_len, user_unknown;
 	int64_t source_id, line;
+	/* added later, after the fields a saved state of the version before
+	 * has (tracker_state.c reads those too) */
+	char sid[T_SMALL];        /* Dovecot: the request's "<session>" id, when logged */
+	char mech[T_SMALL];       /* Dovecot 2.4: the request's mechanism ("sasl:plain"), when logged */
+	uint32_t sid_h, user_h;   /* pn_sid_hash(sid) (0: none), ms_tracker_acct_hash(user) */
 } t_pback;
 
 typedef struct {

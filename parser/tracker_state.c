@@ -22,6 +22,7 @@
  * line of their attempt (t_pam).
  */
 #define EXT_MAGIC "MSX2"
+#define EXT_MAGIC_V1 "MSX1" /* the version before: the drops and host0 only (ext_hdr up to npn) */
 typedef struct {
 	char magic[4];
 	int32_t ndrop, multi_host;
@@ -32,6 +33,16 @@ typedef struct {
 	uint32_t sz_pam, pam_next; /* Dovecot PAM lines waiting for their pair: T_PAM_N, after those */
 	uint32_t sz_login_sid;     /* the login lines' session ids (login_sid), after those */
 } ext_hdr;
+
+/*
+ * A state the version before saved is read too (an upgrade must not split
+ * the sessions open at it): its waiting failures and back-end lines are
+ * the first bytes of today's (the fields added since come last, zero for
+ * it), and its optional section ends before npn.
+ */
+#define EXT_V1_SIZE offsetof(ext_hdr, npn)
+#define PF_V1_SIZE offsetof(t_pfail, plain)
+#define PB_V1_SIZE offsetof(t_pback, sid)
 
 typedef struct {
 	char magic[8];
@@ -251,8 +262,8 @@ static int times_ok(const char *p, const blob_hdr *h)
 	static const size_t name[] = { offsetof(t_name, now), offsetof(t_name, seen) };
 	int ok = section_ok(&p, (size_t)h->nnames, sizeof(t_name), name, N(name));
 	ok &= section_ok(&p, (size_t)h->nsess, sizeof(t_sess), sess, N(sess));
-	ok &= section_ok(&p, (size_t)h->npf, sizeof(t_pfail), pf, N(pf));
-	ok &= section_ok(&p, (size_t)h->npb, sizeof(t_pback), pb, N(pb));
+	ok &= section_ok(&p, (size_t)h->npf, h->sz_pf, pf, N(pf));
+	ok &= section_ok(&p, (size_t)h->npb, h->sz_pb, pb, N(pb));
 	ok &= section_ok(&p, (size_t)h->nmsg, sizeof(t_msg), msg, N(msg));
 	ok &= section_ok(&p, (size_t)h->nps, sizeof(t_ps), ps, N(ps));
 	ok &= section_ok(&p, T_RDNS_N, sizeof(t_rdns), rdns, N(rdns));
@@ -269,8 +280,9 @@ int ms_tracker_load(ms_tracker *t, const void *blob, size_t len)
 		return -1;
 	memcpy(&h, p, sizeof h);
 	p += sizeof h;
-	if (memcmp(h.magic, MAGIC, 8) || h.sz_sess != sizeof(t_sess) || h.sz_pf != sizeof(t_pfail) ||
-	    h.sz_pb != sizeof(t_pback) || h.sz_msg != sizeof(t_msg) || h.sz_ps != sizeof(t_ps) ||
+	if (memcmp(h.magic, MAGIC, 8) || h.sz_sess != sizeof(t_sess) ||
+	    (h.sz_pf != sizeof(t_pfail) && h.sz_pf != PF_V1_SIZE) ||
+	    (h.sz_pb != sizeof(t_pback) && h.sz_pb != PB_V1_SIZE) || h.sz_msg != sizeof(t_msg) || h.sz_ps != sizeof(t_ps) ||
 	    h.sz_name != sizeof(t_name) || h.sz_rdns != sizeof(t_rdns) || h.sz_nouser != sizeof(t_nouser))
 		return -1;
 	if (h.nnames < 1 || h.nnames > T_MAXNAMES || h.nsess < 0 || h.nsess > t->cfg.max_open || h.npf < 0 ||
@@ -278,23 +290,31 @@ int ms_tracker_load(ms_tracker *t, const void *blob, size_t len)
 	    h.nmsg > t->cfg.max_messages || h.nps < 0 || h.nps > t->cfg.max_postscreen)
 		return -1;
 	size_t need = sizeof(t_name) * (size_t)h.nnames + sizeof(t_sess) * (size_t)h.nsess +
-		      sizeof(t_pfail) * (size_t)h.npf + sizeof(t_pback) * (size_t)h.npb + sizeof(t_msg) * (size_t)h.nmsg +
+		      (size_t)h.sz_pf * (size_t)h.npf + (size_t)h.sz_pb * (size_t)h.npb + sizeof(t_msg) * (size_t)h.nmsg +
 		      sizeof(t_ps) * (size_t)h.nps + sizeof t->rdns + sizeof t->nouser;
 	ext_hdr x;
-	int has_ext = 0;
+	int has_ext = 0;   /* 0 none, 1 the version before's, 2 today's */
+	size_t xs = 0;     /* its header's size */
 	memset(&x, 0, sizeof x);
 	if ((size_t)(end - p) != need) {
 		/* the optional section: whole, or the blob is refused */
-		if ((size_t)(end - p) < need + sizeof x)
+		if ((size_t)(end - p) < need + 4)
 			return -1;
-		memcpy(&x, p + need, sizeof x);
-		if (memcmp(x.magic, EXT_MAGIC, 4) || x.sz_drop != sizeof(t_drop) || x.ndrop < 0 ||
-		    x.ndrop > T_DROP_MAX || x.host0_n > T_HOSTLEN || x.sz_pn != sizeof(t_pnamed) || x.npn < 0 ||
-		    x.npn > T_PN_MAX || x.sz_pam != sizeof(t_pam) || x.sz_login_sid != sizeof t->login_sid ||
-		    (size_t)(end - p) != need + sizeof x + sizeof(t_drop) * (size_t)x.ndrop +
-						 sizeof(t_pnamed) * (size_t)x.npn + sizeof t->pam + sizeof t->login_sid)
+		if (!memcmp(p + need, EXT_MAGIC, 4))
+			has_ext = 2, xs = sizeof x;
+		else if (!memcmp(p + need, EXT_MAGIC_V1, 4))
+			has_ext = 1, xs = EXT_V1_SIZE;
+		else
 			return -1;
-		has_ext = 1;
+		if ((size_t)(end - p) < need + xs)
+			return -1;
+		memcpy(&x, p + need, xs);
+		size_t tail = has_ext == 2 ? sizeof(t_pnamed) * (size_t)x.npn + sizeof t->pam + sizeof t->login_sid : 0;
+		if (x.sz_drop != sizeof(t_drop) || x.ndrop < 0 || x.ndrop > T_DROP_MAX || x.host0_n > T_HOSTLEN ||
+		    (has_ext == 2 && (x.sz_pn != sizeof(t_pnamed) || x.npn < 0 || x.npn > T_PN_MAX ||
+				      x.sz_pam != sizeof(t_pam) || x.sz_login_sid != sizeof t->login_sid)) ||
+		    (size_t)(end - p) != need + xs + sizeof(t_drop) * (size_t)x.ndrop + tail)
+			return -1;
 	}
 
 	if (!ts_ok(h.now) || !ts_ok(h.last_sweep) || !id_ok(h.ids.session) || !id_ok(h.ids.auth) ||
@@ -346,16 +366,18 @@ int ms_tracker_load(ms_tracker *t, const void *blob, size_t len)
 	/* the rings are new and empty: the entries go first */
 	for (int i = 0; i < h.npf; i++) {
 		t_pfail *f = &t->pf[i];
-		memcpy(f, p, sizeof *f);
-		p += sizeof *f;
+		memset(f, 0, sizeof *f);
+		memcpy(f, p, h.sz_pf);
+		p += h.sz_pf;
 		fix_pfail(f, t->nnames);
 	}
 	t->pf_head = 0;
 	t->pf_count = h.npf;
 	for (int i = 0; i < h.npb; i++) {
 		t_pback *b = &t->pb[i];
-		memcpy(b, p, sizeof *b);
-		p += sizeof *b;
+		memset(b, 0, sizeof *b);
+		memcpy(b, p, h.sz_pb);
+		p += h.sz_pb;
 		fix_pback(b, t->nnames);
 	}
 	t->pb_head = 0;
@@ -404,7 +426,7 @@ int ms_tracker_load(ms_tracker *t, const void *blob, size_t len)
 	t->drop = NULL;
 	t->drop_head = t->drop_count = t->drop_cap = 0;
 	if (has_ext) {
-		p += sizeof x;
+		p += xs;
 		for (int i = 0; i < x.ndrop; i++) {
 			memcpy(&drops[i], p, sizeof *drops);
 			p += sizeof *drops;
@@ -433,6 +455,8 @@ int ms_tracker_load(ms_tracker *t, const void *blob, size_t len)
 			if (!ts_ok(n->f.ts) || !ts_ok(n->dv.ts) || !id_ok(n->f.auth_id) || !id_ok(n->f.session_id))
 				n->f.used = 0; /* dropped: its row stays as written */
 		}
+	}
+	if (has_ext == 2) {
 		memcpy(t->pam, p, sizeof t->pam);
 		p += sizeof t->pam;
 		t->pam_next = x.pam_next;
@@ -446,7 +470,8 @@ int ms_tracker_load(ms_tracker *t, const void *blob, size_t len)
 		}
 		memcpy(t->login_sid, p, sizeof t->login_sid);
 		p += sizeof t->login_sid;
-	} else {
+	}
+	if (has_ext != 2) {
 		memset(t->pam, 0, sizeof t->pam);
 		memset(t->login_sid, 0, sizeof t->login_sid);
 	}
