@@ -980,8 +980,7 @@ static int compatible(const ms_tracker *t, const t_pfail *f, const t_pback *b)
 	if (b->kind == 3) { /* dovecot: same IP, close in time */
 		/* not on a host whose Postfix asks saslauthd (Plesk: Dovecot
 		 * serves IMAP and POP only), nor a request of an IMAP/POP login */
-		if (t->names[f->host].saslauthd || (b->sid_h && t->login_sid[b->sid_h % T_SID_BUCKETS].h == b->sid_h &&
-							     t->login_sid[b->sid_h % T_SID_BUCKETS].host == b->host))
+		if (b->not_smtp || t->names[f->host].saslauthd)
 			return 0;
 		if (b->mech[0] && f->mech[0] && strcasecmp(b->mech, f->mech) != 0)
 			return 0;
@@ -2263,9 +2262,19 @@ static void login_session(ms_tracker *t, int host, ms_sv session, int64_t ts)
 	if (!sid[0])
 		return;
 	uint32_t h = pn_sid_hash(sid);
-	/* the auth lines of this id still to come or waiting name no failure */
-	t->login_sid[h % T_SID_BUCKETS].h = h;
-	t->login_sid[h % T_SID_BUCKETS].host = host;
+	/* its auth lines still waiting name no failure (the hash first: a busy
+	 * IMAP server's login lines are many, and so are the lines waiting) */
+	for (int seg = 0; seg < 2; seg++) { /* the ring's slots as two runs: no division per slot */
+		int from = seg ? 0 : t->pb_head;
+		int to = seg ? t->pb_head + t->pb_count - t->pb_cap : t->pb_head + t->pb_count;
+		if (to > t->pb_cap)
+			to = t->pb_cap;
+		for (int k = from; k < to; k++) {
+			t_pback *b = &t->pb[k];
+			if (b->sid_h == h && b->used == 1 && b->kind == 3 && b->host == host && !strcmp(b->sid, sid))
+				b->not_smtp = 1;
+		}
+	}
 	if (!t->pn_sid_count[h % T_SID_BUCKETS])
 		return;
 	/* taken out first: a match below may add to the ring */

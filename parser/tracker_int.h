@@ -86,6 +86,7 @@ typedef struct {
 	char sid[T_SMALL];        /* Dovecot: the request's "<session>" id, when logged */
 	char mech[T_SMALL];       /* Dovecot 2.4: the request's mechanism ("sasl:plain"), when logged */
 	uint32_t sid_h, user_h;   /* pn_sid_hash(sid) (0: none), ms_tracker_acct_hash(user) */
+	int not_smtp;             /* Dovecot: its session's login line (IMAP, POP) was seen */
 } t_pback;
 
 typedef struct {
@@ -265,12 +266,6 @@ struct ms_tracker {
 	/* how many live entries of pn (not disowned) have a session id of each
 	 * hash bucket: a login line of no bucket scans nothing (rebuilt at a load) */
 	uint16_t pn_sid_count[T_SID_BUCKETS];
-	/* the session ids login lines named lately, by bucket (the last one
-	 * each): a Dovecot auth line of one of them names no failure */
-	struct {
-		uint32_t h;
-		int host;
-	} login_sid[T_SID_BUCKETS];
 	t_pback *pb;             /* ring of pb_cap slots */
 	int pb_head, pb_count, pb_cap; /* caps: doubled when full, up to cfg.max_pending */
 	int pf_sweep_at, pb_sweep_at;  /* counts at which every done entry goes (pf_sweep()) */

@@ -31,7 +31,6 @@ typedef struct {
 	int32_t npn;             /* failures named by Dovecot lines (t_pnamed), after the drops */
 	uint32_t sz_pn;
 	uint32_t sz_pam, pam_next; /* Dovecot PAM lines waiting for their pair: T_PAM_N, after those */
-	uint32_t sz_login_sid;     /* the login lines' session ids (login_sid), after those */
 } ext_hdr;
 
 /*
@@ -140,7 +139,6 @@ static void save_to(const ms_tracker *t, wbuf *wp)
 		x.npn += t->pn[(t->pn_head + k) % t->pn_cap].f.used != 0;
 	x.sz_pn = sizeof(t_pnamed);
 	x.sz_pam = sizeof(t_pam);
-	x.sz_login_sid = sizeof t->login_sid;
 	x.pam_next = t->pam_next;
 	put(wp, &x, sizeof x);
 	for (int k = 0; k < t->drop_count; k++)
@@ -150,7 +148,6 @@ static void save_to(const ms_tracker *t, wbuf *wp)
 		if (t->pn[(t->pn_head + k) % t->pn_cap].f.used)
 			put(wp, &t->pn[(t->pn_head + k) % t->pn_cap], sizeof(t_pnamed));
 	put(wp, t->pam, sizeof t->pam);
-	put(wp, t->login_sid, sizeof t->login_sid);
 }
 
 void *ms_tracker_save(const ms_tracker *t, size_t *len)
@@ -220,6 +217,7 @@ static void fix_pback(t_pback *b, int nnames)
 	if (b->used != 1 && b->used != 2) b->used = 2;
 	if (!id_ok(b->id)) b->id = 0; /* written with a new id */
 	b->written = b->written != 0 && b->id != 0;
+	b->not_smtp = b->not_smtp != 0;
 	ms_tracker_pback_keys(b);
 }
 
@@ -309,10 +307,10 @@ int ms_tracker_load(ms_tracker *t, const void *blob, size_t len)
 		if ((size_t)(end - p) < need + xs)
 			return -1;
 		memcpy(&x, p + need, xs);
-		size_t tail = has_ext == 2 ? sizeof(t_pnamed) * (size_t)x.npn + sizeof t->pam + sizeof t->login_sid : 0;
+		size_t tail = has_ext == 2 ? sizeof(t_pnamed) * (size_t)x.npn + sizeof t->pam : 0;
 		if (x.sz_drop != sizeof(t_drop) || x.ndrop < 0 || x.ndrop > T_DROP_MAX || x.host0_n > T_HOSTLEN ||
 		    (has_ext == 2 && (x.sz_pn != sizeof(t_pnamed) || x.npn < 0 || x.npn > T_PN_MAX ||
-				      x.sz_pam != sizeof(t_pam) || x.sz_login_sid != sizeof t->login_sid)) ||
+				      x.sz_pam != sizeof(t_pam))) ||
 		    (size_t)(end - p) != need + xs + sizeof(t_drop) * (size_t)x.ndrop + tail)
 			return -1;
 	}
@@ -468,12 +466,9 @@ int ms_tracker_load(ms_tracker *t, const void *blob, size_t len)
 			if (!id_ok(e->pb_id)) e->pb_id = 0;
 			if (!id_ok(e->auth_id)) e->auth_id = 0;
 		}
-		memcpy(t->login_sid, p, sizeof t->login_sid);
-		p += sizeof t->login_sid;
 	}
 	if (has_ext != 2) {
 		memset(t->pam, 0, sizeof t->pam);
-		memset(t->login_sid, 0, sizeof t->login_sid);
 	}
 	free(t->pn);
 	t->pn = pn;

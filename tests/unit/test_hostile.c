@@ -59,7 +59,7 @@ static int pipe_init(pipe_t *p)
 {
 	char err[256];
 	ms_tracker_cfg cfg;
-	ms_sink sink = { NULL, c_session, c_auth, c_msg, c_rej, c_ps, c_be };
+	ms_sink sink = { NULL, c_session, c_auth, c_msg, c_rej, c_ps, c_be, NULL };
 	memset(p, 0, sizeof *p);
 	sink.ctx = &p->c;
 	ms_tracker_cfg_default(&cfg);
@@ -242,7 +242,7 @@ UT_TEST(hostile_many_open_sessions_bounded)
 	char err[256], line[160];
 	ms_tracker_cfg cfg;
 	counts c;
-	ms_sink sink = { &c, c_session, c_auth, c_msg, c_rej, c_ps, c_be };
+	ms_sink sink = { &c, c_session, c_auth, c_msg, c_rej, c_ps, c_be, NULL };
 	pipe_t p;
 	memset(&c, 0, sizeof c);
 	UT_ASSERT(pipe_init(&p) == 0);
