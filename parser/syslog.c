@@ -177,17 +177,72 @@ static size_t parse_tai64n(ms_sv s, ms_stamp *ts)
 	return 25;
 }
 
+/* journalctl -o short-unix: "1708685862.123456" (seconds since 1970, UTC) */
+static size_t parse_unix(ms_sv s, ms_stamp *ts)
+{
+	size_t i = 0;
+	int64_t v = 0;
+	while (i < s.n && i < 12 && isdig(s.p[i]))
+		v = v * 10 + (s.p[i++] - '0');
+	if (i < 9 || i > 11 || i >= s.n || s.p[i] != '.' || v > INT64_C(253402300799))
+		return 0;
+	size_t f = parse_frac(s.p + i, s.n - i, ts);
+	if (!f)
+		return 0;
+	ts->kind = MS_TS_EPOCH;
+	ts->epoch = v;
+	return i + f;
+}
+
+/*
+ * journalctl -o short-full: "Fri 2024-02-23 11:57:42 CET" (the zone's
+ * abbreviation, which says nothing certain: read in --tz, as a syslog
+ * stamp is, unless it is UTC/GMT or a numeric offset such as "+03")
+ */
+static size_t parse_full(ms_sv s, ms_stamp *ts)
+{
+	int sp;
+	if (s.n < 25 || s.p[3] != ' ' || !isdig(s.p[4]))
+		return 0;
+	for (int k = 0; k < 3; k++)
+		if (!((s.p[k] | 0x20) >= 'a' && (s.p[k] | 0x20) <= 'z'))
+			return 0;
+	size_t n = parse_iso(ms_sv_skip(s, 4), ts, &sp);
+	if (n != 19 || !sp || ts->has_offset || 4 + n >= s.n || s.p[4 + n] != ' ')
+		return 0;
+	size_t z = 4 + n + 1, e = z;
+	while (e < s.n && e - z < 6 && s.p[e] != ' ')
+		e++;
+	if (e == z || e >= s.n || s.p[e] != ' ')
+		return 0;
+	ms_sv zone = ms_sv_make(s.p + z, e - z);
+	if (ms_sv_eq_lit(zone, "UTC") || ms_sv_eq_lit(zone, "GMT")) {
+		ts->has_offset = 1;
+		ts->offset = 0;
+	} else if ((zone.p[0] == '+' || zone.p[0] == '-') && zone.n >= 3 && isdig(zone.p[1]) && isdig(zone.p[2])) {
+		int hh = two(zone.p + 1), mm = zone.n >= 5 && isdig(zone.p[3]) && isdig(zone.p[4]) ? two(zone.p + 3) : 0;
+		if (hh > 23 || mm > 59)
+			return 0;
+		ts->has_offset = 1;
+		ts->offset = (zone.p[0] == '-' ? -1 : 1) * (hh * 3600 + mm * 60);
+	}
+	return e;
+}
+
 size_t ms_stamp_parse(ms_sv s, ms_stamp *ts)
 {
 	int sp;
 	memset(ts, 0, sizeof *ts);
 	if (s.n == 0)
 		return 0;
-	if (isdig(s.p[0]))
-		return parse_iso(s, ts, &sp);
+	if (isdig(s.p[0])) {
+		size_t n = parse_iso(s, ts, &sp);
+		return n ? n : parse_unix(s, ts);
+	}
 	if (s.p[0] == '@')
 		return parse_tai64n(s, ts);
-	return parse_3164(s, ts);
+	size_t n = parse_3164(s, ts);
+	return n ? n : parse_full(s, ts);
 }
 
 /* Next space-delimited token starting at *pos; advances past one space. */
@@ -504,11 +559,21 @@ ms_line_status ms_syslog_parse_memo(const char *line, size_t len, ms_syslog *out
 	} else {
 		if (isdig(s.p[0])) {
 			n = parse_iso(s, &out->ts, &sp);
+			if (!n) { /* journalctl short-unix */
+				memset(&out->ts, 0, sizeof out->ts);
+				n = parse_unix(s, &out->ts);
+				sp = 0;
+			}
 		} else if (s.p[0] == '@') {
 			n = parse_tai64n(s, &out->ts);
 			sp = 1; /* no host */
 		} else {
 			n = parse_3164(s, &out->ts);
+			if (!n) { /* journalctl short-full */
+				memset(&out->ts, 0, sizeof out->ts);
+				n = parse_full(s, &out->ts);
+				sp = 0;
+			}
 		}
 		if (!n || n >= s.n || s.p[n] != ' ')
 			return MS_LINE_BAD;
