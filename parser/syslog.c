@@ -184,7 +184,7 @@ static size_t parse_unix(ms_sv s, ms_stamp *ts)
 	int64_t v = 0;
 	while (i < s.n && i < 12 && isdig(s.p[i]))
 		v = v * 10 + (s.p[i++] - '0');
-	if (i < 9 || i > 11 || i >= s.n || s.p[i] != '.' || v > INT64_C(253402300799))
+	if (i < 9 || i > 11 || s.p[0] == '0' || i >= s.n || s.p[i] != '.' || v > INT64_C(253402300799))
 		return 0;
 	size_t f = parse_frac(s.p + i, s.n - i, ts);
 	if (!f)
@@ -219,8 +219,18 @@ static size_t parse_full(ms_sv s, ms_stamp *ts)
 	if (ms_sv_eq_lit(zone, "UTC") || ms_sv_eq_lit(zone, "GMT")) {
 		ts->has_offset = 1;
 		ts->offset = 0;
-	} else if ((zone.p[0] == '+' || zone.p[0] == '-') && zone.n >= 3 && isdig(zone.p[1]) && isdig(zone.p[2])) {
-		int hh = two(zone.p + 1), mm = zone.n >= 5 && isdig(zone.p[3]) && isdig(zone.p[4]) ? two(zone.p + 3) : 0;
+	} else if (zone.p[0] == '+' || zone.p[0] == '-') {
+		/* "+03", "+0530", "+05:30"; any other signed zone is no stamp */
+		int hh, mm = 0;
+		if (zone.n < 3 || !isdig(zone.p[1]) || !isdig(zone.p[2]))
+			return 0;
+		hh = two(zone.p + 1);
+		if (zone.n == 5 && isdig(zone.p[3]) && isdig(zone.p[4]))
+			mm = two(zone.p + 3);
+		else if (zone.n == 6 && zone.p[3] == ':' && isdig(zone.p[4]) && isdig(zone.p[5]))
+			mm = two(zone.p + 4);
+		else if (zone.n != 3)
+			return 0;
 		if (hh > 23 || mm > 59)
 			return 0;
 		ts->has_offset = 1;
