@@ -256,8 +256,9 @@ void ms_parse_dovecot_prefixed(ms_sv prog, ms_sv m, ms_event *ev)
 
 /*
  * The ",<session>" after the address of "backend(user,ip,<session>)" (ip: the
- * address, a view into m): "<session>", else NULL.  Kept for parse only: the
- * line is joined with or without one (docs/semantics.md).
+ * address, a view into m): "<session>", else NULL.  The line is joined with
+ * or without one; the login line of the same id says it was an IMAP/POP
+ * attempt's (docs/semantics.md).
  */
 static ms_sv dovecot_session(ms_sv m, ms_sv ip)
 {

@@ -162,7 +162,8 @@ static int attack_ids(sqlite3 *db, const ms_findings *out, ip_atk **v, int *n, c
 {
 	ms_strmap atk;
 	sqlite3_stmt *q = NULL;
-	int rc = 0, cap = 0;
+	int rc = 0;
+	size_t cap = 0;
 	*v = NULL;
 	*n = 0;
 	ms_strmap_init(&atk);
@@ -179,16 +180,10 @@ static int attack_ids(sqlite3 *db, const ms_findings *out, ip_atk **v, int *n, c
 			continue; /* not an address's earliest attack */
 		sqlite3_bind_text(q, 1, ip, -1, SQLITE_STATIC);
 		if (sqlite3_step(q) == SQLITE_ROW) {
-			if (*n == cap) {
-				int nc = cap ? 2 * cap : 64;
-				ip_atk *nv = realloc(*v, (size_t)nc * sizeof *nv);
-				if (!nv) {
-					snprintf(err, errlen, "out of memory");
-					rc = -1;
-					break;
-				}
-				*v = nv;
-				cap = nc;
+			if (ms_reserve((void **)v, (size_t)*n, &cap, sizeof **v)) {
+				snprintf(err, errlen, "out of memory");
+				rc = -1;
+				break;
 			}
 			(*v)[(*n)++] = (ip_atk){ sqlite3_column_int64(q, 0), i };
 		}
@@ -209,7 +204,8 @@ int ms_find_mailbox(ms_fdata *d, const ms_find_opts *o, ms_findings *out, char *
 	pair_st *ps = NULL;
 	ip_atk *aid = NULL;
 	login_row *rows = NULL;
-	int *mark = NULL, gen = 0, nps = 0, cap = 0, naid = 0, nrows = 0, rcap = 0, rc = 0;
+	int *mark = NULL, gen = 0, nps = 0, naid = 0, nrows = 0, rc = 0;
+	size_t cap = 0, rcap = 0;
 	int64_t since = ms_q_since(d->q), until = ms_q_until(d->q);
 	if (o->no_compromise) /* the caller keeps neither kind of break-in */
 		return 0;
@@ -229,14 +225,8 @@ int ms_find_mailbox(ms_fdata *d, const ms_find_opts *o, ms_findings *out, char *
 		const ip_atk *hit = bsearch(&key, aid, (size_t)naid, sizeof *aid, cmp_ip_atk);
 		if (!hit)
 			continue;
-		if (nrows == rcap) {
-			int nc = rcap ? 2 * rcap : 256;
-			login_row *nr = realloc(rows, (size_t)nc * sizeof *nr);
-			if (!nr)
-				goto oom;
-			rows = nr;
-			rcap = nc;
-		}
+		if (ms_reserve((void **)&rows, (size_t)nrows, &rcap, sizeof *rows))
+			goto oom;
 		rows[nrows++] = (login_row){ sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 6), key.ip_id,
 					     sqlite3_column_int64(st, 2), sqlite3_column_int64(st, 3),
 					     sqlite3_column_int64(st, 4), sqlite3_column_int64(st, 5), hit->atk };
@@ -252,14 +242,8 @@ int ms_find_mailbox(ms_fdata *d, const ms_find_opts *o, ms_findings *out, char *
 		int kn = snprintf(key, sizeof key, "%lld:%lld", (long long)lr->ip_id, (long long)lr->acc_id);
 		if (!ms_strmap_get(&pairs, key, (size_t)kn, &pi)) {
 			/* the pair's first login (the rows are in time order) */
-			if (nps == cap) {
-				int nc = cap ? 2 * cap : 64;
-				pair_st *np = realloc(ps, (size_t)nc * sizeof *np);
-				if (!np)
-					goto oom;
-				ps = np;
-				cap = nc;
-			}
+			if (ms_reserve((void **)&ps, (size_t)nps, &cap, sizeof *ps))
+				goto oom;
 			pi = nps++;
 			ps[pi] = (pair_st){ 0, 0, ts };
 			if (ms_strmap_put(&pairs, key, (size_t)kn, pi))

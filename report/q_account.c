@@ -22,24 +22,6 @@ enum { K_FAIL = 1, K_OK = 4 };                  /* auth_events.kind: failure, su
 enum { ID_NULL = -1, ID_NOMEM = -2 };           /* col_index() besides an index */
 enum { SCAN_NOMEM = -1 };                       /* a scan stopped: our allocation failed */
 
-/* makes room for index k in *v (elements of size, *cap of them); -1 when out of memory */
-static int reserve(void **v, size_t k, size_t *cap, size_t size)
-{
-	size_t nc;
-	void *p;
-	if (k < *cap)
-		return 0;
-	nc = *cap ? *cap * 2 : 256;
-	while (nc <= k)
-		nc *= 2;
-	p = realloc(*v, nc * size);
-	if (!p)
-		return -1;
-	*v = p;
-	*cap = nc;
-	return 0;
-}
-
 /* ---------- id -> dense index ---------- */
 
 /*
@@ -154,7 +136,7 @@ static int idmap_add(idmap *m, int64_t id, int *added)
 		return -1;
 	if (*v)
 		return *v - 1;
-	if (m->n == INT32_MAX || reserve((void **)&m->ids, (size_t)m->n, &m->ids_cap, sizeof *m->ids))
+	if (m->n == INT32_MAX || ms_reserve((void **)&m->ids, (size_t)m->n, &m->ids_cap, sizeof *m->ids))
 		return -1;
 	m->ids[m->n] = id;
 	*v = ++m->n;
@@ -184,7 +166,7 @@ static int index_of(idmap *m, int64_t id, void **arr, size_t *cap, size_t size)
 	if (k < 0)
 		return ID_NOMEM;
 	if (added && arr) {
-		if (reserve(arr, (size_t)k, cap, size))
+		if (ms_reserve(arr, (size_t)k, cap, size))
 			return ID_NOMEM;
 		memset((char *)*arr + (size_t)k * size, 0, size);
 	}
@@ -439,7 +421,7 @@ static unsigned learned_bit(int is_null, int64_t src)
 
 static int add_ip_attempt(acct_report *ar, int acct, int ip)
 {
-	if (ar->natt == INT32_MAX || reserve((void **)&ar->att, ar->natt, &ar->att_cap, sizeof *ar->att))
+	if (ar->natt == INT32_MAX || ms_reserve((void **)&ar->att, ar->natt, &ar->att_cap, sizeof *ar->att))
 		return -1;
 	ar->att[ar->natt++] = (attempt){ ip, ar->agg[acct].last };
 	ar->agg[acct].last = (int)ar->natt;
@@ -581,7 +563,7 @@ static void backend_fn(sqlite3_context *cx, void *user, int argc, sqlite3_value 
 		int64_t n = sqlite3_value_int64(v[4]);
 		if (!sqlite3_value_int64(v[5])) {
 			g->backend += n;
-		} else if (reserve((void **)&ar->dov, ar->ndov, &ar->dov_cap, sizeof *ar->dov)) {
+		} else if (ms_reserve((void **)&ar->dov, ar->ndov, &ar->dov_cap, sizeof *ar->dov)) {
 			sqlite3_result_error_nomem(cx);
 			return;
 		} else {
@@ -922,7 +904,7 @@ static void success_fn(sqlite3_context *cx, void *user, int argc, sqlite3_value 
 	(void)argc;
 	if (sqlite3_value_type(v[2]) == SQLITE_NULL || !in_range(a->q, v[1]))
 		return;
-	if (reserve((void **)&lr->v, lr->n, &lr->cap, sizeof *lr->v)) {
+	if (ms_reserve((void **)&lr->v, lr->n, &lr->cap, sizeof *lr->v)) {
 		sqlite3_result_error_nomem(cx);
 		return;
 	}
@@ -1046,7 +1028,7 @@ static int failure_row(login_report *lr, sqlite3_value **v)
 		return 0;
 	if (!lr->first[ip].any || cmp_at(ts, pos, lr->first[ip].ts, lr->first[ip].pos) < 0)
 		lr->first[ip] = (ip_first){ ts, pos, 1 };
-	if (reserve((void **)&lr->fails, lr->nfails, &lr->fails_cap, sizeof *lr->fails))
+	if (ms_reserve((void **)&lr->fails, lr->nfails, &lr->fails_cap, sizeof *lr->fails))
 		return -1;
 	lr->fails[lr->nfails++] = (ip_fail){ ts, pos, ip };
 	return 0;

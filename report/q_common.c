@@ -184,3 +184,20 @@ int ms_q_scan_rows(sqlite3 *db, const ms_query *q, const char *sql, const char *
 	sqlite3_create_function_v2(db, "ms_row", -1, SQLITE_UTF8 | SQLITE_DIRECTONLY, NULL, NULL, NULL, NULL, NULL);
 	return rc;
 }
+
+int ms_reserve(void **v, size_t k, size_t *cap, size_t size)
+{
+	size_t nc;
+	void *p;
+	if (k < *cap)
+		return 0;
+	nc = *cap ? *cap * 2 : 256;
+	while (nc <= k)
+		nc *= 2;
+	p = realloc(*v, nc * size);
+	if (!p)
+		return -1;
+	*v = p;
+	*cap = nc;
+	return 0;
+}

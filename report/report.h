@@ -44,6 +44,8 @@ int ms_tls_weak_reasons(const char *protocol, const char *cipher, int bits, cons
 
 /* helpers shared by the query files */
 int ms_q_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **st, char *err, size_t errlen);
+/* makes room for index k in *v (elements of size, *cap of them, doubling); -1 when out of memory */
+int ms_reserve(void **v, size_t k, size_t *cap, size_t size);
 void ms_q_bind_range(sqlite3_stmt *st, const ms_query *q, int first_param);
 /* the range as bound: since (or INT64_MIN), until (or INT64_MAX) */
 int64_t ms_q_since(const ms_query *q);
