@@ -75,7 +75,6 @@ typedef struct ms_ingest_cli {
 	int year, no_sort, verbose, quiet;
 	const char *rejects;
 	int plesk_window;
-	int defer_partial;      /* ingest: a plain file's unfinished last line waits for the next run */
 	int final;              /* analyze into a temporary database: no run continues this one */
 } ms_ingest_cli;
 int ms_run_ingest(ms_cli *cli, const char *db, const ms_ingest_cli *ic, char **files, int nfiles,

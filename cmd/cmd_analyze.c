@@ -338,11 +338,6 @@ int cmd_analyze(ms_cli *cli, int argc, char **argv)
 		temp = 1;
 		ic.final = 1;
 		remove_on_signal(tmpl);
-	} else {
-		/* a database that lives on: a later ingest reads on from here, so an
-		 * unfinished last line waits for it as under ingest (read now, its
-		 * rest would become a headerless line and the event it was lost) */
-		ic.defer_partial = 1;
 	}
 	rc = ms_run_ingest(cli, db, &ic, argv + optind, argc - optind, NULL);
 	if (rc != MS_EXIT_DB) {

@@ -87,7 +87,6 @@ int ms_run_ingest(ms_cli *cli, const char *db, const ms_ingest_cli *ic, char **f
 	o.no_sort = ic->no_sort;
 	o.verbose = ic->verbose;
 	o.progress = cli->err_tty && !ic->quiet;
-	o.defer_partial = ic->defer_partial;
 	o.final = ic->final;
 	o.now = cli->now;
 	o.rejects = rej;
@@ -180,7 +179,6 @@ int cmd_ingest(ms_cli *cli, int argc, char **argv)
 	int c;
 	memset(&ic, 0, sizeof ic);
 	ic.db = "mailsleuth.db";
-	ic.defer_partial = 1; /* the database lives on: a half-written line is read next time */
 	ms_opts_build(opts, NOPTS, longs, shorts, sizeof shorts);
 	optind = 1;
 	while ((c = getopt_long(argc, argv, shorts, longs, NULL)) != -1) {

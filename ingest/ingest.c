@@ -617,6 +617,7 @@ static int process_stream(ing_ctx *c, const ms_stream_spec *spec, ms_file_result
 	 * median wall with one per GiB) */
 	int64_t commit_every = c->opts->commit_bytes > 0 ? c->opts->commit_bytes : MS_COMMIT_BYTES;
 	int overlong = 0;
+	int cont = 0; /* passing over the rest of a line an earlier run read without its newline */
 	double last_progress = 0; /* the first update of each file comes at once */
 
 	memset(&s, 0, sizeof s);
@@ -804,6 +805,16 @@ static int process_stream(ing_ctx *c, const ms_stream_spec *spec, ms_file_result
 		}
 	}
 
+	/* an earlier run stopped inside a line (its file or stream ended
+	 * without a newline, and the line was read as it was): what follows
+	 * up to the next newline is the rest of that line, already counted;
+	 * read as a line of its own it would be a line without a header */
+	if (skip_bytes > 0) {
+		int before = (int64_t)fill >= skip_bytes ? (unsigned char)buf[skip_bytes - 1] : ms_input_skipped_last(in);
+		if (before >= 0 && before != '\n')
+			overlong = cont = 1; /* dropped until the newline, as after a capped line */
+	}
+
 	/* from here on a compressed file is decompressed on a thread of its
 	 * own (none to be had: on this one).  Not a small file, for which
 	 * starting the thread costs more than it saves (500 files of 8 KiB:
@@ -838,6 +849,10 @@ static int process_stream(ing_ctx *c, const ms_stream_spec *spec, ms_file_result
 			end = (size_t)(nl - buf);
 			if (overlong) {
 				overlong = 0;
+				if (cont && (end > start || s.row.bytes > skip_bytes))
+					say(c, 4, "%s: the line an earlier run read without its newline goes on here: "
+						  "the rest of it is passed over", fr->display);
+				cont = 0;
 			} else {
 				size_t len = end - start;
 				const char *p = buf + start;
@@ -905,21 +920,16 @@ static int process_stream(ing_ctx *c, const ms_stream_spec *spec, ms_file_result
 				 (long long)s.row.lines);
 			rc = -1;
 		}
-		/* end of stream: a last line without newline.  On damaged input
-		 * it was cut by the damage: it is neither parsed (a cut user name
-		 * would be recorded as another account) nor consumed, so a good
-		 * copy of the file is read on from the last complete line. */
+		/* end of stream: a last line without newline is read as a line
+		 * (a file whose writer left out the last newline; a log caught
+		 * while its daemon wrote a line is far rarer, and if the file
+		 * grows, the next run passes over the rest of that line, above).
+		 * On damaged input it was cut by the damage: it is neither parsed
+		 * (a cut user name would be recorded as another account) nor
+		 * consumed, so a good copy of the file is read on from the last
+		 * complete line. */
 		if (rc != 0) {
 			/* dropped */
-		} else if (fill > start && !overlong && c->opts->defer_partial && info->comp == MS_COMP_NONE &&
-			   !info->is_archive_member) {
-			/* a plain file or stream that may still grow (a live log,
-			 * "ssh host cat maillog |" taken while a line is written):
-			 * its last line is not finished yet.  It is neither parsed
-			 * nor consumed: the next run, fed the grown file or stream,
-			 * reads it whole (read now and resumed after it, its rest
-			 * would be a line of its own and the line lost). */
-			say(c, 4, "%s: the last line has no newline yet: left for the next run", fr->display);
 		} else if (fill > start && !overlong) {
 			size_t len = fill - start;
 			if (buf[start + len - 1] == '\r')

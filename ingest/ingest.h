@@ -40,7 +40,6 @@ typedef struct {
 	int no_sort;
 	int verbose;
 	int progress;           /* show progress on stderr (caller decides: TTY and not --quiet) */
-	int defer_partial;      /* leave the unterminated last line of a plain file for the next run */
 	int64_t now;            /* "now" for stdin anchoring and relative times */
 	FILE *rejects;          /* unrecognised lines go here when set */
 	const ms_file_id *own;  /* the files this run writes (the database, the rejects file): */

@@ -343,6 +343,7 @@ struct ms_input {
 	blkrd member;         /* member data of outer */
 	unsigned char head[MS_HEAD];
 	size_t head_len, head_pos; /* replayed before the source when !direct */
+	int skipped_last;     /* the last byte ms_input_skip() passed over, or -1 */
 
 	/* decoder */
 	int dec;
@@ -562,6 +563,7 @@ static ms_input *input_new(void)
 	if (!in)
 		return NULL;
 	in->fs.fd = -1;
+	in->skipped_last = -1;
 	in->info.file_size = -1;
 	in->info.mtime = -1;
 	return in;
@@ -1110,6 +1112,7 @@ int ms_input_skip(ms_input *in, uint64_t n)
 
 	if (!in || (in->failed && in->dhead_pos == in->dhead_len))
 		return -1;
+	in->skipped_last = -1;
 	if (n == 0)
 		return 0;
 	if (in->info.seekable) {
@@ -1134,6 +1137,9 @@ int ms_input_skip(ms_input *in, uint64_t n)
 			return -1;
 		}
 		in->pos = (uint64_t)cur + n;
+		unsigned char b;
+		if (pread(in->fs.fd, &b, 1, (off_t)(in->pos - 1)) == 1)
+			in->skipped_last = b;
 		return 0;
 	}
 	while (left > 0) {
@@ -1150,8 +1156,15 @@ int ms_input_skip(ms_input *in, uint64_t n)
 			return -2;
 		}
 		left -= (uint64_t)r;
+		if (r > 0)
+			in->skipped_last = tmp[r - 1];
 	}
 	return 0;
+}
+
+int ms_input_skipped_last(const ms_input *in)
+{
+	return in ? in->skipped_last : -1;
 }
 
 const ms_input_info *ms_input_get_info(const ms_input *in)

@@ -136,6 +136,8 @@ ssize_t ms_input_read(ms_input *in, void *buf, size_t cap);
  * bytes (ms_input_error() says which; the input is unusable from then on).
  */
 int ms_input_skip(ms_input *in, uint64_t n);
+/* the last byte the last ms_input_skip() passed over (0-255), or -1 */
+int ms_input_skipped_last(const ms_input *in);
 
 /*
  * Read up to cap bytes at file offset off of a seekable plain file (the
