@@ -59,6 +59,8 @@ typedef struct {
 	} yh[YEAR_HOSTS];
 	int yh_n, yh_cur;
 	uint64_t yh_tick;
+	char hint_host[64];     /* the host of the stamp c->year was hinted with (year_hint_from_end) */
+	size_t hint_host_n;
 	/* unrecognised by program, flushed at each commit */
 	ms_strmap progs;
 	prog_count *pc;
@@ -277,6 +279,83 @@ static void prev_before(ing_ctx *c, ms_input *in, const char *buf, size_t fill, 
 	free(tmp);
 }
 
+/*
+ * A plain file that starts a set, its year guessed from its modification
+ * time: a stamp from its middle and its last one, read ahead, bound its
+ * first line's year (a file rotated yearly begins on the month and day it
+ * ends on, so its first line, anchored alone, would be put a year late).
+ */
+static ms_sv year_host_name(const ing_ctx *c, ms_sv host);
+
+/* the first (from 0) or last (from the end) RFC 3164 line of the n bytes at
+ * off, of the host h when h is given; 1 when found */
+static int peek_stamp(ms_input *in, int64_t off, size_t n, int last, const ms_sv *h, ms_stamp *out, ms_sv *host)
+{
+	char *d = malloc(n);
+	int found = 0;
+	if (!d)
+		return 0;
+	ssize_t r = ms_input_pread(in, d, n, (uint64_t)off);
+	size_t got = r > 0 ? (size_t)r : 0, b = 0, e;
+	/* whole lines only: after the first newline unless at the file's
+	 * start, up to the last newline unless at its end */
+	size_t lo = 0, hi = got;
+	if (off > 0) {
+		while (lo < got && d[lo] != '\n')
+			lo++;
+		lo++;
+	}
+	while (hi > lo && d[hi - 1] != '\n')
+		hi--;
+	while (!found && lo < hi) {
+		if (last) {
+			e = hi - 1; /* at its newline */
+			for (b = e; b > lo && d[b - 1] != '\n'; b--)
+				;
+			hi = b;
+		} else {
+			b = lo;
+			for (e = b; d[e] != '\n'; e++)
+				;
+			lo = e + 1;
+		}
+		if (e > b && d[e - 1] == '\r')
+			e--;
+		ms_syslog sl;
+		memset(&sl, 0, sizeof sl);
+		if (e > b && ms_syslog_parse_memo(d + b, e - b, &sl, NULL) == MS_LINE_OK) {
+			if (sl.ts.kind != MS_TS_3164)
+				break; /* a stamp of another kind: it says its own year */
+			if (h && (sl.host.n != h->n || (h->n && memcmp(sl.host.p, h->p, h->n))))
+				continue;
+			*out = sl.ts;
+			if (host) { /* sl points into d: the host is copied */
+				ms_sv hn = year_host_name(NULL, sl.host);
+				memcpy((char *)host->p, hn.p, hn.n);
+				host->n = hn.n;
+			}
+			found = 1;
+		}
+	}
+	free(d);
+	return found;
+}
+
+static void year_hint_from_end(ing_ctx *c, ms_input *in, const ms_input_info *info)
+{
+	enum { PEEK = 16384 };
+	c->hint_host_n = 0;
+	if (!info->seekable || info->comp != MS_COMP_NONE || info->file_size < 4 * PEEK)
+		return; /* a small file spans no weeks */
+	ms_stamp last, mid;
+	ms_sv h = ms_sv_make(c->hint_host, 0);
+	if (!peek_stamp(in, info->file_size - PEEK, PEEK, 1, NULL, &last, &h) ||
+	    !peek_stamp(in, info->file_size / 2, PEEK, 0, &h, &mid, NULL))
+		return;
+	c->hint_host_n = h.n;
+	ms_year_hint(&c->tz, &c->year, &mid, &last);
+}
+
 /* One line (without its terminator). */
 /*
  * Make c->year the year state of the line's host.  The first host of a set
@@ -340,6 +419,9 @@ static void year_host(ing_ctx *c, ms_sv host)
 				ms_year_begin(&c->yh[k].ys, 0, c->utc + NEW_HOST_AHEAD);
 		} else {
 			c->yh[k].ys = c->year;
+			/* the set's end is another host's: its clock tells this one nothing */
+			if (c->hint_host_n != n || memcmp(c->hint_host, host.p, n) != 0)
+				c->yh[k].ys.hint_key = -1;
 		}
 	}
 	c->yh[k].used = c->yh_tick;
@@ -739,8 +821,10 @@ static int process_stream(ing_ctx *c, const ms_stream_spec *spec, ms_file_result
 			 * written a rotation before maillog's lines is none) */
 			if (c->opts->year > 0)
 				ms_year_begin(&c->year, c->opts->year, 0);
-			else
+			else {
 				ms_year_begin(&c->year, 0, anchor);
+				year_hint_from_end(c, in, info);
+			}
 			c->year_set_started = 1;
 			c->yh_n = 0; /* the hosts start afresh with the set */
 		}

@@ -7,6 +7,7 @@
 #define ANCHOR_SLACK_S (86400LL)
 #define YEAR_KEY_S (12LL * 31 * 86400) /* length of the year_key() grid */
 #define STRAGGLER_S (86400LL)          /* how far a line may lag across Dec -> Jan */
+#define HINT_SPAN_S (14LL * 86400)     /* ms_year_hint(): the middle this far from both ends */
 #define DST_BACK_S (1800LL)            /* a step back this long is no reordering: the repeated hour */
 
 /* how far clocks go back at the end of summer time (Lord Howe: 30 min; Troll: 2 h) */
@@ -100,6 +101,7 @@ void ms_year_init(ms_yearstate *y)
 {
 	memset(y, 0, sizeof *y);
 	y->last_key = -1;
+	y->hint_key = -1;
 }
 
 void ms_year_begin(ms_yearstate *y, int year, int64_t anchor)
@@ -111,6 +113,7 @@ void ms_year_begin(ms_yearstate *y, int year, int64_t anchor)
 	y->rollovers = 0;
 	y->last = 0;
 	y->fold = 0;
+	y->hint_key = -1;
 }
 
 /*
@@ -162,6 +165,21 @@ int ms_year_for_anchor(ms_tzcache *c, const ms_stamp *ts, int64_t anchor)
 	return ay;
 }
 
+void ms_year_hint(ms_tzcache *c, ms_yearstate *y, const ms_stamp *mid, const ms_stamp *last)
+{
+	if (y->fixed || y->year || last->kind != MS_TS_3164 || mid->kind != MS_TS_3164)
+		return;
+	y->hint_key = year_key(last);
+	y->hint_mid = year_key(mid);
+	y->hint_year = ms_year_for_anchor(c, last, y->anchor ? y->anchor : (int64_t)time(NULL));
+}
+
+/* how far b is after a on the year_key() circle */
+static int64_t key_ahead(int64_t a, int64_t b)
+{
+	return ((b - a) % YEAR_KEY_S + YEAR_KEY_S) % YEAR_KEY_S;
+}
+
 int ms_stamp_to_utc(ms_tzcache *c, ms_yearstate *y, const ms_stamp *ts, int64_t *out)
 {
 	int year;
@@ -186,6 +204,20 @@ int ms_stamp_to_utc(ms_tzcache *c, ms_yearstate *y, const ms_stamp *ts, int64_t 
 		if (y->year == 0) {
 			y->year = y->anchor ? ms_year_for_anchor(c, ts, y->anchor)
 					    : ms_year_for_anchor(c, ts, (int64_t)time(NULL));
+			if (y->hint_key >= 0) {
+				/* a file of a year (rotated yearly) begins just after the
+				 * month and day it ends on, within the anchor's slack.
+				 * Only a stream whose middle is weeks from both ends: a
+				 * short one's last line may be a straggler or a skewed
+				 * clock's, a little before its first */
+				int64_t a = key_ahead(k, y->hint_mid), b = key_ahead(y->hint_mid, y->hint_key);
+				if (a >= HINT_SPAN_S && b >= HINT_SPAN_S && a + b < YEAR_KEY_S) {
+					int most = k > y->hint_key ? y->hint_year - 1 : y->hint_year;
+					if (y->year > most)
+						y->year = most;
+				}
+				y->hint_key = -1;
+			}
 		} else if (y->last_key >= 0) {
 			if (k + HALF_YEAR_S < y->last_key) {
 				y->year++;
@@ -205,8 +237,9 @@ int ms_stamp_to_utc(ms_tzcache *c, ms_yearstate *y, const ms_stamp *ts, int64_t 
 		} else {
 			y->last_key = k;
 		}
-		if (ts->mon == 2 && ts->mday == 29 && !((year % 4 == 0 && year % 100 != 0) || year % 400 == 0))
-			return -1;
+		/* Feb 29 in a year that has none (the year guessed, or --year,
+		 * is wrong): read as the day after Feb 28, so that the line is
+		 * kept and stays in order with the lines around it */
 		*out = local_reading(c, y, year, ts);
 		if (!straggler) /* a year-old time is no clock to read the next stamp by */
 			y->last = *out;

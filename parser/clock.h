@@ -64,11 +64,23 @@ typedef struct {
 	int64_t anchor;    /* UTC upper bound for the first guess (0 = none) */
 	int64_t last;      /* UTC time of the last stamp resolved (0 = none): the stream's clock */
 	int64_t fold;      /* the latest later reading of a repeated hour taken (0 = none) */
+	/* the stream's last RFC 3164 stamp and one from its middle, when known
+	 * before its first line (a plain file read ahead): a stream that spans
+	 * weeks at least on both sides of its middle ends less than a year
+	 * after it begins, so its first line is no later than its last, and a
+	 * year earlier when its month and day come after the last's.  For the
+	 * first guess only. */
+	int64_t hint_key;  /* the last stamp as year_key(); -1 none */
+	int64_t hint_mid;  /* the middle stamp as year_key() */
+	int hint_year;     /* the last stamp's year by the anchor */
 } ms_yearstate;
 
 void ms_year_init(ms_yearstate *y);
 /* Start a stream: year > 0 fixes the first line's year; else anchor (UTC secs) bounds it. */
 void ms_year_begin(ms_yearstate *y, int year, int64_t anchor);
+/* Tell a state just begun (no --year) a stamp from the stream's middle and
+ * its last one: see hint_key. */
+void ms_year_hint(ms_tzcache *c, ms_yearstate *y, const ms_stamp *mid, const ms_stamp *last);
 
 /* Resolve a stamp to UTC seconds, updating the year state.  Returns 0 ok, -1 invalid date. */
 int ms_stamp_to_utc(ms_tzcache *c, ms_yearstate *y, const ms_stamp *ts, int64_t *out);
