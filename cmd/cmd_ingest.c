@@ -71,7 +71,7 @@ int ms_run_ingest(ms_cli *cli, const char *db, const ms_ingest_cli *ic, char **f
 		if (!rej) {
 			ms_err(cli, "%s: cannot write: %s", ic->rejects, strerror(errno));
 			ms_store_close(st);
-			return MS_EXIT_USAGE;
+			return MS_EXIT_DB; /* as a rejects file that fails later (docs/operations.md) */
 		}
 	}
 	/* this run's own files are never read as input (a directory holding

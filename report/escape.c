@@ -320,7 +320,7 @@ void ms_esc_html(FILE *f, const char *s, size_t n)
 			else if (u[i] == '\t' || u[i] == '\n')
 				fputc(' ', f);
 			else
-				fprintf(f, "&#x%02X;", u[i] == 0 ? 0xFFFD : 0x2400 + u[i]);
+				fprintf(f, "&#x%02X;", u[i] == 0 ? 0xFFFD : u[i] == 0x7f ? 0x2421 : 0x2400 + u[i]); /* DEL: SYMBOL FOR DELETE */
 		}
 		i++;
 	}
