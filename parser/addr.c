@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+#include <ctype.h>
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
@@ -115,25 +116,39 @@ static size_t parse_port(ms_sv s, size_t i, long *port)
 
 size_t ms_namaddr_parse(ms_sv s, ms_sv *name, ms_sv *ip, long *port)
 {
-	/* name: up to '[' (no spaces); addr up to ']' */
+	/* name[addr](:port): the name is up to the '[' of an address followed
+	 * by no more of a name (no spaces in it).  Postfix's names are valid
+	 * host names, but a hostile one with a '[' in it ("a[b.example[IP]")
+	 * is split where ms_namaddr_whole() splits the connect line's: at the
+	 * '[' of the address, not at its first '[' */
 	size_t i = 0, lb, rb;
-	while (i < s.n && s.p[i] != '[' && s.p[i] != ' ')
-		i++;
-	if (i >= s.n || s.p[i] != '[')
-		return 0;
-	lb = i;
-	i++;
-	while (i < s.n && s.p[i] != ']' && i - lb <= 60)
-		i++;
-	if (i >= s.n || s.p[i] != ']')
-		return 0;
-	rb = i;
-	*name = ms_sv_make(s.p, lb);
-	*ip = ms_sv_make(s.p + lb + 1, rb - lb - 1);
-	if (!ms_ip_valid(*ip))
-		return 0;
-	*ip = ms_ip_unmap(*ip);
-	return parse_port(s, rb + 1, port);
+	for (;;) {
+		while (i < s.n && s.p[i] != '[' && s.p[i] != ' ')
+			i++;
+		if (i >= s.n || s.p[i] != '[')
+			return 0;
+		lb = i++;
+		while (i < s.n && s.p[i] != ']' && s.p[i] != '[' && s.p[i] != ' ' && i - lb <= 60)
+			i++;
+		if (i >= s.n || s.p[i] == ' ')
+			return 0;
+		if (s.p[i] == '[')
+			continue; /* "[x[IP]": the '[' of the address comes later */
+		if (s.p[i] != ']')
+			return 0;
+		rb = i;
+		ms_sv a = ms_sv_make(s.p + lb + 1, rb - lb - 1);
+		if (ms_ip_valid(a)) {
+			size_t end = parse_port(s, rb + 1, port);
+			unsigned char nx = end < s.n ? (unsigned char)s.p[end] : ' ';
+			if (!(isalnum(nx) || nx == '.' || nx == '-' || nx == '_' || nx == '[')) {
+				*name = ms_sv_make(s.p, lb);
+				*ip = ms_ip_unmap(a);
+				return end;
+			}
+		}
+		i = rb + 1; /* "x[1.2.3.4]y[IP]": the name goes on */
+	}
 }
 
 int ms_namaddr_whole(ms_sv s, ms_sv *name, ms_sv *ip, long *port)
