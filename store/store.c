@@ -9,6 +9,8 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "../util/utf8case.h"
 #include "store.h"
 #include "schema.h"
 #include "rowbatch.h"
@@ -708,9 +710,7 @@ void ms_account_normalise(const char *in, char *out, size_t cap)
 	memcpy(out, in, n);
 	out[n] = 0;
 	if (at && (size_t)(at - in) < n)
-		for (size_t i = (size_t)(at - in); i < n; i++)
-			if (out[i] >= 'A' && out[i] <= 'Z')
-				out[i] = (char)(out[i] + 32);
+		ms_utf8_lower(out + (at - in), n - (size_t)(at - in));
 }
 
 static int64_t acct_id(ms_store *s, const char *a)

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: MIT */
+#include "utf8case.h"
+
+/* the lower case of a code point in U+0080..U+07FF, or cp itself */
+static unsigned lower2(unsigned cp)
+{
+	if (cp >= 0xC0 && cp <= 0xDE && cp != 0xD7)
+		return cp + 0x20; /* Latin-1: À..Þ */
+	if (cp >= 0x100 && cp <= 0x17F) { /* Latin Extended-A: pairs */
+		if (cp == 0x130 || cp == 0x131 || cp == 0x138 || cp == 0x149 || cp == 0x17F)
+			return cp; /* İ ı ĸ ŉ ſ: no two-byte pair */
+		if (cp == 0x178)
+			return 0xFF; /* Ÿ */
+		if ((cp >= 0x139 && cp <= 0x148) || (cp >= 0x179 && cp <= 0x17E))
+			return cp & 1 ? cp + 1 : cp; /* upper case at odd code points */
+		return cp & 1 ? cp : cp + 1;
+	}
+	if (cp >= 0x391 && cp <= 0x3A9 && cp != 0x3A2)
+		return cp + 0x20; /* Greek Α..Ω */
+	if (cp == 0x386)
+		return 0x3AC;
+	if (cp >= 0x388 && cp <= 0x38A)
+		return cp + 0x25;
+	if (cp == 0x38C)
+		return 0x3CC;
+	if (cp == 0x38E || cp == 0x38F)
+		return cp + 0x3F;
+	if (cp >= 0x410 && cp <= 0x42F)
+		return cp + 0x20; /* Cyrillic А..Я */
+	if (cp >= 0x400 && cp <= 0x40F)
+		return cp + 0x50; /* Ѐ..Џ */
+	return cp;
+}
+
+void ms_utf8_lower(char *p, size_t n)
+{
+	unsigned char *u = (unsigned char *)p;
+	for (size_t i = 0; i < n; i++) {
+		if (u[i] >= 'A' && u[i] <= 'Z') {
+			u[i] = (unsigned char)(u[i] + 32);
+		} else if (u[i] >= 0xC2 && u[i] <= 0xDF && i + 1 < n && (u[i + 1] & 0xC0) == 0x80) {
+			unsigned cp = ((unsigned)(u[i] & 0x1F) << 6) | (u[i + 1] & 0x3F);
+			unsigned lc = lower2(cp);
+			if (lc != cp && lc >= 0x80 && lc <= 0x7FF) {
+				u[i] = (unsigned char)(0xC0 | (lc >> 6));
+				u[i + 1] = (unsigned char)(0x80 | (lc & 0x3F));
+			}
+			i++;
+		}
+	}
+}
