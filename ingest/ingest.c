@@ -679,6 +679,36 @@ static int tracker_start(ing_ctx *c)
 	return 0;
 }
 
+/* Is the hash of the last l bytes of b[0..n), for some l, hex?  The last
+ * run hashed the bytes it read last, all of them when fewer than its
+ * buffer holds (an earlier version did not count those read before it) */
+static int tail_matches(const uint8_t *b, size_t n, const char *hex)
+{
+	uint8_t h[32];
+	char x[65];
+	for (size_t l = n; l > 0; l--) {
+		ms_sha256_buf(b + n - l, l, h);
+		ms_hex(h, 32, x);
+		if (!strcmp(x, hex))
+			return 1;
+	}
+	return 0;
+}
+
+/* a source that cannot be read on from where the last run stopped: its
+ * row keeps what was read and gets the error (report --by sources) */
+static void resume_failed(ing_ctx *c, ms_file_result *fr, const ms_source_row *found)
+{
+	ms_store_rollback(c->st);
+	fr->status = 2;
+	if (ms_store_begin(c->st) == 0) {
+		if (ms_store_source_update(c->st, found, fr->display, fr->error) == 0)
+			ms_store_commit(c->st);
+		else
+			ms_store_rollback(c->st);
+	}
+}
+
 static int process_stream(ing_ctx *c, const ms_stream_spec *spec, ms_file_result *fr, int new_set)
 {
 	char err[256];
@@ -783,7 +813,10 @@ static int process_stream(ing_ctx *c, const ms_stream_spec *spec, ms_file_result
 	 * end, not at the copy's) */
 	ms_yearstate year_before = c->year;
 	int set_started_before = c->year_set_started, yh_n_before = c->yh_n, yh_cur_before = c->yh_cur;
+	ms_source_row found; /* as recorded: a damaged file's error goes into it */
+	memset(&found, 0, sizeof found);
 	if (headn > 0 && find_source(c, buf, headn, &s.row)) {
+		found = s.row;
 		skip_bytes = s.row.bytes;
 		if (s.row.head_len < (int64_t)headn) {
 			/* it grew past its old head: re-key it on the full head */
@@ -871,8 +904,6 @@ static int process_stream(ing_ctx *c, const ms_stream_spec *spec, ms_file_result
 			}
 			if (sk != 0) {
 				/* a read error on the way, or shrunk in place: damaged */
-				ms_store_rollback(c->st);
-				fr->status = 2;
 				fr->archive_damaged = ms_input_archive_damaged(in);
 				if (sk == -3)
 					snprintf(fr->error, sizeof fr->error,
@@ -882,11 +913,35 @@ static int process_stream(ing_ctx *c, const ms_stream_spec *spec, ms_file_result
 					snprintf(fr->error, sizeof fr->error,
 						 "%s after 0 lines (while skipping the %lld bytes already ingested)",
 						 ms_input_error(in), (long long)skip_bytes);
+				resume_failed(c, fr, &found);
 				ms_input_close(in);
 				free(buf);
 				return -1;
 			}
 		}
+		/* the bytes before where it goes on are the ones the last run
+		 * read last (its tail hash): else the file was rewritten in
+		 * place (lines cut out, then grown past its old size), and what
+		 * is at the old offset is no line boundary of what was read */
+		uint8_t before[sizeof s.tail];
+		size_t nb;
+		if ((int64_t)fill >= skip_bytes) {
+			nb = skip_bytes < (int64_t)sizeof before ? (size_t)skip_bytes : sizeof before;
+			memcpy(before, buf + skip_bytes - (int64_t)nb, nb);
+		} else {
+			nb = ms_input_skipped_tail(in, before, sizeof before);
+		}
+		if (nb > 0 && s.row.tail_hash[0] && !tail_matches(before, nb, s.row.tail_hash)) {
+			snprintf(fr->error, sizeof fr->error,
+				 "changed before the %lld bytes already ingested from it: rewritten in place",
+				 (long long)skip_bytes);
+			resume_failed(c, fr, &found);
+			ms_input_close(in);
+			free(buf);
+			return -1;
+		}
+		/* the next tail hash covers them too, however little this run reads */
+		tail_update(&s, (const char *)before, nb);
 	}
 
 	/* an earlier run stopped inside a line (its file or stream ended
@@ -1025,6 +1080,7 @@ static int process_stream(ing_ctx *c, const ms_stream_spec *spec, ms_file_result
 			tail_update(&s, buf + start, fill - start);
 		} else if (fill > start) {
 			s.row.bytes += (int64_t)(fill - start);
+			tail_update(&s, buf + start, fill - start);
 		}
 		break;
 	}

@@ -344,6 +344,8 @@ struct ms_input {
 	unsigned char head[MS_HEAD];
 	size_t head_len, head_pos; /* replayed before the source when !direct */
 	int skipped_last;     /* the last byte ms_input_skip() passed over, or -1 */
+	unsigned char skipped_tail[MS_SKIPPED_TAIL]; /* the last bytes it passed over (not seekable)... */
+	size_t skipped_tail_n;                       /* ...how many */
 
 	/* decoder */
 	int dec;
@@ -1113,6 +1115,7 @@ int ms_input_skip(ms_input *in, uint64_t n)
 	if (!in || (in->failed && in->dhead_pos == in->dhead_len))
 		return -1;
 	in->skipped_last = -1;
+	in->skipped_tail_n = 0;
 	if (n == 0)
 		return 0;
 	if (in->info.seekable) {
@@ -1156,8 +1159,17 @@ int ms_input_skip(ms_input *in, uint64_t n)
 			return -2;
 		}
 		left -= (uint64_t)r;
-		if (r > 0)
+		if (r > 0) {
 			in->skipped_last = tmp[r - 1];
+			size_t k = (size_t)r < MS_SKIPPED_TAIL ? (size_t)r : MS_SKIPPED_TAIL;
+			if (in->skipped_tail_n + k > MS_SKIPPED_TAIL) {
+				size_t drop = in->skipped_tail_n + k - MS_SKIPPED_TAIL;
+				memmove(in->skipped_tail, in->skipped_tail + drop, in->skipped_tail_n - drop);
+				in->skipped_tail_n -= drop;
+			}
+			memcpy(in->skipped_tail + in->skipped_tail_n, tmp + r - k, k);
+			in->skipped_tail_n += k;
+		}
 	}
 	return 0;
 }
@@ -1165,6 +1177,20 @@ int ms_input_skip(ms_input *in, uint64_t n)
 int ms_input_skipped_last(const ms_input *in)
 {
 	return in ? in->skipped_last : -1;
+}
+
+size_t ms_input_skipped_tail(ms_input *in, void *buf, size_t cap)
+{
+	if (!in || cap == 0)
+		return 0;
+	if (in->info.seekable) {
+		size_t n = in->pos < cap ? (size_t)in->pos : cap;
+		ssize_t r = n ? pread(in->fs.fd, buf, n, (off_t)(in->pos - n)) : 0;
+		return r == (ssize_t)n ? n : 0;
+	}
+	size_t n = in->skipped_tail_n < cap ? in->skipped_tail_n : cap;
+	memcpy(buf, in->skipped_tail + in->skipped_tail_n - n, n);
+	return n;
 }
 
 const ms_input_info *ms_input_get_info(const ms_input *in)

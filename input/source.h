@@ -138,6 +138,10 @@ ssize_t ms_input_read(ms_input *in, void *buf, size_t cap);
 int ms_input_skip(ms_input *in, uint64_t n);
 /* the last byte the last ms_input_skip() passed over (0-255), or -1 */
 int ms_input_skipped_last(const ms_input *in);
+/* the last bytes (at most cap, at most MS_SKIPPED_TAIL unless seekable) the
+ * last ms_input_skip() passed over, into buf: how many (0: none known) */
+#define MS_SKIPPED_TAIL 256
+size_t ms_input_skipped_tail(ms_input *in, void *buf, size_t cap);
 
 /*
  * Read up to cap bytes at file offset off of a seekable plain file (the
