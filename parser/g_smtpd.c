@@ -857,7 +857,11 @@ void ms_parse_smtpd(ms_sv m, ms_event *ev)
 			    ms_sv_starts(rest, "cert_fingerprint=") || ms_sv_starts(rest, "client certificate") ||
 			    ms_sv_starts(rest, "re-using session") || ms_sv_starts(rest, "Trusted") ||
 			    ms_sv_starts(rest, "Untrusted") || ms_sv_starts(rest, "looking for session")) {
-				ev->type = EV_NOISE;
+				/* lines of the TLS set-up (smtpd_tls_loglevel 2+): they
+				 * name the client, so they count for its first and last
+				 * seen (SEMANTICS: "TLS set-up or established") */
+				*ev = tmp;
+				ev->type = EV_TLS_SETUP;
 				return;
 			}
 		}

@@ -510,9 +510,11 @@ UT_TEST(grammar_tls_established_trust_levels_sni)
 		UT_EQ_SV(ev.trust, "Untrusted");
 	}
 	{
-		/* a line that starts like a summary but is not one leaves no fields behind */
-		EXPECT("Oct  1 00:00:00 mail postfix/smtpd[1]: unknown[192.0.2.8]: TLS cipher list \"aNULL:-aNULL:ALL\"", EV_NOISE);
+		/* a line that starts like a summary but is not one leaves no fields
+		 * behind: a set-up line of its client (first and last seen) */
+		EXPECT("Oct  1 00:00:00 mail postfix/smtpd[1]: unknown[192.0.2.8]: TLS cipher list \"aNULL:-aNULL:ALL\"", EV_TLS_SETUP);
 		UT_EQ_INT(ev.trust.n, 0);
+		UT_EQ_SV(ev.ip, "192.0.2.8");
 	}
 }
 
@@ -577,10 +579,19 @@ UT_TEST(grammar_tls_debug_noise)
 		"Jun 12 18:19:28 [servername] postfix/smtpd[4839]: 0000 16 03 03 00 7c 01 00 00|78 03 03                 ....|... x..",
 		"Dec 23 11:26:17 mail1 postfix/smtpd[250411]: 0752 - <SPACES/NULLS>",
 		"Dec 23 11:26:17 mail1 postfix/smtpd[250411]: write to 7F03ED813150 [7F03ED824780] (1874 bytes => 1874 (0x752))",
-		"Jun 12 18:19:28 [servername] postfix/smtpd[4839]: snt004-omc1s40.hotmail.com[65.54.61.77]: TLS cipher list \"aNULL:-aNULL:ALL:+RC4:@STRENGTH\"",
 	};
 	for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++) {
 		EXPECT(lines[i], EV_NOISE);
+	}
+	/* the set-up lines that name the client count for its first and last seen */
+	static const char *const setup[] = {
+		"Jun 12 18:19:28 [servername] postfix/smtpd[4839]: snt004-omc1s40.hotmail.com[65.54.61.77]: TLS cipher list \"aNULL:-aNULL:ALL:+RC4:@STRENGTH\"",
+		"Jun 12 18:19:28 [servername] postfix/smtpd[4839]: snt004-omc1s40.hotmail.com[65.54.61.77]: Reusing old session",
+		"Jun 12 18:19:28 [servername] postfix/smtpd[4839]: snt004-omc1s40.hotmail.com[65.54.61.77]: subject_CN=mx.example, issuer_CN=CA",
+	};
+	for (size_t i = 0; i < sizeof setup / sizeof setup[0]; i++) {
+		EXPECT(setup[i], EV_TLS_SETUP);
+		UT_EQ_SV(ev.ip, "65.54.61.77");
 	}
 }
 
