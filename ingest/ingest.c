@@ -730,6 +730,7 @@ static int process_stream(ing_ctx *c, const ms_stream_spec *spec, ms_file_result
 	int64_t commit_every = c->opts->commit_bytes > 0 ? c->opts->commit_bytes : MS_COMMIT_BYTES;
 	int overlong = 0;
 	int cont = 0; /* passing over the rest of a line an earlier run read without its newline */
+	int waited = 0; /* for the end of a last line without newline (ms_input_wait_growth) */
 	double last_progress = 0; /* the first update of each file comes at once */
 
 	memset(&s, 0, sizeof s);
@@ -868,6 +869,8 @@ static int process_stream(ing_ctx *c, const ms_stream_spec *spec, ms_file_result
 	s.row.compression = ms_compression_name(info->comp); /* maillog.1 may be maillog.2.gz now */
 
 	/* skip what an earlier run consumed */
+	uint8_t before[sizeof s.tail]; /* the bytes before where this run goes on */
+	size_t nb = 0;
 	prev_before(c, in, buf, fill, skip_bytes);
 	if (skip_bytes > 0) {
 		/* the bytes counted are the new ones (--verbose) */
@@ -876,6 +879,10 @@ static int process_stream(ing_ctx *c, const ms_stream_spec *spec, ms_file_result
 			start = (size_t)skip_bytes;
 		} else {
 			int64_t rest = skip_bytes - (int64_t)fill;
+			/* the last bytes read before the skip: with what the skip
+			 * passes over, the bytes before where it goes on */
+			nb = fill < sizeof before ? fill : sizeof before;
+			memcpy(before, buf + fill - nb, nb);
 			fill = 0;
 			int sk = ms_input_skip(in, (uint64_t)rest);
 			/* under the path it was read from, it shrank in place
@@ -923,15 +930,26 @@ static int process_stream(ing_ctx *c, const ms_stream_spec *spec, ms_file_result
 		 * read last (its tail hash): else the file was rewritten in
 		 * place (lines cut out, then grown past its old size), and what
 		 * is at the old offset is no line boundary of what was read */
-		uint8_t before[sizeof s.tail];
-		size_t nb;
 		if ((int64_t)fill >= skip_bytes) {
 			nb = skip_bytes < (int64_t)sizeof before ? (size_t)skip_bytes : sizeof before;
 			memcpy(before, buf + skip_bytes - (int64_t)nb, nb);
 		} else {
-			nb = ms_input_skipped_tail(in, before, sizeof before);
+			uint8_t sk_tail[sizeof before];
+			size_t nt = ms_input_skipped_tail(in, sk_tail, sizeof sk_tail);
+			if (nt >= sizeof before || info->seekable) {
+				nb = nt; /* (a seekable file: read back at the offset, whole) */
+				memcpy(before, sk_tail, nt);
+			} else {
+				size_t keep = nb + nt > sizeof before ? sizeof before - nt : nb;
+				memmove(before, before + nb - keep, keep);
+				memcpy(before + keep, sk_tail, nt);
+				nb = keep + nt;
+			}
 		}
-		if (nb > 0 && s.row.tail_hash[0] && !tail_matches(before, nb, s.row.tail_hash)) {
+		/* inside a line longer than the tail (an earlier version hashed no
+		 * overlong last line's end): nothing to tell a rewrite by */
+		int has_nl = memchr(before, '\n', nb) != NULL;
+		if (nb > 0 && has_nl && s.row.tail_hash[0] && !tail_matches(before, nb, s.row.tail_hash)) {
 			snprintf(fr->error, sizeof fr->error,
 				 "changed before the %lld bytes already ingested from it: rewritten in place",
 				 (long long)skip_bytes);
@@ -948,11 +966,8 @@ static int process_stream(ing_ctx *c, const ms_stream_spec *spec, ms_file_result
 	 * without a newline, and the line was read as it was): what follows
 	 * up to the next newline is the rest of that line, already counted;
 	 * read as a line of its own it would be a line without a header */
-	if (skip_bytes > 0) {
-		int before = (int64_t)fill >= skip_bytes ? (unsigned char)buf[skip_bytes - 1] : ms_input_skipped_last(in);
-		if (before >= 0 && before != '\n')
-			overlong = cont = 1; /* dropped until the newline, as after a capped line */
-	}
+	if (skip_bytes > 0 && nb > 0 && before[nb - 1] != '\n')
+		overlong = cont = 1; /* dropped until the newline, as after a capped line */
 
 	/* from here on a compressed file is decompressed on a thread of its
 	 * own (none to be had: on this one).  Not a small file, for which
@@ -1050,6 +1065,13 @@ static int process_stream(ing_ctx *c, const ms_stream_spec *spec, ms_file_result
 			fill += (size_t)r;
 			c->total_bytes += r;
 			continue;
+		}
+		if (r == 0 && fill > start && !overlong && !pf && !waited) {
+			/* a live log caught while its daemon writes a line: its end
+			 * comes within moments (read now, the line would be cut) */
+			waited = 1;
+			if (ms_input_wait_growth(in, 1000))
+				continue;
 		}
 		if (r < 0) {
 			/* corrupt or truncated input: keep what was read, report it */

@@ -45,6 +45,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #define MS_IBUF   (256u * 1024u) /* input buffer for decoders and tar reading */
@@ -343,7 +344,6 @@ struct ms_input {
 	blkrd member;         /* member data of outer */
 	unsigned char head[MS_HEAD];
 	size_t head_len, head_pos; /* replayed before the source when !direct */
-	int skipped_last;     /* the last byte ms_input_skip() passed over, or -1 */
 	unsigned char skipped_tail[MS_SKIPPED_TAIL]; /* the last bytes it passed over (not seekable)... */
 	size_t skipped_tail_n;                       /* ...how many */
 
@@ -565,7 +565,6 @@ static ms_input *input_new(void)
 	if (!in)
 		return NULL;
 	in->fs.fd = -1;
-	in->skipped_last = -1;
 	in->info.file_size = -1;
 	in->info.mtime = -1;
 	return in;
@@ -1114,7 +1113,6 @@ int ms_input_skip(ms_input *in, uint64_t n)
 
 	if (!in || (in->failed && in->dhead_pos == in->dhead_len))
 		return -1;
-	in->skipped_last = -1;
 	in->skipped_tail_n = 0;
 	if (n == 0)
 		return 0;
@@ -1140,9 +1138,6 @@ int ms_input_skip(ms_input *in, uint64_t n)
 			return -1;
 		}
 		in->pos = (uint64_t)cur + n;
-		unsigned char b;
-		if (pread(in->fs.fd, &b, 1, (off_t)(in->pos - 1)) == 1)
-			in->skipped_last = b;
 		return 0;
 	}
 	while (left > 0) {
@@ -1160,7 +1155,6 @@ int ms_input_skip(ms_input *in, uint64_t n)
 		}
 		left -= (uint64_t)r;
 		if (r > 0) {
-			in->skipped_last = tmp[r - 1];
 			size_t k = (size_t)r < MS_SKIPPED_TAIL ? (size_t)r : MS_SKIPPED_TAIL;
 			if (in->skipped_tail_n + k > MS_SKIPPED_TAIL) {
 				size_t drop = in->skipped_tail_n + k - MS_SKIPPED_TAIL;
@@ -1174,9 +1168,26 @@ int ms_input_skip(ms_input *in, uint64_t n)
 	return 0;
 }
 
-int ms_input_skipped_last(const ms_input *in)
+int ms_input_wait_growth(ms_input *in, int ms)
 {
-	return in ? in->skipped_last : -1;
+	struct stat st;
+	struct timespec now;
+	if (!in || !in->info.seekable || in->outer || in->dec != DEC_PLAIN || fstat(in->fs.fd, &st) != 0 ||
+	    clock_gettime(CLOCK_REALTIME, &now) != 0)
+		return 0;
+	/* written to in the last two seconds (or in the future: a clock
+	 * ahead), else no writer is in the middle of a line */
+	if (now.tv_sec - st.st_mtim.tv_sec > 2)
+		return 0;
+	for (int waited = 0; waited < ms; waited += 50) {
+		if (st.st_size > 0 && (uint64_t)st.st_size > in->pos)
+			return 1;
+		struct timespec d = { 0, 50 * 1000000L };
+		nanosleep(&d, NULL);
+		if (fstat(in->fs.fd, &st) != 0)
+			return 0;
+	}
+	return (uint64_t)st.st_size > in->pos;
 }
 
 size_t ms_input_skipped_tail(ms_input *in, void *buf, size_t cap)

@@ -136,11 +136,13 @@ ssize_t ms_input_read(ms_input *in, void *buf, size_t cap);
  * bytes (ms_input_error() says which; the input is unusable from then on).
  */
 int ms_input_skip(ms_input *in, uint64_t n);
-/* the last byte the last ms_input_skip() passed over (0-255), or -1 */
-int ms_input_skipped_last(const ms_input *in);
 /* the last bytes (at most cap, at most MS_SKIPPED_TAIL unless seekable) the
  * last ms_input_skip() passed over, into buf: how many (0: none known) */
 #define MS_SKIPPED_TAIL 256
+/* A plain file read to its end inside a line: when it was written to in the
+ * last two seconds, wait up to ms milliseconds for it to grow (a daemon in
+ * the middle of writing that line).  1 when it grew: read on. */
+int ms_input_wait_growth(ms_input *in, int ms);
 size_t ms_input_skipped_tail(ms_input *in, void *buf, size_t cap);
 
 /*
