@@ -172,6 +172,7 @@ void ms_year_hint(ms_tzcache *c, ms_yearstate *y, const ms_stamp *mid, const ms_
 	y->hint_key = year_key(last);
 	y->hint_mid = year_key(mid);
 	y->hint_year = ms_year_for_anchor(c, last, y->anchor ? y->anchor : (int64_t)time(NULL));
+	y->hint_t = ms_local_to_utc(c, y->hint_year, last->mon, last->mday, last->hour, last->min, last->sec);
 }
 
 /* how far b is after a on the year_key() circle */
@@ -206,16 +207,17 @@ int ms_stamp_to_utc(ms_tzcache *c, ms_yearstate *y, const ms_stamp *ts, int64_t 
 					    : ms_year_for_anchor(c, ts, (int64_t)time(NULL));
 			if (y->hint_key >= 0) {
 				/* a file of a year (rotated yearly) begins just after the
-				 * month and day it ends on, within the anchor's slack.
-				 * Only a stream whose middle is weeks from both ends: a
-				 * short one's last line may be a straggler or a skewed
-				 * clock's, a little before its first */
+				 * month and day it ends on, within the anchor's slack: put
+				 * after its last line, its first goes a year back (Mar 10
+				 * after Mar 9: the year before; Jan 1 after Dec 31: the
+				 * last line's year).  Only a stream whose middle is weeks
+				 * from both ends: a short one's last line may be a
+				 * straggler or a skewed clock's, a little before its first */
 				int64_t a = key_ahead(k, y->hint_mid), b = key_ahead(y->hint_mid, y->hint_key);
-				if (a >= HINT_SPAN_S && b >= HINT_SPAN_S && a + b < YEAR_KEY_S) {
-					int most = k > y->hint_key ? y->hint_year - 1 : y->hint_year;
-					if (y->year > most)
-						y->year = most;
-				}
+				int64_t after = ms_local_to_utc(c, y->year, ts->mon, ts->mday, ts->hour, ts->min, ts->sec) - y->hint_t;
+				if (a >= HINT_SPAN_S && b >= HINT_SPAN_S && a + b < YEAR_KEY_S && after > 0 &&
+				    after <= ANCHOR_SLACK_S)
+					y->year = k > y->hint_key ? y->hint_year - 1 : y->hint_year;
 				y->hint_key = -1;
 			}
 		} else if (y->last_key >= 0) {

@@ -65,14 +65,15 @@ typedef struct {
 	int64_t last;      /* UTC time of the last stamp resolved (0 = none): the stream's clock */
 	int64_t fold;      /* the latest later reading of a repeated hour taken (0 = none) */
 	/* the stream's last RFC 3164 stamp and one from its middle, when known
-	 * before its first line (a plain file read ahead): a stream that spans
-	 * weeks at least on both sides of its middle ends less than a year
-	 * after it begins, so its first line is no later than its last, and a
-	 * year earlier when its month and day come after the last's.  For the
-	 * first guess only. */
+	 * before its first line (a plain file read ahead).  A stream that spans
+	 * weeks on both sides of its middle and whose first line the anchor
+	 * puts just after its last one (within the anchor's slack: a file
+	 * rotated yearly begins on the month and day it ends on) begins a year
+	 * before it ends.  For the first guess only. */
 	int64_t hint_key;  /* the last stamp as year_key(); -1 none */
 	int64_t hint_mid;  /* the middle stamp as year_key() */
 	int hint_year;     /* the last stamp's year by the anchor */
+	int64_t hint_t;    /* the last stamp in that year, UTC */
 } ms_yearstate;
 
 void ms_year_init(ms_yearstate *y);
