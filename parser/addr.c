@@ -1,5 +1,4 @@
 /* SPDX-License-Identifier: MIT */
-#include <ctype.h>
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
@@ -114,40 +113,51 @@ static size_t parse_port(ms_sv s, size_t i, long *port)
 	return i;
 }
 
+/* Does a name[addr](:port) end at s.p[i]: the end of the text, a space, a
+ * comma or semicolon, a ')', or ": "?  (What the callers find after it.) */
+static int namaddr_ends(ms_sv s, size_t i)
+{
+	if (i >= s.n)
+		return 1;
+	switch (s.p[i]) {
+	case ' ': case ',': case ';': case ')':
+		return 1;
+	case ':':
+		return i + 1 >= s.n || s.p[i + 1] == ' ';
+	default:
+		return 0;
+	}
+}
+
 size_t ms_namaddr_parse(ms_sv s, ms_sv *name, ms_sv *ip, long *port)
 {
-	/* name[addr](:port): the name is up to the '[' of an address followed
-	 * by no more of a name (no spaces in it).  Postfix's names are valid
-	 * host names, but a hostile one with a '[' in it ("a[b.example[IP]")
-	 * is split where ms_namaddr_whole() splits the connect line's: at the
-	 * '[' of the address, not at its first '[' */
-	size_t i = 0, lb, rb;
+	/* name[addr](:port): the name is up to the '[' of an address that ends
+	 * the name[addr] (namaddr_ends(); no spaces in it).  Postfix's names
+	 * are valid host names, but a hostile one with a '[' in it
+	 * ("a[b.example[IP]", "x[IP]:y[IP]") is split where ms_namaddr_whole()
+	 * splits the connect line's: at the '[' of the address, not at its
+	 * first '[' */
+	size_t i = 0;
 	for (;;) {
 		while (i < s.n && s.p[i] != '[' && s.p[i] != ' ')
 			i++;
 		if (i >= s.n || s.p[i] != '[')
 			return 0;
-		lb = i++;
-		while (i < s.n && s.p[i] != ']' && s.p[i] != '[' && s.p[i] != ' ' && i - lb <= 60)
-			i++;
-		if (i >= s.n || s.p[i] == ' ')
-			return 0;
-		if (s.p[i] == '[')
-			continue; /* "[x[IP]": the '[' of the address comes later */
-		if (s.p[i] != ']')
-			return 0;
-		rb = i;
-		ms_sv a = ms_sv_make(s.p + lb + 1, rb - lb - 1);
-		if (ms_ip_valid(a)) {
-			size_t end = parse_port(s, rb + 1, port);
-			unsigned char nx = end < s.n ? (unsigned char)s.p[end] : ' ';
-			if (!(isalnum(nx) || nx == '.' || nx == '-' || nx == '_' || nx == '[')) {
-				*name = ms_sv_make(s.p, lb);
-				*ip = ms_ip_unmap(a);
-				return end;
+		size_t lb = i, rb = lb + 1, lim = s.n - lb > 62 ? lb + 62 : s.n;
+		while (rb < lim && s.p[rb] != ']')
+			rb++;
+		if (rb < lim) { /* (a '[' or space inside is no address) */
+			ms_sv a = ms_sv_make(s.p + lb + 1, rb - lb - 1);
+			if (ms_ip_valid(a)) {
+				size_t end = parse_port(s, rb + 1, port);
+				if (namaddr_ends(s, end)) {
+					*name = ms_sv_make(s.p, lb);
+					*ip = ms_ip_unmap(a);
+					return end;
+				}
 			}
 		}
-		i = rb + 1; /* "x[1.2.3.4]y[IP]": the name goes on */
+		i = lb + 1; /* the name goes on: the next '[' */
 	}
 }
 
