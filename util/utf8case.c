@@ -15,8 +15,8 @@ static unsigned lower2(unsigned cp)
 			return cp & 1 ? cp + 1 : cp; /* upper case at odd code points */
 		return cp & 1 ? cp : cp + 1;
 	}
-	if (cp >= 0x391 && cp <= 0x3A9 && cp != 0x3A2)
-		return cp + 0x20; /* Greek Α..Ω */
+	if (cp >= 0x391 && cp <= 0x3AB && cp != 0x3A2)
+		return cp + 0x20; /* Greek Α..Ω, Ϊ, Ϋ */
 	if (cp == 0x386)
 		return 0x3AC;
 	if (cp >= 0x388 && cp <= 0x38A)
