@@ -1168,18 +1168,19 @@ int ms_input_skip(ms_input *in, uint64_t n)
 	return 0;
 }
 
-int ms_input_wait_growth(ms_input *in, int ms)
+int ms_input_wait_growth(ms_input *in, int ms, int *waited)
 {
 	struct stat st;
 	struct timespec now;
 	if (!in || !in->info.seekable || in->outer || in->dec != DEC_PLAIN || fstat(in->fs.fd, &st) != 0 ||
 	    clock_gettime(CLOCK_REALTIME, &now) != 0)
 		return 0;
-	/* written to in the last two seconds (or in the future: a clock
-	 * ahead), else no writer is in the middle of a line */
-	if (now.tv_sec - st.st_mtim.tv_sec > 2)
+	/* written to in the last two seconds, else no writer is in the
+	 * middle of a line (a file dated ahead of the clock is no live one) */
+	if (now.tv_sec - st.st_mtim.tv_sec > 2 || now.tv_sec - st.st_mtim.tv_sec < -1)
 		return 0;
-	for (int waited = 0; waited < ms; waited += 50) {
+	*waited = 1;
+	for (int t = 0; t < ms; t += 50) {
 		if (st.st_size > 0 && (uint64_t)st.st_size > in->pos)
 			return 1;
 		struct timespec d = { 0, 50 * 1000000L };

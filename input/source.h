@@ -141,8 +141,8 @@ int ms_input_skip(ms_input *in, uint64_t n);
 #define MS_SKIPPED_TAIL 256
 /* A plain file read to its end inside a line: when it was written to in the
  * last two seconds, wait up to ms milliseconds for it to grow (a daemon in
- * the middle of writing that line).  1 when it grew: read on. */
-int ms_input_wait_growth(ms_input *in, int ms);
+ * the middle of writing that line), and set *waited.  1 when it grew: read on. */
+int ms_input_wait_growth(ms_input *in, int ms, int *waited);
 size_t ms_input_skipped_tail(ms_input *in, void *buf, size_t cap);
 
 /*

@@ -7,7 +7,7 @@
 #define ANCHOR_SLACK_S (86400LL)
 #define YEAR_KEY_S (12LL * 31 * 86400) /* length of the year_key() grid */
 #define STRAGGLER_S (86400LL)          /* how far a line may lag across Dec -> Jan */
-#define HINT_SPAN_S (14LL * 86400)     /* ms_year_hint(): the middle this far from both ends */
+#define HINT_SPAN_S (60LL * 86400)     /* ms_year_hint(): the middle this far from both ends */
 #define DST_BACK_S (1800LL)            /* a step back this long is no reordering: the repeated hour */
 
 /* how far clocks go back at the end of summer time (Lord Howe: 30 min; Troll: 2 h) */
@@ -207,16 +207,16 @@ int ms_stamp_to_utc(ms_tzcache *c, ms_yearstate *y, const ms_stamp *ts, int64_t 
 					    : ms_year_for_anchor(c, ts, (int64_t)time(NULL));
 			if (y->hint_key >= 0) {
 				/* a file of a year (rotated yearly) begins just after the
-				 * month and day it ends on, within the anchor's slack: put
-				 * after its last line, its first goes a year back (Mar 10
-				 * after Mar 9: the year before; Jan 1 after Dec 31: the
-				 * last line's year).  Only a stream whose middle is weeks
-				 * from both ends: a short one's last line may be a
-				 * straggler or a skewed clock's, a little before its first */
+				 * month and day it ends on, within the anchor's slack (or
+				 * anywhere before a later mtime: a copy): put after its
+				 * last line, its first goes a year back (Mar 10 after
+				 * Mar 9: the year before; Jan 1 after Dec 31: the last
+				 * line's year).  Only a stream whose middle is two months
+				 * from both ends: a shorter one's last line may be a
+				 * straggler, a skewed clock's or a stray old line */
 				int64_t a = key_ahead(k, y->hint_mid), b = key_ahead(y->hint_mid, y->hint_key);
 				int64_t after = ms_local_to_utc(c, y->year, ts->mon, ts->mday, ts->hour, ts->min, ts->sec) - y->hint_t;
-				if (a >= HINT_SPAN_S && b >= HINT_SPAN_S && a + b < YEAR_KEY_S && after > 0 &&
-				    after <= ANCHOR_SLACK_S)
+				if (a >= HINT_SPAN_S && b >= HINT_SPAN_S && a + b < YEAR_KEY_S && after > 0)
 					y->year = k > y->hint_key ? y->hint_year - 1 : y->hint_year;
 				y->hint_key = -1;
 			}

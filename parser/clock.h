@@ -66,10 +66,10 @@ typedef struct {
 	int64_t fold;      /* the latest later reading of a repeated hour taken (0 = none) */
 	/* the stream's last RFC 3164 stamp and one from its middle, when known
 	 * before its first line (a plain file read ahead).  A stream that spans
-	 * weeks on both sides of its middle and whose first line the anchor
-	 * puts just after its last one (within the anchor's slack: a file
-	 * rotated yearly begins on the month and day it ends on) begins a year
-	 * before it ends.  For the first guess only. */
+	 * two months on both sides of its middle and whose first line the
+	 * anchor puts after its last one (a file rotated yearly begins on the
+	 * month and day it ends on) begins a year before it ends.  For the
+	 * first guess only. */
 	int64_t hint_key;  /* the last stamp as year_key(); -1 none */
 	int64_t hint_mid;  /* the middle stamp as year_key() */
 	int hint_year;     /* the last stamp's year by the anchor */
