@@ -347,7 +347,7 @@ static void year_hint_from_end(ing_ctx *c, ms_input *in, const ms_input_info *in
 	enum { PEEK = 16384 };
 	c->hint_host_n = 0;
 	if (!info->seekable || info->comp != MS_COMP_NONE || info->file_size < 4 * PEEK)
-		return; /* a small file spans no weeks */
+		return; /* a small file spans no months */
 	ms_stamp last, mid;
 	ms_sv h = ms_sv_make(c->hint_host, 0);
 	if (!peek_stamp(in, info->file_size - PEEK, PEEK, 1, NULL, &last, &h) ||
