@@ -289,8 +289,9 @@ static void prev_before(ing_ctx *c, ms_input *in, const char *buf, size_t fill, 
 static ms_sv year_host_name(const ing_ctx *c, ms_sv host);
 
 /* the first (from 0) or last (from the end) RFC 3164 line of the n bytes at
- * off, of the host h when h is given; 1 when found */
-static int peek_stamp(ms_input *in, int64_t off, size_t n, int last, const ms_sv *h, ms_stamp *out, ms_sv *host)
+ * off, of the host h when h is given (else its host is copied to
+ * c->hint_host); 1 when found */
+static int peek_stamp(ing_ctx *c, ms_input *in, int64_t off, size_t n, int last, const ms_sv *h, ms_stamp *out)
 {
 	char *d = malloc(n);
 	int found = 0;
@@ -330,10 +331,10 @@ static int peek_stamp(ms_input *in, int64_t off, size_t n, int last, const ms_sv
 			if (h && (sl.host.n != h->n || (h->n && memcmp(sl.host.p, h->p, h->n))))
 				continue;
 			*out = sl.ts;
-			if (host) { /* sl points into d: the host is copied */
-				ms_sv hn = year_host_name(NULL, sl.host);
-				memcpy((char *)host->p, hn.p, hn.n);
-				host->n = hn.n;
+			if (!h) { /* sl points into d: the host is copied */
+				ms_sv hn = year_host_name(c, sl.host);
+				memcpy(c->hint_host, hn.p, hn.n);
+				c->hint_host_n = hn.n;
 			}
 			found = 1;
 		}
@@ -349,11 +350,13 @@ static void year_hint_from_end(ing_ctx *c, ms_input *in, const ms_input_info *in
 	if (!info->seekable || info->comp != MS_COMP_NONE || info->file_size < 4 * PEEK)
 		return; /* a small file spans no months */
 	ms_stamp last, mid;
-	ms_sv h = ms_sv_make(c->hint_host, 0);
-	if (!peek_stamp(in, info->file_size - PEEK, PEEK, 1, NULL, &last, &h) ||
-	    !peek_stamp(in, info->file_size / 2, PEEK, 0, &h, &mid, NULL))
+	if (!peek_stamp(c, in, info->file_size - PEEK, PEEK, 1, NULL, &last))
 		return;
-	c->hint_host_n = h.n;
+	ms_sv h = ms_sv_make(c->hint_host, c->hint_host_n);
+	if (!peek_stamp(c, in, info->file_size / 2, PEEK, 0, &h, &mid)) {
+		c->hint_host_n = 0;
+		return;
+	}
 	ms_year_hint(&c->tz, &c->year, &mid, &last);
 }
 

@@ -1197,8 +1197,7 @@ size_t ms_input_skipped_tail(ms_input *in, void *buf, size_t cap)
 		return 0;
 	if (in->info.seekable) {
 		size_t n = in->pos < cap ? (size_t)in->pos : cap;
-		ssize_t r = n ? pread(in->fs.fd, buf, n, (off_t)(in->pos - n)) : 0;
-		return r == (ssize_t)n ? n : 0;
+		return n && ms_input_pread(in, buf, n, in->pos - n) == (ssize_t)n ? n : 0;
 	}
 	size_t n = in->skipped_tail_n < cap ? in->skipped_tail_n : cap;
 	memcpy(buf, in->skipped_tail + in->skipped_tail_n - n, n);
