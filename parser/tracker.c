@@ -4,6 +4,7 @@
 #include "tracker_int.h"
 #include "authdecode.h"
 #include "redact.h"
+#include "../util/utf8case.h"
 
 void ms_tracker_cfg_default(ms_tracker_cfg *cfg)
 {
@@ -397,35 +398,67 @@ static int refusal(ms_sv action)
 	return ms_sv_eq_lit(action, "reject") || ms_sv_eq_lit(action, "milter-reject") || ms_sv_eq_lit(action, "defer");
 }
 
+/* account name u (n bytes at most) as accounts compare (semantics.md): the
+ * local part exact, the domain part after the last '@' lower-cased as the
+ * store's ms_account_normalise() does (ASCII and two-byte letters, so that
+ * BÜRO.example and büro.example are one domain); at most cap - 1 bytes */
+static size_t acct_fold(const char *u, size_t n, char *out, size_t cap)
+{
+	size_t l = strnlen(u, n);
+	if (l >= cap)
+		l = cap - 1;
+	memcpy(out, u, l);
+	out[l] = 0;
+	const char *at = memrchr(out, '@', l);
+	if (at)
+		ms_utf8_lower(out + (at - out), l - (size_t)(at - out));
+	return l;
+}
+
+#define ACCT_FOLD_CAP 512 /* above T_USERLEN and MS_AUTH_USER_MAX + 1 */
+
 /* one account (semantics.md): the local part exact, the domain part in any case */
 static int same_account(const char *a, const char *b)
 {
-	const char *da = strrchr(a, '@'), *db = strrchr(b, '@');
-	if (!da || !db)
-		return !strcmp(a, b);
-	return da - a == db - b && !memcmp(a, b, (size_t)(da - a)) && !strcasecmp(da, db);
+	char fa[ACCT_FOLD_CAP], fb[ACCT_FOLD_CAP];
+	acct_fold(a, SIZE_MAX, fa, sizeof fa);
+	acct_fold(b, SIZE_MAX, fb, sizeof fb);
+	return !strcmp(fa, fb);
+}
+
+uint32_t ms_tracker_acct_hash(const char *u)
+{
+	char f[ACCT_FOLD_CAP];
+	size_t n = acct_fold(u, SIZE_MAX, f, sizeof f);
+	uint32_t h = 2166136261u;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)f[i]) * 16777619u;
+	return h | 1u; /* never 0 */
 }
 
 /* the cut name p can be the start of account a: its local part exact, its
- * domain part in any case */
+ * domain part (after a's last '@') in any case; a letter the cut splits
+ * is left out of the comparison */
 static int account_prefix(const char *p, const char *a)
 {
-	size_t i = 0;
-	int dom = 0;
-	for (; p[i]; i++) {
-		if (!a[i])
-			return 0;
-		char x = p[i], y = a[i];
-		if (dom) {
-			x = x >= 'A' && x <= 'Z' ? (char)(x + 32) : x;
-			y = y >= 'A' && y <= 'Z' ? (char)(y + 32) : y;
-		}
-		if (x != y)
-			return 0;
-		if (p[i] == '@' && !strchr(a + i + 1, '@'))
-			dom = 1; /* the last '@' of the whole name starts its domain */
+	char fa[ACCT_FOLD_CAP], fp[ACCT_FOLD_CAP];
+	size_t na = acct_fold(a, SIZE_MAX, fa, sizeof fa), np = strlen(p);
+	if (np > na)
+		return 0; /* folding keeps lengths */
+	memcpy(fp, p, np + 1);
+	const char *at = memrchr(fa, '@', na);
+	size_t d = at ? (size_t)(at - fa) : na;
+	if (np > d + 1) {
+		size_t j = np;
+		while (j > d + 1 && ((unsigned char)fp[j - 1] & 0xC0) == 0x80)
+			j--;
+		unsigned char lead = (unsigned char)fp[j - 1];
+		size_t want = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
+		if (np - (j - 1) < want)
+			np = j - 1;
+		ms_utf8_lower(fp + d, np - d);
 	}
-	return 1;
+	return !memcmp(fp, fa, np);
 }
 
 static void emit_success(ms_tracker *t, t_sess *s, const char *user, int src, const char *mech,
@@ -1019,6 +1052,9 @@ static int compatible(const ms_tracker *t, const t_pfail *f, const t_pback *b)
 		return 0;
 	if (f->have_dec && f->dec.pw_exact && b->pw_len >= 0 && f->dec.pw_len != b->pw_len)
 		return 0;
+	/* a password the log cut short is at least as long as its decoded part */
+	if (f->have_dec && f->dec.have_pw && !f->dec.pw_exact && b->pw_len >= 0 && b->pw_len < f->dec.pw_len)
+		return 0;
 	return 1;
 }
 
@@ -1230,14 +1266,19 @@ static int64_t backend_line(ms_tracker *t, t_pback *nb, int64_t *named)
 
 static t_drop *drop_at(ms_tracker *t, int k) { return &t->drop[(t->drop_head + k) % t->drop_cap]; }
 
-/* the first n bytes of u (all: n = SIZE_MAX), lower-cased, hashed */
+/* the first n bytes of u (all: n = SIZE_MAX), lower-cased (ASCII and the
+ * two-byte letters ms_utf8_lower() knows), hashed */
 static uint32_t user_hash32(const char *u, size_t n)
 {
+	char f[ACCT_FOLD_CAP];
+	size_t l = strnlen(u, n);
+	if (l >= sizeof f)
+		l = sizeof f - 1;
+	memcpy(f, u, l);
+	ms_utf8_lower(f, l);
 	uint32_t h = 2166136261u;
-	for (size_t i = 0; i < n && u[i]; i++) {
-		unsigned char c = (unsigned char)u[i];
-		h = (h ^ (c >= 'A' && c <= 'Z' ? c + 32u : c)) * 16777619u;
-	}
+	for (size_t i = 0; i < l; i++)
+		h = (h ^ (unsigned char)f[i]) * 16777619u;
 	return h | 1u; /* never 0 */
 }
 

@@ -120,18 +120,7 @@ typedef struct {
 #define T_SID_BUCKETS 4096
 
 /* an account's hash: its local part as it is, its domain in lower case (same_account()) */
-static inline uint32_t ms_tracker_acct_hash(const char *u)
-{
-	const char *at = strrchr(u, '@');
-	uint32_t h = 2166136261u;
-	for (const char *c = u; *c; c++) {
-		unsigned char x = (unsigned char)*c;
-		if (at && c > at && x >= 'A' && x <= 'Z')
-			x = (unsigned char)(x + 32);
-		h = (h ^ x) * 16777619u;
-	}
-	return h | 1u; /* never 0 */
-}
+uint32_t ms_tracker_acct_hash(const char *u);
 
 /* pn_sid_count from pn (after a load) */
 void ms_tracker_pn_recount(ms_tracker *t);
