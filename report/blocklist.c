@@ -21,7 +21,7 @@
 enum { B_IP, B_FAMILY, B_FAIL, B_SUCC, B_ACCTS, B_FIRST, B_LAST, B_WHY, B__N };
 
 static const ms_col cols[B__N] = {
-	[B_IP] = { "ip", "IP", MS_COL_STR, 39, 0 },
+	[B_IP] = { "ip", "IP", MS_COL_STR, MS_W_ADDR, 0 },
 	[B_FAMILY] = { "family", NULL, MS_COL_STR, 0, 0 },
 	[B_FAIL] = { "auth_failures", "FAIL", MS_COL_INT, 0, 1 },
 	[B_SUCC] = { "auth_successes", "OK", MS_COL_INT, 0, 1 },

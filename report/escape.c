@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: MIT */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "escape.h"
 
@@ -76,6 +78,64 @@ static unsigned cp_of(const unsigned char *u, int l)
 	return ((u[0] & 0x07u) << 18) | ((u[1] & 0x3Fu) << 12) | ((u[2] & 0x3Fu) << 6) | (u[3] & 0x3Fu);
 }
 
+/* [lo, hi] ranges, in order */
+typedef struct { unsigned lo, hi; } cp_range;
+
+static int in_ranges(unsigned c, const cp_range *r, size_t n)
+{
+	size_t a = 0, b = n;
+	while (a < b) {
+		size_t m = (a + b) / 2;
+		if (c < r[m].lo)
+			b = m;
+		else if (c > r[m].hi)
+			a = m + 1;
+		else
+			return 1;
+	}
+	return 0;
+}
+
+/* combining marks a terminal draws over the character before (the main
+ * blocks of Unicode's Mn category) */
+static const cp_range zero_w[] = {
+	{ 0x0300, 0x036F }, { 0x0483, 0x0489 }, { 0x0591, 0x05BD }, { 0x05BF, 0x05BF }, { 0x05C1, 0x05C2 },
+	{ 0x05C4, 0x05C5 }, { 0x05C7, 0x05C7 }, { 0x0610, 0x061A }, { 0x064B, 0x065F }, { 0x0670, 0x0670 },
+	{ 0x06D6, 0x06DC }, { 0x06DF, 0x06E4 }, { 0x06E7, 0x06E8 }, { 0x06EA, 0x06ED }, { 0x0711, 0x0711 },
+	{ 0x0730, 0x074A }, { 0x0900, 0x0902 }, { 0x093A, 0x093A }, { 0x093C, 0x093C }, { 0x0941, 0x0948 },
+	{ 0x094D, 0x094D }, { 0x0951, 0x0957 }, { 0x0962, 0x0963 }, { 0x0E31, 0x0E31 }, { 0x0E34, 0x0E3A },
+	{ 0x0E47, 0x0E4E }, { 0x0EB1, 0x0EB1 }, { 0x0EB4, 0x0EBC }, { 0x0EC8, 0x0ECE }, { 0x1AB0, 0x1AFF },
+	{ 0x1DC0, 0x1DFF }, { 0x20D0, 0x20FF }, { 0x302A, 0x302D }, { 0x3099, 0x309A }, { 0xFE20, 0xFE2F },
+};
+
+/* East Asian wide and full-width characters and emoji shown two columns wide */
+static const cp_range double_w[] = {
+	{ 0x1100, 0x115F }, { 0x231A, 0x231B }, { 0x2329, 0x232A }, { 0x23E9, 0x23EC }, { 0x23F0, 0x23F0 },
+	{ 0x23F3, 0x23F3 }, { 0x25FD, 0x25FE }, { 0x2614, 0x2615 }, { 0x2648, 0x2653 }, { 0x267F, 0x267F },
+	{ 0x2693, 0x2693 }, { 0x26A1, 0x26A1 }, { 0x26AA, 0x26AB }, { 0x26BD, 0x26BE }, { 0x26C4, 0x26C5 },
+	{ 0x26CE, 0x26CE }, { 0x26D4, 0x26D4 }, { 0x26EA, 0x26EA }, { 0x26F2, 0x26F3 }, { 0x26F5, 0x26F5 },
+	{ 0x26FA, 0x26FA }, { 0x26FD, 0x26FD }, { 0x2705, 0x2705 }, { 0x270A, 0x270B }, { 0x2728, 0x2728 },
+	{ 0x274C, 0x274C }, { 0x274E, 0x274E }, { 0x2753, 0x2755 }, { 0x2757, 0x2757 }, { 0x2795, 0x2797 },
+	{ 0x27B0, 0x27B0 }, { 0x27BF, 0x27BF }, { 0x2B1B, 0x2B1C }, { 0x2B50, 0x2B50 }, { 0x2B55, 0x2B55 },
+	{ 0x2E80, 0x3029 }, { 0x302E, 0x303E }, { 0x3041, 0x3098 }, { 0x309B, 0x33FF }, { 0x3400, 0x4DBF },
+	{ 0x4E00, 0xA4CF }, { 0xA960, 0xA97F }, { 0xAC00, 0xD7A3 }, { 0xF900, 0xFAFF }, { 0xFE10, 0xFE19 },
+	{ 0xFE30, 0xFE6F }, { 0xFF00, 0xFF60 }, { 0xFFE0, 0xFFE6 }, { 0x16FE0, 0x16FE4 }, { 0x17000, 0x18CFF },
+	{ 0x1B000, 0x1B2FF }, { 0x1F004, 0x1F004 }, { 0x1F0CF, 0x1F0CF }, { 0x1F18E, 0x1F18E },
+	{ 0x1F191, 0x1F19A }, { 0x1F200, 0x1F251 }, { 0x1F300, 0x1F64F }, { 0x1F680, 0x1F6FF },
+	{ 0x1F7E0, 0x1F7EB }, { 0x1F90C, 0x1F9FF }, { 0x1FA70, 0x1FAFF }, { 0x20000, 0x2FFFD },
+	{ 0x30000, 0x3FFFD },
+};
+
+int ms_utf8_cols(const unsigned char *u, int l)
+{
+	if (l < 2)
+		return 1;
+	unsigned c = cp_of(u, l);
+	if (in_ranges(c, zero_w, sizeof zero_w / sizeof zero_w[0]))
+		return 0;
+	return in_ranges(c, double_w, sizeof double_w / sizeof double_w[0]) ? 2 : 1;
+}
+
 /* "\u202e", or "\U000e0041" beyond U+FFFF, into d (room for 10 bytes): its length */
 static size_t u_escape(char *d, unsigned c)
 {
@@ -94,7 +154,7 @@ static size_t u_escape(char *d, unsigned c)
  * is (JSON text in a CSV cell: its escapes are JSON's).  Returns the
  * display width written.
  */
-static size_t esc_text_buf(char *buf, size_t cap, const char *s, size_t n, int bs)
+static size_t esc_text_buf(char *buf, size_t cap, const char *s, size_t n, int bs, char sep)
 {
 	size_t o = 0, w = 0;
 	const unsigned char *u = (const unsigned char *)s;
@@ -104,7 +164,7 @@ static size_t esc_text_buf(char *buf, size_t cap, const char *s, size_t n, int b
 		int l = ms_utf8_len(u + i, n - i);
 		char tmp[12];
 		size_t tl, take = 1, wid;
-		if (l == 1 && u[i] >= 0x20 && u[i] != 0x7f && u[i] != '\\') {
+		if (l == 1 && u[i] >= 0x20 && u[i] != 0x7f && u[i] != '\\' && (!sep || u[i] != (unsigned char)sep)) {
 			tmp[0] = (char)u[i];
 			tl = wid = 1;
 		} else if (l == 1 && u[i] == '\\') {
@@ -113,14 +173,15 @@ static size_t esc_text_buf(char *buf, size_t cap, const char *s, size_t n, int b
 		} else if (l >= 2 && !(l == 2 && u[i] == 0xC2 && u[i + 1] < 0xA0) && !invisible(u + i, l)) {
 			memcpy(tmp, u + i, (size_t)l);
 			tl = take = (size_t)l;
-			wid = 1;
+			wid = (size_t)ms_utf8_cols(u + i, l);
 		} else if (l >= 2 && invisible(u + i, l)) {
 			/* "\u202e": seen, and never mistaken for the bytes' \xNN */
 			tl = wid = u_escape(tmp, cp_of(u + i, l));
 			take = (size_t)l;
 		} else {
 			/* C0 control, DEL, C1 control (U+0080..U+009F: both bytes
-			 * shown, one after the other) or a byte of invalid UTF-8 */
+			 * shown, one after the other), a byte of invalid UTF-8, or
+			 * the separator of a list's items */
 			tmp[0] = '\\'; tmp[1] = 'x'; tmp[2] = hexd[u[i] >> 4]; tmp[3] = hexd[u[i] & 15];
 			tl = wid = 4;
 		}
@@ -137,11 +198,17 @@ static size_t esc_text_buf(char *buf, size_t cap, const char *s, size_t n, int b
 
 size_t ms_esc_text_buf(char *buf, size_t cap, const char *s, size_t n)
 {
-	return esc_text_buf(buf, cap, s, n, 1);
+	return esc_text_buf(buf, cap, s, n, 1, 0);
 }
 
-/* the text escape of s[0..n) into f; q: '"' is doubled too (a quoted CSV field) */
-static void esc_text_out(FILE *f, const char *s, size_t n, int bs, int q)
+size_t ms_esc_text_item_buf(char *buf, size_t cap, const char *s, size_t n, char sep)
+{
+	return esc_text_buf(buf, cap, s, n, 1, sep);
+}
+
+/* the text escape of s[0..n) into f; q: '"' is doubled too (a quoted CSV
+ * field); sep: a byte shown as \xNN too (0: none) */
+static void esc_text_out(FILE *f, const char *s, size_t n, int bs, int q, char sep)
 {
 	char buf[1024];
 	while (n > 0) {
@@ -151,7 +218,7 @@ static void esc_text_out(FILE *f, const char *s, size_t n, int bs, int q)
 			chunk--;
 		if (chunk == 0)
 			chunk = n > 200 ? 200 : n;
-		esc_text_buf(buf, sizeof buf, s, chunk, bs);
+		esc_text_buf(buf, sizeof buf, s, chunk, bs, sep);
 		const char *p = buf;
 		for (const char *e; q && (e = strchr(p, '"')); p = e + 1) {
 			fwrite(p, 1, (size_t)(e - p) + 1, f);
@@ -165,7 +232,7 @@ static void esc_text_out(FILE *f, const char *s, size_t n, int bs, int q)
 
 void ms_esc_text(FILE *f, const char *s, size_t n)
 {
-	esc_text_out(f, s, n, 1, 0);
+	esc_text_out(f, s, n, 1, 0, 0);
 }
 
 /* printable ASCII but '"' and '\\': copied to JSON as is */
@@ -266,7 +333,7 @@ static void esc_csv(FILE *f, const char *s, size_t n, int bs)
 	/* as text shows it: NUL, CR, ESC and the other C0/C1 controls would act
 	 * on a terminal that shows the file, a TAB or LF splits the field for
 	 * line- and tab-based tools, and invalid UTF-8 is no text */
-	esc_text_out(f, s, n, bs, 1);
+	esc_text_out(f, s, n, bs, 1, 0);
 	if (quote || neutral)
 		fputc('"', f);
 }
@@ -281,47 +348,76 @@ void ms_esc_csv_json(FILE *f, const char *s, size_t n)
 	esc_csv(f, s, n, 0);
 }
 
+/* as text shows s (control bytes and invalid UTF-8 as \xNN, a backslash
+ * doubled, invisible characters as \uXXXX; sep too, 0: none), then
+ * entity-escaped: the page shows what the terminal would, and no symbol
+ * the log could hold itself (U+2401 for a raw 0x01 was one) */
+static void esc_html(FILE *f, const char *s, size_t n, char sep)
+{
+	char buf[1024];
+	while (n > 0) {
+		size_t chunk = n > 200 ? 200 : n;
+		while (chunk < n && chunk > 0 && ((unsigned char)s[chunk] & 0xC0) == 0x80)
+			chunk--; /* do not split a UTF-8 sequence */
+		if (chunk == 0)
+			chunk = n > 200 ? 200 : n;
+		esc_text_buf(buf, sizeof buf, s, chunk, 1, sep);
+		for (const char *p = buf; *p; p++) {
+			switch (*p) {
+			case '&': fputs("&amp;", f); break;
+			case '<': fputs("&lt;", f); break;
+			case '>': fputs("&gt;", f); break;
+			case '"': fputs("&quot;", f); break;
+			case '\'': fputs("&#39;", f); break;
+			default: fputc(*p, f);
+			}
+		}
+		s += chunk;
+		n -= chunk;
+	}
+}
+
 void ms_esc_html(FILE *f, const char *s, size_t n)
 {
-	const unsigned char *u = (const unsigned char *)s;
-	for (size_t i = 0; i < n;) {
-		int l = ms_utf8_len(u + i, n - i);
-		if (l == 0) {
-			fputs("&#xFFFD;", f);
-			i++;
-			continue;
-		}
-		if (l == 2 && u[i] == 0xC2 && u[i + 1] < 0xA0) {
-			fputs("&#xFFFD;", f); /* C1 control */
-			i += 2;
-			continue;
-		}
-		if (l > 1 && invisible(u + i, l)) {
-			char e[12];
-			fwrite(e, 1, u_escape(e, cp_of(u + i, l)), f); /* shown, not obeyed */
-			i += (size_t)l;
-			continue;
-		}
-		if (l > 1) {
-			fwrite(u + i, 1, (size_t)l, f);
-			i += (size_t)l;
-			continue;
-		}
-		switch (u[i]) {
-		case '&': fputs("&amp;", f); break;
-		case '<': fputs("&lt;", f); break;
-		case '>': fputs("&gt;", f); break;
-		case '"': fputs("&quot;", f); break;
-		case '\'': fputs("&#39;", f); break;
-		case '\\': fputs("\\\\", f); break; /* as in text: a "\u202e" shown was never written */
-		default:
-			if (u[i] >= 0x20 && u[i] != 0x7f)
-				fputc(u[i], f);
-			else if (u[i] == '\t' || u[i] == '\n')
-				fputc(' ', f);
-			else
-				fprintf(f, "&#x%02X;", u[i] == 0 ? 0xFFFD : u[i] == 0x7f ? 0x2421 : 0x2400 + u[i]); /* DEL: SYMBOL FOR DELETE */
-		}
-		i++;
+	esc_html(f, s, n, 0);
+}
+
+void ms_esc_html_item(FILE *f, const char *s, size_t n, char sep)
+{
+	esc_html(f, s, n, sep);
+}
+
+/* a CSV cell of list items joined with ';', each escaped as text with its
+ * own ';' as \x3b (an attacker's "a;b@x" is one item, not two), then
+ * quoted and neutralised as ms_esc_csv() does */
+void ms_esc_csv_list(FILE *f, const char *const *items, int n)
+{
+	char *m = NULL;
+	size_t mlen = 0;
+	FILE *mf = open_memstream(&m, &mlen);
+	if (!mf)
+		return;
+	for (int i = 0; i < n; i++) {
+		if (i)
+			fputc(';', mf);
+		esc_text_out(mf, items[i], strlen(items[i]), 1, 0, ';');
 	}
+	if (fclose(mf) != 0 || !m) {
+		free(m);
+		return;
+	}
+	int neutral = mlen && (m[0] == '=' || m[0] == '+' || m[0] == '-' || m[0] == '@');
+	int quote = neutral || strpbrk(m, "\",;") != NULL;
+	if (quote)
+		fputc('"', f);
+	if (neutral)
+		fputc('\'', f);
+	for (size_t i = 0; i < mlen; i++) {
+		if (m[i] == '"')
+			fputc('"', f);
+		fputc(m[i], f);
+	}
+	if (quote)
+		fputc('"', f);
+	free(m);
 }

@@ -33,7 +33,16 @@ void ms_esc_csv(FILE *f, const char *s, size_t n);
 /* the same for a cell of JSON text: its backslashes (JSON's escapes) kept */
 void ms_esc_csv_json(FILE *f, const char *s, size_t n);
 void ms_esc_html(FILE *f, const char *s, size_t n);
+/* one item of a list joined with sep: sep in it is shown as \xNN too (an
+ * attacker's "a,b@x" stays one item to the reader) */
+size_t ms_esc_text_item_buf(char *buf, size_t cap, const char *s, size_t n, char sep);
+void ms_esc_html_item(FILE *f, const char *s, size_t n, char sep);
+/* a CSV cell of items joined with ';', each item's ';' as \x3b */
+void ms_esc_csv_list(FILE *f, const char *const *items, int n);
 /* length of a valid UTF-8 sequence at s (1..4) or 0 if invalid */
+/* columns a terminal gives the valid l-byte UTF-8 character at u: 0 for a
+ * combining mark, 2 for East Asian wide characters and emoji, else 1 */
+int ms_utf8_cols(const unsigned char *u, int l);
 int ms_utf8_len(const unsigned char *s, size_t n);
 /* a byte JSON carries as it is (printable ASCII but '"' and '\\'); NUL is not */
 static inline int ms_json_plain(unsigned c) { return c >= 0x20 && c < 0x7f && c != '"' && c != '\\'; }

@@ -802,7 +802,7 @@ enum { S_TIME, S_ACCT, S_IP, S_PRIOR_IP, S_PRIOR_ACCT, S_FIRST_FAIL, S_SESSION, 
 static const ms_col scols[S__N] = {
 	[S_TIME] = { "time", "TIME", MS_COL_TIME, 0, 0 },
 	[S_ACCT] = { "account", "ACCOUNT", MS_COL_STR, 30, 0 },
-	[S_IP] = { "ip", "IP", MS_COL_STR, 39, 0 },
+	[S_IP] = { "ip", "IP", MS_COL_STR, MS_W_ADDR, 0 },
 	[S_PRIOR_IP] = { "failures_before_from_ip", "IP FAILS", MS_COL_INT, 0, 1 },
 	[S_PRIOR_ACCT] = { "failures_before_on_account", "ACCT FAILS", MS_COL_INT, 0, 1 },
 	[S_FIRST_FAIL] = { "first_failure", NULL, MS_COL_TIME, 0, 0 },

@@ -14,7 +14,7 @@ enum { C_IP, C_SESS, C_FAIL, C_SUCC, C_ACCTS, C_FIRST, C_LAST, C_ERRORS, C_ORPHA
        C_SUCCEEDED, C_ACCT_DETAIL, C_MECHS, C_PROTOS, C_CIPHERS, C_NAMES, C__N };
 
 static const ms_col cols[C__N] = {
-	[C_IP] = { "ip", "IP", MS_COL_STR, 39, 0 },
+	[C_IP] = { "ip", "IP", MS_COL_STR, MS_W_ADDR, 0 },
 	[C_SESS] = { "sessions", "SESS", MS_COL_INT, 0, 1 },
 	[C_FAIL] = { "auth_failures", "FAIL", MS_COL_INT, 0, 1 },
 	[C_SUCC] = { "auth_successes", "OK", MS_COL_INT, 0, 1 },

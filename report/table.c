@@ -743,7 +743,7 @@ static void text_value(const ms_col *col, const ms_cell *c, char *buf, size_t ca
 				buf[o] = 0;
 			}
 			o += strlen(buf + o);
-			ms_esc_text_buf(buf + o, cap - o, c->list[i], strlen(c->list[i]));
+			ms_esc_text_item_buf(buf + o, cap - o, c->list[i], strlen(c->list[i]), ',');
 			o += strlen(buf + o);
 		}
 		if (c->nlist == 0)
@@ -754,19 +754,9 @@ static void text_value(const ms_col *col, const ms_cell *c, char *buf, size_t ca
 	}
 }
 
-/* display width of UTF-8 text (1 per code point) */
-static int dwidth(const char *s)
-{
-	int w = 0;
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-		if ((*p & 0xC0) != 0x80)
-			w++;
-	return w;
-}
-
 /* bytes of the unit of escaped text at p, whose columns go to *cols: a
  * "\xNN" or "\\" escape (cut in half it would read as other bytes), one
- * UTF-8 character, or one byte */
+ * UTF-8 character (ms_utf8_cols()), or one byte */
 static size_t esc_unit(const unsigned char *p, int *cols)
 {
 	size_t n = 1;
@@ -777,8 +767,22 @@ static size_t esc_unit(const unsigned char *p, int *cols)
 	else if (p[0] >= 0xC0)
 		while ((p[n] & 0xC0) == 0x80)
 			n++;
-	*cols = p[0] >= 0x80 ? 1 : (int)n;
+	if (p[0] < 0x80)
+		*cols = (int)n;
+	else
+		*cols = ms_utf8_len(p, n) == (int)n ? ms_utf8_cols(p, (int)n) : 1;
 	return n;
+}
+
+/* display width of escaped UTF-8 text */
+static int dwidth(const char *s)
+{
+	int w = 0, c;
+	for (const unsigned char *p = (const unsigned char *)s; *p;) {
+		p += esc_unit(p, &c);
+		w += c;
+	}
+	return w;
 }
 
 /* cut escaped text (in a buffer of cap bytes) to at most w display
@@ -831,6 +835,34 @@ static void render_text(const ms_table *t, FILE *f, const ms_render_opts *o)
 			if (dw > w[j])
 				w[j] = dw;
 		}
+	/* an IPv6 address wider than IPv4's 15 columns takes its room from
+	 * the columns values may be cut in (the widest first, down to their
+	 * title, at least 6), as long as the line is over 80 columns:
+	 * addresses are never cut */
+	int total = 1, extra = 0;
+	for (int j = 0; j < t->ncols; j++)
+		if (t->cols[j].title) {
+			total += 1 + w[j];
+			if (t->cols[j].max_width == MS_W_ADDR && w[j] > 15)
+				extra += w[j] - 15;
+		}
+	while (total > 80 && extra > 0) {
+		int best = -1;
+		for (int j = 0; j < t->ncols; j++) {
+			const ms_col *cj = &t->cols[j];
+			int floor = cj->title ? dwidth(cj->title) : 0;
+			if (floor < 6)
+				floor = 6;
+			if (cj->title && cj->max_width && cj->max_width != MS_W_ADDR && w[j] > floor &&
+			    (best < 0 || w[j] > w[best]))
+				best = j;
+		}
+		if (best < 0)
+			break;
+		w[best]--;
+		total--;
+		extra--;
+	}
 	if (o->title) {
 		if (o->color)
 			fprintf(f, "\033[1m%s\033[0m\n", o->title);
@@ -864,8 +896,8 @@ static void render_text(const ms_table *t, FILE *f, const ms_render_opts *o)
 			if (!t->cols[j].title)
 				continue;
 			text_value(&t->cols[j], &t->cells[(size_t)r * (size_t)t->ncols + (size_t)j], buf, sizeof buf);
-			if (t->cols[j].max_width && dwidth(buf) > t->cols[j].max_width)
-				cut_to(buf, sizeof buf, t->cols[j].max_width);
+			if (t->cols[j].max_width && dwidth(buf) > w[j])
+				cut_to(buf, sizeof buf, w[j]);
 			int pad = w[j] - dwidth(buf);
 			if (pad < 0)
 				pad = 0;
@@ -913,28 +945,9 @@ static void render_csv(const ms_table *t, FILE *f, int n)
 				ms_fmt_time(c->i, tb, sizeof tb);
 				fputs(tb, f);
 				break;
-			case MS_COL_LIST: {
-				/* joined with ';' then escaped as one field */
-				size_t len = 0;
-				for (int i = 0; i < c->nlist; i++)
-					len += strlen(c->list[i]) + 1;
-				char *j2 = malloc(len + 1);
-				if (!j2)
-					break;
-				j2[0] = 0;
-				size_t o2 = 0;
-				for (int i = 0; i < c->nlist; i++) {
-					size_t l = strlen(c->list[i]);
-					if (i)
-						j2[o2++] = ';';
-					memcpy(j2 + o2, c->list[i], l);
-					o2 += l;
-				}
-				j2[o2] = 0;
-				ms_esc_csv(f, j2, o2);
-				free(j2);
+			case MS_COL_LIST:
+				ms_esc_csv_list(f, (const char *const *)c->list, c->nlist);
 				break;
-			}
 			}
 		}
 		fputs("\r\n", f);
@@ -969,7 +982,7 @@ void ms_table_render_html_fragment(const ms_table *t, FILE *f, int limit)
 				for (int i = 0; i < c->nlist; i++) {
 					if (i)
 						fputs(", ", f);
-					ms_esc_html(f, c->list[i], strlen(c->list[i]));
+					ms_esc_html_item(f, c->list[i], strlen(c->list[i]), ',');
 				}
 			} else {
 				text_value(&t->cols[j], c, buf, sizeof buf);

@@ -17,6 +17,10 @@
 #include <stdio.h>
 #include "arena.h"
 
+/* the max_width of a column of addresses (the longest IPv6 text): never
+ * cut, nor narrowed to fit a line */
+#define MS_W_ADDR 39
+
 typedef enum { MS_COL_STR, MS_COL_INT, MS_COL_TIME, MS_COL_LIST, MS_COL_BOOL, MS_COL_REAL, MS_COL_JSON } ms_coltype;
 
 typedef struct {
