@@ -360,6 +360,63 @@ static void year_hint_from_end(ing_ctx *c, ms_input *in, const ms_input_info *in
 	ms_year_hint(&c->tz, &c->year, &mid, &last);
 }
 
+/*
+ * RFC 3164 lines that come before the first line stating its year (an
+ * ISO or RFC 5424 stamp of another host or template) in the bytes read so
+ * far: the first of them takes the year that puts it nearest that line's
+ * time, within half a year, over --year and the anchor.  The ISO line sets
+ * the year of the lines after it in any case (ms_stamp_to_utc()); without
+ * this, the lines before it could be a year apart from those a second
+ * later (a log that starts on Jan 1 in a zone east of UTC, read with the
+ * year its ISO lines give Dec 31).  At most the first 256 lines.
+ */
+static void year_from_iso_ahead(ing_ctx *c, const char *d, size_t n)
+{
+	ms_stamp first;
+	memset(&first, 0, sizeof first);
+	int have_first = 0;
+	size_t b = 0;
+	for (int lines = 0; b < n && lines < 256; lines++) {
+		const char *nl = memchr(d + b, '\n', n - b);
+		if (!nl)
+			return; /* whole lines only */
+		size_t e = (size_t)(nl - d);
+		size_t len = e - b;
+		if (len && d[e - 1] == '\r')
+			len--;
+		ms_syslog sl;
+		memset(&sl, 0, sizeof sl);
+		int ok = len && ms_syslog_parse_memo(d + b, len, &sl, NULL) == MS_LINE_OK;
+		b = e + 1;
+		if (!ok)
+			continue;
+		if (sl.ts.kind == MS_TS_3164) {
+			if (!have_first)
+				first = sl.ts, have_first = 1;
+			continue;
+		}
+		if (sl.ts.kind != MS_TS_ISO || !have_first)
+			return; /* the first stamp states its year, or is no date */
+		int64_t t_iso = sl.ts.has_offset ? ms_timegm(sl.ts.year, sl.ts.mon, sl.ts.mday, sl.ts.hour, sl.ts.min,
+							      sl.ts.sec) - sl.ts.offset
+						 : ms_local_to_utc(&c->tz, sl.ts.year, sl.ts.mon, sl.ts.mday, sl.ts.hour,
+								   sl.ts.min, sl.ts.sec);
+		int best = 0;
+		int64_t best_d = 0;
+		for (int yy = sl.ts.year - 1; yy <= sl.ts.year + 1; yy++) {
+			if (first.mon == 2 && first.mday == 29 && !((yy % 4 == 0 && yy % 100 != 0) || yy % 400 == 0))
+				continue;
+			int64_t t = ms_local_to_utc(&c->tz, yy, first.mon, first.mday, first.hour, first.min, first.sec);
+			int64_t dd = t > t_iso ? t - t_iso : t_iso - t;
+			if (dd < 183 * 86400 && (!best || dd < best_d))
+				best = yy, best_d = dd;
+		}
+		if (best)
+			ms_year_begin(&c->year, best, 0);
+		return;
+	}
+}
+
 /* One line (without its terminator). */
 /*
  * Make c->year the year state of the line's host.  The first host of a set
@@ -862,6 +919,7 @@ static int process_stream(ing_ctx *c, const ms_stream_spec *spec, ms_file_result
 				ms_year_begin(&c->year, 0, anchor);
 				year_hint_from_end(c, in, info);
 			}
+			year_from_iso_ahead(c, buf, fill);
 			c->year_set_started = 1;
 			c->yh_n = 0; /* the hosts start afresh with the set */
 		}
