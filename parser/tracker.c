@@ -2010,6 +2010,11 @@ static void dialogue_write(t_sess *s, const ms_event *ev)
 
 /* ---------- the dispatcher ---------- */
 
+/* how long before its "connect from" smtpd's rDNS warning may come: its
+ * lookups wait on the resolver (timeouts and retries over several name
+ * servers) before it logs the connect; the same process and address only */
+#define RDNS_WAIT_S 300
+
 /* the rDNS warning logged just before this connect, if any: 1 and its time in *wts */
 static int rdns_take(ms_tracker *t, int host, long pid, const char *ip, int64_t ts, int64_t *wts)
 {
@@ -2020,7 +2025,7 @@ static int rdns_take(ms_tracker *t, int host, long pid, const char *ip, int64_t 
 		if (!r->used)
 			continue;
 		left--;
-		if (r->host == host && r->pid == pid && !strcmp(r->ip, ip) && ts - r->ts <= 30) {
+		if (r->host == host && r->pid == pid && !strcmp(r->ip, ip) && ts - r->ts <= RDNS_WAIT_S) {
 			r->used = 0;
 			t->rdns_used--;
 			*wts = r->ts;
