@@ -142,6 +142,10 @@ static inline int64_t local_reading(ms_tzcache *c, ms_yearstate *y, int year, co
 	int64_t t = ms_local_to_utc(c, year, ts->mon, ts->mday, ts->hour, ts->min, ts->sec);
 	if (t < y->last - DST_BACK_S || t < y->fold)
 		t = later_reading(y, t);
+	else if (t < y->last - DST_BACK_S / 2 && same_wall((time_t)t, (time_t)(t + 1800)))
+		/* where clocks go back by 30 minutes (Lord Howe), the second
+		 * pass steps back by up to 30: more than half of it is the fold */
+		t = later_reading(y, t);
 	return t;
 }
 
