@@ -60,33 +60,42 @@ void ms_tzcache_init(ms_tzcache *c)
 		c->slot[i].key = -1;
 }
 
+/* local wall time -> UTC by the C library; a wall time that occurs twice:
+ * the earlier reading (mktime() gives either, by the calls before it) */
+static int64_t local_mktime(int year, int mon, int mday, int hour, int min, int sec)
+{
+	struct tm tm;
+	memset(&tm, 0, sizeof tm);
+	tm.tm_year = year - 1900;
+	tm.tm_mon = mon - 1;
+	tm.tm_mday = mday;
+	tm.tm_hour = hour;
+	tm.tm_min = min;
+	tm.tm_sec = sec;
+	tm.tm_isdst = -1;
+	time_t t = mktime(&tm);
+	if (t == (time_t)-1) /* fall back to UTC */
+		return ms_timegm(year, mon, mday, hour, min, sec);
+	for (size_t i = 0; i < sizeof dst_shift / sizeof dst_shift[0]; i++)
+		if (same_wall(t, t - dst_shift[i]))
+			return (int64_t)t - dst_shift[i];
+	return (int64_t)t;
+}
+
 int64_t ms_local_to_utc(ms_tzcache *c, int year, int mon, int mday, int hour, int min, int sec)
 {
 	int64_t key = (((int64_t)year * 16 + mon) * 32 + mday) * 32 + hour;
 	ms_tzslot *s = &c->slot[(uint64_t)(key * 2654435761u) % 64];
 	if (s->key != key) {
-		struct tm tm;
-		memset(&tm, 0, sizeof tm);
-		tm.tm_year = year - 1900;
-		tm.tm_mon = mon - 1;
-		tm.tm_mday = mday;
-		tm.tm_hour = hour;
-		tm.tm_isdst = -1;
-		time_t t = mktime(&tm);
-		if (t == (time_t)-1) { /* fall back to UTC */
-			t = (time_t)ms_timegm(year, mon, mday, hour, 0, 0);
-		} else {
-			/* the hour that occurs twice: mktime() gives either reading
-			 * (glibc: by the calls before it), this always the earlier */
-			for (size_t i = 0; i < sizeof dst_shift / sizeof dst_shift[0]; i++)
-				if (same_wall(t, t - dst_shift[i])) {
-					t -= dst_shift[i];
-					break;
-				}
-		}
 		s->key = key;
-		s->base = (int64_t)t;
+		s->base = local_mktime(year, mon, mday, hour, 0, 0);
+		/* one offset through the hour, or the hour in which clocks
+		 * change at other than hh:00 (Lord Howe's 02:00 -> 02:30,
+		 * Chatham's 03:45 -> 02:45) */
+		s->irregular = local_mktime(year, mon, mday, hour, 59, 59) - s->base != 3599;
 	}
+	if (s->irregular)
+		return local_mktime(year, mon, mday, hour, min, sec);
 	return s->base + min * 60 + sec;
 }
 

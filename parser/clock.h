@@ -37,6 +37,8 @@
 typedef struct {
 	int64_t key;     /* local (y,m,d,h) packed; -1 = empty */
 	int64_t base;    /* UTC seconds of local hh:00:00 */
+	int irregular;   /* the offset changes within the hour (a 30- or 15-minute
+			  * shift, or one at hh:45): each time computed alone */
 } ms_tzslot;
 
 typedef struct {
