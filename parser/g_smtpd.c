@@ -132,7 +132,12 @@ static int is_server_fault(ms_sv reason)
 	return ms_sv_find_lit(reason, "authentication server") >= 0 ||
 	       ms_sv_find_lit(reason, "Authentication server") >= 0 ||
 	       ms_sv_find_lit(reason, "auth server") >= 0 ||
-	       ms_sv_starts(reason, "Connection lost to");
+	       ms_sv_starts(reason, "Connection lost to") ||
+	       /* Dovecot's temporary failure (its passdb unreachable), the
+	        * Cyrus library's SASL_TRYAGAIN and SASL_NOMEM */
+	       ms_sv_starts(reason, "Temporary authentication failure") ||
+	       ms_sv_find_lit(reason, "SASL(-8): transient failure") >= 0 ||
+	       ms_sv_find_lit(reason, "SASL(-2): no memory available") >= 0;
 }
 
 /* "SASL MECH authentication failed: reason[, sasl_username=U]" */
