@@ -605,6 +605,15 @@ ms_line_status ms_syslog_parse_memo(const char *line, size_t len, ms_syslog *out
 		if (!split_tag(tok, out)) {
 			if (!sp)
 				return MS_LINE_BAD;
+			/* "2026-12-07 17:23:45 HOST prog[pid]: ..." (an rsyslog or
+			 * syslog-ng template with a space-separated date): a host */
+			size_t p2 = pos;
+			ms_sv t2 = token(s, &p2);
+			if (out->ts.kind == MS_TS_ISO && tok.p[tok.n - 1] != ':' && split_tag(t2, out)) {
+				out->host = tok;
+				pos = p2;
+				goto tagged;
+			}
 			/* TAI64N/dovecot lines: "imap-login: ..." must be a tag; else treat whole as msg */
 			out->msg = ms_sv_make(tok.p, s.n - (size_t)(tok.p - s.p));
 			return MS_LINE_OK;
