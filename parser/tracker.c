@@ -2015,24 +2015,62 @@ static void dialogue_write(t_sess *s, const ms_event *ev)
  * servers) before it logs the connect; the same process and address only */
 #define RDNS_WAIT_S 300
 
-/* the rDNS warning logged just before this connect, if any: 1 and its time in *wts */
+/*
+ * An rDNS warning no connect took: its connect was lost, the log ends
+ * there, or the client left during the lookups.  The line names the
+ * address as the client (SEMANTICS counts it for first_seen and
+ * last_seen): an orphan session of its own, as a line of a process with
+ * no open session makes one.
+ */
+static void rdns_orphan(ms_tracker *t, t_rdns *r)
+{
+	r->used = 0;
+	t->rdns_used--;
+	if (r->svc < 0)
+		return; /* saved by a version that kept no service */
+	t_sess s;
+	memset(&s, 0, sizeof s);
+	s.host = r->host;
+	s.svc = r->svc;
+	s.pid = r->pid;
+	s.id = t->ids.session++;
+	s.start_ts = s.last_ts = s.seen_ts = r->ts;
+	s.orphan = 1;
+	s.rdns_mismatch = 1;
+	memcpy(s.ip, r->ip, sizeof s.ip);
+	s.source_id = r->source_id;
+	s.first_line = s.last_line = r->line;
+	t->st.orphans++;
+	emit_session(t, &s, MS_SS_EVICTED);
+}
+
+/* the rDNS warning logged just before this connect, if any: 1 and its time
+ * in *wts.  Warnings of the host that no connect can take any more (older
+ * than RDNS_WAIT_S, or of this process for another address) become orphan
+ * sessions. */
 static int rdns_take(ms_tracker *t, int host, long pid, const char *ip, int64_t ts, int64_t *wts)
 {
 	/* every connect asks, few have a warning waiting: stop after the last used entry */
-	int left = t->rdns_used;
+	int left = t->rdns_used, found = 0;
 	for (size_t i = 0; left > 0 && i < sizeof t->rdns / sizeof t->rdns[0]; i++) {
 		t_rdns *r = &t->rdns[i];
 		if (!r->used)
 			continue;
 		left--;
-		if (r->host == host && r->pid == pid && !strcmp(r->ip, ip) && ts - r->ts <= RDNS_WAIT_S) {
+		if (r->host != host)
+			continue;
+		if (r->pid == pid && !strcmp(r->ip, ip) && ts - r->ts <= RDNS_WAIT_S) {
+			/* (two warnings of one connect: the earlier time) */
 			r->used = 0;
 			t->rdns_used--;
-			*wts = r->ts;
-			return 1;
+			if (!found || r->ts < *wts)
+				*wts = r->ts;
+			found = 1;
+		} else if (ts - r->ts > RDNS_WAIT_S || r->pid == pid) {
+			rdns_orphan(t, r);
 		}
 	}
-	return 0;
+	return found;
 }
 
 /*
@@ -2627,12 +2665,17 @@ void ms_tracker_feed(ms_tracker *t, const ms_syslog *sl, const ms_event *ev, con
 		 * from": remember it for that connect, even when an older session of
 		 * this pid is still open (its end was lost; the connect ends it) */
 		t_rdns *r = &t->rdns[t->rdns_next++ % T_RDNS_N];
-		t->rdns_used += !r->used;
+		if (r->used)
+			rdns_orphan(t, r); /* the oldest of 256 waiting: none will take it */
+		t->rdns_used++;
 		r->used = 1;
 		r->host = host;
 		r->pid = sl->pid;
 		r->ts = ref->ts;
 		cpy(r->ip, sizeof r->ip, ev->ip);
+		r->svc = svc;
+		r->source_id = ref->source_id;
+		r->line = ref->line;
 		return;
 	}
 
@@ -2652,7 +2695,7 @@ void ms_tracker_feed(ms_tracker *t, const ms_syslog *sl, const ms_event *ev, con
 			return;
 		s = &t->sess[idx];
 		t->st.connects++;
-		int64_t wts;
+		int64_t wts = 0;
 		if (rdns_take(t, host, sl->pid, s->ip, ref->ts, &wts)) {
 			s->rdns_mismatch = 1;
 			/* smtpd looks the name up before it logs "connect from": the
@@ -2847,6 +2890,9 @@ void ms_tracker_finish(ms_tracker *t)
 			t->msg[i].used = 0;
 		}
 	t->nmsg = 0;
+	for (size_t i = 0; i < sizeof t->rdns / sizeof t->rdns[0]; i++)
+		if (t->rdns[i].used)
+			rdns_orphan(t, &t->rdns[i]);
 	ms_tracker_rebuild_index(t);
 	for (int i = 0; i < t->sess_hi; i++)
 		if (t->sess[i].used)

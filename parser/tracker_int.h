@@ -6,6 +6,7 @@
 #define MS_TRACKER_INT_H
 
 #include "tracker.h"
+#include <stddef.h>
 #include <string.h>
 
 #define T_HOSTLEN (MS_TRACKER_NAME_MAX + 1)
@@ -191,7 +192,12 @@ typedef struct {
 	long pid;
 	int64_t ts;
 	char ip[T_IPLEN];
+	/* the warning's own line, for the orphan session of one no connect
+	 * takes (a state saved before these fields: svc -1, no session) */
+	int svc;
+	int64_t source_id, line;
 } t_rdns;
+#define T_RDNS_V1_SIZE offsetof(t_rdns, svc) /* the record a state saved before had */
 
 typedef struct {
 	int used, host;

@@ -264,7 +264,7 @@ static int times_ok(const char *p, const blob_hdr *h)
 	ok &= section_ok(&p, (size_t)h->npb, h->sz_pb, pb, N(pb));
 	ok &= section_ok(&p, (size_t)h->nmsg, sizeof(t_msg), msg, N(msg));
 	ok &= section_ok(&p, (size_t)h->nps, sizeof(t_ps), ps, N(ps));
-	ok &= section_ok(&p, T_RDNS_N, sizeof(t_rdns), rdns, N(rdns));
+	ok &= section_ok(&p, T_RDNS_N, h->sz_rdns, rdns, N(rdns));
 	ok &= section_ok(&p, T_NOUSER_N, sizeof(t_nouser), nouser, N(nouser));
 #undef N
 	return ok;
@@ -281,7 +281,8 @@ int ms_tracker_load(ms_tracker *t, const void *blob, size_t len)
 	if (memcmp(h.magic, MAGIC, 8) || h.sz_sess != sizeof(t_sess) ||
 	    (h.sz_pf != sizeof(t_pfail) && h.sz_pf != PF_V1_SIZE) ||
 	    (h.sz_pb != sizeof(t_pback) && h.sz_pb != PB_V1_SIZE) || h.sz_msg != sizeof(t_msg) || h.sz_ps != sizeof(t_ps) ||
-	    h.sz_name != sizeof(t_name) || h.sz_rdns != sizeof(t_rdns) || h.sz_nouser != sizeof(t_nouser))
+	    h.sz_name != sizeof(t_name) || (h.sz_rdns != sizeof(t_rdns) && h.sz_rdns != T_RDNS_V1_SIZE) ||
+	    h.sz_nouser != sizeof(t_nouser))
 		return -1;
 	if (h.nnames < 1 || h.nnames > T_MAXNAMES || h.nsess < 0 || h.nsess > t->cfg.max_open || h.npf < 0 ||
 	    h.npf > t->cfg.max_pending || h.npb < 0 || h.npb > t->cfg.max_pending || h.nmsg < 0 ||
@@ -289,7 +290,7 @@ int ms_tracker_load(ms_tracker *t, const void *blob, size_t len)
 		return -1;
 	size_t need = sizeof(t_name) * (size_t)h.nnames + sizeof(t_sess) * (size_t)h.nsess +
 		      (size_t)h.sz_pf * (size_t)h.npf + (size_t)h.sz_pb * (size_t)h.npb + sizeof(t_msg) * (size_t)h.nmsg +
-		      sizeof(t_ps) * (size_t)h.nps + sizeof t->rdns + sizeof t->nouser;
+		      sizeof(t_ps) * (size_t)h.nps + (size_t)h.sz_rdns * T_RDNS_N + sizeof t->nouser;
 	ext_hdr x;
 	int has_ext = 0;   /* 0 none, 1 the version before's, 2 today's */
 	size_t xs = 0;     /* its header's size */
@@ -408,13 +409,23 @@ int ms_tracker_load(ms_tracker *t, const void *blob, size_t len)
 		t->nps++;
 	}
 	t->ps_hi = h.nps;
-	memcpy(t->rdns, p, sizeof t->rdns);
-	p += sizeof t->rdns;
-	memcpy(t->nouser, p, sizeof t->nouser);
-	for (size_t i = 0; i < sizeof t->rdns / sizeof t->rdns[0]; i++) {
-		term(t->rdns[i].ip, sizeof t->rdns[i].ip);
-		if (t->rdns[i].host < 0 || t->rdns[i].host >= t->nnames) t->rdns[i].used = 0;
+	/* a state saved before the warning's line was kept: no service (svc -1) */
+	for (size_t i = 0; i < T_RDNS_N; i++, p += h.sz_rdns) {
+		t_rdns *r = &t->rdns[i];
+		memset(r, 0, sizeof *r);
+		memcpy(r, p, h.sz_rdns);
+		if (h.sz_rdns != sizeof(t_rdns))
+			r->svc = -1;
+		term(r->ip, sizeof r->ip);
+		r->used = r->used != 0;
+		if (r->host < 0 || r->host >= t->nnames)
+			r->used = 0;
+		if (r->svc < 0 || r->svc >= t->nnames)
+			r->svc = -1;
+		if (!id_ok(r->source_id) || !id_ok(r->line))
+			r->source_id = r->line = 0;
 	}
+	memcpy(t->nouser, p, sizeof t->nouser);
 	for (size_t i = 0; i < sizeof t->nouser / sizeof t->nouser[0]; i++) {
 		term(t->nouser[i].user, sizeof t->nouser[i].user);
 		if (t->nouser[i].host < 0 || t->nouser[i].host >= t->nnames) t->nouser[i].used = 0;
