@@ -20,6 +20,7 @@
 #define BUF_SIZE (1u << 20)
 #define LINE_MAX_LEN (64u * 1024u)
 #define HEAD_LEN 1024
+#define YEAR_PEEK (64u << 10) /* read before the first line of a source (>= HEAD_LEN) */
 #define PREFETCH_MIN_SIZE (256 * 1024) /* compressed bytes on disk */
 #define MAX_PROGRAMS 256
 
@@ -362,13 +363,16 @@ static void year_hint_from_end(ing_ctx *c, ms_input *in, const ms_input_info *in
 
 /*
  * RFC 3164 lines that come before the first line stating its year (an
- * ISO or RFC 5424 stamp of another host or template) in the bytes read so
- * far: the first of them takes the year that puts it nearest that line's
- * time, within half a year, over --year and the anchor.  The ISO line sets
+ * ISO or RFC 5424 stamp of another host or template) in the first
+ * YEAR_PEEK bytes: the first of them takes the latest year that does not
+ * put it after that line's time, over the anchor, and over a --year that
+ * puts it after that time or more than half a year before it.  The ISO line sets
  * the year of the lines after it in any case (ms_stamp_to_utc()); without
  * this, the lines before it could be a year apart from those a second
  * later (a log that starts on Jan 1 in a zone east of UTC, read with the
  * year its ISO lines give Dec 31).  At most the first 256 lines.
+ * YEAR_PEEK bytes are read before it whatever the input, so that a pipe
+ * that delivers them slowly is read as a file is.
  */
 static void year_from_iso_ahead(ing_ctx *c, const char *d, size_t n)
 {
@@ -401,18 +405,17 @@ static void year_from_iso_ahead(ing_ctx *c, const char *d, size_t n)
 							      sl.ts.sec) - sl.ts.offset
 						 : ms_local_to_utc(&c->tz, sl.ts.year, sl.ts.mon, sl.ts.mday, sl.ts.hour,
 								   sl.ts.min, sl.ts.sec);
-		int best = 0;
-		int64_t best_d = 0;
-		for (int yy = sl.ts.year - 1; yy <= sl.ts.year + 1; yy++) {
-			if (first.mon == 2 && first.mday == 29 && !((yy % 4 == 0 && yy % 100 != 0) || yy % 400 == 0))
-				continue;
-			int64_t t = ms_local_to_utc(&c->tz, yy, first.mon, first.mday, first.hour, first.min, first.sec);
-			int64_t dd = t > t_iso ? t - t_iso : t_iso - t;
-			if (dd < 183 * 86400 && (!best || dd < best_d))
-				best = yy, best_d = dd;
+		/* lines come before the line after them: the latest year that
+		 * does not put the first one after the ISO time (a day of slack,
+		 * as for an mtime).  A --year that places it within half a year
+		 * before that time is kept. */
+		if (c->year.fixed) {
+			int fy = c->year.year;
+			int64_t t = ms_local_to_utc(&c->tz, fy, first.mon, first.mday, first.hour, first.min, first.sec);
+			if (t <= t_iso + 86400 && t_iso - t < 183 * 86400)
+				return;
 		}
-		if (best)
-			ms_year_begin(&c->year, best, 0);
+		ms_year_begin(&c->year, ms_year_for_anchor(&c->tz, &first, t_iso), 0);
 		return;
 	}
 }
@@ -831,8 +834,9 @@ static int process_stream(ing_ctx *c, const ms_stream_spec *spec, ms_file_result
 		return -1;
 	}
 
-	/* read the head for the fingerprint */
-	while (fill < HEAD_LEN) {
+	/* read the head for the fingerprint, and what the year look-ahead
+	 * reads (year_from_iso_ahead()): the same bytes however they arrive */
+	while (fill < YEAR_PEEK) {
 		r = ms_input_read(in, buf + fill, BUF_SIZE - fill);
 		if (r <= 0)
 			break;
@@ -919,7 +923,7 @@ static int process_stream(ing_ctx *c, const ms_stream_spec *spec, ms_file_result
 				ms_year_begin(&c->year, 0, anchor);
 				year_hint_from_end(c, in, info);
 			}
-			year_from_iso_ahead(c, buf, fill);
+			year_from_iso_ahead(c, buf, fill < YEAR_PEEK ? fill : YEAR_PEEK);
 			c->year_set_started = 1;
 			c->yh_n = 0; /* the hosts start afresh with the set */
 		}

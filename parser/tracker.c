@@ -1316,6 +1316,8 @@ static void drop_note(ms_tracker *t, const t_pfail *f)
 	}
 	if (f->have_dec && f->dec.pw_exact)
 		dr.pw_len = f->dec.pw_len;
+	else if (f->have_dec && f->dec.have_pw && f->dec.pw_len >= 0)
+		dr.pw_len = -2 - f->dec.pw_len; /* a lower bound, as compatible() reads it */
 	*drop_at(t, t->drop_count++) = dr;
 }
 
@@ -1357,6 +1359,8 @@ static int drop_take(ms_tracker *t, const t_pback *b)
 			continue;
 		}
 		if (d->pw_len >= 0 && b->pw_len >= 0 && d->pw_len != b->pw_len)
+			continue;
+		if (d->pw_len <= -2 && b->pw_len >= 0 && b->pw_len < -2 - d->pw_len)
 			continue;
 		d->used = 0;
 		return 1;

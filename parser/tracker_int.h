@@ -150,7 +150,8 @@ typedef struct t_drop {
 	int host;
 	uint32_t user_h;          /* its known user, lower-cased (has_user 1), or the
 				   * first user_n bytes a decode cut short (has_user 2) */
-	int32_t pw_len;           /* its decoded password's exact length, or -1 */
+	int32_t pw_len;           /* its decoded password's exact length, or -1 (none), or
+				   * -2 - L: cut short after L characters (at least L) */
 	uint16_t user_n;
 	uint8_t has_user, used;
 } t_drop;
