@@ -103,6 +103,10 @@ int cmd_blocklist(ms_cli *cli, int argc, char **argv)
 		ms_store_close(st);
 		return MS_EXIT_DB;
 	}
+	if (bo.nonunicast_left_out)
+		fprintf(cli->err, "mailsleuth: left out %d multicast, broadcast or reserved address%s (no client connects from %s)\n",
+			bo.nonunicast_left_out, bo.nonunicast_left_out == 1 ? "" : "es",
+			bo.nonunicast_left_out == 1 ? "it" : "them");
 	if (bo.local_left_out)
 		fprintf(cli->err, "mailsleuth: left out %d loopback, private or link-local address%s (--include-local lists %s)\n",
 			bo.local_left_out, bo.local_left_out == 1 ? "" : "es", bo.local_left_out == 1 ? "it" : "them");

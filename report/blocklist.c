@@ -70,6 +70,20 @@ int ms_block_is_local(const char *ip)
 	return (b[0] & 0xfe) == 0xfc || (b[0] == 0xfe && (b[1] & 0xc0) == 0x80);
 }
 
+/* an address a client can connect from: not 0.0.0.0/8, multicast
+ * (224.0.0.0/4, ff00::/8), reserved 240.0.0.0/4 (the broadcast
+ * 255.255.255.255 in it), nor the unspecified :: */
+static int block_unicast(const char *ip)
+{
+	unsigned char b[16];
+	if (inet_pton(AF_INET, ip, b) == 1)
+		return b[0] != 0 && b[0] < 224;
+	if (inet_pton(AF_INET6, ip, b) != 1)
+		return 1;
+	static const unsigned char zero[16];
+	return b[0] != 0xff && memcmp(b, zero, 16) != 0;
+}
+
 static int is_attack(ms_ftype t)
 {
 	return t == MS_F_BRUTE_FORCE || t == MS_F_PASSWORD_SPRAY || t == MS_F_DISTRIBUTED || t == MS_F_USER_ENUM ||
@@ -186,6 +200,13 @@ ms_table *ms_blocklist(const ms_query *q, ms_block_opts *o, char *err, size_t er
 			continue;
 		if (o->exclude_succeeded && oks > 0)
 			continue;
+		if (!block_unicast(ip)) {
+			/* multicast, broadcast, "this network", reserved: no
+			 * client connects from them (a forged or damaged line),
+			 * and a rule for them blocks nothing or too much */
+			o->nonunicast_left_out++;
+			continue;
+		}
 		if (!o->include_local && ms_block_is_local(ip)) {
 			/* blocking the server's own side (webmail through
 			 * 127.0.0.1, an office's LAN) locks out its users */

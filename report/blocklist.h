@@ -17,6 +17,7 @@ typedef struct {
 	int exclude_succeeded;  /* drop addresses that ever logged in (in range) */
 	int include_local;      /* also list loopback, private and link-local addresses (default 0) */
 	int local_left_out;     /* out: how many such addresses were left out */
+	int nonunicast_left_out; /* out: multicast, broadcast, reserved, 0.0.0.0/8 or :: addresses left out (always) */
 } ms_block_opts;
 
 /* 1 for an address no firewall of the server should block by default:
