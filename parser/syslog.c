@@ -49,11 +49,11 @@ static int parse_hms(const char *p, ms_stamp *ts)
 }
 
 /* optional ".ffffff"; returns bytes consumed */
-static size_t parse_frac(const char *p, size_t avail, ms_stamp *ts)
+static size_t parse_frac(const char *p, size_t avail, ms_stamp *ts, int comma)
 {
 	size_t i = 1;
 	int us = 0, digits = 0;
-	if (avail < 2 || p[0] != '.' || !isdig(p[1]))
+	if (avail < 2 || (p[0] != '.' && !(comma && p[0] == ',')) || !isdig(p[1]))
 		return 0;
 	while (i < avail && isdig(p[i])) {
 		if (digits < 6) {
@@ -97,7 +97,7 @@ static size_t parse_3164(ms_sv s, ms_stamp *ts)
 	if (s.n < i + 8 || !parse_hms(p + i, ts))
 		return 0;
 	i += 8;
-	i += parse_frac(p + i, s.n - i, ts);
+	i += parse_frac(p + i, s.n - i, ts, 0);
 	ts->kind = MS_TS_3164;
 	ts->year = 0;
 	return i;
@@ -126,7 +126,7 @@ static size_t parse_iso(ms_sv s, ms_stamp *ts, int *space_sep)
 	if (!parse_hms(p + 11, ts))
 		return 0;
 	i = 19;
-	i += parse_frac(p + i, s.n - i, ts);
+	i += parse_frac(p + i, s.n - i, ts, 1); /* ISO 8601 allows a comma */
 	ts->has_offset = 0;
 	ts->offset = 0;
 	if (i < s.n && p[i] == 'Z') {
@@ -186,7 +186,7 @@ static size_t parse_unix(ms_sv s, ms_stamp *ts)
 		v = v * 10 + (s.p[i++] - '0');
 	if (i < 9 || i > 11 || s.p[0] == '0' || i >= s.n || s.p[i] != '.' || v > INT64_C(253402300799))
 		return 0;
-	size_t f = parse_frac(s.p + i, s.n - i, ts);
+	size_t f = parse_frac(s.p + i, s.n - i, ts, 0);
 	if (!f)
 		return 0;
 	ts->kind = MS_TS_EPOCH;
