@@ -392,6 +392,29 @@ void ms_esc_html_item(FILE *f, const char *s, size_t n, char sep)
  * quoted and neutralised as ms_esc_csv() does */
 void ms_esc_csv_list(FILE *f, const char *const *items, int n)
 {
+	size_t len = 0;
+	int sep_in = 0;
+	for (int i = 0; i < n; i++) {
+		len += strlen(items[i]) + 1;
+		sep_in |= strchr(items[i], ';') != NULL;
+	}
+	if (!sep_in) { /* the common case: joined, then escaped as one field */
+		char *j = malloc(len + 1);
+		if (!j)
+			return;
+		size_t o = 0;
+		for (int i = 0; i < n; i++) {
+			size_t l = strlen(items[i]);
+			if (i)
+				j[o++] = ';';
+			memcpy(j + o, items[i], l);
+			o += l;
+		}
+		j[o] = 0;
+		ms_esc_csv(f, j, o);
+		free(j);
+		return;
+	}
 	char *m = NULL;
 	size_t mlen = 0;
 	FILE *mf = open_memstream(&m, &mlen);
