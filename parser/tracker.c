@@ -22,16 +22,46 @@ void ms_tracker_cfg_default(ms_tracker_cfg *cfg)
 
 /* ---------- small helpers ---------- */
 
+/* s into dst with each NUL as the pair C0 80 (modified UTF-8: never valid
+ * UTF-8 itself, so "a\0b" stays apart from "a?b"; the text outputs show
+ * it as \x00), whole pairs only, at most cap - 1 bytes */
+static void cpy_nul(char *dst, size_t cap, ms_sv s)
+{
+	size_t o = 0;
+	for (size_t i = 0; i < s.n; i++) {
+		if (s.p[i]) {
+			if (o + 1 > cap - 1)
+				break;
+			dst[o++] = s.p[i];
+		} else {
+			if (o + 2 > cap - 1)
+				break;
+			dst[o++] = (char)0xC0;
+			dst[o++] = (char)0x80;
+		}
+	}
+	dst[o] = 0;
+}
+
 static void cpy(char *dst, size_t cap, ms_sv s)
 {
 	size_t n = s.n < cap - 1 ? s.n : cap - 1;
 	if (n)
 		memcpy(dst, s.p, n);
 	dst[n] = 0;
-	/* a NUL inside the view would silently shorten the string: make it
-	 * visible (memchr: a byte loop was 2 % of parsing) */
-	for (char *z = dst, *end = dst + n; z < end && (z = memchr(z, 0, (size_t)(end - z))) != NULL; z++)
-		*z = '?';
+	/* a NUL inside the view would silently shorten the string (memchr:
+	 * a byte loop was 2 % of parsing) */
+	if (n && memchr(dst, 0, n))
+		cpy_nul(dst, cap, s);
+}
+
+/* s's length as cpy() writes it (each NUL two bytes) */
+static size_t cpy_len(ms_sv s)
+{
+	size_t n = s.n;
+	for (const char *z = s.p, *end = s.p + s.n; z < end && (z = memchr(z, 0, (size_t)(end - z))) != NULL; z++)
+		n++;
+	return n;
 }
 
 static const char *nz(const char *s) { return (s && *s) ? s : NULL; }
@@ -68,7 +98,7 @@ static uint64_t user_hash(ms_sv s)
 static void cpy_user(char *dst, size_t cap, ms_sv s)
 {
 	static const char hex[] = "0123456789abcdef";
-	if (s.n < cap) {
+	if (s.n < cap && cpy_len(s) < cap) {
 		cpy(dst, cap, s);
 		return;
 	}

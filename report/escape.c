@@ -178,6 +178,11 @@ static size_t esc_text_buf(char *buf, size_t cap, const char *s, size_t n, int b
 			/* "\u202e": seen, and never mistaken for the bytes' \xNN */
 			tl = wid = u_escape(tmp, cp_of(u + i, l));
 			take = (size_t)l;
+		} else if (l == 0 && u[i] == 0xC0 && i + 1 < n && u[i + 1] == 0x80) {
+			/* a NUL of the log, kept as modified UTF-8 (parser/tracker.c cpy()) */
+			memcpy(tmp, "\\x00", 4);
+			tl = wid = 4;
+			take = 2;
 		} else {
 			/* C0 control, DEL, C1 control (U+0080..U+009F: both bytes
 			 * shown, one after the other), a byte of invalid UTF-8, or
