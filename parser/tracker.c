@@ -59,6 +59,8 @@ static void cpy(char *dst, size_t cap, ms_sv s)
 static size_t cpy_len(ms_sv s)
 {
 	size_t n = s.n;
+	if (!n)
+		return 0; /* (an empty view's p may be NULL) */
 	for (const char *z = s.p, *end = s.p + s.n; z < end && (z = memchr(z, 0, (size_t)(end - z))) != NULL; z++)
 		n++;
 	return n;
