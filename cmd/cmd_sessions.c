@@ -6,6 +6,7 @@
 #include "../parser/addr.h"
 #include "../report/timeline.h"
 #include "../store/store.h"
+#include "../util/utf8case.h"
 
 enum { O_DB = 'd', O_IP = 'i', O_ACCT = 'a', O_ID = 'I', O_LINES = 'l', O_TOP = 'n', O_SINCE = 's', O_UNTIL = 'u',
        O_TZ = 'z', O_HELP = 'h', O_FORMAT = 'f' };
@@ -111,7 +112,7 @@ int cmd_sessions(ms_cli *cli, int argc, char **argv)
 	 * name up the same way, Info@Example.COM as Info@example.com */
 	char acct[512];
 	if (to.account) {
-		ms_account_normalise(to.account, acct, sizeof acct);
+		ms_account_fold(to.account, SIZE_MAX, acct, sizeof acct);
 		to.account = acct;
 	}
 	ms_store *st = ms_open_read(cli, db);

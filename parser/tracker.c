@@ -430,42 +430,22 @@ static int refusal(ms_sv action)
 	return ms_sv_eq_lit(action, "reject") || ms_sv_eq_lit(action, "milter-reject") || ms_sv_eq_lit(action, "defer");
 }
 
-/* account name u (n bytes at most) as accounts compare (semantics.md): the
- * local part exact, the domain part after the last '@' lower-cased as the
- * store's ms_account_normalise() does (ASCII and two-byte letters, so that
- * BÜRO.example and büro.example are one domain); at most cap - 1 bytes */
-static size_t acct_fold(const char *u, size_t n, char *out, size_t cap)
-{
-	size_t l = strnlen(u, n);
-	if (l >= cap)
-		l = cap - 1;
-	memcpy(out, u, l);
-	out[l] = 0;
-	const char *at = memrchr(out, '@', l);
-	if (at)
-		ms_utf8_lower(out + (at - out), l - (size_t)(at - out));
-	return l;
-}
-
 #define ACCT_FOLD_CAP 512 /* above T_USERLEN and MS_AUTH_USER_MAX + 1 */
 
 /* one account (semantics.md): the local part exact, the domain part in any case */
 static int same_account(const char *a, const char *b)
 {
 	char fa[ACCT_FOLD_CAP], fb[ACCT_FOLD_CAP];
-	acct_fold(a, SIZE_MAX, fa, sizeof fa);
-	acct_fold(b, SIZE_MAX, fb, sizeof fb);
+	ms_account_fold(a, SIZE_MAX, fa, sizeof fa);
+	ms_account_fold(b, SIZE_MAX, fb, sizeof fb);
 	return !strcmp(fa, fb);
 }
 
 uint32_t ms_tracker_acct_hash(const char *u)
 {
 	char f[ACCT_FOLD_CAP];
-	size_t n = acct_fold(u, SIZE_MAX, f, sizeof f);
-	uint32_t h = 2166136261u;
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ (unsigned char)f[i]) * 16777619u;
-	return h | 1u; /* never 0 */
+	size_t n = ms_account_fold(u, SIZE_MAX, f, sizeof f);
+	return ms_fnv32(f, n);
 }
 
 /* the cut name p can be the start of account a: its local part exact, its
@@ -474,7 +454,7 @@ uint32_t ms_tracker_acct_hash(const char *u)
 static int account_prefix(const char *p, const char *a)
 {
 	char fa[ACCT_FOLD_CAP], fp[ACCT_FOLD_CAP];
-	size_t na = acct_fold(a, SIZE_MAX, fa, sizeof fa), np = strlen(p);
+	size_t na = ms_account_fold(a, SIZE_MAX, fa, sizeof fa), np = strlen(p);
 	if (np > na)
 		return 0; /* folding keeps lengths */
 	memcpy(fp, p, np + 1);
@@ -1308,10 +1288,7 @@ static uint32_t user_hash32(const char *u, size_t n)
 		l = sizeof f - 1;
 	memcpy(f, u, l);
 	ms_utf8_lower(f, l);
-	uint32_t h = 2166136261u;
-	for (size_t i = 0; i < l; i++)
-		h = (h ^ (unsigned char)f[i]) * 16777619u;
-	return h | 1u; /* never 0 */
+	return ms_fnv32(f, l);
 }
 
 /* f leaves the full ring unexplained: keep what a plesk_saslauthd or

@@ -134,14 +134,17 @@ void ms_tracker_pback_keys(t_pback *b);
 /* room for n names (the table doubles up to T_MAXNAMES): 0, or -1 */
 int ms_tracker_names_room(ms_tracker *t, int n);
 
-/* t_pnamed.sid_h of a session id */
-static inline uint32_t pn_sid_hash(const char *s)
+/* FNV-1a of p[0..n), never 0 (0 stands for "none" in the keys below) */
+static inline uint32_t ms_fnv32(const char *p, size_t n)
 {
 	uint32_t h = 2166136261u;
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 16777619u;
-	return h | 1u; /* never 0 */
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)p[i]) * 16777619u;
+	return h | 1u;
 }
+
+/* t_pnamed.sid_h of a session id */
+static inline uint32_t pn_sid_hash(const char *s) { return ms_fnv32(s, strlen(s)); }
 
 #define T_DROP_MAX 8192
 

@@ -701,24 +701,12 @@ static int64_t memo_id(ms_store *s, int field, int64_t (*look)(ms_store *, const
 
 static int64_t host_memo(ms_store *s, const char *h) { return memo_id(s, KM_HOST, host_id, h ? h : ""); }
 
-void ms_account_normalise(const char *in, char *out, size_t cap)
-{
-	size_t n = strlen(in);
-	const char *at = strrchr(in, '@');
-	if (n >= cap)
-		n = cap - 1;
-	memcpy(out, in, n);
-	out[n] = 0;
-	if (at && (size_t)(at - in) < n)
-		ms_utf8_lower(out + (at - in), n - (size_t)(at - in));
-}
-
 static int64_t acct_id(ms_store *s, const char *a)
 {
 	char norm[512];
 	if (!a || !*a)
 		return 0;
-	ms_account_normalise(a, norm, sizeof norm);
+	ms_account_fold(a, SIZE_MAX, norm, sizeof norm);
 	return intern(s, &s->accts, ST_ACCT_INS, "SELECT id, name FROM accounts", norm);
 }
 

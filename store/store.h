@@ -93,9 +93,6 @@ int ms_store_state_end(ms_state_writer *w, int ok);
 /* returns heap blob (caller frees) or NULL when none */
 void *ms_store_state_load(ms_store *s, size_t *len);
 
-/* Normalise an account: domain part lower-cased, local part kept. */
-void ms_account_normalise(const char *in, char *out, size_t cap);
-
 /* Create the secondary indexes (after a bulk load); a no-op when they exist. */
 int ms_store_index(ms_store *s);
 /* Before an ingest: when no source was ever ingested, drop the secondary

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+#include <string.h>
 #include "utf8case.h"
 
 /* the lower case of a code point in U+0080..U+07FF, or cp itself */
@@ -30,6 +31,17 @@ static unsigned lower2(unsigned cp)
 	if (cp >= 0x400 && cp <= 0x40F)
 		return cp + 0x50; /* Ѐ..Џ */
 	return cp;
+}
+
+size_t ms_account_fold(const char *in, size_t n, char *out, size_t cap)
+{
+	size_t l = strnlen(in, n), k = l < cap ? l : cap - 1;
+	const char *at = memrchr(in, '@', l);
+	memcpy(out, in, k);
+	out[k] = 0;
+	if (at && (size_t)(at - in) < k)
+		ms_utf8_lower(out + (at - in), k - (size_t)(at - in));
+	return k;
 }
 
 void ms_utf8_lower(char *p, size_t n)
