@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: MIT */
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include "escape.h"
 
@@ -211,9 +210,14 @@ size_t ms_esc_text_item_buf(char *buf, size_t cap, const char *s, size_t n, char
 	return esc_text_buf(buf, cap, s, n, 1, sep);
 }
 
-/* the text escape of s[0..n) into f; q: '"' is doubled too (a quoted CSV
- * field); sep: a byte shown as \xNN too (0: none) */
-static void esc_text_out(FILE *f, const char *s, size_t n, int bs, int q, char sep)
+/* how esc_text_out() writes the text escape: as it is, with '"' doubled
+ * (a quoted CSV field), or entity-escaped (HTML) */
+enum { OUT_TEXT, OUT_CSV_QUOTED, OUT_HTML };
+
+/* the text escape of s[0..n) into f, as mode says; sep: a byte shown as
+ * \xNN too (0: none).  HTML thus shows what the terminal would, and no
+ * symbol the log could hold itself (U+2401 for a raw 0x01 was one). */
+static void esc_text_out(FILE *f, const char *s, size_t n, int bs, int mode, char sep)
 {
 	char buf[1024];
 	while (n > 0) {
@@ -224,12 +228,25 @@ static void esc_text_out(FILE *f, const char *s, size_t n, int bs, int q, char s
 		if (chunk == 0)
 			chunk = n > 200 ? 200 : n;
 		esc_text_buf(buf, sizeof buf, s, chunk, bs, sep);
-		const char *p = buf;
-		for (const char *e; q && (e = strchr(p, '"')); p = e + 1) {
-			fwrite(p, 1, (size_t)(e - p) + 1, f);
-			fputc('"', f);
+		if (mode == OUT_HTML) {
+			for (const char *p = buf; *p; p++) {
+				switch (*p) {
+				case '&': fputs("&amp;", f); break;
+				case '<': fputs("&lt;", f); break;
+				case '>': fputs("&gt;", f); break;
+				case '"': fputs("&quot;", f); break;
+				case '\'': fputs("&#39;", f); break;
+				default: fputc(*p, f);
+				}
+			}
+		} else {
+			const char *p = buf;
+			for (const char *e; mode == OUT_CSV_QUOTED && (e = strchr(p, '"')); p = e + 1) {
+				fwrite(p, 1, (size_t)(e - p) + 1, f);
+				fputc('"', f);
+			}
+			fputs(p, f);
 		}
-		fputs(p, f);
 		s += chunk;
 		n -= chunk;
 	}
@@ -237,7 +254,7 @@ static void esc_text_out(FILE *f, const char *s, size_t n, int bs, int q, char s
 
 void ms_esc_text(FILE *f, const char *s, size_t n)
 {
-	esc_text_out(f, s, n, 1, 0, 0);
+	esc_text_out(f, s, n, 1, OUT_TEXT, 0);
 }
 
 /* printable ASCII but '"' and '\\': copied to JSON as is */
@@ -322,130 +339,63 @@ void ms_esc_json(FILE *f, const char *s, size_t n)
 	fputc_unlocked('"', f);
 }
 
-/* bs: backslashes doubled (a value) or kept (JSON text) */
-static void esc_csv(FILE *f, const char *s, size_t n, int bs)
+/*
+ * A CSV cell of count items joined by sep (one item: a plain value, sep
+ * 0), each written as text shows it with sep inside it as \xNN (an
+ * attacker's "a;b@x" is one item, not two): NUL, CR, ESC and the other
+ * C0/C1 controls would act on a terminal that shows the file, a TAB or LF
+ * splits the field for line- and tab-based tools, and invalid UTF-8 is no
+ * text.  Quoted when it holds '"', ',', ';' or a line end, and prefixed
+ * with ' when it starts like a formula.  lens NULL: the items' strlen();
+ * bs: backslashes doubled (a value) or kept (JSON text).
+ */
+static void esc_csv_cell(FILE *f, const char *const *items, const size_t *lens, int count, int bs, char sep)
 {
-	int quote = 0, neutral = 0;
-	if (n && (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@' || s[0] == '\t' || s[0] == '\r'))
-		neutral = 1;
-	for (size_t i = 0; i < n; i++)
-		if (s[i] == '"' || s[i] == ',' || s[i] == '\n' || s[i] == '\r' || s[i] == ';')
-			quote = 1;
+	int quote = count > 1, neutral = 0; /* (count > 1: the joining ';') */
+	for (int k = 0; k < count; k++) {
+		const char *s = items[k];
+		size_t n = lens ? lens[k] : strlen(s);
+		if (k == 0 && n && (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@' || s[0] == '\t' || s[0] == '\r'))
+			neutral = 1;
+		for (size_t i = 0; i < n && !quote; i++)
+			if (s[i] == '"' || s[i] == ',' || s[i] == '\n' || s[i] == '\r' || s[i] == ';')
+				quote = 1;
+	}
 	if (quote || neutral)
 		fputc('"', f);
 	if (neutral)
 		fputc('\'', f);
-	/* as text shows it: NUL, CR, ESC and the other C0/C1 controls would act
-	 * on a terminal that shows the file, a TAB or LF splits the field for
-	 * line- and tab-based tools, and invalid UTF-8 is no text */
-	esc_text_out(f, s, n, bs, 1, 0);
+	for (int k = 0; k < count; k++) {
+		if (k)
+			fputc(sep, f);
+		esc_text_out(f, items[k], lens ? lens[k] : strlen(items[k]), bs, OUT_CSV_QUOTED, sep);
+	}
 	if (quote || neutral)
 		fputc('"', f);
 }
 
 void ms_esc_csv(FILE *f, const char *s, size_t n)
 {
-	esc_csv(f, s, n, 1);
+	esc_csv_cell(f, &s, &n, 1, 1, 0);
 }
 
 void ms_esc_csv_json(FILE *f, const char *s, size_t n)
 {
-	esc_csv(f, s, n, 0);
+	esc_csv_cell(f, &s, &n, 1, 0, 0);
 }
 
-/* as text shows s (control bytes and invalid UTF-8 as \xNN, a backslash
- * doubled, invisible characters as \uXXXX; sep too, 0: none), then
- * entity-escaped: the page shows what the terminal would, and no symbol
- * the log could hold itself (U+2401 for a raw 0x01 was one) */
-static void esc_html(FILE *f, const char *s, size_t n, char sep)
-{
-	char buf[1024];
-	while (n > 0) {
-		size_t chunk = n > 200 ? 200 : n;
-		while (chunk < n && chunk > 0 && ((unsigned char)s[chunk] & 0xC0) == 0x80)
-			chunk--; /* do not split a UTF-8 sequence */
-		if (chunk == 0)
-			chunk = n > 200 ? 200 : n;
-		esc_text_buf(buf, sizeof buf, s, chunk, 1, sep);
-		for (const char *p = buf; *p; p++) {
-			switch (*p) {
-			case '&': fputs("&amp;", f); break;
-			case '<': fputs("&lt;", f); break;
-			case '>': fputs("&gt;", f); break;
-			case '"': fputs("&quot;", f); break;
-			case '\'': fputs("&#39;", f); break;
-			default: fputc(*p, f);
-			}
-		}
-		s += chunk;
-		n -= chunk;
-	}
-}
-
+/* as text shows s (\xNN, a backslash doubled, \uXXXX), entity-escaped */
 void ms_esc_html(FILE *f, const char *s, size_t n)
 {
-	esc_html(f, s, n, 0);
+	esc_text_out(f, s, n, 1, OUT_HTML, 0);
 }
 
 void ms_esc_html_item(FILE *f, const char *s, size_t n, char sep)
 {
-	esc_html(f, s, n, sep);
+	esc_text_out(f, s, n, 1, OUT_HTML, sep);
 }
 
-/* a CSV cell of list items joined with ';', each escaped as text with its
- * own ';' as \x3b (an attacker's "a;b@x" is one item, not two), then
- * quoted and neutralised as ms_esc_csv() does */
 void ms_esc_csv_list(FILE *f, const char *const *items, int n)
 {
-	size_t len = 0;
-	int sep_in = 0;
-	for (int i = 0; i < n; i++) {
-		len += strlen(items[i]) + 1;
-		sep_in |= strchr(items[i], ';') != NULL;
-	}
-	if (!sep_in) { /* the common case: joined, then escaped as one field */
-		char *j = malloc(len + 1);
-		if (!j)
-			return;
-		size_t o = 0;
-		for (int i = 0; i < n; i++) {
-			size_t l = strlen(items[i]);
-			if (i)
-				j[o++] = ';';
-			memcpy(j + o, items[i], l);
-			o += l;
-		}
-		j[o] = 0;
-		ms_esc_csv(f, j, o);
-		free(j);
-		return;
-	}
-	char *m = NULL;
-	size_t mlen = 0;
-	FILE *mf = open_memstream(&m, &mlen);
-	if (!mf)
-		return;
-	for (int i = 0; i < n; i++) {
-		if (i)
-			fputc(';', mf);
-		esc_text_out(mf, items[i], strlen(items[i]), 1, 0, ';');
-	}
-	if (fclose(mf) != 0 || !m) {
-		free(m);
-		return;
-	}
-	int neutral = mlen && (m[0] == '=' || m[0] == '+' || m[0] == '-' || m[0] == '@');
-	int quote = neutral || strpbrk(m, "\",;") != NULL;
-	if (quote)
-		fputc('"', f);
-	if (neutral)
-		fputc('\'', f);
-	for (size_t i = 0; i < mlen; i++) {
-		if (m[i] == '"')
-			fputc('"', f);
-		fputc(m[i], f);
-	}
-	if (quote)
-		fputc('"', f);
-	free(m);
+	esc_csv_cell(f, items, NULL, n, 1, ';');
 }
