@@ -422,9 +422,9 @@ typedef struct {
 	int64_t nfacct;         /* accounts it failed on */
 	int fi;                 /* index of its finding in out->v (stable, unlike a pointer) */
 	int from, to;           /* its attempts: pw[from .. to) of the sorted copy */
-	char accts[512];
+	const char *accts[5];   /* the first accounts it was tried on, by time */
 	int naccts;
-	char worked[512];       /* the accounts it logged in to */
+	const char *worked[5];  /* the accounts it logged in to */
 	int nworked;
 } pw_group;
 
@@ -538,8 +538,8 @@ static int pw_notes(ms_fdata *d, const ms_fpw *v, pw_group *x, ms_finding *f, ms
 	ms_fev_sort(ev, m);
 	for (int i = 0; i < m; i++) {
 		const char *name = d->acct_name[d->acct[ev[i].row]];
-		if (name && x->naccts < 5)
-			x->naccts += ms_name_list_add(x->accts, sizeof x->accts, name);
+		if (name)
+			ms_name_set_add(x->accts, &x->naccts, 5, name);
 		if (f->nev_events >= MS_F_EVIDENCE_MAX) {
 			f->evidence_truncated = 1;
 			continue;
@@ -578,7 +578,7 @@ static void pw_worked(const ms_fdata *d, const ms_fpw *v, pw_group *x, ms_fev *e
 	}
 	ms_fev_sort(ev, m);
 	for (int i = 0; i < m && x->nworked < 5; i++)
-		x->nworked += ms_name_list_add(x->worked, sizeof x->worked, d->acct_name[d->acct[ev[i].row]]);
+		ms_name_set_add(x->worked, &x->nworked, 5, d->acct_name[d->acct[ev[i].row]]);
 }
 
 /*
@@ -623,16 +623,18 @@ static int per_password(ms_fdata *d, const ms_find_opts *o, ms_findings *out, ch
 		snprintf(text, sizeof text, "one password (decoded AUTH; first seen in auth event %lld) on several accounts",
 			 (long long)x->id);
 		ms_finding_set(&f->detail, text);
-		char worked[600] = "";
-		if (x->nworked)
-			snprintf(worked, sizeof worked, "; it WORKED, for %s%s", x->worked,
+		char worked[600] = "", names[512];
+		if (x->nworked) {
+			ms_name_list(x->worked, x->nworked, names, sizeof names);
+			snprintf(worked, sizeof worked, "; it WORKED, for %s%s", names,
 				 x->ok > x->nworked ? " and more" : "");
-		else if (x->ok)
+		} else if (x->ok)
 			snprintf(worked, sizeof worked, "; it WORKED at least once");
+		int shown = ms_name_list(x->accts, x->naccts, names, sizeof names);
 		snprintf(text, sizeof text,
 			 "The same password was tried on %lld accounts (%s%s) from %lld address%s %s (decoded from "
 			 "TLS-debug AUTH lines; the password itself is not shown)%s.",
-			 (long long)x->nacct, x->accts, x->nacct > x->naccts ? ", ..." : "", (long long)x->nip,
+			 (long long)x->nacct, names, x->nacct > shown ? ", ..." : "", (long long)x->nip,
 			 x->nip == 1 ? "" : "es", rng, worked);
 		ms_finding_set(&f->explanation, text);
 		ms_finding_set(&f->action,

@@ -74,7 +74,7 @@ typedef struct {
 	int64_t n, nip, fail, ok, first, last;
 	int64_t failures;       /* the failed logins in them (fail: the sessions with one) */
 	int fi;                 /* its finding in out->v, -1 when none */
-	char accts[512];
+	const char *accts[5];   /* the first accounts that logged in */
 	int naccts;
 } tls_set;
 
@@ -379,8 +379,9 @@ static int weak_accounts(tls_ctx *c, ms_findings *out)
 
 static void weak_words(tls_set *x, ms_finding *f)
 {
-	char text[1400], t1[40], t2[40], proto[32], cipher[96];
+	char text[1400], t1[40], t2[40], proto[32], cipher[96], names[512];
 	int64_t n = f->sessions, nip = f->ips;
+	ms_name_list(x->accts, x->naccts, names, sizeof names);
 	snprintf(proto, sizeof proto, "%s", x->proto ? x->proto : "?");
 	snprintf(cipher, sizeof cipher, "%s", x->cipher ? x->cipher : "?");
 	snprintf(text, sizeof text, "%s %s (%d bits): %s", proto, cipher, x->bits, x->why);
@@ -393,7 +394,7 @@ static void weak_words(tls_set *x, ms_finding *f)
 		 (long long)n, n == 1 ? "" : "s", (long long)nip, nip == 1 ? "" : "es", proto, cipher,
 		 x->bits, f->first == f->last ? "at" : "between", t1, f->first == f->last ? "" : " and ",
 		 f->first == f->last ? "" : t2, x->why, (long long)x->fail, (long long)f->successes,
-		 *x->accts ? " (accounts: " : "", x->accts, *x->accts ? ")" : "");
+		 *names ? " (accounts: " : "", names, *names ? ")" : "");
 	ms_finding_set(&f->explanation, text);
 	ms_finding_set(&f->action,
 		       f->successes
@@ -447,8 +448,8 @@ static int weak_tls(tls_ctx *c, ms_findings *out)
 			continue;
 		ms_finding *f = &out->v[x->fi];
 		const char *name = acct_name(c, s->has_acct, s->acct);
-		if (s->ok && name && x->naccts < 5)
-			x->naccts += ms_name_list_add(x->accts, sizeof x->accts, name);
+		if (s->ok && name)
+			ms_name_set_add(x->accts, &x->naccts, 5, name);
 		/* evidence: the first sessions, and every session that logged in while there is room */
 		if (f->nev_sessions >= MS_F_EVIDENCE_MAX || (!s->ok && f->nev_sessions >= MS_F_EVIDENCE_MAX / 2)) {
 			f->evidence_truncated = 1;

@@ -139,34 +139,59 @@ void ms_finding_note(ms_finding *f, int64_t event_id, int64_t session_id, const 
 	}
 }
 
+/* one item of a ", "-separated list into buf: in double quotes, with '"'
+ * doubled, when it holds a ',' or starts with '"' (a user name can), so
+ * that the list reads one way; -1 when it does not fit */
+static int name_item(char *buf, size_t cap, const char *lead, const char *a)
+{
+	size_t o = strlen(lead);
+	int q = strchr(a, ',') != NULL || a[0] == '"';
+	if (o + 1 > cap)
+		return -1;
+	memcpy(buf, lead, o);
+	if (q)
+		buf[o++] = '"';
+	for (const char *p = a; *p; p++) {
+		if (o + 3 > cap)
+			return -1;
+		if (q && *p == '"')
+			buf[o++] = '"';
+		buf[o++] = *p;
+	}
+	if (q) {
+		if (o + 2 > cap)
+			return -1;
+		buf[o++] = '"';
+	}
+	buf[o] = 0;
+	return (int)o;
+}
+
 int ms_name_list(const char *const *names, int n, char *buf, size_t cap)
 {
 	size_t len = 0;
 	int k = 0;
 	buf[0] = 0;
-	for (int i = 0; i < n && len + 2 < cap; i++) {
-		const char *a = names[i];
-		int w = snprintf(buf + len, cap - len, "%s%s", k ? ", " : "", a ? a : "");
-		if (w < 0 || (size_t)w >= cap - len)
+	for (int i = 0; i < n; i++) {
+		int w = name_item(buf + len, cap - len, k ? ", " : "", names[i] ? names[i] : "");
+		if (w < 0) {
+			buf[len] = 0;
 			break;
+		}
 		len += (size_t)w;
 		k++;
 	}
 	return k;
 }
 
-int ms_name_list_add(char *buf, size_t cap, const char *name)
+int ms_name_set_add(const char **set, int *n, int max, const char *name)
 {
-	size_t nl = strlen(name), len = strlen(buf);
-	for (const char *p = buf; *p;) {
-		size_t l = strcspn(p, ",");
-		if (l == nl && !strncmp(p, name, l))
+	for (int i = 0; i < *n; i++)
+		if (!strcmp(set[i], name))
 			return 0;
-		p += l;
-		while (*p == ',' || *p == ' ')
-			p++;
-	}
-	snprintf(buf + len, cap - len, "%s%s", len ? ", " : "", name);
+	if (*n >= max)
+		return 0;
+	set[(*n)++] = name;
 	return 1;
 }
 

@@ -115,9 +115,10 @@ void ms_finding_set(char **dst, const char *s);
  * and, for the first five, "path:line"; the caller checks MS_F_EVIDENCE_MAX */
 void ms_finding_note(ms_finding *f, int64_t event_id, int64_t session_id, const char *path, int64_t line);
 /* ", "-separated name lists for explanations (cut at cap): the first n names,
- * returning how many fit; or one name unless it is already there */
+ * returning how many fit (a name holding ',' is quoted); and a set of at
+ * most max names (pointers kept, not copied): 1 when name was added */
 int ms_name_list(const char *const *names, int n, char *buf, size_t cap);
-int ms_name_list_add(char *buf, size_t cap, const char *name);
+int ms_name_set_add(const char **set, int *n, int max, const char *name);
 
 /*
  * What the detectors read, loaded once per run: the whole auth_events table
