@@ -499,6 +499,13 @@ static int timeline_json(const ms_query *q, const ms_timeline_opts *o, FILE *f, 
 				jw_str(&w, "counters", cb);
 			}
 			jw_close(&w, '}');
+		} else if (txt(ss, 19)) {
+			jw_open(&w, NULL, '{');
+			jw_local_time(&w, "time", sqlite3_column_int64(ss, 2));
+			jw_str(&w, "type", "end_without_disconnect");
+			jw_str(&w, "end_reason", txt(ss, 19));
+			jw_str(&w, "end_after", txt(ss, 20));
+			jw_close(&w, '}');
 		}
 		jw_close(&w, ']');
 		if (txt(ss, 21)) {
@@ -666,8 +673,15 @@ int ms_timeline(const ms_query *q, const ms_timeline_opts *o, FILE *f, char *err
 				tl_add(&l, end, 2, "%sdisconnect  %s", rb, cb);
 			else
 				tl_add(&l, end, 2, "%sno disconnect: the process started a new session", rb);
+		} else if (sqlite3_column_text(ss, 19)) {
+			/* "lost connection after AUTH" and then the end of input (or the
+			 * session's eviction) before its disconnect line */
+			tl_add(&l, end, 2, "%s%s%s; no disconnect line followed", esc(b1, sizeof b1, sqlite3_column_text(ss, 19)),
+			       sqlite3_column_text(ss, 20) ? " after " : "",
+			       sqlite3_column_text(ss, 20) ? esc(b2, sizeof b2, sqlite3_column_text(ss, 20)) : "");
 		}
-		qsort(l.v, (size_t)l.n, sizeof *l.v, tl_cmp);
+		if (l.n > 1)
+			qsort(l.v, (size_t)l.n, sizeof *l.v, tl_cmp);
 		for (int i = 0; i < l.n; i++) {
 			fmt_local(l.v[i].ts, tb, sizeof tb);
 			fprintf(f, "  %s  %s\n", tb, l.v[i].text);
