@@ -18,6 +18,27 @@ static void wipe(void *p, size_t n)
 		*v++ = 0;
 }
 
+/*
+ * A decoded user name that holds a password too: a NUL ("authzid NUL user
+ * NUL password" sent where a name was asked for, "user NUL password"), or
+ * ':', a blank or a tab with more text after it ("user:password",
+ * "user password": the forms of a bot's combo list).  No name is taken
+ * from it: what comes after the separator would be stored in clear.
+ */
+static int holds_password(const char *u, size_t n)
+{
+	if (memchr(u, 0, n))
+		return 1;
+	for (size_t i = 0; i < n; i++)
+		if (u[i] == ':' || u[i] == ' ' || u[i] == '\t') {
+			for (size_t k = i + 1; k < n; k++)
+				if (u[k] != ' ' && u[k] != '\t')
+					return 1;
+			return 0;
+		}
+	return 0;
+}
+
 /* ------------------------------------------------------------------ */
 /* base64 core                                                         */
 
@@ -127,6 +148,16 @@ static int tail_is_terminator(ms_sv rest)
 		if (c == '#' && rest.n - i >= 4 && rest.p[i + 1] == '0' && rest.p[i + 2] == '1' &&
 		    (rest.p[i + 3] == '5' || rest.p[i + 3] == '2')) {
 			i += 4;
+			continue;
+		}
+		/* rsyslog with a backslash for its escape prefix: \015 \012; Postfix's escape(): \r \n */
+		if (c == '\\' && rest.n - i >= 4 && rest.p[i + 1] == '0' && rest.p[i + 2] == '1' &&
+		    (rest.p[i + 3] == '5' || rest.p[i + 3] == '2')) {
+			i += 4;
+			continue;
+		}
+		if (c == '\\' && rest.n - i >= 2 && (rest.p[i + 1] == 'r' || rest.p[i + 1] == 'n')) {
+			i += 2;
 			continue;
 		}
 		/* sysklogd's caret notation: ^M (CR), ^J (LF) */
@@ -322,6 +353,13 @@ int ms_auth_plain_decode(ms_sv b64, int cut, const uint8_t *key, size_t keylen,
 		memset(out, 0, sizeof *out);
 		return -1;
 	}
+	if (fields < 2 && holds_password(out->user, out->user_len)) {
+		/* cut before the password's NUL: the bytes may be a bot's
+		 * "user:password" sent as PLAIN (with its NUL, the password is
+		 * a field of its own and the name is kept as it is) */
+		wipe(out, sizeof *out);
+		return -1;
+	}
 	return 0;
 }
 
@@ -362,6 +400,10 @@ long ms_auth_login_user(ms_sv b64, int cut, char *user, size_t usercap, int *com
 	r = b64_run(b64, user_sink, &u);
 	if (!tail_is_terminator(rest_after(b64, r.consumed))) {
 		memset(user, 0, u.cap + 1);
+		return -1;
+	}
+	if (holds_password(user, u.len)) {
+		wipe(user, u.cap + 1);
 		return -1;
 	}
 	user[u.len] = '\0';

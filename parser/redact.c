@@ -7,12 +7,13 @@
 
 /* the line ends a dialogue text may show, longest first where one starts
  * another: Postfix >= 3.4 shows CR and LF as '?' each (a bare LF: one '?'),
- * rsyslog escapes them as #015 #012, sysklogd as ^M ^J, Postfix's escape()
- * as \r \n */
+ * rsyslog escapes them as #015 #012 (as \015 \012 with a backslash for its
+ * escape prefix), sysklogd as ^M ^J, Postfix's escape() as \r \n */
 static const struct {
 	const char *s;
 	size_t n;
-} eols[] = { { "#015#012", 8 }, { "\\r\\n", 4 }, { "#012", 4 }, { "#015", 4 }, { "\\n", 2 }, { "\\r", 2 },
+} eols[] = { { "#015#012", 8 }, { "\\015\\012", 8 }, { "\\r\\n", 4 }, { "#012", 4 }, { "#015", 4 },
+	     { "\\012", 4 }, { "\\015", 4 }, { "\\n", 2 }, { "\\r", 2 },
 	     { "^M^J", 4 }, { "^M", 2 }, { "^J", 2 }, { "??", 2 }, { "?", 1 } };
 
 /* Where the first line end in s starts (s.n if none); *len = its length. */
@@ -92,10 +93,18 @@ static size_t verbose_text(ms_sv m)
 {
 	if (m.n < 3 || (m.p[0] != '<' && m.p[0] != '>') || m.p[1] != ' ')
 		return 0;
-	size_t lim = m.n < 2 + 512 ? m.n : 2 + 512;
-	for (size_t i = 2; i + 1 < lim && m.p[i] != ' '; i++)
+	size_t w = 2;
+	while (w < m.n && w < 8 && m.p[w] == ' ')
+		w++; /* "<  name[addr]: " (a relay's extra blank) */
+	size_t lim = m.n < w + 512 ? m.n : w + 512;
+	for (size_t i = w; i + 1 < lim && m.p[i] != ' '; i++) {
 		if (m.p[i] == ':' && m.p[i + 1] == ' ')
-			return i > 2 ? i + 2 : 0;
+			return i > w ? i + 2 : 0;
+		/* "name[addr]:TEXT" (the blank lost): a port is digits and ": " */
+		if (m.p[i] == ']' && m.p[i + 1] == ':' && i > w && i + 2 < m.n && m.p[i + 2] != ' ' &&
+		    !(m.p[i + 2] >= '0' && m.p[i + 2] <= '9'))
+			return i + 2;
+	}
 	return 0;
 }
 
@@ -218,6 +227,13 @@ static int safe_command(ms_sv c)
 	static const char *const colon[] = { "MAIL FROM:", "RCPT TO:" };
 	if (c.n == 0 || (c.n == 1 && c.p[0] == '*'))
 		return 1; /* an empty line; the SASL abort */
+	/* a line end the log shows in a form we do not know would join the
+	 * next command to this one's argument: "EHLO x<?>AUTH PLAIN <b64>" */
+	for (size_t i = 1; i + 5 <= c.n; i++)
+		if ((c.p[i] == 'A' || c.p[i] == 'a') && !((c.p[i - 1] >= 'A' && c.p[i - 1] <= 'Z') ||
+							   (c.p[i - 1] >= 'a' && c.p[i - 1] <= 'z')) &&
+		    ms_sv_starts_nocase(ms_sv_skip(c, i), "AUTH") && (c.p[i + 4] == ' ' || c.p[i + 4] == '\t'))
+			return 0;
 	for (size_t i = 0; i < sizeof bare / sizeof bare[0]; i++)
 		if (c.n == strlen(bare[i]) && ms_sv_starts_nocase(c, bare[i]))
 			return 1;
@@ -349,7 +365,7 @@ static int sasl_mech(ms_sv s)
 					     "NTLM", "GSSAPI", "EXTERNAL", "ANONYMOUS", "SCRAM-SHA-1", "SCRAM-SHA-256" };
 	size_t e = 0;
 	int upper = 1;
-	while (e < s.n && s.p[e] != ' ' && s.p[e] != '\t') {
+	while (e < s.n && s.p[e] != ' ' && s.p[e] != '\t' && s.p[e] != ':') {
 		char c = s.p[e];
 		if (!((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_'))
 			upper = 0;
@@ -369,13 +385,24 @@ static long unknown_dlg_at(const char *line, size_t n, const ms_syslog *sl)
 	size_t base = (size_t)(m.p - line);
 	for (size_t i = 0; i + 5 <= m.n; i++) {
 		char b = i ? m.p[i - 1] : ' ';
+		/* "AUTH PLAIN ...", "AUTH=PLAIN ...", "AUTH PLAIN:..." */
 		if ((b == ' ' || b == '\t' || b == ':' || b == '>' || b == '-' || b == '"') &&
-		    ms_sv_starts_nocase(ms_sv_skip(m, i), "AUTH ") && sasl_mech(ms_sv_trim(ms_sv_skip(m, i + 5))))
+		    ms_sv_starts_nocase(ms_sv_skip(m, i), "AUTH") && (m.p[i + 4] == ' ' || m.p[i + 4] == '=') &&
+		    sasl_mech(ms_sv_trim(ms_sv_skip(m, i + 5))))
 			return (long)(base + i);
 	}
 	ms_sv t = ms_sv_trim(m);
 	int mark;
-	return t.n >= 8 && b64_word(t, &mark) && mark ? (long)(t.p - line) : -1;
+	if (t.n >= 8 && b64_word(t, &mark) && mark)
+		return (long)(t.p - line);
+	/* a short tag, then one base64 word: "C: VXNlcjE=" */
+	long sp = ms_sv_chr(t, ' ');
+	if (sp > 0 && sp <= 5) {
+		ms_sv w = ms_sv_trim(ms_sv_skip(t, (size_t)sp + 1));
+		if (w.n >= 8 && b64_word(w, &mark) && mark)
+			return (long)(w.p - line);
+	}
+	return -1;
 }
 
 static size_t redact(const char *line, size_t n, char *out, size_t cap, int unknown);

@@ -1830,10 +1830,14 @@ static void set_dec_user(t_sess *s, const char *u, size_t n, int complete)
 	s->dec.user_complete = complete;
 }
 
-static void dec_plain(ms_tracker *t, t_sess *s, ms_sv b64, int cut)
+static void dec_plain(ms_tracker *t, t_sess *s, ms_sv b64, int cut, int open)
 {
 	ms_auth_plain ap;
-	if (ms_auth_plain_decode(b64, cut, t->cfg.hmac_key, t->cfg.hmac_key_len, &ap) != 0)
+	/* open: shown whole but without its line end, it may go on in the
+	 * next read ("AUTH PLAIN AHVAZX", then "guaW8A..."): what it names so
+	 * far is kept as cut if it is not a whole answer */
+	if (ms_auth_plain_decode(b64, cut, t->cfg.hmac_key, t->cfg.hmac_key_len, &ap) != 0 &&
+	    (cut || !open || ms_auth_plain_decode(b64, 1, t->cfg.hmac_key, t->cfg.hmac_key_len, &ap) != 0))
 		return;
 	memset(&s->dec, 0, sizeof s->dec);
 	snprintf(s->dec.mech, sizeof s->dec.mech, "PLAIN");
@@ -1850,8 +1854,9 @@ static void dec_plain(ms_tracker *t, t_sess *s, ms_sv b64, int cut)
 	t->st.decoded_auth++;
 }
 
-/* one command the client sent; cut: the logger showed fewer bytes than were read and no line end */
-static void dialogue_cmd(ms_tracker *t, t_sess *s, ms_sv txt, int cut)
+/* one command the client sent; cut: the logger showed fewer bytes than were
+ * read and no line end; open: all its bytes shown, but no line end */
+static void dialogue_cmd(ms_tracker *t, t_sess *s, ms_sv txt, int cut, int open)
 {
 	if (s->in_data || s->dlg == DLG_DONE)
 		return;
@@ -1866,7 +1871,7 @@ static void dialogue_cmd(ms_tracker *t, t_sess *s, ms_sv txt, int cut)
 		s->have_dec = 0;
 		if (ms_sv_eq_nocase(mech, MS_SV_LIT("PLAIN"))) {
 			if (arg.n && !ms_sv_eq_lit(arg, "="))
-				dec_plain(t, s, arg, cut);
+				dec_plain(t, s, arg, cut, open);
 			else
 				s->dlg = 3;
 		} else if (ms_sv_eq_nocase(mech, MS_SV_LIT("LOGIN"))) {
@@ -1929,7 +1934,7 @@ static void dialogue_cmd(ms_tracker *t, t_sess *s, ms_sv txt, int cut)
 		break;
 	}
 	case 3:
-		dec_plain(t, s, txt, cut);
+		dec_plain(t, s, txt, cut, open);
 		s->dlg = 0;
 		break;
 	default:
@@ -1977,7 +1982,7 @@ static void dialogue_read(ms_tracker *t, t_sess *s, const ms_event *ev)
 			answer = ms_sv_chr(a, ' ') > 0; /* an initial response */
 		}
 		int open = !eol && !logger_cut && answer && c.n > 0;
-		dialogue_cmd(t, s, c, logger_cut);
+		dialogue_cmd(t, s, c, logger_cut, open);
 		if (open && (s->dlg & DLG_STATE) != DLG_DONE && s->have_dec)
 			s->dlg |= before == 2 || (before != 1 && s->dec.user_complete) ? DLG_OPEN_PW : DLG_OPEN_USER;
 		if (ms_sv_eq_nocase(c, MS_SV_LIT("DATA")) || ms_sv_starts_nocase(c, "BDAT "))

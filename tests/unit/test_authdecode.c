@@ -532,6 +532,42 @@ UT_TEST(auth_login_user)
 	}
 }
 
+/* a name that holds a password too ("user:pw", "user pw", "user NUL pw", a
+ * PLAIN answer sent where LOGIN asked for the name) gives no name: the
+ * password would be stored with it; a trailing blank or colon does not */
+UT_TEST(auth_login_user_with_password)
+{
+	static const char *forms[] = {
+		"djFAZXguaW86VHIwdWI0ZG9yJjN4",
+		"djFAZXguaW8gVHIwdWI0ZG9y",
+		"djFAZXguaW8JcHc=",
+		"djFAZXguaW8AcHc=",
+		"AHZAZXguaW8AVHIwdWI0ZG9y",
+	};
+	for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++) {
+		char u[MS_AUTH_USER_MAX + 1];
+		int complete = 7;
+		UT_EQ_INT(ms_auth_login_user(ms_sv_cstr(forms[i]), 0, u, sizeof u, &complete), -1);
+		UT_EQ_INT(complete, 0);
+		UT_EQ_INT(memchr(u, 'T', sizeof u) == NULL, 1);
+		complete = 7;
+		UT_EQ_INT(ms_auth_login_user(ms_sv_cstr(forms[i]), 1, u, sizeof u, &complete), -1);
+	}
+	char u[64];
+	int complete = 7;
+	UT_EQ_INT(ms_auth_login_user(ms_sv_cstr("djFAZXguaW8g"), 0, u, sizeof u, &complete), 9);
+	UT_EQ_STR(u, "v1@ex.io ");
+	UT_EQ_INT(ms_auth_login_user(ms_sv_cstr("djFAZXguaW86"), 0, u, sizeof u, &complete), 9);
+	UT_EQ_STR(u, "v1@ex.io:");
+	ms_auth_plain ap;
+	static const uint8_t key[4] = { 1, 2, 3, 4 };
+	/* a PLAIN answer cut before its first NUL: "user:pw" is no name either */
+	UT_EQ_INT(ms_auth_plain_decode(ms_sv_cstr("djFAZXguaW86VHIwdWI0ZG9yJjN4"), 1, key, sizeof key, &ap), -1);
+	UT_EQ_INT(ms_auth_plain_decode(ms_sv_cstr("AHYxQGV4LmlvOlRyMA"), 1, key, sizeof key, &ap), -1);
+	UT_EQ_INT(ms_auth_plain_decode(ms_sv_cstr("AHZAZXguaW"), 1, key, sizeof key, &ap), 0);
+	UT_EQ_STR(ap.user, "v@ex.i");
+}
+
 UT_TEST(auth_login_user_cut)
 {
 	char u[64];
