@@ -73,7 +73,7 @@ static void count_prog(prog_count *c, ms_sv prog)
 {
 	size_t n = prog.n < 47 ? prog.n : 47;
 	for (int i = 0; i < c->nprogs; i++)
-		if (strlen(c->progs[i].name) == n && !memcmp(c->progs[i].name, prog.p, n)) {
+		if (strlen(c->progs[i].name) == n && (n == 0 || !memcmp(c->progs[i].name, prog.p, n))) {
 			c->progs[i].n++;
 			return;
 		}

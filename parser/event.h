@@ -65,6 +65,11 @@ typedef enum {
 			     * num2 = the pid whose lines they were (-1: not said), what = the
 			     * rate limit (imuxsock, imjournal) or journald's unit */
 
+	/* smtpd's SASL library could not reach its password server (Cyrus
+	 * "cannot connect to saslauthd server: ..."): the session's next
+	 * failure is the server's fault */
+	EV_SASL_SERVER_DOWN,
+
 	EV__COUNT
 } ms_ev_type;
 

@@ -627,7 +627,14 @@ static void parse_warning(ms_sv w, ms_event *ev)
 	 * "SASL MECH authentication failed" line counts ("Password verification
 	 * failed", "cannot connect to saslauthd server: ..."): no event of its own */
 	if (ms_sv_starts(w, "SASL authentication failure: ") || ms_sv_starts(w, "SASL authentication problem: ")) {
-		ev->type = EV_NOISE;
+		/* ... but that it could not reach its password server (saslauthd,
+		 * plesk_saslauthd, pwcheck, authdaemond: Cyrus lib/checkpw.c)
+		 * makes that failure the server's fault ("generic failure") */
+		ms_sv r = ms_sv_skip(w, 29);
+		ev->type = ms_sv_starts(r, "cannot connect to ") || ms_sv_starts(r, "saslauthd internal error") ||
+				   ms_sv_starts(r, "authdaemon error")
+			   ? EV_SASL_SERVER_DOWN
+			   : EV_NOISE;
 		return;
 	}
 	/* "89.248.162.178: hostname X verification failed: ..."; Postfix 2.x

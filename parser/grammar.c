@@ -13,7 +13,7 @@ static const char *const ev_names[EV__COUNT] = {
 	"tls_established", "tls_outbound", "tls_error", "tls_read", "tls_write", "ps_connect",
 	"ps_pass", "ps_event", "ps_disconnect", "ps_reject", "q_msgid", "q_from", "q_delivery",
 	"q_removed", "plesk_fail", "plesk_nouser", "saslauthd_fail", "dovecot_auth",
-	"dovecot_login", "log_loss",
+	"dovecot_login", "log_loss", "sasl_server_down",
 };
 
 const char *ms_ev_name(ms_ev_type t)

@@ -2111,11 +2111,17 @@ static int reason_no_backend(const char *r)
 	       !strcmp(r, "Invalid base64 data in continued response");
 }
 
+/* the SASL library could not reach its password server within this many
+ * seconds before a failure: that failure is the server's fault */
+#define SASL_DOWN_WINDOW_S 10
+
 static void auth_failure(ms_tracker *t, t_sess *s, int idx_host, const ms_event *ev, const ms_lineref *ref)
 {
 	t_pfail f;
 	memset(&f, 0, sizeof f);
-	if (ev->server_fault) {
+	int down = s->sasl_down_ts && ref->ts >= s->sasl_down_ts && ref->ts - s->sasl_down_ts <= SASL_DOWN_WINDOW_S;
+	s->sasl_down_ts = 0;
+	if (ev->server_fault || down) {
 		ms_auth_rec a;
 		char mech[T_SMALL], reason[T_NAMELEN], ip[T_IPLEN];
 		memset(&a, 0, sizeof a);
@@ -2759,6 +2765,9 @@ void ms_tracker_feed(ms_tracker *t, const ms_syslog *sl, const ms_event *ev, con
 		return;
 	case EV_AUTH_FAIL:
 		auth_failure(t, s, host, ev, ref);
+		return;
+	case EV_SASL_SERVER_DOWN:
+		s->sasl_down_ts = ref->ts;
 		return;
 	case EV_AUTH_ABORTED:
 		s->auth_aborts++;

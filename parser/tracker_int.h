@@ -72,7 +72,11 @@ typedef struct {
 	int in_data;
 	int have_dec;
 	t_decoded dec;
+	/* last: a state saved before it was added is read too (T_SESS_V1_SIZE) */
+	int64_t sasl_down_ts;    /* the SASL library could not reach its password
+				  * server at this time (0: not since the last failure) */
 } t_sess;
+#define T_SESS_V1_SIZE offsetof(t_sess, sasl_down_ts)
 
 typedef struct {
 	int used, kind;           /* kind: 1 plesk, 2 saslauthd, 3 dovecot */

@@ -259,7 +259,7 @@ static int times_ok(const char *p, const blob_hdr *h)
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 	static const size_t name[] = { offsetof(t_name, now), offsetof(t_name, seen) };
 	int ok = section_ok(&p, (size_t)h->nnames, sizeof(t_name), name, N(name));
-	ok &= section_ok(&p, (size_t)h->nsess, sizeof(t_sess), sess, N(sess));
+	ok &= section_ok(&p, (size_t)h->nsess, h->sz_sess, sess, N(sess));
 	ok &= section_ok(&p, (size_t)h->npf, h->sz_pf, pf, N(pf));
 	ok &= section_ok(&p, (size_t)h->npb, h->sz_pb, pb, N(pb));
 	ok &= section_ok(&p, (size_t)h->nmsg, sizeof(t_msg), msg, N(msg));
@@ -278,7 +278,7 @@ int ms_tracker_load(ms_tracker *t, const void *blob, size_t len)
 		return -1;
 	memcpy(&h, p, sizeof h);
 	p += sizeof h;
-	if (memcmp(h.magic, MAGIC, 8) || h.sz_sess != sizeof(t_sess) ||
+	if (memcmp(h.magic, MAGIC, 8) || (h.sz_sess != sizeof(t_sess) && h.sz_sess != T_SESS_V1_SIZE) ||
 	    (h.sz_pf != sizeof(t_pfail) && h.sz_pf != PF_V1_SIZE) ||
 	    (h.sz_pb != sizeof(t_pback) && h.sz_pb != PB_V1_SIZE) || h.sz_msg != sizeof(t_msg) || h.sz_ps != sizeof(t_ps) ||
 	    h.sz_name != sizeof(t_name) || (h.sz_rdns != sizeof(t_rdns) && h.sz_rdns != T_RDNS_V1_SIZE) ||
@@ -288,7 +288,7 @@ int ms_tracker_load(ms_tracker *t, const void *blob, size_t len)
 	    h.npf > t->cfg.max_pending || h.npb < 0 || h.npb > t->cfg.max_pending || h.nmsg < 0 ||
 	    h.nmsg > t->cfg.max_messages || h.nps < 0 || h.nps > t->cfg.max_postscreen)
 		return -1;
-	size_t need = sizeof(t_name) * (size_t)h.nnames + sizeof(t_sess) * (size_t)h.nsess +
+	size_t need = sizeof(t_name) * (size_t)h.nnames + (size_t)h.sz_sess * (size_t)h.nsess +
 		      (size_t)h.sz_pf * (size_t)h.npf + (size_t)h.sz_pb * (size_t)h.npb + sizeof(t_msg) * (size_t)h.nmsg +
 		      sizeof(t_ps) * (size_t)h.nps + (size_t)h.sz_rdns * T_RDNS_N + sizeof t->nouser;
 	ext_hdr x;
@@ -357,8 +357,8 @@ int ms_tracker_load(ms_tracker *t, const void *blob, size_t len)
 
 	memset(t->sess, 0, sizeof(t_sess) * (size_t)t->sess_hi); /* only what was ever touched */
 	for (int i = 0; i < h.nsess; i++) {
-		memcpy(&t->sess[i], p, sizeof(t_sess));
-		p += sizeof(t_sess);
+		memcpy(&t->sess[i], p, h.sz_sess); /* the rest zero: the memset above */
+		p += h.sz_sess;
 		fix_sess(&t->sess[i], t->nnames);
 	}
 	t->sess_hi = h.nsess;
