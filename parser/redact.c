@@ -435,13 +435,18 @@ static size_t redact(const char *line, size_t n, char *out, size_t cap, int unkn
 		return o.n;
 	}
 	put(&o, line, (size_t)at);
-	ms_sv rest = ms_sv_make(line + at, n - (size_t)at), c;
-	int eol;
+	/* blanks at the end are the line's, not a command (the parser leaves them out) */
+	size_t tail = n;
+	while (tail > (size_t)at && (line[tail - 1] == ' ' || line[tail - 1] == '\t' || line[tail - 1] == '\r' ||
+				      line[tail - 1] == '\n'))
+		tail--;
+	ms_sv rest = ms_sv_make(line + at, tail - (size_t)at), c;
+	int eol, whole = 1;
 	if (rest.n == 0)
 		rest = MS_SV_NULL;
 	while (ms_dlg_next(&rest, &c, &eol)) {
 		/* the command and its line end as logged */
-		const char *end = rest.p ? rest.p : line + n;
+		const char *end = rest.p ? rest.p : line + tail;
 		size_t span = (size_t)(end - c.p);
 		if (safe_command(c) || (reply_code(c) && memcmp(c.p, "334", 3) != 0)) {
 			put(&o, c.p, span);
@@ -450,6 +455,7 @@ static size_t redact(const char *line, size_t n, char *out, size_t cap, int unkn
 		if (reply_code(c)) { /* a 334 challenge: what follows it answers the challenge */
 			put(&o, c.p, 3);
 			put(&o, " [redacted]", 11);
+			whole = 0;
 			break;
 		}
 		if (ieq_prefix(c, "AUTH")) {
@@ -476,11 +482,15 @@ static size_t redact(const char *line, size_t n, char *out, size_t cap, int unkn
 				continue;
 			}
 			put(&o, m > ms ? " [redacted]" : "[redacted]", m > ms ? 11 : 10);
+			whole = 0;
 			break;
 		}
 		put(&o, "[redacted]", 10);
+		whole = 0;
 		break;
 	}
+	if (whole)
+		put(&o, line + tail, n - tail);
 	out[o.n] = 0;
 	return o.n;
 }

@@ -513,7 +513,79 @@ ms_line_status ms_syslog_parse(const char *line, size_t len, ms_syslog *out)
 	return ms_syslog_parse_memo(line, len, out, NULL);
 }
 
+static ms_line_status parse_line(const char *line, size_t len, ms_syslog *out, ms_stamp_memo *memo);
+
+/* a name of a container or service: [A-Za-z0-9][A-Za-z0-9_.-]* */
+static size_t name_len(ms_sv s)
+{
+	size_t i = 0;
+	while (i < s.n && i < 128 &&
+	       ((s.p[i] >= 'a' && s.p[i] <= 'z') || (s.p[i] >= 'A' && s.p[i] <= 'Z') || isdig(s.p[i]) ||
+		(i > 0 && (s.p[i] == '_' || s.p[i] == '.' || s.p[i] == '-'))))
+		i++;
+	return i;
+}
+
+/*
+ * What a tool put before a syslog line, when the line is none without it:
+ * where the line starts (0: nothing known).
+ * - `docker compose logs`: "postfix-mailcow-1  | " (v1: "postfix-mailcow_1    | ");
+ * - a container runtime's log file (Kubernetes CRI): "2024-12-21T22:07:01.123456789Z stdout F ";
+ * - `docker logs -t`: "2024-12-21T22:07:01.123456789Z ";
+ * - grep over several files: "/var/log/maillog:" or "maillog.1:123:" (-n).
+ * The line's own stamp is read, not the tool's.
+ */
+static size_t wrapper_len(ms_sv s)
+{
+	size_t n = name_len(s), i = n;
+	while (i < s.n && s.p[i] == ' ')
+		i++;
+	if (n && i > n && i + 1 < s.n && s.p[i] == '|' && s.p[i + 1] == ' ')
+		return i + 2;
+	ms_stamp ts;
+	int sp = 0;
+	memset(&ts, 0, sizeof ts);
+	if (s.n && isdig(s.p[0]) && (n = parse_iso(s, &ts, &sp)) && !sp && ts.has_offset && n + 1 < s.n &&
+	    s.p[n] == ' ') {
+		ms_sv r = ms_sv_skip(s, n + 1);
+		if ((ms_sv_starts(r, "stdout ") || ms_sv_starts(r, "stderr ")) && r.n > 9 &&
+		    (r.p[7] == 'F' || r.p[7] == 'P') && r.p[8] == ' ')
+			return n + 1 + 9;
+		return n + 1;
+	}
+	/* grep: a path (no blank), ':', maybe a line number and ':' or '-' */
+	for (i = 0; i < s.n && i < 4096 && s.p[i] != ' ' && s.p[i] != '\t'; i++)
+		if (s.p[i] == ':') {
+			ms_sv path = ms_sv_head(s, i);
+			if (!memchr(path.p, '/', path.n) && !memchr(path.p, '.', path.n))
+				return 0;
+			size_t k = i + 1, d = k;
+			while (d < s.n && isdig(s.p[d]))
+				d++;
+			if (d > k && d < s.n && (s.p[d] == ':' || s.p[d] == '-'))
+				k = d + 1;
+			return k < s.n ? k : 0;
+		}
+	return 0;
+}
+
 ms_line_status ms_syslog_parse_memo(const char *line, size_t len, ms_syslog *out, ms_stamp_memo *memo)
+{
+	ms_line_status r = parse_line(line, len, out, memo);
+	/* a wrapped line: once or twice ("name | 2024-...Z Dec 21 ..." of
+	 * `docker compose logs -t`); nothing is lost when it is no line either */
+	size_t off = 0;
+	for (int k = 0; k < 2 && r == MS_LINE_BAD; k++) {
+		size_t w = wrapper_len(ms_sv_make(line + off, len - off));
+		if (!w)
+			break;
+		off += w;
+		r = parse_line(line + off, len - off, out, memo);
+	}
+	return r;
+}
+
+static ms_line_status parse_line(const char *line, size_t len, ms_syslog *out, ms_stamp_memo *memo)
 {
 	ms_sv s = ms_sv_make(line, len);
 	size_t pos = 0, n;
@@ -522,7 +594,9 @@ ms_line_status ms_syslog_parse_memo(const char *line, size_t len, ms_syslog *out
 
 	memset(out, 0, sizeof *out);
 	out->pid = -1;
-	while (s.n && (s.p[s.n - 1] == '\r' || s.p[s.n - 1] == '\n'))
+	/* the line end, and blanks a relay or an editor left before it (a
+	 * trailing blank made "connect from NAME[IP] " unrecognised) */
+	while (s.n && (s.p[s.n - 1] == '\r' || s.p[s.n - 1] == '\n' || s.p[s.n - 1] == ' ' || s.p[s.n - 1] == '\t'))
 		s.n--;
 	/* the NULs a crash leaves before the next line (NULs alone are no line),
 	 * a UTF-8 byte order mark */
