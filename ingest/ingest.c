@@ -1292,6 +1292,7 @@ int ms_ingest_run(ms_store *st, char *const *args, int nargs, const ms_ingest_op
 		nall += n;
 		free(sp); /* entries moved */
 	}
+	ms_drop_repeated_sets(all, &nall, &eo);
 	if (!opts->no_sort)
 		ms_rotate_sort(all, nall);
 	if (opts->verbose && nall > 1) {

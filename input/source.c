@@ -1516,6 +1516,56 @@ static void set_base(const char *name, char *buf, size_t cap)
 	ms_rotate_set_key(&sp, buf, cap);
 }
 
+/* the length of path's directory part ("" and "." are one directory) */
+static size_t dir_len(const char *path)
+{
+	const char *sl = strrchr(path, '/');
+	return sl ? (size_t)(sl - path) : 0;
+}
+
+static int same_dir(const char *a, const char *b)
+{
+	size_t la = dir_len(a), lb = dir_len(b);
+	return la == lb && !memcmp(a, b, la);
+}
+
+size_t ms_drop_repeated_sets(ms_stream_spec *specs, size_t *n, const ms_expand_opts *o)
+{
+	size_t w = 0, dropped = 0;
+	unsigned noted = 0;
+	char base[256], other[256];
+	for (size_t i = 0; i < *n; i++) {
+		ms_stream_spec *s = &specs[i];
+		int rs = -1, beside = 0;
+		if (!s->member && strcmp(s->path, "-")) {
+			const char *sl = strrchr(s->path, '/');
+			set_base(sl ? sl + 1 : s->path, base, sizeof base);
+			rs = repeated_set(base);
+		}
+		for (size_t k = 0; rs >= 0 && k < *n && !beside; k++) {
+			if (specs[k].member || !strcmp(specs[k].path, "-") || !same_dir(specs[k].path, s->path))
+				continue;
+			const char *sl = strrchr(specs[k].path, '/');
+			set_base(sl ? sl + 1 : specs[k].path, other, sizeof other);
+			beside = !strcmp(other, "mail.log");
+		}
+		if (!beside) {
+			specs[w++] = *s;
+			continue;
+		}
+		if (!(noted & 1u << rs))
+			note(o, 1, "skipped %.*s%s%s: %s, named too; name it without mail.log to read it",
+			     (int)dir_len(s->path), s->path, dir_len(s->path) ? "/" : "", base, repeated_sets[rs][1]);
+		noted |= 1u << rs;
+		free(s->path);
+		free(s->member);
+		free(s->list_error);
+		dropped++;
+	}
+	*n = w;
+	return dropped;
+}
+
 static int expand_dir(const char *dir, const ms_expand_opts *o, speclist *l, char *err, size_t errlen)
 {
 	DIR *d = opendir(dir);

@@ -84,7 +84,9 @@ typedef struct {
  * nor, when it holds a mail.log set (mail.log or any rotation of it), the
  * sets mail.info, mail.warn, mail.err and syslog: Debian's rsyslog writes
  * the same lines to them again, and reading both would count every event
- * twice.  Files named explicitly are always read, except the files of own.
+ * twice.  Files named explicitly are read, except the files of own (and,
+ * through ms_drop_repeated_sets(), those repeated sets beside a named
+ * mail.log).
  */
 typedef struct {
 	/* files this run writes (the database, the --rejects file): a directory
@@ -102,6 +104,15 @@ typedef struct {
 int ms_expand_arg_opts(const char *arg, const ms_expand_opts *o, ms_stream_spec **specs, size_t *n,
 		       char *err, size_t errlen);
 void ms_stream_specs_free(ms_stream_spec *specs, size_t n);
+/*
+ * The same rule for files named one by one (a shell's /var/log/mail*): a
+ * file of the sets mail.info, mail.warn, mail.err or syslog is left out of
+ * specs[0..*n) (freed, the rest moved up) when a file of the mail.log set
+ * in the same directory is named too; o->note is told once per set.
+ * Archive members and standard input are kept.  Returns how many were
+ * left out.
+ */
+size_t ms_drop_repeated_sets(ms_stream_spec *specs, size_t *n, const ms_expand_opts *o);
 /* What a spec's list_error means for its archive ("DAMAGE after its member M:
  * no later member could be read") into buf; "" without one. */
 void ms_stream_spec_damage(const ms_stream_spec *s, char *buf, size_t cap);
