@@ -1000,6 +1000,8 @@ static int blast_radius(cctx *c)
 			f->messages++;
 			if (!null_rcpt)
 				f->recipients += nrcpt;
+			else
+				f->messages_no_rcpt++;
 		}
 	}
 done:
@@ -1070,7 +1072,17 @@ static int put_in_words(cctx *c, const pending *p, const pair *pr)
 		snprintf(because + len, sizeof because - len,
 			 "; the password it logged in with had been tried on other accounts (password_spray)");
 	}
-	if (f->messages)
+	if (f->messages && f->messages_no_rcpt == f->messages)
+		snprintf(blast, sizeof blast,
+			 " Since then the account submitted %lld message%s (%s recipients are not in the log).",
+			 (long long)f->messages, f->messages == 1 ? "" : "s", f->messages == 1 ? "its" : "their");
+	else if (f->messages && f->messages_no_rcpt)
+		snprintf(blast, sizeof blast,
+			 " Since then the account submitted %lld messages: %lld to %lld recipient%s, and %lld whose "
+			 "recipients are not in the log.",
+			 (long long)f->messages, (long long)(f->messages - f->messages_no_rcpt), (long long)f->recipients,
+			 f->recipients == 1 ? "" : "s", (long long)f->messages_no_rcpt);
+	else if (f->messages)
 		snprintf(blast, sizeof blast, " Since then the account submitted %lld message%s to %lld recipient%s.",
 			 (long long)f->messages, f->messages == 1 ? "" : "s", (long long)f->recipients,
 			 f->recipients == 1 ? "" : "s");

@@ -42,6 +42,8 @@ typedef struct {
 	int64_t first, last;    /* UTC seconds of the first and last event it rests on */
 	int64_t failures, successes, sessions, accounts, ips;
 	int64_t messages, recipients;   /* compromise: sent by the account after the login */
+	int64_t messages_no_rcpt;       /* of those, the messages whose recipient count the log lacks
+					 * (no qmgr "nrcpt=" line) */
 	char *detail;           /* type-specific short text: cipher, password fingerprint id, ... */
 	char *explanation;      /* one line for a person */
 	char *action;           /* what to do */
