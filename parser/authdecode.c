@@ -412,6 +412,58 @@ long ms_auth_login_user(ms_sv b64, int cut, char *user, size_t usercap, int *com
 	return (long)u.len;
 }
 
+long ms_auth_cram_user(ms_sv b64, int cut, char *user, size_t usercap, int *complete)
+{
+	/* the name, a space and 32 digits: decoded whole into buf, then split */
+	char buf[MS_AUTH_USER_MAX + 40];
+	user_ctx u = { buf, sizeof buf - 1, 0, 0 };
+	b64_result r;
+
+	if (complete)
+		*complete = 0;
+	if (!user || usercap == 0)
+		return -1;
+	r = b64_run(b64, user_sink, &u);
+	int whole = !cut && r.wellformed && !u.overflow;
+	if (!tail_is_terminator(rest_after(b64, r.consumed)) || memchr(buf, 0, u.len)) {
+		wipe(buf, sizeof buf);
+		return -1;
+	}
+	size_t sp = u.len, hex = 0;
+	int named = 0; /* the space after the name was seen */
+	while (sp > 0 && buf[sp - 1] != ' ')
+		sp--;
+	if (sp > 0) {
+		for (size_t i = sp; i < u.len; i++) {
+			char c = buf[i];
+			if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')))
+				break;
+			hex++;
+		}
+		if (hex != u.len - sp || hex > 32 || (whole && hex != 32))
+			sp = 0; /* not "name SP digest" */
+		else
+			sp--, named = 1; /* the name ends before the space */
+	} else if (whole) {
+		wipe(buf, sizeof buf);
+		return -1;
+	} else {
+		sp = u.len; /* cut inside the name */
+	}
+	if (sp == 0 || holds_password(buf, sp)) {
+		wipe(buf, sizeof buf);
+		return -1;
+	}
+	size_t cap = usercap - 1 < MS_AUTH_USER_MAX ? usercap - 1 : MS_AUTH_USER_MAX;
+	size_t n = sp < cap ? sp : cap;
+	memcpy(user, buf, n);
+	user[n] = '\0';
+	if (complete)
+		*complete = named && n == sp;
+	wipe(buf, sizeof buf);
+	return (long)n;
+}
+
 typedef struct {
 	hmac_ctx h;
 	size_t len;

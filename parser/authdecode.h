@@ -97,6 +97,16 @@ int ms_auth_plain_decode(ms_sv b64, int cut, const uint8_t *key, size_t keylen,
 long ms_auth_login_user(ms_sv b64, int cut, char *user, size_t usercap, int *complete);
 
 /*
+ * The user name of a CRAM-MD5 answer (RFC 2195: base64 of "user SP
+ * 32-hex-digest"; the digest is no password and is not kept).  Same
+ * arguments, validity rule and return as ms_auth_login_user.  *complete = 1
+ * when the space and a whole 32-digit digest were seen.  An answer shown
+ * whole without that shape is invalid (an answer of another mechanism);
+ * one cut before its space gives the name so far, marked cut.
+ */
+long ms_auth_cram_user(ms_sv b64, int cut, char *user, size_t usercap, int *complete);
+
+/*
  * Fingerprint one base64 password line of an AUTH LOGIN exchange without
  * keeping the password: *len = decoded length, *complete = 1 when not cut,
  * hmac filled when complete.  Returns 0 ok, -1 invalid.

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <stdio.h>
 #include "tracker_int.h"
+#include "addr.h"
 #include "authdecode.h"
 #include "redact.h"
 #include "../util/utf8case.h"
@@ -1874,6 +1875,10 @@ static void dialogue_cmd(ms_tracker *t, t_sess *s, ms_sv txt, int cut, int open)
 				dec_plain(t, s, arg, cut, open);
 			else
 				s->dlg = 3;
+		} else if (ms_sv_eq_nocase(mech, MS_SV_LIT("CRAM-MD5"))) {
+			/* the answer to the server's challenge names the user */
+			memset(&s->dec, 0, sizeof s->dec);
+			s->dlg = 5;
 		} else if (ms_sv_eq_nocase(mech, MS_SV_LIT("LOGIN"))) {
 			memset(&s->dec, 0, sizeof s->dec);
 			snprintf(s->dec.mech, sizeof s->dec.mech, "LOGIN");
@@ -1905,6 +1910,21 @@ static void dialogue_cmd(ms_tracker *t, t_sess *s, ms_sv txt, int cut, int open)
 		return;
 	}
 	switch (s->dlg) {
+	case 5: {
+		int complete = 0;
+		char u[MS_AUTH_USER_MAX + 1];
+		long n = ms_auth_cram_user(txt, cut || open, u, sizeof u, &complete);
+		if (n >= 0) {
+			snprintf(s->dec.mech, sizeof s->dec.mech, "CRAM-MD5");
+			set_dec_user(s, u, (size_t)n, complete);
+			s->dec.truncated = !complete;
+			s->have_dec = 1;
+			s->auth_decoded++;
+			t->st.decoded_auth++;
+		}
+		s->dlg = 0;
+		break;
+	}
 	case 1: {
 		int complete = 0;
 		char u[MS_AUTH_USER_MAX + 1];
@@ -1976,15 +1996,16 @@ static void dialogue_read(ms_tracker *t, t_sess *s, const ms_event *ev)
 		 * shown than read), or one the client goes on with in a later read
 		 * (decoded as it is, and marked cut if a later read goes on) */
 		logger_cut = !eol && ev->num >= 0 && (long)ev->text.n < ev->num;
-		int before = s->dlg & DLG_STATE, answer = before >= 1 && before <= 3;
+		int before = s->dlg & DLG_STATE, answer = (before >= 1 && before <= 3) || before == 5;
 		if (!answer && ms_sv_starts_nocase(c, "AUTH ")) {
 			ms_sv a = ms_sv_trim(ms_sv_skip(c, 5));
 			answer = ms_sv_chr(a, ' ') > 0; /* an initial response */
 		}
 		int open = !eol && !logger_cut && answer && c.n > 0;
 		dialogue_cmd(t, s, c, logger_cut, open);
-		if (open && (s->dlg & DLG_STATE) != DLG_DONE && s->have_dec)
-			s->dlg |= before == 2 || (before != 1 && s->dec.user_complete) ? DLG_OPEN_PW : DLG_OPEN_USER;
+		if (open && (s->dlg & DLG_STATE) != DLG_DONE && s->have_dec && !(before == 5 && s->dec.user_complete))
+			s->dlg |= before == 2 || (before != 1 && before != 5 && s->dec.user_complete) ? DLG_OPEN_PW
+												: DLG_OPEN_USER;
 		if (ms_sv_eq_nocase(c, MS_SV_LIT("DATA")) || ms_sv_starts_nocase(c, "BDAT "))
 			break; /* what follows in this read is the message, not commands */
 	}
@@ -2207,6 +2228,14 @@ static void saslauthd_user(char *dst, size_t cap, ms_sv user, ms_sv realm)
 	cpy_user(dst, cap, ms_sv_make(buf, un + 1 + rn));
 }
 
+/* a back end's address as smtpd writes it: Dovecot and saslauthd print
+ * IPv6 as they were given it ("2001:db8:0:0:0:0:0:ab" joins "2001:db8::ab") */
+static void ip_cpy(char *dst, size_t cap, ms_sv ip)
+{
+	if (!ip.n || !memchr(ip.p, ':', ip.n) || ms_ip_canon(ip, dst, cap) == 0)
+		cpy(dst, cap, ip);
+}
+
 /*
  * One attempt of Dovecot's PAM passdb can give two lines a second apart:
  * the auth-worker's "pam(u,IP): pam_authenticate() failed …" (with
@@ -2309,7 +2338,7 @@ static void backend_event(ms_tracker *t, int host, const ms_event *ev, const ms_
 		if (ev->text.n)
 			saslauthd_user(b.user, sizeof b.user, ev->user, ev->text);
 		cpy(b.service, sizeof b.service, ev->what);
-		cpy(b.ip, sizeof b.ip, ev->ip); /* "[remote=…]", when logged */
+		ip_cpy(b.ip, sizeof b.ip, ev->ip); /* "[remote=…]", when logged */
 		if (ev->what.n && !ms_sv_eq_lit(ev->what, "smtp") && !ms_sv_eq_lit(ev->what, "smtpd")) {
 			/* another service (imap, pop): keep as a back-end record */
 			emit_pback(t, &b);
@@ -2322,7 +2351,7 @@ static void backend_event(ms_tracker *t, int host, const ms_event *ev, const ms_
 		break;
 	case EV_DOVECOT_AUTH:
 		b.kind = 3;
-		cpy(b.ip, sizeof b.ip, ev->ip);
+		ip_cpy(b.ip, sizeof b.ip, ev->ip);
 		sid_copy(b.sid, sizeof b.sid, ev->where);
 		cpy(b.mech, sizeof b.mech, ev->mech);
 		cpy(b.service, sizeof b.service, ev->what);

@@ -568,6 +568,30 @@ UT_TEST(auth_login_user_with_password)
 	UT_EQ_STR(ap.user, "v@ex.i");
 }
 
+/* CRAM-MD5: "user SP 32 hex digits"; the name, never the digest */
+UT_TEST(auth_cram_user)
+{
+	char u[MS_AUTH_USER_MAX + 1];
+	int complete = 7;
+	UT_EQ_INT(ms_auth_cram_user(ms_sv_cstr("dGltIGI5MTNhNjAyYzdlZGE3YTQ5NWI0ZTZlNzMzNGQzODkw??"), 0, u, sizeof u, &complete), 3);
+	UT_EQ_STR(u, "tim");
+	UT_EQ_INT(complete, 1);
+	/* cut in the digest: the name is whole */
+	UT_EQ_INT(ms_auth_cram_user(ms_sv_cstr("dGltIGI5MTNhNjAyYzdl"), 1, u, sizeof u, &complete), 3);
+	UT_EQ_STR(u, "tim");
+	UT_EQ_INT(complete, 1);
+	/* cut in the name */
+	UT_EQ_INT(ms_auth_cram_user(ms_sv_cstr("YWxpY2V"), 1, u, sizeof u, &complete), 5);
+	UT_EQ_STR(u, "alice");
+	UT_EQ_INT(complete, 0);
+	/* shown whole but not the shape: another mechanism's answer, or a digest that is not hex */
+	UT_EQ_INT(ms_auth_cram_user(ms_sv_cstr("YWxpY2VAZXhhbXBsZS5jb20="), 0, u, sizeof u, &complete), -1);
+	UT_EQ_INT(ms_auth_cram_user(ms_sv_cstr("dGltIHp6MTNhNjAyYzdlZGE3YTQ5NWI0ZTZlNzMzNGQzODkw"), 0, u, sizeof u, &complete), -1);
+	UT_EQ_INT(ms_auth_cram_user(ms_sv_cstr("AHRpbQBwdw=="), 0, u, sizeof u, &complete), -1);
+	/* a name that holds more than a name */
+	UT_EQ_INT(ms_auth_cram_user(ms_sv_cstr("dGltOnB3IGI5MTNhNjAyYzdlZGE3YTQ5NWI0ZTZlNzMzNGQzODkw"), 0, u, sizeof u, &complete), -1);
+}
+
 UT_TEST(auth_login_user_cut)
 {
 	char u[64];
