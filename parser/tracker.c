@@ -2140,8 +2140,8 @@ static void auth_failure(ms_tracker *t, t_sess *s, int idx_host, const ms_event 
 {
 	t_pfail f;
 	memset(&f, 0, sizeof f);
+	/* every failure of the window: a client that retries at once meets the same outage */
 	int down = s->sasl_down_ts && ref->ts >= s->sasl_down_ts && ref->ts - s->sasl_down_ts <= SASL_DOWN_WINDOW_S;
-	s->sasl_down_ts = 0;
 	if (ev->server_fault || down) {
 		ms_auth_rec a;
 		char mech[T_SMALL], reason[T_NAMELEN], ip[T_IPLEN];

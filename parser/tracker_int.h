@@ -74,7 +74,7 @@ typedef struct {
 	t_decoded dec;
 	/* last: a state saved before it was added is read too (T_SESS_V1_SIZE) */
 	int64_t sasl_down_ts;    /* the SASL library could not reach its password
-				  * server at this time (0: not since the last failure) */
+				  * server at this time, last (0: never) */
 } t_sess;
 #define T_SESS_V1_SIZE offsetof(t_sess, sasl_down_ts)
 
