@@ -174,11 +174,43 @@ static int cmp_first_login(const void *a, const void *b)
  * are 2 in 3 of all the accounts that first logged in there in those
  * minutes (an office's morning, with a few typos among many clean logins,
  * is no such burst; people arrive minutes apart, a bot's list is tried in
- * seconds), unless they are one domain's users who come back half a day
- * later.  Their failures are an attacker's guesses, not typos.  When it
+ * seconds), unless they are one domain's users who had logged in nowhere
+ * else before and come back half a day later, or whose failures were all
+ * there is (no account failed there without logging in: miss[0..nmiss),
+ * sorted, are the first failures of the accounts that never logged in
+ * there).  Their failures are an attacker's guesses, not typos.  When it
  * began (the first failure of the burst's accounts), INT64_MAX when none.
  */
-static int64_t guess_burst(first_login *v, int n)
+static int cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return (x > y) - (x < y);
+}
+
+/* how many of the sorted times t[0..n) are in [lo, hi] */
+static int count_in(const int64_t *t, int n, int64_t lo, int64_t hi)
+{
+	int a = 0, b = n;
+	while (a < b) { /* the first >= lo */
+		int m = a + (b - a) / 2;
+		if (t[m] < lo)
+			a = m + 1;
+		else
+			b = m;
+	}
+	int first = a;
+	b = n;
+	while (a < b) { /* the first > hi */
+		int m = a + (b - a) / 2;
+		if (t[m] <= hi)
+			a = m + 1;
+		else
+			b = m;
+	}
+	return a - first;
+}
+
+static int64_t guess_burst(first_login *v, int n, const int64_t *miss, int nmiss)
 {
 	int64_t began = INT64_MAX;
 	if (n < 3)
@@ -205,7 +237,16 @@ static int64_t guess_burst(first_login *v, int n)
 			one_domain &= strcasecmp(v[i].domain, v[lo].domain) == 0;
 			elsewhere += v[i].failed && v[i].elsewhere;
 		}
-		if (one_domain && back >= 2 && !elsewhere)
+		/* ... or who do not come back, but whose failures were all theirs:
+		 * a list of stolen pairs mostly fails, so as many accounts (or
+		 * more) fail there in the hour around and never log in there;
+		 * when every account that failed got in, they are an office's
+		 * typos (a Monday morning, a password change) */
+		int64_t from = v[hi - 1].t;
+		for (int i = lo; i < hi; i++)
+			if (v[i].failed && v[i].ff < from)
+				from = v[i].ff;
+		if (one_domain && !elsewhere && (back >= 2 || count_in(miss, nmiss, from - 3600, v[hi - 1].t + 3600) < nf))
 			continue;
 		for (int i = lo; i < hi; i++)
 			if (v[i].failed && v[i].ff < began)
@@ -348,9 +389,11 @@ static int mark_typos(cctx *c)
 	c->fails = malloc((size_t)(d->ip_max_rows ? d->ip_max_rows : 1) * sizeof *c->fails);
 	c->crack_t = malloc((size_t)(d->ips.n ? d->ips.n : 1) * sizeof *c->crack_t);
 	first_login *fl = malloc(na * sizeof *fl);
+	int64_t *miss = malloc((size_t)(d->ip_max_rows ? d->ip_max_rows : 1) * sizeof *miss);
 	if (!c->typo || !c->o_ff || !c->o_susp || !c->o_fl || !c->rc_n || !c->first_any || !c->pf_stamp || !c->pf_first ||
-	    !c->pf_last || !c->pf_n || !c->fails || !c->crack_t || !fl) {
+	    !c->pf_last || !c->pf_n || !c->fails || !c->crack_t || !fl || !miss) {
 		free(fl);
+		free(miss);
 		return -1;
 	}
 	for (size_t a = 0; a < na; a++)
@@ -396,7 +439,19 @@ static int mark_typos(cctx *c)
 			    d->ts[r] > fl[c->o_fl[a]].last)
 				fl[c->o_fl[a]].last = d->ts[r];
 		}
-		c->crack_t[k] = guess_burst(fl, nfl);
+		/* the accounts that failed there and never logged in there: their first failures */
+		int nmiss = 0, ms = ++c->nstamp;
+		ROWS_OF(d, k) {
+			int a = d->acct[r];
+			if (d->kind[r] == 1 && a >= 0 && (d->flag[r] & MS_EV_TS) && c->ostamp[a] != stamp &&
+			    c->pf_stamp[a] != ms) {
+				c->pf_stamp[a] = ms;
+				miss[nmiss++] = d->ts[r];
+			}
+		}
+		if (nmiss > 1)
+			qsort(miss, (size_t)nmiss, sizeof *miss, cmp_i64);
+		c->crack_t[k] = guess_burst(fl, nfl, miss, nmiss);
 		ROWS_OF(d, k) { /* no typos in a burst of guesses */
 			int a = d->acct[r];
 			if (c->crack_t[k] == INT64_MAX && d->kind[r] == 1 && a >= 0 && c->ostamp[a] == stamp &&
@@ -407,6 +462,7 @@ static int mark_typos(cctx *c)
 		mark_stuffed(c, k, stamp);
 	}
 	free(fl);
+	free(miss);
 	return 0;
 }
 
