@@ -699,6 +699,7 @@ typedef struct {
 	int64_t unknown;        /* of them, failures the server said were for no such user */
 	int acct;               /* its index */
 	int logged_in;          /* the account logged in at any time: it exists */
+	int64_t ngotin;         /* of the addresses, those that logged in after failing (low_ips() 2) */
 	const char *name;
 } dist_row;
 
@@ -739,25 +740,45 @@ static int64_t dist_bar(const dist_row *r, int n, int floor_)
 }
 
 /*
- * The distributed attackers: addresses (not NULL) with failures or
- * successes in the range, none of them a success and fewer than max
- * failures.
+ * The distributed attackers: addresses (not NULL) with failures in the
+ * range, fewer than max, and no success (1); or whose successes all came
+ * after their first failure, not at a local address (2): the one address
+ * of a campaign that got in is still one of it (dist_rows() counts it when
+ * the others' failures on the account began first).
  */
-static uint8_t *low_ips(const ms_fdata *d, int max)
+static uint8_t *low_ips(ms_fdata *d, int max)
 {
 	uint8_t *low = calloc((size_t)(d->ips.n ? d->ips.n : 1), 1);
 	if (!low)
 		return NULL;
 	for (int k = 0; k < d->ips.n; k++) {
-		int64_t nfail = 0, nok = 0;
+		int64_t nfail = 0, nok = 0, ff = INT64_MAX, fok = INT64_MAX;
 		for (int i = d->ip_start[k]; i < d->ip_start[k + 1]; i++) {
 			int r = d->by_ip[i];
-			if (d->flag[r] & MS_EV_IN) {
-				nfail += d->kind[r] == 1;
-				nok += d->kind[r] == 4;
+			if (!(d->flag[r] & MS_EV_IN))
+				continue;
+			if (d->kind[r] == 1) {
+				nfail++;
+				if ((d->flag[r] & MS_EV_TS) && d->ts[r] < ff)
+					ff = d->ts[r];
+			} else if (d->kind[r] == 4) {
+				nok++;
+				if (!(d->flag[r] & MS_EV_TS))
+					fok = INT64_MIN; /* a login of no known time: not after */
+				else if (d->ts[r] < fok)
+					fok = d->ts[r];
 			}
 		}
-		low[k] = nok == 0 && nfail > 0 && nfail < max;
+		if (nfail == 0 || nfail >= max)
+			continue;
+		if (nok == 0) {
+			low[k] = 1;
+		} else if (ff != INT64_MAX && fok > ff) {
+			char ip[64], e[64];
+			if (ms_fdata_ip_text(d, ms_fkeys_id(&d->ips, k), ip, sizeof ip, e, sizeof e) == 1 &&
+			    !ms_block_is_local(ip))
+				low[k] = 2;
+		}
 	}
 	return low;
 }
@@ -797,7 +818,7 @@ static int dist_fails_of(const ms_fdata *d, const uint8_t *low, dist_fails *df)
  * (all of them make the busy-server bar, dist_bar()).  Returns how many,
  * -1 when out of memory.
  */
-static int dist_rows(const ms_fdata *d, const dist_fails *df, dist_row **out)
+static int dist_rows(const ms_fdata *d, const uint8_t *low, dist_fails *df, dist_row **out)
 {
 	int n = 0, cap = 0, rc = -1;
 	dist_row *rows = NULL;
@@ -812,11 +833,24 @@ static int dist_rows(const ms_fdata *d, const dist_fails *df, dist_row **out)
 	for (int a = 0; a < d->accts.n; a++) {
 		dist_row x = { .acct = a, .acct_id = ms_fkeys_id(&d->accts, a) };
 		int ns = 0;
+		/* the addresses that never logged in first; then those that got
+		 * in after failing, from the first of their failures on */
+		int64_t ff1 = INT64_MAX;
 		for (int i = df->start[a]; i < df->start[a + 1]; i++) {
 			int r = df->rows[i];
+			if (low[d->ip[r]] == 1 && d->ts[r] < ff1)
+				ff1 = d->ts[r];
+		}
+		for (int i = df->start[a]; i < df->start[a + 1]; i++) {
+			int r = df->rows[i];
+			if (low[d->ip[r]] == 2 && (ff1 == INT64_MAX || d->ts[r] < ff1)) {
+				df->rows[i] = -1; /* no part in a campaign (nor in its evidence) */
+				continue;
+			}
 			if (stamp[d->ip[r]] != a + 1) {
 				stamp[d->ip[r]] = a + 1;
 				x.nip++;
+				x.ngotin += low[d->ip[r]] == 2;
 			}
 			if (x.n == 0 || d->ts[r] < x.ff)
 				x.ff = d->ts[r];
@@ -860,6 +894,8 @@ static int dist_evidence(ms_fdata *d, ms_finding *f, const dist_fails *df, int a
 {
 	int m = 0;
 	for (int i = df->start[a]; i < df->start[a + 1]; i++) {
+		if (df->rows[i] < 0)
+			continue; /* left out by dist_rows() */
 		ev[m].ts = d->ts[df->rows[i]];
 		ev[m++].row = df->rows[i];
 	}
@@ -897,10 +933,13 @@ static int dist_finding(ms_fdata *d, const ms_find_opts *o, ms_findings *out, co
 	f->sessions = r->sess;
 	f->accounts = 1;
 	f->ips = r->nip;
+	char got[160] = "";
+	if (r->ngotin)
+		snprintf(got, sizeof got, " (but %lld, which logged in after failing)", (long long)r->ngotin);
 	snprintf(text, sizeof text,
 		 "%s was attacked from %lld addresses that each failed fewer than %d times and never "
-		 "logged in (%lld failed logins in all) %s: a distributed attack that per-address limits "
-		 "such as fail2ban do not stop.", r->name, (long long)r->nip, o->dist_ip_max, (long long)r->n,
+		 "logged in%s (%lld failed logins in all) %s: a distributed attack that per-address limits "
+		 "such as fail2ban do not stop.", r->name, (long long)r->nip, o->dist_ip_max, got, (long long)r->n,
 		 rng);
 	if (bar > o->dist_ips) {
 		size_t l = strlen(text);
@@ -937,7 +976,7 @@ static int per_account(ms_fdata *d, const ms_find_opts *o, ms_findings *out, cha
 	uint8_t *low = low_ips(d, o->dist_ip_max);
 	ms_fev *ev = malloc((size_t)(d->n ? d->n : 1) * sizeof *ev);
 	if (low && ev && dist_fails_of(d, low, &df) == 0)
-		n = dist_rows(d, &df, &rows);
+		n = dist_rows(d, low, &df, &rows);
 	if (n < 0) {
 		snprintf(err, errlen, "out of memory");
 		goto done;
