@@ -728,10 +728,24 @@ static void text_value(const ms_col *col, const ms_cell *c, char *buf, size_t ca
 	case MS_COL_TIME: {
 		struct tm tm;
 		time_t tt = (time_t)c->i;
-		if (localtime_r(&tt, &tm))
+		if (localtime_r(&tt, &tm)) {
 			strftime(tb, sizeof tb, "%Y-%m-%d %H:%M", &tm);
-		else
+			/* the hour a clock change repeats reads twice: its offset says which */
+			static const int shift[] = { 3600, -3600, 1800, -1800 };
+			for (size_t k = 0; k < sizeof shift / sizeof shift[0]; k++) {
+				struct tm o;
+				time_t t2 = tt + shift[k];
+				char ob[40];
+				if (localtime_r(&t2, &o) && strftime(ob, sizeof ob, "%Y-%m-%d %H:%M", &o) &&
+				    !strcmp(ob, tb)) {
+					size_t l = strlen(tb);
+					strftime(tb + l, sizeof tb - l, " %z", &tm);
+					break;
+				}
+			}
+		} else {
 			snprintf(tb, sizeof tb, "%lld", (long long)c->i);
+		}
 		snprintf(buf, cap, "%s", tb);
 		break;
 	}
