@@ -327,7 +327,8 @@ int ms_auth_plain_decode(ms_sv b64, int cut, const uint8_t *key, size_t keylen,
 	out->have_password = out->password_len > 0;
 	if (pc.field == 2 && whole) {
 		out->password_complete = 1;
-		hmac_final(&pc.h, out->pw_hmac);
+		if (keylen) /* no key, no fingerprint: pw_hmac stays all zero */
+			hmac_final(&pc.h, out->pw_hmac);
 	}
 	out->truncated = !whole || pc.user_overflow || pc.authzid_overflow;
 	int fields = pc.field;
@@ -502,7 +503,7 @@ int ms_auth_login_password(ms_sv b64, int cut, const uint8_t *key, size_t keylen
 			*len = pc.len;
 		if (complete)
 			*complete = whole;
-		if (whole && hmac)
+		if (whole && hmac && keylen)
 			hmac_final(&pc.h, hmac);
 	}
 	wipe(&pc, sizeof pc);

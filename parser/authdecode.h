@@ -45,7 +45,7 @@ typedef struct {
 	int have_password;     /* 1: at least one password byte was seen */
 	int password_complete; /* 1: the password is known whole (length exact) */
 	size_t password_len;   /* exact if password_complete, else bytes seen */
-	uint8_t pw_hmac[MS_SHA256_LEN]; /* valid only if password_complete */
+	uint8_t pw_hmac[MS_SHA256_LEN]; /* valid only if password_complete (all zero with keylen 0) */
 	int truncated;         /* the payload was visibly cut short */
 } ms_auth_plain;
 /*
@@ -111,6 +111,7 @@ long ms_auth_cram_user(ms_sv b64, int cut, char *user, size_t usercap, int *comp
  * keeping the password: *len = decoded length, *complete = 1 when not cut,
  * hmac filled when complete.  Returns 0 ok, -1 invalid.
  * Details: same validity rule as ms_auth_login_user.  hmac is zeroed when
+ * keylen is 0 (no key: no fingerprint), or
  * not complete or invalid; len/complete/hmac may each be NULL.
  */
 int ms_auth_login_password(ms_sv b64, int cut, const uint8_t *key, size_t keylen,

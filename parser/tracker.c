@@ -7,6 +7,16 @@
 #include "redact.h"
 #include "../util/utf8case.h"
 
+/* a password fingerprint was made (all zero: decoded with no key, a
+ * database whose key was removed; docs/schema.md) */
+static int hmac_set(const uint8_t h[32])
+{
+	for (int i = 0; i < 32; i++)
+		if (h[i])
+			return 1;
+	return 0;
+}
+
 void ms_tracker_cfg_default(ms_tracker_cfg *cfg)
 {
 	memset(cfg, 0, sizeof *cfg);
@@ -497,7 +507,7 @@ static void emit_success(ms_tracker *t, t_sess *s, const char *user, int src, co
 		 * sprayed over other accounts is known to have logged in */
 		a.pw_len = s->dec.pw_len;
 		a.pw_len_exact = s->dec.pw_exact;
-		if (s->dec.pw_exact)
+		if (s->dec.pw_exact && hmac_set(s->dec.hmac))
 			a.pw_hmac = s->dec.hmac;
 	}
 	a.source_id = ref ? ref->source_id : s->source_id;
@@ -712,7 +722,7 @@ static void emit_pfail(ms_tracker *t, t_pfail *f, const t_pback *b, int gap, int
 		if (f->dec.have_pw) {
 			a.pw_len = f->dec.pw_len;
 			a.pw_len_exact = f->dec.pw_exact;
-			if (f->dec.pw_exact)
+			if (f->dec.pw_exact && hmac_set(f->dec.hmac))
 				a.pw_hmac = f->dec.hmac;
 		}
 	}
