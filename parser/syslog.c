@@ -194,10 +194,28 @@ static size_t parse_unix(ms_sv s, ms_stamp *ts)
 	return i + f;
 }
 
+/* zone abbreviations that name one offset wherever they are used (CST,
+ * IST, AST, BST name several: those are read in --tz) */
+static const struct {
+	const char *abbr;
+	int offset; /* seconds east of UTC */
+} zone_abbr[] = {
+	{ "UTC", 0 },          { "GMT", 0 },          { "WET", 0 },          { "WEST", 3600 },
+	{ "CET", 3600 },       { "CEST", 7200 },      { "MET", 3600 },       { "MEST", 7200 },
+	{ "EET", 7200 },       { "EEST", 10800 },     { "MSK", 10800 },      { "SAST", 7200 },
+	{ "EST", -18000 },     { "EDT", -14400 },     { "CDT", -18000 },     { "MST", -25200 },
+	{ "MDT", -21600 },     { "PST", -28800 },     { "PDT", -25200 },     { "AKST", -32400 },
+	{ "AKDT", -28800 },    { "HST", -36000 },     { "NST", -12600 },     { "NDT", -9000 },
+	{ "JST", 32400 },      { "KST", 32400 },      { "HKT", 28800 },      { "SGT", 28800 },
+	{ "AWST", 28800 },     { "ACST", 34200 },     { "ACDT", 37800 },     { "AEST", 36000 },
+	{ "AEDT", 39600 },     { "NZST", 43200 },     { "NZDT", 46800 },     { "WIB", 25200 },
+};
+
 /*
- * journalctl -o short-full: "Fri 2024-02-23 11:57:42 CET" (the zone's
- * abbreviation, which says nothing certain: read in --tz, as a syslog
- * stamp is, unless it is UTC/GMT or a numeric offset such as "+03")
+ * journalctl -o short-full: "Fri 2024-02-23 11:57:42 CET": the zone's
+ * abbreviation when it names one offset (zone_abbr[]: CET, CEST, EST,
+ * PDT...), or a numeric offset such as "+03"; any other (CST, IST: several
+ * zones use them) is read in --tz, as a syslog stamp is.
  */
 static size_t parse_full(ms_sv s, ms_stamp *ts)
 {
@@ -216,10 +234,14 @@ static size_t parse_full(ms_sv s, ms_stamp *ts)
 	if (e == z || e >= s.n || s.p[e] != ' ')
 		return 0;
 	ms_sv zone = ms_sv_make(s.p + z, e - z);
-	if (ms_sv_eq_lit(zone, "UTC") || ms_sv_eq_lit(zone, "GMT")) {
-		ts->has_offset = 1;
-		ts->offset = 0;
-	} else if (zone.p[0] == '+' || zone.p[0] == '-') {
+	if (zone.p[0] != '+' && zone.p[0] != '-') {
+		for (size_t i = 0; i < sizeof zone_abbr / sizeof zone_abbr[0]; i++)
+			if (zone.n == strlen(zone_abbr[i].abbr) && !memcmp(zone.p, zone_abbr[i].abbr, zone.n)) {
+				ts->has_offset = 1;
+				ts->offset = zone_abbr[i].offset;
+				break;
+			}
+	} else {
 		/* "+03", "+0530", "+05:30"; any other signed zone is no stamp */
 		int hh, mm = 0;
 		if (zone.n < 3 || !isdig(zone.p[1]) || !isdig(zone.p[2]))
