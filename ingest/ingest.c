@@ -78,6 +78,8 @@ typedef struct {
 	const char *prev;
 	size_t prev_n;
 	char prev_buf[LINE_MAX_LEN];
+	int64_t repeats;        /* lines "message repeated" lines stood for in this run, beyond themselves */
+	int repeats_capped;     /* the run's budget for them was reached (told once) */
 } ing_ctx;
 
 static double now_s(void)
@@ -200,6 +202,30 @@ static void row_times(src_state *s, int64_t ts)
 }
 
 /*
+ * What "message repeated N times" lines may stand for in one run, beyond
+ * themselves: 64 lines for each line read, plus 100 000.  A syslog daemon's
+ * reduction collapses a burst into a few of them; a line that says 4294967295
+ * (written by anyone through logger(1)) must not fill the disk.
+ */
+static int64_t repeat_room(ing_ctx *c, src_state *s, int64_t want)
+{
+	int64_t room = 64 * c->total_lines + 100000 - c->repeats;
+	if (want <= room) {
+		c->repeats += want;
+		return want;
+	}
+	if (!c->repeats_capped) {
+		c->repeats_capped = 1;
+		say(c, 1, "%s: from line %lld, 'message repeated' lines stand for more than 64 lines per "
+			  "line read: their repeats past that are not counted",
+		    s->fr->display, (long long)s->row.lines);
+	}
+	room = room > 0 ? room : 0;
+	c->repeats += room;
+	return room;
+}
+
+/*
  * "HOST last message repeated N times": the previous line of the source,
  * when it is of that host, stands for N more lines at this line's time (as
  * rsyslog's "message repeated N times: [ msg ]" does).  The line itself is
@@ -223,7 +249,8 @@ static void repeat_prev(ing_ctx *c, src_state *s, const ms_syslog *rl, int64_t t
 	ref.line = s->row.lines;
 	/* at most 100 000 lines in all, as for one "message repeated" line */
 	int64_t n = (int64_t)rl->repeat_last * (sl.repeat > 1 ? sl.repeat : 1);
-	for (int64_t k = 0; k < n && k < 100000; k++)
+	n = repeat_room(c, s, n < 100000 ? n : 100000);
+	for (int64_t k = 0; k < n; k++)
 		ms_tracker_feed(c->tr, &sl, &ev, &ref);
 }
 
@@ -575,8 +602,11 @@ static void do_line(ing_ctx *c, src_state *s, const char *line, size_t len)
 	ref.source_id = s->row.id;
 	ref.line = s->row.lines;
 	ms_tracker_feed(c->tr, &sl, &ev, &ref);
-	for (int k = 1; k < sl.repeat; k++) /* "message repeated N times": the same message N times */
-		ms_tracker_feed(c->tr, &sl, &ev, &ref);
+	if (sl.repeat > 1) { /* "message repeated N times": the same message N times */
+		int64_t n = repeat_room(c, s, sl.repeat - 1);
+		for (int64_t k = 0; k < n; k++)
+			ms_tracker_feed(c->tr, &sl, &ev, &ref);
+	}
 }
 
 /* Record progress + tracker state; commit; start a new transaction if more of
