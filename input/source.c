@@ -1534,34 +1534,53 @@ size_t ms_drop_repeated_sets(ms_stream_spec *specs, size_t *n, const ms_expand_o
 	size_t w = 0, dropped = 0;
 	unsigned noted = 0;
 	char base[256], other[256];
+	/* decided on the whole list first, then compacted: the scan for a
+	 * mail.log beside must not read an entry already freed or moved */
+	unsigned char *drop = calloc(*n ? *n : 1, 1);
+	int *set = calloc(*n ? *n : 1, sizeof *set);
+	if (!drop || !set) {
+		free(drop);
+		free(set);
+		return 0; /* out of memory: all of them are read */
+	}
 	for (size_t i = 0; i < *n; i++) {
-		ms_stream_spec *s = &specs[i];
-		int rs = -1, beside = 0;
+		const ms_stream_spec *s = &specs[i];
+		int rs = -1;
 		if (!s->member && strcmp(s->path, "-")) {
 			const char *sl = strrchr(s->path, '/');
 			set_base(sl ? sl + 1 : s->path, base, sizeof base);
 			rs = repeated_set(base);
 		}
-		for (size_t k = 0; rs >= 0 && k < *n && !beside; k++) {
+		for (size_t k = 0; rs >= 0 && k < *n && !drop[i]; k++) {
 			if (specs[k].member || !strcmp(specs[k].path, "-") || !same_dir(specs[k].path, s->path))
 				continue;
 			const char *sl = strrchr(specs[k].path, '/');
 			set_base(sl ? sl + 1 : specs[k].path, other, sizeof other);
-			beside = !strcmp(other, "mail.log");
+			drop[i] = !strcmp(other, "mail.log");
 		}
-		if (!beside) {
+		set[i] = rs;
+	}
+	for (size_t i = 0; i < *n; i++) {
+		ms_stream_spec *s = &specs[i];
+		if (!drop[i]) {
 			specs[w++] = *s;
 			continue;
 		}
-		if (!(noted & 1u << rs))
+		int rs = set[i];
+		if (!(noted & 1u << rs)) {
+			const char *sl = strrchr(s->path, '/');
+			set_base(sl ? sl + 1 : s->path, base, sizeof base);
 			note(o, 1, "skipped %.*s%s%s: %s, named too; name it without mail.log to read it",
 			     (int)dir_len(s->path), s->path, dir_len(s->path) ? "/" : "", base, repeated_sets[rs][1]);
+		}
 		noted |= 1u << rs;
 		free(s->path);
 		free(s->member);
 		free(s->list_error);
 		dropped++;
 	}
+	free(drop);
+	free(set);
 	*n = w;
 	return dropped;
 }
