@@ -49,6 +49,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	(void)ms_auth_login_password(sv, cut, key, sizeof key, &pwlen, &complete, hmac);
 	(void)ms_auth_login_password(sv, cut, NULL, 0, NULL, NULL, NULL);
 	(void)ms_auth_login_prompt(sv);
+	long cl = ms_auth_cram_user(sv, cut, user, (cap % sizeof user) + 1, &complete);
+	if (cl > (long)MS_AUTH_USER_MAX || (cl >= 0 && memchr(user, 0, (size_t)cl)))
+		abort();
 	free(text);
 	return 0;
 }

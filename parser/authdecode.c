@@ -445,13 +445,10 @@ long ms_auth_cram_user(ms_sv b64, int cut, char *user, size_t usercap, int *comp
 			sp = 0; /* not "name SP digest" */
 		else
 			sp--, named = 1; /* the name ends before the space */
-	} else if (whole) {
-		wipe(buf, sizeof buf);
-		return -1;
-	} else {
-		sp = u.len; /* cut inside the name */
 	}
-	if (sp == 0 || holds_password(buf, sp)) {
+	/* no space: an answer of another shape, or one cut inside the name,
+	 * which cannot be told from a password sent alone: no name */
+	if (!named || sp == 0 || holds_password(buf, sp)) {
 		wipe(buf, sizeof buf);
 		return -1;
 	}

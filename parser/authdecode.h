@@ -99,10 +99,11 @@ long ms_auth_login_user(ms_sv b64, int cut, char *user, size_t usercap, int *com
 /*
  * The user name of a CRAM-MD5 answer (RFC 2195: base64 of "user SP
  * 32-hex-digest"; the digest is no password and is not kept).  Same
- * arguments, validity rule and return as ms_auth_login_user.  *complete = 1
- * when the space and a whole 32-digit digest were seen.  An answer shown
- * whole without that shape is invalid (an answer of another mechanism);
- * one cut before its space gives the name so far, marked cut.
+ * arguments, validity rule and return as ms_auth_login_user.  The name is
+ * taken only when the space after it was seen (*complete = 1 unless the name
+ * was longer than usercap): an answer without one, whole or cut, is invalid
+ * (another mechanism's answer, or a password sent alone).  What follows the
+ * space must be hex digits, 32 of them when the answer is whole.
  */
 long ms_auth_cram_user(ms_sv b64, int cut, char *user, size_t usercap, int *complete);
 

@@ -1841,15 +1841,22 @@ static void set_dec_user(t_sess *s, const char *u, size_t n, int complete)
 	s->dec.user_complete = complete;
 }
 
-static void dec_plain(ms_tracker *t, t_sess *s, ms_sv b64, int cut, int open)
+/* returns 1 when the name was read as cut only because the answer may go on */
+static int dec_plain(ms_tracker *t, t_sess *s, ms_sv b64, int cut, int open)
 {
 	ms_auth_plain ap;
+	int retry = 0;
 	/* open: shown whole but without its line end, it may go on in the
 	 * next read ("AUTH PLAIN AHVAZX", then "guaW8A..."): what it names so
-	 * far is kept as cut if it is not a whole answer */
-	if (ms_auth_plain_decode(b64, cut, t->cfg.hmac_key, t->cfg.hmac_key_len, &ap) != 0 &&
-	    (cut || !open || ms_auth_plain_decode(b64, 1, t->cfg.hmac_key, t->cfg.hmac_key_len, &ap) != 0))
-		return;
+	 * far is kept as cut if it is not a whole answer, when it starts as
+	 * one without an authzid does (a NUL: "AA".."AP"; a password alone
+	 * names no one) */
+	if (ms_auth_plain_decode(b64, cut, t->cfg.hmac_key, t->cfg.hmac_key_len, &ap) != 0) {
+		if (cut || !open || b64.n < 2 || b64.p[0] != 'A' || b64.p[1] < 'A' || b64.p[1] > 'P' ||
+		    ms_auth_plain_decode(b64, 1, t->cfg.hmac_key, t->cfg.hmac_key_len, &ap) != 0)
+			return 0;
+		retry = 1;
+	}
 	memset(&s->dec, 0, sizeof s->dec);
 	snprintf(s->dec.mech, sizeof s->dec.mech, "PLAIN");
 	set_dec_user(s, ap.user, ap.user_len, ap.user_complete);
@@ -1863,14 +1870,37 @@ static void dec_plain(ms_tracker *t, t_sess *s, ms_sv b64, int cut, int open)
 	s->have_dec = 1;
 	s->auth_decoded++;
 	t->st.decoded_auth++;
+	return retry;
+}
+
+/* what an open answer named was no name after all (dec_plain()'s retry) */
+static void drop_dec(ms_tracker *t, t_sess *s)
+{
+	memset(&s->dec, 0, sizeof s->dec);
+	if (s->have_dec) {
+		s->have_dec = 0;
+		s->auth_decoded--;
+		t->st.decoded_auth--;
+	}
+}
+
+/* a LOGIN or CRAM-MD5 answer named this user (complete: the whole name) */
+static void took_user(ms_tracker *t, t_sess *s, const char *u, size_t n, int complete)
+{
+	set_dec_user(s, u, n, complete);
+	s->dec.truncated = !complete;
+	s->have_dec = 1;
+	s->auth_decoded++;
+	t->st.decoded_auth++;
 }
 
 /* one command the client sent; cut: the logger showed fewer bytes than were
  * read and no line end; open: all its bytes shown, but no line end */
-static void dialogue_cmd(ms_tracker *t, t_sess *s, ms_sv txt, int cut, int open)
+static int dialogue_cmd(ms_tracker *t, t_sess *s, ms_sv txt, int cut, int open)
 {
+	int retry = 0;
 	if (s->in_data || s->dlg == DLG_DONE)
-		return;
+		return 0;
 	if (ms_sv_starts_nocase(txt, "AUTH ")) {
 		ms_sv rest = ms_sv_trim(ms_sv_skip(txt, 5));
 		long sp = ms_sv_chr(rest, ' ');
@@ -1882,7 +1912,7 @@ static void dialogue_cmd(ms_tracker *t, t_sess *s, ms_sv txt, int cut, int open)
 		s->have_dec = 0;
 		if (ms_sv_eq_nocase(mech, MS_SV_LIT("PLAIN"))) {
 			if (arg.n && !ms_sv_eq_lit(arg, "="))
-				dec_plain(t, s, arg, cut, open);
+				retry = dec_plain(t, s, arg, cut, open);
 			else
 				s->dlg = 3;
 		} else if (ms_sv_eq_nocase(mech, MS_SV_LIT("CRAM-MD5"))) {
@@ -1897,27 +1927,22 @@ static void dialogue_cmd(ms_tracker *t, t_sess *s, ms_sv txt, int cut, int open)
 				int complete = 0;
 				char u[MS_AUTH_USER_MAX + 1];
 				long n = ms_auth_login_user(arg, cut, u, sizeof u, &complete);
-				if (n >= 0) {
-					set_dec_user(s, u, (size_t)n, complete);
-					s->dec.truncated = !complete;
-					s->have_dec = 1;
-					s->auth_decoded++;
-					t->st.decoded_auth++;
-				}
+				if (n >= 0)
+					took_user(t, s, u, (size_t)n, complete);
 				s->dlg = 2;
 			} else {
 				s->dlg = 1;
 			}
 		}
-		return;
+		return retry;
 	}
 	if (ms_sv_eq_lit(txt, "*")) {
 		s->dlg = 0;
-		return;
+		return 0;
 	}
 	if (ms_sv_starts_nocase(txt, "DATA") && txt.n == 4) {
 		s->dlg = 0;
-		return;
+		return 0;
 	}
 	switch (s->dlg) {
 	case 5: {
@@ -1926,11 +1951,7 @@ static void dialogue_cmd(ms_tracker *t, t_sess *s, ms_sv txt, int cut, int open)
 		long n = ms_auth_cram_user(txt, cut || open, u, sizeof u, &complete);
 		if (n >= 0) {
 			snprintf(s->dec.mech, sizeof s->dec.mech, "CRAM-MD5");
-			set_dec_user(s, u, (size_t)n, complete);
-			s->dec.truncated = !complete;
-			s->have_dec = 1;
-			s->auth_decoded++;
-			t->st.decoded_auth++;
+			took_user(t, s, u, (size_t)n, complete);
 		}
 		s->dlg = 0;
 		break;
@@ -1939,13 +1960,8 @@ static void dialogue_cmd(ms_tracker *t, t_sess *s, ms_sv txt, int cut, int open)
 		int complete = 0;
 		char u[MS_AUTH_USER_MAX + 1];
 		long n = ms_auth_login_user(txt, cut, u, sizeof u, &complete);
-		if (n >= 0) {
-			set_dec_user(s, u, (size_t)n, complete);
-			s->dec.truncated = !complete;
-			s->have_dec = 1;
-			s->auth_decoded++;
-			t->st.decoded_auth++;
-		}
+		if (n >= 0)
+			took_user(t, s, u, (size_t)n, complete);
 		s->dlg = 2;
 		break;
 	}
@@ -1964,12 +1980,13 @@ static void dialogue_cmd(ms_tracker *t, t_sess *s, ms_sv txt, int cut, int open)
 		break;
 	}
 	case 3:
-		dec_plain(t, s, txt, cut, open);
+		retry = dec_plain(t, s, txt, cut, open);
 		s->dlg = 0;
 		break;
 	default:
 		break;
 	}
+	return retry;
 }
 
 /* A read can hold several pipelined commands ("RSET??AUTH PLAIN AGEA...??"):
@@ -1990,8 +2007,11 @@ static void dialogue_read(ms_tracker *t, t_sess *s, const ms_event *ev)
 			 * and this part alone is nothing */
 			int open = s->dlg & DLG_OPEN;
 			s->dlg &= ~DLG_OPEN;
-			if (c.n == 0)
+			if (c.n == 0) {
+				if (open & DLG_OPEN_RETRY)
+					drop_dec(t, s); /* whole after all, and of no shape */
 				continue;
+			}
 			if (s->have_dec && (open & DLG_OPEN_USER)) {
 				s->dec.user_complete = 0;
 				s->dec.truncated = 1;
@@ -2012,10 +2032,11 @@ static void dialogue_read(ms_tracker *t, t_sess *s, const ms_event *ev)
 			answer = ms_sv_chr(a, ' ') > 0; /* an initial response */
 		}
 		int open = !eol && !logger_cut && answer && c.n > 0;
-		dialogue_cmd(t, s, c, logger_cut, open);
+		int retry = dialogue_cmd(t, s, c, logger_cut, open);
 		if (open && (s->dlg & DLG_STATE) != DLG_DONE && s->have_dec && !(before == 5 && s->dec.user_complete))
-			s->dlg |= before == 2 || (before != 1 && before != 5 && s->dec.user_complete) ? DLG_OPEN_PW
-												: DLG_OPEN_USER;
+			s->dlg |= (before == 2 || (before != 1 && before != 5 && s->dec.user_complete) ? DLG_OPEN_PW
+												   : DLG_OPEN_USER) |
+				  (retry ? DLG_OPEN_RETRY : 0);
 		if (ms_sv_eq_nocase(c, MS_SV_LIT("DATA")) || ms_sv_starts_nocase(c, "BDAT "))
 			break; /* what follows in this read is the message, not commands */
 	}
@@ -2034,8 +2055,9 @@ static void dialogue_reply(t_sess *s, ms_sv txt)
 		s->dlg = DLG_DONE;
 	} else if (ms_sv_starts(txt, "334 ")) {
 		/* LOGIN's prompts say what the next answer is; any other challenge
-		 * (CRAM-MD5, XOAUTH2 ...) is answered with data that names no one
-		 * the way PLAIN does, unless "AUTH PLAIN" itself asked for it */
+		 * (XOAUTH2 ...) is answered with data that names no one the way
+		 * PLAIN does, unless "AUTH PLAIN" itself asked for it, or it is
+		 * CRAM-MD5's (state 5: "user SP digest") */
 		int k = ms_auth_login_prompt(ms_sv_skip(txt, 4));
 		if (k == 1)
 			s->dlg = 1;
@@ -2047,10 +2069,12 @@ static void dialogue_reply(t_sess *s, ms_sv txt)
 }
 
 /* replies to pipelined commands come in one write ("250 2.1.0 Ok??354 End data ...") */
-static void dialogue_write(t_sess *s, const ms_event *ev)
+static void dialogue_write(ms_tracker *t, t_sess *s, const ms_event *ev)
 {
 	ms_sv rest = ev->text.p ? ev->text : MS_SV_LIT(""), c;
 	int eol;
+	if (s->dlg & DLG_OPEN_RETRY)
+		drop_dec(t, s); /* a reply: the client's answer was whole, and of no shape */
 	s->dlg &= DLG_STATE; /* a reply: the client's command was whole */
 	while (ms_dlg_next(&rest, &c, &eol))
 		if (c.n)
@@ -2150,8 +2174,13 @@ static void auth_failure(ms_tracker *t, t_sess *s, int idx_host, const ms_event 
 {
 	t_pfail f;
 	memset(&f, 0, sizeof f);
-	/* every failure of the window: a client that retries at once meets the same outage */
-	int down = s->sasl_down_ts && ref->ts >= s->sasl_down_ts && ref->ts - s->sasl_down_ts <= SASL_DOWN_WINDOW_S;
+	/* every failure of the window that says so: a client that retries at
+	 * once meets the same outage.  The reason Cyrus gives when it could
+	 * not ask saslauthd is SASL_FAIL's "generic failure"; a wrong
+	 * password's "authentication failure" means saslauthd answered (a
+	 * brute force that fills its backlog for a moment gets no excuse) */
+	int down = s->sasl_down_ts && ref->ts >= s->sasl_down_ts && ref->ts - s->sasl_down_ts <= SASL_DOWN_WINDOW_S &&
+		   ms_sv_find_lit(ev->reason, "generic failure") >= 0;
 	if (ev->server_fault || down) {
 		ms_auth_rec a;
 		char mech[T_SMALL], reason[T_NAMELEN], ip[T_IPLEN];
@@ -2898,7 +2927,7 @@ void ms_tracker_feed(ms_tracker *t, const ms_syslog *sl, const ms_event *ev, con
 		dialogue_read(t, s, ev);
 		return;
 	case EV_TLS_WRITE:
-		dialogue_write(s, ev);
+		dialogue_write(t, s, ev);
 		return;
 	default:
 		return;

@@ -19,7 +19,9 @@
 #define DLG_STATE 7    /* t_sess.dlg: the state; and flags: the last read ended inside an */
 #define DLG_OPEN_USER 8 /* answer whose user name the next read may go on with */
 #define DLG_OPEN_PW 16  /* answer whose password the next read may go on with */
-#define DLG_OPEN (DLG_OPEN_USER | DLG_OPEN_PW)
+#define DLG_OPEN_RETRY 32 /* ...and whose name was read as cut only because it may go on:
+			   * a line end alone next makes it a whole answer of no shape, no name */
+#define DLG_OPEN (DLG_OPEN_USER | DLG_OPEN_PW | DLG_OPEN_RETRY)
 #define T_NAMES_START 4096      /* host and service names: the table starts so, and doubles */
 #define T_MAXNAMES MS_TRACKER_MAX_NAMES /* up to this (a central log of thousands of hosts) */
 #define T_RDNS_N 256             /* recent connects whose reverse name did not match */
@@ -68,7 +70,7 @@ typedef struct {
 	int64_t source_id, first_line, last_line;
 	/* TLS-debug dialogue decoding */
 	int dlg;                 /* 0 idle, 1 expect LOGIN user, 2 expect LOGIN password, 3 expect PLAIN response,
-				  * DLG_DONE the server said 235 (logged in) */
+				  * DLG_DONE the server said 235 (logged in), 5 expect CRAM-MD5 answer */
 	int in_data;
 	int have_dec;
 	t_decoded dec;

@@ -580,10 +580,8 @@ UT_TEST(auth_cram_user)
 	UT_EQ_INT(ms_auth_cram_user(ms_sv_cstr("dGltIGI5MTNhNjAyYzdl"), 1, u, sizeof u, &complete), 3);
 	UT_EQ_STR(u, "tim");
 	UT_EQ_INT(complete, 1);
-	/* cut in the name */
-	UT_EQ_INT(ms_auth_cram_user(ms_sv_cstr("YWxpY2V"), 1, u, sizeof u, &complete), 5);
-	UT_EQ_STR(u, "alice");
-	UT_EQ_INT(complete, 0);
+	/* cut in the name: no space seen, no name (it could be a password) */
+	UT_EQ_INT(ms_auth_cram_user(ms_sv_cstr("YWxpY2V"), 1, u, sizeof u, &complete), -1);
 	/* shown whole but not the shape: another mechanism's answer, or a digest that is not hex */
 	UT_EQ_INT(ms_auth_cram_user(ms_sv_cstr("YWxpY2VAZXhhbXBsZS5jb20="), 0, u, sizeof u, &complete), -1);
 	UT_EQ_INT(ms_auth_cram_user(ms_sv_cstr("dGltIHp6MTNhNjAyYzdlZGE3YTQ5NWI0ZTZlNzMzNGQzODkw"), 0, u, sizeof u, &complete), -1);
