@@ -741,10 +741,11 @@ static int64_t dist_bar(const dist_row *r, int n, int floor_)
 
 /*
  * The distributed attackers: addresses (not NULL) with failures in the
- * range, fewer than max, and no success (1); or whose successes all came
- * after their first failure, not at a local address (2): the one address
- * of a campaign that got in is still one of it (dist_rows() counts it when
- * the others' failures on the account began first).
+ * range, fewer than max, and no success (1); or with 2 failures or more
+ * and successes that all came more than a minute after the first failure,
+ * not at a local address (2): the one address of a campaign that got in is
+ * still one of it (dist_rows() counts it for an account when its failures
+ * there came within the others' campaign, or up to an hour after it).
  */
 static uint8_t *low_ips(ms_fdata *d, int max)
 {
@@ -773,7 +774,8 @@ static uint8_t *low_ips(ms_fdata *d, int max)
 			continue;
 		if (nok == 0) {
 			low[k] = 1;
-		} else if (ff != INT64_MAX && fok > ff) {
+		} else if (ff != INT64_MAX && fok > ff && nfail >= 2 && fok - ff > 60) {
+			/* not a user's typo and login a moment later: guesses, then a way in */
 			char ip[64], e[64];
 			if (ms_fdata_ip_text(d, ms_fkeys_id(&d->ips, k), ip, sizeof ip, e, sizeof e) == 1 &&
 			    !ms_block_is_local(ip))
@@ -835,15 +837,17 @@ static int dist_rows(const ms_fdata *d, const uint8_t *low, dist_fails *df, dist
 		int ns = 0;
 		/* the addresses that never logged in first; then those that got
 		 * in after failing, from the first of their failures on */
-		int64_t ff1 = INT64_MAX;
+		int64_t ff1 = INT64_MAX, lf1 = INT64_MIN;
 		for (int i = df->start[a]; i < df->start[a + 1]; i++) {
 			int r = df->rows[i];
 			if (low[d->ip[r]] == 1 && d->ts[r] < ff1)
 				ff1 = d->ts[r];
+			if (low[d->ip[r]] == 1 && d->ts[r] > lf1)
+				lf1 = d->ts[r];
 		}
 		for (int i = df->start[a]; i < df->start[a + 1]; i++) {
 			int r = df->rows[i];
-			if (low[d->ip[r]] == 2 && (ff1 == INT64_MAX || d->ts[r] < ff1)) {
+			if (low[d->ip[r]] == 2 && (ff1 == INT64_MAX || d->ts[r] < ff1 || d->ts[r] > lf1 + 3600)) {
 				df->rows[i] = -1; /* no part in a campaign (nor in its evidence) */
 				continue;
 			}

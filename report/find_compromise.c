@@ -92,7 +92,8 @@ typedef struct {
 	int32_t *o_susp;        /* per account: the stamp of the address where its first login looked stuffed */
 	int32_t *o_fl;          /* per account: its entry in mark_typos()'s first logins of the address */
 	int64_t *first_any;     /* per account: the time of its first login from any address */
-	int32_t *pf_stamp;      /* per account: mark_persistent()'s stamp for the three below */
+	int32_t *pf_stamp;      /* per account: mark_persistent()'s stamp for the three below; also
+				 * mark_typos()'s, for the accounts that failed and never got in (stamps are unique) */
 	int64_t *pf_first, *pf_last, *pf_n; /* its failures from the address: first and last time, how many */
 	int32_t *fails;         /* room for one address's failures that are no typo (rows) */
 	int32_t *rc_n;          /* per account: its failures counted by failures_before() or mark_stuffed() */
@@ -238,10 +239,10 @@ static int64_t guess_burst(first_login *v, int n, const int64_t *miss, int nmiss
 			elsewhere += v[i].failed && v[i].elsewhere;
 		}
 		/* ... or who do not come back, but whose failures were all theirs:
-		 * a list of stolen pairs mostly fails, so as many accounts (or
-		 * more) fail there in the hour around and never log in there;
-		 * when every account that failed got in, they are an office's
-		 * typos (a Monday morning, a password change) */
+		 * a list of stolen pairs mostly fails, so as many accounts as the
+		 * burst's (or more) fail there in the hour around and never log in
+		 * there; with fewer (none: every account that failed got in), they
+		 * are an office's typos (a Monday morning, a password change) */
 		int64_t from = v[hi - 1].t;
 		for (int i = lo; i < hi; i++)
 			if (v[i].failed && v[i].ff < from)
