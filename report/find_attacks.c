@@ -703,12 +703,6 @@ typedef struct {
 	const char *name;
 } dist_row;
 
-static int cmp_i64(const void *a, const void *b)
-{
-	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-	return x < y ? -1 : x > y;
-}
-
 /*
  * The bar for "many addresses": --distributed-ips, raised on a busy server
  * to median + 5 x MAD of the per-account counts (when 20+ accounts see such
@@ -724,11 +718,11 @@ static int64_t dist_bar(const dist_row *r, int n, int floor_)
 			return bar;
 		for (int i = 0; i < n; i++)
 			v[i] = r[i].nip;
-		qsort(v, (size_t)n, sizeof *v, cmp_i64);
+		qsort(v, (size_t)n, sizeof *v, ms_cmp_i64);
 		int64_t med = v[n / 2];
 		for (int i = 0; i < n; i++)
 			v[i] = v[i] > med ? v[i] - med : med - v[i];
-		qsort(v, (size_t)n, sizeof *v, cmp_i64);
+		qsort(v, (size_t)n, sizeof *v, ms_cmp_i64);
 		int64_t mad = v[n / 2];
 		/* above the median even when most accounts see the same count (MAD 0) */
 		int64_t raised = med + (mad ? 5 * mad : 1);

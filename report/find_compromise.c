@@ -182,33 +182,24 @@ static int cmp_first_login(const void *a, const void *b)
  * there).  Their failures are an attacker's guesses, not typos.  When it
  * began (the first failure of the burst's accounts), INT64_MAX when none.
  */
-static int cmp_i64(const void *a, const void *b)
+/* the first of the sorted times t[0..n) that is >= x (n: none) */
+static int first_at_or_after(const int64_t *t, int n, int64_t x)
 {
-	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-	return (x > y) - (x < y);
+	int a = 0, b = n;
+	while (a < b) {
+		int m = a + (b - a) / 2;
+		if (t[m] < x)
+			a = m + 1;
+		else
+			b = m;
+	}
+	return a;
 }
 
 /* how many of the sorted times t[0..n) are in [lo, hi] */
 static int count_in(const int64_t *t, int n, int64_t lo, int64_t hi)
 {
-	int a = 0, b = n;
-	while (a < b) { /* the first >= lo */
-		int m = a + (b - a) / 2;
-		if (t[m] < lo)
-			a = m + 1;
-		else
-			b = m;
-	}
-	int first = a;
-	b = n;
-	while (a < b) { /* the first > hi */
-		int m = a + (b - a) / 2;
-		if (t[m] <= hi)
-			a = m + 1;
-		else
-			b = m;
-	}
-	return a - first;
+	return first_at_or_after(t, n, hi + 1) - first_at_or_after(t, n, lo);
 }
 
 static int64_t guess_burst(first_login *v, int n, const int64_t *miss, int nmiss)
@@ -451,7 +442,7 @@ static int mark_typos(cctx *c)
 			}
 		}
 		if (nmiss > 1)
-			qsort(miss, (size_t)nmiss, sizeof *miss, cmp_i64);
+			qsort(miss, (size_t)nmiss, sizeof *miss, ms_cmp_i64);
 		c->crack_t[k] = guess_burst(fl, nfl, miss, nmiss);
 		ROWS_OF(d, k) { /* no typos in a burst of guesses */
 			int a = d->acct[r];

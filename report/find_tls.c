@@ -302,12 +302,6 @@ static const char *acct_name(const tls_ctx *c, int has, int64_t id)
 	return t >= 0 ? c->d->accounts.text[t] : NULL;
 }
 
-static int cmp_int64(const void *a, const void *b)
-{
-	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-	return (x > y) - (x < y);
-}
-
 /* distinct addresses of each weak set's sessions */
 static int weak_ips(tls_ctx *c)
 {
@@ -498,7 +492,7 @@ static int cred_row(const ms_fdata *d, int r, const int64_t *sid, int nsid)
 		return 0;
 	if (d->flag[r] & MS_EV_DECODED)
 		return 2;
-	if (!(d->flag[r] & MS_EV_SESS) || !nsid || !bsearch(&d->sess[r], sid, (size_t)nsid, sizeof *sid, cmp_int64))
+	if (!(d->flag[r] & MS_EV_SESS) || !nsid || !bsearch(&d->sess[r], sid, (size_t)nsid, sizeof *sid, ms_cmp_i64))
 		return 0;
 	/* a failure or login of a decoded session with a password length: its AUTH was
 	 * decoded, also where the line's own sasl_username= (Postfix 3.9+) named the user */
@@ -541,7 +535,7 @@ static int cred_lists(tls_ctx *c, const int64_t *sid, char *okaccts, char *names
 		if (c->cred.v[i].has_ip)
 			ips[n++] = c->cred.v[i].ip;
 	if (n > 1)
-		qsort(ips, (size_t)n, sizeof *ips, cmp_int64);
+		qsort(ips, (size_t)n, sizeof *ips, ms_cmp_i64);
 	int nt = 0;
 	for (int i = 0; i < n; i++) {
 		char ip[256];
@@ -623,7 +617,7 @@ static const int64_t *sid_sorted(const sess_vec *cred, int64_t *sid)
 {
 	for (int i = 0; i < cred->n; i++)
 		sid[i] = cred->v[i].id;
-	qsort(sid, (size_t)cred->n, sizeof *sid, cmp_int64);
+	qsort(sid, (size_t)cred->n, sizeof *sid, ms_cmp_i64);
 	return sid;
 }
 
@@ -650,13 +644,13 @@ static int credentials(tls_ctx *c, ms_findings *out)
 		const ms_fdata *d = c->d;
 		if (d->kind[r] != 4 || !(d->flag[r] & MS_EV_PW) || !(d->flag[r] & MS_EV_SESS))
 			continue;
-		const int64_t *k = bsearch(&d->sess[r], sid, (size_t)c->cred.n, sizeof *sid, cmp_int64);
+		const int64_t *k = bsearch(&d->sess[r], sid, (size_t)c->cred.n, sizeof *sid, ms_cmp_i64);
 		if (k)
 			pw_ok[k - sid] = 1;
 	}
 	for (int i = 0; i < c->cred.n; i++) {
 		sess *s = &c->cred.v[i];
-		const int64_t *k = bsearch(&s->id, sid, (size_t)c->cred.n, sizeof *sid, cmp_int64);
+		const int64_t *k = bsearch(&s->id, sid, (size_t)c->cred.n, sizeof *sid, ms_cmp_i64);
 		s->ok = s->ok && k && pw_ok[k - sid];
 		if (i == 0 || s->ts < first)
 			first = s->ts;

@@ -263,7 +263,7 @@ static int id_put(id_col *c, int32_t *arr, int row, sqlite3_value *val)
 	return 0;
 }
 
-static int cmp_i64(const void *a, const void *b)
+int ms_cmp_i64(const void *a, const void *b)
 {
 	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
 	return (x > y) - (x < y);
@@ -307,7 +307,7 @@ static int ids_finish(id_col *c, int32_t *arr, int n, ms_fkeys *k)
 			v[m++] = arr[i];
 	for (int i = 0; i < c->n; i++)
 		v[m++] = c->val[i];
-	qsort(v, (size_t)m, sizeof *v, cmp_i64);
+	qsort(v, (size_t)m, sizeof *v, ms_cmp_i64);
 	int u = 0;
 	for (int64_t i = 0; i < m; i++)
 		if (u == 0 || v[i] != v[u - 1])
@@ -795,7 +795,7 @@ int64_t ms_count_distinct(int64_t *v, int n)
 	for (int i = 1; i < n && sorted; i++)
 		sorted = v[i - 1] <= v[i];
 	if (!sorted)
-		qsort(v, (size_t)n, sizeof *v, cmp_i64);
+		qsort(v, (size_t)n, sizeof *v, ms_cmp_i64);
 	for (int i = 0; i < n; i++)
 		k += i == 0 || v[i] != v[i - 1];
 	return k;

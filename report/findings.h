@@ -206,6 +206,8 @@ void ms_fev_keep(ms_fev *best, int *n, int k, int64_t ts, int row, int desc);
 void ms_fev_sort(ms_fev *v, int n);
 /* how many distinct values (v is sorted in place) */
 int64_t ms_count_distinct(int64_t *v, int n);
+/* qsort()/bsearch() comparison of two int64_t */
+int ms_cmp_i64(const void *a, const void *b);
 
 int ms_find_attacks(ms_fdata *d, const ms_find_opts *o, ms_findings *out, char *err, size_t errlen);
 /* logins of account U with a decoded password that failed on
