@@ -145,17 +145,13 @@ static int tail_is_terminator(ms_sv rest)
 			i++;
 			continue;
 		}
-		if (c == '#' && rest.n - i >= 4 && rest.p[i + 1] == '0' && rest.p[i + 2] == '1' &&
+		/* rsyslog's #015 #012 (\015 \012 with a backslash for its escape prefix) */
+		if ((c == '#' || c == '\\') && rest.n - i >= 4 && rest.p[i + 1] == '0' && rest.p[i + 2] == '1' &&
 		    (rest.p[i + 3] == '5' || rest.p[i + 3] == '2')) {
 			i += 4;
 			continue;
 		}
-		/* rsyslog with a backslash for its escape prefix: \015 \012; Postfix's escape(): \r \n */
-		if (c == '\\' && rest.n - i >= 4 && rest.p[i + 1] == '0' && rest.p[i + 2] == '1' &&
-		    (rest.p[i + 3] == '5' || rest.p[i + 3] == '2')) {
-			i += 4;
-			continue;
-		}
+		/* Postfix's escape(): \r \n */
 		if (c == '\\' && rest.n - i >= 2 && (rest.p[i + 1] == 'r' || rest.p[i + 1] == 'n')) {
 			i += 2;
 			continue;

@@ -730,9 +730,14 @@ static void text_value(const ms_col *col, const ms_cell *c, char *buf, size_t ca
 		time_t tt = (time_t)c->i;
 		if (localtime_r(&tt, &tm)) {
 			strftime(tb, sizeof tb, "%Y-%m-%d %H:%M", &tm);
-			/* the hour a clock change repeats reads twice: its offset says which */
+			/* the hour a clock change repeats reads twice: its offset says which
+			 * (no change within an hour either side, the common case: no fold) */
 			static const int shift[] = { 3600, -3600, 1800, -1800 };
-			for (size_t k = 0; k < sizeof shift / sizeof shift[0]; k++) {
+			struct tm nb[2];
+			time_t t_b = tt - 3600, t_a = tt + 3600;
+			int change = !localtime_r(&t_b, &nb[0]) || !localtime_r(&t_a, &nb[1]) ||
+				     nb[0].tm_gmtoff != tm.tm_gmtoff || nb[1].tm_gmtoff != tm.tm_gmtoff;
+			for (size_t k = 0; change && k < sizeof shift / sizeof shift[0]; k++) {
 				struct tm o;
 				time_t t2 = tt + shift[k];
 				char ob[40];

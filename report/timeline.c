@@ -662,23 +662,22 @@ int ms_timeline(const ms_query *q, const ms_timeline_opts *o, FILE *f, char *err
 		sqlite3_bind_int64(sr, 1, sid);
 		while (sqlite3_step(sr) == SQLITE_ROW)
 			reject_event(&l, sr);
-		if (state == 1 || state == 2) {
-			char cb[300], rb[1200] = "";
+		/* the end reason: "lost connection after AUTH" */
+		char rb[1200] = "";
+		int has_r = sqlite3_column_text(ss, 19) != NULL;
+		if (has_r)
+			snprintf(rb, sizeof rb, "%s%s%s", esc(b1, sizeof b1, sqlite3_column_text(ss, 19)),
+				 sqlite3_column_text(ss, 20) ? " after " : "",
+				 sqlite3_column_text(ss, 20) ? esc(b2, sizeof b2, sqlite3_column_text(ss, 20)) : "");
+		if (state == 1) {
+			char cb[300];
 			counters(ss, cb, sizeof cb);
-			if (sqlite3_column_text(ss, 19))
-				snprintf(rb, sizeof rb, "%s%s%s, then ", esc(b1, sizeof b1, sqlite3_column_text(ss, 19)),
-					 sqlite3_column_text(ss, 20) ? " after " : "",
-					 sqlite3_column_text(ss, 20) ? esc(b2, sizeof b2, sqlite3_column_text(ss, 20)) : "");
-			if (state == 1)
-				tl_add(&l, end, 2, "%sdisconnect  %s", rb, cb);
-			else
-				tl_add(&l, end, 2, "%sno disconnect: the process started a new session", rb);
-		} else if (sqlite3_column_text(ss, 19)) {
-			/* "lost connection after AUTH" and then the end of input (or the
-			 * session's eviction) before its disconnect line */
-			tl_add(&l, end, 2, "%s%s%s; no disconnect line followed", esc(b1, sizeof b1, sqlite3_column_text(ss, 19)),
-			       sqlite3_column_text(ss, 20) ? " after " : "",
-			       sqlite3_column_text(ss, 20) ? esc(b2, sizeof b2, sqlite3_column_text(ss, 20)) : "");
+			tl_add(&l, end, 2, "%s%sdisconnect  %s", rb, has_r ? ", then " : "", cb);
+		} else if (state == 2) {
+			tl_add(&l, end, 2, "%s%sno disconnect: the process started a new session", rb, has_r ? ", then " : "");
+		} else if (has_r) {
+			/* and then the end of input (or the session's eviction) before its disconnect line */
+			tl_add(&l, end, 2, "%s; no disconnect line followed", rb);
 		}
 		if (l.n > 1)
 			qsort(l.v, (size_t)l.n, sizeof *l.v, tl_cmp);
