@@ -225,6 +225,10 @@ static void do_line(parse_ctx *c, int64_t lineno, const char *line, size_t len)
 				 sl.service.p ? sl.service.p : "", sl.pid);
 		ms_esc_json(f, key, n < 0 ? 0 : (size_t)n >= sizeof key ? sizeof key - 1 : (size_t)n);
 	}
+	if (ev.type == EV_UNKNOWN) { /* no fields: a grammar may have stopped half-way */
+		fputs("}\n", f);
+		return;
+	}
 	kv_sv(f, "ip", ev.ip);
 	if (ev.port >= 0)
 		fprintf(f, ",\"port\":%ld", ev.port);

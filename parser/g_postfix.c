@@ -173,6 +173,12 @@ void ms_parse_postfix_other(ms_sv d, ms_sv m, ms_event *ev)
 			ms_sv w = ms_sv_head(m, (size_t)sp);
 			if ((ms_sv_eq_lit(w, "Anonymous") || ms_sv_eq_lit(w, "Untrusted") || ms_sv_eq_lit(w, "Trusted") ||
 			     ms_sv_eq_lit(w, "Verified")) && ms_sv_find_lit(m, " TLS connection ") == sp) {
+				/* tlsproxy's inbound connections (postscreen's STARTTLS):
+				 * not smtpd's TLS sessions (SEMANTICS), not outbound either */
+				if (ms_sv_find_lit(m, " established from ") > 0 || ms_sv_find_lit(m, " reused from ") > 0) {
+					ev->type = EV_NOISE;
+					return;
+				}
 				long wc = ms_sv_find_lit(m, " with cipher ");
 				if (wc > 0) {
 					ms_sv rest = ms_sv_skip(m, (size_t)wc + 13);

@@ -45,7 +45,9 @@ static size_t namaddr_colon(ms_sv s, ms_event *ev)
 	return n + 2;
 }
 
-/* "unknown[unknown]": smtpd could not get the client address (connection already gone) */
+/* "unknown[unknown]": smtpd could not get the client address (connection
+ * already gone); with smtpd_client_port_logging its port is "unknown" too
+ * (smtpd_peer.c: "unknown[unknown]:unknown") */
 static size_t unknown_unknown(ms_sv s, ms_event *ev)
 {
 	if (!ms_sv_starts(s, "unknown[unknown]"))
@@ -53,6 +55,8 @@ static size_t unknown_unknown(ms_sv s, ms_event *ev)
 	ev->name = ms_sv_head(s, 7);
 	ev->ip = MS_SV_NULL;
 	ev->port = -1;
+	if (s.n >= 24 && !memcmp(s.p + 16, ":unknown", 8) && (s.n == 24 || s.p[24] == ' ' || s.p[24] == ':'))
+		return 24;
 	return 16;
 }
 
@@ -618,6 +622,20 @@ static void parse_warning(ms_sv w, ms_event *ev)
 		}
 		return;
 	}
+	/* wrapper mode (smtps): "Refusing TLS service request from NAMADDR for
+	 * service S", "Wrapper-mode request dropped from NAMADDR for service S.
+	 * TLS context initialization failed. ..." (smtpd.c) */
+	if (ms_sv_starts(w, "Refusing TLS service request from ") ||
+	    ms_sv_starts(w, "Wrapper-mode request dropped from ")) {
+		int refused = w.p[0] == 'R';
+		ms_sv rest = ms_sv_skip(w, 34);
+		f = ms_sv_find_lit(rest, " for service ");
+		if (f > 0 && ms_namaddr_whole(ms_sv_head(rest, (size_t)f), &ev->name, &ev->ip, &ev->port)) {
+			ev->what = refused ? MS_SV_LIT("tls_service_refused") : MS_SV_LIT("wrapper_dropped");
+			ev->type = EV_CLIENT_WARN;
+		}
+		return;
+	}
 	if (ms_sv_starts(w, "TLS library problem: ")) {
 		ev->text = ms_sv_skip(w, 21);
 		ev->type = EV_TLS_ERROR;
@@ -842,10 +860,13 @@ void ms_parse_smtpd(ms_sv m, ms_event *ev)
 		if (parse_bare_lf(rest, ev) || parse_proxy(rest, ev))
 			return;
 		if (ms_sv_starts(rest, "abort: TLS from ")) {
+			/* "NOQUEUE: abort: TLS from NAMADDR: No client certificate presented" */
 			ms_sv r2 = ms_sv_skip(rest, 16);
 			size_t n = ms_namaddr_parse(r2, &ev->name, &ev->ip, &ev->port);
 			if (n) {
 				ev->text = ms_sv_skip(r2, n);
+				if (ms_sv_starts(ev->text, ": "))
+					ev->text = ms_sv_skip(ev->text, 2);
 				ev->type = EV_TLS_ERROR;
 			}
 			return;
@@ -868,7 +889,9 @@ void ms_parse_smtpd(ms_sv m, ms_event *ev)
 			    ms_sv_starts(rest, "issuer=") || ms_sv_starts(rest, "pkey_fingerprint=") ||
 			    ms_sv_starts(rest, "cert_fingerprint=") || ms_sv_starts(rest, "client certificate") ||
 			    ms_sv_starts(rest, "re-using session") || ms_sv_starts(rest, "Trusted") ||
-			    ms_sv_starts(rest, "Untrusted") || ms_sv_starts(rest, "looking for session")) {
+			    ms_sv_starts(rest, "Untrusted") || ms_sv_starts(rest, "looking for session") ||
+			    ms_sv_starts(rest, "looking up session ") || ms_sv_starts(rest, "reloaded session ") ||
+			    ms_sv_starts(rest, "remove session ") || ms_sv_starts(rest, "depth=")) {
 				/* lines of the TLS set-up (smtpd_tls_loglevel 2+): they
 				 * name the client, so they count for its first and last
 				 * seen (SEMANTICS: "TLS set-up or established") */
@@ -877,6 +900,49 @@ void ms_parse_smtpd(ms_sv m, ms_event *ev)
 				return;
 			}
 		}
+	}
+	/* smtpd_command_filter: "NAMADDR: replacing command \"X\" with \"Y\""
+	 * (smtpd.c; the commands are the client's, AUTH data among them: not kept) */
+	{
+		ms_event tmp = *ev;
+		size_t n = namaddr_colon(m, &tmp);
+		if (n && ms_sv_starts(ms_sv_skip(m, n), "replacing command ")) {
+			*ev = tmp;
+			ev->what = MS_SV_LIT("command_replaced");
+			ev->text = MS_SV_NULL;
+			ev->type = EV_CLIENT_WARN;
+			return;
+		}
+	}
+	/* TLS set-up lines that name the client after their text (tls_verify.c,
+	 * tls_server.c): "certificate verification failed for NAMADDR: ...",
+	 * "client certificate verification failed for NAMADDR: ...",
+	 * "SSL_set_fd error to NAMADDR" */
+	{
+		static const char *const pre[] = { "certificate verification failed for ",
+						   "client certificate verification failed for ",
+						   "SSL_set_fd error to " };
+		for (size_t i = 0; i < sizeof pre / sizeof *pre; i++)
+			if (ms_sv_starts_(m, pre[i], strlen(pre[i]))) {
+				ms_event tmp = *ev;
+				ms_sv rest = ms_sv_skip(m, strlen(pre[i]));
+				size_t n = ms_namaddr_parse(rest, &tmp.name, &tmp.ip, &tmp.port);
+				if (n) {
+					*ev = tmp;
+					ev->type = EV_TLS_SETUP;
+				} else {
+					ev->type = EV_NOISE;
+				}
+				return;
+			}
+	}
+	/* the TLS session cache of Postfix 2.4 and later without the client's
+	 * name (tls_server.c), a certificate's subject and issuer: noise */
+	if (ms_sv_starts(m, "looking up session ") || ms_sv_starts(m, "reloaded session ") ||
+	    ms_sv_starts(m, "save session ") || ms_sv_starts(m, "remove session ") ||
+	    ms_sv_starts(m, "subject=") || ms_sv_starts(m, "issuer=")) {
+		ev->type = EV_NOISE;
+		return;
 	}
 	if (ms_sv_starts(m, "lookup ") || ms_sv_starts(m, "auto_clnt_") || ms_sv_starts(m, "fatal: ") ||
 	    ms_sv_starts(m, "error: ") || ms_sv_starts(m, "panic: ") || ms_sv_starts(m, "initializing the server-side TLS engine") ||
