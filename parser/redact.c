@@ -119,7 +119,8 @@ size_t ms_dlg_msg(ms_sv msg)
  * "\r\n"): smtpd's "improper command pipelining after CMD from NAME[IP]: TAIL"
  * (the pending input: after AUTH, the client's answers), "warning: NAME[IP]:
  * request longer than N: TEXT...", postscreen's "PREGREET N after T from
- * [IP]:PORT: TEXT" and "COMMAND PIPELINING from [IP]:PORT after CMD: TAIL".
+ * [IP]:PORT: TEXT", "COMMAND PIPELINING from [IP]:PORT after CMD: TAIL" and
+ * the command filter's "NAME[IP]: replacing command ...".
  * A bot that pipelines its AUTH puts its credentials there.  Returns where
  * the client's text starts in m, or 0.  The first ": " after the prefix ends
  * the address ("[2001:db8::1]:25" holds none).
@@ -135,6 +136,14 @@ static size_t client_tail(ms_sv m)
 		long k = ms_sv_find_lit(m, ": request longer than ");
 		if (k > 0)
 			t = ms_sv_skip(m, (size_t)k + 22);
+	}
+	if (!t.p) {
+		/* smtpd_command_filter: "NAME[IP]: replacing command \"X\" with \"Y\"":
+		 * both commands are the client's, quoted (a quoted one is no command
+		 * we know: hidden) */
+		long k = ms_sv_find_lit(m, ": replacing command ");
+		if (k > 0 && memchr(m.p, ']', (size_t)k))
+			return (size_t)k + 20;
 	}
 	if (!t.p)
 		return 0;
