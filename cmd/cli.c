@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <strings.h>
 #include <time.h>
 #include <unistd.h>
@@ -270,16 +271,44 @@ static int fixed_offset(const char *z, int *east)
 	return 1;
 }
 
+/* 1 when the C library can load zone as a file: glibc reads ":NAME" as
+ * NAME, an absolute name as that file, any other in TZDIR when it is set,
+ * else in its one directory; what it cannot load (no file, a directory, a
+ * file that is no zone) it takes for UTC without a word.  So the file must
+ * be where glibc looks, and start as every compiled zone does ("TZif"). */
+static int zone_file_ok(const char *zone)
+{
+	const char *tzdir = getenv("TZDIR");
+	char path[1024], magic[4];
+	struct stat sb;
+	if (*zone == ':')
+		zone++;
+	if (!*zone || strstr(zone, ".."))
+		return 0;
+	if (zone[0] == '/')
+		snprintf(path, sizeof path, "%s", zone);
+	else if ((size_t)snprintf(path, sizeof path, "%s/%s", tzdir && *tzdir ? tzdir : "/usr/share/zoneinfo", zone) >=
+		 sizeof path)
+		return 0;
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return 0;
+	int ok = fstat(fileno(f), &sb) == 0 && S_ISREG(sb.st_mode) && fread(magic, 1, 4, f) == 4 &&
+		 !memcmp(magic, "TZif", 4);
+	fclose(f);
+	return ok;
+}
+
 int ms_set_tz(const char *zone, char *note, size_t cap)
 {
-	static const char *const dirs[] = { "/usr/share/zoneinfo/", "/usr/lib/zoneinfo/", "/usr/share/lib/zoneinfo/" };
 	int ok = 0, off = 0;
 	char posix[64];
 	if (note && cap)
 		note[0] = 0;
 	if (!zone || !*zone || strstr(zone, ".."))
 		return -1;
-	if (!strcmp(zone, "UTC") || !strcmp(zone, "Z") || !strcmp(zone, "GMT") || zone[0] == ':') {
+	if (!strcmp(zone, "UTC") || !strcmp(zone, "Z") || !strcmp(zone, "GMT") || !strcmp(zone, ":UTC") ||
+	    !strcmp(zone, ":GMT")) {
 		ok = 1;
 		if (!strcmp(zone, "Z"))
 			zone = "UTC";
@@ -301,19 +330,8 @@ int ms_set_tz(const char *zone, char *note, size_t cap)
 				 off > 0 ? "behind" : "ahead of", off > 0 ? "ahead of" : "behind", off > 0 ? '+' : '-',
 				 a / 3600, a / 60 % 60);
 		}
-	} else if (zone[0] == '/') {
-		ok = access(zone, R_OK) == 0;
 	} else {
-		const char *tzdir = getenv("TZDIR");
-		char path[512];
-		if (tzdir) {
-			snprintf(path, sizeof path, "%s/%s", tzdir, zone);
-			ok = access(path, R_OK) == 0;
-		}
-		for (size_t i = 0; !ok && i < sizeof dirs / sizeof dirs[0]; i++) {
-			snprintf(path, sizeof path, "%s%s", dirs[i], zone);
-			ok = access(path, R_OK) == 0;
-		}
+		ok = zone_file_ok(zone);
 	}
 	if (!ok)
 		return -1;

@@ -20,7 +20,7 @@ static const ms_optdef opts[] = {
 	{ { "db", required_argument, NULL, O_DB }, "FILE", "keep the database in FILE (default: a temporary one)" },
 	{ { "year", required_argument, NULL, O_YEAR }, "YEAR", "year of the first line of a log without years" },
 	{ { "tz", required_argument, NULL, O_TZ }, "ZONE", "time zone of the logs and of printed times (default: TZ)" },
-	{ { "top", required_argument, NULL, O_TOP }, "N", "rows per table (default 10)" },
+	{ { "top", required_argument, NULL, O_TOP }, "N", "rows per table (default 10, 0: all)" },
 	{ { "no-sort", no_argument, NULL, O_NOSORT }, NULL, "keep the files in the order given" },
 	{ { "rejects", required_argument, NULL, O_REJECTS }, "FILE", "write unrecognised lines to FILE" },
 	{ { "plesk-window", required_argument, NULL, O_PLESKWIN }, "SECS", "max delay of a plesk_saslauthd line after its failure (90)" },
@@ -112,7 +112,7 @@ static void histogram(ms_cli *cli, sqlite3 *db, const ms_query *q0)
 	ms_table_free(t);
 }
 
-static void summary(ms_cli *cli, sqlite3 *db, int top)
+static void summary(ms_cli *cli, sqlite3 *db, int top, int temp)
 {
 	char err[256];
 	ms_query q;
@@ -126,7 +126,8 @@ static void summary(ms_cli *cli, sqlite3 *db, int top)
 	ro.color = cli->color;
 	ro.limit = top;
 	ro.generated_at = cli->now;
-	ro.more_hint = "use --top N, or --db FILE and then mailsleuth report --db FILE";
+	ro.more_hint = temp ? "use --top N, or --db FILE and then mailsleuth report --db FILE"
+			    : "use --top N, or mailsleuth report with this --db";
 
 	heading(cli, "Input");
 	t = ms_report_sources(&q, err, sizeof err);
@@ -172,7 +173,8 @@ static void summary(ms_cli *cli, sqlite3 *db, int top)
 			fro.color = cli->color;
 			fro.limit = top;
 			fro.generated_at = cli->now;
-			fro.more_hint = "use --top N, or --db FILE and then mailsleuth findings --db FILE";
+			fro.more_hint = temp ? "use --top N, or --db FILE and then mailsleuth findings --db FILE"
+					     : "use --top N, or mailsleuth findings with this --db";
 			ms_findings_render(&fs, MS_FMT_TEXT, o, &fro);
 			ms_findings_free(&fs);
 		} else {
@@ -309,8 +311,8 @@ int cmd_analyze(ms_cli *cli, int argc, char **argv)
 		if (c == O_TOP) {
 			char *end;
 			long v = strtol(optarg, &end, 10);
-			if (*end || v < 1 || v > 100000) {
-				ms_err(cli, "--top: expected a number, got '%s'", optarg);
+			if (*end || end == optarg || v < 0 || v > 100000) {
+				ms_err(cli, "--top: expected a number of rows from 0 (all) to 100000, got '%s'", optarg);
 				return MS_EXIT_USAGE;
 			}
 			top = (int)v;
@@ -345,7 +347,7 @@ int cmd_analyze(ms_cli *cli, int argc, char **argv)
 		if (!st) {
 			rc = MS_EXIT_DB;
 		} else {
-			summary(cli, ms_store_db(st), top);
+			summary(cli, ms_store_db(st), top, temp);
 			ms_store_close(st);
 		}
 	}

@@ -50,6 +50,52 @@ static void report_cb(void *ctx, int level, const char *msg)
 	fputc('\n', cli->err);
 }
 
+/* a and b name one file: the same inode when both exist, else the same
+ * last component in the same directory (a database not created yet) */
+static int same_file(const char *a, const char *b)
+{
+	struct stat sa, sb;
+	int ea = stat(a, &sa) == 0, eb = stat(b, &sb) == 0;
+	if (ea && eb)
+		return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+	if (ea != eb)
+		return 0;
+	const char *ba = strrchr(a, '/'), *bb = strrchr(b, '/');
+	char da[4096], dbuf[4096];
+	snprintf(da, sizeof da, "%.*s", ba ? (int)(ba - a) + 1 : 1, ba ? a : ".");
+	snprintf(dbuf, sizeof dbuf, "%.*s", bb ? (int)(bb - b) + 1 : 1, bb ? b : ".");
+	if (strcmp(ba ? ba + 1 : a, bb ? bb + 1 : b) != 0 || stat(da, &sa) != 0 || stat(dbuf, &sb) != 0)
+		return 0;
+	return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+/* --rejects is opened for writing, which empties it: never the database
+ * (or its journal) nor a file named as input.  Refused before anything is
+ * opened.  Returns 0 when it may be written. */
+static int rejects_clash(ms_cli *cli, const char *db, const char *rejects, char **files, int nfiles)
+{
+	static const char *const suffix[] = { "", "-journal", "-wal", "-shm" };
+	char p[4096];
+	for (size_t i = 0; i < sizeof suffix / sizeof *suffix; i++) {
+		snprintf(p, sizeof p, "%s%s", db, suffix[i]);
+		if (same_file(rejects, p)) {
+			ms_err(cli, "--rejects %s is the database%s %s: name another file", rejects, *suffix[i] ? "'s file" : "", p);
+			return -1;
+		}
+	}
+	struct stat rs, fs;
+	if (stat(rejects, &rs) != 0)
+		return 0;
+	for (int i = 0; i < nfiles; i++)
+		if (strcmp(files[i], "-") && stat(files[i], &fs) == 0 && !S_ISDIR(fs.st_mode) && fs.st_dev == rs.st_dev &&
+		    fs.st_ino == rs.st_ino) {
+			ms_err(cli, "--rejects %s is the input %s: writing it would empty it; name another file", rejects,
+			       files[i]);
+			return -1;
+		}
+	return 0;
+}
+
 int ms_run_ingest(ms_cli *cli, const char *db, const ms_ingest_cli *ic, char **files, int nfiles, void *result_out)
 {
 	char err[512];
@@ -61,6 +107,8 @@ int ms_run_ingest(ms_cli *cli, const char *db, const ms_ingest_cli *ic, char **f
 	size_t nown = 0;
 	struct stat sb;
 	report_ctx rctx = { cli, ic->quiet };
+	if (ic->rejects && rejects_clash(cli, db, ic->rejects, files, nfiles) != 0)
+		return MS_EXIT_USAGE;
 	ms_store *st = ms_store_open(db, MS_OPEN_WRITE, err, sizeof err);
 	if (!st) {
 		ms_err(cli, "%s: %s", db, err);

@@ -329,7 +329,9 @@ static int parse_stream(parse_ctx *c, ms_cli *cli, const ms_stream_spec *spec)
 			ms_err(cli, "%s: %s", spec->path, ms_input_error(in));
 			rc = -1;
 		}
-		if (fill > 0 && !overlong) {
+		/* a last line without its newline is a line, but not one the
+		 * damage cut: that one ingest does not read either (README) */
+		if (fill > 0 && !overlong && r == 0) {
 			size_t len = fill;
 			if (buf[len - 1] == '\r')
 				len--;

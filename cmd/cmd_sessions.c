@@ -108,6 +108,10 @@ int cmd_sessions(ms_cli *cli, int argc, char **argv)
 		ms_err(cli, "sessions: say which: --ip IP, --account USER or --id N");
 		return MS_EXIT_USAGE;
 	}
+	if (!!to.ip + !!to.account + !!to.id > 1) {
+		ms_err(cli, "sessions: --ip, --account and --id are alternatives: give one");
+		return MS_EXIT_USAGE;
+	}
 	/* accounts are stored with the domain lower-cased (semantics.md): look the
 	 * name up the same way, Info@Example.COM as Info@example.com */
 	char acct[512];

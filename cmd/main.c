@@ -92,13 +92,23 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return MS_EXIT_USAGE;
 	}
+	/* "mailsleuth help COMMAND" is "mailsleuth COMMAND --help" */
+	char help_opt[] = "--help";
+	char *help_argv[4];
+	if (!strcmp(argv[1], "help") && argc == 3 && strcmp(argv[2], "help")) {
+		help_argv[0] = argv[0];
+		help_argv[1] = argv[2];
+		help_argv[2] = help_opt;
+		help_argv[3] = NULL;
+		argv = help_argv;
+	}
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
 		usage(stdout);
-		return MS_EXIT_OK;
+		return out_flushed(&cli) ? MS_EXIT_DB : MS_EXIT_OK;
 	}
 	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
 		printf("mailsleuth %s\n", MS_VERSION);
-		return MS_EXIT_OK;
+		return out_flushed(&cli) ? MS_EXIT_DB : MS_EXIT_OK;
 	}
 	/* --tz applies to every time on the command line, wherever it stands: set it
 	 * before the command reads --since/--until (an unknown zone is reported there) */
