@@ -193,6 +193,9 @@ typedef struct {
 	int fd;
 	int regular;
 	unsigned char *buf; /* MS_IBUF */
+	ms_input *dec;      /* a compressed archive: its bytes as our decoders give them */
+	unsigned char tail[1024]; /* dec: the last bytes it gave (an archive ends with two zero blocks) */
+	size_t tail_n;
 } fdsrc;
 
 static la_ssize_t fdsrc_read(struct archive *a, void *cd, const void **buf)
@@ -230,23 +233,114 @@ static la_int64_t fdsrc_skip(struct archive *a, void *cd, la_int64_t req)
 	return req;
 }
 
-/* libarchive tar reader over an open regular file; NULL + err on failure. */
-static struct archive *tar_open(fdsrc *s, char *err, size_t errlen)
+static la_ssize_t decsrc_read(struct archive *a, void *cd, const void **buf)
 {
+	fdsrc *s = cd;
+	ssize_t r = ms_input_read(s->dec, s->buf, MS_IBUF);
+	if (r < 0) {
+		archive_set_error(a, EIO, "%s", ms_input_error(s->dec));
+		return ARCHIVE_FATAL;
+	}
+	size_t n = (size_t)r, keep = sizeof s->tail;
+	if (n >= keep) {
+		memcpy(s->tail, s->buf + n - keep, keep);
+		s->tail_n = keep;
+	} else if (n > 0) {
+		size_t old = s->tail_n + n > keep ? keep - n : s->tail_n;
+		memmove(s->tail, s->tail + s->tail_n - old, old);
+		memcpy(s->tail + old, s->buf, n);
+		s->tail_n = old + n;
+	}
+	*buf = s->buf;
+	return r;
+}
+
+/* 1 when the archive read to its end ended as every tar archive does, with
+ * two zero blocks (after padding): libarchive takes an archive cut just
+ * before a member's header for one that ended there */
+static int tar_ends_clean(fdsrc *s)
+{
+	unsigned char b[1024];
+	size_t n;
+	if (s->dec) {
+		n = s->tail_n;
+		memcpy(b, s->tail, n);
+	} else {
+		struct stat st;
+		if (!s->regular || fstat(s->fd, &st) != 0)
+			return 1; /* cannot tell */
+		if (st.st_size < (off_t)sizeof b)
+			return 0;
+		ssize_t r;
+		do
+			r = pread(s->fd, b, sizeof b, st.st_size - (off_t)sizeof b);
+		while (r < 0 && errno == EINTR);
+		if (r < 0)
+			return 1;
+		n = (size_t)r;
+	}
+	if (n < sizeof b)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (b[i])
+			return 0;
+	return 1;
+}
+
+/*
+ * libarchive tar reader over an open regular file (path names it); NULL +
+ * err on failure.  A compressed archive (gzip, bzip2, xz, lzma, zstd) is
+ * decompressed by our own decoders, not by libarchive's filters: cut short,
+ * they give every byte before the damage, as `gzip -dc` does, where a
+ * libarchive filter fails the whole block it was filling (a .tar.gz cut
+ * within its first 64 KiB gave no member at all).  s->dec is then closed
+ * by fdsrc_close().
+ */
+static struct archive *tar_open(fdsrc *s, const char *path, char *err, size_t errlen)
+{
+	unsigned char h[MS_HEAD];
+	ssize_t hn;
+	do
+		hn = pread(s->fd, h, sizeof h, 0);
+	while (hn < 0 && errno == EINTR);
+	ms_compression comp = hn > 0 ? detect_comp(h, (size_t)hn) : MS_COMP_NONE;
+	if (comp == MS_COMP_GZIP || comp == MS_COMP_BZIP2 || comp == MS_COMP_XZ || comp == MS_COMP_LZMA ||
+	    comp == MS_COMP_ZSTD) {
+		ms_stream_spec sp;
+		memset(&sp, 0, sizeof sp);
+		sp.path = (char *)path;
+		sp.mtime = sp.size = -1;
+		if (!(s->dec = ms_input_open(&sp, err, errlen)))
+			return NULL;
+	}
 	struct archive *a = archive_read_new();
 	if (!a) {
 		seterrno(err, errlen, ENOMEM);
 		return NULL;
 	}
-	archive_read_support_filter_all(a);
+	if (!s->dec)
+		archive_read_support_filter_all(a);
 	archive_read_support_format_tar(a);
-	if (archive_read_open2(a, s, NULL, fdsrc_read, fdsrc_skip, NULL) != ARCHIVE_OK) {
+	if ((s->dec ? archive_read_open2(a, s, NULL, decsrc_read, NULL, NULL)
+		    : archive_read_open2(a, s, NULL, fdsrc_read, fdsrc_skip, NULL)) != ARCHIVE_OK) {
 		const char *m = archive_error_string(a);
 		seterr(err, errlen, "%s", m ? m : "cannot read archive");
 		archive_read_free(a);
 		return NULL;
 	}
 	return a;
+}
+
+/* the compression of the archive tar_open() opened */
+static ms_compression tar_comp(const fdsrc *s, struct archive *a)
+{
+	return s->dec ? ms_input_get_info(s->dec)->comp : comp_from_filter(archive_filter_code(a, 0));
+}
+
+static void fdsrc_close(fdsrc *s)
+{
+	ms_input_close(s->dec);
+	s->dec = NULL;
 }
 
 /* ------------------------------------------------------------------ */
@@ -579,10 +673,10 @@ static int open_member(ms_input *in, const ms_stream_spec *spec, char *err, size
 		seterrno(err, errlen, ENOMEM);
 		return -1;
 	}
-	in->outer = tar_open(&in->fs, err, errlen);
+	in->outer = tar_open(&in->fs, spec->path, err, errlen);
 	if (!in->outer)
 		return -1;
-	in->info.archive_comp = comp_from_filter(archive_filter_code(in->outer, 0));
+	in->info.archive_comp = tar_comp(&in->fs, in->outer);
 	for (;;) {
 		int r = archive_read_next_header(in->outer, &e);
 		if (r == ARCHIVE_EOF) {
@@ -1227,6 +1321,7 @@ void ms_input_close(ms_input *in)
 		archive_read_free(in->ar);
 	if (in->outer)
 		archive_read_free(in->outer);
+	fdsrc_close(&in->fs);
 	if (in->zs)
 		ZSTD_freeDStream(in->zs);
 	if (in->gz_init)
@@ -1332,7 +1427,10 @@ void ms_stream_spec_damage(const ms_stream_spec *s, char *buf, size_t cap)
  */
 static int list_members(const char *path, speclist *l, char *err, size_t errlen)
 {
-	fdsrc fs = { -1, 1, NULL };
+	fdsrc fs;
+	memset(&fs, 0, sizeof fs);
+	fs.fd = -1;
+	fs.regular = 1;
 	struct archive *a = NULL;
 	struct archive_entry *e;
 	size_t first = l->n;
@@ -1348,13 +1446,20 @@ static int list_members(const char *path, speclist *l, char *err, size_t errlen)
 		seterrno(err, errlen, ENOMEM);
 		goto out;
 	}
-	a = tar_open(&fs, err, errlen);
+	a = tar_open(&fs, path, err, errlen);
 	if (!a)
 		goto out;
 	for (;;) {
 		int r = archive_read_next_header(a, &e);
-		if (r == ARCHIVE_EOF)
+		if (r == ARCHIVE_EOF) {
+			if (l->n > first && !tar_ends_clean(&fs) &&
+			    !(l->v[l->n - 1].list_error = strdup("truncated tar archive (it ends without its end "
+								"blocks)"))) {
+				seterrno(err, errlen, ENOMEM);
+				goto out;
+			}
 			break;
+		}
 		if (r < ARCHIVE_WARN) {
 			const char *m = archive_error_string(a);
 			if (l->n > first) {
@@ -1382,6 +1487,7 @@ static int list_members(const char *path, speclist *l, char *err, size_t errlen)
 out:
 	if (a)
 		archive_read_free(a);
+	fdsrc_close(&fs);
 	free(fs.buf);
 	close(fs.fd);
 	return rc;
