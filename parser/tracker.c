@@ -1786,6 +1786,24 @@ static void postscreen_event(ms_tracker *t, int host, const ms_event *ev, const 
 		cpy(ip, sizeof ip, ev->ip);
 		emit_reject(t, host, ev, ref, 0, ip, NULL, 1);
 	}
+	if (ev->type == EV_PS_DISCONNECT && ps_get(t, host, ev, ref, 0) < 0) {
+		/* "PASS NEW|OLD [IP]:port" then "DISCONNECT [IP]:port" (psc_conclude():
+		 * a client that passed but stays with postscreen for its after-220
+		 * tests): one conversation, written again with its end */
+		char ip[T_IPLEN];
+		cpy(ip, sizeof ip, ev->ip);
+		for (int k = 0; k < T_PS_PASSED_N; k++) {
+			t_ps *q = &t->ps_passed[k];
+			if (q->used && q->host == host && q->port == ev->port && !strcmp(q->ip, ip) &&
+			    ref->ts >= q->end_ts && ref->ts - q->end_ts <= 300) {
+				q->end_ts = ref->ts;
+				q->events++;
+				emit_ps(t, q, "dropped");
+				q->used = 0;
+				return;
+			}
+		}
+	}
 	slot = ps_get(t, host, ev, ref, 1);
 	if (slot < 0)
 		return;
@@ -1796,6 +1814,7 @@ static void postscreen_event(ms_tracker *t, int host, const ms_event *ev, const 
 	case EV_PS_PASS:
 		snprintf(p->verdict, sizeof p->verdict, "%s", ms_sv_eq_lit(ev->what, "NEW") ? "pass_new" : "pass_old");
 		emit_ps(t, p, "dropped");
+		t->ps_passed[t->ps_passed_next++ % T_PS_PASSED_N] = *p;
 		ps_delete(t, slot);
 		return;
 	case EV_PS_DISCONNECT:

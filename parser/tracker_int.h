@@ -280,6 +280,11 @@ struct ms_tracker {
 	int32_t *msg_free;       /* stack of free pool slots */
 	int msg_cap, nmsg, msg_nfree;
 	t_ps *ps;                /* pool of cfg.max_postscreen; free slots reused lowest first */
+	/* conversations a PASS ended, written: the DISCONNECT that follows when
+	 * postscreen keeps the client (after-220 tests) is theirs, no new one */
+#define T_PS_PASSED_N 64
+	t_ps ps_passed[T_PS_PASSED_N];
+	int ps_passed_next;
 	int32_t *ps_ht;          /* open-addressed by (host,ip,port): ps_cap slots of pool indices, -1 empty */
 	int32_t *ps_free;        /* stack of free pool slots */
 	int ps_cap, nps, ps_nfree, ps_hi;
