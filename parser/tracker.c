@@ -2198,7 +2198,12 @@ static void auth_failure(ms_tracker *t, t_sess *s, int idx_host, const ms_event 
 	 * not ask saslauthd is SASL_FAIL's "generic failure"; a wrong
 	 * password's "authentication failure" means saslauthd answered (a
 	 * brute force that fills its backlog for a moment gets no excuse) */
-	int down = s->sasl_down_ts && ref->ts >= s->sasl_down_ts && ref->ts - s->sasl_down_ts <= SASL_DOWN_WINDOW_S &&
+	int64_t down_ts = s->sasl_down_ts;
+	for (int k = 0; k < T_SASL_DOWN_N; k++)
+		if (t->sasl_down[k].ts > down_ts && t->sasl_down[k].host == s->host && t->sasl_down[k].svc == s->svc &&
+		    t->sasl_down[k].pid == s->pid && t->sasl_down[k].ts <= ref->ts)
+			down_ts = t->sasl_down[k].ts;
+	int down = down_ts && ref->ts >= down_ts && ref->ts - down_ts <= SASL_DOWN_WINDOW_S &&
 		   ms_sv_find_lit(ev->reason, "generic failure") >= 0;
 	if (ev->server_fault || down) {
 		ms_auth_rec a;
@@ -2817,6 +2822,14 @@ void ms_tracker_feed(ms_tracker *t, const ms_syslog *sl, const ms_event *ev, con
 		return;
 	}
 
+	if (ev->type == EV_SASL_SERVER_DOWN) {
+		/* of the process, in a session or not (auth_failure()) */
+		int k = t->sasl_down_next++ % T_SASL_DOWN_N;
+		t->sasl_down[k].host = host;
+		t->sasl_down[k].svc = svc;
+		t->sasl_down[k].pid = sl->pid;
+		t->sasl_down[k].ts = ref->ts;
+	}
 	if (idx >= 0 && has_client(ev)) {
 		/* same pid, other client, no "connect from": XCLIENT named
 		 * another client (SEMANTICS: only a connect or the session's own

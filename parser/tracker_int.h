@@ -283,6 +283,16 @@ struct ms_tracker {
 	/* conversations a PASS ended, written: the DISCONNECT that follows when
 	 * postscreen keeps the client (after-220 tests) is theirs, no new one */
 #define T_PS_PASSED_N 64
+	/* smtpd processes whose SASL library could not reach its password
+	 * server, and when: whatever session they are in (or none: the log
+	 * starts there, the session was evicted, a new one began) */
+#define T_SASL_DOWN_N 64
+	struct {
+		int host, svc;
+		long pid;
+		int64_t ts;
+	} sasl_down[T_SASL_DOWN_N];
+	int sasl_down_next;
 	t_ps ps_passed[T_PS_PASSED_N];
 	int ps_passed_next;
 	int32_t *ps_ht;          /* open-addressed by (host,ip,port): ps_cap slots of pool indices, -1 empty */
