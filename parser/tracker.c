@@ -553,6 +553,8 @@ static void sess_close(ms_tracker *t, int idx, int state)
 	case MS_SS_EVICTED: t->st.evicted++; break;
 	}
 	emit_session(t, s, state);
+	if (state == MS_SS_EVICTED)
+		t->sess_evicted[t->sess_evicted_next++ % T_EVICTED_N] = *s;
 	sess_ht_remove(t, idx);
 	s->used = 0;
 	t->sess_free[t->nfree++] = idx;
@@ -679,6 +681,51 @@ static int sess_open(ms_tracker *t, int host, int svc, long pid, const ms_event 
 	if (orphan)
 		t->st.orphans++;
 	return idx;
+}
+
+/* how long after its last line an evicted session can still be resumed */
+#define T_RESUME_MAX_S 86400
+
+/*
+ * A line of (host, svc, pid) naming client ip, with no session open: the
+ * session evicted last for that process and client, within a day, open again
+ * under its id (its row, written as evicted, is written again when it ends).
+ * Returns its slot, or -1.  A connect of the process forgets its evicted
+ * sessions (sess_forget_evicted()).
+ */
+static int sess_resume(ms_tracker *t, int host, int svc, long pid, const char *ip, int64_t ts)
+{
+	int best = -1;
+	for (int k = 0; k < T_EVICTED_N; k++) {
+		const t_sess *q = &t->sess_evicted[k];
+		if (q->used && q->host == host && q->svc == svc && q->pid == pid && q->ip[0] && !strcmp(q->ip, ip) &&
+		    ts >= q->last_ts && ts - q->last_ts <= T_RESUME_MAX_S &&
+		    (best < 0 || q->last_ts > t->sess_evicted[best].last_ts))
+			best = k;
+	}
+	if (best < 0)
+		return -1;
+	t_sess s = t->sess_evicted[best];
+	t->sess_evicted[best].used = 0;
+	if (t->nfree == 0 && sess_evict_oldest(t) != 0)
+		return -1;
+	int idx = t->sess_free[--t->nfree];
+	if (idx >= t->sess_hi)
+		t->sess_hi = idx + 1;
+	t->sess[idx] = s;
+	t->sess[idx].used = 1;
+	sess_ht_insert(t, idx);
+	t->st.evicted--;
+	return idx;
+}
+
+static void sess_forget_evicted(ms_tracker *t, int host, int svc, long pid)
+{
+	for (int k = 0; k < T_EVICTED_N; k++) {
+		t_sess *q = &t->sess_evicted[k];
+		if (q->used && q->host == host && q->svc == svc && q->pid == pid)
+			q->used = 0;
+	}
 }
 
 static void sweep_idle(ms_tracker *t)
@@ -2806,6 +2853,7 @@ void ms_tracker_feed(ms_tracker *t, const ms_syslog *sl, const ms_event *ev, con
 	if (ev->type == EV_CONNECT) {
 		if (idx >= 0)
 			sess_close(t, idx, MS_SS_UNTERMINATED);
+		sess_forget_evicted(t, host, svc, sl->pid);
 		idx = sess_open(t, host, svc, sl->pid, ev, ref, 0);
 		if (idx < 0)
 			return;
@@ -2836,6 +2884,11 @@ void ms_tracker_feed(ms_tracker *t, const ms_syslog *sl, const ms_event *ev, con
 		 * end ends it).  The line's records carry the client it names. */
 		cpy(t->line_ip, sizeof t->line_ip, ev->ip);
 		t->line_sess = strcmp(t->line_ip, t->sess[idx].ip) != 0 ? t->sess[idx].id : -1;
+	}
+	if (idx < 0 && has_client(ev)) {
+		char ip[T_IPLEN];
+		cpy(ip, sizeof ip, ev->ip);
+		idx = sess_resume(t, host, svc, sl->pid, ip, ref->ts);
 	}
 	if (idx < 0) {
 		if (!has_client(ev) && ev->type != EV_AUTH_FAIL)

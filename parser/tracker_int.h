@@ -293,6 +293,12 @@ struct ms_tracker {
 		int64_t ts;
 	} sasl_down[T_SASL_DOWN_N];
 	int sasl_down_next;
+	/* the last sessions evicted (idle for an hour, or the table full): a
+	 * later line of the same process naming the same client resumes one
+	 * (a slow DATA, an hour without a line) instead of opening an orphan */
+#define T_EVICTED_N 64
+	t_sess sess_evicted[T_EVICTED_N];
+	int sess_evicted_next;
 	t_ps ps_passed[T_PS_PASSED_N];
 	int ps_passed_next;
 	int32_t *ps_ht;          /* open-addressed by (host,ip,port): ps_cap slots of pool indices, -1 empty */
