@@ -2896,6 +2896,15 @@ void ms_tracker_feed(ms_tracker *t, const ms_syslog *sl, const ms_event *ev, con
 		idx = sess_open(t, host, svc, sl->pid, ev, ref, 1);
 		if (idx < 0)
 			return;
+		/* the connect was lost (the log starts after it): a hostname
+		 * warning of the process for this client is this conversation's
+		 * start, as it would be the connect's, not an orphan of its own */
+		int64_t wts = 0;
+		if (t->sess[idx].ip[0] && rdns_take(t, host, sl->pid, t->sess[idx].ip, ref->ts, &wts)) {
+			t->sess[idx].rdns_mismatch = 1;
+			if (wts < t->sess[idx].start_ts)
+				t->sess[idx].start_ts = wts;
+		}
 	}
 	s = &t->sess[idx];
 	s->last_ts = ref->ts > s->last_ts ? ref->ts : s->last_ts;

@@ -40,6 +40,18 @@ typedef struct {
  * it), and its optional section ends before npn.
  */
 #define EXT_V1_SIZE offsetof(ext_hdr, npn)
+
+/*
+ * Last, after the optional section: the sessions evicted last
+ * (t->sess_evicted), which a later line of their process and client may
+ * resume in the next run as in this one.  A state without it loads as before.
+ */
+#define EV_MAGIC "MSEV"
+typedef struct {
+	char magic[4];
+	int32_t n;
+	uint32_t sz_sess;
+} ev_hdr;
 #define PF_V1_SIZE offsetof(t_pfail, plain)
 #define PB_V1_SIZE offsetof(t_pback, sid)
 
@@ -148,6 +160,16 @@ static void save_to(const ms_tracker *t, wbuf *wp)
 		if (t->pn[(t->pn_head + k) % t->pn_cap].f.used)
 			put(wp, &t->pn[(t->pn_head + k) % t->pn_cap], sizeof(t_pnamed));
 	put(wp, t->pam, sizeof t->pam);
+	ev_hdr e;
+	memset(&e, 0, sizeof e);
+	memcpy(e.magic, EV_MAGIC, 4);
+	for (int k = 0; k < T_EVICTED_N; k++)
+		e.n += t->sess_evicted[k].used != 0;
+	e.sz_sess = sizeof(t_sess);
+	put(wp, &e, sizeof e);
+	for (int k = 0; k < T_EVICTED_N; k++)
+		if (t->sess_evicted[k].used)
+			put(wp, &t->sess_evicted[k], sizeof(t_sess));
 }
 
 void *ms_tracker_save(const ms_tracker *t, size_t *len)
@@ -292,6 +314,8 @@ int ms_tracker_load(ms_tracker *t, const void *blob, size_t len)
 		      (size_t)h.sz_pf * (size_t)h.npf + (size_t)h.sz_pb * (size_t)h.npb + sizeof(t_msg) * (size_t)h.nmsg +
 		      sizeof(t_ps) * (size_t)h.nps + (size_t)h.sz_rdns * T_RDNS_N + sizeof t->nouser;
 	ext_hdr x;
+	ev_hdr eh;
+	int has_ev = 0;    /* the evicted sessions follow the optional section */
 	int has_ext = 0;   /* 0 none, 1 the version before's, 2 today's */
 	size_t xs = 0;     /* its header's size */
 	memset(&x, 0, sizeof x);
@@ -311,9 +335,21 @@ int ms_tracker_load(ms_tracker *t, const void *blob, size_t len)
 		size_t tail = has_ext == 2 ? sizeof(t_pnamed) * (size_t)x.npn + sizeof t->pam : 0;
 		if (x.sz_drop != sizeof(t_drop) || x.ndrop < 0 || x.ndrop > T_DROP_MAX || x.host0_n > T_HOSTLEN ||
 		    (has_ext == 2 && (x.sz_pn != sizeof(t_pnamed) || x.npn < 0 || x.npn > T_PN_MAX ||
-				      x.sz_pam != sizeof(t_pam))) ||
-		    (size_t)(end - p) != need + xs + sizeof(t_drop) * (size_t)x.ndrop + tail)
+				      x.sz_pam != sizeof(t_pam))))
 			return -1;
+		size_t ext_end = need + xs + sizeof(t_drop) * (size_t)x.ndrop + tail;
+		if ((size_t)(end - p) < ext_end)
+			return -1;
+		if ((size_t)(end - p) != ext_end) {
+			/* the evicted sessions, after today's section only */
+			if (has_ext != 2 || (size_t)(end - p) < ext_end + sizeof eh)
+				return -1;
+			memcpy(&eh, p + ext_end, sizeof eh);
+			if (memcmp(eh.magic, EV_MAGIC, 4) || eh.sz_sess != sizeof(t_sess) || eh.n < 0 ||
+			    eh.n > T_EVICTED_N || (size_t)(end - p) != ext_end + sizeof eh + sizeof(t_sess) * (size_t)eh.n)
+				return -1;
+			has_ev = 1;
+		}
 	}
 
 	if (!ts_ok(h.now) || !ts_ok(h.last_sweep) || !id_ok(h.ids.session) || !id_ok(h.ids.auth) ||
@@ -480,6 +516,21 @@ int ms_tracker_load(ms_tracker *t, const void *blob, size_t len)
 	}
 	if (has_ext != 2) {
 		memset(t->pam, 0, sizeof t->pam);
+	}
+	memset(t->sess_evicted, 0, sizeof t->sess_evicted);
+	t->sess_evicted_next = 0;
+	if (has_ev) {
+		p += sizeof eh;
+		for (int i = 0; i < eh.n; i++) {
+			t_sess *e = &t->sess_evicted[i];
+			memcpy(e, p, sizeof *e);
+			p += sizeof *e;
+			fix_sess(e, t->nnames);
+			if (!ts_ok(e->start_ts) || !ts_ok(e->last_ts) || !ts_ok(e->seen_ts) || !ts_ok(e->sasl_down_ts) ||
+			    !id_ok(e->id))
+				e->used = 0;
+		}
+		t->sess_evicted_next = eh.n;
 	}
 	free(t->pn);
 	t->pn = pn;

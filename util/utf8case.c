@@ -30,6 +30,30 @@ static unsigned lower2(unsigned cp)
 		return cp + 0x20; /* Cyrillic А..Я */
 	if (cp >= 0x400 && cp <= 0x40F)
 		return cp + 0x50; /* Ѐ..Џ */
+	if (cp >= 0x460 && cp <= 0x4FF && cp != 0x482 && !(cp >= 0x483 && cp <= 0x489) && cp != 0x4C0 && cp != 0x4CF) {
+		if (cp >= 0x4C1 && cp <= 0x4CE)
+			return cp & 1 ? cp + 1 : cp; /* Ӂ..Ӎ: upper case at odd code points */
+		return cp & 1 ? cp : cp + 1; /* Ѡ..ҁ, Ҋ..ҿ, Ӑ..ӿ: pairs */
+	}
+	/* Latin Extended-B: Vietnamese's Ơ Ư and the regular pairs */
+	if (cp == 0x1A0 || cp == 0x1AF)
+		return cp + 1;
+	if (cp >= 0x1CD && cp <= 0x1DC)
+		return cp & 1 ? cp + 1 : cp; /* Ǎ..Ǜ */
+	if ((cp >= 0x1DE && cp <= 0x1EF) || (cp >= 0x1F8 && cp <= 0x21F) || (cp >= 0x222 && cp <= 0x233))
+		return cp & 1 ? cp : cp + 1;
+	if (cp >= 0x531 && cp <= 0x556)
+		return cp + 0x30; /* Armenian Ա..Ֆ */
+	return cp;
+}
+
+/* the lower case of a code point in U+0800..U+FFFF that keeps its length, or cp itself */
+static unsigned lower3(unsigned cp)
+{
+	if ((cp >= 0x1E00 && cp <= 0x1E95) || (cp >= 0x1EA0 && cp <= 0x1EFF))
+		return cp & 1 ? cp : cp + 1; /* Latin Extended Additional (Vietnamese): pairs */
+	if (cp >= 0xFF21 && cp <= 0xFF3A)
+		return cp + 0x20; /* fullwidth Ａ..Ｚ */
 	return cp;
 }
 
@@ -58,6 +82,16 @@ void ms_utf8_lower(char *p, size_t n)
 				u[i + 1] = (unsigned char)(0x80 | (lc & 0x3F));
 			}
 			i++;
+		} else if (u[i] >= 0xE1 && u[i] <= 0xEF && i + 2 < n && (u[i + 1] & 0xC0) == 0x80 &&
+			   (u[i + 2] & 0xC0) == 0x80) {
+			unsigned cp = ((unsigned)(u[i] & 0x0F) << 12) | ((unsigned)(u[i + 1] & 0x3F) << 6) | (u[i + 2] & 0x3F);
+			unsigned lc = lower3(cp);
+			if (lc != cp && lc >= 0x800 && lc <= 0xFFFF) {
+				u[i] = (unsigned char)(0xE0 | (lc >> 12));
+				u[i + 1] = (unsigned char)(0x80 | ((lc >> 6) & 0x3F));
+				u[i + 2] = (unsigned char)(0x80 | (lc & 0x3F));
+			}
+			i += 2;
 		}
 	}
 }
