@@ -153,7 +153,7 @@ static size_t u_escape(char *d, unsigned c)
  * is (JSON text in a CSV cell: its escapes are JSON's).  Returns the
  * display width written.
  */
-static size_t esc_text_buf(char *buf, size_t cap, const char *s, size_t n, int bs, char sep)
+static size_t esc_text_buf(char *buf, size_t cap, const char *s, size_t n, int bs, char sep, int raw)
 {
 	size_t o = 0, w = 0;
 	const unsigned char *u = (const unsigned char *)s;
@@ -177,7 +177,7 @@ static size_t esc_text_buf(char *buf, size_t cap, const char *s, size_t n, int b
 			/* "\u202e": seen, and never mistaken for the bytes' \xNN */
 			tl = wid = u_escape(tmp, cp_of(u + i, l));
 			take = (size_t)l;
-		} else if (l == 0 && u[i] == 0xC0 && i + 1 < n && u[i + 1] == 0x80) {
+		} else if (!raw && l == 0 && u[i] == 0xC0 && i + 1 < n && u[i + 1] == 0x80) {
 			/* a NUL of the log, kept as modified UTF-8 (parser/tracker.c cpy()) */
 			memcpy(tmp, "\\x00", 4);
 			tl = wid = 4;
@@ -202,12 +202,12 @@ static size_t esc_text_buf(char *buf, size_t cap, const char *s, size_t n, int b
 
 size_t ms_esc_text_buf(char *buf, size_t cap, const char *s, size_t n)
 {
-	return esc_text_buf(buf, cap, s, n, 1, 0);
+	return esc_text_buf(buf, cap, s, n, 1, 0, 0);
 }
 
 size_t ms_esc_text_item_buf(char *buf, size_t cap, const char *s, size_t n, char sep)
 {
-	return esc_text_buf(buf, cap, s, n, 1, sep);
+	return esc_text_buf(buf, cap, s, n, 1, sep, 0);
 }
 
 /* how esc_text_out() writes the text escape: as it is, with '"' doubled
@@ -217,7 +217,7 @@ enum { OUT_TEXT, OUT_CSV_QUOTED, OUT_HTML };
 /* the text escape of s[0..n) into f, as mode says; sep: a byte shown as
  * \xNN too (0: none).  HTML thus shows what the terminal would, and no
  * symbol the log could hold itself (U+2401 for a raw 0x01 was one). */
-static void esc_text_out(FILE *f, const char *s, size_t n, int bs, int mode, char sep)
+static void esc_text_out(FILE *f, const char *s, size_t n, int bs, int mode, char sep, int raw)
 {
 	char buf[1024];
 	while (n > 0) {
@@ -227,7 +227,7 @@ static void esc_text_out(FILE *f, const char *s, size_t n, int bs, int mode, cha
 			chunk--;
 		if (chunk == 0)
 			chunk = n > 200 ? 200 : n;
-		esc_text_buf(buf, sizeof buf, s, chunk, bs, sep);
+		esc_text_buf(buf, sizeof buf, s, chunk, bs, sep, raw);
 		if (mode == OUT_HTML) {
 			for (const char *p = buf; *p; p++) {
 				switch (*p) {
@@ -252,9 +252,16 @@ static void esc_text_out(FILE *f, const char *s, size_t n, int bs, int mode, cha
 	}
 }
 
+/* a line of the log as it is: its bytes C0 80 are two bytes shown as
+ * such, not the NUL that stored names keep as that pair */
+void ms_esc_text_raw(FILE *f, const char *s, size_t n)
+{
+	esc_text_out(f, s, n, 1, OUT_TEXT, 0, 1);
+}
+
 void ms_esc_text(FILE *f, const char *s, size_t n)
 {
-	esc_text_out(f, s, n, 1, OUT_TEXT, 0);
+	esc_text_out(f, s, n, 1, OUT_TEXT, 0, 0);
 }
 
 /* printable ASCII but '"' and '\\': copied to JSON as is */
@@ -368,7 +375,7 @@ static void esc_csv_cell(FILE *f, const char *const *items, const size_t *lens, 
 	for (int k = 0; k < count; k++) {
 		if (k)
 			fputc(sep, f);
-		esc_text_out(f, items[k], lens ? lens[k] : strlen(items[k]), bs, OUT_CSV_QUOTED, sep);
+		esc_text_out(f, items[k], lens ? lens[k] : strlen(items[k]), bs, OUT_CSV_QUOTED, sep, 0);
 	}
 	if (quote || neutral)
 		fputc('"', f);
@@ -387,12 +394,12 @@ void ms_esc_csv_json(FILE *f, const char *s, size_t n)
 /* as text shows s (\xNN, a backslash doubled, \uXXXX), entity-escaped */
 void ms_esc_html(FILE *f, const char *s, size_t n)
 {
-	esc_text_out(f, s, n, 1, OUT_HTML, 0);
+	esc_text_out(f, s, n, 1, OUT_HTML, 0, 0);
 }
 
 void ms_esc_html_item(FILE *f, const char *s, size_t n, char sep)
 {
-	esc_text_out(f, s, n, 1, OUT_HTML, sep);
+	esc_text_out(f, s, n, 1, OUT_HTML, sep, 0);
 }
 
 void ms_esc_csv_list(FILE *f, const char *const *items, int n)

@@ -18,6 +18,9 @@
 #include <stdio.h>
 #include <stddef.h>
 
+/* the same for a line of the log itself (sessions --lines): C0 80 there is
+ * two bytes of the log, not a stored NUL */
+void ms_esc_text_raw(FILE *f, const char *s, size_t n);
 void ms_esc_text(FILE *f, const char *s, size_t n);
 /* escaped text into buf (truncated to cap-1); returns display width written */
 size_t ms_esc_text_buf(char *buf, size_t cap, const char *s, size_t n);

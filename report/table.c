@@ -854,15 +854,18 @@ static void render_text(const ms_table *t, FILE *f, const ms_render_opts *o)
 			if (dw > w[j])
 				w[j] = dw;
 		}
-	/* a line over 80 columns (an IPv6 address wider than IPv4's 15, an
-	 * error, a long path or sample) takes its room from the columns values
-	 * may be cut in (the widest first, down to their title, at least 6):
-	 * addresses are never cut, nor numbers and times */
-	int total = 1;
+	/* an IPv6 address wider than IPv4's 15 columns takes its room from
+	 * the columns values may be cut in (the widest first, down to their
+	 * title, at least 6), as long as the line is over 80 columns:
+	 * addresses are never cut */
+	int total = 1, extra = 0;
 	for (int j = 0; j < t->ncols; j++)
-		if (t->cols[j].title)
+		if (t->cols[j].title) {
 			total += 1 + w[j];
-	while (total > 80) {
+			if (t->cols[j].max_width == MS_W_ADDR && w[j] > 15)
+				extra += w[j] - 15;
+		}
+	while (total > 80 && extra > 0) {
 		int best = -1;
 		for (int j = 0; j < t->ncols; j++) {
 			const ms_col *cj = &t->cols[j];
@@ -877,6 +880,7 @@ static void render_text(const ms_table *t, FILE *f, const ms_render_opts *o)
 			break;
 		w[best]--;
 		total--;
+		extra--;
 	}
 	if (o->title) {
 		if (o->color)

@@ -329,7 +329,7 @@ static void print_lines(FILE *f, jw *w, const char *path, const char *fp, int64_
 					jw_close(w, '}');
 				} else {
 					fprintf(f, "  %6lld| ", (long long)lineno);
-					ms_esc_text(f, red, rn); /* the whole line, NUL bytes too */
+					ms_esc_text_raw(f, red, rn); /* the whole line, NUL bytes too */
 					fputc('\n', f);
 				}
 				shown++;
