@@ -901,9 +901,9 @@ static int process_stream(ing_ctx *c, const ms_stream_spec *spec, ms_file_result
 		free(buf);
 		return -1;
 	}
-	/* a damaged stream that gave nothing was recorded under its name:
-	 * whatever is read under that name now takes its place */
-	if (ms_store_source_forget_damaged_empty(c->st, fr->display) != 0) {
+	/* an empty or damaged stream that gave nothing was recorded under its
+	 * name: whatever is read under that name now takes its place */
+	if (ms_store_source_forget_empty(c->st, fr->display) != 0) {
 		ms_store_rollback(c->st);
 		fr->status = 2;
 		snprintf(fr->error, sizeof fr->error, "%s", sqlite3_errmsg(ms_store_db(c->st)));

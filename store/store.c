@@ -1303,18 +1303,24 @@ int ms_store_file_seen(ms_store *s, const char *path, int64_t size, int64_t mtim
 	return found;
 }
 
-int ms_store_source_forget_damaged_empty(ms_store *s, const char *path)
+int ms_store_source_forget_empty(ms_store *s, const char *path)
 {
-	sqlite3_stmt *q;
-	int rc;
-	if (sqlite3_prepare_v2(s->db,
-			       "DELETE FROM sources WHERE path = ? AND head_len = 0 AND lines = 0 AND error IS NOT NULL",
-			       -1, &q, NULL) != SQLITE_OK)
-		return -1;
-	sqlite3_bind_text(q, 1, path, -1, SQLITE_STATIC);
-	rc = sqlite3_step(q) == SQLITE_DONE ? 0 : -1;
-	sqlite3_finalize(q);
-	return rc;
+	static const char *const sql[] = {
+		"DELETE FROM source_files WHERE source_id IN"
+		" (SELECT id FROM sources WHERE path = ?1 AND head_len = 0 AND lines = 0)",
+		"DELETE FROM sources WHERE path = ?1 AND head_len = 0 AND lines = 0",
+	};
+	for (size_t i = 0; i < sizeof sql / sizeof *sql; i++) {
+		sqlite3_stmt *q;
+		if (sqlite3_prepare_v2(s->db, sql[i], -1, &q, NULL) != SQLITE_OK)
+			return -1;
+		sqlite3_bind_text(q, 1, path, -1, SQLITE_STATIC);
+		int rc = sqlite3_step(q) == SQLITE_DONE ? 0 : -1;
+		sqlite3_finalize(q);
+		if (rc)
+			return -1;
+	}
+	return 0;
 }
 
 int ms_store_source_path_is(ms_store *s, int64_t id, const char *path)

@@ -69,11 +69,12 @@ int ms_store_source_find(ms_store *s, const char *fingerprint, ms_source_row *ou
 int64_t ms_store_source_insert(ms_store *s, const char *path, const char *fingerprint, int64_t head_len,
 			       int64_t file_size, int64_t mtime, const char *compression);
 int ms_store_source_update(ms_store *s, const ms_source_row *r, const char *path, const char *error);
-/* A damaged stream that gave nothing is recorded under its name, with its
- * error, without a fingerprint to find it by (head_len 0): forget that row
- * (whatever is read under the name next takes its place).  0, or -1 on a
- * database error. */
-int ms_store_source_forget_damaged_empty(ms_store *s, const char *path);
+/* A stream that gave nothing (an empty live file just after rotation, a
+ * damaged one with its error) is recorded under its name without a
+ * fingerprint to find it by (head_len 0): forget such rows when the name
+ * gives bytes (whatever is read under it now takes their place; before, the
+ * empty one stayed listed beside it).  0, or -1 on a database error. */
+int ms_store_source_forget_empty(ms_store *s, const char *path);
 /* Was source id last read under this path? */
 int ms_store_source_path_is(ms_store *s, int64_t id, const char *path);
 /* quick skip cache: (path, size, mtime, fingerprint) seen complete */
