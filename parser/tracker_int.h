@@ -312,8 +312,8 @@ struct ms_tracker {
 
 	/* the queue ids of the last T_QID_N smtpd "QID: client=" lines with
 	 * their session and client: cleanup logs its rejects by queue id, and
-	 * its client text may be forged (not in the saved state: cleanup
-	 * rejects within seconds of the client= line) */
+	 * its client text may be forged (in the saved state: a run may end
+	 * between the client= line and cleanup's reject) */
 	struct {
 		int host;
 		int64_t sid;

@@ -44,13 +44,16 @@ typedef struct {
 /*
  * Last, after the optional section: the sessions evicted last
  * (t->sess_evicted), which a later line of their process and client may
- * resume in the next run as in this one.  A state without it loads as before.
+ * resume in the next run as in this one, and the queue ids of the last
+ * smtpd client= lines (t->qids), which cleanup's rejects of the next run
+ * are charged by (a run may end between the two).  A state without it
+ * loads as before.
  */
 #define EV_MAGIC "MSEV"
 typedef struct {
 	char magic[4];
 	int32_t n;
-	uint32_t sz_sess;
+	uint32_t sz_sess, sz_qids, qid_next;
 } ev_hdr;
 #define PF_V1_SIZE offsetof(t_pfail, plain)
 #define PB_V1_SIZE offsetof(t_pback, sid)
@@ -166,10 +169,13 @@ static void save_to(const ms_tracker *t, wbuf *wp)
 	for (int k = 0; k < T_EVICTED_N; k++)
 		e.n += t->sess_evicted[k].used != 0;
 	e.sz_sess = sizeof(t_sess);
+	e.sz_qids = sizeof t->qids;
+	e.qid_next = t->qid_next;
 	put(wp, &e, sizeof e);
 	for (int k = 0; k < T_EVICTED_N; k++)
 		if (t->sess_evicted[k].used)
 			put(wp, &t->sess_evicted[k], sizeof(t_sess));
+	put(wp, t->qids, sizeof t->qids);
 }
 
 void *ms_tracker_save(const ms_tracker *t, size_t *len)
@@ -345,8 +351,9 @@ int ms_tracker_load(ms_tracker *t, const void *blob, size_t len)
 			if (has_ext != 2 || (size_t)(end - p) < ext_end + sizeof eh)
 				return -1;
 			memcpy(&eh, p + ext_end, sizeof eh);
-			if (memcmp(eh.magic, EV_MAGIC, 4) || eh.sz_sess != sizeof(t_sess) || eh.n < 0 ||
-			    eh.n > T_EVICTED_N || (size_t)(end - p) != ext_end + sizeof eh + sizeof(t_sess) * (size_t)eh.n)
+			if (memcmp(eh.magic, EV_MAGIC, 4) || eh.sz_sess != sizeof(t_sess) || eh.sz_qids != sizeof t->qids ||
+			    eh.n < 0 || eh.n > T_EVICTED_N ||
+			    (size_t)(end - p) != ext_end + sizeof eh + sizeof(t_sess) * (size_t)eh.n + sizeof t->qids)
 				return -1;
 			has_ev = 1;
 		}
@@ -531,6 +538,18 @@ int ms_tracker_load(ms_tracker *t, const void *blob, size_t len)
 				e->used = 0;
 		}
 		t->sess_evicted_next = eh.n;
+		memcpy(t->qids, p, sizeof t->qids);
+		p += sizeof t->qids;
+		t->qid_next = eh.qid_next;
+		for (int i = 0; i < T_QID_N; i++) {
+			term(t->qids[i].qid, sizeof t->qids[i].qid);
+			term(t->qids[i].ip, sizeof t->qids[i].ip);
+			if (t->qids[i].host < 0 || t->qids[i].host >= t->nnames || !id_ok(t->qids[i].sid))
+				memset(&t->qids[i], 0, sizeof t->qids[i]);
+		}
+	} else {
+		memset(t->qids, 0, sizeof t->qids);
+		t->qid_next = 0;
 	}
 	free(t->pn);
 	t->pn = pn;
