@@ -31,6 +31,12 @@ typedef struct {
 
 #define NEW_HOST_AHEAD (180LL * 86400) /* how far ahead of the last time a new host's first stamp may be */
 #define YEAR_HOSTS 32 /* hosts with a year state of their own; more share the least recently used */
+typedef struct {
+	char name[64];
+	size_t n;
+	ms_yearstate ys;
+	uint64_t used;  /* (ys.last: the UTC time of its last stamp) */
+} host_year;
 
 typedef struct {
 	const ms_ingest_opts *opts;
@@ -54,14 +60,15 @@ typedef struct {
 	/* A year state per syslog host (a central log: one host's wrong clock or
 	 * late "Dec 31" line must not turn the others' year).  c->year is the
 	 * state of host yh[yh_cur]; the others wait in yh[]. */
-	struct {
-		char name[64];
-		size_t n;
-		ms_yearstate ys;
-		uint64_t used;  /* (ys.last: the UTC time of its last stamp) */
-	} yh[YEAR_HOSTS];
+	host_year yh[YEAR_HOSTS];
 	int yh_n, yh_cur;
 	uint64_t yh_tick;
+	/* the last line of the source year_from_source() resumed, as its last
+	 * run saved it (resume_load()): the line a "last message repeated"
+	 * at the start of what is new repeats, when it cannot be read back */
+	char saved_prev[LINE_MAX_LEN];
+	size_t saved_prev_n;
+	int64_t saved_prev_src;
 	int waited;             /* ms_input_wait_growth() has waited in this run */
 	char hint_host[64];     /* the host of the stamp c->year was hinted with (year_hint_from_end) */
 	size_t hint_host_n;
@@ -611,6 +618,8 @@ static void do_line(ing_ctx *c, src_state *s, const char *line, size_t len)
 	}
 }
 
+static int resume_save(ing_ctx *c, const src_state *s);
+
 /* Record progress + tracker state; commit; start a new transaction if more of
  * this source follows.  complete: the source was read to its clean end. */
 static int commit_point(ing_ctx *c, src_state *s, int complete, int more, const char *error)
@@ -626,7 +635,7 @@ static int commit_point(ing_ctx *c, src_state *s, int complete, int more, const 
 	s->row.year = c->year.year;
 	s->row.year_last_key = c->year.last_key;
 	s->row.complete = complete;
-	if (ms_store_source_update(c->st, &s->row, s->path_for_db, error) != 0)
+	if (ms_store_source_update(c->st, &s->row, s->path_for_db, error) != 0 || resume_save(c, s) != 0)
 		return -1;
 	/* the end of a bulk load's last source: committed with the indexes
 	 * ms_store_index() builds next, one sync for both */
@@ -721,14 +730,110 @@ static int quick_skip_ok(ing_ctx *c, const ms_stream_spec *spec, int64_t sid, ms
 
 /* the next file of a set carries on from the year where this source stopped,
  * as it would in one run (a source read whole in an earlier run, or resumed) */
+/*
+ * The reader's state at the end of what a run read of a source, saved with
+ * its row (ms_store_resume_put()) so that the next run goes on as one run
+ * would: every syslog host's year state (its year, its clock, the second
+ * pass of a repeated hour) and the last line, which a "last message
+ * repeated" line at the start of what is new repeats (a compressed file or
+ * standard input cannot be read back to it).  The same build's layout only:
+ * another is ignored, as a state without it.
+ */
+#define RESUME_MAGIC "MSRESUM1"
+typedef struct {
+	char magic[8];
+	uint32_t sz_year, sz_host;
+	int32_t yh_n, yh_cur;
+	uint64_t yh_tick;
+	uint32_t prev_n;
+	ms_yearstate year;
+} resume_hdr;
+
+static int resume_save(ing_ctx *c, const src_state *s)
+{
+	resume_hdr h;
+	memset(&h, 0, sizeof h);
+	memcpy(h.magic, RESUME_MAGIC, 8);
+	h.sz_year = sizeof(ms_yearstate);
+	h.sz_host = sizeof(host_year);
+	h.yh_n = c->yh_n;
+	h.yh_cur = c->yh_cur;
+	h.yh_tick = c->yh_tick;
+	h.prev_n = c->prev_n <= sizeof c->prev_buf ? (uint32_t)c->prev_n : 0;
+	h.year = c->year;
+	size_t n = sizeof h + sizeof(host_year) * (size_t)c->yh_n + h.prev_n;
+	char *b = malloc(n);
+	if (!b)
+		return -1;
+	memcpy(b, &h, sizeof h);
+	memcpy(b + sizeof h, c->yh, sizeof(host_year) * (size_t)c->yh_n);
+	if (h.prev_n)
+		memcpy(b + sizeof h + sizeof(host_year) * (size_t)c->yh_n, c->prev, h.prev_n);
+	int rc = ms_store_resume_put(c->st, s->row.id, b, n);
+	free(b);
+	return rc;
+}
+
+static int year_ok(const ms_yearstate *y)
+{
+	const int64_t lim = (int64_t)1 << 40; /* times and keys far inside int64_t */
+	return y->year >= 0 && y->year <= 9999 && y->last_key >= -1 && y->last_key < lim && y->last > -lim &&
+	       y->last < lim && y->fold > -lim && y->fold < lim && y->anchor > -lim && y->anchor < lim &&
+	       y->hint_key >= -1 && y->hint_key < lim && y->hint_mid > -lim && y->hint_mid < lim &&
+	       y->hint_t > -lim && y->hint_t < lim && y->hint_year >= 0 && y->hint_year <= 9999 && y->rollovers >= 0 &&
+	       y->rollovers < 100000;
+}
+
+/* restore what resume_save() saved for source_id; 0 when there is none (or not this build's) */
+static int resume_load(ing_ctx *c, int64_t source_id)
+{
+	size_t n = 0;
+	char *b = ms_store_resume_get(c->st, source_id, &n);
+	resume_hdr h;
+	int ok = 0;
+	if (b && n >= sizeof h) {
+		memcpy(&h, b, sizeof h);
+		ok = !memcmp(h.magic, RESUME_MAGIC, 8) && h.sz_year == sizeof(ms_yearstate) &&
+		     h.sz_host == sizeof(host_year) && h.yh_n >= 0 && h.yh_n <= YEAR_HOSTS &&
+		     h.yh_cur >= 0 && (h.yh_cur < h.yh_n || (h.yh_n == 0 && h.yh_cur == 0)) &&
+		     h.prev_n <= LINE_MAX_LEN && n == sizeof h + sizeof(host_year) * (size_t)h.yh_n + h.prev_n &&
+		     year_ok(&h.year);
+		const char *hosts = b + sizeof h;
+		for (int k = 0; ok && k < h.yh_n; k++) {
+			host_year e;
+			memcpy(&e, hosts + sizeof e * (size_t)k, sizeof e);
+			ok = e.n < sizeof e.name && year_ok(&e.ys);
+		}
+	}
+	if (ok) {
+		c->year = h.year;
+		c->yh_n = h.yh_n;
+		c->yh_cur = h.yh_cur;
+		if (h.yh_tick > c->yh_tick)
+			c->yh_tick = h.yh_tick;
+		memcpy(c->yh, b + sizeof h, sizeof(host_year) * (size_t)h.yh_n);
+		for (int k = 0; k < h.yh_n; k++)
+			c->yh[k].name[c->yh[k].n] = 0;
+		memcpy(c->saved_prev, b + sizeof h + sizeof(host_year) * (size_t)h.yh_n, h.prev_n);
+		c->saved_prev_n = h.prev_n;
+		c->saved_prev_src = source_id;
+	}
+	free(b);
+	return ok;
+}
+
 static void year_from_source(ing_ctx *c, const ms_source_row *row)
 {
+	c->saved_prev_n = 0;
 	if (row->year > 0) {
 		c->year.year = row->year;
 		c->year.last_key = row->year_last_key;
 		c->year.last = row->last_ts; /* its clock: the repeated hour goes on across runs */
 		c->year_set_started = 1;
 		c->yh_n = 0; /* the first host goes on with it */
+		c->yh_cur = 0;
+		/* as that run left every host's year and clock, when it said */
+		(void)resume_load(c, row->id);
 	}
 }
 
@@ -975,6 +1080,12 @@ static int process_stream(ing_ctx *c, const ms_stream_spec *spec, ms_file_result
 	uint8_t before[sizeof s.tail]; /* the bytes before where this run goes on */
 	size_t nb = 0;
 	prev_before(c, in, buf, fill, skip_bytes);
+	if (skip_bytes > 0 && !c->prev_n && c->saved_prev_n && c->saved_prev_src == s.row.id) {
+		/* not to be read back (compressed, standard input): as saved */
+		memcpy(c->prev_buf, c->saved_prev, c->saved_prev_n);
+		c->prev = c->prev_buf;
+		c->prev_n = c->saved_prev_n;
+	}
 	if (skip_bytes > 0) {
 		/* the bytes counted are the new ones (--verbose) */
 		c->total_bytes -= (int64_t)fill < skip_bytes ? (int64_t)fill : skip_bytes;

@@ -182,6 +182,47 @@ static int meta_set(ms_store *s, const char *key, const char *val)
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
+int ms_store_resume_put(ms_store *s, int64_t source_id, const void *blob, size_t n)
+{
+	char key[48];
+	sqlite3_stmt *q;
+	int rc;
+	snprintf(key, sizeof key, "resume/%lld", (long long)source_id);
+	if (sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO meta(key, value) VALUES(?,?)", -1, &q, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(q, 2, blob, (int)n, SQLITE_STATIC);
+	rc = sqlite3_step(q);
+	sqlite3_finalize(q);
+	if (rc != SQLITE_DONE) {
+		set_err(s, "meta: %s", sqlite3_errmsg(s->db));
+		return -1;
+	}
+	return 0;
+}
+
+void *ms_store_resume_get(ms_store *s, int64_t source_id, size_t *n)
+{
+	char key[48];
+	sqlite3_stmt *q;
+	void *out = NULL;
+	*n = 0;
+	snprintf(key, sizeof key, "resume/%lld", (long long)source_id);
+	if (sqlite3_prepare_v2(s->db, "SELECT value FROM meta WHERE key=?", -1, &q, NULL) != SQLITE_OK)
+		return NULL;
+	sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
+	if (sqlite3_step(q) == SQLITE_ROW && sqlite3_column_type(q, 0) == SQLITE_BLOB) {
+		int len = sqlite3_column_bytes(q, 0);
+		const void *b = sqlite3_column_blob(q, 0);
+		if (len > 0 && b && (out = malloc((size_t)len)) != NULL) {
+			memcpy(out, b, (size_t)len);
+			*n = (size_t)len;
+		}
+	}
+	sqlite3_finalize(q);
+	return out;
+}
+
 static int table_exists(ms_store *s, const char *name)
 {
 	sqlite3_stmt *q;

@@ -75,6 +75,12 @@ int ms_store_source_update(ms_store *s, const ms_source_row *r, const char *path
  * gives bytes (whatever is read under it now takes their place; before, the
  * empty one stayed listed beside it).  0, or -1 on a database error. */
 int ms_store_source_forget_empty(ms_store *s, const char *path);
+/* The reader's own state at the end of what was read of a source (the
+ * year state of each syslog host, the last line: ingest/ingest.c), for the
+ * run that goes on from there; in meta under "resume/ID".  put: 0 or -1;
+ * get: a heap copy (caller frees), NULL when none. */
+int ms_store_resume_put(ms_store *s, int64_t source_id, const void *blob, size_t n);
+void *ms_store_resume_get(ms_store *s, int64_t source_id, size_t *n);
 /* Was source id last read under this path? */
 int ms_store_source_path_is(ms_store *s, int64_t id, const char *path);
 /* quick skip cache: (path, size, mtime, fingerprint) seen complete */
