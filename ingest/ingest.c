@@ -61,6 +61,7 @@ typedef struct {
 	 * late "Dec 31" line must not turn the others' year).  c->year is the
 	 * state of host yh[yh_cur]; the others wait in yh[]. */
 	host_year yh[YEAR_HOSTS];
+	host_year yh_before[YEAR_HOSTS]; /* process_stream(): as they were before it */
 	int yh_n, yh_cur;
 	uint64_t yh_tick;
 	/* the last line of the source year_from_source() resumed, as its last
@@ -762,9 +763,16 @@ static int resume_save(ing_ctx *c, const src_state *s)
 	h.prev_n = c->prev_n <= sizeof c->prev_buf ? (uint32_t)c->prev_n : 0;
 	h.year = c->year;
 	size_t n = sizeof h + sizeof(host_year) * (size_t)c->yh_n + h.prev_n;
-	char *b = malloc(n);
+	char *b = malloc(n + 32);
 	if (!b)
 		return -1;
+	/* the database never holds a secret of a log line: a last line with
+	 * AUTH data in it (redact.h) is not saved (a repeat of it after the
+	 * resume then repeats nothing, as before) */
+	if (h.prev_n && (ms_redact_line(c->prev, h.prev_n, b, n + 32) != h.prev_n || memcmp(b, c->prev, h.prev_n))) {
+		n -= h.prev_n;
+		h.prev_n = 0;
+	}
 	memcpy(b, &h, sizeof h);
 	memcpy(b + sizeof h, c->yh, sizeof(host_year) * (size_t)c->yh_n);
 	if (h.prev_n)
@@ -1021,6 +1029,8 @@ static int process_stream(ing_ctx *c, const ms_stream_spec *spec, ms_file_result
 	 * end, not at the copy's) */
 	ms_yearstate year_before = c->year;
 	int set_started_before = c->year_set_started, yh_n_before = c->yh_n, yh_cur_before = c->yh_cur;
+	/* (year_from_source() may load the source's hosts over them) */
+	memcpy(c->yh_before, c->yh, sizeof c->yh);
 	ms_source_row found; /* as recorded: a damaged file's error goes into it */
 	memset(&found, 0, sizeof found);
 	if (headn > 0 && find_source(c, buf, headn, &s.row)) {
@@ -1117,6 +1127,7 @@ static int process_stream(ing_ctx *c, const ms_stream_spec *spec, ms_file_result
 				c->year_set_started = new_set ? 0 : set_started_before;
 				c->yh_n = yh_n_before;
 				c->yh_cur = yh_cur_before;
+				memcpy(c->yh, c->yh_before, sizeof c->yh);
 				say(c, 1, "%s: an older, shorter copy of a source already ingested (%lld bytes of it): "
 					  "nothing new", fr->display, (long long)skip_bytes);
 				ms_input_close(in);

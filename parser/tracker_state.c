@@ -567,7 +567,17 @@ int ms_tracker_load(ms_tracker *t, const void *blob, size_t len)
 		if (t->host0_n > strlen(t->host0) + 1)
 			t->host0_n = strlen(t->host0) + 1;
 	}
+	/* the saved counters, never below what the tracker was made with (the
+	 * database's next ids: rows added since the state was saved, by a
+	 * merge, must not be written over) */
+	ms_idgen was = t->ids;
 	t->ids = h.ids;
+	if (t->ids.session < was.session) t->ids.session = was.session;
+	if (t->ids.auth < was.auth) t->ids.auth = was.auth;
+	if (t->ids.message < was.message) t->ids.message = was.message;
+	if (t->ids.reject < was.reject) t->ids.reject = was.reject;
+	if (t->ids.postscreen < was.postscreen) t->ids.postscreen = was.postscreen;
+	if (t->ids.backend < was.backend) t->ids.backend = was.backend;
 	t->now = h.now;
 	t->last_sweep = h.last_sweep;
 	ms_tracker_rebuild_index(t);
