@@ -68,6 +68,7 @@ int cmd_parse(ms_cli *cli, int argc, char **argv);
 int cmd_export(ms_cli *cli, int argc, char **argv);
 int cmd_blocklist(ms_cli *cli, int argc, char **argv);
 int cmd_sessions(ms_cli *cli, int argc, char **argv);
+int cmd_merge(ms_cli *cli, int argc, char **argv);
 
 /* shared by ingest and analyze */
 typedef struct ms_ingest_cli {

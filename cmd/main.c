@@ -27,6 +27,7 @@ static const ms_command commands[] = {
 	{ "export", cmd_export, "every session, auth event and finding as ECS NDJSON/JSON for a SIEM" },
 	{ "blocklist", cmd_blocklist, "addresses to block: plain, nftables or ipset (IPv4 and IPv6 apart), csv" },
 	{ "sessions", cmd_sessions, "forensic timeline of sessions by --ip, --account or --id, with the log lines" },
+	{ "merge", cmd_merge, "add other hosts' databases to one, for reports over the whole fleet" },
 	{ "parse", cmd_parse, "debugging: print how each line is classified (NDJSON, no database)" },
 };
 
