@@ -408,3 +408,47 @@ UT_TEST(hostile_fuzz_tai64n_reserved_label)
 	UT_EQ_INT(ms_syslog_parse(l, sizeof l2 - 1, &sl), MS_LINE_BAD);
 	free(l);
 }
+
+/* ---------- saved state ---------- */
+
+/* A state with evicted sessions and queue ids (its last section), damaged
+ * every way a database could hand it back: cut at every length, and each
+ * byte of its last 4 KiB changed.  Loaded from an exact-size copy (the
+ * sanitizer build sees any read past it); refused or loaded, never a crash,
+ * and a refused one leaves the tracker as it was. */
+UT_TEST(hostile_state_blob_damaged)
+{
+	pipe_t p;
+	char line[200];
+	UT_ASSERT(pipe_init(&p) == 0);
+	PIPE_LIT(&p, "Feb 23 10:00:00 mail postfix/smtpd[100]: connect from a[192.0.2.1]");
+	PIPE_LIT(&p, "Feb 23 10:00:01 mail postfix/smtpd[100]: 4ABCDEF01: client=a[192.0.2.1]");
+	for (int i = 0; i < 80; i++) { /* sessions evicted as idle: the ring fills */
+		int n = snprintf(line, sizeof line, "Feb 23 1%d:%02d:00 mail postfix/smtpd[%d]: connect from b[10.0.0.%d]",
+				 i < 40 ? 1 : 3, i % 60, 200 + i, i);
+		pipe_line(&p, line, (size_t)n);
+	}
+	size_t len = 0;
+	char *blob = ms_tracker_save(p.tr, &len);
+	UT_ASSERT(blob != NULL && len > 4096);
+	UT_ASSERT(ms_tracker_load(p.tr, blob, len) == 0);
+	for (size_t cut = len > 8192 ? len - 8192 : 0; cut < len; cut++) {
+		char *c = dup_exact(blob, cut);
+		UT_ASSERT(ms_tracker_load(p.tr, c, cut) != 0); /* every section's size is checked */
+		free(c);
+	}
+	char *m = dup_exact(blob, len);
+	for (size_t i = len - 4096; i < len; i++) {
+		for (int v = 0; v < 3; v++) {
+			m[i] = (char)(v == 0 ? 0xFF : v == 1 ? 0 : blob[i] ^ 0x55);
+			(void)ms_tracker_load(p.tr, m, len);
+			m[i] = blob[i];
+		}
+	}
+	free(m);
+	/* whatever was loaded last, the tracker goes on */
+	PIPE_LIT(&p, "Feb 23 14:00:00 mail postfix/smtpd[100]: disconnect from a[192.0.2.1]");
+	ms_tracker_finish(p.tr);
+	free(blob);
+	pipe_free(&p);
+}
