@@ -155,8 +155,8 @@ int ms_run_ingest(ms_cli *cli, const char *db, const ms_ingest_cli *ic, char **f
 		/* a file of garbage is counted, and said so rather than passed over
 		 * (not a journal with only "-- No entries --"-style markers) */
 		if (fr->status != 2 && fr->new_lines > 0 && fr->recognised == 0 && fr->unrecognised > 0)
-			ms_err(cli, "warning: %s: no line recognised (%lld lines, %lld without a syslog header): not a mail log?",
-			       fr->display, (long long)fr->lines, (long long)fr->malformed);
+			ms_err(cli, "warning: %s: no line recognised (%lld line%s, %lld without a syslog header): not a mail log?",
+			       fr->display, (long long)fr->lines, fr->lines == 1 ? "" : "s", (long long)fr->malformed);
 	}
 	if (ic->verbose)
 		ms_err(cli, "%lld lines, %.1f MB in %.2f s", (long long)resp->total_lines, (double)resp->total_bytes / 1e6,

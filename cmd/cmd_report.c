@@ -138,7 +138,7 @@ int cmd_report(ms_cli *cli, int argc, char **argv)
 	char shorts[64], err[512];
 	const char *db = "mailsleuth.db", *by = NULL;
 	ms_format fmt = MS_FMT_TEXT;
-	int top = -1, c, all = 0;
+	int top = -1, c, all = 0, window_set = 0;
 	ms_query q;
 	memset(&q, 0, sizeof q);
 	q.now = cli->now;
@@ -160,6 +160,7 @@ int cmd_report(ms_cli *cli, int argc, char **argv)
 				return MS_EXIT_USAGE;
 			}
 			q.window = (int)w;
+			window_set = 1;
 			break;
 		}
 		case O_BY: by = optarg; break;
@@ -217,6 +218,10 @@ int cmd_report(ms_cli *cli, int argc, char **argv)
 			k = &kinds[i];
 	if (!k) {
 		ms_err(cli, "--by: unknown report '%s' (ip, account, cipher, window, logins, sources, unrecognised, loss)", by);
+		return MS_EXIT_USAGE;
+	}
+	if (window_set && !all && strcmp(k->name, "window")) {
+		ms_err(cli, "report: --window is the bucket of --by window (or of --all's window table)");
 		return MS_EXIT_USAGE;
 	}
 	ms_store *st = ms_open_read(cli, db);

@@ -145,6 +145,11 @@ int main(int argc, char **argv)
 		if (!strcmp(argv[1], commands[i].name)) {
 			if (get_now(&cli) != 0)
 				return MS_EXIT_USAGE;
+			/* getopt names the program by argv[0]: "mailsleuth ingest:
+			 * unrecognized option", not "ingest: ..." */
+			char prog[64];
+			snprintf(prog, sizeof prog, "mailsleuth %s", commands[i].name);
+			argv[1] = prog;
 			int rc = commands[i].fn(&cli, argc - 1, argv + 1);
 			return out_flushed(&cli) == 0 ? rc : MS_EXIT_DB;
 		}
