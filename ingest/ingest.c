@@ -45,8 +45,6 @@ typedef struct {
 	ms_tracker *tr;
 	ms_pipe *pipe;          /* writer thread (NULL: records are written synchronously) */
 	int started;            /* tracker, writer thread and saved state set up (first stream read) */
-	int bulk;               /* this run dropped the indexes (an empty database): ms_store_index() builds them */
-	int last_stream;        /* the stream read now is the last of the run */
 	ms_tracker_cfg cfg;
 	ms_idgen ids;
 	ms_tzcache tz;
@@ -638,10 +636,6 @@ static int commit_point(ing_ctx *c, src_state *s, int complete, int more, const 
 	s->row.complete = complete;
 	if (ms_store_source_update(c->st, &s->row, s->path_for_db, error) != 0 || resume_save(c, s) != 0)
 		return -1;
-	/* the end of a bulk load's last source: committed with the indexes
-	 * ms_store_index() builds next, one sync for both */
-	if (!more && c->bulk && c->last_stream)
-		ms_store_hold_commits(c->st);
 	/* in pieces: a full session table's state is ~18 MB */
 	ms_state_writer *sw = ms_store_state_begin(c->st, ms_tracker_save_size(c->tr));
 	if (!sw || ms_store_state_end(sw, ms_tracker_save_stream(c->tr, ms_store_state_write, sw) == 0) != 0)
@@ -871,10 +865,8 @@ static int tracker_start(ing_ctx *c)
 	if (c->started)
 		return c->tr ? 0 : -1;
 	c->started = 1;
-	int bulk = ms_store_bulk_begin(c->st);
-	if (bulk < 0)
+	if (ms_store_bulk_begin(c->st) < 0)
 		say(c, 1, "cannot drop the indexes for the bulk load: %s", ms_store_errmsg(c->st));
-	c->bulk = bulk == 1;
 	ms_sink sink = ms_store_sink(c->st);
 	c->pipe = ms_pipe_new(&sink);
 	ms_sink tsink = c->pipe ? ms_pipe_sink(c->pipe) : sink;
@@ -1251,12 +1243,7 @@ static int process_stream(ing_ctx *c, const ms_stream_spec *spec, ms_file_result
 			s.row.bytes += (int64_t)(end + 1 - start);
 			since_commit += (int64_t)(end + 1 - start);
 			start = end + 1;
-			/* (not with the file's end a quarter of the way on: its own
-			 * commit comes soon; the 1 GB benchmark log is 5 bytes
-			 * over 1 GiB) */
-			if (since_commit >= commit_every &&
-			    !(info->comp == MS_COMP_NONE && info->archive_comp == MS_COMP_NONE && info->file_size > 0 &&
-			      info->file_size - s.row.bytes < commit_every / 4)) {
+			if (since_commit >= commit_every) {
 				/* after the line that crosses the mark, wherever the reads
 				 * ended: what is written at a commit (the sessions still
 				 * open, the interning order) does not depend on how the
@@ -1509,7 +1496,6 @@ int ms_ingest_run(ms_store *st, char *const *args, int nargs, const ms_ingest_op
 			ms_rotate_set_key(&all[i], b, sizeof b);
 			new_set = strcmp(a, b) != 0;
 		}
-		c.last_stream = i + 1 == nall;
 		if (process_stream(&c, &all[i], fr, new_set) != 0) {
 			res->errors++;
 			say(&c, 2, "%s: %s", fr->display, fr->error);

@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -124,7 +123,6 @@ struct ms_store {
 	key_memo memo[KM__N];
 	int failed;
 	int in_tx;
-	int hold, held;         /* ms_store_hold_commits(): commits left open for ms_store_index() */
 	char err[512];
 };
 
@@ -464,8 +462,6 @@ void ms_store_close(ms_store *s)
 
 int ms_store_begin(ms_store *s)
 {
-	if (s->held)
-		return 0; /* the held transaction goes on */
 	if (exec(s, "BEGIN IMMEDIATE") != 0) {
 		if (sqlite3_errcode(s->db) == SQLITE_BUSY || sqlite3_errcode(s->db) == SQLITE_LOCKED)
 			set_err(s, "database is locked (another mailsleuth is writing it?)");
@@ -476,18 +472,12 @@ int ms_store_begin(ms_store *s)
 	return 0;
 }
 
-void ms_store_hold_commits(ms_store *s) { s->hold = 1; }
-
 int ms_store_commit(ms_store *s)
 {
 	ms_store_flush(s);
 	if (s->failed) {
 		ms_store_rollback(s);
 		return -1;
-	}
-	if (s->hold) {
-		s->held = 1; /* ms_store_index() commits it with the indexes */
-		return 0;
 	}
 	if (exec(s, "COMMIT") != 0) {
 		s->failed = 1;
@@ -502,7 +492,6 @@ void ms_store_rollback(ms_store *s)
 {
 	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 	s->in_tx = 0;
-	s->held = 0;
 	discard_rows(s);
 	/* interning caches may hold ids that were rolled back; so may the
 	 * filters of keys seen: dropped, the next load decides afresh */
@@ -1515,65 +1504,13 @@ static int indexes_present(ms_store *s)
 	return all;
 }
 
-/* the start of the write-back of what a bulk load wrote, on a thread of its
- * own (the request can wait for the device): the commit after the index
- * build then finds most pages on the disk (1 GB benchmark: its fdatasync()
- * took 0.19 s, the load's data included) */
-typedef struct {
-	int fd;
-	pthread_t th;
-	int started;
-} flusher;
-
-static void *flush_main(void *arg)
-{
-	flusher *fl = arg;
-#ifdef SYNC_FILE_RANGE_WRITE
-	(void)sync_file_range(fl->fd, 0, 0, SYNC_FILE_RANGE_WRITE);
-#endif
-	return NULL;
-}
-
-static void flush_start(ms_store *s, flusher *fl)
-{
-	const char *path = sqlite3_db_filename(s->db, "main");
-	fl->started = 0;
-	fl->fd = path && *path ? open(path, O_RDONLY | O_CLOEXEC) : -1;
-	if (fl->fd >= 0 && pthread_create(&fl->th, NULL, flush_main, fl) == 0)
-		fl->started = 1;
-}
-
-static void flush_end(flusher *fl)
-{
-	if (fl->started)
-		pthread_join(fl->th, NULL);
-	if (fl->fd >= 0)
-		close(fl->fd);
-}
-
-/* the held transaction (ms_store_hold_commits()), if any, committed */
-static int commit_held(ms_store *s)
-{
-	int held = s->held;
-	s->hold = s->held = 0;
-	if (!held)
-		return 0;
-	s->in_tx = 0;
-	if (exec(s, "COMMIT") != 0) {
-		s->failed = 1;
-		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-		return -1;
-	}
-	return 0;
-}
-
 int ms_store_index(ms_store *s)
 {
 	ms_store_flush(s);
 	if (s->failed)
 		return -1;
 	if (indexes_present(s))
-		return commit_held(s);
+		return 0;
 	/* one transaction: one journal sync instead of one per index.  A 2 MiB
 	 * cache for it: the sorter's in-memory runs are as big as the cache, and
 	 * small runs sort faster than 12 MiB ones merge (1 GB benchmark database,
@@ -1582,29 +1519,15 @@ int ms_store_index(ms_store *s)
 	 * longer needs (1.14 -> 1.01 s; one thread: no gain).  A build without
 	 * threads ignores the pragma. */
 	int rc = 0;
-	flusher fl;
-	/* a held transaction (the load's last commit) is committed with the
-	 * indexes: one sync for both, and the load's pages are written back
-	 * beside the build.  Killed before its end, the run's last GiB or file
-	 * is read again by the next, as after any crash. */
-	int held = s->held;
-	s->hold = s->held = 0;
-	flush_start(s, &fl);
 	sqlite3_exec(s->db, "PRAGMA threads=2", NULL, NULL, NULL);
-	if (exec(s, "PRAGMA cache_size=-2048") != 0 || (!held && exec(s, "BEGIN") != 0)) {
-		if (held)
-			sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	if (exec(s, "PRAGMA cache_size=-2048") != 0 || exec(s, "BEGIN") != 0) {
 		rc = -1;
 	} else if (exec(s, ms_index_sql) != 0 || exec(s, "COMMIT") != 0) {
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 		rc = -1;
 	}
-	s->in_tx = 0;
-	if (rc)
-		s->failed = 1;
 	sqlite3_exec(s->db, "PRAGMA cache_size=-12288", NULL, NULL, NULL);
 	sqlite3_exec(s->db, "PRAGMA threads=0", NULL, NULL, NULL);
-	flush_end(&fl);
 	return rc;
 }
 

@@ -102,11 +102,6 @@ void *ms_store_state_load(ms_store *s, size_t *len);
 
 /* Create the secondary indexes (after a bulk load); a no-op when they exist. */
 int ms_store_index(ms_store *s);
-/* From now on ms_store_commit() leaves its transaction open (and
- * ms_store_begin() goes on with it) until ms_store_index() commits it with
- * the indexes it builds: a bulk load's last commit and the index build are
- * synced once.  A rollback drops what was held. */
-void ms_store_hold_commits(ms_store *s);
 /* Before an ingest: when no source was ever ingested, drop the secondary
  * indexes so the bulk load does not maintain them row by row (ms_store_index
  * rebuilds them at the end; an interrupted run leaves them to the next one).
