@@ -83,16 +83,36 @@ static int rejects_clash(ms_cli *cli, const char *db, const char *rejects, char 
 			return -1;
 		}
 	}
-	struct stat rs, fs;
+	struct stat rs, fs, ls, ds;
+	if (lstat(rejects, &ls) == 0 && S_ISLNK(ls.st_mode) && stat(rejects, &rs) != 0) {
+		ms_err(cli, "--rejects %s is a link to nothing: name the file itself", rejects);
+		return -1;
+	}
 	if (stat(rejects, &rs) != 0)
 		return 0;
-	for (int i = 0; i < nfiles; i++)
-		if (strcmp(files[i], "-") && stat(files[i], &fs) == 0 && !S_ISDIR(fs.st_mode) && fs.st_dev == rs.st_dev &&
-		    fs.st_ino == rs.st_ino) {
+	/* the directory it is in, to compare with the input directories */
+	const char *slash = strrchr(rejects, '/');
+	snprintf(p, sizeof p, "%.*s", slash ? (int)(slash - rejects) + 1 : 1, slash ? rejects : ".");
+	int have_dir = stat(p, &ds) == 0;
+	for (int i = 0; i < nfiles; i++) {
+		if (!strcmp(files[i], "-") || stat(files[i], &fs) != 0)
+			continue;
+		if (!S_ISDIR(fs.st_mode) && fs.st_dev == rs.st_dev && fs.st_ino == rs.st_ino) {
 			ms_err(cli, "--rejects %s is the input %s: writing it would empty it; name another file", rejects,
 			       files[i]);
 			return -1;
 		}
+		/* a file of an input directory that holds lines is one of its logs
+		 * (this run's --rejects file is passed over, but an earlier run's
+		 * under another name would be read): not emptied either */
+		if (S_ISDIR(fs.st_mode) && have_dir && fs.st_dev == ds.st_dev && fs.st_ino == ds.st_ino &&
+		    S_ISREG(rs.st_mode) && rs.st_size > 0) {
+			ms_err(cli, "--rejects %s is a file of the input directory %s and not empty: writing it would "
+				    "empty it; name a file outside the directories ingested",
+			       rejects, files[i]);
+			return -1;
+		}
+	}
 	return 0;
 }
 

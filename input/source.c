@@ -194,8 +194,7 @@ typedef struct {
 	int regular;
 	unsigned char *buf; /* MS_IBUF */
 	ms_input *dec;      /* a compressed archive: its bytes as our decoders give them */
-	unsigned char tail[1024]; /* dec: the last bytes it gave (an archive ends with two zero blocks) */
-	size_t tail_n;
+	int64_t dec_bytes;  /* dec: the bytes it gave */
 } fdsrc;
 
 static la_ssize_t fdsrc_read(struct archive *a, void *cd, const void **buf)
@@ -241,50 +240,32 @@ static la_ssize_t decsrc_read(struct archive *a, void *cd, const void **buf)
 		archive_set_error(a, EIO, "%s", ms_input_error(s->dec));
 		return ARCHIVE_FATAL;
 	}
-	size_t n = (size_t)r, keep = sizeof s->tail;
-	if (n >= keep) {
-		memcpy(s->tail, s->buf + n - keep, keep);
-		s->tail_n = keep;
-	} else if (n > 0) {
-		size_t old = s->tail_n + n > keep ? keep - n : s->tail_n;
-		memmove(s->tail, s->tail + s->tail_n - old, old);
-		memcpy(s->tail + old, s->buf, n);
-		s->tail_n = old + n;
-	}
+	s->dec_bytes += r;
 	*buf = s->buf;
 	return r;
 }
 
-/* 1 when the archive read to its end ended as every tar archive does, with
- * two zero blocks (after padding): libarchive takes an archive cut just
- * before a member's header for one that ended there */
-static int tar_ends_clean(fdsrc *s)
+/*
+ * 0 when a tar archive read to its end stops right after its last member
+ * (member_end: where that member's padded data ends): every tar writer adds
+ * end blocks after it, and libarchive takes an archive cut just before a
+ * member's header for one that ended there.  1 otherwise, and when the
+ * length of the archive's bytes is not known (a format only libarchive
+ * decodes): anything after the last member (end blocks, padding, junk) is
+ * no cut.
+ */
+static int tar_ends_clean(fdsrc *s, struct archive *a, int64_t member_end)
 {
-	unsigned char b[1024];
-	size_t n;
+	int64_t total;
 	if (s->dec) {
-		n = s->tail_n;
-		memcpy(b, s->tail, n);
+		total = s->dec_bytes;
 	} else {
 		struct stat st;
-		if (!s->regular || fstat(s->fd, &st) != 0)
-			return 1; /* cannot tell */
-		if (st.st_size < (off_t)sizeof b)
-			return 0;
-		ssize_t r;
-		do
-			r = pread(s->fd, b, sizeof b, st.st_size - (off_t)sizeof b);
-		while (r < 0 && errno == EINTR);
-		if (r < 0)
+		if (!s->regular || archive_filter_code(a, 0) != ARCHIVE_FILTER_NONE || fstat(s->fd, &st) != 0)
 			return 1;
-		n = (size_t)r;
+		total = (int64_t)st.st_size;
 	}
-	if (n < sizeof b)
-		return 0;
-	for (size_t i = 0; i < n; i++)
-		if (b[i])
-			return 0;
-	return 1;
+	return member_end < 0 || total != member_end;
 }
 
 /*
@@ -1435,6 +1416,7 @@ static int list_members(const char *path, speclist *l, char *err, size_t errlen)
 	struct archive_entry *e;
 	size_t first = l->n;
 	int rc = -1;
+	int64_t member_end = -1;
 
 	fs.fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fs.fd < 0) {
@@ -1452,7 +1434,7 @@ static int list_members(const char *path, speclist *l, char *err, size_t errlen)
 	for (;;) {
 		int r = archive_read_next_header(a, &e);
 		if (r == ARCHIVE_EOF) {
-			if (l->n > first && !tar_ends_clean(&fs) &&
+			if (l->n > first && !tar_ends_clean(&fs, a, member_end) &&
 			    !(l->v[l->n - 1].list_error = strdup("truncated tar archive (it ends without its end "
 								"blocks)"))) {
 				seterrno(err, errlen, ENOMEM);
@@ -1472,6 +1454,13 @@ static int list_members(const char *path, speclist *l, char *err, size_t errlen)
 			}
 			seterr(err, errlen, "%s", m && *m ? m : "cannot read archive");
 			goto out;
+		}
+		/* where this entry's data ends: its header, then its data in whole blocks */
+		{
+			int64_t hp = archive_read_header_position(a), sz = archive_entry_size_is_set(e) ? archive_entry_size(e) : -1;
+			member_end = hp >= 0 && sz >= 0 && sz < ((int64_t)1 << 50) ? hp + 512 + (sz + 511) / 512 * 512 : -1;
+			if (archive_entry_filetype(e) != AE_IFREG && archive_entry_filetype(e) != 0)
+				member_end = hp >= 0 ? hp + 512 : -1; /* no data */
 		}
 		if (archive_entry_filetype(e) != AE_IFREG || archive_entry_hardlink(e) ||
 		    !archive_entry_pathname(e))

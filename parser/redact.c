@@ -141,9 +141,11 @@ static size_t client_tail(ms_sv m)
 		/* smtpd_command_filter: "NAME[IP]: replacing command \"X\" with \"Y\"":
 		 * both commands are the client's, quoted (a quoted one is no command
 		 * we know: hidden) */
-		long k = ms_sv_find_lit(m, ": replacing command ");
-		if (k > 0 && memchr(m.p, ']', (size_t)k))
-			return (size_t)k + 20;
+		ms_sv name, ip;
+		long port;
+		size_t k = ms_namaddr_parse(m, &name, &ip, &port);
+		if (k && ms_sv_starts(ms_sv_skip(m, k), ": replacing command "))
+			return k + 20; /* the message starts with the client: not a client's text elsewhere */
 	}
 	if (!t.p)
 		return 0;

@@ -517,6 +517,31 @@ static void emit_success(ms_tracker *t, t_sess *s, const char *user, int src, co
 		t->sink.auth(t->sink.ctx, &a);
 }
 
+/*
+ * An evicted session into the ring of those a later line may resume: the
+ * most recently active ones (last line, then id), so which are kept does
+ * not depend on when the idle sweep came (it evicts in slot order).
+ */
+static void evicted_keep(ms_tracker *t, const t_sess *s)
+{
+	int k, worst = -1;
+	for (k = 0; k < T_EVICTED_N; k++) {
+		const t_sess *q = &t->sess_evicted[k];
+		if (!q->used)
+			break;
+		if (worst < 0 || q->last_ts < t->sess_evicted[worst].last_ts ||
+		    (q->last_ts == t->sess_evicted[worst].last_ts && q->id < t->sess_evicted[worst].id))
+			worst = k;
+	}
+	if (k == T_EVICTED_N) {
+		const t_sess *w = &t->sess_evicted[worst];
+		if (s->last_ts < w->last_ts || (s->last_ts == w->last_ts && s->id < w->id))
+			return; /* idler than all it would displace */
+		k = worst;
+	}
+	t->sess_evicted[k] = *s;
+}
+
 /* Close and free a session slot. */
 static void sess_close(ms_tracker *t, int idx, int state)
 {
@@ -554,7 +579,7 @@ static void sess_close(ms_tracker *t, int idx, int state)
 	}
 	emit_session(t, s, state);
 	if (state == MS_SS_EVICTED)
-		t->sess_evicted[t->sess_evicted_next++ % T_EVICTED_N] = *s;
+		evicted_keep(t, s);
 	sess_ht_remove(t, idx);
 	s->used = 0;
 	t->sess_free[t->nfree++] = idx;
@@ -2872,11 +2897,18 @@ void ms_tracker_feed(ms_tracker *t, const ms_syslog *sl, const ms_event *ev, con
 
 	if (ev->type == EV_SASL_SERVER_DOWN) {
 		/* of the process, in a session or not (auth_failure()) */
-		int k = t->sasl_down_next++ % T_SASL_DOWN_N;
+		unsigned k = t->sasl_down_next++ % T_SASL_DOWN_N;
 		t->sasl_down[k].host = host;
 		t->sasl_down[k].svc = svc;
 		t->sasl_down[k].pid = sl->pid;
 		t->sasl_down[k].ts = ref->ts;
+	}
+	if (idx < 0 && has_client(ev)) {
+		/* (before the note of the line's client below: a resumed
+		 * session's id is an old one, which a stale note may name) */
+		char ip[T_IPLEN];
+		cpy(ip, sizeof ip, ev->ip);
+		idx = sess_resume(t, host, svc, sl->pid, ip, ref->ts);
 	}
 	if (idx >= 0 && has_client(ev)) {
 		/* same pid, other client, no "connect from": XCLIENT named
@@ -2884,11 +2916,6 @@ void ms_tracker_feed(ms_tracker *t, const ms_syslog *sl, const ms_event *ev, con
 		 * end ends it).  The line's records carry the client it names. */
 		cpy(t->line_ip, sizeof t->line_ip, ev->ip);
 		t->line_sess = strcmp(t->line_ip, t->sess[idx].ip) != 0 ? t->sess[idx].id : -1;
-	}
-	if (idx < 0 && has_client(ev)) {
-		char ip[T_IPLEN];
-		cpy(ip, sizeof ip, ev->ip);
-		idx = sess_resume(t, host, svc, sl->pid, ip, ref->ts);
 	}
 	if (idx < 0) {
 		if (!has_client(ev) && ev->type != EV_AUTH_FAIL)

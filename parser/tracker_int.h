@@ -292,15 +292,16 @@ struct ms_tracker {
 		long pid;
 		int64_t ts;
 	} sasl_down[T_SASL_DOWN_N];
-	int sasl_down_next;
-	/* the last sessions evicted (idle for an hour, or the table full): a
-	 * later line of the same process naming the same client resumes one
-	 * (a slow DATA, an hour without a line) instead of opening an orphan */
+	unsigned sasl_down_next;
+	/* the most recently active of the sessions evicted (idle for an hour,
+	 * or the table full), whenever they were evicted: a later line of the
+	 * same process naming the same client resumes one (a slow DATA, an
+	 * hour without a line) instead of opening an orphan */
 #define T_EVICTED_N 64
 	t_sess sess_evicted[T_EVICTED_N];
-	int sess_evicted_next;
+	unsigned sess_evicted_next; /* (unused: the ring keeps the most recently active) */
 	t_ps ps_passed[T_PS_PASSED_N];
-	int ps_passed_next;
+	unsigned ps_passed_next;
 	int32_t *ps_ht;          /* open-addressed by (host,ip,port): ps_cap slots of pool indices, -1 empty */
 	int32_t *ps_free;        /* stack of free pool slots */
 	int ps_cap, nps, ps_nfree, ps_hi;

@@ -54,6 +54,10 @@ typedef struct {
 	char magic[4];
 	int32_t n;
 	uint32_t sz_sess, sz_qids, qid_next;
+	/* then the conversations a PASS ended (their DISCONNECT may come in the
+	 * next run) and the processes whose SASL library lost its password
+	 * server (their "generic failure" may) */
+	uint32_t sz_passed, passed_next, sz_down, down_next;
 } ev_hdr;
 #define PF_V1_SIZE offsetof(t_pfail, plain)
 #define PB_V1_SIZE offsetof(t_pback, sid)
@@ -171,11 +175,17 @@ static void save_to(const ms_tracker *t, wbuf *wp)
 	e.sz_sess = sizeof(t_sess);
 	e.sz_qids = sizeof t->qids;
 	e.qid_next = t->qid_next;
+	e.sz_passed = sizeof t->ps_passed;
+	e.passed_next = t->ps_passed_next;
+	e.sz_down = sizeof t->sasl_down;
+	e.down_next = t->sasl_down_next;
 	put(wp, &e, sizeof e);
 	for (int k = 0; k < T_EVICTED_N; k++)
 		if (t->sess_evicted[k].used)
 			put(wp, &t->sess_evicted[k], sizeof(t_sess));
 	put(wp, t->qids, sizeof t->qids);
+	put(wp, t->ps_passed, sizeof t->ps_passed);
+	put(wp, t->sasl_down, sizeof t->sasl_down);
 }
 
 void *ms_tracker_save(const ms_tracker *t, size_t *len)
@@ -352,8 +362,10 @@ int ms_tracker_load(ms_tracker *t, const void *blob, size_t len)
 				return -1;
 			memcpy(&eh, p + ext_end, sizeof eh);
 			if (memcmp(eh.magic, EV_MAGIC, 4) || eh.sz_sess != sizeof(t_sess) || eh.sz_qids != sizeof t->qids ||
-			    eh.n < 0 || eh.n > T_EVICTED_N ||
-			    (size_t)(end - p) != ext_end + sizeof eh + sizeof(t_sess) * (size_t)eh.n + sizeof t->qids)
+			    eh.sz_passed != sizeof t->ps_passed || eh.sz_down != sizeof t->sasl_down || eh.n < 0 ||
+			    eh.n > T_EVICTED_N ||
+			    (size_t)(end - p) != ext_end + sizeof eh + sizeof(t_sess) * (size_t)eh.n + sizeof t->qids +
+							 sizeof t->ps_passed + sizeof t->sasl_down)
 				return -1;
 			has_ev = 1;
 		}
@@ -547,9 +559,30 @@ int ms_tracker_load(ms_tracker *t, const void *blob, size_t len)
 			if (t->qids[i].host < 0 || t->qids[i].host >= t->nnames || !id_ok(t->qids[i].sid))
 				memset(&t->qids[i], 0, sizeof t->qids[i]);
 		}
+		memcpy(t->ps_passed, p, sizeof t->ps_passed);
+		p += sizeof t->ps_passed;
+		t->ps_passed_next = eh.passed_next;
+		for (int i = 0; i < T_PS_PASSED_N; i++) {
+			t_ps *q = &t->ps_passed[i];
+			term(q->ip, sizeof q->ip);
+			term(q->verdict, sizeof q->verdict);
+			q->used = q->used != 0 && q->host >= 0 && q->host < t->nnames && ts_ok(q->start_ts) &&
+				  ts_ok(q->end_ts) && id_ok(q->id) && q->events >= 0 && q->events < (1 << 30);
+		}
+		memcpy(t->sasl_down, p, sizeof t->sasl_down);
+		p += sizeof t->sasl_down;
+		t->sasl_down_next = eh.down_next;
+		for (int i = 0; i < T_SASL_DOWN_N; i++)
+			if (t->sasl_down[i].host < 0 || t->sasl_down[i].host >= t->nnames || t->sasl_down[i].svc < 0 ||
+			    t->sasl_down[i].svc >= t->nnames || !ts_ok(t->sasl_down[i].ts))
+				memset(&t->sasl_down[i], 0, sizeof t->sasl_down[i]);
 	} else {
 		memset(t->qids, 0, sizeof t->qids);
 		t->qid_next = 0;
+		memset(t->ps_passed, 0, sizeof t->ps_passed);
+		t->ps_passed_next = 0;
+		memset(t->sasl_down, 0, sizeof t->sasl_down);
+		t->sasl_down_next = 0;
 	}
 	free(t->pn);
 	t->pn = pn;
