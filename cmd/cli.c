@@ -285,11 +285,12 @@ static int zone_file_ok(const char *zone)
 		zone++;
 	if (!*zone || strstr(zone, ".."))
 		return 0;
-	if (zone[0] == '/')
-		snprintf(path, sizeof path, "%s", zone);
-	else if ((size_t)snprintf(path, sizeof path, "%s/%s", tzdir && *tzdir ? tzdir : "/usr/share/zoneinfo", zone) >=
-		 sizeof path)
+	if ((zone[0] == '/' ? (size_t)snprintf(path, sizeof path, "%s", zone)
+			    : (size_t)snprintf(path, sizeof path, "%s/%s", tzdir && *tzdir ? tzdir : "/usr/share/zoneinfo",
+					       zone)) >= sizeof path)
 		return 0;
+	if (stat(path, &sb) != 0 || !S_ISREG(sb.st_mode))
+		return 0; /* (a FIFO would block the open) */
 	FILE *f = fopen(path, "rb");
 	if (!f)
 		return 0;
