@@ -740,7 +740,8 @@ static int sess_resume(ms_tracker *t, int host, int svc, long pid, const char *i
 	t->sess[idx] = s;
 	t->sess[idx].used = 1;
 	sess_ht_insert(t, idx);
-	t->st.evicted--;
+	if (t->st.evicted > 0)
+		t->st.evicted--; /* (evicted in this run, not in the one before) */
 	return idx;
 }
 
