@@ -2271,13 +2271,15 @@ static void auth_failure(ms_tracker *t, t_sess *s, int idx_host, const ms_event 
 	 * not ask saslauthd is SASL_FAIL's "generic failure"; a wrong
 	 * password's "authentication failure" means saslauthd answered (a
 	 * brute force that fills its backlog for a moment gets no excuse) */
-	int64_t down_ts = s->sasl_down_ts;
-	for (int k = 0; k < T_SASL_DOWN_N; k++)
-		if (t->sasl_down[k].ts > down_ts && t->sasl_down[k].host == s->host && t->sasl_down[k].svc == s->svc &&
-		    t->sasl_down[k].pid == s->pid && t->sasl_down[k].ts <= ref->ts)
-			down_ts = t->sasl_down[k].ts;
-	int down = down_ts && ref->ts >= down_ts && ref->ts - down_ts <= SASL_DOWN_WINDOW_S &&
-		   ms_sv_find_lit(ev->reason, "generic failure") >= 0;
+	int down = 0;
+	if (!ev->server_fault && ms_sv_find_lit(ev->reason, "generic failure") >= 0) {
+		int64_t down_ts = s->sasl_down_ts;
+		for (int k = 0; k < T_SASL_DOWN_N; k++)
+			if (t->sasl_down[k].ts > down_ts && t->sasl_down[k].host == s->host &&
+			    t->sasl_down[k].svc == s->svc && t->sasl_down[k].pid == s->pid && t->sasl_down[k].ts <= ref->ts)
+				down_ts = t->sasl_down[k].ts;
+		down = down_ts && ref->ts >= down_ts && ref->ts - down_ts <= SASL_DOWN_WINDOW_S;
+	}
 	if (ev->server_fault || down) {
 		ms_auth_rec a;
 		char mech[T_SMALL], reason[T_NAMELEN], ip[T_IPLEN];
