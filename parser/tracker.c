@@ -522,6 +522,15 @@ static void emit_success(ms_tracker *t, t_sess *s, const char *user, int src, co
  * most recently active ones (last line, then id), so which are kept does
  * not depend on when the idle sweep came (it evicts in slot order).
  */
+static void evicted_mask(ms_tracker *t)
+{
+	uint64_t m = 0;
+	for (int k = 0; k < T_EVICTED_N; k++)
+		if (t->sess_evicted[k].used)
+			m |= (uint64_t)1 << ((unsigned long)t->sess_evicted[k].pid & 63);
+	t->evicted_pids = m;
+}
+
 static void evicted_keep(ms_tracker *t, const t_sess *s)
 {
 	int k, worst = -1;
@@ -540,6 +549,7 @@ static void evicted_keep(ms_tracker *t, const t_sess *s)
 		k = worst;
 	}
 	t->sess_evicted[k] = *s;
+	evicted_mask(t);
 }
 
 /* Close and free a session slot. */
@@ -721,6 +731,8 @@ static int sess_open(ms_tracker *t, int host, int svc, long pid, const ms_event 
 static int sess_resume(ms_tracker *t, int host, int svc, long pid, const char *ip, int64_t ts)
 {
 	int best = -1;
+	if (!(t->evicted_pids >> ((unsigned long)pid & 63) & 1))
+		return -1;
 	for (int k = 0; k < T_EVICTED_N; k++) {
 		const t_sess *q = &t->sess_evicted[k];
 		if (q->used && q->host == host && q->svc == svc && q->pid == pid && q->ip[0] && !strcmp(q->ip, ip) &&
@@ -732,6 +744,7 @@ static int sess_resume(ms_tracker *t, int host, int svc, long pid, const char *i
 		return -1;
 	t_sess s = t->sess_evicted[best];
 	t->sess_evicted[best].used = 0;
+	evicted_mask(t);
 	if (t->nfree == 0 && sess_evict_oldest(t) != 0)
 		return -1;
 	int idx = t->sess_free[--t->nfree];
@@ -747,11 +760,14 @@ static int sess_resume(ms_tracker *t, int host, int svc, long pid, const char *i
 
 static void sess_forget_evicted(ms_tracker *t, int host, int svc, long pid)
 {
+	if (!(t->evicted_pids >> ((unsigned long)pid & 63) & 1))
+		return; /* (every connect asks) */
 	for (int k = 0; k < T_EVICTED_N; k++) {
 		t_sess *q = &t->sess_evicted[k];
 		if (q->used && q->host == host && q->svc == svc && q->pid == pid)
 			q->used = 0;
 	}
+	evicted_mask(t);
 }
 
 static void sweep_idle(ms_tracker *t)

@@ -300,6 +300,7 @@ struct ms_tracker {
 #define T_EVICTED_N 64
 	t_sess sess_evicted[T_EVICTED_N];
 	unsigned sess_evicted_next; /* (unused: the ring keeps the most recently active) */
+	uint64_t evicted_pids;   /* bit pid % 64 of each session in it: most connects look no further */
 	t_ps ps_passed[T_PS_PASSED_N];
 	unsigned ps_passed_next;
 	int32_t *ps_ht;          /* open-addressed by (host,ip,port): ps_cap slots of pool indices, -1 empty */

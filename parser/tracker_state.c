@@ -538,6 +538,7 @@ int ms_tracker_load(ms_tracker *t, const void *blob, size_t len)
 	}
 	memset(t->sess_evicted, 0, sizeof t->sess_evicted);
 	t->sess_evicted_next = 0;
+	t->evicted_pids = 0;
 	if (has_ev) {
 		p += sizeof eh;
 		for (int i = 0; i < eh.n; i++) {
@@ -550,6 +551,10 @@ int ms_tracker_load(ms_tracker *t, const void *blob, size_t len)
 				e->used = 0;
 		}
 		t->sess_evicted_next = eh.n;
+		t->evicted_pids = 0;
+		for (int i = 0; i < eh.n; i++)
+			if (t->sess_evicted[i].used)
+				t->evicted_pids |= (uint64_t)1 << ((unsigned long)t->sess_evicted[i].pid & 63);
 		memcpy(t->qids, p, sizeof t->qids);
 		p += sizeof t->qids;
 		t->qid_next = eh.qid_next;
