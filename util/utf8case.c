@@ -72,8 +72,9 @@ void ms_utf8_lower(char *p, size_t n)
 {
 	unsigned char *u = (unsigned char *)p;
 	for (size_t i = 0; i < n; i++) {
-		if (u[i] >= 'A' && u[i] <= 'Z') {
-			u[i] = (unsigned char)(u[i] + 32);
+		if (u[i] < 0x80) { /* most bytes of most names: one test more */
+			if (u[i] >= 'A' && u[i] <= 'Z')
+				u[i] = (unsigned char)(u[i] + 32);
 		} else if (u[i] >= 0xC2 && u[i] <= 0xDF && i + 1 < n && (u[i + 1] & 0xC0) == 0x80) {
 			unsigned cp = ((unsigned)(u[i] & 0x1F) << 6) | (u[i + 1] & 0x3F);
 			unsigned lc = lower2(cp);
