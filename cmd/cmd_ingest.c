@@ -90,9 +90,12 @@ static int rejects_clash(ms_cli *cli, const char *db, const char *rejects, char 
 	}
 	if (stat(rejects, &rs) != 0)
 		return 0;
-	/* the directory it is in, to compare with the input directories */
-	const char *slash = strrchr(rejects, '/');
-	snprintf(p, sizeof p, "%.*s", slash ? (int)(slash - rejects) + 1 : 1, slash ? rejects : ".");
+	/* the directory it is in (of the file a link names), to compare with
+	 * the input directories */
+	char *real = realpath(rejects, NULL);
+	const char *rp = real ? real : rejects, *slash = strrchr(rp, '/');
+	snprintf(p, sizeof p, "%.*s", slash ? (int)(slash - rp) + 1 : 1, slash ? rp : ".");
+	free(real);
 	int have_dir = stat(p, &ds) == 0;
 	for (int i = 0; i < nfiles; i++) {
 		if (!strcmp(files[i], "-") || stat(files[i], &fs) != 0)

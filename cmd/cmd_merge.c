@@ -58,6 +58,12 @@ int cmd_merge(ms_cli *cli, int argc, char **argv)
 		ms_err(cli, "%s: %s", db, err);
 		return MS_EXIT_DB;
 	}
+	for (int i = optind; i < argc; i++)
+		if (same_inode(argv[i], db)) { /* (now that it exists: "./new.db" for a new new.db) */
+			ms_err(cli, "merge: %s is the database merged into", argv[i]);
+			ms_store_close(st);
+			return MS_EXIT_USAGE;
+		}
 	int rc = MS_EXIT_OK;
 	for (int i = optind; i < argc && rc != MS_EXIT_DB; i++) {
 		/* a mailsleuth database of this schema, read-only: else refused */

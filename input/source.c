@@ -247,7 +247,7 @@ static la_ssize_t decsrc_read(struct archive *a, void *cd, const void **buf)
 
 /*
  * 0 when a tar archive read to its end stops right after its last member
- * (member_end: where that member's padded data ends): every tar writer adds
+ * (member_end: where that entry's padded data ends): every tar writer adds
  * end blocks after it, and libarchive takes an archive cut just before a
  * member's header for one that ended there.  1 otherwise, and when the
  * length of the archive's bytes is not known (a format only libarchive
@@ -1416,7 +1416,7 @@ static int list_members(const char *path, speclist *l, char *err, size_t errlen)
 	struct archive_entry *e;
 	size_t first = l->n;
 	int rc = -1;
-	int64_t member_end = -1;
+	int64_t member_end;
 
 	fs.fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fs.fd < 0) {
@@ -1434,6 +1434,10 @@ static int list_members(const char *path, speclist *l, char *err, size_t errlen)
 	for (;;) {
 		int r = archive_read_next_header(a, &e);
 		if (r == ARCHIVE_EOF) {
+			/* where the header that was not there would have started:
+			 * the end of the last entry, its pax or long-name headers
+			 * counted (the reader notes it before every header) */
+			member_end = archive_read_header_position(a);
 			if (l->n > first && !tar_ends_clean(&fs, a, member_end) &&
 			    !(l->v[l->n - 1].list_error = strdup("truncated tar archive (it ends without its end "
 								"blocks)"))) {
@@ -1454,13 +1458,6 @@ static int list_members(const char *path, speclist *l, char *err, size_t errlen)
 			}
 			seterr(err, errlen, "%s", m && *m ? m : "cannot read archive");
 			goto out;
-		}
-		/* where this entry's data ends: its header, then its data in whole blocks */
-		{
-			int64_t hp = archive_read_header_position(a), sz = archive_entry_size_is_set(e) ? archive_entry_size(e) : -1;
-			member_end = hp >= 0 && sz >= 0 && sz < ((int64_t)1 << 50) ? hp + 512 + (sz + 511) / 512 * 512 : -1;
-			if (archive_entry_filetype(e) != AE_IFREG && archive_entry_filetype(e) != 0)
-				member_end = hp >= 0 ? hp + 512 : -1; /* no data */
 		}
 		if (archive_entry_filetype(e) != AE_IFREG || archive_entry_hardlink(e) ||
 		    !archive_entry_pathname(e))

@@ -113,18 +113,33 @@ static const char *how_of(const char *table, const char *col)
 	return NULL;
 }
 
-/* the rows of src.table whose source is merged, into main.table */
-static int copy_table(mctx *m, const char *table, int same_key, int64_t *rows)
+/* is table a table of the other database (not a view: it would run
+ * whatever query its author wrote), and has it column col (NULL: any)? */
+static int src_has(mctx *m, const char *table, const char *col)
+{
+	sqlite3_stmt *q;
+	int found = 0;
+	const char *sql = col ? "SELECT 1 FROM src.pragma_table_info(?1) WHERE name = ?2"
+			      : "SELECT 1 FROM src.sqlite_master WHERE type = 'table' AND name = ?1";
+	if (sqlite3_prepare_v2(m->db, sql, -1, &q, NULL) != SQLITE_OK)
+		return 0;
+	sqlite3_bind_text(q, 1, table, -1, SQLITE_STATIC);
+	if (col)
+		sqlite3_bind_text(q, 2, col, -1, SQLITE_STATIC);
+	found = sqlite3_step(q) == SQLITE_ROW;
+	sqlite3_finalize(q);
+	return found;
+}
+
+/* the rows of src.table whose source is merged, into main.table; off: the
+ * table's id offset, off_sess the sessions' (taken before any was copied) */
+static int copy_table(mctx *m, const char *table, int same_key, int64_t off, int64_t off_sess, int64_t *rows)
 {
 	sqlbuf cols = { .n = 0 }, sel = { .n = 0 }, sql = { .n = 0 };
 	sqlite3_stmt *q;
-	char off_sql[128];
-	int64_t off = 0, off_sess = 0;
-	snprintf(off_sql, sizeof off_sql, "SELECT coalesce(max(rowid), 0) FROM main.%s", table);
-	off = scalar(m, off_sql);
-	off_sess = scalar(m, "SELECT coalesce(max(id), 0) FROM main.sessions");
-	if (off < 0 || off_sess < 0)
-		return fail(m, table);
+	*rows = 0;
+	if (!src_has(m, table, NULL))
+		return 0; /* an older database without it (log_loss) */
 	if (sqlite3_prepare_v2(m->db, "SELECT name FROM main.pragma_table_info(?)", -1, &q, NULL) != SQLITE_OK)
 		return fail(m, table);
 	sqlite3_bind_text(q, 1, table, -1, SQLITE_STATIC);
@@ -136,7 +151,9 @@ static int copy_table(mctx *m, const char *table, int same_key, int64_t *rows)
 		const char *how = how_of(table, c);
 		add(&cols, "%s\"%s\"", ncol ? ", " : "", c);
 		add(&sel, "%s", ncol ? ", " : "");
-		if (!how)
+		if (!src_has(m, table, c))
+			add(&sel, "NULL"); /* a column added since that database was made */
+		else if (!how)
 			add(&sel, "x.\"%s\"", c);
 		else if (!strcmp(how, "id"))
 			add(&sel, "x.\"%s\" + %lld", c, (long long)off);
@@ -176,6 +193,12 @@ static int hmac_keys_agree(mctx *m)
 static int merge_in_tx(mctx *m, ms_merge_stats *st)
 {
 	char sql[512];
+	static const char *const needed[] = { "hosts", "ips", "accounts", "strings", "tls_params", "sources", "meta" };
+	for (size_t i = 0; i < sizeof needed / sizeof *needed; i++)
+		if (!src_has(m, needed[i], NULL)) {
+			snprintf(m->err, m->errlen, "%s: not a table of a mailsleuth database", needed[i]);
+			return -1;
+		}
 	for (size_t i = 0; i < sizeof values / sizeof *values; i++) {
 		snprintf(sql, sizeof sql,
 			 "INSERT OR IGNORE INTO main.%s(%s) SELECT %s FROM src.%s ORDER BY id;"
@@ -212,9 +235,30 @@ static int merge_in_tx(mctx *m, ms_merge_stats *st)
 					     " (SELECT old FROM temp.m_source)");
 	int64_t *out[] = { &st->sources, NULL, NULL, NULL, &st->sessions, &st->auth_events, &st->messages,
 			   &st->rejects, &st->postscreen, &st->backend_events };
+	int64_t offs[sizeof tables / sizeof *tables];
+	/* every offset before any row is copied: a session id moves by what
+	 * this database had, not by what it has after the sessions merged */
+	for (size_t i = 0; i < sizeof tables / sizeof *tables; i++) {
+		snprintf(sql, sizeof sql, "SELECT coalesce(max(rowid), 0) FROM main.%s", tables[i]);
+		offs[i] = scalar(m, sql);
+		/* ids far from overflowing, in both: a hand-made database's
+		 * INT64_MAX would wrap the next ingest's ids onto merged rows */
+		int64_t lo = 1, hi = 0;
+		if (src_has(m, tables[i], NULL) && strcmp(tables[i], "source_files") && strcmp(tables[i], "unrecognised") &&
+		    strcmp(tables[i], "log_loss")) {
+			snprintf(sql, sizeof sql, "SELECT coalesce(min(rowid), 1) FROM src.%s", tables[i]);
+			lo = scalar(m, sql);
+			snprintf(sql, sizeof sql, "SELECT coalesce(max(rowid), 0) FROM src.%s", tables[i]);
+			hi = scalar(m, sql);
+		}
+		if (offs[i] < 0 || offs[i] >= ((int64_t)1 << 60) || lo < 1 || hi < 0 || hi >= ((int64_t)1 << 60)) {
+			snprintf(m->err, m->errlen, "%s: ids out of range (a damaged or edited database)", tables[i]);
+			return -1;
+		}
+	}
 	for (size_t i = 0; i < sizeof tables / sizeof *tables; i++) {
 		int64_t n = 0;
-		if (copy_table(m, tables[i], same_key, &n) != 0)
+		if (copy_table(m, tables[i], same_key, offs[i], offs[4] /* sessions */, &n) != 0)
 			return -1;
 		if (out[i])
 			*out[i] = n;

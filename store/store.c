@@ -1179,6 +1179,13 @@ static int64_t max_id(ms_store *s, const char *table)
 	if (sqlite3_step(q) == SQLITE_ROW)
 		v = sqlite3_column_int64(q, 0);
 	sqlite3_finalize(q);
+	if (v < 0 || v >= ((int64_t)1 << 62)) {
+		/* the next id would overflow, or wrap onto rows there (INSERT OR
+		 * REPLACE): nothing is written to such a database */
+		s->failed = 1;
+		set_err(s, "%s: ids out of range (a damaged or edited database)", table);
+		v = 0;
+	}
 	return v;
 }
 
