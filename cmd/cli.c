@@ -398,3 +398,22 @@ ms_store *ms_open_read(ms_cli *cli, const char *db)
 		ms_err(cli, "%s: %s", db, err);
 	return st;
 }
+
+/* a and b name one file: the same inode when both exist, else the same
+ * last component in the same directory (a database not created yet) */
+int ms_same_file(const char *a, const char *b)
+{
+	struct stat sa, sb;
+	int ea = stat(a, &sa) == 0, eb = stat(b, &sb) == 0;
+	if (ea && eb)
+		return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+	if (ea != eb)
+		return 0;
+	const char *ba = strrchr(a, '/'), *bb = strrchr(b, '/');
+	char da[4096], dbuf[4096];
+	snprintf(da, sizeof da, "%.*s", ba ? (int)(ba - a) + 1 : 1, ba ? a : ".");
+	snprintf(dbuf, sizeof dbuf, "%.*s", bb ? (int)(bb - b) + 1 : 1, bb ? b : ".");
+	if (strcmp(ba ? ba + 1 : a, bb ? bb + 1 : b) != 0 || stat(da, &sa) != 0 || stat(dbuf, &sb) != 0)
+		return 0;
+	return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}

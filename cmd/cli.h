@@ -60,6 +60,10 @@ int ms_opt_tz(ms_cli *cli, const char *arg);                                   /
 /* open the database read-only; NULL after reporting the error (exit MS_EXIT_DB) */
 struct ms_store *ms_open_read(ms_cli *cli, const char *db);
 
+/* a and b name one file: the same inode when both exist, else the same
+ * last component in the same directory (a file not created yet) */
+int ms_same_file(const char *a, const char *b);
+
 int cmd_ingest(ms_cli *cli, int argc, char **argv);
 int cmd_analyze(ms_cli *cli, int argc, char **argv);
 int cmd_report(ms_cli *cli, int argc, char **argv);

@@ -50,25 +50,6 @@ static void report_cb(void *ctx, int level, const char *msg)
 	fputc('\n', cli->err);
 }
 
-/* a and b name one file: the same inode when both exist, else the same
- * last component in the same directory (a database not created yet) */
-static int same_file(const char *a, const char *b)
-{
-	struct stat sa, sb;
-	int ea = stat(a, &sa) == 0, eb = stat(b, &sb) == 0;
-	if (ea && eb)
-		return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
-	if (ea != eb)
-		return 0;
-	const char *ba = strrchr(a, '/'), *bb = strrchr(b, '/');
-	char da[4096], dbuf[4096];
-	snprintf(da, sizeof da, "%.*s", ba ? (int)(ba - a) + 1 : 1, ba ? a : ".");
-	snprintf(dbuf, sizeof dbuf, "%.*s", bb ? (int)(bb - b) + 1 : 1, bb ? b : ".");
-	if (strcmp(ba ? ba + 1 : a, bb ? bb + 1 : b) != 0 || stat(da, &sa) != 0 || stat(dbuf, &sb) != 0)
-		return 0;
-	return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
-}
-
 /* --rejects is opened for writing, which empties it: never the database
  * (or its journal) nor a file named as input.  Refused before anything is
  * opened.  Returns 0 when it may be written. */
@@ -78,7 +59,7 @@ static int rejects_clash(ms_cli *cli, const char *db, const char *rejects, char 
 	char p[4096];
 	for (size_t i = 0; i < sizeof suffix / sizeof *suffix; i++) {
 		snprintf(p, sizeof p, "%s%s", db, suffix[i]);
-		if (same_file(rejects, p)) {
+		if (ms_same_file(rejects, p)) {
 			ms_err(cli, "--rejects %s is the database%s %s: name another file", rejects, *suffix[i] ? "'s file" : "", p);
 			return -1;
 		}

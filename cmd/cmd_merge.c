@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* cmd_merge.c - mailsleuth merge [--db FILE] OTHER.db ... */
 #include <string.h>
-#include <sys/stat.h>
 #include "cli.h"
 #include "../store/store.h"
 #include "../store/merge.h"
@@ -14,12 +13,6 @@ static const ms_optdef opts[] = {
 	{ { "help", no_argument, NULL, O_HELP }, NULL, "show this help" },
 };
 #define NOPTS ((int)(sizeof opts / sizeof opts[0]))
-
-static int same_inode(const char *a, const char *b)
-{
-	struct stat sa, sb;
-	return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
-}
 
 int cmd_merge(ms_cli *cli, int argc, char **argv)
 {
@@ -49,7 +42,7 @@ int cmd_merge(ms_cli *cli, int argc, char **argv)
 		return MS_EXIT_USAGE;
 	}
 	for (int i = optind; i < argc; i++)
-		if (same_inode(argv[i], db) || !strcmp(argv[i], db)) {
+		if (ms_same_file(argv[i], db)) { /* (also "./new.db" for a new.db not made yet) */
 			ms_err(cli, "merge: %s is the database merged into", argv[i]);
 			return MS_EXIT_USAGE;
 		}
@@ -58,12 +51,6 @@ int cmd_merge(ms_cli *cli, int argc, char **argv)
 		ms_err(cli, "%s: %s", db, err);
 		return MS_EXIT_DB;
 	}
-	for (int i = optind; i < argc; i++)
-		if (same_inode(argv[i], db)) { /* (now that it exists: "./new.db" for a new new.db) */
-			ms_err(cli, "merge: %s is the database merged into", argv[i]);
-			ms_store_close(st);
-			return MS_EXIT_USAGE;
-		}
 	int rc = MS_EXIT_OK;
 	for (int i = optind; i < argc && rc != MS_EXIT_DB; i++) {
 		/* a mailsleuth database of this schema, read-only: else refused */

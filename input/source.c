@@ -246,17 +246,18 @@ static la_ssize_t decsrc_read(struct archive *a, void *cd, const void **buf)
 }
 
 /*
- * 0 when a tar archive read to its end stops right after its last member
- * (member_end: where that entry's padded data ends): every tar writer adds
- * end blocks after it, and libarchive takes an archive cut just before a
- * member's header for one that ended there.  1 otherwise, and when the
- * length of the archive's bytes is not known (a format only libarchive
- * decodes): anything after the last member (end blocks, padding, junk) is
- * no cut.
+ * 0 when a tar archive a has just read to its end (ARCHIVE_EOF) stops right
+ * after its last member: every tar writer adds end blocks after it, and
+ * libarchive takes an archive cut just before a member's header for one
+ * that ended there.  Where that header would have started is the end of
+ * the last entry, its pax or long-name headers counted (the reader notes it
+ * before every header).  1 otherwise, and when the length of the archive's
+ * bytes is not known (a format only libarchive decodes): anything after the
+ * last member (end blocks, padding, junk) is no cut.
  */
-static int tar_ends_clean(fdsrc *s, struct archive *a, int64_t member_end)
+static int tar_ends_clean(fdsrc *s, struct archive *a)
 {
-	int64_t total;
+	int64_t total, member_end = archive_read_header_position(a);
 	if (s->dec) {
 		total = s->dec_bytes;
 	} else {
@@ -1416,7 +1417,6 @@ static int list_members(const char *path, speclist *l, char *err, size_t errlen)
 	struct archive_entry *e;
 	size_t first = l->n;
 	int rc = -1;
-	int64_t member_end;
 
 	fs.fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fs.fd < 0) {
@@ -1434,11 +1434,7 @@ static int list_members(const char *path, speclist *l, char *err, size_t errlen)
 	for (;;) {
 		int r = archive_read_next_header(a, &e);
 		if (r == ARCHIVE_EOF) {
-			/* where the header that was not there would have started:
-			 * the end of the last entry, its pax or long-name headers
-			 * counted (the reader notes it before every header) */
-			member_end = archive_read_header_position(a);
-			if (l->n > first && !tar_ends_clean(&fs, a, member_end) &&
+			if (l->n > first && !tar_ends_clean(&fs, a) &&
 			    !(l->v[l->n - 1].list_error = strdup("truncated tar archive (it ends without its end "
 								"blocks)"))) {
 				seterrno(err, errlen, ENOMEM);

@@ -899,19 +899,16 @@ void ms_parse_smtpd(ms_sv m, ms_event *ev)
 				ev->type = EV_TLS_SETUP;
 				return;
 			}
-		}
-	}
-	/* smtpd_command_filter: "NAMADDR: replacing command \"X\" with \"Y\""
-	 * (smtpd.c; the commands are the client's, AUTH data among them: not kept) */
-	{
-		ms_event tmp = *ev;
-		size_t n = namaddr_colon(m, &tmp);
-		if (n && ms_sv_starts(ms_sv_skip(m, n), "replacing command ")) {
-			*ev = tmp;
-			ev->what = MS_SV_LIT("command_replaced");
-			ev->text = MS_SV_NULL;
-			ev->type = EV_CLIENT_WARN;
-			return;
+			/* smtpd_command_filter: "NAMADDR: replacing command \"X\" with
+			 * \"Y\"" (smtpd.c; the commands are the client's, AUTH data
+			 * among them: not kept) */
+			if (ms_sv_starts(rest, "replacing command ")) {
+				*ev = tmp;
+				ev->what = MS_SV_LIT("command_replaced");
+				ev->text = MS_SV_NULL;
+				ev->type = EV_CLIENT_WARN;
+				return;
+			}
 		}
 	}
 	/* TLS set-up lines that name the client after their text (tls_verify.c,

@@ -522,7 +522,7 @@ static void emit_success(ms_tracker *t, t_sess *s, const char *user, int src, co
  * most recently active ones (last line, then id), so which are kept does
  * not depend on when the idle sweep came (it evicts in slot order).
  */
-static void evicted_mask(ms_tracker *t)
+void ms_tracker_evicted_mask(ms_tracker *t)
 {
 	uint64_t m = 0;
 	for (int k = 0; k < T_EVICTED_N; k++)
@@ -549,7 +549,7 @@ static void evicted_keep(ms_tracker *t, const t_sess *s)
 		k = worst;
 	}
 	t->sess_evicted[k] = *s;
-	evicted_mask(t);
+	ms_tracker_evicted_mask(t);
 }
 
 /* Close and free a session slot. */
@@ -688,16 +688,24 @@ static int sess_evict_oldest(ms_tracker *t)
 	return -1;
 }
 
+/* a free slot of the session table (the idlest session evicted when it is full), or -1 */
+static int sess_slot(ms_tracker *t)
+{
+	if (t->nfree == 0 && sess_evict_oldest(t) != 0)
+		return -1;
+	int idx = t->sess_free[--t->nfree];
+	if (idx >= t->sess_hi)
+		t->sess_hi = idx + 1;
+	return idx;
+}
+
 static int sess_open(ms_tracker *t, int host, int svc, long pid, const ms_event *ev, const ms_lineref *ref,
 		     int orphan)
 {
-	int idx;
+	int idx = sess_slot(t);
 	t_sess *s;
-	if (t->nfree == 0 && sess_evict_oldest(t) != 0)
+	if (idx < 0)
 		return -1;
-	idx = t->sess_free[--t->nfree];
-	if (idx >= t->sess_hi)
-		t->sess_hi = idx + 1;
 	s = &t->sess[idx];
 	memset(s, 0, sizeof *s);
 	s->used = 1;
@@ -744,12 +752,10 @@ static int sess_resume(ms_tracker *t, int host, int svc, long pid, const char *i
 		return -1;
 	t_sess s = t->sess_evicted[best];
 	t->sess_evicted[best].used = 0;
-	evicted_mask(t);
-	if (t->nfree == 0 && sess_evict_oldest(t) != 0)
+	ms_tracker_evicted_mask(t);
+	int idx = sess_slot(t);
+	if (idx < 0)
 		return -1;
-	int idx = t->sess_free[--t->nfree];
-	if (idx >= t->sess_hi)
-		t->sess_hi = idx + 1;
 	t->sess[idx] = s;
 	t->sess[idx].used = 1;
 	sess_ht_insert(t, idx);
@@ -767,7 +773,7 @@ static void sess_forget_evicted(ms_tracker *t, int host, int svc, long pid)
 		if (q->used && q->host == host && q->svc == svc && q->pid == pid)
 			q->used = 0;
 	}
-	evicted_mask(t);
+	ms_tracker_evicted_mask(t);
 }
 
 static void sweep_idle(ms_tracker *t)
@@ -1866,6 +1872,30 @@ static void emit_reject(ms_tracker *t, int host, const ms_event *ev, const ms_li
 		t->sink.reject(t->sink.ctx, &r);
 }
 
+/*
+ * "PASS NEW|OLD [IP]:port" then "DISCONNECT [IP]:port" (psc_conclude(): a
+ * client that passed but stays with postscreen for its after-220 tests):
+ * one conversation, written again with its end.  1 when the DISCONNECT
+ * ended such a one.
+ */
+static int ps_passed_end(ms_tracker *t, int host, const ms_event *ev, const ms_lineref *ref)
+{
+	char ip[T_IPLEN];
+	cpy(ip, sizeof ip, ev->ip);
+	for (int k = 0; k < T_PS_PASSED_N; k++) {
+		t_ps *q = &t->ps_passed[k];
+		if (q->used && q->host == host && q->port == ev->port && !strcmp(q->ip, ip) && ref->ts >= q->end_ts &&
+		    ref->ts - q->end_ts <= 300) {
+			q->end_ts = ref->ts;
+			q->events++;
+			emit_ps(t, q, "dropped");
+			q->used = 0;
+			return 1;
+		}
+	}
+	return 0;
+}
+
 static void postscreen_event(ms_tracker *t, int host, const ms_event *ev, const ms_lineref *ref)
 {
 	int slot;
@@ -1875,25 +1905,13 @@ static void postscreen_event(ms_tracker *t, int host, const ms_event *ev, const 
 		cpy(ip, sizeof ip, ev->ip);
 		emit_reject(t, host, ev, ref, 0, ip, NULL, 1);
 	}
-	if (ev->type == EV_PS_DISCONNECT && ps_get(t, host, ev, ref, 0) < 0) {
-		/* "PASS NEW|OLD [IP]:port" then "DISCONNECT [IP]:port" (psc_conclude():
-		 * a client that passed but stays with postscreen for its after-220
-		 * tests): one conversation, written again with its end */
-		char ip[T_IPLEN];
-		cpy(ip, sizeof ip, ev->ip);
-		for (int k = 0; k < T_PS_PASSED_N; k++) {
-			t_ps *q = &t->ps_passed[k];
-			if (q->used && q->host == host && q->port == ev->port && !strcmp(q->ip, ip) &&
-			    ref->ts >= q->end_ts && ref->ts - q->end_ts <= 300) {
-				q->end_ts = ref->ts;
-				q->events++;
-				emit_ps(t, q, "dropped");
-				q->used = 0;
-				return;
-			}
-		}
+	/* a DISCONNECT without its conversation may end a passed one */
+	slot = ps_get(t, host, ev, ref, ev->type != EV_PS_DISCONNECT);
+	if (slot < 0 && ev->type == EV_PS_DISCONNECT) {
+		if (ps_passed_end(t, host, ev, ref))
+			return;
+		slot = ps_get(t, host, ev, ref, 1);
 	}
-	slot = ps_get(t, host, ev, ref, 1);
 	if (slot < 0)
 		return;
 	p = &t->ps[slot];

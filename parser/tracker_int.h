@@ -341,4 +341,7 @@ void ms_tracker_rebuild_index(ms_tracker *t);
 /* empties both pending rings, with room for npf and npb entries; -1: out of memory */
 int ms_tracker_rings_reset(ms_tracker *t, int npf, int npb);
 
+/* t->evicted_pids again from the evicted sessions (after they changed or were loaded) */
+void ms_tracker_evicted_mask(ms_tracker *t);
+
 #endif

@@ -551,10 +551,7 @@ int ms_tracker_load(ms_tracker *t, const void *blob, size_t len)
 				e->used = 0;
 		}
 		t->sess_evicted_next = eh.n;
-		t->evicted_pids = 0;
-		for (int i = 0; i < eh.n; i++)
-			if (t->sess_evicted[i].used)
-				t->evicted_pids |= (uint64_t)1 << ((unsigned long)t->sess_evicted[i].pid & 63);
+		ms_tracker_evicted_mask(t);
 		memcpy(t->qids, p, sizeof t->qids);
 		p += sizeof t->qids;
 		t->qid_next = eh.qid_next;

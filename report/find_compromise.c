@@ -169,6 +169,12 @@ static int cmp_first_login(const void *a, const void *b)
 	return (x->t > y->t) - (x->t < y->t);
 }
 
+/* how many of the sorted times t[0..n) are in [lo, hi] */
+static int count_in(const int64_t *t, int n, int64_t lo, int64_t hi)
+{
+	return ms_lower_bound_i64(t, n, hi + 1) - ms_lower_bound_i64(t, n, lo);
+}
+
 /*
  * A burst of break-ins from one address: within 5 minutes, 3 or more
  * accounts log in there for the first time after failing there, and they
@@ -182,26 +188,6 @@ static int cmp_first_login(const void *a, const void *b)
  * there).  Their failures are an attacker's guesses, not typos.  When it
  * began (the first failure of the burst's accounts), INT64_MAX when none.
  */
-/* the first of the sorted times t[0..n) that is >= x (n: none) */
-static int first_at_or_after(const int64_t *t, int n, int64_t x)
-{
-	int a = 0, b = n;
-	while (a < b) {
-		int m = a + (b - a) / 2;
-		if (t[m] < x)
-			a = m + 1;
-		else
-			b = m;
-	}
-	return a;
-}
-
-/* how many of the sorted times t[0..n) are in [lo, hi] */
-static int count_in(const int64_t *t, int n, int64_t lo, int64_t hi)
-{
-	return first_at_or_after(t, n, hi + 1) - first_at_or_after(t, n, lo);
-}
-
 static int64_t guess_burst(first_login *v, int n, const int64_t *miss, int nmiss)
 {
 	int64_t began = INT64_MAX;

@@ -269,10 +269,9 @@ int ms_cmp_i64(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* the rank of x in the ascending v[0..n) (present) */
-static int rank_of(const int64_t *v, int n, int64_t x)
+int ms_lower_bound_i64(const int64_t *v, int n, int64_t x)
 {
-	int lo = 0, hi = n - 1;
+	int lo = 0, hi = n;
 	while (lo < hi) {
 		int mid = lo + (hi - lo) / 2;
 		if (v[mid] < x)
@@ -314,9 +313,9 @@ static int ids_finish(id_col *c, int32_t *arr, int n, ms_fkeys *k)
 			v[u++] = v[i];
 	for (int i = 0; i < n; i++)
 		if (arr[i] >= 0)
-			arr[i] = rank_of(v, u, arr[i]);
+			arr[i] = ms_lower_bound_i64(v, u, arr[i]);
 	for (int i = 0; i < c->n; i++)
-		arr[c->row[i]] = rank_of(v, u, c->val[i]);
+		arr[c->row[i]] = ms_lower_bound_i64(v, u, c->val[i]);
 	k->key = v;
 	k->n = u;
 	return 0;
@@ -333,8 +332,8 @@ int ms_fkeys_index(const ms_fkeys *k, int64_t id)
 		return id >= 0 && id < k->n ? (int)id : -1;
 	if (k->n == 0)
 		return -1;
-	int r = rank_of(k->key, k->n, id);
-	return k->key[r] == id ? r : -1;
+	int r = ms_lower_bound_i64(k->key, k->n, id);
+	return r < k->n && k->key[r] == id ? r : -1;
 }
 
 /* (one min() or max() per query is a b-tree edge; both in one query scan the table) */

@@ -208,6 +208,8 @@ void ms_fev_sort(ms_fev *v, int n);
 int64_t ms_count_distinct(int64_t *v, int n);
 /* qsort()/bsearch() comparison of two int64_t */
 int ms_cmp_i64(const void *a, const void *b);
+/* the first index of the ascending v[0..n) whose value is >= x (n: none) */
+int ms_lower_bound_i64(const int64_t *v, int n, int64_t x);
 
 int ms_find_attacks(ms_fdata *d, const ms_find_opts *o, ms_findings *out, char *err, size_t errlen);
 /* logins of account U with a decoded password that failed on

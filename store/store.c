@@ -180,6 +180,20 @@ static int meta_set(ms_store *s, const char *key, const char *val)
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
+/* a heap copy of column col of q's row (caller frees) and its length in
+ * *n; NULL for none or an empty one */
+static void *column_copy(sqlite3_stmt *q, int col, size_t *n)
+{
+	int len = sqlite3_column_bytes(q, col);
+	const void *b = sqlite3_column_blob(q, col);
+	void *out = NULL;
+	if (len > 0 && b && (out = malloc((size_t)len)) != NULL) {
+		memcpy(out, b, (size_t)len);
+		*n = (size_t)len;
+	}
+	return out;
+}
+
 int ms_store_resume_put(ms_store *s, int64_t source_id, const void *blob, size_t n)
 {
 	char key[48];
@@ -209,14 +223,8 @@ void *ms_store_resume_get(ms_store *s, int64_t source_id, size_t *n)
 	if (sqlite3_prepare_v2(s->db, "SELECT value FROM meta WHERE key=?", -1, &q, NULL) != SQLITE_OK)
 		return NULL;
 	sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
-	if (sqlite3_step(q) == SQLITE_ROW && sqlite3_column_type(q, 0) == SQLITE_BLOB) {
-		int len = sqlite3_column_bytes(q, 0);
-		const void *b = sqlite3_column_blob(q, 0);
-		if (len > 0 && b && (out = malloc((size_t)len)) != NULL) {
-			memcpy(out, b, (size_t)len);
-			*n = (size_t)len;
-		}
-	}
+	if (sqlite3_step(q) == SQLITE_ROW && sqlite3_column_type(q, 0) == SQLITE_BLOB)
+		out = column_copy(q, 0, n);
 	sqlite3_finalize(q);
 	return out;
 }
@@ -1479,14 +1487,8 @@ void *ms_store_state_load(ms_store *s, size_t *len)
 	void *out = NULL;
 	if (sqlite3_prepare_v2(s->db, "SELECT blob FROM state WHERE id=1", -1, &q, NULL) != SQLITE_OK)
 		return NULL;
-	if (sqlite3_step(q) == SQLITE_ROW) {
-		int n = sqlite3_column_bytes(q, 0);
-		const void *b = sqlite3_column_blob(q, 0);
-		if (n > 0 && b && (out = malloc((size_t)n)) != NULL) {
-			memcpy(out, b, (size_t)n);
-			*len = (size_t)n;
-		}
-	}
+	if (sqlite3_step(q) == SQLITE_ROW)
+		out = column_copy(q, 0, len);
 	sqlite3_finalize(q);
 	return out;
 }
