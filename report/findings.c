@@ -832,24 +832,6 @@ static int cmp_finding(const void *a, const void *b)
 	return strcmp(x->account ? x->account : "", y->account ? y->account : "");
 }
 
-/*
- * One read transaction around the whole run: every detector sees the same
- * database, and the thousands of small lookups (evidence lines, addresses)
- * do not each take and drop the file lock (fcntl, fstat and a header read
- * per statement otherwise).  Left alone when the caller has one open.
- * Returns whether it began one.
- */
-static int begin_read(sqlite3 *db)
-{
-	return sqlite3_get_autocommit(db) && sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK;
-}
-
-static void end_read(sqlite3 *db, int began)
-{
-	if (began && sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
-		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-}
-
 /* a login in the range: only then can a compromise be judged */
 static int any_success_in_range(const ms_fdata *d)
 {
@@ -878,7 +860,7 @@ int ms_findings_run(const ms_query *q, const ms_find_opts *o, ms_findings *out, 
 	ms_findings before;
 	memset(out, 0, sizeof *out);
 	memset(&before, 0, sizeof before);
-	int began = begin_read(q->db);
+	int began = ms_q_read_begin(q->db); /* every detector sees one database */
 	/* attacks first: the compromise detector consults them */
 	int rc = ms_fdata_load(&d, q, err, errlen);
 	if (rc == 0 && ms_find_attacks(&d, o, out, err, errlen))
@@ -900,7 +882,7 @@ int ms_findings_run(const ms_query *q, const ms_find_opts *o, ms_findings *out, 
 		rc = -1;
 	ms_findings_free(&before);
 	ms_fdata_free(&d);
-	end_read(q->db, began);
+	ms_q_read_end(q->db, began);
 	if (rc) {
 		ms_findings_free(out);
 		return -1;

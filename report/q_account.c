@@ -11,6 +11,7 @@
  * ties and order included).  Memory is kept small on purpose: first touching
  * a page costs more than the work done on it here.
  */
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -494,21 +495,23 @@ static int scan_auth(const ms_query *q, acct_report *ar, char *err, size_t errle
  * finds them (its default thresholds, every confidence), by name: the
  * findings' accounts are names of the accounts table, as the rows' are.
  */
-static int mark_compromised(const ms_query *q, acct_report *ar, char *err, size_t errlen)
+static int comp_findings(const ms_query *q, ms_findings *f, char *err, size_t errlen)
 {
 	ms_find_opts o;
-	ms_findings f;
+	ms_find_opts_default(&o);
+	o.no_tls = 1; /* only the compromises are wanted */
+	return ms_findings_run(q, &o, f, err, errlen);
+}
+
+static int mark_compromised(acct_report *ar, const ms_findings *f, char *err, size_t errlen)
+{
 	ms_strmap comp;
 	int rc = 0;
 	int64_t v;
-	ms_find_opts_default(&o);
-	o.no_tls = 1; /* only the compromises are wanted */
-	if (ms_findings_run(q, &o, &f, err, errlen))
-		return -1;
 	ms_strmap_init(&comp);
-	for (int i = 0; i < f.n && !rc; i++)
-		if (f.v[i].type == MS_F_COMPROMISE && f.v[i].account)
-			rc = ms_strmap_put(&comp, f.v[i].account, strlen(f.v[i].account), 1);
+	for (int i = 0; i < f->n && !rc; i++)
+		if (f->v[i].type == MS_F_COMPROMISE && f->v[i].account)
+			rc = ms_strmap_put(&comp, f->v[i].account, strlen(f->v[i].account), 1);
 	for (int k = 0; k < ar->accts.n && !rc && comp.n; k++) {
 		const char *name = ar->agg[k].listed ? name_of(&ar->acct_names, k) : NULL;
 		if (name)
@@ -517,8 +520,29 @@ static int mark_compromised(const ms_query *q, acct_report *ar, char *err, size_
 	if (rc)
 		snprintf(err, errlen, "out of memory");
 	ms_strmap_release(&comp);
-	ms_findings_free(&f);
 	return rc;
+}
+
+/*
+ * The findings take two thirds of the report's time and need nothing of its
+ * scans: they run on a thread of their own with a second read-only
+ * connection while this one scans.  Both see one database: this connection
+ * holds its read lock (no commit can land) before the other opens.  When the
+ * thread cannot run or its connection fails (SQLITE_BUSY behind a writer's
+ * pending commit), the findings run here after the scans, as before.
+ */
+typedef struct {
+	ms_query q;             /* the caller's, on the second connection */
+	ms_findings f;
+	int rc;
+	char err[256];
+} comp_job;
+
+static void *comp_thread(void *p)
+{
+	comp_job *j = p;
+	j->rc = comp_findings(&j->q, &j->f, j->err, sizeof j->err);
+	return NULL;
 }
 
 static const char *sql_backend =
@@ -784,13 +808,36 @@ ms_table *ms_report_by_account(const ms_query *q, char *err, size_t errlen)
 {
 	acct_report ar = { 0 };
 	ms_table *t = NULL;
-	if (scan_auth(q, &ar, err, errlen) || scan_backend(q, &ar, err, errlen)
-	    || load_acct_names(q, &ar, err, errlen) || mark_compromised(q, &ar, err, errlen))
+	comp_job j = { .q = *q, .rc = -1 };
+	pthread_t th;
+	int threaded = 0, scanned;
+	int began = ms_q_read_begin(q->db);
+	if (began >= 0 && (j.q.db = ms_q_open_sibling(q->db)) != NULL) {
+		threaded = pthread_create(&th, NULL, comp_thread, &j) == 0;
+		if (!threaded)
+			sqlite3_close(j.q.db);
+	}
+	scanned = !scan_auth(q, &ar, err, errlen) && !scan_backend(q, &ar, err, errlen) &&
+		  !load_acct_names(q, &ar, err, errlen);
+	if (threaded) {
+		pthread_join(th, NULL);
+		sqlite3_close(j.q.db);
+	}
+	if (!scanned)
+		goto out;
+	if (j.rc != 0) { /* not run, or failed there: here, in the same read transaction */
+		ms_findings_free(&j.f);
+		if (comp_findings(q, &j.f, err, errlen))
+			goto out;
+	}
+	if (mark_compromised(&ar, &j.f, err, errlen))
 		goto out;
 	t = acct_table(&ar);
 	if (!t)
 		snprintf(err, errlen, "out of memory");
 out:
+	ms_findings_free(&j.f);
+	ms_q_read_end(q->db, began);
 	acct_report_release(&ar);
 	return t;
 }

@@ -93,6 +93,22 @@ int ms_q_scan_end(sqlite3 *db, sqlite3_stmt *st, int rc, int oom, char *err, siz
  * (a connection is used by one thread at a time).  NULL when db has no file
  * (in-memory, temporary) or the open fails: the caller then scans serially.
  */
+int ms_q_read_begin(sqlite3 *db)
+{
+	int began = sqlite3_get_autocommit(db) && sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK;
+	/* a deferred transaction takes its lock at its first read */
+	if (sqlite3_exec(db, "SELECT count(*) FROM sqlite_master", NULL, NULL, NULL) == SQLITE_OK)
+		return began;
+	ms_q_read_end(db, began);
+	return -1;
+}
+
+void ms_q_read_end(sqlite3 *db, int began)
+{
+	if (began == 1 && sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+}
+
 sqlite3 *ms_q_open_sibling(sqlite3 *db)
 {
 	const char *path = sqlite3_db_filename(db, "main");

@@ -72,6 +72,16 @@ int ms_q_scan_end(sqlite3 *db, sqlite3_stmt *st, int rc, int oom, char *err, siz
 typedef void (*ms_row_fn)(sqlite3_context *cx, void *user, int argc, sqlite3_value **argv);
 int ms_q_scan_rows(sqlite3 *db, const ms_query *q, const char *sql, const char *range_col, ms_row_fn fn,
 		   void *user, char *err, size_t errlen);
+/*
+ * One read transaction around many statements: every one sees the same
+ * database (also a connection opened while it lasts: no commit can land
+ * while this one holds its lock), and the lock is not taken and dropped per
+ * statement.  Left alone when the caller has one open.  Returns 1 if it
+ * began one, 0 if the caller's was open, -1 if the lock could not be taken
+ * (nothing is then open); ms_q_read_end() takes that value.
+ */
+int ms_q_read_begin(sqlite3 *db);
+void ms_q_read_end(sqlite3 *db, int began);
 /* a second read-only connection to db's file (for a scan on another thread), or NULL */
 sqlite3 *ms_q_open_sibling(sqlite3 *db);
 
