@@ -345,8 +345,60 @@ static uint64_t sess_hash_of(const ms_tracker *t, int32_t v)
 }
 static int sess_live(const ms_tracker *t, int32_t v) { return t->sess[v].used != 0; }
 
-static void sess_ht_insert(ms_tracker *t, int idx) { ix_insert(t->sess_ht, t->sess_htcap, sess_hash_of(t, idx), idx); }
-static void sess_ht_remove(ms_tracker *t, int idx) { ix_remove(t, t->sess_ht, t->sess_htcap, idx, sess_hash_of); }
+/* a session's host and address as t->sess_keys[].key has them: never 0 */
+static uint32_t slot_key(int host, const char *ip)
+{
+	return ms_fnv32(ip, strlen(ip)) ^ ((uint32_t)host * 0x9E3779B1u << 1);
+}
+
+/* a live slot into its key's chain, at the head */
+static void sess_key_link(ms_tracker *t, int idx)
+{
+	const t_sess *s = &t->sess[idx];
+	struct t_slot_key *k = &t->sess_keys[idx];
+	k->id = s->id;
+	k->key = slot_key(s->host, s->ip);
+	int32_t *head = &t->sess_kb[k->key & (uint32_t)(t->sess_kbcap - 1)];
+	k->prev = -1;
+	k->next = *head;
+	if (*head >= 0)
+		t->sess_keys[*head].prev = idx;
+	*head = idx;
+}
+
+static void sess_key_unlink(ms_tracker *t, int idx)
+{
+	struct t_slot_key *k = &t->sess_keys[idx];
+	if (k->prev >= 0)
+		t->sess_keys[k->prev].next = k->next;
+	else
+		t->sess_kb[k->key & (uint32_t)(t->sess_kbcap - 1)] = k->next;
+	if (k->next >= 0)
+		t->sess_keys[k->next].prev = k->prev;
+	memset(k, 0, sizeof *k);
+}
+
+/* (the index by process, and by client with it) */
+static void sess_ht_insert(ms_tracker *t, int idx)
+{
+	ix_insert(t->sess_ht, t->sess_htcap, sess_hash_of(t, idx), idx);
+	sess_key_link(t, idx);
+}
+
+static void sess_ht_remove(ms_tracker *t, int idx)
+{
+	ix_remove(t, t->sess_ht, t->sess_htcap, idx, sess_hash_of);
+	sess_key_unlink(t, idx);
+}
+
+/* the open session of host whose id is id, or -1 */
+static int sess_by_id(const ms_tracker *t, int host, int64_t id)
+{
+	for (int i = 0; i < t->sess_hi; i++)
+		if (t->sess_keys[i].id == id && t->sess[i].used && t->sess[i].host == host)
+			return i;
+	return -1;
+}
 
 static uint64_t msg_hash_of(const ms_tracker *t, int32_t v);
 static int msg_live(const ms_tracker *t, int32_t v);
@@ -360,6 +412,12 @@ void ms_tracker_rebuild_index(ms_tracker *t)
 		t->rdns_used += t->rdns[i].used != 0;
 	t->nfree = ix_rebuild(t, t->sess_ht, t->sess_htcap, t->sess_free, t->cfg.max_open, t->sess_hi, sess_live,
 			      sess_hash_of);
+	memset(t->sess_keys, 0, (size_t)t->cfg.max_open * sizeof *t->sess_keys);
+	for (int i = 0; i < t->sess_kbcap; i++)
+		t->sess_kb[i] = -1;
+	for (int i = 0; i < t->sess_hi; i++)
+		if (t->sess[i].used)
+			sess_key_link(t, i);
 	t->msg_nfree = ix_rebuild(t, t->msg_ht, t->msg_cap, t->msg_free, t->cfg.max_messages, t->msg_hi, msg_live,
 				  msg_hash_of);
 	t->ps_nfree = ix_rebuild(t, t->ps_ht, t->ps_cap, t->ps_free, t->cfg.max_postscreen, t->ps_hi, ps_live,
@@ -2676,16 +2734,29 @@ static int has_client(const ms_event *ev) { return ev->ip.n > 0; }
  * and client (the most recently active, if several), else to none.  A scan
  * of the open sessions, for a line much rarer than smtpd's.
  */
-/* The most recent open session of host whose client is ip, or -1. */
+/* whether open session i of host, with client ip, is more recent than found (-1: none) */
+static int more_recent(const ms_tracker *t, int i, int found, int host, const char *ip)
+{
+	const t_sess *s = &t->sess[i];
+	return s->used && s->host == host && !strcmp(client_ip(t, s), ip) &&
+	       (found < 0 || s->last_ts > t->sess[found].last_ts ||
+		(s->last_ts == t->sess[found].last_ts && s->id > t->sess[found].id));
+}
+
+/* The most recent open session of host whose client is ip, or -1: the
+ * sessions of its key's chain, and the one the last line's XCLIENT gave
+ * another client (client_ip()) when that client is ip. */
 static int open_session_at(const ms_tracker *t, int host, const char *ip)
 {
 	int found = -1;
-	for (int i = 0; i < t->sess_hi; i++) {
-		const t_sess *s = &t->sess[i];
-		if (s->used && s->host == host && !strcmp(client_ip(t, s), ip) &&
-		    (found < 0 || s->last_ts > t->sess[found].last_ts ||
-		     (s->last_ts == t->sess[found].last_ts && s->id > t->sess[found].id)))
+	uint32_t key = slot_key(host, ip);
+	for (int i = t->sess_kb[key & (uint32_t)(t->sess_kbcap - 1)]; i >= 0; i = t->sess_keys[i].next)
+		if (t->sess_keys[i].key == key && more_recent(t, i, found, host, ip))
 			found = i;
+	if (t->line_sess > 0 && !strcmp(t->line_ip, ip)) {
+		int x = sess_by_id(t, host, t->line_sess);
+		if (x >= 0 && more_recent(t, x, found, host, ip))
+			found = x;
 	}
 	return found;
 }
@@ -2768,9 +2839,7 @@ static void queue_reject(ms_tracker *t, int host, const ms_event *ev0, const ms_
 		}
 	}
 	if (sid > 0) {
-		for (int i = 0; i < t->sess_hi && found < 0; i++)
-			if (t->sess[i].used && t->sess[i].host == host && t->sess[i].id == sid)
-				found = i;
+		found = sess_by_id(t, host, sid);
 	} else {
 		found = open_session_at(t, host, ip);
 	}
@@ -3187,6 +3256,9 @@ ms_tracker *ms_tracker_new(const ms_tracker_cfg *cfg, const ms_sink *sink, const
 	t->names = calloc(T_NAMES_START, sizeof *t->names);
 	t->name_ht = malloc(2 * T_NAMES_START * sizeof *t->name_ht);
 	t->sess = calloc((size_t)t->cfg.max_open, sizeof *t->sess);
+	t->sess_keys = calloc((size_t)t->cfg.max_open, sizeof *t->sess_keys);
+	t->sess_kbcap = pow2_at_least(t->cfg.max_open);
+	t->sess_kb = malloc((size_t)t->sess_kbcap * sizeof *t->sess_kb);
 	t->sess_htcap = pow2_at_least(2 * t->cfg.max_open);
 	t->sess_ht = malloc((size_t)t->sess_htcap * sizeof *t->sess_ht);
 	t->sess_free = malloc((size_t)t->cfg.max_open * sizeof *t->sess_free);
@@ -3209,7 +3281,7 @@ ms_tracker *ms_tracker_new(const ms_tracker_cfg *cfg, const ms_sink *sink, const
 	t->age = malloc((size_t)nage * sizeof *t->age);
 	t->sess_evq = malloc((size_t)evict_batch(t->cfg.max_open) * sizeof *t->sess_evq);
 	t->ps_evq = malloc((size_t)evict_batch(t->cfg.max_postscreen) * sizeof *t->ps_evq);
-	if (!t->names || !t->name_ht || !t->sess || !t->sess_ht || !t->sess_free || !t->pf || !t->pb || !t->msg ||
+	if (!t->names || !t->name_ht || !t->sess || !t->sess_keys || !t->sess_kb || !t->sess_ht || !t->sess_free || !t->pf || !t->pb || !t->msg ||
 	    !t->msg_ht || !t->msg_free || !t->ps || !t->ps_ht || !t->ps_free || !t->age || !t->sess_evq || !t->ps_evq) {
 		ms_tracker_free(t);
 		return NULL;
@@ -3228,6 +3300,8 @@ void ms_tracker_free(ms_tracker *t)
 	free(t->names);
 	free(t->name_ht);
 	free(t->sess);
+	free(t->sess_keys);
+	free(t->sess_kb);
 	free(t->sess_ht);
 	free(t->sess_free);
 	free(t->pf);

@@ -252,6 +252,19 @@ struct ms_tracker {
 	unsigned name_memo_next;
 
 	t_sess *sess;            /* cfg.max_open */
+	/* per slot of sess, beside it: its id and a hash of its host and
+	 * address (slot_key(); 0 when the slot is free), chained by that hash
+	 * from sess_kb's buckets (-1 ends a chain), so that the open sessions
+	 * of a client are found without a scan of the table (a cleanup
+	 * reject's candidates: the client chooses how many) and a scan by id
+	 * reads 24 bytes a slot, not the slot's cache lines */
+	struct t_slot_key {
+		int64_t id;
+		uint32_t key;
+		int32_t next, prev;
+	} *sess_keys;
+	int32_t *sess_kb;        /* sess_kbcap chain heads */
+	int sess_kbcap;
 	int32_t *sess_ht;        /* sess_htcap, -1 empty */
 	int sess_htcap;
 	int32_t *sess_free;      /* stack of free slots */

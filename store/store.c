@@ -63,6 +63,11 @@ static const struct {
  * benchmark's address lookups to SQLite: 0.6 s of the writer's CPU.)
  */
 #define INTERN_CACHE_MAX 65536
+/* and of at most this many bytes of keys each: the client chooses its
+ * names' lengths (reverse names, 3.9's sasl_username), and 65 536 keys of
+ * ~130 bytes in two generations of three maps were ~50 MB.  The 1 GB
+ * benchmark's generations stay under it (~2 MB each). */
+#define INTERN_POOL_MAX (4u << 20)
 
 /*
  * IPv4 addresses (canonical dotted quads) are looked up first by their 32
@@ -562,7 +567,7 @@ static void bloom_add_cb(void *b, const char *k, size_t n, int64_t id)
 
 static void intern_remember(ms_store *s, intern_t *in, const char *k, size_t n, int64_t id)
 {
-	if (in->map.n >= INTERN_CACHE_MAX) {
+	if (in->map.n >= INTERN_CACHE_MAX || in->map.used + n + 32 > INTERN_POOL_MAX) {
 		if (in->bloom_ok && !in->bloom && !in->bounded) {
 			/* the first swap: the map holds every key of the table */
 			in->bloom = calloc(BLOOM_BITS / 64, sizeof *in->bloom);

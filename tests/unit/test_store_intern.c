@@ -133,3 +133,33 @@ UT_TEST(store_intern_v4_many)
 		  2 * n);
 	ms_store_close(st);
 }
+
+/* long keys, more bytes than one generation of a map holds but fewer keys
+ * than it counts: the generations swap by bytes, and every key keeps its
+ * one id through the swaps (found again in the older map, the table or the
+ * filter's "new") */
+UT_TEST(store_intern_long_keys)
+{
+	char err[256];
+	ms_store *st = ms_store_open(":memory:", MS_OPEN_WRITE, err, sizeof err);
+	UT_ASSERT(st != NULL);
+	ms_sink k = ms_store_sink(st);
+	sqlite3 *db = ms_store_db(st);
+	const int n = 40000; /* x ~150 bytes: 6 MB of keys, in 40 000 */
+	int64_t id = 1;
+	UT_EQ_INT(ms_store_begin(st), 0);
+	for (int round = 0; round < 3; round++)
+		for (int i = 0; i < n; i++) {
+			char v[160];
+			snprintf(v, sizeof v, "%06d-%0130d", round == 1 ? n - 1 - i : i, 0);
+			ps(st, &k, id++, "mx", "192.0.2.1", v);
+		}
+	UT_EQ_INT(ms_store_commit(st), 0);
+	UT_EQ_INT(ut_sql_int(db, "SELECT count(*) FROM strings WHERE length(s) = 137"), n);
+	/* every row's verdict is the key it was given */
+	UT_EQ_INT(ut_sql_int(db, "SELECT count(*) FROM postscreen p JOIN strings v ON v.id = p.verdict_id"
+			    " WHERE CAST(substr(v.s, 1, 6) AS INTEGER) = CASE WHEN (p.id - 1) / 40000 = 1"
+			    " THEN 39999 - (p.id - 1) % 40000 ELSE (p.id - 1) % 40000 END"),
+		  3 * n);
+	ms_store_close(st);
+}
