@@ -930,7 +930,29 @@ static void emit_pback(ms_tracker *t, const t_pback *b)
 	write_pback(t, b);
 }
 
-static t_pfail *pf_at(ms_tracker *t, int k) { return &t->pf[(t->pf_head + k) % t->pf_cap]; }
+static int pf_slot(const ms_tracker *t, int k) { return (t->pf_head + k) % t->pf_cap; }
+static t_pfail *pf_at(ms_tracker *t, int k) { return &t->pf[pf_slot(t, k)]; }
+
+/* slot i of pfk from slot i of pf */
+static void pfkey_set(ms_tracker *t, int i)
+{
+	const t_pfail *f = &t->pf[i];
+	struct t_pfkey *k = &t->pfk[i];
+	k->ts = f->ts;
+	k->host = f->host;
+	k->user_h = f->user_h;
+	k->dec_h = f->dec_h;
+	k->matched = f->matched != 0;
+	k->plain = f->plain != 0;
+	k->user_bare = f->user_bare != 0;
+	k->dec_bare = f->dec_bare != 0;
+}
+
+void ms_tracker_pfkeys_rebuild(ms_tracker *t)
+{
+	for (int k = 0; k < t->pf_count; k++)
+		pfkey_set(t, pf_slot(t, k));
+}
 static t_pback *pb_at(ms_tracker *t, int k) { return &t->pb[(t->pb_head + k) % t->pb_cap]; }
 
 /*
@@ -975,15 +997,37 @@ static void *ring_room(void *ring, int *head, int count, int *cap, int max, size
 	return n;
 }
 
-/* 1 when the failure ring has room for one more (grown if need be), 0 when it is at its cap */
+/* 1 when the failure ring has room for one more (grown if need be, its keys
+ * with it), 0 when it is at its cap */
 static int pf_room(ms_tracker *t)
 {
+	int head = t->pf_head, cap = t->pf_cap;
 	t_pfail *r = ring_room(t->pf, &t->pf_head, t->pf_count, &t->pf_cap, t->cfg.max_pending, sizeof *t->pf);
 	if (r && r != t->pf) {
+		struct t_pfkey *k = ring_copy(t->pfk, head, t->pf_count, cap, t->pf_cap, sizeof *t->pfk);
+		if (!k) { /* as if the ring were at its cap */
+			free(r);
+			t->pf_head = head;
+			t->pf_cap = cap;
+			return 0;
+		}
 		free(t->pf);
 		t->pf = r;
+		free(t->pfk);
+		t->pfk = k;
 	}
 	return r != NULL;
+}
+
+/* a new failure at the ring's tail (room made first) */
+static t_pfail *pf_push(ms_tracker *t, const t_pfail *nf)
+{
+	int i = pf_slot(t, t->pf_count);
+	t->pf[i] = *nf;
+	t->pf[i].used = 1;
+	pfkey_set(t, i);
+	t->pf_count++;
+	return &t->pf[i];
 }
 
 static int pb_room(ms_tracker *t)
@@ -1011,15 +1055,19 @@ int ms_tracker_rings_reset(ms_tracker *t, int npf, int npb)
 		return -1;
 	int cf = ring_cap_for(npf, t->cfg.max_pending), cb = ring_cap_for(npb, t->cfg.max_pending);
 	t_pfail *f = calloc((size_t)cf, sizeof *f);
+	struct t_pfkey *fk = calloc((size_t)cf, sizeof *fk);
 	t_pback *b = calloc((size_t)cb, sizeof *b);
-	if (!f || !b) {
+	if (!f || !fk || !b) {
 		free(f);
+		free(fk);
 		free(b);
 		return -1;
 	}
 	free(t->pf);
+	free(t->pfk);
 	free(t->pb);
 	t->pf = f;
+	t->pfk = fk;
 	t->pb = b;
 	t->pf_cap = cf;
 	t->pb_cap = cb;
@@ -1070,6 +1118,7 @@ static void pf_sweep(ms_tracker *t, int maxw)
 		}
 		if (w != k) {
 			*pf_at(t, w) = *f;
+			t->pfk[pf_slot(t, w)] = t->pfk[pf_slot(t, k)];
 			f->used = 0;
 		}
 		w++;
@@ -1239,6 +1288,8 @@ static void pn_push(ms_tracker *t, const t_pfail *f, const t_pback *dv);
 static void match(ms_tracker *t, t_pfail *f, t_pback *b, int candidates)
 {
 	f->matched = 1;
+	if (f >= t->pf && f < t->pf + t->pf_cap) /* (not one of pn, or a copy) */
+		t->pfk[f - t->pf].matched = 1;
 	b->used = 2; /* consumed */
 	if (b->written && t->sink.backend) {
 		/* a checkpoint wrote it as unmatched: it explains a failure after all */
@@ -1377,6 +1428,22 @@ static int drop_take(ms_tracker *t, const t_pback *b);
 
 #define CAND_MAX 255 /* infer_candidates counts at most 1 + CAND_MAX addresses */
 
+/* what compatible() refuses from a failure's keys alone (no other field of
+ * it read); 0 leaves the answer to compatible() */
+static int pfkey_refuses(const ms_tracker *t, const struct t_pfkey *k, const t_pback *b)
+{
+	int64_t gap = b->ts - k->ts;
+	if (k->matched || k->host != b->host)
+		return 1;
+	if (b->kind == 3)
+		return gap < -t->cfg.dovecot_window || gap > t->cfg.dovecot_window;
+	if (gap < -t->cfg.plesk_lead || gap > t->cfg.plesk_window || !k->plain)
+		return 1;
+	/* a named failure of another account (a realm may still join a bare name) */
+	return (k->user_h && k->user_h != b->user_h && !k->user_bare) ||
+	       (k->dec_h && k->dec_h != b->user_h && !k->dec_bare);
+}
+
 /* returns the id of the waiting line it became, 0 when it explained a failure
  * (*named: that failure's auth id, when named is not NULL) or was written */
 static int64_t backend_line(ms_tracker *t, t_pback *nb, int64_t *named)
@@ -1393,7 +1460,10 @@ static int64_t backend_line(ms_tracker *t, t_pback *nb, int64_t *named)
 	uint64_t seen[2 * CAND_MAX];
 	int nseen = 0;
 	for (int k = 0; k < t->pf_count; k++) {
-		t_pfail *f = pf_at(t, k);
+		int slot = pf_slot(t, k);
+		if (pfkey_refuses(t, &t->pfk[slot], nb))
+			continue;
+		t_pfail *f = &t->pf[slot];
 		if (!compatible(t, f, nb))
 			continue;
 		if (found < 0) {
@@ -1565,20 +1635,10 @@ static int waiting_line(ms_tracker *t, const t_pfail *f, int *others)
 static void failure_line(ms_tracker *t, t_pfail *nf)
 {
 	int others, found = waiting_line(t, nf, &others);
-	if (found >= 0) {
-		pf_make_room(t);
-		t_pfail *slot = pf_at(t, t->pf_count);
-		*slot = *nf;
-		slot->used = 1;
-		t->pf_count++;
-		match(t, slot, pb_at(t, found), 1 + others);
-		return;
-	}
 	pf_make_room(t);
-	t_pfail *slot = pf_at(t, t->pf_count);
-	*slot = *nf;
-	slot->used = 1;
-	t->pf_count++;
+	t_pfail *slot = pf_push(t, nf);
+	if (found >= 0)
+		match(t, slot, pb_at(t, found), 1 + others);
 }
 
 /* ---------- messages of authenticated sessions ---------- */
@@ -3265,6 +3325,7 @@ ms_tracker *ms_tracker_new(const ms_tracker_cfg *cfg, const ms_sink *sink, const
 	t->pf_cap = t->pb_cap = ring_cap_for(0, t->cfg.max_pending);
 	t->pf_sweep_at = t->pb_sweep_at = RING_SWEEP_MIN;
 	t->pf = calloc((size_t)t->pf_cap, sizeof *t->pf);
+	t->pfk = calloc((size_t)t->pf_cap, sizeof *t->pfk);
 	t->pb = calloc((size_t)t->pb_cap, sizeof *t->pb);
 	t->msg_cap = pow2_at_least(2 * t->cfg.max_messages);
 	t->msg = calloc((size_t)t->cfg.max_messages, sizeof *t->msg);
@@ -3281,7 +3342,7 @@ ms_tracker *ms_tracker_new(const ms_tracker_cfg *cfg, const ms_sink *sink, const
 	t->age = malloc((size_t)nage * sizeof *t->age);
 	t->sess_evq = malloc((size_t)evict_batch(t->cfg.max_open) * sizeof *t->sess_evq);
 	t->ps_evq = malloc((size_t)evict_batch(t->cfg.max_postscreen) * sizeof *t->ps_evq);
-	if (!t->names || !t->name_ht || !t->sess || !t->sess_keys || !t->sess_kb || !t->sess_ht || !t->sess_free || !t->pf || !t->pb || !t->msg ||
+	if (!t->names || !t->name_ht || !t->sess || !t->sess_keys || !t->sess_kb || !t->sess_ht || !t->sess_free || !t->pf || !t->pfk || !t->pb || !t->msg ||
 	    !t->msg_ht || !t->msg_free || !t->ps || !t->ps_ht || !t->ps_free || !t->age || !t->sess_evq || !t->ps_evq) {
 		ms_tracker_free(t);
 		return NULL;
@@ -3305,6 +3366,7 @@ void ms_tracker_free(ms_tracker *t)
 	free(t->sess_ht);
 	free(t->sess_free);
 	free(t->pf);
+	free(t->pfk);
 	free(t->pb);
 	free(t->drop);
 	free(t->pn);

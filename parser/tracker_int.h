@@ -273,6 +273,16 @@ struct ms_tracker {
 				  * scans stop there so memory follows the peak, not the caps) */
 
 	t_pfail *pf;             /* ring of pf_cap slots */
+	/* per slot of pf, beside it: what compatible() reads first, so that a
+	 * back-end line passes over the failures it cannot explain (thousands
+	 * when a spray's failures wait out the window) reading 24 bytes of each
+	 * (ms_tracker_pfkeys_rebuild() after a load) */
+	struct t_pfkey {
+		int64_t ts;
+		int32_t host;
+		uint32_t user_h, dec_h;
+		uint8_t matched, plain, user_bare, dec_bare;
+	} *pfk;
 	int pf_head, pf_count, pf_cap;
 	/* failures the full pending ring dropped before their window ended, kept
 	 * small: a back-end line that belongs to one of them takes it, as the
@@ -353,6 +363,8 @@ struct ms_tracker {
 void ms_tracker_rebuild_index(ms_tracker *t);
 /* empties both pending rings, with room for npf and npb entries; -1: out of memory */
 int ms_tracker_rings_reset(ms_tracker *t, int npf, int npb);
+/* pfk from the failures in pf (after they were loaded) */
+void ms_tracker_pfkeys_rebuild(ms_tracker *t);
 
 /* t->evicted_pids again from the evicted sessions (after they changed or were loaded) */
 void ms_tracker_evicted_mask(ms_tracker *t);

@@ -427,6 +427,7 @@ int ms_tracker_load(ms_tracker *t, const void *blob, size_t len)
 	}
 	t->pf_head = 0;
 	t->pf_count = h.npf;
+	ms_tracker_pfkeys_rebuild(t);
 	for (int i = 0; i < h.npb; i++) {
 		t_pback *b = &t->pb[i];
 		memset(b, 0, sizeof *b);

@@ -128,13 +128,31 @@ struct ms_store {
 	key_memo memo[KM__N];
 	int failed;
 	int in_tx;
+	int committing;         /* ms_store_commit()'s own COMMIT is running */
 	char err[512];
 };
 
 static void discard_rows(ms_store *s);
 
+/*
+ * How long a connection waits for a lock.  A second writer's BEGIN IMMEDIATE
+ * waits WRITER_WAIT_MS and fails (docs/operations.md: cron runs do not queue
+ * behind each other).  Inside its own transaction a writer waits only for
+ * readers to finish (its commit, or a page spill, needs them gone), and a
+ * reader waits only for a commit: both are short, so both wait up to
+ * READER_WAIT_MS rather than fail beside a long `export`.
+ */
+#define WRITER_WAIT_MS 2000
+#define READER_WAIT_MS 60000
+static int begin_write(ms_store *s);
+
+/* the store's message; once it has failed, the first one stays (what
+ * follows a failure, such as a commit refused by commit_hook(), is not its
+ * cause) */
 static void set_err(ms_store *s, const char *fmt, ...)
 {
+	if (s->failed && s->err[0])
+		return;
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(s->err, sizeof s->err, fmt, ap);
@@ -144,6 +162,26 @@ static void set_err(ms_store *s, const char *fmt, ...)
 const char *ms_store_errmsg(const ms_store *s) { return s->err; }
 int ms_store_failed(const ms_store *s) { return s->failed; }
 sqlite3 *ms_store_db(ms_store *s) { return s->db; }
+
+/*
+ * SQLite's commit hook, on every commit, explicit or of a statement run
+ * outside a transaction: no commit once the store has failed, and none of a
+ * lone statement while the store is in a transaction.  On a full disk or an
+ * I/O error SQLite may roll the whole transaction back by itself; the rows
+ * the writer still had in hand, the interning, a checkpoint's bookkeeping
+ * would then each commit on their own, and the next run (the source never
+ * recorded) would count them again.  Returning non-zero turns the commit
+ * into a rollback.
+ */
+static int commit_hook(void *p)
+{
+	ms_store *s = p;
+	if (!s->failed && s->in_tx && !s->committing) {
+		s->failed = 1;
+		set_err(s, "a write failed and the database rolled the batch back");
+	}
+	return s->failed;
+}
 
 static int exec(ms_store *s, const char *sql)
 {
@@ -269,6 +307,10 @@ static int init_schema(ms_store *s, int mode)
 			return -1;
 		}
 	}
+	/* a writer looks and creates in one write transaction: two ingests
+	 * making the same new database at once do it one after the other */
+	if (mode != MS_OPEN_READ && begin_write(s) != 0)
+		return -1;
 	have_meta = table_exists(s, "meta");
 	if (have_meta) {
 		int r = meta_get(s, "schema_version", v, sizeof v);
@@ -284,12 +326,12 @@ static int init_schema(ms_store *s, int mode)
 					   "place; re-ingest the logs into a new database", ver, MS_SCHEMA_VERSION);
 				return -1;
 			}
-			if (mode != MS_OPEN_READ && exec(s, ms_schema_added_sql) != 0)
-				return -1;
+			if (mode != MS_OPEN_READ && (exec(s, ms_schema_added_sql) != 0 || exec(s, "COMMIT") != 0))
+				goto fail;
 			return 0;
 		}
 		set_err(s, "not a mailsleuth database (no schema version)");
-		return -1;
+		goto fail;
 	}
 	if (mode == MS_OPEN_READ) {
 		/* an empty file or a foreign database */
@@ -315,10 +357,10 @@ static int init_schema(ms_store *s, int mode)
 		}
 		if (n > 0) {
 			set_err(s, "not a mailsleuth database");
-			return -1;
+			goto fail;
 		}
 	}
-	if (exec(s, "BEGIN") || exec(s, ms_schema_sql) || exec(s, ms_index_sql))
+	if (exec(s, ms_schema_sql) || exec(s, ms_index_sql))
 		goto fail;
 	{
 		uint8_t key[32];
@@ -342,7 +384,8 @@ static int init_schema(ms_store *s, int mode)
 fail:
 	if (!s->err[0])
 		set_err(s, "%s", sqlite3_errmsg(s->db));
-	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	if (!sqlite3_get_autocommit(s->db))
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 	return -1;
 }
 
@@ -410,7 +453,8 @@ ms_store *ms_store_open(const char *path, int mode, char *err, size_t errlen)
 		free(s);
 		return NULL;
 	}
-	sqlite3_busy_timeout(s->db, 2000);
+	sqlite3_busy_timeout(s->db, mode == MS_OPEN_READ ? READER_WAIT_MS : WRITER_WAIT_MS);
+	sqlite3_commit_hook(s->db, commit_hook, s);
 	sqlite3_exec(s->db, "PRAGMA foreign_keys=OFF; PRAGMA temp_store=MEMORY; PRAGMA cache_size=-8192", NULL,
 		     NULL, NULL);
 	if (mode != MS_OPEN_READ) {
@@ -455,7 +499,7 @@ void ms_store_close(ms_store *s)
 		return;
 	if (s->in_tx)
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-	else
+	else if (!s->failed)
 		ms_store_flush(s); /* rows written outside a transaction are kept, as they were one by one */
 	for (int i = 0; i < ST__N; i++)
 		sqlite3_finalize(s->st[i]);
@@ -473,11 +517,27 @@ void ms_store_close(ms_store *s)
 	free(s);
 }
 
+/* BEGIN IMMEDIATE, waiting WRITER_WAIT_MS for another writer; then, inside,
+ * READER_WAIT_MS for readers.  0, or -1 with the message set. */
+static int begin_write(ms_store *s)
+{
+	sqlite3_busy_timeout(s->db, WRITER_WAIT_MS);
+	if (exec(s, "BEGIN IMMEDIATE") != 0) {
+		int ec = sqlite3_errcode(s->db);
+		if (ec == SQLITE_BUSY || ec == SQLITE_LOCKED)
+			set_err(s, "database is locked (another mailsleuth is writing it?)");
+		else if (ec == SQLITE_READONLY || ec == SQLITE_CANTOPEN)
+			set_err(s, "%s (the database file and its directory must be writable: the rollback "
+				   "journal is made beside it)", sqlite3_errmsg(s->db));
+		return -1;
+	}
+	sqlite3_busy_timeout(s->db, READER_WAIT_MS);
+	return 0;
+}
+
 int ms_store_begin(ms_store *s)
 {
-	if (exec(s, "BEGIN IMMEDIATE") != 0) {
-		if (sqlite3_errcode(s->db) == SQLITE_BUSY || sqlite3_errcode(s->db) == SQLITE_LOCKED)
-			set_err(s, "database is locked (another mailsleuth is writing it?)");
+	if (begin_write(s) != 0) {
 		s->failed = 1; /* a database fault, not an input one (read-only, locked, disk full) */
 		return -1;
 	}
@@ -492,12 +552,16 @@ int ms_store_commit(ms_store *s)
 		ms_store_rollback(s);
 		return -1;
 	}
-	if (exec(s, "COMMIT") != 0) {
+	s->committing = 1;
+	int rc = exec(s, "COMMIT");
+	s->committing = 0;
+	if (rc != 0) {
 		s->failed = 1;
 		ms_store_rollback(s);
 		return -1;
 	}
 	s->in_tx = 0;
+	sqlite3_busy_timeout(s->db, WRITER_WAIT_MS);
 	return 0;
 }
 
@@ -505,6 +569,7 @@ void ms_store_rollback(ms_store *s)
 {
 	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 	s->in_tx = 0;
+	sqlite3_busy_timeout(s->db, WRITER_WAIT_MS);
 	discard_rows(s);
 	/* interning caches may hold ids that were rolled back; so may the
 	 * filters of keys seen: dropped, the next load decides afresh */
@@ -885,6 +950,10 @@ static void r_blob(row_t *r, const void *p, int n)
 
 static void flush_rows(ms_store *s, int t)
 {
+	if (s->failed) { /* nothing more is written (commit_hook()) */
+		ms_rowbatch_discard(&s->rows[t]);
+		return;
+	}
 	int rc = ms_rowbatch_flush(&s->rows[t]);
 	if (rc != SQLITE_DONE && !s->failed) {
 		s->failed = 1;
@@ -1534,12 +1603,13 @@ int ms_store_index(ms_store *s)
 	 * threads ignores the pragma. */
 	int rc = 0;
 	sqlite3_exec(s->db, "PRAGMA threads=2", NULL, NULL, NULL);
-	if (exec(s, "PRAGMA cache_size=-2048") != 0 || exec(s, "BEGIN") != 0) {
+	if (exec(s, "PRAGMA cache_size=-2048") != 0 || begin_write(s) != 0) {
 		rc = -1;
 	} else if (exec(s, ms_index_sql) != 0 || exec(s, "COMMIT") != 0) {
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 		rc = -1;
 	}
+	sqlite3_busy_timeout(s->db, WRITER_WAIT_MS);
 	sqlite3_exec(s->db, "PRAGMA cache_size=-12288", NULL, NULL, NULL);
 	sqlite3_exec(s->db, "PRAGMA threads=0", NULL, NULL, NULL);
 	return rc;
@@ -1557,11 +1627,11 @@ int ms_store_bulk_begin(ms_store *s)
 	if (!empty)
 		return 0;
 	/* one transaction: one journal sync instead of three per index */
-	if (exec(s, "BEGIN") != 0)
+	if (begin_write(s) != 0)
 		return -1;
-	if (exec(s, ms_index_drop_sql) != 0 || exec(s, "COMMIT") != 0) {
+	int rc = exec(s, ms_index_drop_sql) != 0 || exec(s, "COMMIT") != 0 ? -1 : 1;
+	if (rc < 0)
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-		return -1;
-	}
-	return 1;
+	sqlite3_busy_timeout(s->db, WRITER_WAIT_MS);
+	return rc;
 }
