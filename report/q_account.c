@@ -529,7 +529,8 @@ static int mark_compromised(acct_report *ar, const ms_findings *f, char *err, si
  * connection while this one scans.  Both see one database: this connection
  * holds its read lock (no commit can land) before the other opens.  When the
  * thread cannot run or its connection fails (SQLITE_BUSY behind a writer's
- * pending commit), the findings run here after the scans, as before.
+ * pending commit, which waits for this connection's lock: so it waits only
+ * two seconds), the findings run here after the scans, as before.
  */
 typedef struct {
 	ms_query q;             /* the caller's, on the second connection */
@@ -812,7 +813,7 @@ ms_table *ms_report_by_account(const ms_query *q, char *err, size_t errlen)
 	pthread_t th;
 	int threaded = 0, scanned;
 	int began = ms_q_read_begin(q->db);
-	if (began >= 0 && (j.q.db = ms_q_open_sibling(q->db)) != NULL) {
+	if (began >= 0 && (j.q.db = ms_q_open_sibling(q->db, 2000)) != NULL) {
 		threaded = pthread_create(&th, NULL, comp_thread, &j) == 0;
 		if (!threaded)
 			sqlite3_close(j.q.db);

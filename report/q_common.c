@@ -109,7 +109,7 @@ void ms_q_read_end(sqlite3 *db, int began)
 		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 }
 
-sqlite3 *ms_q_open_sibling(sqlite3 *db)
+sqlite3 *ms_q_open_sibling(sqlite3 *db, int wait_ms)
 {
 	const char *path = sqlite3_db_filename(db, "main");
 	sqlite3 *d = NULL;
@@ -119,7 +119,7 @@ sqlite3 *ms_q_open_sibling(sqlite3 *db)
 		sqlite3_close(d);
 		return NULL;
 	}
-	sqlite3_busy_timeout(d, 2000);
+	sqlite3_busy_timeout(d, wait_ms);
 	return d;
 }
 

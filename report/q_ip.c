@@ -942,7 +942,9 @@ static int scan_all(ip_ctx *c, char *err, size_t errlen)
 	sess_job j = { .c = c, .db = c->q->db };
 	pthread_t th;
 	int threaded = 0, rc;
-	sqlite3 *db2 = ms_q_open_sibling(c->q->db);
+	/* (this thread holds no read lock while it waits for the other: it may
+	 * wait for a commit as long as any reader) */
+	sqlite3 *db2 = ms_q_open_sibling(c->q->db, 60000);
 	j.agg = ms_big_calloc((size_t)c->ips.n * sizeof *j.agg);
 	if (!j.agg) {
 		sqlite3_close(db2);

@@ -82,7 +82,10 @@ int ms_q_scan_rows(sqlite3 *db, const ms_query *q, const char *sql, const char *
  */
 int ms_q_read_begin(sqlite3 *db);
 void ms_q_read_end(sqlite3 *db, int began);
-/* a second read-only connection to db's file (for a scan on another thread), or NULL */
-sqlite3 *ms_q_open_sibling(sqlite3 *db);
+/* a second read-only connection to db's file (for a scan on another thread),
+ * waiting up to wait_ms for a lock, or NULL.  A caller that holds a read
+ * transaction on db while it waits for the other thread gives it a short
+ * wait: a writer's commit then waits for db, and the thread for the commit */
+sqlite3 *ms_q_open_sibling(sqlite3 *db, int wait_ms);
 
 #endif
