@@ -950,8 +950,11 @@ static void pfkey_set(ms_tracker *t, int i)
 
 void ms_tracker_pfkeys_rebuild(ms_tracker *t)
 {
-	for (int k = 0; k < t->pf_count; k++)
+	memset(t->pf_hosts, 0, sizeof t->pf_hosts);
+	for (int k = 0; k < t->pf_count; k++) {
 		pfkey_set(t, pf_slot(t, k));
+		t->pf_hosts[(unsigned)pf_at(t, k)->host % T_PF_HOSTS]++;
+	}
 }
 static t_pback *pb_at(ms_tracker *t, int k) { return &t->pb[(t->pb_head + k) % t->pb_cap]; }
 
@@ -1026,6 +1029,7 @@ static t_pfail *pf_push(ms_tracker *t, const t_pfail *nf)
 	t->pf[i] = *nf;
 	t->pf[i].used = 1;
 	pfkey_set(t, i);
+	t->pf_hosts[(unsigned)nf->host % T_PF_HOSTS]++;
 	t->pf_count++;
 	return &t->pf[i];
 }
@@ -1072,6 +1076,7 @@ int ms_tracker_rings_reset(ms_tracker *t, int npf, int npb)
 	t->pf_cap = cf;
 	t->pb_cap = cb;
 	t->pf_head = t->pf_count = 0;
+	memset(t->pf_hosts, 0, sizeof t->pf_hosts);
 	t->pb_head = t->pb_count = 0;
 	t->pf_sweep_at = t->pb_sweep_at = RING_SWEEP_MIN;
 	return 0;
@@ -1083,6 +1088,7 @@ static void pf_pop(ms_tracker *t)
 	if (!f->matched)
 		emit_pfail(t, f, NULL, 0, 0);
 	f->used = 0;
+	t->pf_hosts[(unsigned)f->host % T_PF_HOSTS]--;
 	t->pf_head = (t->pf_head + 1) % t->pf_cap;
 	t->pf_count--;
 }
@@ -1114,6 +1120,7 @@ static void pf_sweep(ms_tracker *t, int maxw)
 			if (!f->matched)
 				emit_pfail(t, f, NULL, 0, 0);
 			f->used = 0;
+			t->pf_hosts[(unsigned)f->host % T_PF_HOSTS]--;
 			continue;
 		}
 		if (w != k) {
@@ -1459,7 +1466,8 @@ static int64_t backend_line(ms_tracker *t, t_pback *nb, int64_t *named)
 	 * their hashes in a small table, counted up to CAND_MAX */
 	uint64_t seen[2 * CAND_MAX];
 	int nseen = 0;
-	for (int k = 0; k < t->pf_count; k++) {
+	int nk = t->pf_hosts[(unsigned)nb->host % T_PF_HOSTS] ? t->pf_count : 0;
+	for (int k = 0; k < nk; k++) {
 		int slot = pf_slot(t, k);
 		if (pfkey_refuses(t, &t->pfk[slot], nb))
 			continue;

@@ -283,6 +283,11 @@ struct ms_tracker {
 		uint32_t user_h, dec_h;
 		uint8_t matched, plain, user_bare, dec_bare;
 	} *pfk;
+	/* failures in pf by host (name index modulo T_PF_HOSTS): a back-end line
+	 * of a host with none waiting (a central log's other servers under
+	 * attack) looks at none */
+#define T_PF_HOSTS 1024
+	uint32_t pf_hosts[T_PF_HOSTS];
 	int pf_head, pf_count, pf_cap;
 	/* failures the full pending ring dropped before their window ended, kept
 	 * small: a back-end line that belongs to one of them takes it, as the
