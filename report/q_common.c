@@ -88,11 +88,6 @@ int ms_q_scan_end(sqlite3 *db, sqlite3_stmt *st, int rc, int oom, char *err, siz
 	return ok ? 0 : -1;
 }
 
-/*
- * A second read-only connection to db's file, for a scan on another thread
- * (a connection is used by one thread at a time).  NULL when db has no file
- * (in-memory, temporary) or the open fails: the caller then scans serially.
- */
 int ms_q_read_begin(sqlite3 *db)
 {
 	int began = sqlite3_get_autocommit(db) && sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK;
@@ -109,6 +104,11 @@ void ms_q_read_end(sqlite3 *db, int began)
 		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 }
 
+/*
+ * A second read-only connection to db's file, for a scan on another thread
+ * (a connection is used by one thread at a time).  NULL when db has no file
+ * (in-memory, temporary) or the open fails: the caller then scans serially.
+ */
 sqlite3 *ms_q_open_sibling(sqlite3 *db, int wait_ms)
 {
 	const char *path = sqlite3_db_filename(db, "main");

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sqlite3.h>
 #include "merge.h"
+#include "store.h"
 
 /*
  * How a column is carried over.  Ids are per database: a table's own id
@@ -278,7 +279,7 @@ int ms_store_merge(sqlite3 *db, const char *path, ms_merge_stats *st, char *err,
 	sqlite3_finalize(q);
 	if (rc != SQLITE_DONE)
 		return fail(&m, path);
-	rc = exec(&m, "BEGIN IMMEDIATE");
+	rc = ms_db_begin_write(db) == SQLITE_OK ? 0 : fail(&m, "merge");
 	if (rc == 0 && (merge_in_tx(&m, st) != 0 || exec(&m, "COMMIT") != 0)) {
 		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 		rc = -1;

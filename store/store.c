@@ -135,8 +135,8 @@ struct ms_store {
 static void discard_rows(ms_store *s);
 
 /*
- * How long a connection waits for a lock.  A second writer's BEGIN IMMEDIATE
- * waits WRITER_WAIT_MS and fails (docs/operations.md: cron runs do not queue
+ * How long a connection waits for a lock (ms_db_begin_write() switches a
+ * writer's).  A second writer's BEGIN IMMEDIATE waits WRITER_WAIT_MS and fails (docs/operations.md: cron runs do not queue
  * behind each other).  Inside its own transaction a writer waits only for
  * readers to finish (its commit, or a page spill, needs them gone), and a
  * reader waits only for a commit: both are short, so both wait up to
@@ -319,12 +319,12 @@ static int init_schema(ms_store *s, int mode)
 			if (ver > MS_SCHEMA_VERSION) {
 				set_err(s, "database schema version %d is newer than this mailsleuth supports (%d); "
 					   "use a newer mailsleuth", ver, MS_SCHEMA_VERSION);
-				return -1;
+				goto fail;
 			}
 			if (ver < MS_SCHEMA_VERSION) {
 				set_err(s, "database schema version %d is older than %d and cannot be upgraded in "
 					   "place; re-ingest the logs into a new database", ver, MS_SCHEMA_VERSION);
-				return -1;
+				goto fail;
 			}
 			if (mode != MS_OPEN_READ && (exec(s, ms_schema_added_sql) != 0 || exec(s, "COMMIT") != 0))
 				goto fail;
@@ -517,21 +517,29 @@ void ms_store_close(ms_store *s)
 	free(s);
 }
 
-/* BEGIN IMMEDIATE, waiting WRITER_WAIT_MS for another writer; then, inside,
- * READER_WAIT_MS for readers.  0, or -1 with the message set. */
+int ms_db_begin_write(sqlite3 *db)
+{
+	sqlite3_busy_timeout(db, WRITER_WAIT_MS);
+	int rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+	if (rc == SQLITE_OK)
+		sqlite3_busy_timeout(db, READER_WAIT_MS);
+	return rc;
+}
+
+/* ms_db_begin_write(): 0, or -1 with the message set */
 static int begin_write(ms_store *s)
 {
-	sqlite3_busy_timeout(s->db, WRITER_WAIT_MS);
-	if (exec(s, "BEGIN IMMEDIATE") != 0) {
+	if (ms_db_begin_write(s->db) != SQLITE_OK) {
 		int ec = sqlite3_errcode(s->db);
 		if (ec == SQLITE_BUSY || ec == SQLITE_LOCKED)
 			set_err(s, "database is locked (another mailsleuth is writing it?)");
 		else if (ec == SQLITE_READONLY || ec == SQLITE_CANTOPEN)
 			set_err(s, "%s (the database file and its directory must be writable: the rollback "
 				   "journal is made beside it)", sqlite3_errmsg(s->db));
+		else
+			set_err(s, "%s", sqlite3_errmsg(s->db));
 		return -1;
 	}
-	sqlite3_busy_timeout(s->db, READER_WAIT_MS);
 	return 0;
 }
 
@@ -561,7 +569,6 @@ int ms_store_commit(ms_store *s)
 		return -1;
 	}
 	s->in_tx = 0;
-	sqlite3_busy_timeout(s->db, WRITER_WAIT_MS);
 	return 0;
 }
 
@@ -569,7 +576,6 @@ void ms_store_rollback(ms_store *s)
 {
 	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 	s->in_tx = 0;
-	sqlite3_busy_timeout(s->db, WRITER_WAIT_MS);
 	discard_rows(s);
 	/* interning caches may hold ids that were rolled back; so may the
 	 * filters of keys seen: dropped, the next load decides afresh */
@@ -1609,7 +1615,6 @@ int ms_store_index(ms_store *s)
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 		rc = -1;
 	}
-	sqlite3_busy_timeout(s->db, WRITER_WAIT_MS);
 	sqlite3_exec(s->db, "PRAGMA cache_size=-12288", NULL, NULL, NULL);
 	sqlite3_exec(s->db, "PRAGMA threads=0", NULL, NULL, NULL);
 	return rc;
@@ -1632,6 +1637,5 @@ int ms_store_bulk_begin(ms_store *s)
 	int rc = exec(s, ms_index_drop_sql) != 0 || exec(s, "COMMIT") != 0 ? -1 : 1;
 	if (rc < 0)
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-	sqlite3_busy_timeout(s->db, WRITER_WAIT_MS);
 	return rc;
 }

@@ -20,6 +20,13 @@
 #include "../parser/record.h"
 #include "../parser/tracker.h"
 
+/*
+ * BEGIN IMMEDIATE on db, waiting two seconds for another writer (cron runs
+ * do not queue behind each other), then up to a minute for readers while
+ * the transaction lasts (a commit needs them gone).  SQLite's result code.
+ */
+int ms_db_begin_write(sqlite3 *db);
+
 #define MS_SCHEMA_VERSION 1
 
 typedef struct ms_store ms_store;
